@@ -1,0 +1,1 @@
+"""Report bot: wiring, settings, CLI and entry point."""

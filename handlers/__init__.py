@@ -1,0 +1,1 @@
+"""Telegram glue: parse an Update, call one domain function, render the answer."""

@@ -1,0 +1,1 @@
+"""Domain logic: plain typed objects, never imports telegram."""

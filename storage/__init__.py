@@ -1,0 +1,1 @@
+"""aiosqlite storage: transactions, numbered migrations, repositories."""
