@@ -1,0 +1,188 @@
+"""`report-bot` / `python -m bot`: run the bot and operate its database.
+
+Exit codes: 0 success, 1 the operation failed, 2 bad configuration or usage. Configuration
+problems are printed one per line, naming the variable, never with a traceback or a secret.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from telegram.error import InvalidToken
+
+from bot.app import build_application
+from bot.instance_lock import AlreadyRunningError, InstanceLock
+from bot.logging_setup import configure_logging
+from bot.runner import serve
+from bot.settings import Settings, SettingsError, load_settings
+from storage import (
+    DatabaseTooNewError,
+    MigrationError,
+    StorageError,
+    backup_database,
+    check_database,
+    migrate,
+)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_CONFIG = 2
+PROG = "report-bot"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Trust-and-safety report bot for Telegram search: reporting, review, "
+        "violator registry and due-process legal requests.",
+        epilog="Configuration comes from the environment and an optional .env file "
+        "(the environment wins); see .env.example for every variable.",
+    )
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=None,
+        help="read settings from this file instead of ./.env",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="run the bot (long polling, or a webhook when WEBHOOK_URL is set)",
+        description="Run the bot until SIGINT or SIGTERM. Applies pending database "
+        "migrations first. Needs BOT_TOKEN.",
+    )
+    run.add_argument(
+        "--no-rate-limiter",
+        action="store_true",
+        help="send without the built-in rate limiter (benchmarks only; Telegram will answer "
+        "429 when its limits are exceeded)",
+    )
+    run.set_defaults(handler=_cmd_run)
+
+    mig = commands.add_parser(
+        "migrate",
+        help="apply pending database migrations",
+        description="Create the database if needed and apply pending migrations. Running it "
+        "again is a no-op.",
+    )
+    mig.set_defaults(handler=_cmd_migrate)
+
+    check = commands.add_parser(
+        "db-check",
+        help="check the database's integrity and foreign keys",
+        description="Run PRAGMA integrity_check and foreign_key_check and compare the "
+        "schema version with this code. Exits 1 when anything is wrong.",
+    )
+    check.set_defaults(handler=_cmd_db_check)
+
+    backup = commands.add_parser(
+        "backup",
+        help="copy the database consistently, even while the bot runs",
+        description="Copy the database to PATH with SQLite's online backup API (safe while the "
+        "bot is running) and verify the copy.",
+    )
+    backup.add_argument("path", type=Path, metavar="PATH", help="where to write the copy")
+    backup.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+    backup.set_defaults(handler=_cmd_backup)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(args.env_file)
+        handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+        return handler(args, settings)
+    except SettingsError as exc:
+        for problem in exc.problems:
+            _err(f"configuration: {problem}")
+        _err("see .env.example for every setting")
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+
+
+def _configure_logs(settings: Settings) -> None:
+    secrets = [
+        secret.get_secret_value()
+        for secret in (settings.bot_token, settings.webhook_secret_token)
+        if secret is not None
+    ]
+    configure_logging(level=settings.log_level, log_format=settings.log_format, secrets=secrets)
+
+
+def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    settings.require_run()
+    _configure_logs(settings)
+    try:
+        with InstanceLock(settings.database_path):
+            # None: follow RATE_LIMITER_ENABLED; the flag can only switch it off.
+            return asyncio.run(_run(settings, rate_limiter=False if args.no_rate_limiter else None))
+    except AlreadyRunningError as exc:
+        _err(str(exc))
+        return EXIT_FAILED
+
+
+async def _run(settings: Settings, *, rate_limiter: bool | None) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    application = build_application(settings, rate_limiter=rate_limiter)
+    try:
+        await serve(application, settings, stop)
+    except InvalidToken:
+        _err(
+            "configuration: BOT_TOKEN: the Bot API rejected this token (Unauthorized); "
+            "check it with @BotFather (/mybots -> API Token)"
+        )
+        return EXIT_CONFIG
+    except (DatabaseTooNewError, MigrationError, StorageError) as exc:
+        _err(f"database: {exc}")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    _configure_logs(settings)
+    try:
+        report = asyncio.run(migrate(settings.database_path))
+    except (DatabaseTooNewError, MigrationError, StorageError) as exc:
+        _err(f"migrate: {exc}")
+        return EXIT_FAILED
+    if report.applied:
+        pass
+    else:
+        pass
+    return EXIT_OK
+
+
+def _cmd_db_check(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        report = check_database(settings.database_path)
+    except StorageError as exc:
+        _err(f"db-check: {exc}")
+        return EXIT_FAILED
+    "ok" if not report.integrity_messages else "; ".join(report.integrity_messages)
+    for _violation in report.foreign_key_violations[:20]:
+        pass
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        backup_database(settings.database_path, args.path, overwrite=args.force)
+    except StorageError as exc:
+        _err(f"backup: {exc}")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _err(line: str) -> None:
+    pass

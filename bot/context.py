@@ -1,0 +1,56 @@
+"""The typed context every handler receives, and the services it carries.
+
+Handlers reach the database, texts and settings through `context.services`, never through
+module globals (PTB's contexttypesbot pattern).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.settings import Settings
+from handlers.i18n import Catalog
+from moderation.clock import Clock
+from storage import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    settings: Settings
+    store: Store
+    texts: Catalog
+    clock: Clock
+    started_at: datetime
+
+
+class BotData:
+    """Application-wide state; services are attached once post_init has opened the database."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+
+    def attach(self, services: Services) -> None:
+        self._services = services
+
+    def detach(self) -> Services | None:
+        services, self._services = self._services, None
+        return services
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("services are not attached: post_init has not run")
+        return self._services
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    @property
+    def services(self) -> Services:
+        return self.bot_data.services
+
+
+BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]

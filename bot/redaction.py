@@ -1,0 +1,103 @@
+"""Masks secrets and personal data in log events before anything is rendered.
+
+Bot tokens, phone numbers and IP addresses must never reach a log line: httpx alone logs every
+request URL, and the URL carries the token. Masking is by key (a field named like `phone` or `ip`
+is masked whole) and by pattern inside every string, including formatted exceptions and foreign
+(stdlib) records. Integer values are left alone so that chat and update ids stay readable.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+TOKEN_MASK = "[token]"  # noqa: S105 - a placeholder, not a credential
+PHONE_MASK = "[phone]"
+IP_MASK = "[ip]"
+SECRET_MASK = "[secret]"  # noqa: S105 - a placeholder, not a credential
+
+_TOKEN = re.compile(r"(?<![0-9])[0-9]{3,20}:[A-Za-z0-9_-]{20,}")
+# E.164-like numbers with a leading + and grouped national forms such as (555) 123-4567.
+_PHONE = re.compile(
+    r"(?<![\w+])\+[0-9][0-9 ().-]{5,18}[0-9](?![0-9])"
+    r"|(?<![\w.])\(?[0-9]{3}\)?[ .-][0-9]{3}[ .-][0-9]{2,4}(?:[ .-][0-9]{2})?(?![\w])"
+)
+_IPV4 = re.compile(r"(?<![0-9.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![0-9]|\.[0-9])")
+_IPV6_CANDIDATE = re.compile(
+    r"(?<![0-9A-Za-z:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%\w+)?"
+)
+# structlog's bookkeeping for stdlib records; the formatted message itself is in "event".
+_PASSTHROUGH = frozenset({"_record", "_from_structlog"})
+_PHONE_KEYS = ("phone", "msisdn")
+_IP_KEYS = ("ip", "ip_address", "ipv4", "ipv6", "remote_addr", "client_ip")
+_SECRET_KEYS = ("token", "secret", "password", "encryption_key", "api_key", "authorization")
+
+
+class Redactor:
+    """A structlog processor; also usable directly on any string."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets = tuple(sorted((s for s in secrets if s), key=len, reverse=True))
+
+    def __call__(self, logger: Any, method_name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+        return {
+            key: value if key in _PASSTHROUGH else self._value(key, value)
+            for key, value in event_dict.items()
+        }
+
+    def text(self, value: str) -> str:
+        for secret in self._secrets:
+            value = value.replace(secret, TOKEN_MASK)
+        value = _TOKEN.sub(TOKEN_MASK, value)
+        value = _IPV6_CANDIDATE.sub(_mask_ipv6, value)
+        value = _IPV4.sub(_mask_ipv4, value)
+        return _PHONE.sub(PHONE_MASK, value)
+
+    def _value(self, key: str, value: Any) -> Any:
+        lowered = key.lower()
+        if value is not None and not isinstance(value, bool):
+            if _matches(lowered, _PHONE_KEYS):
+                return PHONE_MASK
+            if lowered in _IP_KEYS or lowered.endswith("_ip"):
+                return IP_MASK
+            if _matches(lowered, _SECRET_KEYS) and not isinstance(value, int):
+                return SECRET_MASK
+        return self._walk(value)
+
+    def _walk(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, bool | int | float) or value is None:
+            return value
+        if isinstance(value, Mapping):
+            return {k: self._value(str(k), v) for k, v in value.items()}
+        if isinstance(value, list | tuple | set | frozenset):
+            return [self._walk(item) for item in value]
+        if isinstance(value, BaseException):
+            return self.text(f"{type(value).__name__}: {value}")
+        return self.text(str(value))
+
+
+def _matches(key: str, names: tuple[str, ...]) -> bool:
+    return any(key == name or key.endswith("_" + name) or key.startswith(name) for name in names)
+
+
+def _mask_ipv4(match: re.Match[str]) -> str:
+    try:
+        ipaddress.IPv4Address(match.group(0))
+    except ValueError:
+        return match.group(0)
+    return IP_MASK
+
+
+def _mask_ipv6(match: re.Match[str]) -> str:
+    candidate = match.group(0)
+    if candidate.count(":") < 2:
+        return candidate
+    try:
+        ipaddress.IPv6Address(candidate.split("%", 1)[0])
+    except ValueError:
+        return candidate
+    return IP_MASK

@@ -1,0 +1,81 @@
+"""Runs an Application until asked to stop; production and tests share this exact path.
+
+PTB's run_polling owns the event loop and signal handling, which tests cannot share; this
+mirrors its order (initialize, post_init, updater, start ... stop, shutdown, post_shutdown)
+inside a caller's loop, so the tests exercise what production runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+from telegram.error import TelegramError
+
+from bot.app import ALLOWED_UPDATES
+from bot.context import BotApplication
+from bot.settings import Settings
+from handlers.errors import log_background_error
+
+log = structlog.get_logger(__name__)
+
+
+async def serve(
+    application: BotApplication,
+    settings: Settings,
+    stop: asyncio.Event,
+    started: asyncio.Event | None = None,
+) -> None:
+    """Starts polling (or the webhook when WEBHOOK_URL is set) and returns after `stop` is set.
+
+    `started` is set once updates are being received (tests and the sandbox wait for it).
+    """
+    updater = application.updater
+    if updater is None:
+        raise RuntimeError("the application was built without an updater")
+    await application.initialize()
+    try:
+        if application.post_init is not None:
+            await application.post_init(application)
+        if settings.webhook_url is not None and settings.webhook_secret_token is not None:
+            await updater.start_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=settings.webhook_path,
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret_token.get_secret_value(),
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+                bootstrap_retries=-1,
+            )
+            mode = "webhook"
+        else:
+            await updater.start_polling(
+                timeout=settings.poll_timeout_seconds,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+                bootstrap_retries=-1,
+                error_callback=_polling_error,
+            )
+            mode = "polling"
+        await application.start()
+        log.info("bot_started", mode=mode, bot_username=application.bot.username)
+        if started is not None:
+            started.set()
+        await stop.wait()
+        log.info("bot_stopping")
+    finally:
+        if updater.running:
+            await updater.stop()
+        if application.running:
+            await application.stop()
+        if application.post_stop is not None:
+            await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+        log.info("bot_stopped")
+
+
+def _polling_error(error: TelegramError) -> None:
+    log_background_error(error)

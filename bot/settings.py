@@ -1,0 +1,233 @@
+"""All configuration, read only from the environment and an optional .env file.
+
+The environment wins over .env. Problems are reported as one line per variable naming what is
+expected; a secret's value never appears in a message (pydantic's own errors echo the input, so
+they are rewritten here).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+_TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,200}$")
+_WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class LogFormat(StrEnum):
+    """`auto` picks console output on a terminal and JSON lines everywhere else."""
+
+    AUTO = "auto"
+    JSON = "json"
+    CONSOLE = "console"
+
+
+class LogLevel(StrEnum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+#: What each variable expects, appended to every problem reported about it.
+EXPECTED: dict[str, str] = {
+    "BOT_TOKEN": "the token @BotFather gave you, like 123456789:AA... (digits, a colon, then "
+    "letters, digits, _ or -)",
+    "REVIEW_CHAT_ID": "the numeric id of the review group, negative, e.g. -1001234567890",
+    "REVIEW_THREAD_ID": "a forum topic id (a positive integer), or leave it empty",
+    "ADMIN_IDS": "comma-separated Telegram user ids, e.g. 11111,22222",
+    "MODERATOR_IDS": "comma-separated Telegram user ids, e.g. 11111,22222",
+    "LEGAL_OFFICER_IDS": "comma-separated Telegram user ids, e.g. 11111,22222",
+    "DATABASE_PATH": "a file path such as ./data/reportbot.sqlite3",
+    "TELEGRAM_API_BASE_URL": f"a URL ending in /bot, e.g. {DEFAULT_API_BASE_URL}",
+    "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+    "LOG_FORMAT": "one of auto, json, console",
+    "WEBHOOK_URL": "an https:// URL Telegram can reach, e.g. https://bot.example.org/telegram",
+    "WEBHOOK_SECRET_TOKEN": "1-256 characters of A-Z, a-z, 0-9, _ and -",
+    "WEBHOOK_LISTEN": "the address to listen on, e.g. 127.0.0.1 or 0.0.0.0",
+    "WEBHOOK_PORT": "a TCP port number, 1-65535",
+    "RATE_LIMITER_ENABLED": "true or false",
+    "RATE_LIMITER_MAX_RETRIES": "a whole number from 0 to 20",
+    "MAX_CONCURRENT_UPDATES": "a whole number from 1 to 1024",
+    "POLL_TIMEOUT_SECONDS": "a whole number of seconds from 0 to 50",
+}
+
+IdSet = Annotated[frozenset[int], NoDecode]
+
+
+class SettingsError(Exception):
+    """Configuration is unusable; `problems` holds one human-readable line per variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class Settings(BaseSettings):
+    """The bot's whole configuration; `.env.example` documents every field."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+        hide_input_in_errors=True,
+    )
+
+    bot_token: SecretStr | None = None
+    review_chat_id: int | None = None
+    review_thread_id: int | None = Field(default=None, gt=0)
+    admin_ids: IdSet = frozenset()
+    moderator_ids: IdSet = frozenset()
+    legal_officer_ids: IdSet = frozenset()
+    database_path: Path = Path("./data/reportbot.sqlite3")
+    telegram_api_base_url: str = DEFAULT_API_BASE_URL
+    log_level: LogLevel = LogLevel.INFO
+    log_format: LogFormat = LogFormat.AUTO
+    webhook_url: str | None = None
+    webhook_secret_token: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    rate_limiter_enabled: bool = True
+    rate_limiter_max_retries: int = Field(default=5, ge=0, le=20)
+    max_concurrent_updates: int = Field(default=64, ge=1, le=1024)
+    poll_timeout_seconds: int = Field(default=30, ge=0, le=50)
+
+    @field_validator("bot_token", "webhook_secret_token", "webhook_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("review_chat_id", "review_thread_id", mode="before")
+    @classmethod
+    def _empty_int_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TOKEN_PATTERN.fullmatch(value.get_secret_value().strip()):
+            raise ValueError("does not look like a bot token")
+        return SecretStr(value.get_secret_value().strip()) if value is not None else None
+
+    @field_validator("admin_ids", "moderator_ids", "legal_officer_ids", mode="before")
+    @classmethod
+    def _comma_separated_ids(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        ids: set[int] = set()
+        for part in value.split(","):
+            item = part.strip()
+            if not item:
+                continue
+            if not re.fullmatch(r"\d{1,20}", item):
+                raise ValueError(f"item {len(ids) + 1} is not a positive whole number")
+            ids.add(int(item))
+        return frozenset(ids)
+
+    @field_validator("review_chat_id")
+    @classmethod
+    def _group_id(cls, value: int | None) -> int | None:
+        if value is not None and value >= 0:
+            raise ValueError("a group's id is negative; a positive id is a user, not a group")
+        return value
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError("is not an http(s) URL")
+        if not value.rstrip("/").endswith("/bot"):
+            raise ValueError("must end with /bot (the token is appended to it)")
+        return value.rstrip("/")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if not parts.netloc:
+            raise ValueError("is not a URL")
+        if parts.scheme != "https" and not (
+            parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS
+        ):
+            raise ValueError("Telegram only delivers webhooks over https")
+        return value
+
+    @field_validator("webhook_secret_token")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _WEBHOOK_SECRET_PATTERN.fullmatch(value.get_secret_value()):
+            raise ValueError("contains characters Telegram does not allow or is too long")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url is not None and self.webhook_secret_token is None:
+            raise ValueError("WEBHOOK_SECRET_TOKEN: required when WEBHOOK_URL is set")
+        return self
+
+    @property
+    def api_file_url(self) -> str:
+        """Bot API file downloads live at /file/bot next to /bot on every server."""
+        return self.telegram_api_base_url[: -len("bot")] + "file/bot"
+
+    @property
+    def webhook_path(self) -> str:
+        """The path PTB's webhook server listens on, taken from WEBHOOK_URL."""
+        if self.webhook_url is None:
+            return ""
+        return urlsplit(self.webhook_url).path.lstrip("/")
+
+    def token(self) -> str:
+        """The bot token; only `run` needs it, so it is checked there (see `require_run`)."""
+        if self.bot_token is None:
+            raise SettingsError([_problem("BOT_TOKEN", "required to run the bot")])
+        return self.bot_token.get_secret_value()
+
+    def require_run(self) -> None:
+        """Checks what `report-bot run` needs beyond what every command needs."""
+        problems: list[str] = []
+        if self.bot_token is None:
+            problems.append(_problem("BOT_TOKEN", "required to run the bot"))
+        if problems:
+            raise SettingsError(problems)
+
+
+def _problem(variable: str, what: str) -> str:
+    hint = EXPECTED.get(variable)
+    return f"{variable}: {what}" + (f"; expected {hint}" if hint else "")
+
+
+def load_settings(env_file: Path | None = None, **overrides: Any) -> Settings:
+    """Reads settings, turning every validation failure into a `SettingsError`."""
+    try:
+        if env_file is not None:
+            return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> list[str]:
+    problems: list[str] = []
+    for error in exc.errors(include_input=False, include_url=False):
+        location = [str(part) for part in error["loc"] if not isinstance(part, int)]
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if not location:
+            # model-level validators name their variable themselves: "VAR: what"
+            variable, _, what = message.partition(": ")
+            problems.append(_problem(variable, what) if what else message)
+            continue
+        problems.append(_problem(location[0].upper(), message[:1].lower() + message[1:]))
+    return problems

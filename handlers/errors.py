@@ -1,0 +1,63 @@
+"""The one central error handler: log first, then tell the user, never a traceback."""
+
+from __future__ import annotations
+
+import contextlib
+
+import structlog
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import Conflict, Forbidden, NetworkError, TelegramError
+
+from bot.context import BotContext
+
+log = structlog.get_logger(__name__)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    error = context.error
+    if not isinstance(update, Update):
+        log_background_error(error)
+        return
+    log.error(
+        "update_failed",
+        update_id=update.update_id,
+        error_type=type(error).__name__,
+        exc_info=error,
+    )
+    if isinstance(error, Forbidden):
+        return  # the user blocked us or we left the chat: nobody to tell
+    await _tell_user(update, context)
+
+
+def log_background_error(error: BaseException | None) -> None:
+    if isinstance(error, Conflict):
+        log.error(
+            "telegram_conflict",
+            hint="another process is receiving updates for this bot token; stop it, "
+            "or only one of them will get each update",
+            error_type=type(error).__name__,
+        )
+    elif isinstance(error, NetworkError):
+        log.warning("telegram_network_error", error_type=type(error).__name__, error=str(error))
+    else:
+        log.error("background_error", error_type=type(error).__name__, exc_info=error)
+
+
+async def _tell_user(update: Update, context: BotContext) -> None:
+    user = update.effective_user
+    language = user.language_code if user else None
+    try:
+        text = context.services.texts.render(language, "error.generic")
+    except RuntimeError:  # the services are not attached: start-up failed
+        return
+    with contextlib.suppress(TelegramError):
+        if update.callback_query is not None:
+            await update.callback_query.answer(text, show_alert=True)
+            return
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None:
+            return
+        is_command = bool(message.text and message.text.startswith("/"))
+        if chat.type == ChatType.PRIVATE or is_command:
+            await message.reply_text(text)

@@ -1,0 +1,34 @@
+"""/start and /help."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+
+from bot.context import BotContext
+from moderation.people import Visitor, record_visit
+
+
+async def start(update: Update, context: BotContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    services = context.services
+    await record_visit(services.store, Visitor(user.id, user.language_code), services.clock.now())
+    await message.reply_text(
+        services.texts.render(user.language_code, "start.greeting", name=user.first_name)
+    )
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or chat is None:
+        return
+    language = user.language_code if user else None
+    texts = context.services.texts
+    if chat.type == ChatType.PRIVATE:
+        await message.reply_text(texts.render(language, "help.private"))
+    else:
+        await message.reply_text(
+            texts.render(language, "help.group", bot_username=context.bot.username)
+        )

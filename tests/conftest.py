@@ -1,0 +1,119 @@
+"""Shared fixtures: the loopback Bot API server and the real bot Application running against it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import build_application
+from bot.context import BotApplication
+from bot.logging_setup import configure_logging
+from bot.loopback import LoopbackServer
+from bot.runner import serve
+from bot.settings import LogFormat, LogLevel, Settings, load_settings
+
+# Fake credentials for the loopback server only; the shape matches a real token.
+TEST_TOKEN = "123456789:TEST-loopback-token-not-a-secret-0000"
+TEST_BOT_USERNAME = "report_test_bot"
+ADMIN_ID = 900001
+MODERATOR_ID = 900002
+LEGAL_OFFICER_ID = 900003
+
+
+@pytest.fixture
+async def loopback() -> AsyncIterator[LoopbackServer]:
+    async with LoopbackServer() as server:
+        server.add_bot(token=TEST_TOKEN, username=TEST_BOT_USERNAME, first_name="Report Bot")
+        yield server
+
+
+@pytest.fixture
+def make_settings(
+    tmp_path: Path, loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Settings]:
+    """Settings for a bot talking to the loopback server, from a clean environment."""
+    monkeypatch.chdir(tmp_path)  # no developer .env can leak in
+
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "bot_token": TEST_TOKEN,
+            "telegram_api_base_url": loopback.base_url,
+            "database_path": tmp_path / "data" / "bot.sqlite3",
+            "admin_ids": frozenset({ADMIN_ID}),
+            "moderator_ids": frozenset({MODERATOR_ID}),
+            "legal_officer_ids": frozenset({LEGAL_OFFICER_ID}),
+            "poll_timeout_seconds": 10,
+        }
+        values.update(overrides)
+        return load_settings(**values)
+
+    return make
+
+
+@dataclass
+class RunningBot:
+    application: BotApplication
+    settings: Settings
+    server: LoopbackServer
+    log: io.StringIO
+    stop: asyncio.Event
+    task: asyncio.Task[None]
+
+    async def shutdown(self) -> None:
+        self.stop.set()
+        await asyncio.wait_for(self.task, timeout=30)
+
+    def log_text(self) -> str:
+        return self.log.getvalue()
+
+
+@pytest.fixture
+async def start_bot(
+    loopback: LoopbackServer, make_settings: Callable[..., Settings]
+) -> AsyncIterator[Callable[..., Any]]:
+    """Starts the real Application (same `serve` as production) and stops it after the test."""
+    running: list[RunningBot] = []
+
+    async def start(
+        settings: Settings | None = None, *, log_level: LogLevel = LogLevel.INFO
+    ) -> RunningBot:
+        the_settings = settings or make_settings()
+        log = io.StringIO()
+        configure_logging(
+            level=log_level, log_format=LogFormat.JSON, secrets=[TEST_TOKEN], stream=log
+        )
+        application = build_application(the_settings)
+        stop, started = asyncio.Event(), asyncio.Event()
+        task = asyncio.create_task(serve(application, the_settings, stop, started))
+        bot = RunningBot(application, the_settings, loopback, log, stop, task)
+        running.append(bot)
+        waiter = asyncio.create_task(started.wait())
+        await asyncio.wait({task, waiter}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        if task.done():
+            task.result()  # surfaces the start-up error
+            raise RuntimeError("the bot stopped during start-up")
+        if not started.is_set():
+            raise TimeoutError("the bot did not start within 30 s")
+        return bot
+
+    yield start
+    for bot in running:
+        if not bot.task.done():
+            await bot.shutdown()
+        else:
+            with contextlib.suppress(Exception):
+                bot.task.result()
+
+
+@pytest.fixture
+async def bot(start_bot: Callable[..., Any]) -> RunningBot:
+    running: RunningBot = await start_bot()
+    return running
