@@ -1,0 +1,43 @@
+"""What every method implementation receives."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.loopback.api_errors import too_many_requests
+from bot.loopback.chat_state import ChatView
+from bot.loopback.flood_control import FloodControl
+from bot.loopback.request_params import Params
+from bot.loopback.webhook_delivery import WebhookSender
+from bot.loopback.world import BotRecord, World
+
+
+@dataclass(frozen=True, slots=True)
+class Described:
+    """A result Telegram answers with a description too ("Webhook was set")."""
+
+    result: Any
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    world: World
+    bot: BotRecord
+    params: Params
+    callback_query_ttl: float
+    flood: FloodControl | None
+    webhooks: WebhookSender
+
+    def spend_send_quota(self, view: ChatView) -> None:
+        """Counts a sent message against flood limits, or answers 429."""
+        if self.flood is None:
+            return
+        retry_after = self.flood.spend(self.bot.id, view.id, is_group=view.group is not None)
+        if retry_after is not None:
+            raise too_many_requests(retry_after)
+
+
+Handler = Callable[[CallContext], Awaitable[Any]]
