@@ -64,10 +64,10 @@ async def test_markup_edit_replaces_only_the_keyboard(
 
 
 async def test_edit_of_unknown_or_foreign_message_is_refused(bot: Bot, alice: UserHandle) -> None:
-    with pytest.raises(BadRequest, match="^Message to edit not found$"):
+    with pytest.raises(BadRequest, match=r"^Message to edit not found$"):
         await bot.edit_message_text("x", chat_id=alice.id, message_id=999)
     own = await alice.send("mine")
-    with pytest.raises(BadRequest, match="^Message can't be edited$"):
+    with pytest.raises(BadRequest, match=r"^Message can't be edited$"):
         await bot.edit_message_text("x", chat_id=alice.id, message_id=own.message_id)
 
 
@@ -77,7 +77,7 @@ async def test_delete_marks_the_message_deleted(
     sent = await bot.send_message(alice.id, "oops")
     assert await bot.delete_message(alice.id, sent.message_id)
     assert server.messages(alice.id)[-1].deleted
-    with pytest.raises(BadRequest, match="^Message to delete not found$"):
+    with pytest.raises(BadRequest, match=r"^Message to delete not found$"):
         await bot.delete_message(alice.id, sent.message_id)
 
 
@@ -87,6 +87,6 @@ async def test_deleting_others_messages_needs_the_right(bot: Bot, server: Loopba
     moderated = server.add_supergroup(title="Moderated", members=[bob], bot_admin=True)
     in_plain = await bob.send("/spam", chat=plain)
     in_moderated = await bob.send("/spam", chat=moderated)
-    with pytest.raises(BadRequest, match="^Message can't be deleted$"):
+    with pytest.raises(BadRequest, match=r"^Message can't be deleted$"):
         await bot.delete_message(plain.id, in_plain.message_id)
     assert await bot.delete_message(moderated.id, in_moderated.message_id)

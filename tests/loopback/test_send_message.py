@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    ReplyParameters,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
@@ -79,15 +85,15 @@ async def test_markdown_v2_is_parsed_and_reserved_characters_refused(
 
 
 async def test_unknown_chat_is_not_found(bot: Bot, server: LoopbackServer) -> None:
-    with pytest.raises(BadRequest, match="^Chat not found$"):
+    with pytest.raises(BadRequest, match=r"^Chat not found$"):
         await bot.send_message(123_456_789, "hi")
-    with pytest.raises(BadRequest, match="^Chat not found$"):
+    with pytest.raises(BadRequest, match=r"^Chat not found$"):
         await bot.send_message("@nobody_here", "hi")
 
 
 @pytest.mark.parametrize("text", ["", "   ", "<b></b>"])
 async def test_empty_text_is_refused(bot: Bot, alice: UserHandle, text: str) -> None:
-    with pytest.raises(BadRequest, match="^Message text is empty$"):
+    with pytest.raises(BadRequest, match=r"^Message text is empty$"):
         await bot.send_message(alice.id, text, parse_mode=ParseMode.HTML)
 
 
@@ -95,7 +101,7 @@ async def test_length_is_counted_in_utf16_after_parsing(
     bot: Bot, server: LoopbackServer, alice: UserHandle
 ) -> None:
     await bot.send_message(alice.id, "<b>" + "a" * 4096 + "</b>", parse_mode=ParseMode.HTML)
-    with pytest.raises(BadRequest, match="^Message is too long$"):
+    with pytest.raises(BadRequest, match=r"^Message is too long$"):
         await bot.send_message(alice.id, "😀" * 2049)
     assert len(server.messages(alice.id)) == 1
 
@@ -120,7 +126,7 @@ async def test_bot_cannot_start_a_conversation(bot: Bot, server: LoopbackServer)
 
 async def test_a_stranger_is_not_found(bot: Bot, server: LoopbackServer) -> None:
     carol = server.add_user(first_name="Carol")
-    with pytest.raises(BadRequest, match="^Chat not found$"):
+    with pytest.raises(BadRequest, match=r"^Chat not found$"):
         await bot.send_message(carol.id, "hi")
 
 
@@ -162,7 +168,7 @@ async def test_topics_must_exist_in_a_forum(bot: Bot, server: LoopbackServer) ->
     assert sent.message_thread_id == cases
     assert sent.is_topic_message
     assert [m.text for m in server.messages(forum.id, thread_id=cases)] == ["in topic"]
-    with pytest.raises(BadRequest, match="^Message thread not found$"):
+    with pytest.raises(BadRequest, match=r"^Message thread not found$"):
         await bot.send_message(forum.id, "lost", message_thread_id=cases + 100)
 
 
@@ -175,7 +181,7 @@ async def test_replies_need_an_existing_message_unless_allowed(
     )
     assert answer.reply_to_message is not None
     assert answer.reply_to_message.text == "question?"
-    with pytest.raises(BadRequest, match="^Message to be replied not found$"):
+    with pytest.raises(BadRequest, match=r"^Message to be replied not found$"):
         await bot.send_message(alice.id, "x", reply_parameters=ReplyParameters(9_999))
     sent = await bot.send_message(
         alice.id,
@@ -206,7 +212,10 @@ async def test_keyboard_and_preview_options_are_kept_as_sent(
 ) -> None:
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("Approve", callback_data="v1:a:1")]])
     await bot.send_message(
-        alice.id, "case", reply_markup=markup, link_preview_options={"is_disabled": True}
+        alice.id,
+        "case",
+        reply_markup=markup,
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
     )
     stored = server.messages(alice.id)[-1]
     assert stored.reply_markup == markup.to_dict()
