@@ -53,10 +53,6 @@ log = logging.getLogger(__name__)
 _MAX_BODY_BYTES = 52 * 1024 * 1024
 
 
-class _Dropped(Exception):
-    """The response is withheld and the connection closed (a "drop" fault)."""
-
-
 class LoopbackServer:
     """The loopback Bot API server; use `async with LoopbackServer() as server:`."""
 
@@ -501,10 +497,11 @@ class LoopbackServer:
 
     @staticmethod
     def _drop(request: web.Request) -> web.StreamResponse:
+        """Closes the connection without an answer; aiohttp then has nothing to write to."""
         transport = request.transport
         if transport is not None:
             transport.abort()
-        raise _Dropped
+        return web.Response(status=499)
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] not in self._world.bots:

@@ -26,6 +26,12 @@ class ManualClock:
         self.now += seconds
 
 
+@pytest.fixture(autouse=True)
+def ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opts in to PTB's timedelta periods: with int periods RetryAfter warns, and warnings fail."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()

@@ -1,0 +1,110 @@
+"""Injected faults reach PTB as the exceptions real Telegram failures produce."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from telegram import Bot
+from telegram.error import NetworkError, RetryAfter
+
+from bot.loopback import LoopbackServer, UserHandle
+
+
+@pytest.fixture
+async def alice(server: LoopbackServer, bot: Bot) -> UserHandle:
+    user = server.add_user(first_name="Alice")
+    await user.send("/start")
+    return user
+
+
+async def test_retry_after_raises_retry_after_once(
+    bot: Bot, server: LoopbackServer, alice: UserHandle
+) -> None:
+    rule = server.faults.inject("sendMessage", kind="retry_after", retry_after=3, times=1)
+    with pytest.raises(RetryAfter) as caught:
+        await bot.send_message(alice.id, "first try")
+    assert caught.value.retry_after == dt.timedelta(seconds=3)
+    await bot.send_message(alice.id, "second try")
+    assert rule.hits == 1
+    calls = server.calls("sendMessage")
+    assert [(c.ok, c.error_code) for c in calls] == [(False, 429), (True, None)]
+    assert calls[0].description == "Too Many Requests: retry after 3"
+    assert [m.text for m in server.messages(alice.id)] == ["second try"]
+
+
+async def test_server_error_is_a_network_error(
+    bot: Bot, server: LoopbackServer, alice: UserHandle
+) -> None:
+    rule = server.faults.inject("sendmessage", kind="server_error", times=2)
+    for _ in range(2):
+        with pytest.raises(NetworkError, match="Internal Server Error"):
+            await bot.send_message(alice.id, "x")
+    await bot.send_message(alice.id, "through")
+    assert rule.hits == 2
+    assert rule.exhausted
+
+
+async def test_delay_answers_late_but_answers(bot: Bot, server: LoopbackServer) -> None:
+    rule = server.faults.inject("getMe", kind="delay", delay=0.05, times=1)
+    me = await bot.get_me()
+    assert me.username == "report_test_bot"
+    assert rule.hits == 1
+    assert server.calls("getMe")[-1].ok
+
+
+async def test_drop_before_loses_the_call(
+    bot: Bot, server: LoopbackServer, alice: UserHandle
+) -> None:
+    server.faults.inject("sendMessage", kind="drop", when="before", times=1)
+    with pytest.raises(NetworkError):
+        await bot.send_message(alice.id, "lost")
+    assert server.messages(alice.id) == []
+    call = server.calls("sendMessage")[-1]
+    assert call.dropped
+    assert not call.ok
+
+
+async def test_drop_after_applies_the_call_but_hides_the_answer(
+    bot: Bot, server: LoopbackServer, alice: UserHandle
+) -> None:
+    sent = await bot.send_message(alice.id, "v1")
+    server.faults.inject("editMessageText", kind="drop", when="after", times=1)
+    with pytest.raises(NetworkError):
+        await bot.edit_message_text("v2", chat_id=alice.id, message_id=sent.message_id)
+    assert server.messages(alice.id)[-1].text == "v2"  # it happened; the bot cannot know
+    call = server.calls("editMessageText")[-1]
+    assert call.dropped
+    assert call.ok
+
+
+async def test_share_is_seeded_and_counted(bot: Bot, server: LoopbackServer) -> None:
+    rule = server.faults.inject("*", kind="server_error", share=0.5, seed=7)
+    failures = 0
+    for _ in range(20):
+        try:
+            await bot.get_me()
+        except NetworkError:
+            failures += 1
+    assert 0 < failures < 20
+    assert rule.hits == failures
+    replay = LoopbackServer().faults.inject("*", kind="server_error", share=0.5, seed=7)
+    assert [replay.fires() for _ in range(20)].count(True) == failures
+
+
+async def test_chat_filter_limits_the_fault_to_one_chat(
+    bot: Bot, server: LoopbackServer, alice: UserHandle
+) -> None:
+    bob = server.add_user(first_name="Bob")
+    await bob.send("/start")
+    server.faults.inject("sendMessage", kind="server_error", chat_id=alice.id)
+    await bot.send_message(bob.id, "fine")
+    with pytest.raises(NetworkError):
+        await bot.send_message(alice.id, "broken")
+    server.faults.clear()
+    await bot.send_message(alice.id, "fixed")
+
+
+def test_unknown_fault_kind_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown fault kind"):
+        LoopbackServer().faults.inject("getMe", kind="explode")  # type: ignore[arg-type]
