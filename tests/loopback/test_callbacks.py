@@ -103,5 +103,5 @@ async def test_unanswered_press_times_out_with_context(
 ) -> None:
     card = await _card(bot, server, alice)
     press = await alice.press(card, data="v1:approve:1")
-    with pytest.raises(TimeoutError, match="was not answered within 0.05 s"):
+    with pytest.raises(TimeoutError, match="was not answered within"):
         await press.answered(timeout=0.05)
