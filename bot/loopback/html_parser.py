@@ -151,6 +151,9 @@ class _Parser:
                 )
             while self.at(index) in _SPACES and self.at(index):
                 index += 1
+            if self.at(index) != "=" and name == "blockquote" and attribute == "expandable":
+                argument = "1"  # the one documented attribute without a value
+                continue
             if self.at(index) != "=":
                 raise self.error(
                     "Expected equal sign in declaration of an attribute of the tag "
