@@ -142,7 +142,7 @@ class _Parser:
             if not self.at(index):
                 raise self.error(f"Unclosed start tag at byte offset {self.offset(begin)}")
             attribute_start = index
-            while self.at(index) and self.at(index) not in _SPACES and self.at(index) != "=":
+            while self.at(index) and self.at(index) not in _SPACES and self.at(index) not in "=>":
                 index += 1
             attribute = self.source[attribute_start:index].lower()
             if not attribute:
