@@ -6,9 +6,10 @@ HTTP against it; nothing ever reaches Telegram.
 
 from bot.loopback.faults import FaultInjector, FaultRule
 from bot.loopback.flood_control import FloodLimits
-from bot.loopback.handles import BotHandle, ChatHandle, Press, UserHandle
+from bot.loopback.handles import BotHandle, ChatHandle, Press
 from bot.loopback.records import ApiCall, CallbackAnswer, SentFile, SentMessage
 from bot.loopback.server import LoopbackServer
+from bot.loopback.user_handle import UserHandle
 
 __all__ = [
     "ApiCall",
