@@ -4,24 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from telegram import (
-    Chat,
-    ForumTopicCreated,
-    Message,
-    User,
-)
+from telegram import Chat, ForumTopicCreated, Message, User
 
 from bot.loopback.call_log import describe_calls
-from bot.loopback.chat_state import (
-    ChatRecord,
-    Membership,
-    MemberStatus,
-    MessageLog,
-)
+from bot.loopback.chat_state import ChatRecord, Membership, MemberStatus, MessageLog
 from bot.loopback.records import CallbackAnswer, SentMessage
-from bot.loopback.user_actions import (
-    service_message,
-)
+from bot.loopback.user_actions import service_message
 from bot.loopback.world import BotRecord, CallbackRecord, World
 
 if TYPE_CHECKING:
