@@ -18,7 +18,6 @@ from bot.loopback.api_errors import (
     too_many_requests,
     unauthorized,
 )
-from bot.loopback.chat_state import utc_now
 from bot.loopback.faults import FaultInjector, FaultRule
 from bot.loopback.flood_control import FloodControl
 from bot.loopback.methods.context import CallContext, Described, Handler
@@ -68,7 +67,7 @@ class BotApiHttp:
         bot = self._world.bots.get(token)
         found = find_method(name)
         method = found[0] if found is not None else name
-        at = utc_now()
+        at = dtm.datetime.now(dtm.UTC)
         params = Params({}, {})
         try:
             if bot is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -100,3 +101,37 @@ async def test_calls_record_parameters_as_sent(bot: Bot, server: LoopbackServer)
     assert call.params["text"] == "hello"
     assert call.params["disable_notification"] == "true"
     assert call.at.tzinfo is not None
+
+
+async def test_missing_parameters_are_named(server: LoopbackServer, bot_account: BotHandle) -> None:
+    path = f"{bot_account.token}/sendMessage"
+    status, body = await _raw(server, path, json={"text": "to nobody"})
+    assert (status, body["description"]) == (400, "Bad Request: chat_id is empty")
+    alice = server.add_user(first_name="Alice")
+    await alice.send("/start")
+    delete = f"{bot_account.token}/deleteMessage"
+    status, body = await _raw(server, delete, json={"chat_id": alice.id})
+    assert (status, body["description"]) == (
+        400,
+        "Bad Request: message identifier is not specified",
+    )
+
+
+async def test_stopping_releases_a_pending_long_poll(bot_account: BotHandle) -> None:
+    server = LoopbackServer()
+    await server.start()
+    server.add_bot(token="42:another_token_abcdefghijklmnopq", username="other_bot")
+    async with Bot("42:another_token_abcdefghijklmnopq", base_url=server.base_url) as other:
+        poll = asyncio.create_task(other.get_updates(timeout=30))
+        await server.wait_for(lambda: any(c.pending for c in server.calls("getUpdates")))
+        await server.stop()
+        assert await asyncio.wait_for(poll, timeout=10) == ()
+
+
+def test_fixed_user_ids_and_unique_usernames(server: LoopbackServer) -> None:
+    admin = server.add_user(first_name="Admin", user_id=900_001, username="the_admin")
+    assert admin.id == 900_001
+    with pytest.raises(ValueError, match="taken"):
+        server.add_user(first_name="Again", user_id=900_001)
+    with pytest.raises(ValueError, match="taken"):
+        server.add_user(first_name="Copy", username="the_admin")
