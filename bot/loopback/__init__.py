@@ -1,7 +1,16 @@
 """A loopback Telegram Bot API server that answers and fails like the real one.
 
 Tests, benchmarks and the sandbox run the bot's real python-telegram-bot Application over
-HTTP against it; nothing ever reaches Telegram.
+HTTP against it; nothing ever reaches Telegram::
+
+    async with LoopbackServer() as server:
+        server.add_bot(token="123456:TEST_abcdefghijklmnopqrst", username="report_test_bot")
+        alice = server.add_user(first_name="Alice")
+        await alice.send("/start")            # queued as an Update for the bot
+        reply = await alice.next_message()    # what the bot sent back, parsed
+
+Groups default to Telegram's privacy mode: a bot that is not an admin only gets commands,
+replies to it and mentions of it (add_bot(privacy_mode=False) turns that off).
 """
 
 from bot.loopback.faults import FaultInjector, FaultRule
