@@ -10,7 +10,7 @@ menus; post_shutdown closes the database.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import structlog
 from telegram import LinkPreviewOptions, Update
@@ -19,6 +19,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseRateLimiter,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
@@ -75,9 +76,9 @@ def build_application(
     )
     use_limiter = settings.rate_limiter_enabled if rate_limiter is None else rate_limiter
     if use_limiter:
-        builder = builder.rate_limiter(
-            AIORateLimiter(max_retries=settings.rate_limiter_max_retries)
-        )
+        limiter = AIORateLimiter(max_retries=settings.rate_limiter_max_retries)
+        # Handlers never pass rate_limit_args, so the bot's type parameter stays None.
+        builder = builder.rate_limiter(cast("BaseRateLimiter[None]", limiter))
     application: BotApplication = builder.build()
     register_handlers(application)
     return application

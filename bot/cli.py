@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -157,9 +158,12 @@ def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
         _err(f"migrate: {exc}")
         return EXIT_FAILED
     if report.applied:
-        pass
+        print(
+            f"migrated {settings.database_path}: schema version {report.from_version} -> "
+            f"{report.to_version} ({len(report.applied)} migration(s) applied)"
+        )
     else:
-        pass
+        print(f"{settings.database_path}: schema version {report.to_version}, nothing to do")
     return EXIT_OK
 
 
@@ -169,20 +173,29 @@ def _cmd_db_check(args: argparse.Namespace, settings: Settings) -> int:
     except StorageError as exc:
         _err(f"db-check: {exc}")
         return EXIT_FAILED
-    "ok" if not report.integrity_messages else "; ".join(report.integrity_messages)
-    for _violation in report.foreign_key_violations[:20]:
-        pass
+    integrity = "ok" if not report.integrity_messages else "; ".join(report.integrity_messages)
+    print(f"database: {settings.database_path}")
+    print(f"schema version: {report.user_version} (this code: {report.latest_version})")
+    print(f"integrity_check: {integrity}")
+    print(f"foreign_key_check: {len(report.foreign_key_violations)} violation(s)")
+    for violation in report.foreign_key_violations[:20]:
+        print(f"  {violation}")
+    print("result: ok" if report.ok else "result: PROBLEMS FOUND")
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
 def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        backup_database(settings.database_path, args.path, overwrite=args.force)
+        result = backup_database(settings.database_path, args.path, overwrite=args.force)
     except StorageError as exc:
         _err(f"backup: {exc}")
         return EXIT_FAILED
+    print(
+        f"backed up {settings.database_path} to {result.destination} "
+        f"({result.size_bytes} bytes, {result.pages} pages); integrity_check ok"
+    )
     return EXIT_OK
 
 
 def _err(line: str) -> None:
-    pass
+    print(f"{PROG}: {line}", file=sys.stderr)

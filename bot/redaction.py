@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 
 TOKEN_MASK = "[token]"  # noqa: S105 - a placeholder, not a credential
@@ -41,7 +41,9 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets = tuple(sorted((s for s in secrets if s), key=len, reverse=True))
 
-    def __call__(self, logger: Any, method_name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    def __call__(
+        self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
+    ) -> dict[str, Any]:
         return {
             key: value if key in _PASSTHROUGH else self._value(key, value)
             for key, value in event_dict.items()

@@ -213,7 +213,7 @@ def load_settings(env_file: Path | None = None, **overrides: Any) -> Settings:
     """Reads settings, turning every validation failure into a `SettingsError`."""
     try:
         if env_file is not None:
-            return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+            return Settings(_env_file=env_file, **overrides)
         return Settings(**overrides)
     except ValidationError as exc:
         raise SettingsError(_describe(exc)) from None

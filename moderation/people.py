@@ -31,3 +31,13 @@ async def record_visit(store: UsersStore, visitor: Visitor, at: datetime) -> Non
     """Stores the visitor's language (Telegram sends it with every update; we need it later)."""
     async with store.transaction() as uow:
         await uow.users.touch(visitor.user_id, visitor.language_code, at)
+
+
+@dataclass(frozen=True, slots=True)
+class KnownUser:
+    """Someone who has talked to the bot; `language_code` as Telegram last reported it."""
+
+    user_id: int
+    language_code: str | None
+    first_seen_at: datetime
+    last_seen_at: datetime

@@ -73,12 +73,12 @@ BAD_SETTINGS = [
     pytest.param({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL: input should be", id="log-level"),
     pytest.param({"LOG_FORMAT": "xml"}, "LOG_FORMAT: input should be", id="log-format"),
     pytest.param(
-        {"TELEGRAM_API_BASE_URL": "https://api.telegram.org/"},
+        {"TELEGRAM_API_BASE_URL": "https://botapi.example.net/"},
         "TELEGRAM_API_BASE_URL: must end with /bot",
         id="api-url-without-bot",
     ),
     pytest.param(
-        {"TELEGRAM_API_BASE_URL": "api.telegram.org/bot"},
+        {"TELEGRAM_API_BASE_URL": "botapi.example.net/bot"},
         "TELEGRAM_API_BASE_URL: is not an http(s) URL",
         id="api-url-no-scheme",
     ),

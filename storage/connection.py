@@ -1,0 +1,59 @@
+"""Opening SQLite connections with the settings legal evidence needs.
+
+WAL lets readers work while one writer commits; synchronous=FULL makes every commit durable
+across power loss, not only process crashes; foreign keys are enforced; a busy connection waits
+instead of failing at once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Final
+
+import aiosqlite
+
+from storage.errors import StorageError
+
+BUSY_TIMEOUT_MS: Final = 10_000
+MIN_SQLITE: Final = (3, 37, 0)  # STRICT tables
+
+
+async def connect(path: Path, *, read_only: bool = False) -> aiosqlite.Connection:
+    """Opens `path` (creating it and its folder unless read-only) in autocommit mode."""
+    if sqlite3.sqlite_version_info < MIN_SQLITE:
+        raise StorageError(
+            f"SQLite {sqlite3.sqlite_version} is too old; {'.'.join(map(str, MIN_SQLITE))} "
+            "or newer is needed"
+        )
+    if not read_only:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create the folder {path.parent}: {exc.strerror}") from None
+    try:
+        conn = await aiosqlite.connect(path, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot open the database {path}: {exc}") from None
+    try:
+        conn.row_factory = sqlite3.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if not read_only:
+            async with conn.execute("PRAGMA journal_mode = WAL") as cursor:
+                row = await cursor.fetchone()
+            if row is None or str(row[0]).lower() != "wal":
+                raise StorageError(
+                    f"{path}: the filesystem does not support SQLite's WAL mode; put "
+                    "DATABASE_PATH on a local disk"
+                )
+        await conn.execute("PRAGMA synchronous = FULL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        if read_only:
+            await conn.execute("PRAGMA query_only = ON")
+    except sqlite3.Error as exc:
+        await conn.close()
+        raise StorageError(f"cannot open the database {path}: {exc}") from None
+    except BaseException:
+        await conn.close()
+        raise
+    return conn

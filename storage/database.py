@@ -1,0 +1,136 @@
+"""One writer connection serialised by a lock, a small pool of read-only connections.
+
+aiosqlite runs each connection on its own thread but does not isolate tasks: two tasks sharing
+a connection would execute inside each other's transactions. So every write goes through
+`Database.transaction()`, which holds an asyncio lock for the whole `BEGIN IMMEDIATE ...
+COMMIT`, and every read through `Database.reading()`, which lends a connection of its own with
+a consistent snapshot (WAL readers never block the writer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+from storage.connection import connect
+from storage.errors import DatabaseFullError, DatabaseLockedError, StorageError
+
+_in_transaction: contextvars.ContextVar[Database | None] = contextvars.ContextVar(
+    "storage_in_transaction", default=None
+)
+
+
+def translate(exc: sqlite3.Error) -> StorageError:
+    """Maps SQLite's failures to ones the bot can explain; constraint errors stay as they are."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    text = str(exc)
+    if code == sqlite3.SQLITE_FULL or "database or disk is full" in text:
+        return DatabaseFullError(
+            "the database or its disk is full; nothing of this change was saved. "
+            "Free disk space; work resumes by itself."
+        )
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "database is locked" in text:
+        return DatabaseLockedError(
+            "the database stayed locked by another process; is another copy of the bot or a "
+            "long-running tool using it?"
+        )
+    return StorageError(f"database error: {text}")
+
+
+class Database:
+    def __init__(
+        self, path: Path, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]
+    ) -> None:
+        self.path = path
+        self._writer = writer
+        self._write_lock = asyncio.Lock()
+        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._all_readers = tuple(readers)
+        for reader in readers:
+            self._readers.put_nowait(reader)
+        self._closed = False
+
+    @classmethod
+    async def open(cls, path: Path, *, readers: int = 2) -> Database:
+        writer = await connect(path)
+        pool: list[aiosqlite.Connection] = []
+        try:
+            for _ in range(max(1, readers)):
+                pool.append(await connect(path, read_only=True))
+        except BaseException:
+            for conn in (writer, *pool):
+                await conn.close()
+            raise
+        return cls(path, writer, pool)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Yields the writer inside `BEGIN IMMEDIATE`; commits on success, rolls back on error.
+
+        Integrity errors (sqlite3.IntegrityError) propagate unchanged so callers can react to
+        a lost race; operational failures become `StorageError`s (`DatabaseFullError`,
+        `DatabaseLockedError`).
+        """
+        self._check_open()
+        if _in_transaction.get() is self:
+            raise RuntimeError("nested Database.transaction(): pass the unit of work down instead")
+        async with self._write_lock:
+            token = _in_transaction.set(self)
+            conn = self._writer
+            try:
+                try:
+                    await conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.Error as exc:
+                    raise translate(exc) from None
+                try:
+                    yield conn
+                except sqlite3.OperationalError as exc:
+                    await asyncio.shield(self._rollback(conn))
+                    raise translate(exc) from exc
+                except BaseException:
+                    await asyncio.shield(self._rollback(conn))
+                    raise
+                try:
+                    await conn.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    await asyncio.shield(self._rollback(conn))
+                    raise translate(exc) from None
+            finally:
+                _in_transaction.reset(token)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Lends a read-only connection holding one snapshot for the whole block."""
+        self._check_open()
+        conn = await self._readers.get()
+        try:
+            await conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                await asyncio.shield(self._rollback(conn))
+        finally:
+            self._readers.put_nowait(conn)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        async with self._write_lock:
+            for conn in (self._writer, *self._all_readers):
+                await conn.close()
+
+    @staticmethod
+    async def _rollback(conn: aiosqlite.Connection) -> None:
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StorageError("the database is closed")

@@ -1,0 +1,61 @@
+"""`Store`: the one entry point to the database for the rest of the bot.
+
+`async with store.transaction() as uow:` gives repositories that share one serialised write
+transaction; `async with store.reading() as uow:` gives the same repositories over a read-only
+snapshot. Code outside storage/ sees only these typed repositories, never SQL, so another
+backend can implement the same surface.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiosqlite
+
+from storage.audit import AuditRepository
+from storage.database import Database
+from storage.migrations import MigrationReport, migrate
+from storage.state import StateRepository
+from storage.updates import ProcessedUpdateRepository
+from storage.users import UserRepository
+
+
+class UnitOfWork:
+    """The repositories bound to one connection for the span of one transaction or read."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.users = UserRepository(conn)
+        self.state = StateRepository(conn)
+        self.audit = AuditRepository(conn)
+        self.updates = ProcessedUpdateRepository(conn)
+
+
+class Store:
+    def __init__(self, database: Database, migration: MigrationReport) -> None:
+        self._db = database
+        self.migration = migration
+
+    @classmethod
+    async def open(cls, path: Path, *, readers: int = 2) -> Store:
+        """Applies pending migrations, then opens the connections."""
+        report = await migrate(path)
+        return cls(await Database.open(path, readers=readers), report)
+
+    @property
+    def path(self) -> Path:
+        return self._db.path
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[UnitOfWork]:
+        async with self._db.transaction() as conn:
+            yield UnitOfWork(conn)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[UnitOfWork]:
+        async with self._db.reading() as conn:
+            yield UnitOfWork(conn)
+
+    async def close(self) -> None:
+        await self._db.close()

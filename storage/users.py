@@ -1,0 +1,47 @@
+"""People who talked to the bot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from moderation.people import KnownUser
+from storage.codec import decode_time, encode_time
+
+
+class UserRepository:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def touch(self, user_id: int, language_code: str | None, at: datetime) -> None:
+        """Records a visit; a missing language code keeps the one we knew."""
+        when = encode_time(at)
+        await self._conn.execute(
+            "INSERT INTO users (user_id, language_code, first_seen_at, last_seen_at) "
+            "VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET "
+            "language_code = coalesce(excluded.language_code, users.language_code), "
+            "last_seen_at = max(users.last_seen_at, excluded.last_seen_at)",
+            (user_id, language_code, when, when),
+        )
+
+    async def get(self, user_id: int) -> KnownUser | None:
+        async with self._conn.execute(
+            "SELECT user_id, language_code, first_seen_at, last_seen_at FROM users "
+            "WHERE user_id = ?",
+            (user_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return KnownUser(
+            user_id=row["user_id"],
+            language_code=row["language_code"],
+            first_seen_at=decode_time(row["first_seen_at"]),
+            last_seen_at=decode_time(row["last_seen_at"]),
+        )
+
+    async def language_of(self, user_id: int) -> str | None:
+        known = await self.get(user_id)
+        return known.language_code if known else None
