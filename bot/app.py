@@ -20,10 +20,12 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     BaseRateLimiter,
+    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
+    MessageHandler,
     filters,
 )
 
@@ -31,12 +33,16 @@ from bot.context import BotApplication, BotContext, BotData, Services
 from bot.menus import register_menus
 from bot.settings import Settings
 from bot.update_processor import OrderedPerSenderProcessor
-from handlers import errors, membership, start
+from handlers import errors, membership, report, start
+from handlers.callback_data import REPORT_PREFIX
 from handlers.i18n import Catalog, default_catalog
 from moderation.clock import Clock, SystemClock
 from storage import Store
 
 log = structlog.get_logger(__name__)
+
+#: How often idle guided reports are looked for (they time out after minutes, not seconds).
+DRAFT_SWEEP_SECONDS: Final = 30
 
 #: Update types the bot asks Telegram for; anything else is never delivered.
 ALLOWED_UPDATES: Final = [
@@ -86,18 +92,46 @@ def build_application(
 
 def register_handlers(application: BotApplication) -> None:
     private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
 
-    # --- everyone, private chat -------------------------------------------------------
+    # --- everyone, private chat: start, help and the reporting flow ---------------------
     application.add_handler(CommandHandler("start", start.start, filters=private))
-    # --- everyone, any chat (in groups /help points to the private chat) -------------
+    application.add_handler(CommandHandler("report", report.report_command, filters=private))
+    application.add_handler(CommandHandler("cancel", report.cancel_command, filters=private))
+    application.add_handler(CommandHandler("skip", report.skip_command, filters=private))
+    application.add_handler(CommandHandler("myreports", report.my_reports_command, filters=private))
+    application.add_handler(CommandHandler("notify", report.notify_command, filters=private))
+    application.add_handler(
+        CallbackQueryHandler(report.report_button, pattern=f"^{REPORT_PREFIX}:")
+    )
+    # --- everyone, any chat (in groups /help and /report point to the private chat) ------
     application.add_handler(CommandHandler("help", start.help_command))
+    application.add_handler(CommandHandler("report", report.report_in_group, filters=groups))
 
     # --- the bot's own membership (added to / removed from groups) ---------------------
     application.add_handler(
         ChatMemberHandler(membership.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
     )
 
+    # --- last: anything else in a private chat (answers in a report, links, forwards) ---
+    application.add_handler(MessageHandler(private & filters.COMMAND, report.unknown_command))
+    application.add_handler(
+        MessageHandler(
+            private & filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL,
+            report.private_message,
+        )
+    )
+
     application.add_error_handler(errors.on_error)
+
+
+def schedule_jobs(application: BotApplication) -> None:
+    """Periodic work: timing out idle reports, pruning redelivery marks."""
+    jobs = application.job_queue
+    if jobs is None:  # pragma: no cover - the job-queue extra is a dependency
+        raise RuntimeError("python-telegram-bot[job-queue] is required")
+    jobs.run_repeating(report.expire_job, interval=DRAFT_SWEEP_SECONDS, first=5, name="drafts")
+    jobs.run_repeating(report.forget_updates_job, interval=3600, first=60, name="updates")
 
 
 def _post_init_factory(settings: Settings, texts: Catalog, clock: Clock) -> Any:
@@ -110,6 +144,7 @@ def _post_init_factory(settings: Settings, texts: Catalog, clock: Clock) -> Any:
             )
         )
         await register_menus(application.bot, settings, texts)
+        schedule_jobs(application)
         log.info("bot_ready", bot_username=application.bot.username)
 
     return post_init

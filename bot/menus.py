@@ -37,6 +37,10 @@ class MenuEntry:
 
 MENU: tuple[MenuEntry, ...] = (
     MenuEntry("start", frozenset({Audience.PRIVATE_CHATS})),
+    MenuEntry("report", frozenset({Audience.PRIVATE_CHATS})),
+    MenuEntry("myreports", frozenset({Audience.PRIVATE_CHATS})),
+    MenuEntry("notify", frozenset({Audience.PRIVATE_CHATS})),
+    MenuEntry("cancel", frozenset({Audience.PRIVATE_CHATS})),
     MenuEntry("help", frozenset({Audience.PRIVATE_CHATS, Audience.REVIEW_CHAT})),
 )
 

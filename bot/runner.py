@@ -52,6 +52,7 @@ async def serve(
         else:
             await updater.start_polling(
                 timeout=settings.poll_timeout_seconds,
+                poll_interval=settings.poll_interval_seconds,
                 allowed_updates=ALLOWED_UPDATES,
                 drop_pending_updates=False,
                 bootstrap_retries=-1,

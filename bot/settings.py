@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from moderation.categories import DEFAULT_CATEGORIES, Categories, parse_categories
+
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,200}$")
 _WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -58,6 +60,13 @@ EXPECTED: dict[str, str] = {
     "RATE_LIMITER_MAX_RETRIES": "a whole number from 0 to 20",
     "MAX_CONCURRENT_UPDATES": "a whole number from 1 to 1024",
     "POLL_TIMEOUT_SECONDS": "a whole number of seconds from 0 to 50",
+    "POLL_INTERVAL_SECONDS": "a number of seconds from 0 to 5, e.g. 0.05",
+    "REPORT_CATEGORIES": f"comma-separated category keys, custom ones as key=Label, e.g. "
+    f"{DEFAULT_CATEGORIES}",
+    "CONVERSATION_TIMEOUT_MINUTES": "a whole number of minutes from 1 to 1440",
+    "REPORT_LIMIT_PER_HOUR": "a whole number from 1 to 10000",
+    "REPORT_LIMIT_PER_DAY": "a whole number from 1 to 100000, not below REPORT_LIMIT_PER_HOUR",
+    "RESOLVE_TIMEOUT_SECONDS": "a number of seconds from 0.1 to 30",
 }
 
 IdSet = Annotated[frozenset[int], NoDecode]
@@ -80,6 +89,7 @@ class Settings(BaseSettings):
         extra="ignore",
         frozen=True,
         hide_input_in_errors=True,
+        arbitrary_types_allowed=True,
     )
 
     bot_token: SecretStr | None = None
@@ -100,6 +110,14 @@ class Settings(BaseSettings):
     rate_limiter_max_retries: int = Field(default=5, ge=0, le=20)
     max_concurrent_updates: int = Field(default=64, ge=1, le=1024)
     poll_timeout_seconds: int = Field(default=30, ge=0, le=50)
+    poll_interval_seconds: float = Field(default=0.05, ge=0, le=5)
+    report_categories: Annotated[Categories, NoDecode] = Field(
+        default_factory=lambda: parse_categories(DEFAULT_CATEGORIES)
+    )
+    conversation_timeout_minutes: int = Field(default=15, ge=1, le=1440)
+    report_limit_per_hour: int = Field(default=20, ge=1, le=10_000)
+    report_limit_per_day: int = Field(default=100, ge=1, le=100_000)
+    resolve_timeout_seconds: float = Field(default=3.0, ge=0.1, le=30)
 
     @field_validator("bot_token", "webhook_secret_token", "webhook_url", mode="before")
     @classmethod
@@ -132,6 +150,13 @@ class Settings(BaseSettings):
                 raise ValueError(f"item {len(ids) + 1} is not a positive whole number")
             ids.add(int(item))
         return frozenset(ids)
+
+    @field_validator("report_categories", mode="before")
+    @classmethod
+    def _categories(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return parse_categories(value if value.strip() else DEFAULT_CATEGORIES)
+        return value
 
     @field_validator("review_chat_id")
     @classmethod
@@ -170,6 +195,12 @@ class Settings(BaseSettings):
         if value is not None and not _WEBHOOK_SECRET_PATTERN.fullmatch(value.get_secret_value()):
             raise ValueError("contains characters Telegram does not allow or is too long")
         return value
+
+    @model_validator(mode="after")
+    def _daily_limit_covers_hourly(self) -> Settings:
+        if self.report_limit_per_day < self.report_limit_per_hour:
+            raise ValueError("REPORT_LIMIT_PER_DAY: is below REPORT_LIMIT_PER_HOUR")
+        return self
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:

@@ -1,4 +1,4 @@
-"""/start and /help."""
+"""/start (with the `report` deep link) and /help."""
 
 from __future__ import annotations
 
@@ -6,17 +6,25 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from bot.context import BotContext
+from handlers import report
+from handlers.i18n import Html
 from moderation.people import Visitor, record_visit
+
+DEEP_LINK_REPORT = "report"
 
 
 async def start(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
+    if context.args and context.args[0] == DEEP_LINK_REPORT:
+        await report.start_report(update, context)
+        return
     services = context.services
     await record_visit(services.store, Visitor(user.id, user.language_code), services.clock.now())
     await message.reply_text(
-        services.texts.render(user.language_code, "start.greeting", name=user.first_name)
+        services.texts.render(user.language_code, "start.greeting", name=user.first_name),
+        reply_markup=report.views(context).start_keyboard(user.language_code),
     )
 
 
@@ -27,7 +35,10 @@ async def help_command(update: Update, context: BotContext) -> None:
     language = user.language_code if user else None
     texts = context.services.texts
     if chat.type == ChatType.PRIVATE:
-        await message.reply_text(texts.render(language, "help.private"))
+        categories = report.views(context).category_list(language)
+        await message.reply_text(
+            texts.render(language, "help.private", categories=Html(categories))
+        )
     else:
         await message.reply_text(
             texts.render(language, "help.group", bot_username=context.bot.username)

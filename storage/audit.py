@@ -10,6 +10,7 @@ import aiosqlite
 
 from moderation.audit import AuditEntry
 from storage.codec import decode_json, decode_time, encode_json, encode_time
+from storage.sql import fetch_all, insert
 
 _COLUMNS = "id, at, actor_id, action, subject_type, subject_id, details"
 
@@ -28,7 +29,8 @@ class AuditRepository:
         subject_id: str | int | None = None,
         details: Mapping[str, Any] | None = None,
     ) -> int:
-        cursor = await self._conn.execute(
+        return await insert(
+            self._conn,
             "INSERT INTO audit_log (at, actor_id, action, subject_type, subject_id, details) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (
@@ -40,26 +42,23 @@ class AuditRepository:
                 encode_json(details or {}),
             ),
         )
-        row_id = cursor.lastrowid
-        await cursor.close()
-        if row_id is None:
-            raise RuntimeError("INSERT into audit_log returned no row id")
-        return row_id
 
     async def for_subject(self, subject_type: str, subject_id: str | int) -> list[AuditEntry]:
-        async with self._conn.execute(
+        rows = await fetch_all(
+            self._conn,
             f"SELECT {_COLUMNS} FROM audit_log WHERE subject_type = ? AND subject_id = ? "  # noqa: S608 - constant column list
             "ORDER BY id",
             (subject_type, str(subject_id)),
-        ) as cursor:
-            return [_entry(row) async for row in cursor]
+        )
+        return [_entry(row) for row in rows]
 
     async def recent(self, limit: int = 50) -> list[AuditEntry]:
-        async with self._conn.execute(
+        rows = await fetch_all(
+            self._conn,
             f"SELECT {_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT ?",  # noqa: S608 - constant column list
             (limit,),
-        ) as cursor:
-            return [_entry(row) async for row in cursor]
+        )
+        return [_entry(row) for row in rows]
 
 
 def _entry(row: Any) -> AuditEntry:

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from moderation.targets import ForwardOrigin, TargetKind, TargetRef
+
 _FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
 
 
@@ -37,3 +39,53 @@ def decode_json(text: str) -> dict[str, Any]:
     if not isinstance(loaded, dict):
         raise ValueError("expected a JSON object")
     return loaded
+
+
+def target_to_json(target: TargetRef) -> dict[str, Any]:
+    return {
+        "kind": target.kind.value,
+        "username": target.username,
+        "chat_id": target.chat_id,
+        "post_id": target.post_id,
+        "invite_hash": target.invite_hash,
+        "term": target.term,
+        "title": target.title,
+    }
+
+
+def target_from_json(data: Mapping[str, Any]) -> TargetRef:
+    return TargetRef(
+        kind=TargetKind(data["kind"]),
+        username=data.get("username"),
+        chat_id=data.get("chat_id"),
+        post_id=data.get("post_id"),
+        invite_hash=data.get("invite_hash"),
+        term=data.get("term"),
+        title=data.get("title"),
+    )
+
+
+def origin_to_json(origin: ForwardOrigin) -> dict[str, Any]:
+    return {
+        "type": origin.type,
+        "chat_id": origin.chat_id,
+        "chat_type": origin.chat_type,
+        "username": origin.username,
+        "title": origin.title,
+        "message_id": origin.message_id,
+        "is_bot": origin.is_bot,
+        "sender_user_name": origin.sender_user_name,
+    }
+
+
+def origin_from_json(data: Mapping[str, Any]) -> ForwardOrigin:
+    return ForwardOrigin(
+        type=data["type"],
+        chat_id=data.get("chat_id"),
+        chat_type=data.get("chat_type"),
+        username=data.get("username"),
+        title=data.get("title"),
+        message_id=data.get("message_id"),
+        is_bot=bool(data.get("is_bot", False)),
+        sender_user_name=data.get("sender_user_name"),
+    )

@@ -7,6 +7,7 @@ from datetime import datetime
 import aiosqlite
 
 from storage.codec import encode_time
+from storage.sql import fetch_value, run
 
 
 class StateRepository:
@@ -14,14 +15,12 @@ class StateRepository:
         self._conn = conn
 
     async def get(self, key: str) -> str | None:
-        async with self._conn.execute(
-            "SELECT value FROM bot_state WHERE key = ?", (key,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else str(row["value"])
+        value = await fetch_value(self._conn, "SELECT value FROM bot_state WHERE key = ?", (key,))
+        return None if value is None else str(value)
 
     async def put(self, key: str, value: str, at: datetime) -> None:
-        await self._conn.execute(
+        await run(
+            self._conn,
             "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
             "updated_at = excluded.updated_at",

@@ -15,9 +15,14 @@ from pathlib import Path
 import aiosqlite
 
 from storage.audit import AuditRepository
+from storage.blocks import BlockRepository
+from storage.cases import CaseRepository
 from storage.database import Database
+from storage.drafts import DraftRepository
 from storage.migrations import MigrationReport, migrate
+from storage.reports import ReportRepository
 from storage.state import StateRepository
+from storage.targets import TargetRepository
 from storage.updates import ProcessedUpdateRepository
 from storage.users import UserRepository
 
@@ -30,6 +35,11 @@ class UnitOfWork:
         self.state = StateRepository(conn)
         self.audit = AuditRepository(conn)
         self.updates = ProcessedUpdateRepository(conn)
+        self.targets = TargetRepository(conn)
+        self.cases = CaseRepository(conn)
+        self.reports = ReportRepository(conn)
+        self.drafts = DraftRepository(conn)
+        self.blocks = BlockRepository(conn)
 
 
 class Store:

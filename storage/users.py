@@ -8,6 +8,7 @@ import aiosqlite
 
 from moderation.people import KnownUser
 from storage.codec import decode_time, encode_time
+from storage.sql import fetch_one, fetch_value, run
 
 
 class UserRepository:
@@ -17,7 +18,8 @@ class UserRepository:
     async def touch(self, user_id: int, language_code: str | None, at: datetime) -> None:
         """Records a visit; a missing language code keeps the one we knew."""
         when = encode_time(at)
-        await self._conn.execute(
+        await run(
+            self._conn,
             "INSERT INTO users (user_id, language_code, first_seen_at, last_seen_at) "
             "VALUES (?, ?, ?, ?) "
             "ON CONFLICT (user_id) DO UPDATE SET "
@@ -27,12 +29,12 @@ class UserRepository:
         )
 
     async def get(self, user_id: int) -> KnownUser | None:
-        async with self._conn.execute(
+        row = await fetch_one(
+            self._conn,
             "SELECT user_id, language_code, first_seen_at, last_seen_at FROM users "
             "WHERE user_id = ?",
             (user_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return None
         return KnownUser(
@@ -41,6 +43,23 @@ class UserRepository:
             first_seen_at=decode_time(row["first_seen_at"]),
             last_seen_at=decode_time(row["last_seen_at"]),
         )
+
+    async def set_notify(self, user_id: int, enabled: bool, at: datetime) -> None:
+        when = encode_time(at)
+        await run(
+            self._conn,
+            "INSERT INTO users (user_id, language_code, first_seen_at, last_seen_at, "
+            "notify_outcomes) VALUES (?, NULL, ?, ?, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET notify_outcomes = excluded.notify_outcomes",
+            (user_id, when, when, int(enabled)),
+        )
+
+    async def notify_enabled(self, user_id: int) -> bool:
+        """Reporters hear about outcomes unless they said /notify off."""
+        value = await fetch_value(
+            self._conn, "SELECT notify_outcomes FROM users WHERE user_id = ?", (user_id,)
+        )
+        return True if value is None else bool(value)
 
     async def language_of(self, user_id: int) -> str | None:
         known = await self.get(user_id)

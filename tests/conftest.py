@@ -15,9 +15,10 @@ import pytest
 from bot.app import build_application
 from bot.context import BotApplication
 from bot.logging_setup import configure_logging
-from bot.loopback import LoopbackServer
+from bot.loopback import BotHandle, LoopbackServer
 from bot.runner import serve
 from bot.settings import LogFormat, LogLevel, Settings, load_settings
+from moderation.clock import Clock
 
 # Fake credentials for the loopback server only; the shape matches a real token.
 TEST_TOKEN = "123456789:TEST-loopback-token-not-a-secret-0000"
@@ -32,6 +33,12 @@ async def loopback() -> AsyncIterator[LoopbackServer]:
     async with LoopbackServer() as server:
         server.add_bot(token=TEST_TOKEN, username=TEST_BOT_USERNAME, first_name="Report Bot")
         yield server
+
+
+@pytest.fixture
+def bot_account(loopback: LoopbackServer) -> BotHandle:
+    """The test bot's account on the loopback server (pending updates, redelivery)."""
+    return BotHandle(loopback.world, loopback.world.default_bot())
 
 
 @pytest.fixture
@@ -82,14 +89,17 @@ async def start_bot(
     running: list[RunningBot] = []
 
     async def start(
-        settings: Settings | None = None, *, log_level: LogLevel = LogLevel.INFO
+        settings: Settings | None = None,
+        *,
+        log_level: LogLevel = LogLevel.INFO,
+        clock: Clock | None = None,
     ) -> RunningBot:
         the_settings = settings or make_settings()
         log = io.StringIO()
         configure_logging(
             level=log_level, log_format=LogFormat.JSON, secrets=[TEST_TOKEN], stream=log
         )
-        application = build_application(the_settings)
+        application = build_application(the_settings, clock=clock)
         stop, started = asyncio.Event(), asyncio.Event()
         task = asyncio.create_task(serve(application, the_settings, stop, started))
         bot = RunningBot(application, the_settings, loopback, log, stop, task)

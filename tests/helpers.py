@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 _KEPT_ENV = {"PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR"}
@@ -30,3 +31,16 @@ def free_port() -> int:
 
 def database_in(tmp_path: Path) -> Path:
     return tmp_path / "data" / "bot.sqlite3"
+
+
+class FakeClock:
+    """A clock tests move by hand (the bot's domain code reads time only through a Clock)."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta

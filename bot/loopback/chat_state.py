@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dtm
 import json
 from dataclasses import dataclass, field
@@ -163,6 +164,7 @@ class MessageRecord:
     edit_history: list[str] = field(default_factory=list)
     edited_at: dtm.datetime | None = None
     deleted: bool = False
+    revision: int = 0  # bumped by every edit (text, caption or keyboard)
 
     @property
     def message_id(self) -> int:
@@ -208,6 +210,19 @@ class MessageLog:
     def __init__(self) -> None:
         self.records: dict[int, MessageRecord] = {}
         self._last_id = 0
+        self._changed: asyncio.Event | None = None
+
+    def touch(self) -> None:
+        """A message here was added, edited or deleted: wakes only this chat's waiters."""
+        if self._changed is not None:
+            self._changed.set()
+            self._changed = None
+
+    async def wait_change(self, timeout: float) -> None:  # noqa: ASYNC109
+        """Waits for the next `touch` (TimeoutError after `timeout` seconds)."""
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        await asyncio.wait_for(self._changed.wait(), timeout)
 
     def peek_next_id(self) -> int:
         return self._last_id + 1
@@ -218,6 +233,7 @@ class MessageLog:
 
     def add(self, record: MessageRecord) -> None:
         self.records[record.message_id] = record
+        self.touch()
 
     def get(self, message_id: int) -> MessageRecord | None:
         record = self.records.get(message_id)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from telegram import Chat, ForumTopicCreated, Message, User
@@ -54,6 +57,23 @@ class BotHandle:
     def record(self) -> BotRecord:
         return self._record
 
+    def update_id_of(self, message: Message) -> int:
+        """The id of the update that delivered one of a user's messages to this bot."""
+        for update in reversed(self._record.updates.history()):
+            sent = update.get("message")
+            if (
+                sent
+                and sent["message_id"] == message.message_id
+                and (sent["chat"]["id"] == message.chat.id)
+            ):
+                return int(update["update_id"])
+        raise LookupError(f"message {message.message_id} was never delivered to this bot")
+
+    def redeliver(self, update_id: int) -> None:
+        """Queues an already delivered update again (a crash before its offset was confirmed);
+        a bot started afterwards receives it a second time."""
+        self._record.updates.redeliver(update_id)
+
 
 class Press:
     """A pressed callback button; `answered()` waits for the bot's answerCallbackQuery."""
@@ -75,22 +95,37 @@ class Press:
         return self._record.answer
 
     async def answered(self, timeout: float = 5.0) -> CallbackAnswer:  # noqa: ASYNC109
-        await self._world.wait_for(
-            lambda: self._record.answer is not None,
-            timeout,
-            lambda: (
+        try:
+            await asyncio.wait_for(self._record.answered.wait(), timeout)
+        except TimeoutError:
+            raise TimeoutError(
                 f"callback query {self.query_id} ({self.data!r}) was not answered within "
                 f"{timeout} s; {describe_calls(self._world.calls)}"
-            ),
-        )
+            ) from None
         assert self._record.answer is not None
         return self._record.answer
+
+
+async def wait_in_log(
+    log: MessageLog, condition: Callable[[], object], limit: float, describe: Callable[[], str]
+) -> None:
+    """Waits until `condition()` holds, re-checked only when this chat's messages change
+    (a thousand simulated users then cost nothing while others' chats change)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while not condition():
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            raise TimeoutError(describe())
+        with contextlib.suppress(TimeoutError):
+            await log.wait_change(remaining)
 
 
 async def next_bot_message(
     world: World, log: MessageLog, cursor: int, limit: float, where: str
 ) -> SentMessage:
-    await world.wait_for(
+    await wait_in_log(
+        log,
         lambda: len(log.sent_by_bots()) > cursor,
         limit,
         lambda: f"no new bot message in {where} within {limit} s; {describe_calls(world.calls)}",

@@ -48,6 +48,7 @@ class _Poll:
 class UpdateQueue:
     def __init__(self, on_change: Callable[[], None]) -> None:
         self._pending: deque[dict[str, Any]] = deque()
+        self._history: dict[int, dict[str, Any]] = {}
         self._next_update_id = 1
         self._on_change = on_change
         self._poll: _Poll | None = None
@@ -77,6 +78,7 @@ class UpdateQueue:
         fields: dict[str, Any] = {kind: payload}
         update = Update(self._next_update_id, **fields).to_dict()
         self._next_update_id += 1
+        self._history[update["update_id"]] = update
         self._pending.append(update)
         self._wake()
         return update
@@ -96,6 +98,22 @@ class UpdateQueue:
             return
         while self._pending and self._pending[0]["update_id"] < offset:
             self._pending.popleft()
+
+    def history(self) -> list[dict[str, Any]]:
+        """Every update ever queued for this bot, oldest first."""
+        return list(self._history.values())
+
+    def redeliver(self, update_id: int) -> None:
+        """Queues a confirmed update again, as Telegram does when the bot crashed before its
+        offset was confirmed (the bot sees it on its next start, polling from offset 0)."""
+        update = self._history.get(update_id)
+        if update is None:
+            raise LookupError(f"update {update_id} was never sent")
+        if any(pending["update_id"] == update_id for pending in self._pending):
+            return
+        self._pending.append(update)
+        self._pending = deque(sorted(self._pending, key=lambda item: int(item["update_id"])))
+        self._wake()
 
     def drop_pending(self) -> None:
         self._pending.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Callable
 
 from telegram import (
     Contact,
@@ -17,9 +18,16 @@ from telegram import (
     User,
 )
 
-from bot.loopback.chat_state import ChatView, UserRecord, utc_now
+from bot.loopback.chat_state import ChatView, MessageRecord, UserRecord, utc_now
 from bot.loopback.file_store import FileKind
-from bot.loopback.handles import BotHandle, ChatHandle, MessageRef, Press, next_bot_message
+from bot.loopback.handles import (
+    BotHandle,
+    ChatHandle,
+    MessageRef,
+    Press,
+    next_bot_message,
+    wait_in_log,
+)
 from bot.loopback.images import image_size, tiny_png
 from bot.loopback.records import SentMessage
 from bot.loopback.user_actions import (
@@ -268,6 +276,40 @@ class UserHandle:
         )
         self._cursors[the_bot.id] = cursor + 1
         return message
+
+    async def wait_until(
+        self,
+        condition: Callable[[], object],
+        timeout: float = 10.0,  # noqa: ASYNC109  (the public API takes a plain timeout)
+        *,
+        bot: BotHandle | None = None,
+    ) -> None:
+        """Waits until `condition()` holds, re-checked whenever this private chat changes
+        (a message sent, edited or deleted), e.g. for the edit a button press causes."""
+        the_bot = self._bot(bot)
+        log = self._world.private_log(the_bot.id, self.id)
+        await wait_in_log(
+            log,
+            condition,
+            timeout,
+            lambda: f"condition still false in {self.first_name}'s private chat after {timeout} s",
+        )
+
+    def message(self, message: MessageRef, *, bot: BotHandle | None = None) -> SentMessage:
+        """One bot message in this private chat as it is now (edits applied)."""
+        record = self._private_record(message, bot)
+        return record.snapshot()
+
+    def revision(self, message: MessageRef, *, bot: BotHandle | None = None) -> int:
+        """How often a bot message here has been edited; cheap to poll in `wait_until`."""
+        return self._private_record(message, bot).revision
+
+    def _private_record(self, message: MessageRef, bot: BotHandle | None) -> MessageRecord:
+        log = self._world.private_log(self._bot(bot).id, self.id)
+        record = log.records.get(message.message_id)
+        if record is None:
+            raise LookupError(f"message {message.message_id} is not in this private chat")
+        return record
 
     def messages(self, *, bot: BotHandle | None = None) -> list[SentMessage]:
         log = self._world.private_log(self._bot(bot).id, self.id)

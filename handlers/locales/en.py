@@ -13,10 +13,22 @@ TEXTS: Final[dict[str, str]] = {
     ),
     "help.private": (
         "<b>What I can do</b>\n\n"
+        "/report — report an unsafe search result or an illegal search term\n"
+        "/myreports — your recent reports and their status\n"
+        "/notify on|off — whether I tell you the outcome of your reports\n"
+        "/cancel — stop the report you are writing\n"
         "/start — what this bot is for\n"
         "/help — this list\n\n"
-        "Reports are reviewed by the platform's trust-and-safety moderators. Personal data is "
-        "only ever disclosed to authorities through a valid court order and a legal review."
+        "<b>Quick ways to report</b>\n"
+        "• Send me the link (t.me/…) or @username of what you found, or forward a message "
+        "from it.\n"
+        "• Or in one message: <code>/report &lt;link or @username&gt; &lt;category&gt; "
+        "&lt;what you searched for&gt;</code>\n"
+        "  Use <code>term</code> instead of a link when the search term itself is illegal.\n\n"
+        "<b>Categories</b> (short names for the one-message form)\n{categories}\n\n"
+        "Reports are reviewed by the platform's trust-and-safety moderators. Your identity is "
+        "never shown to them or to the people you report. Personal data is only ever "
+        "disclosed to authorities through a valid court order and a legal review."
     ),
     "help.group": ("I review reports in private. Open a chat with me: @{bot_username}"),
     "error.generic": (
@@ -24,5 +36,212 @@ TEXTS: Final[dict[str, str]] = {
         "Please try again in a minute."
     ),
     "command.description.start": "What this bot is for",
+    "command.description.report": "Report an unsafe search result",
+    "command.description.myreports": "Your reports and their status",
+    "command.description.notify": "Outcome notifications on or off",
+    "command.description.cancel": "Stop the report you are writing",
     "command.description.help": "What I can do",
+    "command.unknown": "I don't know that command. Send /help to see what I can do.",
+    # --- buttons ---------------------------------------------------------------------------
+    "button.report": "🚩 Report",
+    "button.cancel": "✖️ Cancel",
+    "button.search_term": "The search term itself is illegal",
+    "button.skip": "Skip",
+    "button.submit": "✅ Submit",
+    "button.edit": "✏️ Edit",
+    "button.edit_query": "Search words",
+    "button.edit_result": "Result",
+    "button.edit_category": "Category",
+    "button.edit_comment": "Comment",
+    "button.back": "⬅️ Back",
+    "button.open_private": "Open a private chat",
+    # --- the guided report -----------------------------------------------------------------
+    "report.ask.query": (
+        "🔎 <b>What did you search for?</b>\nSend the words you typed into the search."
+    ),
+    "report.ask.result": (
+        "🚩 <b>Which result was unsafe?</b>\nSend its link (t.me/…), its @username, or "
+        "forward a message from it.\nIf the search words themselves are illegal, tap the "
+        "button below."
+    ),
+    "report.ask.category": "📂 <b>What is wrong with it?</b> Tap a category.{categories}",
+    "report.ask.comment": (
+        "💬 <b>Anything the moderators should know?</b>\nSend a short comment (up to "
+        "{comment_max} characters), or tap Skip."
+    ),
+    "report.ask.edit": "✏️ <b>What do you want to change?</b>",
+    "report.summary": (
+        "📋 <b>Please check your report</b>\n\n"
+        "<b>Searched for:</b> {query}\n"
+        "<b>Result:</b> {target}\n"
+        "<b>Category:</b> {category}\n"
+        "<b>Comment:</b> {comment}\n\n"
+        "Tap Submit to send it to the moderators."
+    ),
+    "report.summary.none": "—",
+    "report.receipt": (
+        "✅ <b>Report #{report_id} received.</b>\nThank you. Moderators will review it; "
+        "I will tell you the outcome (turn this off with /notify off). See your reports "
+        "with /myreports."
+    ),
+    "report.already_under_review": (
+        "ℹ️ You already reported this (report #{report_id}) and it is still under review, "
+        "so I did not file it again. Thank you for your patience."
+    ),
+    "report.cancelled": "Report cancelled. Nothing was sent. Send /report to start again.",
+    "report.nothing_to_cancel": "There is no report in progress. Send /report to start one.",
+    "report.nothing_to_skip": "There is nothing to skip right now. Send /report to start a report.",
+    "report.blocked": (
+        "Sorry, you cannot file reports. If you think this is a mistake, please contact the "
+        "platform's support."
+    ),
+    "report.limit_hour": (
+        "You have sent {limit} reports in the last hour, the most we accept. You can report "
+        "again from {retry_at}. Thank you for helping."
+    ),
+    "report.limit_day": (
+        "You have sent {limit} reports in the last 24 hours, the most we accept. You can "
+        "report again from {retry_at}. Thank you for helping."
+    ),
+    "report.button_stale": (
+        "This button belongs to a report that is finished or expired. Send /report to start "
+        "a new one."
+    ),
+    "report.button_step_done": (
+        "That question is already answered; please answer the latest message."
+    ),
+    "report.timed_out": (
+        "⌛ Your report was not finished within {minutes} minutes, so I discarded it. "
+        "Nothing was sent. Send /report to start again."
+    ),
+    "report.group_redirect": (
+        "Reports are made in a private chat with me, so nobody else sees them. Tap the "
+        "button to start."
+    ),
+    "report.outside.hint": (
+        "To report an unsafe search result, send /report, or just send me its link or "
+        "@username, or forward a message from it."
+    ),
+    "report.outside.retry": "Send /report to start a report step by step.",
+    "report.notice.resumed": "You have a report in progress; let's continue (or /cancel it).",
+    "report.notice.expired": (
+        "⌛ Your previous report was not finished in time and was discarded."
+    ),
+    "report.notice.result_noted": "Got it: {target}. I'll use that as the unsafe result.",
+    "report.notice.started_with_result": "Let's report {target}.",
+    "report.problem.query_empty": "I need the words you searched for, as text.",
+    "report.problem.query_too_long": (
+        "That is too long for a search query ({query_max} characters at most). Please send "
+        "only the words you typed into the search."
+    ),
+    "report.problem.text_expected": "I can't use {what} here; please send text.",
+    "report.problem.result_expected": (
+        "I can't use {what} here. Send a link (t.me/…), an @username, or forward a message "
+        "from the result."
+    ),
+    "report.problem.result_empty": (
+        "That message is empty. Send a link (t.me/…), an @username, or forward a message "
+        "from the result."
+    ),
+    "report.problem.result_not_telegram": (
+        "That is not a Telegram link or @username. Send a link like t.me/name, an "
+        "@username, or forward a message from the result."
+    ),
+    "report.problem.result_bad_username": (
+        "That is not a valid Telegram username: usernames have 4-32 letters, digits or _, "
+        "and start with a letter. Please check it and send it again."
+    ),
+    "report.problem.result_phone_link": (
+        "That is a link to a phone number, which I can't accept. Please send the account's "
+        "@username or forward a message from it instead."
+    ),
+    "report.problem.result_unsupported_link": (
+        "That Telegram link does not point to a channel, group, bot, user or post. Send the "
+        "link of the result itself, or its @username."
+    ),
+    "report.problem.result_hidden_user": (
+        "This person hides their account in forwarded messages, so I can't tell who it is. "
+        "Please send their @username or a link instead."
+    ),
+    "report.problem.result_private_unknown": (
+        "I can't identify that private chat. Please send its invite link (t.me/+…) or the "
+        "@username or link of the result."
+    ),
+    "report.problem.result_too_long": (
+        "That message is too long to be a link. Send just the link or @username."
+    ),
+    "report.problem.category_use_buttons": ("Please tap one of the category buttons below."),
+    "report.problem.comment_empty": "The comment is empty. Send some text, or tap Skip.",
+    "report.problem.comment_too_long": (
+        "That comment is too long ({comment_max} characters at most). Please shorten it, or "
+        "tap Skip."
+    ),
+    "report.problem.use_buttons": "Please use the buttons below.",
+    "report.problem.skip_not_here": "Only the comment can be skipped; please answer the question.",
+    "report.one_message.target": "",
+    "report.one_message.category": "The category is missing.",
+    "report.one_message.unknown_category": "I don't know the category “{given}”.",
+    "report.one_message.query": "The search words are missing.",
+    "report.one_message.query_too_long": "The search words are too long (256 characters at most).",
+    "report.one_message.usage": (
+        "To report in one message, send:\n<code>/report &lt;link or @username&gt; "
+        "&lt;category&gt; &lt;what you searched for&gt;</code>\nfor example "
+        "<code>/report @example_channel drugs buy pills</code>, or <code>/report term drugs "
+        "&lt;search words&gt;</code> when the search words themselves are illegal.\n"
+        "Or just send /report and I'll ask step by step.\n\n<b>Categories</b>\n{categories}"
+    ),
+    # --- what people send instead of text -----------------------------------------------
+    "media.sticker": "a sticker",
+    "media.photo": "a photo",
+    "media.video": "a video",
+    "media.animation": "a GIF",
+    "media.voice": "a voice message",
+    "media.video_note": "a video message",
+    "media.audio": "an audio file",
+    "media.document": "a file",
+    "media.contact": "a contact",
+    "media.location": "a location",
+    "media.venue": "a venue",
+    "media.poll": "a poll",
+    "media.dice": "a dice",
+    "media.story": "a story",
+    "media.game": "a game",
+    "media.forward": "a forwarded message",
+    "media.other": "that kind of message",
+    # --- targets -----------------------------------------------------------------------
+    "kind.channel": "channel",
+    "kind.group": "group",
+    "kind.bot": "bot",
+    "kind.user": "user",
+    "kind.post": "post",
+    "kind.invite": "private chat",
+    "kind.public": "account",
+    "kind.search_term": "search term",
+    "target.linked": '{kind} <a href="{link}">{name}</a>',
+    "target.plain": "{kind} {name}",
+    "target.term": "{kind} “{term}”",
+    "target.post": "post {post_id} in {name}",
+    "target.invite": "invite link",
+    # --- categories (short names are the keys) -----------------------------------------
+    "category.drugs": "Illegal drugs",
+    "category.csam": "Child sexual abuse material",
+    "category.terrorism": "Terrorism or violent extremism",
+    "category.scam": "Scam or fraud",
+    "category.weapons": "Weapons",
+    "category.violence": "Violence or gore",
+    "category.doxxing": "Personal data / doxxing",
+    "category.illegal_goods": "Other illegal goods or services",
+    "category.other": "Other",
+    "category.list_line": "<code>{short_name}</code> — {label}",
+    # --- /myreports and /notify ------------------------------------------------------------
+    "myreports.empty": "You have not filed any reports yet. Send /report to file one.",
+    "myreports.title": "<b>Your recent reports</b> ({count})",
+    "myreports.line": "#{report_id} · {date} · {target} · {category} · <b>{status}</b>",
+    "myreports.footer": "\nI'll tell you when a pending report is decided (/notify off to stop).",
+    "status.pending": "pending",
+    "status.approved": "approved",
+    "status.rejected": "rejected",
+    "notify.on": "🔔 I will tell you the outcome of your reports.",
+    "notify.off": "🔕 I will not tell you the outcome of your reports.",
+    "notify.usage": "Send /notify on or /notify off to change this.",
 }

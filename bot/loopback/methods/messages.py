@@ -125,11 +125,12 @@ def _apply_edit(record: MessageRecord, **changes: Any) -> Message:
     record.edit_history.append(previous.text or previous.caption or "")
     record.message = replace_message(previous, edit_date=int(now.timestamp()), **changes)
     record.edited_at = now
+    record.revision += 1
     return record.message
 
 
 async def edit_message_text(ctx: CallContext) -> Any:
-    _, record = _own_message(ctx)
+    view, record = _own_message(ctx)
     current = record.message
     if current.text is None:
         raise bad_request("there is no text in the message to edit")
@@ -154,12 +155,13 @@ async def edit_message_text(ctx: CallContext) -> Any:
     record.parse_mode = ctx.params.text("parse_mode")
     record.markup = markup
     record.link_preview_options, record.disable_web_page_preview = link_preview(ctx)
+    view.log.touch()
     ctx.world.changed()
     return edited.to_dict()
 
 
 async def edit_message_reply_markup(ctx: CallContext) -> Any:
-    _, record = _own_message(ctx)
+    view, record = _own_message(ctx)
     markup = parse_reply_markup(ctx.params)
     new_markup = inline_markup(markup)
     new_markup_dict = new_markup.to_dict() if new_markup is not None else None
@@ -169,7 +171,9 @@ async def edit_message_reply_markup(ctx: CallContext) -> Any:
         record.message, edit_date=int(utc_now().timestamp()), reply_markup=new_markup_dict
     )
     record.edited_at = utc_now()
+    record.revision += 1
     record.markup = markup
+    view.log.touch()
     ctx.world.changed()
     return record.message.to_dict()
 
@@ -192,5 +196,6 @@ async def delete_message(ctx: CallContext) -> Any:
     ):
         raise bad_request("message can't be deleted")
     record.deleted = True
+    view.log.touch()
     ctx.world.changed()
     return True

@@ -1,0 +1,199 @@
+"""Benchmark: reporters completing the guided report at the same time, over the loopback Bot API.
+
+Runs the real bot (`report-bot run`, durable SQLite with synchronous=FULL) and, in the same run
+against the same server, a bare python-telegram-bot bot that answers every message with one
+sendMessage (bench/bare_bot.py). Each bot is its own process, as in production, where Telegram
+never shares the bot's CPU; the loopback server and the simulated reporters share this one.
+Each simulated reporter behaves like a person: it waits for each answer before the next step.
+
+    .venv/bin/python bench/reporting.py                 # 1,000 reporters (the issue's figure)
+    .venv/bin/python bench/reporting.py --reporters 50  # the short round CI runs
+
+Prints completed reports per second, updates handled per second for both bots and their ratio
+(the target: ours at least 0.5 of the bare framework's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.loopback import BotHandle, LoopbackServer, SentMessage, UserHandle
+
+OUR_TOKEN = "100001:BENCH-loopback-token-not-a-secret-0"
+BARE_TOKEN = "100002:BENCH-baseline-token-not-a-secret"
+STEP_TIMEOUT = 120.0
+STEPS_PER_REPORT = 6  # /report, query, link, category button, Skip button, Submit button
+CONCURRENCY = 64
+
+
+@dataclass(frozen=True)
+class Figures:
+    name: str
+    reporters: int
+    updates: int
+    seconds: float
+
+    @property
+    def updates_per_second(self) -> float:
+        return self.updates / self.seconds
+
+    @property
+    def reports_per_second(self) -> float:
+        return self.reporters / self.seconds
+
+
+async def _tap(user: UserHandle, message: SentMessage, label: str) -> SentMessage:
+    revision = user.revision(message)
+    press = await user.press(message, text=label)
+    await press.answered(timeout=STEP_TIMEOUT)
+    await user.wait_until(lambda: user.revision(message) > revision, STEP_TIMEOUT)
+    return user.message(message)
+
+
+async def _report(user: UserHandle, number: int, targets: int) -> None:
+    await user.send("/report")
+    await user.next_message(STEP_TIMEOUT)
+    await user.send(f"bench query {number}")
+    await user.next_message(STEP_TIMEOUT)
+    await user.send(f"https://t.me/bench_target_{number % targets}")
+    prompt = await user.next_message(STEP_TIMEOUT)
+    prompt = await _tap(user, prompt, "Illegal drugs")
+    summary = await _tap(user, prompt, "Skip")
+    receipt = await _tap(user, summary, "✅ Submit")
+    if "received" not in receipt.text:
+        raise RuntimeError(f"reporter {number} got no receipt: {receipt.text[:80]!r}")
+
+
+def _chat_with(bare: BotHandle) -> Callable[[UserHandle, int, int], Awaitable[None]]:
+    async def chat(user: UserHandle, number: int, targets: int) -> None:
+        for step in range(STEPS_PER_REPORT):
+            await user.send(f"message {step} from {number}", bot=bare)
+            await user.next_message(STEP_TIMEOUT, bot=bare)
+
+    return chat
+
+
+async def _drive(
+    users: Sequence[UserHandle],
+    walk: Callable[[UserHandle, int, int], Awaitable[None]],
+    targets: int,
+    server: LoopbackServer,
+) -> float:
+    calls_before = len(server.calls())
+    started, cpu = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(walk(user, n, targets) for n, user in enumerate(users)))
+    elapsed = time.perf_counter() - started
+    busy = (time.process_time() - cpu) / elapsed
+    print(f"  loopback server and reporters: {busy:.0%} of one core busy")
+    methods = Counter(call.method for call in server.calls()[calls_before:])
+    print(
+        "  Bot API calls: " + ", ".join(f"{name} {count}" for name, count in methods.most_common())
+    )
+    return elapsed
+
+
+async def _start_process(
+    server: LoopbackServer, command: Sequence[str], env: dict[str, str]
+) -> asyncio.subprocess.Process:
+    polls = len(server.calls("getUpdates"))
+    process = await asyncio.create_subprocess_exec(
+        *command, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
+    await server.wait_for(lambda: len(server.calls("getUpdates")) > polls, timeout=60)
+    return process
+
+
+async def _stop_process(process: asyncio.subprocess.Process) -> None:
+    process.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+    if os.environ.get("BENCH_SHOW_BOT_STDERR"):
+        print(err.decode()[-3000:])
+    if process.returncode not in (0, -signal.SIGTERM):
+        raise RuntimeError(f"bot exited with {process.returncode}: {err.decode()[-2000:]}")
+
+
+def _environment(**variables: str) -> dict[str, str]:
+    kept = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
+    return {**kept, **variables}
+
+
+async def run_ours(server: LoopbackServer, reporters: int, targets: int, folder: Path) -> Figures:
+    database = folder / "bench.sqlite3"
+    env = _environment(
+        BOT_TOKEN=OUR_TOKEN,
+        TELEGRAM_API_BASE_URL=server.base_url,
+        DATABASE_PATH=str(database),
+        MAX_CONCURRENT_UPDATES=str(CONCURRENCY),
+        POLL_TIMEOUT_SECONDS="1",
+        REPORT_LIMIT_PER_HOUR="1000",
+        REPORT_LIMIT_PER_DAY="1000",
+        LOG_LEVEL="WARNING",
+        LOG_FORMAT="json",
+    )
+    users = [server.add_user(first_name=f"R{n}", language_code="en") for n in range(reporters)]
+    command = os.environ.get("BENCH_BOT_COMMAND", f"{sys.executable} -m bot").split()
+    process = await _start_process(server, [*command, "run", "--no-rate-limiter"], env)
+    try:
+        seconds = await _drive(users, _report, targets, server)
+    finally:
+        await _stop_process(process)
+    with sqlite3.connect(database) as conn:
+        stored = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
+        cases = conn.execute("SELECT count(*) FROM cases").fetchone()[0]
+    if stored != reporters:
+        raise RuntimeError(f"{reporters} receipts but {stored} reports stored")
+    print(f"  stored reports: {stored}, cases: {cases}")
+    return Figures("report bot", reporters, reporters * STEPS_PER_REPORT, seconds)
+
+
+async def run_bare(
+    server: LoopbackServer, bare: BotHandle, reporters: int, targets: int
+) -> Figures:
+    users = [server.add_user(first_name=f"B{n}", language_code="en") for n in range(reporters)]
+    script = Path(__file__).with_name("bare_bot.py")
+    process = await _start_process(
+        server, [sys.executable, str(script), BARE_TOKEN, server.base_url], _environment()
+    )
+    try:
+        seconds = await _drive(users, _chat_with(bare), targets, server)
+    finally:
+        await _stop_process(process)
+    return Figures("bare PTB bot", reporters, reporters * STEPS_PER_REPORT, seconds)
+
+
+async def main(reporters: int, targets: int) -> int:
+    print(f"{reporters} reporters, {targets} distinct targets, {STEPS_PER_REPORT} updates each")
+    with tempfile.TemporaryDirectory(prefix="bench-reporting-") as folder:
+        async with LoopbackServer() as server:
+            server.add_bot(token=OUR_TOKEN, username="bench_report_bot")
+            bare_account = server.add_bot(token=BARE_TOKEN, username="bench_bare_bot")
+            bare = await run_bare(server, bare_account, reporters, targets)
+            ours = await run_ours(server, reporters, targets, Path(folder))
+    for figures in (bare, ours):
+        print(
+            f"{figures.name:>14}: {figures.updates} updates in {figures.seconds:.2f} s = "
+            f"{figures.updates_per_second:.0f} updates/s"
+        )
+    print(f"completed reports: {ours.reports_per_second:.1f} reports/s")
+    ratio = ours.updates_per_second / bare.updates_per_second
+    print(f"ratio (report bot / bare bot, updates per second): {ratio:.2f} (target >= 0.5)")
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reporters", type=int, default=1000)
+    parser.add_argument("--targets", type=int, default=200)
+    arguments = parser.parse_args()
+    sys.exit(asyncio.run(main(arguments.reporters, arguments.targets)))

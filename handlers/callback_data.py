@@ -1,0 +1,48 @@
+"""Typed, versioned callback data for inline buttons (Telegram allows 64 bytes).
+
+Every button the bot makes is built here and parsed back here; anything that does not parse
+did not come from one of our buttons and is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from moderation.report_flow import Action, ButtonInput
+
+MAX_BYTES: Final = 64
+REPORT_PREFIX: Final = "r1"
+_REPORT = re.compile(r"^r1:([a-z]{1,8}):([0-9a-z]{1,12}):([a-z0-9_]{0,20})$")
+_ACTIONS = {action.value: action for action in Action}
+
+
+def report_button(action: Action, draft_id: int = 0, arg: str = "") -> str:
+    data = f"{REPORT_PREFIX}:{action.value}:{_base36(draft_id)}:{arg}"
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError("callback data over Telegram's 64-byte limit")
+    return data
+
+
+def parse_report_button(data: str | None) -> ButtonInput | None:
+    if data is None or len(data) > MAX_BYTES:
+        return None
+    match = _REPORT.fullmatch(data)
+    if match is None:
+        return None
+    action = _ACTIONS.get(match.group(1))
+    if action is None:
+        return None
+    return ButtonInput(action, int(match.group(2), 36), match.group(3))
+
+
+def _base36(number: int) -> str:
+    if number < 0:
+        raise ValueError("draft ids are not negative")
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if number == 0:
+            return out

@@ -1,0 +1,237 @@
+"""Reporting glue: /report, the guided conversation, its buttons, /myreports and /notify.
+
+Each handler turns the update into a plain event, calls one domain function and renders the
+reply. Button presses edit the message they belong to; typed answers get a new message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import timedelta
+
+import structlog
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, TelegramError
+
+from bot.context import BotContext, Services
+from handlers.callback_data import parse_report_button
+from handlers.report_input import BotChatResolver, message_input
+from handlers.report_views import ReportViews, View
+from moderation.drafts import Draft
+from moderation.one_message import OneMessageHelp, file_one_message
+from moderation.report_flow import (
+    CommandInput,
+    Event,
+    FlowConfig,
+    Input,
+    Reply,
+    Reporter,
+    Submitted,
+    expire_drafts,
+    handle,
+)
+from moderation.reporting import forget_old_updates, my_reports, set_notifications
+from moderation.reports import ReportLimits
+
+log = structlog.get_logger(__name__)
+
+MY_REPORTS_LIMIT = 10
+
+
+def flow_config(services: Services) -> FlowConfig:
+    settings = services.settings
+    return FlowConfig(
+        categories=settings.report_categories,
+        limits=ReportLimits(settings.report_limit_per_hour, settings.report_limit_per_day),
+        timeout=timedelta(minutes=settings.conversation_timeout_minutes),
+        resolve_timeout=settings.resolve_timeout_seconds,
+    )
+
+
+def views(context: BotContext) -> ReportViews:
+    services = context.services
+    return ReportViews(services.texts, services.settings.report_categories, context.bot.username)
+
+
+async def report_command(update: Update, context: BotContext) -> None:
+    """/report in a private chat: the guided report, or the one-message form with arguments."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    if context.args:
+        await _one_message(update, context, message, " ".join(context.args))
+        return
+    await _run(update, context, message, CommandInput("report"))
+
+
+async def report_in_group(update: Update, context: BotContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None:
+        return
+    view = views(context).group_redirect(user.language_code if user else None)
+    await message.reply_text(view.text, reply_markup=view.keyboard)
+
+
+async def start_report(update: Update, context: BotContext) -> None:
+    """The deep link t.me/<bot>?start=report."""
+    message = update.effective_message
+    if message is not None:
+        await _run(update, context, message, CommandInput("report"))
+
+
+async def cancel_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    if message is not None:
+        await _run(update, context, message, CommandInput("cancel"))
+
+
+async def skip_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    if message is not None:
+        await _run(update, context, message, CommandInput("skip"))
+
+
+async def private_message(update: Update, context: BotContext) -> None:
+    """Any other message in a private chat: an answer in a report, or the start of one."""
+    message = update.effective_message
+    if message is not None:
+        await _run(update, context, message, message_input(message))
+
+
+async def report_button(update: Update, context: BotContext) -> None:
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    language = user.language_code
+    button = parse_report_button(query.data)
+    if button is None or not isinstance(query.message, Message):
+        log.warning("callback_data_refused", reason="unparseable")
+        await query.answer(context.services.texts.render(language, "report.button_stale"))
+        return
+    chat_id = query.message.chat.id
+    reply = await _handle(update, context, Reporter(user.id, chat_id, language), button)
+    view = views(context).reply(reply, language)
+    if view.alert is not None:
+        await query.answer(view.alert, show_alert=True)
+        if view.ends_flow:
+            await _drop_keyboard(query)
+        return
+    toast = None
+    if isinstance(reply, Submitted):
+        toast = view.text.split("\n", 1)[0][:190]
+    await query.answer(toast)
+    await _show_in_place(query, view)
+
+
+async def my_reports_command(update: Update, context: BotContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    reports = await my_reports(context.services.store, user.id, MY_REPORTS_LIMIT)
+    view = views(context).my_reports(reports, user.language_code)
+    await message.reply_text(view.text, reply_markup=view.keyboard)
+
+
+async def notify_command(update: Update, context: BotContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    wanted = (context.args or [""])[0].casefold()
+    choice = {"on": True, "off": False, "вкл": True, "выкл": False}.get(wanted)
+    services = context.services
+    enabled = await set_notifications(services.store, user.id, choice, services.clock.now())
+    view = views(context).notify(enabled, choice is not None, user.language_code)
+    await message.reply_text(view.text)
+
+
+async def expire_job(context: BotContext) -> None:
+    """Tells reporters whose unfinished report timed out (runs every minute)."""
+    services = context.services
+    expired: list[Draft] = await expire_drafts(services.store, services.clock.now())
+    minutes = services.settings.conversation_timeout_minutes
+    for draft in expired:
+        view = views(context).expired(draft, minutes)
+        try:
+            await context.bot.send_message(draft.chat_id, view.text, reply_markup=view.keyboard)
+        except TelegramError as exc:
+            log.info("timeout_notice_not_sent", error_type=type(exc).__name__)
+
+
+# --- shared -------------------------------------------------------------------------------
+
+
+async def _run(update: Update, context: BotContext, message: Message, value: Input) -> None:
+    user = update.effective_user
+    if user is None:
+        return
+    language = user.language_code
+    reply = await _handle(update, context, Reporter(user.id, message.chat.id, language), value)
+    view = views(context).reply(reply, language)
+    await message.reply_text(view.alert or view.text, reply_markup=view.keyboard)
+
+
+async def _handle(update: Update, context: BotContext, reporter: Reporter, value: Input) -> Reply:
+    services = context.services
+    now = services.clock.now()
+    config = flow_config(services)
+    resolver = BotChatResolver(context.bot, config.resolve_timeout)
+    return await handle(
+        services.store, resolver, Event(reporter, value, update.update_id), config, now
+    )
+
+
+async def _one_message(update: Update, context: BotContext, message: Message, args: str) -> None:
+    user = update.effective_user
+    if user is None:
+        return
+    services = context.services
+    now = services.clock.now()
+    language = user.language_code
+    config = flow_config(services)
+    result = await file_one_message(
+        services.store,
+        BotChatResolver(context.bot, config.resolve_timeout),
+        Reporter(user.id, message.chat.id, language),
+        args,
+        update.update_id,
+        config,
+        now,
+    )
+    renderer = views(context)
+    if isinstance(result, OneMessageHelp):
+        view = renderer.one_message_help(result, language)
+    else:
+        view = renderer.reply(result, language)
+    await message.reply_text(view.text, reply_markup=view.keyboard)
+
+
+async def _show_in_place(query: CallbackQuery, view: View) -> None:
+    """Edits the pressed message into the next step; a new message if it cannot be edited."""
+    keyboard: InlineKeyboardMarkup | None = view.keyboard
+    try:
+        await query.edit_message_text(view.text, reply_markup=keyboard)
+    except BadRequest as exc:
+        if "not modified" in exc.message.lower():
+            return
+        if isinstance(query.message, Message):
+            await query.message.reply_text(view.text, reply_markup=keyboard)
+
+
+async def _drop_keyboard(query: CallbackQuery) -> None:
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(reply_markup=None)
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is not None:
+        language = user.language_code if user else None
+        await message.reply_text(context.services.texts.render(language, "command.unknown"))
+
+
+async def forget_updates_job(context: BotContext) -> None:
+    """Prunes redelivery marks older than Telegram ever redelivers (runs hourly)."""
+    services = context.services
+    removed = await forget_old_updates(services.store, services.clock.now())
+    if removed:
+        log.info("processed_updates_pruned", removed=removed)

@@ -1,0 +1,67 @@
+"""A guided report in progress. Kept in the database so it survives a restart of the bot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from moderation.reports import ReportSource
+from moderation.targets import ForwardOrigin, TargetRef
+
+
+class Step(StrEnum):
+    QUERY = "query"
+    RESULT = "result"
+    CATEGORY = "category"
+    COMMENT = "comment"
+    CONFIRM = "confirm"
+    EDIT = "edit"  # choosing which answer to change
+
+
+class Field(StrEnum):
+    """Answers the reporter can go back and change from the summary."""
+
+    QUERY = "query"
+    RESULT = "result"
+    CATEGORY = "category"
+    COMMENT = "comment"
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    draft_id: int
+    user_id: int
+    chat_id: int
+    step: Step
+    language_code: str | None
+    started_at: datetime
+    updated_at: datetime
+    expires_at: datetime
+    source: ReportSource = ReportSource.GUIDED
+    query: str | None = None
+    target: TargetRef | None = None
+    raw_input: str | None = None
+    forward_origin: ForwardOrigin | None = None
+    category: str | None = None
+    comment: str | None = None
+    comment_done: bool = False
+    editing: bool = False
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at <= now
+
+    def touched(self, now: datetime, timeout: timedelta) -> Draft:
+        return replace(self, updated_at=now, expires_at=now + timeout)
+
+    def next_step(self) -> Step:
+        """The first unanswered question, or the summary when all are answered."""
+        if self.query is None:
+            return Step.QUERY
+        if self.target is None:
+            return Step.RESULT
+        if self.category is None:
+            return Step.CATEGORY
+        if not self.comment_done and not self.editing:
+            return Step.COMMENT
+        return Step.CONFIRM

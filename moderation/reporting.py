@@ -1,0 +1,139 @@
+"""Filing a report: limits, blocks, duplicates, the target's open case, all in one transaction.
+
+The receipt is only sent after `file_in` has committed; a redelivered update or a second tap
+on Submit finds the report it already made instead of filing another.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from moderation.ports import ReportingStore, ReportingUnit
+from moderation.reports import (
+    AlreadyFiled,
+    AlreadyUnderReview,
+    Filed,
+    FilingOutcome,
+    LimitReached,
+    LimitWindow,
+    NewReport,
+    ReporterBlocked,
+    ReportLimits,
+    ReportSummary,
+)
+from moderation.targets import TargetRef
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+#: Telegram redelivers an unconfirmed update for at most a day; ids may repeat after a week.
+REDELIVERY_WINDOW = timedelta(days=2)
+
+
+async def file_report(
+    store: ReportingStore, report: NewReport, limits: ReportLimits, now: datetime
+) -> FilingOutcome:
+    async with store.transaction() as uow:
+        return await file_in(uow, report, limits, now)
+
+
+async def file_in(
+    uow: ReportingUnit, report: NewReport, limits: ReportLimits, now: datetime
+) -> FilingOutcome:
+    """Files `report` inside the caller's transaction."""
+    if report.update_id is not None:
+        existing = await uow.reports.id_for_update(report.update_id, now - REDELIVERY_WINDOW)
+        if existing is not None:
+            return AlreadyFiled(existing)
+    if report.draft_id is not None:
+        existing = await uow.reports.id_for_draft(report.draft_id)
+        if existing is not None:
+            return AlreadyFiled(existing)
+    refusal = await refusal_for(uow, report.reporter_id, limits, now)
+    if refusal is not None:
+        return refusal
+    target_id = await uow.targets.find_or_create(report.target, now)
+    case = await uow.cases.open_case_for(target_id)
+    new_case = case is None
+    if case is None:
+        case_id = await uow.cases.open(target_id, report.category, now)
+    else:
+        case_id = case.id
+        previous = await uow.reports.by_reporter_on_case(case_id, report.reporter_id)
+        if previous is not None:
+            return AlreadyUnderReview(previous, case_id)
+    report_id = await uow.reports.add(report, case_id=case_id, target_id=target_id, at=now)
+    if report.update_id is not None:
+        await uow.updates.mark_processed(report.update_id, now)
+    await uow.audit.append(
+        at=now,
+        actor_id=report.reporter_id,
+        action="report.filed",
+        subject_type="case",
+        subject_id=case_id,
+        details={
+            "report_id": report_id,
+            "new_case": new_case,
+            "category": report.category,
+            "source": report.source.value,
+        },
+    )
+    return Filed(report_id, case_id, new_case)
+
+
+async def refusal_for(
+    uow: ReportingUnit, reporter_id: int, limits: ReportLimits, now: datetime
+) -> ReporterBlocked | LimitReached | None:
+    """Why this person may not report right now, if anything."""
+    if await uow.blocks.is_blocked(reporter_id):
+        return ReporterBlocked()
+    times = await uow.reports.times_since(reporter_id, now - DAY)
+    last_hour = [t for t in times if t >= now - HOUR]
+    if len(last_hour) >= limits.per_hour:
+        # Room opens when enough of the hour's reports have aged out of the window.
+        return LimitReached(
+            LimitWindow.HOUR, limits.per_hour, last_hour[len(last_hour) - limits.per_hour] + HOUR
+        )
+    if len(times) >= limits.per_day:
+        return LimitReached(
+            LimitWindow.DAY, limits.per_day, times[len(times) - limits.per_day] + DAY
+        )
+    return None
+
+
+async def already_reported(uow: ReportingUnit, reporter_id: int, target: TargetRef) -> int | None:
+    """The reporter's report on this target's open case, if there is one."""
+    target_id = await uow.targets.find(target)
+    if target_id is None:
+        return None
+    case = await uow.cases.open_case_for(target_id)
+    if case is None:
+        return None
+    return await uow.reports.by_reporter_on_case(case.id, reporter_id)
+
+
+async def my_reports(store: ReportingStore, reporter_id: int, limit: int) -> list[ReportSummary]:
+    async with store.reading() as uow:
+        return await uow.reports.recent_by_reporter(reporter_id, limit)
+
+
+async def set_notifications(
+    store: ReportingStore, user_id: int, enabled: bool | None, now: datetime
+) -> bool:
+    """Turns outcome notifications on or off (None: leave as is); returns the setting."""
+    async with store.transaction() as uow:
+        if enabled is not None:
+            await uow.users.set_notify(user_id, enabled, now)
+            await uow.audit.append(
+                at=now,
+                actor_id=user_id,
+                action="reporter.notify_changed",
+                subject_type="user",
+                subject_id=user_id,
+                details={"enabled": enabled},
+            )
+        return await uow.users.notify_enabled(user_id)
+
+
+async def forget_old_updates(store: ReportingStore, now: datetime) -> int:
+    async with store.transaction() as uow:
+        return await uow.updates.forget_before(now - REDELIVERY_WINDOW)

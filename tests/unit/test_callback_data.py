@@ -1,0 +1,34 @@
+"""Report buttons' callback data: typed, versioned, within 64 bytes, forged data refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.callback_data import parse_report_button, report_button
+from moderation.report_flow import Action, ButtonInput
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_every_button_round_trips(action: Action) -> None:
+    data = report_button(action, 2**48, "illegal_goods")
+    assert len(data.encode()) <= 64
+    assert parse_report_button(data) == ButtonInput(action, 2**48, "illegal_goods")
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        None,
+        "",
+        "r1",
+        "r2:submit:1:",
+        "r1:explode:1:",
+        "r1:submit:-1:",
+        "r1:submit:1:UPPER",
+        "r1:submit:1:x:y",
+        "r1:cat:1:" + "a" * 60,
+        "r1:submit:1:\u0430",
+    ],
+)
+def test_forged_data_is_refused(forged: str | None) -> None:
+    assert parse_report_button(forged) is None
