@@ -17,9 +17,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import json
 import os
+import resource
 import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +47,7 @@ class Figures:
     reporters: int
     updates: int
     seconds: float
+    bot_cpu_seconds: float
 
     @property
     def updates_per_second(self) -> float:
@@ -114,6 +119,11 @@ async def _start_process(
     return process
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 async def _stop_process(process: asyncio.subprocess.Process) -> None:
     process.send_signal(signal.SIGTERM)
     _, err = await asyncio.wait_for(process.communicate(), 60)
@@ -134,7 +144,7 @@ async def run_ours(server: LoopbackServer, reporters: int, targets: int, folder:
         BOT_TOKEN=OUR_TOKEN,
         TELEGRAM_API_BASE_URL=server.base_url,
         DATABASE_PATH=str(database),
-        MAX_CONCURRENT_UPDATES=str(CONCURRENCY),
+        MAX_CONCURRENT_UPDATES=os.environ.get("BENCH_OUR_CONCURRENCY", str(CONCURRENCY)),
         POLL_TIMEOUT_SECONDS="1",
         REPORT_LIMIT_PER_HOUR="1000",
         REPORT_LIMIT_PER_DAY="1000",
@@ -142,6 +152,7 @@ async def run_ours(server: LoopbackServer, reporters: int, targets: int, folder:
         LOG_FORMAT="json",
     )
     users = [server.add_user(first_name=f"R{n}", language_code="en") for n in range(reporters)]
+    cpu_before = _children_cpu()
     command = os.environ.get("BENCH_BOT_COMMAND", f"{sys.executable} -m bot").split()
     process = await _start_process(server, [*command, "run", "--no-rate-limiter"], env)
     try:
@@ -154,40 +165,80 @@ async def run_ours(server: LoopbackServer, reporters: int, targets: int, folder:
     if stored != reporters:
         raise RuntimeError(f"{reporters} receipts but {stored} reports stored")
     print(f"  stored reports: {stored}, cases: {cases}")
-    return Figures("report bot", reporters, reporters * STEPS_PER_REPORT, seconds)
+    cpu = _children_cpu() - cpu_before
+    return Figures("report bot", reporters, reporters * STEPS_PER_REPORT, seconds, cpu)
 
 
 async def run_bare(
-    server: LoopbackServer, bare: BotHandle, reporters: int, targets: int
+    server: LoopbackServer, bare: BotHandle, reporters: int, targets: int, concurrency: int
 ) -> Figures:
     users = [server.add_user(first_name=f"B{n}", language_code="en") for n in range(reporters)]
     script = Path(__file__).with_name("bare_bot.py")
+    cpu_before = _children_cpu()
     process = await _start_process(
-        server, [sys.executable, str(script), BARE_TOKEN, server.base_url], _environment()
+        server,
+        [sys.executable, str(script), BARE_TOKEN, server.base_url, str(concurrency)],
+        _environment(),
     )
     try:
         seconds = await _drive(users, _chat_with(bare), targets, server)
     finally:
         await _stop_process(process)
-    return Figures("bare PTB bot", reporters, reporters * STEPS_PER_REPORT, seconds)
+    cpu = _children_cpu() - cpu_before
+    name = f"bare, {concurrency} at once" if concurrency else "bare, PTB defaults"
+    return Figures(name, reporters, reporters * STEPS_PER_REPORT, seconds, cpu)
 
 
-async def main(reporters: int, targets: int) -> int:
-    print(f"{reporters} reporters, {targets} distinct targets, {STEPS_PER_REPORT} updates each")
-    with tempfile.TemporaryDirectory(prefix="bench-reporting-") as folder:
-        async with LoopbackServer() as server:
+async def measure(scenario: str, reporters: int, targets: int) -> Figures:
+    async with LoopbackServer() as server:
+        if scenario == "ours":
             server.add_bot(token=OUR_TOKEN, username="bench_report_bot")
-            bare_account = server.add_bot(token=BARE_TOKEN, username="bench_bare_bot")
-            bare = await run_bare(server, bare_account, reporters, targets)
-            ours = await run_ours(server, reporters, targets, Path(folder))
-    for figures in (bare, ours):
+            with tempfile.TemporaryDirectory(prefix="bench-reporting-") as folder:
+                return await run_ours(server, reporters, targets, Path(folder))
+        account = server.add_bot(token=BARE_TOKEN, username="bench_bare_bot")
+        concurrency = CONCURRENCY if scenario == "bare-concurrent" else 0
+        return await run_bare(server, account, reporters, targets, concurrency)
+
+
+def run_scenario(scenario: str, reporters: int, targets: int) -> Figures:
+    """Each scenario in a fresh process: state left by one run must not slow the next."""
+    command = [
+        sys.executable,
+        __file__,
+        "--scenario",
+        scenario,
+        "--reporters",
+        str(reporters),
+        "--targets",
+        str(targets),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=3600)
+    if result.returncode != 0:
+        raise RuntimeError(f"scenario {scenario} failed:\n{result.stdout}\n{result.stderr}")
+    lines = result.stdout.splitlines()
+    for line in lines[:-1]:
+        print(line)
+    return Figures(**json.loads(lines[-1]))
+
+
+def main(reporters: int, targets: int) -> int:
+    print(f"{reporters} reporters, {targets} distinct targets, {STEPS_PER_REPORT} updates each")
+    baselines = [
+        run_scenario("bare-defaults", reporters, targets),
+        run_scenario("bare-concurrent", reporters, targets),
+    ]
+    ours = run_scenario("ours", reporters, targets)
+    for figures in (*baselines, ours):
         print(
-            f"{figures.name:>14}: {figures.updates} updates in {figures.seconds:.2f} s = "
-            f"{figures.updates_per_second:.0f} updates/s"
+            f"{figures.name:>22}: {figures.updates} updates in {figures.seconds:.2f} s = "
+            f"{figures.updates_per_second:.0f} updates/s; bot process CPU "
+            f"{figures.bot_cpu_seconds * 1000 / figures.updates:.1f} ms per update "
+            "(start-up included)"
         )
     print(f"completed reports: {ours.reports_per_second:.1f} reports/s")
-    ratio = ours.updates_per_second / bare.updates_per_second
-    print(f"ratio (report bot / bare bot, updates per second): {ratio:.2f} (target >= 0.5)")
+    for baseline in baselines:
+        ratio = ours.updates_per_second / baseline.updates_per_second
+        print(f"ratio to the {baseline.name} bot: {ratio:.2f} (target >= 0.5)")
     return 0
 
 
@@ -195,5 +246,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reporters", type=int, default=1000)
     parser.add_argument("--targets", type=int, default=200)
+    parser.add_argument(
+        "--scenario", choices=["ours", "bare-defaults", "bare-concurrent"], help=argparse.SUPPRESS
+    )
     arguments = parser.parse_args()
-    sys.exit(asyncio.run(main(arguments.reporters, arguments.targets)))
+    if arguments.scenario:
+        figures = asyncio.run(measure(arguments.scenario, arguments.reporters, arguments.targets))
+        print(json.dumps(dataclasses.asdict(figures)))
+        sys.exit(0)
+    sys.exit(main(arguments.reporters, arguments.targets))

@@ -32,6 +32,7 @@ from telegram.ext import (
 from bot.context import BotApplication, BotContext, BotData, Services
 from bot.menus import register_menus
 from bot.settings import Settings
+from bot.transport import AiohttpRequest
 from bot.update_processor import OrderedPerSenderProcessor
 from handlers import errors, membership, report, start
 from handlers.callback_data import REPORT_PREFIX
@@ -68,6 +69,8 @@ def build_application(
         .token(settings.token())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.api_file_url)
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .concurrent_updates(OrderedPerSenderProcessor(settings.max_concurrent_updates))
         .defaults(

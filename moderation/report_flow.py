@@ -227,8 +227,6 @@ async def handle(
             if isinstance(resolved, TargetRef):
                 resolution = (guess.key, resolved)
     async with store.transaction() as uow:
-        reporter = event.reporter
-        await uow.users.touch(reporter.user_id, reporter.language_code, now)
         if not await uow.updates.mark_processed(event.update_id, now):
             return await _redelivered(uow, event, now)
         return await _Step(uow, event, config, now, resolution).run()
@@ -481,14 +479,8 @@ class _Step:
             raw_input=None if found is None else _raw(value),
             forward_origin=None if found is None else _origin(value),
         )
-        await self.uow.audit.append(
-            at=self.now,
-            actor_id=self.reporter.user_id,
-            action="report.started",
-            subject_type="draft",
-            subject_id=draft.draft_id,
-            details={"source": draft.source.value},
-        )
+        # Remembers the reporter's language for the outcome notification (also on submit).
+        await self.uow.users.touch(self.reporter.user_id, self.reporter.language_code, self.now)
         reply = await self._save(draft)
         if found is not None and isinstance(reply, Prompt):
             return replace(reply, notice=Notice.STARTED_WITH_RESULT)
@@ -540,6 +532,7 @@ class _Step:
             update_id=self.event.update_id,
             draft_id=draft.draft_id,
         )
+        await self.uow.users.touch(self.reporter.user_id, self.reporter.language_code, self.now)
         outcome = await file_in(self.uow, report, self.config.limits, self.now)
         await self.uow.drafts.delete(draft.user_id)
         return Submitted(outcome)

@@ -1,7 +1,8 @@
-"""A live bot's logs, httpx's request lines included, never show the token, phones or IPs."""
+"""A live bot's logs, request lines included, never show the token, phones or IPs."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -19,9 +20,15 @@ async def test_debug_logs_of_a_live_bot_are_redacted(
     await alice.send("my address is 203.0.113.9, call +44 20 7946 0958")
     await alice.send("/start")
     await alice.next_message()
+    # A library logging a request line the way httpx does goes through the same pipeline.
+    logging.getLogger("httpx").warning(
+        "HTTP Request: POST %s/getMe from 203.0.113.9",
+        bot.settings.telegram_api_base_url + TEST_TOKEN,
+    )
     await bot.shutdown()
     text = bot.log_text()
-    assert '"logger": "httpx"' in text  # request lines went through our pipeline
+    assert '"logger": "bot.transport"' in text  # our request lines went through the pipeline
+    assert '"logger": "httpx"' in text
     assert "[token]" in text
     for secret in (TEST_TOKEN, TEST_TOKEN.split(":")[1], "15550100200", "203.0.113.9", "7946"):
         assert secret not in text

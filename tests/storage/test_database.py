@@ -36,7 +36,7 @@ async def test_connections_use_wal_full_sync_foreign_keys_and_a_busy_timeout(
     async with store.transaction() as uow:
         conn = uow.users._conn
         pragmas = {
-            name: list(await conn.execute_fetchall(f"PRAGMA {name}"))[0][0]
+            name: next(iter(await conn.execute_fetchall(f"PRAGMA {name}")))[0]
             for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
         }
     assert pragmas["journal_mode"] == "wal"
@@ -180,7 +180,7 @@ async def test_full_disk_is_a_clear_error_and_work_resumes_when_space_returns(
 ) -> None:
     async with store.transaction() as uow:
         conn = uow.state._conn
-        pages = list(await conn.execute_fetchall("PRAGMA page_count"))[0][0]
+        pages = next(iter(await conn.execute_fetchall("PRAGMA page_count")))[0]
         await conn.execute(f"PRAGMA max_page_count = {pages + 2}")
 
     async def write_big() -> None:

@@ -1,0 +1,113 @@
+"""The bot's HTTP transport to the Bot API: python-telegram-bot's BaseRequest over aiohttp.
+
+PTB's default transport (httpx) spends more CPU per request than the rest of the bot spends
+on an update; under load, the bot is bound by it (bench/README.md has the figures). aiohttp,
+already a dependency for the loopback server, does the same work for a fraction of the CPU.
+Errors map exactly as PTB's own transport maps them: timeouts raise TimedOut, any other
+failure to talk to the server raises NetworkError, and HTTP error answers are left to PTB.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import aiohttp
+import structlog
+from telegram._utils.defaultvalue import DefaultValue
+from telegram._utils.types import ODVInput
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+DEFAULT_TIMEOUT: Final = 5.0
+MEDIA_WRITE_TIMEOUT: Final = 20.0
+
+log = structlog.get_logger(__name__)
+
+
+class AiohttpRequest(BaseRequest):
+    def __init__(
+        self,
+        connection_pool_size: int = 256,
+        read_timeout: float | None = DEFAULT_TIMEOUT,
+        write_timeout: float | None = DEFAULT_TIMEOUT,
+        connect_timeout: float | None = DEFAULT_TIMEOUT,
+        media_write_timeout: float | None = MEDIA_WRITE_TIMEOUT,
+    ) -> None:
+        self._pool_size = connection_pool_size
+        self._read_timeout = read_timeout
+        self._write_timeout = write_timeout
+        self._connect_timeout = connect_timeout
+        self._media_write_timeout = media_write_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._read_timeout
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._pool_size),
+                headers={"User-Agent": self.USER_AGENT},
+            )
+
+    async def shutdown(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        has_files = request_data is not None and request_data.contains_files
+        read = self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
+        connect = (
+            self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout
+        )
+        write = (
+            (self._media_write_timeout if has_files else self._write_timeout)
+            if isinstance(write_timeout, DefaultValue)
+            else write_timeout
+        )
+        # aiohttp has no separate write timeout: the request as a whole gets connect + write +
+        # read, and reading the answer alone gets `read`.
+        parts = [t for t in (connect, write, read) if t is not None]
+        total = sum(parts) if len(parts) == 3 else None
+        timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
+        try:
+            async with self._session.request(
+                method, url, data=_body(request_data), timeout=timeout
+            ) as response:
+                body = await response.read()
+        except TimeoutError as exc:
+            raise TimedOut from exc
+        except aiohttp.ClientError as exc:
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+        # The URL holds the token: the redaction processor masks it like httpx's request lines.
+        log.debug("bot_api_request", url=url, status=response.status)
+        return response.status, body
+
+
+def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
+    """Form fields as PTB's own transport sends them; multipart when files are attached."""
+    if request_data is None:
+        return None
+    if not request_data.contains_files:
+        return request_data.json_parameters
+    form = aiohttp.FormData()
+    for name, value in request_data.json_parameters.items():
+        form.add_field(name, value)
+    for name, field in request_data.multipart_data.items():
+        filename, content, *rest = field
+        content_type = rest[0] if rest else "application/octet-stream"
+        form.add_field(name, content, filename=filename, content_type=content_type)
+    return form
