@@ -87,7 +87,7 @@ async def refusal_for(
     if await uow.blocks.is_blocked(reporter_id):
         return ReporterBlocked()
     times = await uow.reports.times_since(reporter_id, now - DAY)
-    last_hour = [t for t in times if t >= now - HOUR]
+    last_hour = [t for t in times if t > now - HOUR]
     if len(last_hour) >= limits.per_hour:
         # Room opens when enough of the hour's reports have aged out of the window.
         return LimitReached(

@@ -63,10 +63,10 @@ class ReportRepository:
         )
 
     async def times_since(self, reporter_id: int, since: datetime) -> list[datetime]:
-        """When this reporter filed reports since `since`, oldest first (for rate limits)."""
+        """When this reporter filed reports after `since`, oldest first (for rate limits)."""
         rows = await fetch_all(
             self._conn,
-            "SELECT created_at FROM reports WHERE reporter_id = ? AND created_at >= ? "
+            "SELECT created_at FROM reports WHERE reporter_id = ? AND created_at > ? "
             "ORDER BY created_at",
             (reporter_id, encode_time(since)),
         )
