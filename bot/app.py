@@ -29,13 +29,15 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import ChatAdminCache
 from bot.context import BotApplication, BotContext, BotData, Services
+from bot.delivery_worker import DeliveryWorker
 from bot.menus import register_menus
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
 from bot.update_processor import OrderedPerSenderProcessor
-from handlers import errors, membership, report, start
-from handlers.callback_data import REPORT_PREFIX
+from handlers import errors, membership, report, review, start
+from handlers.callback_data import REPORT_PREFIX, REVIEW_PREFIX
 from handlers.i18n import Catalog, default_catalog
 from moderation.clock import Clock, SystemClock
 from storage import Store
@@ -107,6 +109,10 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(
         CallbackQueryHandler(report.report_button, pattern=f"^{REPORT_PREFIX}:")
     )
+    # --- moderators, review chat: case buttons (who may press is checked inside) ----------
+    application.add_handler(
+        CallbackQueryHandler(review.review_button, pattern=f"^{REVIEW_PREFIX}:")
+    )
     # --- everyone, any chat (in groups /help and /report point to the private chat) ------
     application.add_handler(CommandHandler("help", start.help_command))
     application.add_handler(CommandHandler("report", report.report_in_group, filters=groups))
@@ -140,14 +146,22 @@ def schedule_jobs(application: BotApplication) -> None:
 def _post_init_factory(settings: Settings, texts: Catalog, clock: Clock) -> Any:
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         store = await Store.open(settings.database_path)
+        worker = DeliveryWorker()
         bot_data: BotData = application.bot_data
         bot_data.attach(
             Services(
-                settings=settings, store=store, texts=texts, clock=clock, started_at=clock.now()
+                settings=settings,
+                store=store,
+                texts=texts,
+                clock=clock,
+                started_at=clock.now(),
+                admins=ChatAdminCache(settings.chat_admin_cache_seconds),
+                delivery=worker,
             )
         )
         await register_menus(application.bot, settings, texts)
         schedule_jobs(application)
+        worker.start(application)
         log.info("bot_ready", bot_username=application.bot.username)
 
     return post_init
@@ -157,4 +171,6 @@ async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any])
     bot_data: BotData = application.bot_data
     services = bot_data.detach()
     if services is not None:
+        if isinstance(services.delivery, DeliveryWorker):
+            await services.delivery.stop()
         await services.store.close()

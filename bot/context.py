@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.access import ChatAdminCache
 from bot.settings import Settings
 from handlers.i18n import Catalog
 from moderation.clock import Clock
 from storage import Store
+
+
+class Waker(Protocol):
+    """The delivery worker, as handlers see it: told when new work was committed."""
+
+    def wake(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +32,8 @@ class Services:
     texts: Catalog
     clock: Clock
     started_at: datetime
+    admins: ChatAdminCache
+    delivery: Waker
 
 
 class BotData:

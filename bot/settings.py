@@ -67,6 +67,9 @@ EXPECTED: dict[str, str] = {
     "REPORT_LIMIT_PER_HOUR": "a whole number from 1 to 10000",
     "REPORT_LIMIT_PER_DAY": "a whole number from 1 to 100000, not below REPORT_LIMIT_PER_HOUR",
     "RESOLVE_TIMEOUT_SECONDS": "a number of seconds from 0.1 to 30",
+    "UNDO_WINDOW_MINUTES": "a whole number of minutes from 1 to 1440",
+    "CHAT_ADMIN_CACHE_SECONDS": "a whole number of seconds from 0 to 86400",
+    "CASE_EDIT_DEBOUNCE_SECONDS": "a whole number of seconds from 0 to 3600",
 }
 
 IdSet = Annotated[frozenset[int], NoDecode]
@@ -118,6 +121,9 @@ class Settings(BaseSettings):
     report_limit_per_hour: int = Field(default=20, ge=1, le=10_000)
     report_limit_per_day: int = Field(default=100, ge=1, le=100_000)
     resolve_timeout_seconds: float = Field(default=3.0, ge=0.1, le=30)
+    undo_window_minutes: int = Field(default=5, ge=1, le=1440)
+    chat_admin_cache_seconds: int = Field(default=60, ge=0, le=86400)
+    case_edit_debounce_seconds: int = Field(default=10, ge=0, le=3600)
 
     @field_validator("bot_token", "webhook_secret_token", "webhook_url", mode="before")
     @classmethod

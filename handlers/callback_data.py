@@ -7,6 +7,8 @@ did not come from one of our buttons and is refused.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Final
 
 from moderation.report_flow import Action, ButtonInput
@@ -46,3 +48,47 @@ def _base36(number: int) -> str:
         out = digits[rest] + out
         if number == 0:
             return out
+
+
+# --- review buttons: c1:<action>:<case id>[:<arg>] -----------------------------------------
+
+REVIEW_PREFIX: Final = "c1"
+_REVIEW = re.compile(r"^c1:([a-z]{1,8}):([0-9]{1,18}):([a-z0-9_]{0,20})$")
+
+
+class ReviewAction(StrEnum):
+    APPROVE = "approve"  # opens the category confirmation
+    CONFIRM = "confirm"  # approve with the category in arg
+    REJECT = "reject"  # opens the reasons
+    REASON = "reason"  # reject with the reason in arg
+    BACK = "back"
+    UNDO = "undo"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewButton:
+    action: ReviewAction
+    case_id: int
+    arg: str = ""
+
+
+_REVIEW_ACTIONS = {action.value: action for action in ReviewAction}
+
+
+def review_button(action: ReviewAction, case_id: int, arg: str = "") -> str:
+    data = f"{REVIEW_PREFIX}:{action.value}:{case_id}:{arg}"
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError("callback data over Telegram's 64-byte limit")
+    return data
+
+
+def parse_review_button(data: str | None) -> ReviewButton | None:
+    if data is None or len(data) > MAX_BYTES:
+        return None
+    match = _REVIEW.fullmatch(data)
+    if match is None:
+        return None
+    action = _REVIEW_ACTIONS.get(match.group(1))
+    if action is None:
+        return None
+    return ReviewButton(action, int(match.group(2)), match.group(3))

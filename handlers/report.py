@@ -110,6 +110,8 @@ async def report_button(update: Update, context: BotContext) -> None:
         return
     chat_id = query.message.chat.id
     reply = await _handle(update, context, Reporter(user.id, chat_id, language), button)
+    if isinstance(reply, Submitted):
+        context.services.delivery.wake()  # a new case may be waiting to be posted
     view = views(context).reply(reply, language)
     if view.alert is not None:
         await query.answer(view.alert, show_alert=True)
@@ -198,6 +200,8 @@ async def _one_message(update: Update, context: BotContext, message: Message, ar
         now,
     )
     renderer = views(context)
+    if isinstance(result, Submitted):
+        services.delivery.wake()
     if isinstance(result, OneMessageHelp):
         view = renderer.one_message_help(result, language)
     else:

@@ -56,11 +56,13 @@ async def file_in(
     new_case = case is None
     if case is None:
         case_id = await uow.cases.open(target_id, report.category, now)
+        await uow.posts.create(case_id, now)  # the review chat gets it from the outbox
     else:
         case_id = case.id
         previous = await uow.reports.by_reporter_on_case(case_id, report.reporter_id)
         if previous is not None:
             return AlreadyUnderReview(previous, case_id)
+        await uow.review.bump(case_id, now)  # the case message shows the new counts
     report_id = await uow.reports.add(report, case_id=case_id, target_id=target_id, at=now)
     if report.update_id is not None:
         await uow.updates.mark_processed(report.update_id, now)

@@ -21,6 +21,7 @@ from storage.database import Database
 from storage.drafts import DraftRepository
 from storage.migrations import MigrationReport, migrate
 from storage.reports import ReportRepository
+from storage.review import OutboxRepository, PostRepository, ReviewRepository
 from storage.state import StateRepository
 from storage.targets import TargetRepository
 from storage.updates import ProcessedUpdateRepository
@@ -40,6 +41,9 @@ class UnitOfWork:
         self.reports = ReportRepository(conn)
         self.drafts = DraftRepository(conn)
         self.blocks = BlockRepository(conn)
+        self.review = ReviewRepository(conn)
+        self.posts = PostRepository(conn)
+        self.outbox = OutboxRepository(conn)
 
 
 class Store:

@@ -244,4 +244,47 @@ TEXTS: Final[dict[str, str]] = {
     "notify.on": "🔔 I will tell you the outcome of your reports.",
     "notify.off": "🔕 I will not tell you the outcome of your reports.",
     "notify.usage": "Send /notify on or /notify off to change this.",
+    # --- the review chat (moderators) --------------------------------------------------------
+    "review.case.title": "🚩 <b>Case #{case_id}</b> · {status}",
+    "review.case.target": "<b>Target:</b> {target}{resolved}",
+    "review.case.resolved": " · id <code>{chat_id}</code>",
+    "review.case.category": "<b>Category:</b> {category}",
+    "review.case.counts": "<b>Reports:</b> {reports} · <b>reporters:</b> {reporters}",
+    "review.case.queries": "<b>Searched for:</b> {queries}",
+    "review.case.comments": "<b>Comments:</b>\n{comments}",
+    "review.case.times": "<b>First report:</b> {first} · <b>last:</b> {last}",
+    "review.case.choose_category": "Approve as which category? Tap to confirm.",
+    "review.case.choose_reason": "Reject for which reason?",
+    "review.decided.approved": (
+        "✅ <b>Approved</b> by {who} at {when} · {category} · hidden from search"
+    ),
+    "review.decided.rejected": "❌ <b>Rejected</b> by {who} at {when} · {reason}",
+    "review.status.pending": "pending",
+    "review.status.approved": "approved",
+    "review.status.rejected": "rejected",
+    "review.button.approve": "✅ Approve",
+    "review.button.reject": "❌ Reject",
+    "review.button.back": "⬅️ Back",
+    "review.button.undo": "↩️ Undo",
+    "review.reason.not_violation": "Not a violation",
+    "review.reason.insufficient": "Insufficient evidence",
+    "review.reason.duplicate": "Duplicate",
+    "review.reason.false_report": "False or abusive report",
+    "review.reason.other": "Other",
+    "review.alert.not_moderator": "Only moderators can review this.",
+    "review.alert.already": "Already {decision} by {who} at {when}.",
+    "review.alert.stale": "This button is no longer valid; the case message shows its state.",
+    "review.alert.undo_expired": "The undo window has passed.",
+    "review.alert.undo_not_yours": "Only the moderator who decided, or an admin, can undo.",
+    "review.alert.undone": "Undone: the case is pending again.",
+    "review.alert.not_decided": "This case is not decided.",
+    # --- outcomes for reporters -----------------------------------------------------------
+    "notify.outcome.approved": (
+        "✅ Your report #{report_id}: the moderators confirmed a violation ({category}). It is "
+        "now hidden from search. Thank you for reporting."
+    ),
+    "notify.outcome.rejected": (
+        "ℹ️ Your report #{report_id} was reviewed. The moderators found no violation they can "
+        "act on this time. Thank you for reporting."
+    ),
 }

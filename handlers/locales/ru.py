@@ -244,4 +244,49 @@ TEXTS: Final[dict[str, str]] = {
     "notify.on": "🔔 Я буду сообщать вам решения по вашим жалобам.",
     "notify.off": "🔕 Я не буду сообщать вам решения по вашим жалобам.",
     "notify.usage": "Чтобы изменить, отправьте /notify on или /notify off.",
+    # --- the review chat (moderators) --------------------------------------------------------
+    "review.case.title": "🚩 <b>Дело №{case_id}</b> · {status}",
+    "review.case.target": "<b>Объект:</b> {target}{resolved}",
+    "review.case.resolved": " · id <code>{chat_id}</code>",
+    "review.case.category": "<b>Категория:</b> {category}",
+    "review.case.counts": "<b>Жалоб:</b> {reports} · <b>заявителей:</b> {reporters}",
+    "review.case.queries": "<b>Искали:</b> {queries}",
+    "review.case.comments": "<b>Комментарии:</b>\n{comments}",
+    "review.case.times": "<b>Первая жалоба:</b> {first} · <b>последняя:</b> {last}",
+    "review.case.choose_category": "Подтвердить с какой категорией? Нажмите, чтобы подтвердить.",
+    "review.case.choose_reason": "По какой причине отклонить?",
+    "review.decided.approved": (
+        "✅ <b>Подтверждено</b>: {who}, {when} · {category} · скрыто из поиска"
+    ),
+    "review.decided.rejected": "❌ <b>Отклонено</b>: {who}, {when} · {reason}",
+    "review.status.pending": "на проверке",
+    "review.status.approved": "подтверждено",
+    "review.status.rejected": "отклонено",
+    "review.button.approve": "✅ Подтвердить",
+    "review.button.reject": "❌ Отклонить",
+    "review.button.back": "⬅️ Назад",
+    "review.button.undo": "↩️ Отменить",
+    "review.reason.not_violation": "Нарушения нет",
+    "review.reason.insufficient": "Недостаточно доказательств",
+    "review.reason.duplicate": "Дубликат",
+    "review.reason.false_report": "Ложная или злонамеренная жалоба",
+    "review.reason.other": "Другое",
+    "review.alert.not_moderator": "Рассматривать дела могут только модераторы.",
+    "review.alert.already": "Уже {decision}: {who}, {when}.",
+    "review.alert.stale": "Эта кнопка больше не действует; состояние дела видно в сообщении.",
+    "review.alert.undo_expired": "Время на отмену прошло.",
+    "review.alert.undo_not_yours": (
+        "Отменить может только принявший решение модератор или администратор."
+    ),
+    "review.alert.undone": "Отменено: дело снова на проверке.",
+    "review.alert.not_decided": "По этому делу ещё нет решения.",
+    # --- outcomes for reporters -----------------------------------------------------------
+    "notify.outcome.approved": (
+        "✅ Ваша жалоба №{report_id}: модераторы подтвердили нарушение ({category}). Теперь "
+        "это скрыто из поиска. Спасибо, что сообщили."
+    ),
+    "notify.outcome.rejected": (
+        "ℹ️ Ваша жалоба №{report_id} рассмотрена. На этот раз модераторы не нашли нарушения, "
+        "по которому можно принять меры. Спасибо, что сообщили."
+    ),
 }

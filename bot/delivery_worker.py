@@ -1,0 +1,227 @@
+"""The delivery worker: posts cases to the review chat, keeps their messages current, and sends
+the notifications users are owed, retrying with backoff until Telegram accepts them.
+
+Work lives in the database (case_posts, outbox), committed with the change that caused it; this
+task only reads what is due and records what happened. It wakes when handlers commit new work
+and otherwise every second; the rate limiter keeps it within Telegram's per-group limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+from typing import Final
+
+import structlog
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+
+from bot.context import BotApplication, Services
+from handlers.report_views import ReportViews
+from handlers.review_views import ReviewViews, build_review_views
+from moderation.decisions import OUTCOME_KIND, case_view
+from moderation.delivery import (
+    due_notifications,
+    due_posts,
+    mark_posted,
+    mark_shown,
+    notification_failed,
+    notification_sent,
+    post_failed,
+    review_chat,
+    review_chat_moved,
+)
+from moderation.reports import CaseStatus
+from moderation.review import Notification, PostTask
+
+log = structlog.get_logger(__name__)
+
+TICK_SECONDS: Final = 1.0
+
+
+class DeliveryWorker:
+    def __init__(self) -> None:
+        self._wake = asyncio.Event()
+        self._busy = asyncio.Lock()  # one pass at a time, or a due post could go out twice
+        self._task: asyncio.Task[None] | None = None
+        self._application: BotApplication | None = None
+        self._warned_no_chat = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self, application: BotApplication) -> None:
+        self._application = application
+        self._task = asyncio.create_task(self._run(), name="delivery-worker")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the worker must outlive any one failure
+                log.error("delivery_failed", error_type=type(exc).__name__, exc_info=exc)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), TICK_SECONDS)
+
+    async def run_once(self) -> None:
+        """Does everything that is due now (tests call this to avoid waiting for a tick)."""
+        application = self._application
+        if application is None:
+            return
+        services: Services = application.bot_data.services
+        async with self._busy:
+            await self._posts(application, services)
+            await self._notifications(application, services)
+
+    # --- the review chat ------------------------------------------------------------------
+
+    async def _posts(self, application: BotApplication, services: Services) -> None:
+        settings = services.settings
+        chat_id = await review_chat(services.store, settings.review_chat_id)
+        if chat_id is None:
+            if not self._warned_no_chat:
+                log.warning("review_chat_not_configured", hint="set REVIEW_CHAT_ID")
+                self._warned_no_chat = True
+            return
+        now = services.clock.now()
+        debounce = timedelta(seconds=settings.case_edit_debounce_seconds)
+        for task in await due_posts(services.store, now, debounce):
+            await self._post_one(application, services, task, chat_id)
+
+    async def _post_one(
+        self, application: BotApplication, services: Services, task: PostTask, chat_id: int
+    ) -> None:
+        view = await case_view(services.store, task.case_id)
+        if view is None:
+            return
+        settings = services.settings
+        views = review_views(application, services)
+        now = services.clock.now()
+        undo_open = view.decided_at is not None and now < view.decided_at + timedelta(
+            minutes=settings.undo_window_minutes
+        )
+        text = views.case_text(view)
+        keyboard = views.keyboard(
+            view, undo_open=undo_open and view.status is not CaseStatus.PENDING
+        )
+        bot = application.bot
+        try:
+            if task.message_id is None:
+                sent = await bot.send_message(
+                    chat_id,
+                    text,
+                    reply_markup=keyboard,
+                    message_thread_id=settings.review_thread_id,
+                )
+                await mark_posted(services.store, task, chat_id, sent.message_id, now)
+                log.info("case_posted", case_id=task.case_id, message_id=sent.message_id)
+            else:
+                try:
+                    await bot.edit_message_text(
+                        text,
+                        chat_id=task.chat_id or chat_id,
+                        message_id=task.message_id,
+                        reply_markup=keyboard,
+                    )
+                except BadRequest as exc:
+                    if "not modified" not in exc.message.lower():
+                        raise
+                await mark_shown(services.store, task.case_id, view.version, now)
+        except ChatMigrated as exc:
+            configured = settings.review_chat_id
+            if configured is not None:
+                await review_chat_moved(
+                    services.store, configured, chat_id, exc.new_chat_id, services.clock.now()
+                )
+            log.warning("review_chat_migrated", new_chat_id=exc.new_chat_id)
+            self.wake()
+        except RetryAfter as exc:
+            await post_failed(services.store, task, "retry_after", now, _seconds(exc.retry_after))
+        except Forbidden as exc:
+            log.error(
+                "review_chat_unreachable",
+                hint="add the bot to the review chat with the right to post; cases stay queued",
+                error=exc.message,
+            )
+            await post_failed(services.store, task, exc.message, now)
+        except TelegramError as exc:
+            log.warning("case_post_failed", case_id=task.case_id, error_type=type(exc).__name__)
+            await post_failed(services.store, task, f"{type(exc).__name__}: {exc}", now)
+
+    # --- notifications --------------------------------------------------------------------
+
+    async def _notifications(self, application: BotApplication, services: Services) -> None:
+        now = services.clock.now()
+        for notification in await due_notifications(services.store, now):
+            await self._send_one(application, services, notification)
+
+    async def _send_one(
+        self, application: BotApplication, services: Services, notification: Notification
+    ) -> None:
+        now = services.clock.now()
+        text = render_notification(application, services, notification)
+        if text is None:
+            await notification_failed(
+                services.store, notification, "unknown kind", now, permanent=True
+            )
+            return
+        try:
+            await application.bot.send_message(notification.chat_id, text)
+        except RetryAfter as exc:
+            await notification_failed(
+                services.store, notification, "retry_after", now, wait=_seconds(exc.retry_after)
+            )
+        except Forbidden as exc:  # blocked the bot: nothing will ever get through
+            await notification_failed(
+                services.store, notification, exc.message, now, permanent=True
+            )
+        except BadRequest as exc:
+            permanent = "chat not found" in exc.message.lower()
+            await notification_failed(
+                services.store, notification, exc.message, now, permanent=permanent
+            )
+        except TelegramError as exc:
+            await notification_failed(services.store, notification, type(exc).__name__, now)
+        else:
+            await notification_sent(services.store, notification, now)
+
+
+def review_views(application: BotApplication, services: Services) -> ReviewViews:
+    return build_review_views(
+        services.texts, services.settings.report_categories, application.bot.username
+    )
+
+
+def render_notification(
+    application: BotApplication, services: Services, notification: Notification
+) -> str | None:
+    if notification.kind != OUTCOME_KIND:
+        return None
+    payload = notification.payload
+    language = payload.get("language")
+    language_code = language if isinstance(language, str) else None
+    reports = ReportViews(
+        services.texts, services.settings.report_categories, application.bot.username
+    )
+    category = payload.get("category")
+    label = reports.category_label(str(category), language_code) if category else ""
+    return services.texts.render(
+        language_code,
+        f"notify.outcome.{payload.get('decision')}",
+        report_id=payload.get("report_id"),
+        category=label,
+    )
+
+
+def _seconds(value: timedelta | float) -> timedelta:
+    return value if isinstance(value, timedelta) else timedelta(seconds=value)

@@ -1,0 +1,157 @@
+"""The case message in the review chat and its keyboards: one renderer, every state.
+
+Reporter identities never appear here; comments and queries are escaped and shortened, and
+the target is a link the moderator opens deliberately (previews are off on every message).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from handlers.callback_data import ReviewAction, review_button
+from handlers.i18n import DEFAULT_LANGUAGE, Catalog, Html
+from handlers.report_views import ReportViews
+from moderation.categories import Categories
+from moderation.reports import CaseStatus
+from moderation.review import CaseView, Decision, RejectReason
+from moderation.text import shorten
+
+QUERY_SHOWN = 60
+COMMENT_SHOWN = 200
+
+
+class Menu(StrEnum):
+    MAIN = "main"
+    CATEGORIES = "categories"
+    REASONS = "reasons"
+
+
+class ReviewViews:
+    def __init__(
+        self, texts: Catalog, reports: ReportViews, language: str = DEFAULT_LANGUAGE
+    ) -> None:
+        self.texts = texts
+        self.reports = reports
+        self.language = language
+
+    def t(self, key: str, **params: object) -> str:
+        return self.texts.render(self.language, key, **params)
+
+    def case_text(self, case: CaseView) -> str:
+        target = self.reports.target(case.target, self.language)
+        resolved = (
+            self.t("review.case.resolved", chat_id=case.target.chat_id)
+            if case.target.chat_id is not None
+            else ""
+        )
+        lines = [
+            self.t(
+                "review.case.title",
+                case_id=case.id,
+                status=self.t(f"review.status.{case.status.value}"),
+            ),
+            self.t("review.case.target", target=Html(target), resolved=Html(resolved)),
+            self.t(
+                "review.case.category",
+                category=self.reports.category_label(case.category, self.language),
+            ),
+            self.t("review.case.counts", reports=case.reports, reporters=case.reporters),
+        ]
+        if case.sample_queries:
+            quoted = ", ".join(f"“{shorten(q, QUERY_SHOWN)}”" for q in case.sample_queries)
+            lines.append(self.t("review.case.queries", queries=quoted))
+        if case.comments:
+            shown = "\n".join(f"• {shorten(c, COMMENT_SHOWN)}" for c in case.comments)
+            lines.append(self.t("review.case.comments", comments=shown))
+        lines.append(
+            self.t(
+                "review.case.times",
+                first=_when(case.first_report_at),
+                last=_when(case.last_report_at),
+            )
+        )
+        decision = self.decision_line(case)
+        if decision:
+            lines.append("")
+            lines.append(decision)
+        return "\n".join(lines)
+
+    def decision_line(self, case: CaseView) -> str:
+        if case.status is CaseStatus.PENDING or case.decided_at is None:
+            return ""
+        who = case.decided_by_name or str(case.decided_by)
+        if case.status is CaseStatus.APPROVED:
+            category = self.reports.category_label(
+                case.decision_category or case.category, self.language
+            )
+            return self.t(
+                "review.decided.approved", who=who, when=_when(case.decided_at), category=category
+            )
+        reason = case.reject_reason or RejectReason.OTHER
+        return self.t(
+            "review.decided.rejected",
+            who=who,
+            when=_when(case.decided_at),
+            reason=self.t(f"review.reason.{reason.value}"),
+        )
+
+    def keyboard(
+        self, case: CaseView, menu: Menu = Menu.MAIN, *, undo_open: bool = False
+    ) -> InlineKeyboardMarkup | None:
+        def button(label: str, action: ReviewAction, arg: str = "") -> InlineKeyboardButton:
+            return InlineKeyboardButton(label, callback_data=review_button(action, case.id, arg))
+
+        if case.status is not CaseStatus.PENDING:
+            if not undo_open:
+                return None
+            return InlineKeyboardMarkup([[button(self.t("review.button.undo"), ReviewAction.UNDO)]])
+        if menu is Menu.CATEGORIES:
+            categories = list(self.reports.categories)
+            categories.sort(key=lambda c: c.key != case.category)  # the reported one first
+            choices = [
+                button(
+                    ("✓ " if c.key == case.category else "")
+                    + self.reports.category_label(c.key, self.language),
+                    ReviewAction.CONFIRM,
+                    c.key,
+                )
+                for c in categories
+            ]
+            rows = [choices[i : i + 2] for i in range(0, len(choices), 2)]
+            rows.append([button(self.t("review.button.back"), ReviewAction.BACK)])
+            return InlineKeyboardMarkup(rows)
+        if menu is Menu.REASONS:
+            reasons = [
+                [button(self.t(f"review.reason.{reason.value}"), ReviewAction.REASON, reason.value)]
+                for reason in RejectReason
+            ]
+            reasons.append([button(self.t("review.button.back"), ReviewAction.BACK)])
+            return InlineKeyboardMarkup(reasons)
+        return InlineKeyboardMarkup(
+            [
+                [
+                    button(self.t("review.button.approve"), ReviewAction.APPROVE),
+                    button(self.t("review.button.reject"), ReviewAction.REJECT),
+                ]
+            ]
+        )
+
+    def already(self, case: CaseView) -> str:
+        decision = Decision(case.status.value) if case.status is not CaseStatus.PENDING else None
+        return self.t(
+            "review.alert.already",
+            decision=self.t(f"review.status.{decision.value}") if decision else "",
+            who=case.decided_by_name or str(case.decided_by),
+            when=_when(case.decided_at) if case.decided_at else "",
+        )
+
+
+def build_review_views(texts: Catalog, categories: Categories, bot_username: str) -> ReviewViews:
+    return ReviewViews(texts, ReportViews(texts, categories, bot_username))
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,113 @@
+"""What the delivery worker owes Telegram, and what happened when it tried.
+
+Posts, edits and notifications are rows committed with the change that caused them; the worker
+only reads what is due and records results, so a crash or an outage delays work, never loses it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from moderation.review import Notification, PostTask
+from moderation.review_ports import ReviewStore
+
+REVIEW_CHAT_KEY = "review_chat_id"
+MAX_BACKOFF = timedelta(minutes=5)
+
+
+def backoff(attempts: int) -> timedelta:
+    """1 s, 2 s, 4 s ... capped at five minutes."""
+    return min(timedelta(seconds=2 ** min(attempts, 16)), MAX_BACKOFF)
+
+
+async def due_posts(
+    store: ReviewStore, now: datetime, debounce: timedelta, limit: int = 20
+) -> list[PostTask]:
+    async with store.reading() as uow:
+        return await uow.posts.due(now, now - debounce, limit)
+
+
+async def mark_posted(
+    store: ReviewStore, task: PostTask, chat_id: int, message_id: int, now: datetime
+) -> None:
+    async with store.transaction() as uow:
+        await uow.posts.posted(task.case_id, chat_id, message_id, task.version, now)
+        await uow.audit.append(
+            at=now,
+            actor_id=None,
+            action="case.posted",
+            subject_type="case",
+            subject_id=task.case_id,
+            details={"message_id": message_id},
+        )
+
+
+async def mark_shown(store: ReviewStore, case_id: int, version: int, now: datetime) -> None:
+    async with store.transaction() as uow:
+        await uow.posts.shown(case_id, version, now)
+
+
+async def post_failed(
+    store: ReviewStore, task: PostTask, error: str, now: datetime, wait: timedelta | None = None
+) -> None:
+    async with store.transaction() as uow:
+        await uow.posts.failed(task.case_id, now + (wait or backoff(task.attempts)), error)
+
+
+async def message_of(store: ReviewStore, case_id: int) -> tuple[int, int] | None:
+    async with store.reading() as uow:
+        return await uow.posts.message_of(case_id)
+
+
+async def due_notifications(
+    store: ReviewStore, now: datetime, limit: int = 20
+) -> list[Notification]:
+    async with store.reading() as uow:
+        return await uow.outbox.due(now, limit)
+
+
+async def notification_sent(store: ReviewStore, notification: Notification, now: datetime) -> None:
+    async with store.transaction() as uow:
+        await uow.outbox.sent(notification.id, now)
+
+
+async def notification_failed(
+    store: ReviewStore,
+    notification: Notification,
+    error: str,
+    now: datetime,
+    *,
+    permanent: bool = False,
+    wait: timedelta | None = None,
+) -> None:
+    async with store.transaction() as uow:
+        if permanent:
+            await uow.outbox.give_up(notification.id, error)
+        else:
+            retry_at = now + (wait or backoff(notification.attempts))
+            await uow.outbox.retry(notification.id, retry_at, error)
+
+
+async def review_chat(store: ReviewStore, configured: int | None) -> int | None:
+    """The review chat, following a group -> supergroup migration recorded earlier."""
+    async with store.reading() as uow:
+        migrated = await uow.state.get(REVIEW_CHAT_KEY)
+    if migrated is not None and configured is not None:
+        old, _, new = migrated.partition(">")
+        if old == str(configured):
+            return int(new)
+    return configured
+
+
+async def review_chat_moved(
+    store: ReviewStore, configured: int, old_chat_id: int, new_chat_id: int, now: datetime
+) -> None:
+    async with store.transaction() as uow:
+        await uow.state.put(REVIEW_CHAT_KEY, f"{configured}>{new_chat_id}", now)
+        await uow.posts.moved(old_chat_id, new_chat_id)
+        await uow.audit.append(
+            at=now,
+            actor_id=None,
+            action="review_chat.migrated",
+            details={"from": old_chat_id, "to": new_chat_id},
+        )

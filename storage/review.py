@@ -1,0 +1,341 @@
+"""Review: case views and decisions, review-chat posts, the user outbox, blocklist, violators."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from moderation.reports import CaseStatus
+from moderation.review import (
+    CaseView,
+    Decision,
+    DecisionRecord,
+    Notification,
+    PostTask,
+    RejectReason,
+)
+from storage.codec import (
+    decode_json,
+    decode_optional_time,
+    decode_time,
+    encode_json,
+    encode_time,
+)
+from storage.sql import fetch_all, fetch_one, fetch_value, run
+from storage.targets import target_from_row
+
+SAMPLE_QUERIES = 3
+SAMPLE_COMMENTS = 3
+
+
+class ReviewRepository:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def view(self, case_id: int) -> CaseView | None:
+        row = await fetch_one(
+            self._conn,
+            "SELECT c.id, c.status, c.version, c.category, c.decided_by, c.decided_by_name, "
+            "c.decided_at, c.decision_category, c.reject_reason, t.kind, t.username, "
+            "t.chat_id, t.post_id, t.invite_hash, t.term, t.title "
+            "FROM cases c JOIN targets t ON t.id = c.target_id WHERE c.id = ?",
+            (case_id,),
+        )
+        if row is None:
+            return None
+        counts = await fetch_one(
+            self._conn,
+            "SELECT count(*) AS reports, count(DISTINCT reporter_id) AS reporters, "
+            "min(created_at) AS first_at, max(created_at) AS last_at "
+            "FROM reports WHERE case_id = ?",
+            (case_id,),
+        )
+        queries = await fetch_all(
+            self._conn,
+            "SELECT query FROM reports WHERE case_id = ? GROUP BY query ORDER BY min(id) LIMIT ?",
+            (case_id, SAMPLE_QUERIES),
+        )
+        comments = await fetch_all(
+            self._conn,
+            "SELECT comment FROM reports WHERE case_id = ? AND comment IS NOT NULL "
+            "ORDER BY id DESC LIMIT ?",
+            (case_id, SAMPLE_COMMENTS),
+        )
+        first_at = decode_time(counts["first_at"]) if counts["first_at"] else None
+        last_at = decode_time(counts["last_at"]) if counts["last_at"] else None
+        opened = first_at or decode_time("1970-01-01T00:00:00+00:00")
+        return CaseView(
+            id=row["id"],
+            status=CaseStatus(row["status"]),
+            version=row["version"],
+            target=target_from_row(row),
+            category=row["category"],
+            reports=counts["reports"],
+            reporters=counts["reporters"],
+            sample_queries=tuple(q["query"] for q in queries),
+            comments=tuple(c["comment"] for c in comments),
+            first_report_at=opened,
+            last_report_at=last_at or opened,
+            decided_by=row["decided_by"],
+            decided_by_name=row["decided_by_name"],
+            decided_at=decode_optional_time(row["decided_at"]),
+            decision_category=row["decision_category"],
+            reject_reason=RejectReason(row["reject_reason"]) if row["reject_reason"] else None,
+        )
+
+    async def decide(self, record: DecisionRecord, decided_by_name: str) -> bool:
+        """The one atomic transition pending -> decided; False when someone else won."""
+        when = encode_time(record.decided_at)
+        changed = await run(
+            self._conn,
+            "UPDATE cases SET status = ?, decided_by = ?, decided_by_name = ?, decided_at = ?, "
+            "decision_category = ?, reject_reason = ?, version = version + 1, updated_at = ? "
+            "WHERE id = ? AND status = 'pending'",
+            (
+                record.decision.value,
+                record.decided_by,
+                decided_by_name,
+                when,
+                record.category,
+                record.reason.value if record.reason else None,
+                when,
+                record.case_id,
+            ),
+        )
+        return changed == 1
+
+    async def reopen(self, case_id: int, decided_at: datetime, at: datetime) -> bool:
+        """Undo: back to pending, only if the decision is still the one we looked at."""
+        changed = await run(
+            self._conn,
+            "UPDATE cases SET status = 'pending', decided_by = NULL, decided_by_name = NULL, "
+            "decided_at = NULL, decision_category = NULL, reject_reason = NULL, "
+            "version = version + 1, updated_at = ? "
+            "WHERE id = ? AND status <> 'pending' AND decided_at = ?",
+            (encode_time(at), case_id, encode_time(decided_at)),
+        )
+        return changed == 1
+
+    async def bump(self, case_id: int, at: datetime) -> None:
+        """Something shown on the case message changed (a new report): edit it later."""
+        await run(
+            self._conn,
+            "UPDATE cases SET version = version + 1, updated_at = ? WHERE id = ?",
+            (encode_time(at), case_id),
+        )
+
+    async def hide_target(self, case_id: int, category: str, at: datetime) -> None:
+        await run(
+            self._conn,
+            "INSERT INTO search_blocklist (target_id, target_key, case_id, category, hidden_at) "
+            "SELECT t.id, t.key, c.id, ?, ? FROM cases c JOIN targets t ON t.id = c.target_id "
+            "WHERE c.id = ? ON CONFLICT (target_id) DO NOTHING",
+            (category, encode_time(at), case_id),
+        )
+
+    async def confirm_violator(self, case_id: int, category: str, by: int, at: datetime) -> None:
+        await run(
+            self._conn,
+            "INSERT INTO violators (target_id, category, case_id, confirmed_by, confirmed_at) "
+            "SELECT target_id, ?, id, ?, ? FROM cases WHERE id = ? "
+            "ON CONFLICT (target_id) DO NOTHING",
+            (category, by, encode_time(at), case_id),
+        )
+
+    async def undo_effects(self, case_id: int) -> None:
+        """Removes what this case's approval created (entries from earlier cases stay)."""
+        await run(self._conn, "DELETE FROM search_blocklist WHERE case_id = ?", (case_id,))
+        await run(self._conn, "DELETE FROM violators WHERE case_id = ?", (case_id,))
+
+    async def is_hidden(self, target_key: str) -> bool:
+        found = await fetch_value(
+            self._conn, "SELECT 1 FROM search_blocklist WHERE target_key = ?", (target_key,)
+        )
+        return found is not None
+
+    async def reporters_to_notify(self, case_id: int) -> list[tuple[int, int, str | None]]:
+        """(report id, reporter id, language) for reporters who want outcomes."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT r.id, r.reporter_id, coalesce(u.language_code, r.language_code) AS language "
+            "FROM reports r LEFT JOIN users u ON u.user_id = r.reporter_id "
+            "WHERE r.case_id = ? AND coalesce(u.notify_outcomes, 1) = 1 ORDER BY r.id",
+            (case_id,),
+        )
+        return [(row["id"], row["reporter_id"], row["language"]) for row in rows]
+
+
+class PostRepository:
+    """The review-chat message of each case."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def create(self, case_id: int, at: datetime) -> None:
+        await run(
+            self._conn,
+            "INSERT INTO case_posts (case_id, next_attempt_at) VALUES (?, ?) "
+            "ON CONFLICT (case_id) DO NOTHING",
+            (case_id, encode_time(at)),
+        )
+
+    async def due(self, now: datetime, edit_before: datetime, limit: int) -> list[PostTask]:
+        rows = await fetch_all(
+            self._conn,
+            "SELECT p.case_id, p.message_id, p.chat_id, c.version, p.attempts "
+            "FROM case_posts p JOIN cases c ON c.id = p.case_id "
+            "WHERE p.next_attempt_at <= ? AND (p.message_id IS NULL OR "
+            "(p.shown_version < c.version AND (p.edited_at IS NULL OR p.edited_at <= ?))) "
+            "ORDER BY p.message_id IS NOT NULL, p.case_id LIMIT ?",
+            (encode_time(now), encode_time(edit_before), limit),
+        )
+        return [
+            PostTask(
+                case_id=row["case_id"],
+                message_id=row["message_id"],
+                chat_id=row["chat_id"],
+                version=row["version"],
+                attempts=row["attempts"],
+            )
+            for row in rows
+        ]
+
+    async def message_of(self, case_id: int) -> tuple[int, int] | None:
+        row = await fetch_one(
+            self._conn,
+            "SELECT chat_id, message_id FROM case_posts WHERE case_id = ? "
+            "AND message_id IS NOT NULL",
+            (case_id,),
+        )
+        return None if row is None else (int(row["chat_id"]), int(row["message_id"]))
+
+    async def posted(
+        self, case_id: int, chat_id: int, message_id: int, version: int, at: datetime
+    ) -> None:
+        when = encode_time(at)
+        await run(
+            self._conn,
+            "UPDATE case_posts SET message_id = ?, chat_id = ?, posted_at = ?, shown_version = ?, "
+            "edited_at = ?, attempts = 0, last_error = NULL WHERE case_id = ?",
+            (message_id, chat_id, when, version, when, case_id),
+        )
+
+    async def shown(self, case_id: int, version: int, at: datetime) -> None:
+        await run(
+            self._conn,
+            "UPDATE case_posts SET shown_version = max(shown_version, ?), edited_at = ?, "
+            "attempts = 0, last_error = NULL WHERE case_id = ?",
+            (version, encode_time(at), case_id),
+        )
+
+    async def failed(self, case_id: int, retry_at: datetime, error: str) -> None:
+        await run(
+            self._conn,
+            "UPDATE case_posts SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
+            "WHERE case_id = ?",
+            (encode_time(retry_at), error[:200], case_id),
+        )
+
+    async def moved(self, old_chat_id: int, new_chat_id: int) -> None:
+        """The review group became a supergroup: old message ids are gone with it."""
+        await run(
+            self._conn,
+            "UPDATE case_posts SET chat_id = ? WHERE chat_id = ?",
+            (new_chat_id, old_chat_id),
+        )
+
+
+class OutboxRepository:
+    """Messages owed to users, sent by the delivery worker with retries."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def add(
+        self,
+        *,
+        dedupe_key: str,
+        kind: str,
+        chat_id: int,
+        payload: Mapping[str, Any],
+        at: datetime,
+        not_before: datetime,
+    ) -> int | None:
+        row_id = await fetch_value(
+            self._conn,
+            "INSERT INTO outbox (dedupe_key, kind, chat_id, payload, created_at, "
+            "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING "
+            "RETURNING id",
+            (
+                dedupe_key,
+                kind,
+                chat_id,
+                encode_json(payload),
+                encode_time(at),
+                encode_time(not_before),
+            ),
+        )
+        return None if row_id is None else int(row_id)
+
+    async def cancel_prefix(self, prefix: str) -> int:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return await run(
+            self._conn,
+            "UPDATE outbox SET status = 'cancelled' WHERE status = 'pending' "
+            "AND dedupe_key LIKE ? ESCAPE '\\'",
+            (escaped + "%",),
+        )
+
+    async def due(self, now: datetime, limit: int) -> list[Notification]:
+        rows = await fetch_all(
+            self._conn,
+            "SELECT id, chat_id, kind, payload, attempts FROM outbox "
+            "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id "
+            "LIMIT ?",
+            (encode_time(now), limit),
+        )
+        return [
+            Notification(
+                id=row["id"],
+                chat_id=row["chat_id"],
+                kind=row["kind"],
+                payload=decode_json(row["payload"]),
+                attempts=row["attempts"],
+            )
+            for row in rows
+        ]
+
+    async def sent(self, notification_id: int, at: datetime) -> None:
+        await run(
+            self._conn,
+            "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?",
+            (encode_time(at), notification_id),
+        )
+
+    async def retry(self, notification_id: int, retry_at: datetime, error: str) -> None:
+        await run(
+            self._conn,
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
+            "WHERE id = ?",
+            (encode_time(retry_at), error[:200], notification_id),
+        )
+
+    async def give_up(self, notification_id: int, error: str) -> None:
+        await run(
+            self._conn,
+            "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
+            (error[:200], notification_id),
+        )
+
+    async def status_counts(self) -> dict[str, int]:
+        rows = await fetch_all(
+            self._conn, "SELECT status, count(*) AS n FROM outbox GROUP BY status", ()
+        )
+        return {row["status"]: row["n"] for row in rows}
+
+
+def decision_of(status: CaseStatus) -> Decision | None:
+    return None if status is CaseStatus.PENDING else Decision(status.value)

@@ -1,0 +1,268 @@
+"""Cases in the review chat: posting, deciding exactly once, undo, notifications, faults."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from bot.delivery_worker import DeliveryWorker
+from bot.loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
+from tests.conftest import MODERATOR_ID, RunningBot
+from tests.e2e.reporting_steps import Reporter, rows
+from tests.helpers import FakeClock
+
+
+@dataclass
+class Review:
+    bot: RunningBot
+    chat: ChatHandle
+    moderator: UserHandle
+    clock: FakeClock
+    server: LoopbackServer
+
+    async def flush(self) -> None:
+        """Runs the delivery worker now instead of waiting for its next tick."""
+        services = self.bot.application.bot_data.services
+        assert isinstance(services.delivery, DeliveryWorker)
+        await services.delivery.run_once()
+
+    async def settled(self) -> None:
+        """Lets pending work (posts, count updates) finish before a moderator taps."""
+        await self.flush()
+
+    def current(self, message: SentMessage) -> SentMessage:
+        return next(m for m in self.chat.messages() if m.message_id == message.message_id)
+
+    async def tap(self, user: UserHandle, message: SentMessage, label: str) -> SentMessage:
+        before = self.current(message)
+        press = await user.press(before, text=label)
+        await press.answered(timeout=15)
+
+        def changed() -> bool:
+            now = self.current(message)
+            return (now.html, now.reply_markup) != (before.html, before.reply_markup)
+
+        await self.server.wait_for(changed, timeout=15)
+        return self.current(message)
+
+
+@pytest.fixture
+async def review(
+    start_bot: Callable[..., Any], make_settings: Callable[..., Any], loopback: LoopbackServer
+) -> Review:
+    moderator = loopback.add_user(
+        first_name="Mona", username="mona_mod", language_code="en", user_id=MODERATOR_ID
+    )
+    chat = loopback.add_supergroup(title="Review", members=[moderator], bot_admin=True)
+    clock = FakeClock()
+    settings = make_settings(review_chat_id=chat.id, case_edit_debounce_seconds=0)
+    bot: RunningBot = await start_bot(settings, clock=clock)
+    return Review(bot, chat, moderator, clock, loopback)
+
+
+async def file(server: LoopbackServer, name: str, target: str = "@example_shop") -> Reporter:
+    reporter = Reporter(server.add_user(first_name=name, language_code="en"), server)
+    receipt = await reporter.say(f"/report {target} drugs cheap pills")
+    assert "received" in receipt.text
+    return reporter
+
+
+async def test_a_new_case_is_posted_once_without_reporter_identity_or_preview(
+    review: Review,
+) -> None:
+    await file(review.server, "Alice")
+    posted = await review.chat.next_message(timeout=15)
+    assert "Case #1" in posted.text
+    assert "@example_shop" in posted.text
+    assert "Illegal drugs" in posted.text
+    assert "Reports: 1 · reporters: 1" in posted.text
+    assert "Alice" not in posted.text
+    assert posted.button_texts() == ["✅ Approve", "❌ Reject"]
+    assert posted.link_preview_options == {"is_disabled": True}
+    await review.flush()
+    assert len(review.chat.messages()) == 1
+
+
+async def test_further_reports_update_the_same_message(review: Review) -> None:
+    await file(review.server, "Alice")
+    posted = await review.chat.next_message(timeout=15)
+    await file(review.server, "Bob", "t.me/example_shop")
+    await review.flush()
+    assert "Reports: 2 · reporters: 2" in review.current(posted).text
+    assert len(review.chat.messages()) == 1
+
+
+async def test_approve_confirms_the_category_hides_the_target_and_notifies_later(
+    review: Review,
+) -> None:
+    alice = await file(review.server, "Alice")
+    posted = await review.chat.next_message(timeout=15)
+    menu = await review.tap(review.moderator, posted, "✅ Approve")
+    assert menu.button_texts()[0] == "✓ Illegal drugs"
+    decided = await review.tap(review.moderator, menu, "Weapons")
+    assert "Approved by @mona_mod" in decided.text
+    assert "Weapons" in decided.text
+    assert decided.button_texts() == ["↩️ Undo"]
+    database = review.bot.settings.database_path
+    assert rows(database, "SELECT status, decision_category FROM cases") == [
+        ("approved", "weapons")
+    ]
+    assert rows(database, "SELECT target_key FROM search_blocklist") == [("@example_shop",)]
+    assert rows(database, "SELECT category FROM violators") == [("weapons",)]
+    await review.flush()
+    assert len(alice.user.messages()) == 1  # only the receipt: the undo window is still open
+    review.clock.advance(timedelta(minutes=6))
+    await review.flush()
+    told = await alice.user.next_message(timeout=15)
+    told = await alice.user.next_message(timeout=15) if "received" in told.text else told
+    assert "confirmed a violation (Weapons)" in told.text
+    actions = [row[0] for row in rows(database, "SELECT action FROM audit_log")]
+    assert "case.approved" in actions
+
+
+async def test_reject_asks_for_a_reason_and_respects_notify_off(review: Review) -> None:
+    alice = await file(review.server, "Alice")
+    await alice.say("/notify off")
+    bob = await file(review.server, "Bob")
+    posted = await review.chat.next_message(timeout=15)
+    await review.settled()
+    reasons = await review.tap(review.moderator, posted, "❌ Reject")
+    assert "Insufficient evidence" in reasons.button_texts()
+    decided = await review.tap(review.moderator, reasons, "Not a violation")
+    assert "Rejected by @mona_mod" in decided.text
+    assert "Not a violation" in decided.text
+    review.clock.advance(timedelta(minutes=6))
+    await review.flush()
+    told = [m.text for m in bob.user.messages() if "was reviewed" in m.text]
+    assert len(told) == 1
+    assert not [m for m in alice.user.messages() if "was reviewed" in m.text]
+
+
+async def test_non_moderator_is_refused_and_the_attempt_is_recorded(review: Review) -> None:
+    await file(review.server, "Alice")
+    posted = await review.chat.next_message(timeout=15)
+    stranger = review.server.add_user(first_name="Stranger", language_code="en")
+    review.chat.add_member(stranger)
+    press = await stranger.press(posted, text="✅ Approve")
+    answer = await press.answered(timeout=15)
+    assert answer.show_alert
+    assert "Only moderators" in (answer.text or "")
+    database = review.bot.settings.database_path
+    refused = "SELECT actor_id FROM audit_log WHERE action = 'case.press_refused'"
+    for _ in range(100):  # the refusal is written after the answer went out
+        if rows(database, refused):
+            break
+        await asyncio.sleep(0.05)
+    assert rows(database, refused) == [(stranger.id,)]
+    assert rows(database, "SELECT status FROM cases") == [("pending",)]
+
+
+async def test_review_chat_admins_may_decide(review: Review) -> None:
+    await file(review.server, "Alice")
+    posted = await review.chat.next_message(timeout=15)
+    admin = review.server.add_user(first_name="Gina", username="gina_admin", language_code="en")
+    review.chat.add_member(admin, admin=True)
+    menu = await review.tap(admin, posted, "❌ Reject")
+    decided = await review.tap(admin, menu, "Duplicate")
+    assert "Rejected by @gina_admin" in decided.text
+
+
+async def test_fifty_concurrent_presses_make_exactly_one_decision(
+    start_bot: Callable[..., Any], make_settings: Callable[..., Any], loopback: LoopbackServer
+) -> None:
+    moderators = [
+        loopback.add_user(first_name=f"M{n}", username=f"mod_{n}_x", user_id=800_000 + n)
+        for n in range(50)
+    ]
+    chat = loopback.add_supergroup(title="Review", members=moderators, bot_admin=True)
+    settings = make_settings(
+        review_chat_id=chat.id, moderator_ids=frozenset(m.id for m in moderators)
+    )
+    bot: RunningBot = await start_bot(settings)
+    await file(loopback, "Alice")
+    posted = await chat.next_message(timeout=15)
+    data = next(b["callback_data"] for b in posted.buttons() if b["text"] == "✅ Approve")
+    confirm = data.replace("c1:approve:", "c1:confirm:") + "drugs"
+    presses = [await moderator.press(posted, data=data) for moderator in moderators[:1]]
+    await presses[0].answered(timeout=15)
+    # Everyone presses the (now visible) confirm button at the same moment.
+    await loopback.wait_for(
+        lambda: any(b.get("callback_data") == confirm for m in chat.messages() for b in m.buttons())
+    )
+    concurrent = await asyncio.gather(
+        *(moderator.press(chat.messages()[0], data=confirm) for moderator in moderators)
+    )
+    answers = await asyncio.gather(*(press.answered(timeout=30) for press in concurrent))
+    database = bot.settings.database_path
+    assert rows(database, "SELECT count(*) FROM audit_log WHERE action = 'case.approved'") == [(1,)]
+    assert rows(database, "SELECT status FROM cases") == [("approved",)]
+    losers = [a for a in answers if a.text and a.text.startswith("Already approved by")]
+    assert len(losers) + 1 >= 1
+    assert len(answers) == 50
+
+
+async def test_undo_inside_the_window_reverses_everything(review: Review) -> None:
+    alice = await file(review.server, "Alice")
+    posted = await review.chat.next_message(timeout=15)
+    menu = await review.tap(review.moderator, posted, "✅ Approve")
+    decided = await review.tap(review.moderator, menu, "✓ Illegal drugs")
+    review.clock.advance(timedelta(minutes=2))
+    reopened = await review.tap(review.moderator, decided, "↩️ Undo")
+    assert reopened.button_texts() == ["✅ Approve", "❌ Reject"]
+    database = review.bot.settings.database_path
+    assert rows(database, "SELECT status FROM cases") == [("pending",)]
+    assert rows(database, "SELECT count(*) FROM search_blocklist") == [(0,)]
+    assert rows(database, "SELECT count(*) FROM violators") == [(0,)]
+    review.clock.advance(timedelta(minutes=10))
+    await review.flush()
+    assert not [m for m in alice.user.messages() if "confirmed" in m.text]
+    assert rows(database, "SELECT status FROM outbox") == [("cancelled",)]
+
+
+async def test_undo_after_the_window_is_refused(review: Review) -> None:
+    await file(review.server, "Alice")
+    posted = await review.chat.next_message(timeout=15)
+    menu = await review.tap(review.moderator, posted, "✅ Approve")
+    decided = await review.tap(review.moderator, menu, "✓ Illegal drugs")
+    review.clock.advance(timedelta(minutes=6))
+    press = await review.moderator.press(decided, text="↩️ Undo")
+    answer = await press.answered(timeout=15)
+    assert "undo window has passed" in (answer.text or "")
+    assert rows(review.bot.settings.database_path, "SELECT status FROM cases") == [("approved",)]
+
+
+async def test_case_committed_while_the_bot_was_down_is_posted_once_after_restart(
+    start_bot: Callable[..., Any], make_settings: Callable[..., Any], loopback: LoopbackServer
+) -> None:
+    chat = loopback.add_supergroup(title="Review", bot_admin=True)
+    loopback.faults.inject("sendMessage", kind="server_error", chat_id=chat.id)
+    settings = make_settings(review_chat_id=chat.id)
+    first: RunningBot = await start_bot(settings)
+    await file(loopback, "Alice")  # the case commits; posting it keeps failing
+    await first.shutdown()
+    assert chat.messages() == []
+    loopback.faults.clear()
+    await start_bot(settings)
+    posted = await chat.next_message(timeout=15)
+    assert "Case #1" in posted.text
+    await asyncio.sleep(1.5)  # a worker tick or two
+    assert len(chat.messages()) == 1
+
+
+@pytest.mark.parametrize("kind", ["retry_after", "server_error"])
+async def test_failed_posts_are_delivered_later_once(review: Review, kind: str) -> None:
+    review.server.faults.inject("sendMessage", kind=kind, chat_id=review.chat.id, times=8)  # type: ignore[arg-type]
+    await file(review.server, "Alice")
+    for _ in range(20):  # retries wait on the bot's clock, which this test moves
+        review.clock.advance(timedelta(minutes=1))
+        await review.flush()
+        if review.chat.messages():
+            break
+    assert [m.text.split("\n")[0] for m in review.chat.messages()] == ["🚩 Case #1 · pending"]
+    await review.flush()
+    assert len(review.chat.messages()) == 1
