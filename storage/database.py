@@ -88,6 +88,10 @@ class Database:
                     await conn.execute("BEGIN IMMEDIATE")
                 except sqlite3.Error as exc:
                     raise translate(exc) from None
+                except BaseException:
+                    # Cancelled while waiting: the BEGIN still runs on the connection's thread.
+                    await asyncio.shield(self._rollback(conn))
+                    raise
                 try:
                     yield conn
                 except sqlite3.OperationalError as exc:
@@ -110,8 +114,8 @@ class Database:
         self._check_open()
         conn = await self._readers.get()
         try:
-            await conn.execute("BEGIN")
             try:
+                await conn.execute("BEGIN")
                 yield conn
             finally:
                 await asyncio.shield(self._rollback(conn))
@@ -128,8 +132,13 @@ class Database:
 
     @staticmethod
     async def _rollback(conn: aiosqlite.Connection) -> None:
-        if conn.in_transaction:
+        # Queued behind whatever a cancelled caller left running on the connection's thread
+        # (a BEGIN still executes), so only its outcome tells whether a transaction was open.
+        try:
             await conn.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            if conn.in_transaction:
+                raise
 
     def _check_open(self) -> None:
         if self._closed:
