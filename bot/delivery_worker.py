@@ -17,6 +17,7 @@ import structlog
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.context import BotApplication, Services
+from handlers.errors import is_not_modified
 from handlers.report_views import ReportViews
 from handlers.review_views import ReviewViews, build_review_views
 from moderation.decisions import OUTCOME_KIND, case_view
@@ -134,7 +135,7 @@ class DeliveryWorker:
                         reply_markup=keyboard,
                     )
                 except BadRequest as exc:
-                    if "not modified" not in exc.message.lower():
+                    if not is_not_modified(exc):
                         raise
                 await mark_shown(services.store, task.case_id, view.version, now)
         except ChatMigrated as exc:

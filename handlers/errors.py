@@ -7,7 +7,7 @@ import contextlib
 import structlog
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import Conflict, Forbidden, NetworkError, TelegramError
+from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, TelegramError
 
 from bot.context import BotContext
 
@@ -28,6 +28,11 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(error, Forbidden):
         return  # the user blocked us or we left the chat: nobody to tell
     await _tell_user(update, context)
+
+
+def is_not_modified(error: BadRequest) -> bool:
+    """Telegram's answer to an edit that changes nothing; the message already shows it."""
+    return "message is not modified" in error.message.lower()
 
 
 def log_background_error(error: BaseException | None) -> None:

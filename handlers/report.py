@@ -15,6 +15,7 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.context import BotContext, Services
 from handlers.callback_data import parse_report_button
+from handlers.errors import is_not_modified
 from handlers.report_input import BotChatResolver, message_input
 from handlers.report_views import ReportViews, View
 from moderation.drafts import Draft
@@ -215,7 +216,7 @@ async def _show_in_place(query: CallbackQuery, view: View) -> None:
     try:
         await query.edit_message_text(view.text, reply_markup=keyboard)
     except BadRequest as exc:
-        if "not modified" in exc.message.lower():
+        if is_not_modified(exc):
             return
         if isinstance(query.message, Message):
             await query.message.reply_text(view.text, reply_markup=keyboard)

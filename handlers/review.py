@@ -15,6 +15,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.access import moderator_for
 from bot.context import BotContext, Services
 from handlers.callback_data import ReviewAction, ReviewButton, parse_review_button
+from handlers.errors import is_not_modified
 from handlers.review_views import Menu, ReviewViews, build_review_views
 from moderation.decisions import (
     AlreadyDecided,
@@ -160,7 +161,7 @@ async def _show(
             views.case_text(case), reply_markup=views.keyboard(case, undo_open=undo_open)
         )
     except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
+        if not is_not_modified(exc):
             log.warning("case_message_edit_failed", case_id=case.id, error=exc.message)
             return  # the delivery worker brings the message up to date later
     except TelegramError as exc:
@@ -175,5 +176,5 @@ async def _edit_keyboard(
     try:
         await query.edit_message_reply_markup(reply_markup=views.keyboard(case, menu))
     except BadRequest as exc:
-        if "not modified" not in exc.message.lower():
+        if not is_not_modified(exc):
             log.warning("case_keyboard_edit_failed", case_id=case.id, error=exc.message)

@@ -54,11 +54,6 @@ async def post_failed(
         await uow.posts.failed(task.case_id, now + (wait or backoff(task.attempts)), error)
 
 
-async def message_of(store: ReviewStore, case_id: int) -> tuple[int, int] | None:
-    async with store.reading() as uow:
-        return await uow.posts.message_of(case_id)
-
-
 async def due_notifications(
     store: ReviewStore, now: datetime, limit: int = 20
 ) -> list[Notification]:

@@ -501,9 +501,10 @@ class _Step:
         updated = replace(
             draft, target=target, raw_input=raw[:RAW_INPUT_MAX], forward_origin=origin
         )
-        if notice is not None:
-            await self.uow.drafts.save(updated.touched(self.now, self.config.timeout))
-            return Prompt(updated.touched(self.now, self.config.timeout), notice=notice)
+        if notice is not None:  # the question stays the same, with the notice above it
+            touched = updated.touched(self.now, self.config.timeout)
+            await self.uow.drafts.save(touched)
+            return Prompt(touched, notice=notice)
         return await self._save(updated)
 
     async def _save(self, draft: Draft, step: Step | None = None) -> Reply:

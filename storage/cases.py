@@ -8,7 +8,7 @@ import aiosqlite
 
 from moderation.reports import OpenCase
 from storage.codec import encode_time
-from storage.sql import fetch_one, insert, run
+from storage.sql import fetch_one, insert
 
 
 class CaseRepository:
@@ -32,9 +32,4 @@ class CaseRepository:
             "INSERT INTO cases (target_id, status, category, opened_at, updated_at) "
             "VALUES (?, 'pending', ?, ?, ?)",
             (target_id, category, when, when),
-        )
-
-    async def touch(self, case_id: int, at: datetime) -> None:
-        await run(
-            self._conn, "UPDATE cases SET updated_at = ? WHERE id = ?", (encode_time(at), case_id)
         )

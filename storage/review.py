@@ -11,7 +11,6 @@ import aiosqlite
 from moderation.reports import CaseStatus
 from moderation.review import (
     CaseView,
-    Decision,
     DecisionRecord,
     Notification,
     PostTask,
@@ -150,12 +149,6 @@ class ReviewRepository:
         await run(self._conn, "DELETE FROM search_blocklist WHERE case_id = ?", (case_id,))
         await run(self._conn, "DELETE FROM violators WHERE case_id = ?", (case_id,))
 
-    async def is_hidden(self, target_key: str) -> bool:
-        found = await fetch_value(
-            self._conn, "SELECT 1 FROM search_blocklist WHERE target_key = ?", (target_key,)
-        )
-        return found is not None
-
     async def reporters_to_notify(self, case_id: int) -> list[tuple[int, int, str | None]]:
         """(report id, reporter id, language) for reporters who want outcomes."""
         rows = await fetch_all(
@@ -202,15 +195,6 @@ class PostRepository:
             )
             for row in rows
         ]
-
-    async def message_of(self, case_id: int) -> tuple[int, int] | None:
-        row = await fetch_one(
-            self._conn,
-            "SELECT chat_id, message_id FROM case_posts WHERE case_id = ? "
-            "AND message_id IS NOT NULL",
-            (case_id,),
-        )
-        return None if row is None else (int(row["chat_id"]), int(row["message_id"]))
 
     async def posted(
         self, case_id: int, chat_id: int, message_id: int, version: int, at: datetime
@@ -329,13 +313,3 @@ class OutboxRepository:
             "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
             (error[:200], notification_id),
         )
-
-    async def status_counts(self) -> dict[str, int]:
-        rows = await fetch_all(
-            self._conn, "SELECT status, count(*) AS n FROM outbox GROUP BY status", ()
-        )
-        return {row["status"]: row["n"] for row in rows}
-
-
-def decision_of(status: CaseStatus) -> Decision | None:
-    return None if status is CaseStatus.PENDING else Decision(status.value)

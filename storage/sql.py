@@ -9,7 +9,7 @@ short under load (see bench/README.md).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import aiosqlite
@@ -46,7 +46,3 @@ async def insert(conn: aiosqlite.Connection, sql: str, params: Params = ()) -> i
     if row_id is None:
         raise sqlite3.InterfaceError("INSERT returned no row id")
     return row_id
-
-
-def placeholders(values: Iterable[Any]) -> str:
-    return ", ".join("?" for _ in values)

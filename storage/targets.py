@@ -48,15 +48,6 @@ class TargetRepository:
         await self._learn(row, target, when)
         return int(row["id"])
 
-    async def get(self, target_id: int) -> TargetRef | None:
-        row = await fetch_one(
-            self._conn,
-            "SELECT kind, username, chat_id, post_id, invite_hash, term, title FROM targets "
-            "WHERE id = ?",
-            (target_id,),
-        )
-        return None if row is None else target_from_row(row)
-
     async def _find_row(self, target: TargetRef) -> Any:
         row = await fetch_one(self._conn, "SELECT * FROM targets WHERE key = ?", (target.key,))
         if row is not None or target.kind in (TargetKind.INVITE, TargetKind.SEARCH_TERM):
