@@ -52,10 +52,16 @@ async def moderator_for(
     user: User,
     review_chat_id: int | None,
 ) -> Moderator | None:
-    """The pressing user as a moderator, or None when they may not review."""
+    """The pressing user as a moderator, or None when they may not review.
+
+    Legal officers come back with `reviews=False`: they act on escalated cases only.
+    """
     is_admin = user.id in settings.admin_ids
+    is_legal = user.id in settings.legal_officer_ids
     if is_admin or user.id in settings.moderator_ids:
-        return Moderator(user.id, display_name(user), is_admin=is_admin)
+        return Moderator(user.id, display_name(user), is_admin=is_admin, is_legal=is_legal)
     if review_chat_id is not None and await cache.is_admin(bot, review_chat_id, user.id):
-        return Moderator(user.id, display_name(user))
+        return Moderator(user.id, display_name(user), is_legal=is_legal)
+    if is_legal:
+        return Moderator(user.id, display_name(user), is_legal=True, reviews=False)
     return None

@@ -30,13 +30,14 @@ from telegram.ext import (
 )
 
 from bot.access import ChatAdminCache
+from bot.chat_budget import ChatBudget
 from bot.context import BotApplication, BotContext, BotData, Services
 from bot.delivery_worker import DeliveryWorker
 from bot.menus import register_menus
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
 from bot.update_processor import OrderedPerSenderProcessor
-from handlers import errors, membership, report, review, start
+from handlers import errors, membership, report, review, review_chat, start
 from handlers.callback_data import REPORT_PREFIX, REVIEW_PREFIX
 from handlers.i18n import Catalog, default_catalog
 from moderation.clock import Clock, SystemClock
@@ -113,6 +114,14 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(
         CallbackQueryHandler(review.review_button, pattern=f"^{REVIEW_PREFIX}:")
     )
+    application.add_handler(CommandHandler("queue", review_chat.queue_command))
+    application.add_handler(CommandHandler("reject", review_chat.reject_reply, filters=groups))
+    application.add_handler(CommandHandler("escalate", review_chat.escalate_reply, filters=groups))
+    application.add_handler(
+        MessageHandler(
+            groups & filters.REPLY & filters.TEXT & ~filters.COMMAND, review_chat.note_reply
+        )
+    )
     # --- everyone, any chat (in groups /help and /report point to the private chat) ------
     application.add_handler(CommandHandler("help", start.help_command))
     application.add_handler(CommandHandler("report", report.report_in_group, filters=groups))
@@ -157,6 +166,10 @@ def _post_init_factory(settings: Settings, texts: Catalog, clock: Clock) -> Any:
                 started_at=clock.now(),
                 admins=ChatAdminCache(settings.chat_admin_cache_seconds),
                 delivery=worker,
+                # On the bot's clock, so tests that move time also refill the budget.
+                review_budget=ChatBudget(
+                    settings.review_messages_per_minute, lambda: clock.now().timestamp()
+                ),
             )
         )
         await register_menus(application.bot, settings, texts)

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.access import ChatAdminCache
+from bot.chat_budget import ChatBudget
 from bot.settings import Settings
 from handlers.i18n import Catalog
 from moderation.clock import Clock
@@ -34,6 +35,7 @@ class Services:
     started_at: datetime
     admins: ChatAdminCache
     delivery: Waker
+    review_budget: ChatBudget  # posts and edits in the review chat, shared by all senders
 
 
 class BotData:

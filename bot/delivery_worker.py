@@ -17,14 +17,21 @@ import structlog
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.context import BotApplication, Services
-from handlers.errors import is_not_modified
+from handlers.errors import is_message_gone, is_not_modified
 from handlers.report_views import ReportViews
 from handlers.review_views import ReviewViews, build_review_views
 from moderation.decisions import OUTCOME_KIND, case_view
 from moderation.delivery import (
+    backlog_size,
+    current_digest,
+    digest_cleared,
+    digest_due,
+    digest_shown,
     due_notifications,
     due_posts,
+    mark_lost,
     mark_posted,
+    mark_reposted,
     mark_shown,
     notification_failed,
     notification_sent,
@@ -33,11 +40,18 @@ from moderation.delivery import (
     review_chat_moved,
 )
 from moderation.reports import CaseStatus
-from moderation.review import Notification, PostTask
+from moderation.review import CaseView, Notification, PostTask
 
 log = structlog.get_logger(__name__)
 
 TICK_SECONDS: Final = 1.0
+#: Due posts and edits looked at per pass; the budget decides how many go out.
+DUE_BATCH: Final = 40
+
+
+def posting_reserve(per_minute: int) -> int:
+    """Messages per minute kept free of backlog posting for decisions and replies."""
+    return per_minute // 4
 
 
 class DeliveryWorker:
@@ -94,17 +108,26 @@ class DeliveryWorker:
                 log.warning("review_chat_not_configured", hint="set REVIEW_CHAT_ID")
                 self._warned_no_chat = True
             return
+        budget = services.review_budget
+        reserve = posting_reserve(budget.per_minute)
         now = services.clock.now()
         debounce = timedelta(seconds=settings.case_edit_debounce_seconds)
-        for task in await due_posts(services.store, now, debounce):
-            await self._post_one(application, services, task, chat_id)
+        for task in await due_posts(services.store, now, debounce, DUE_BATCH):
+            # Asked-for cases and decisions may use the whole budget; the backlog and count
+            # updates leave a reserve so a moderator's decision shows at once.
+            if not budget.try_spend(0 if task.requested or task.decided else reserve):
+                break
+            if not await self._post_one(application, services, task, chat_id):
+                break
+        await self._digest(application, services, chat_id, reserve)
 
     async def _post_one(
         self, application: BotApplication, services: Services, task: PostTask, chat_id: int
-    ) -> None:
+    ) -> bool:
+        """Posts or edits one case message; False when the chat cannot take more right now."""
         view = await case_view(services.store, task.case_id)
         if view is None:
-            return
+            return True
         settings = services.settings
         views = review_views(application, services)
         now = services.clock.now()
@@ -135,6 +158,8 @@ class DeliveryWorker:
                         reply_markup=keyboard,
                     )
                 except BadRequest as exc:
+                    if is_message_gone(exc):
+                        return await self._repost(application, services, task, chat_id, text, view)
                     if not is_not_modified(exc):
                         raise
                 await mark_shown(services.store, task.case_id, view.version, now)
@@ -146,8 +171,12 @@ class DeliveryWorker:
                 )
             log.warning("review_chat_migrated", new_chat_id=exc.new_chat_id)
             self.wake()
+            return False
         except RetryAfter as exc:
-            await post_failed(services.store, task, "retry_after", now, _seconds(exc.retry_after))
+            wait = _seconds(exc.retry_after)
+            services.review_budget.pause(wait.total_seconds())
+            await post_failed(services.store, task, "retry_after", now, wait)
+            return False
         except Forbidden as exc:
             log.error(
                 "review_chat_unreachable",
@@ -155,9 +184,93 @@ class DeliveryWorker:
                 error=exc.message,
             )
             await post_failed(services.store, task, exc.message, now)
+            return False
         except TelegramError as exc:
             log.warning("case_post_failed", case_id=task.case_id, error_type=type(exc).__name__)
             await post_failed(services.store, task, f"{type(exc).__name__}: {exc}", now)
+        return True
+
+    async def _repost(
+        self,
+        application: BotApplication,
+        services: Services,
+        task: PostTask,
+        chat_id: int,
+        text: str,
+        view: CaseView,
+    ) -> bool:
+        """Someone deleted the case message: the case is posted again, once."""
+        now = services.clock.now()
+        views = review_views(application, services)
+        undo_open = view.decided_at is not None and now < view.decided_at + timedelta(
+            minutes=services.settings.undo_window_minutes
+        )
+        log.warning("case_message_gone", case_id=task.case_id, message_id=task.message_id)
+        try:
+            sent = await application.bot.send_message(
+                chat_id,
+                text,
+                reply_markup=views.keyboard(view, undo_open=undo_open),
+                message_thread_id=services.settings.review_thread_id,
+            )
+        except TelegramError as exc:
+            log.warning("case_repost_failed", case_id=task.case_id, error_type=type(exc).__name__)
+            await mark_lost(services.store, task, now)  # the next pass posts it from scratch
+            self.wake()
+            return not isinstance(exc, RetryAfter | Forbidden | ChatMigrated)
+        await mark_reposted(services.store, task, chat_id, sent.message_id, now)
+        return True
+
+    async def _digest(
+        self, application: BotApplication, services: Services, chat_id: int, reserve: int
+    ) -> None:
+        """One message tells the chat how big the backlog is when posting would take longer
+        than a few minutes; it is refreshed now and then and cleared when the backlog is."""
+        settings = services.settings
+        budget = services.review_budget
+        threshold = (budget.per_minute - reserve) * settings.backlog_digest_minutes
+        backlog = await backlog_size(services.store)
+        digest = await current_digest(services.store)
+        now = services.clock.now()
+        if digest is not None and digest.chat_id != chat_id:
+            digest = None  # the chat moved: the old digest is in a chat nobody reads
+        action = digest_due(digest, backlog, threshold, now)
+        if action is None or not budget.try_spend(0):
+            return
+        views = review_views(application, services)
+        bot = application.bot
+        try:
+            if action == "post":
+                sent = await bot.send_message(
+                    chat_id,
+                    views.digest_text(backlog, budget.per_minute - reserve),
+                    message_thread_id=settings.review_thread_id,
+                )
+                await digest_shown(services.store, chat_id, sent.message_id, backlog, now, new=True)
+                log.warning("review_backlog", backlog=backlog, threshold=threshold)
+            elif digest is not None:
+                text = (
+                    views.digest_text(backlog, budget.per_minute - reserve)
+                    if action == "refresh"
+                    else views.digest_cleared_text()
+                )
+                try:
+                    await bot.edit_message_text(
+                        text, chat_id=digest.chat_id, message_id=digest.message_id
+                    )
+                except BadRequest as exc:
+                    if not (is_not_modified(exc) or is_message_gone(exc)):
+                        raise
+                if action == "refresh":
+                    await digest_shown(
+                        services.store, chat_id, digest.message_id, backlog, now, new=False
+                    )
+                else:
+                    await digest_cleared(services.store, digest, now)
+        except RetryAfter as exc:
+            budget.pause(_seconds(exc.retry_after).total_seconds())
+        except TelegramError as exc:
+            log.warning("digest_failed", error_type=type(exc).__name__)
 
     # --- notifications --------------------------------------------------------------------
 

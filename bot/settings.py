@@ -8,6 +8,7 @@ they are rewritten here).
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +18,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from moderation.categories import DEFAULT_CATEGORIES, Categories, parse_categories
+from moderation.priority import CasePolicy
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,200}$")
@@ -124,6 +126,19 @@ class Settings(BaseSettings):
     undo_window_minutes: int = Field(default=5, ge=1, le=1440)
     chat_admin_cache_seconds: int = Field(default=60, ge=0, le=86400)
     case_edit_debounce_seconds: int = Field(default=10, ge=0, le=3600)
+    review_messages_per_minute: int = Field(default=20, ge=1, le=20)
+    backlog_digest_minutes: int = Field(default=3, ge=1, le=60)
+    provisional_hide_reporters: int = Field(default=0, ge=0, le=1000)
+    reopen_after_reporters: int = Field(default=3, ge=1, le=1000)
+    reopen_cooloff_days: int = Field(default=30, ge=0, le=3650)
+
+    def case_policy(self) -> CasePolicy:
+        return CasePolicy.from_categories(
+            self.report_categories,
+            provisional_reporters=self.provisional_hide_reporters,
+            reopen_reporters=self.reopen_after_reporters,
+            reopen_cooloff=timedelta(days=self.reopen_cooloff_days),
+        )
 
     @field_validator("bot_token", "webhook_secret_token", "webhook_url", mode="before")
     @classmethod

@@ -63,6 +63,8 @@ class ReviewAction(StrEnum):
     REASON = "reason"  # reject with the reason in arg
     BACK = "back"
     UNDO = "undo"
+    ESCALATE = "escalate"  # hands the case to admins and legal officers
+    POST = "post"  # from /queue: post this case now
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,12 @@ def is_not_modified(error: BadRequest) -> bool:
     return "message is not modified" in error.message.lower()
 
 
+def is_message_gone(error: BadRequest) -> bool:
+    """The message to edit was deleted (Telegram's wording varies by method)."""
+    text = error.message.lower()
+    return "message to edit not found" in text or "message_id_invalid" in text
+
+
 def log_background_error(error: BaseException | None) -> None:
     if isinstance(error, Conflict):
         log.error(

@@ -46,6 +46,7 @@ def flow_config(services: Services) -> FlowConfig:
         limits=ReportLimits(settings.report_limit_per_hour, settings.report_limit_per_day),
         timeout=timedelta(minutes=settings.conversation_timeout_minutes),
         resolve_timeout=settings.resolve_timeout_seconds,
+        policy=settings.case_policy(),
     )
 
 

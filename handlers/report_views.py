@@ -28,11 +28,13 @@ from moderation.report_flow import (
 from moderation.reports import (
     AlreadyFiled,
     AlreadyUnderReview,
+    CaseStatus,
     Filed,
     FilingOutcome,
     LimitReached,
     ReporterBlocked,
     ReportSummary,
+    Standing,
 )
 from moderation.targets import TargetKind, TargetRef
 from moderation.text import shorten
@@ -89,14 +91,17 @@ class ReportViews:
 
     def outcome(self, outcome: FilingOutcome, language: str | None) -> View:
         if isinstance(outcome, Filed | AlreadyFiled):
-            return View(
-                self.t(language, "report.receipt", report_id=outcome.report_id), ends_flow=True
-            )
+            text = self.t(language, "report.receipt", report_id=outcome.report_id)
+            if isinstance(outcome, Filed) and outcome.standing is not Standing.OPEN:
+                text += "\n\n" + self.t(language, f"report.standing.{outcome.standing.value}")
+            return View(text, ends_flow=True)
         if isinstance(outcome, AlreadyUnderReview):
-            return View(
-                self.t(language, "report.already_under_review", report_id=outcome.report_id),
-                ends_flow=True,
+            key = (
+                "report.already_under_review"
+                if outcome.status is CaseStatus.PENDING
+                else "report.already_reviewed"
             )
+            return View(self.t(language, key, report_id=outcome.report_id), ends_flow=True)
         return self.refusal(outcome, language)
 
     def refusal(self, refusal: LimitReached | ReporterBlocked, language: str | None) -> View:

@@ -1,7 +1,10 @@
-"""Review-chat buttons: Approve / Reject (with category or reason), Back and Undo.
+"""Review-chat buttons: Approve / Reject (with category or reason), Escalate, Back, Undo, and
+Post from /queue.
 
 Every press is answered at once; only then does the decision hit the database. The decision is
-one atomic transition, so of many presses exactly one wins; the others see who won.
+one atomic transition, so of many presses exactly one wins; the others see who won. Edits of
+the case message come out of the review chat's message budget; when it is spent, the delivery
+worker shows the change as soon as there is room.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from datetime import timedelta
 
 import structlog
 from telegram import CallbackQuery, Message, Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
 from bot.access import moderator_for
@@ -17,9 +21,11 @@ from bot.context import BotContext, Services
 from handlers.callback_data import ReviewAction, ReviewButton, parse_review_button
 from handlers.errors import is_not_modified
 from handlers.review_views import Menu, ReviewViews, build_review_views
+from moderation.case_actions import Done, escalate, request_post
 from moderation.decisions import (
     AlreadyDecided,
     Decided,
+    NotAllowed,
     Undone,
     UndoRefusal,
     UndoRefused,
@@ -33,6 +39,12 @@ from moderation.reports import CaseStatus
 from moderation.review import CaseView, Decision, Moderator, RejectReason
 
 log = structlog.get_logger(__name__)
+
+_MENUS = {
+    ReviewAction.APPROVE: Menu.CATEGORIES,
+    ReviewAction.REJECT: Menu.REASONS,
+    ReviewAction.BACK: Menu.MAIN,
+}
 
 
 async def review_button(update: Update, context: BotContext) -> None:
@@ -50,7 +62,11 @@ async def review_button(update: Update, context: BotContext) -> None:
         return
     chat_id = await review_chat(services.store, services.settings.review_chat_id)
     moderator = await moderator_for(context.bot, services.settings, services.admins, user, chat_id)
-    if moderator is None or query.message.chat.id != chat_id:
+    where = query.message.chat
+    in_place = where.id == chat_id or (
+        button.action is ReviewAction.POST and where.type == ChatType.PRIVATE
+    )
+    if moderator is None or not in_place:
         await query.answer(views.t("review.alert.not_moderator"), show_alert=True)
         await record_refused_press(
             services.store, button.case_id, user.id, "not a moderator", services.clock.now()
@@ -68,16 +84,33 @@ async def review_button(update: Update, context: BotContext) -> None:
         await query.answer(views.already(case), show_alert=True)
         services.delivery.wake()
         return
-    await query.answer()  # before any database work
-    if button.action in (ReviewAction.APPROVE, ReviewAction.REJECT, ReviewAction.BACK):
-        menu = {
-            ReviewAction.APPROVE: Menu.CATEGORIES,
-            ReviewAction.REJECT: Menu.REASONS,
-            ReviewAction.BACK: Menu.MAIN,
-        }[button.action]
-        await _edit_keyboard(query, views, case, menu)
+    if not moderator.may_decide(case.escalated):
+        key = "review.alert.escalated" if case.escalated else "review.alert.not_moderator"
+        await query.answer(views.t(key), show_alert=True)
+        await record_refused_press(
+            services.store,
+            case.id,
+            user.id,
+            "escalated" if case.escalated else "legal only",
+            services.clock.now(),
+        )
         return
-    await _decide(query, services, views, moderator, case, button)
+    if button.action is ReviewAction.POST:
+        await _post(query, services, views, moderator, case)
+    elif button.action is ReviewAction.ESCALATE:
+        await query.answer(views.t("review.alert.escalated_hint"), show_alert=True)
+        outcome = await escalate(services.store, case.id, moderator, None, services.clock.now())
+        if isinstance(outcome, Done):
+            log.info("case_escalated", case_id=case.id)
+            await show_case(query.message, services, views, outcome.view)
+    elif button.action in _MENUS:
+        if not services.review_budget.try_spend():
+            await _busy(query, services, views)
+            return
+        await query.answer()
+        await _edit_keyboard(query, views, case, _MENUS[button.action])
+    else:
+        await _decide(query, services, views, moderator, case, button)
 
 
 async def _decide(
@@ -91,12 +124,18 @@ async def _decide(
     settings = services.settings
     if button.action is ReviewAction.CONFIRM:
         if button.arg not in settings.report_categories:
+            await query.answer(views.t("review.alert.stale"), show_alert=True)
             return
         decision, category, reason = Decision.APPROVED, button.arg, None
     else:
         if button.arg not in {r.value for r in RejectReason}:
+            await query.answer(views.t("review.alert.stale"), show_alert=True)
             return
         decision, category, reason = Decision.REJECTED, None, RejectReason(button.arg)
+    if reason is RejectReason.OTHER:
+        await query.answer(views.t("review.alert.other_hint"), show_alert=True)
+    else:
+        await query.answer()  # before any database work
     outcome = await decide(
         services.store,
         case.id,
@@ -106,13 +145,28 @@ async def _decide(
         reason=reason,
         undo_window=timedelta(minutes=settings.undo_window_minutes),
         now=services.clock.now(),
+        policy=settings.case_policy(),
     )
     if isinstance(outcome, Decided):
         log.info("case_decided", case_id=case.id, decision=decision.value)
         services.delivery.wake()
-        await _show(query, services, views, outcome.view)
-    elif isinstance(outcome, AlreadyDecided):
+        if isinstance(query.message, Message):
+            await show_case(query.message, services, views, outcome.view)
+    elif isinstance(outcome, AlreadyDecided | NotAllowed):
         # Lost the race after the answer went out: the winner's edit shows who decided.
+        services.delivery.wake()
+
+
+async def _post(
+    query: CallbackQuery,
+    services: Services,
+    views: ReviewViews,
+    moderator: Moderator,
+    case: CaseView,
+) -> None:
+    await query.answer(views.t("review.alert.posting", case_id=case.id))
+    outcome = await request_post(services.store, case.id, moderator, services.clock.now())
+    if isinstance(outcome, Done):
         services.delivery.wake()
 
 
@@ -125,33 +179,43 @@ async def _undo(
 ) -> None:
     window = timedelta(minutes=services.settings.undo_window_minutes)
     now = services.clock.now()
+    policy = services.settings.case_policy()
+    message = query.message
+    assert isinstance(message, Message)  # checked by the caller
     # Checked on what we just read, so the answer goes out before the write.
     if case.status is CaseStatus.PENDING:
         await query.answer(views.t("review.alert.not_decided"), show_alert=True)
-        await _show(query, services, views, case)
+        await show_case(message, services, views, case)
         return
     if case.decided_by != moderator.user_id and not moderator.is_admin:
         await query.answer(views.t("review.alert.undo_not_yours"), show_alert=True)
-        await undo(services.store, case.id, moderator, undo_window=window, now=now)  # audited
+        await undo(  # refused again inside, and audited there
+            services.store, case.id, moderator, undo_window=window, now=now, policy=policy
+        )
         return
     if case.decided_at is not None and now > case.decided_at + window:
         await query.answer(views.t("review.alert.undo_expired"), show_alert=True)
-        await _show(query, services, views, case)
+        await show_case(message, services, views, case)
         return
     await query.answer(views.t("review.alert.undone"))
-    outcome = await undo(services.store, case.id, moderator, undo_window=window, now=now)
-    if isinstance(outcome, Undone | UndoRefused):
-        if isinstance(outcome, UndoRefused) and outcome.reason is UndoRefusal.NOT_YOURS:
-            return
-        await _show(query, services, views, outcome.view)
+    outcome = await undo(
+        services.store, case.id, moderator, undo_window=window, now=now, policy=policy
+    )
+    if isinstance(outcome, Undone):
+        services.delivery.wake()
+        await show_case(message, services, views, outcome.view)
+    elif isinstance(outcome, UndoRefused) and outcome.reason is UndoRefusal.NEWER_CASE:
+        log.info("undo_refused_newer_case", case_id=case.id)
+        await _tell_chat(message, services, views.t("review.newer_case", case_id=case.id))
 
 
-async def _show(
-    query: CallbackQuery, services: Services, views: ReviewViews, case: CaseView
+async def show_case(
+    message: Message, services: Services, views: ReviewViews, case: CaseView
 ) -> None:
-    """Edits the case message to the case's current state."""
-    message = query.message
-    if not isinstance(message, Message):
+    """Edits the case message to the case's current state, if the chat's budget allows now;
+    otherwise the delivery worker does it when there is room."""
+    if not services.review_budget.try_spend():
+        services.delivery.wake()
         return
     now = services.clock.now()
     window = timedelta(minutes=services.settings.undo_window_minutes)
@@ -178,3 +242,16 @@ async def _edit_keyboard(
     except BadRequest as exc:
         if not is_not_modified(exc):
             log.warning("case_keyboard_edit_failed", case_id=case.id, error=exc.message)
+
+
+async def _busy(query: CallbackQuery, services: Services, views: ReviewViews) -> None:
+    seconds = max(1, round(services.review_budget.seconds_until_free()))
+    await query.answer(views.t("review.alert.busy", seconds=seconds), show_alert=True)
+
+
+async def _tell_chat(message: Message, services: Services, text: str) -> None:
+    services.review_budget.spend()
+    try:
+        await message.reply_text(text)
+    except TelegramError as exc:
+        log.warning("review_reply_failed", error_type=type(exc).__name__)

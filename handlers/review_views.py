@@ -14,13 +14,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.callback_data import ReviewAction, review_button
 from handlers.i18n import DEFAULT_LANGUAGE, Catalog, Html
 from handlers.report_views import ReportViews
+from moderation.case_actions import Queue
 from moderation.categories import Categories
 from moderation.reports import CaseStatus
-from moderation.review import CaseView, Decision, RejectReason
+from moderation.review import CaseView, Decision, QueueEntry, RejectReason
 from moderation.text import shorten
 
 QUERY_SHOWN = 60
 COMMENT_SHOWN = 200
+NOTE_SHOWN = 300
 
 
 class Menu(StrEnum):
@@ -73,11 +75,46 @@ class ReviewViews:
                 last=_when(case.last_report_at),
             )
         )
+        hiding = self.hiding_line(case)
+        if hiding:
+            lines.append(hiding)
+        if case.escalation is not None:
+            lines.append(
+                self.t(
+                    "review.case.escalated",
+                    who=case.escalation.by_name,
+                    when=_when(case.escalation.at),
+                )
+            )
+            if case.escalation.note:
+                lines.append(
+                    self.t(
+                        "review.case.escalation_note",
+                        note=shorten(case.escalation.note, NOTE_SHOWN),
+                    )
+                )
+        if case.notes:
+            shown = "\n".join(
+                self.t(
+                    "review.case.note", who=note.author_name, note=shorten(note.text, NOTE_SHOWN)
+                )
+                for note in case.notes
+            )
+            lines.append(self.t("review.case.notes", count=case.notes_total, notes=Html(shown)))
         decision = self.decision_line(case)
         if decision:
             lines.append("")
             lines.append(decision)
         return "\n".join(lines)
+
+    def hiding_line(self, case: CaseView) -> str:
+        if case.provisionally_hidden_at is None:
+            return ""
+        if case.status is CaseStatus.PENDING and case.hidden_now:
+            return self.t("review.case.provisional", when=_when(case.provisionally_hidden_at))
+        if case.status is CaseStatus.REJECTED:
+            return self.t("review.case.provisional_lifted")
+        return ""
 
     def decision_line(self, case: CaseView) -> str:
         if case.status is CaseStatus.PENDING or case.decided_at is None:
@@ -91,12 +128,10 @@ class ReviewViews:
                 "review.decided.approved", who=who, when=_when(case.decided_at), category=category
             )
         reason = case.reject_reason or RejectReason.OTHER
-        return self.t(
-            "review.decided.rejected",
-            who=who,
-            when=_when(case.decided_at),
-            reason=self.t(f"review.reason.{reason.value}"),
-        )
+        label = self.t(f"review.reason.{reason.value}")
+        if case.reject_note:
+            label = f"{label}: {shorten(case.reject_note, NOTE_SHOWN)}"
+        return self.t("review.decided.rejected", who=who, when=_when(case.decided_at), reason=label)
 
     def keyboard(
         self, case: CaseView, menu: Menu = Menu.MAIN, *, undo_open: bool = False
@@ -130,14 +165,64 @@ class ReviewViews:
             ]
             reasons.append([button(self.t("review.button.back"), ReviewAction.BACK)])
             return InlineKeyboardMarkup(reasons)
-        return InlineKeyboardMarkup(
+        rows = [
             [
-                [
-                    button(self.t("review.button.approve"), ReviewAction.APPROVE),
-                    button(self.t("review.button.reject"), ReviewAction.REJECT),
-                ]
+                button(self.t("review.button.approve"), ReviewAction.APPROVE),
+                button(self.t("review.button.reject"), ReviewAction.REJECT),
             ]
-        )
+        ]
+        if not case.escalated:
+            rows.append([button(self.t("review.button.escalate"), ReviewAction.ESCALATE)])
+        return InlineKeyboardMarkup(rows)
+
+    def digest_text(self, backlog: int, per_minute: int) -> str:
+        return self.t("review.digest", backlog=backlog, per_minute=per_minute)
+
+    def digest_cleared_text(self) -> str:
+        return self.t("review.digest_cleared")
+
+    def queue_text(self, queue: Queue, *, escalated: bool) -> str:
+        if not queue.entries:
+            return self.t("review.queue.empty_escalated" if escalated else "review.queue.empty")
+        lines = [
+            self.t(
+                "review.queue.title_escalated" if escalated else "review.queue.title",
+                pending=queue.pending,
+                escalated=queue.escalated,
+                unposted=queue.unposted,
+            )
+        ]
+        for position, entry in enumerate(queue.entries, start=1):
+            where = (
+                self.t("review.queue.posted", link=Html(_message_link(entry)))
+                if entry.message_id is not None
+                else self.t("review.queue.unposted")
+            )
+            lines.append(
+                self.t(
+                    "review.queue.entry",
+                    position=position,
+                    case_id=entry.case_id,
+                    category=self.reports.category_label(entry.category, self.language),
+                    reporters=entry.reporters,
+                    target=Html(self.reports.target(entry.target, self.language)),
+                    where=Html(where),
+                )
+            )
+        return "\n".join(lines)
+
+    def queue_keyboard(self, queue: Queue) -> InlineKeyboardMarkup | None:
+        buttons = [
+            InlineKeyboardButton(
+                self.t("review.button.post", case_id=entry.case_id),
+                callback_data=review_button(ReviewAction.POST, entry.case_id),
+            )
+            for entry in queue.entries
+            if entry.message_id is None
+        ]
+        if not buttons:
+            return None
+        return InlineKeyboardMarkup([buttons[i : i + 3] for i in range(0, len(buttons), 3)])
 
     def already(self, case: CaseView) -> str:
         decision = Decision(case.status.value) if case.status is not CaseStatus.PENDING else None
@@ -151,6 +236,14 @@ class ReviewViews:
 
 def build_review_views(texts: Catalog, categories: Categories, bot_username: str) -> ReviewViews:
     return ReviewViews(texts, ReportViews(texts, categories, bot_username))
+
+
+def _message_link(entry: QueueEntry) -> str:
+    """A link to the case message; only supergroups (-100...) have message links."""
+    chat = str(entry.chat_id or "")
+    if chat.startswith("-100") and entry.message_id is not None:
+        return f'<a href="https://t.me/c/{chat[4:]}/{entry.message_id}">#{entry.case_id}</a>'
+    return f"#{entry.case_id}"
 
 
 def _when(moment: datetime) -> str:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from moderation.case_rules import rescore
+from moderation.priority import CasePolicy
 from moderation.reports import CaseStatus
 from moderation.review import CaseView, Decision, DecisionRecord, Moderator, RejectReason
 from moderation.review_ports import ReviewStore, ReviewUnit
@@ -33,10 +35,18 @@ class UnknownCase:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class NotAllowed:
+    """An escalated case waits for an admin or a legal officer."""
+
+    view: CaseView
+
+
 class UndoRefusal(StrEnum):
     NOT_DECIDED = "not_decided"
     EXPIRED = "expired"
     NOT_YOURS = "not_yours"
+    NEWER_CASE = "newer_case"  # the target has a newer open case; undoing would make two
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +60,7 @@ class UndoRefused:
     view: CaseView
 
 
-DecideOutcome = Decided | AlreadyDecided | UnknownCase
+DecideOutcome = Decided | AlreadyDecided | NotAllowed | UnknownCase
 UndoOutcome = Undone | UndoRefused | UnknownCase
 
 
@@ -69,36 +79,67 @@ async def decide(
     reason: RejectReason | None,
     undo_window: timedelta,
     now: datetime,
+    policy: CasePolicy,
+    note: str | None = None,
 ) -> DecideOutcome:
     async with store.transaction() as uow:
-        before = await uow.review.view(case_id)
-        if before is None:
-            return UnknownCase()
-        record = DecisionRecord(case_id, decision, moderator.user_id, now, category, reason)
-        if not await uow.review.decide(record, moderator.name):
-            return AlreadyDecided(before)
-        if decision is Decision.APPROVED:
-            confirmed = category or before.category
-            await uow.review.hide_target(case_id, confirmed, now)
-            await uow.review.confirm_violator(case_id, confirmed, moderator.user_id, now)
-        after = await uow.review.view(case_id)
-        assert after is not None  # the row was just updated in this transaction
-        await _queue_outcomes(uow, after, now + undo_window, now)
-        await uow.audit.append(
-            at=now,
-            actor_id=moderator.user_id,
-            action=f"case.{decision.value}",
-            subject_type="case",
-            subject_id=case_id,
-            details={
-                "before": before.status.value,
-                "after": after.status.value,
-                "category": category,
-                "reason": reason.value if reason else None,
-                "reports": after.reports,
-            },
+        return await decide_in(
+            uow,
+            case_id,
+            moderator,
+            DecisionRecord(case_id, decision, moderator.user_id, now, category, reason, note),
+            undo_window=undo_window,
+            policy=policy,
         )
-        return Decided(after)
+
+
+async def decide_in(
+    uow: ReviewUnit,
+    case_id: int,
+    moderator: Moderator,
+    record: DecisionRecord,
+    *,
+    undo_window: timedelta,
+    policy: CasePolicy,
+) -> DecideOutcome:
+    """The one atomic transition pending -> decided and everything it causes."""
+    now = record.decided_at
+    before = await uow.review.view(case_id)
+    if before is None:
+        return UnknownCase()
+    if before.status is CaseStatus.PENDING and not moderator.may_decide(before.escalated):
+        await _audit_refusal(uow, case_id, moderator.user_id, "escalated", now, before)
+        return NotAllowed(before)
+    if not await uow.review.decide(record, moderator.name):
+        return AlreadyDecided(before)
+    lifted = False
+    if record.decision is Decision.APPROVED:
+        confirmed = record.category or before.category
+        await uow.review.hide_target(case_id, confirmed, now)
+        await uow.review.confirm_violator(case_id, confirmed, moderator.user_id, now)
+    else:
+        lifted = await uow.review.lift_provisional(case_id)
+    after = await uow.review.view(case_id)
+    assert after is not None  # the row was just updated in this transaction
+    await _queue_outcomes(uow, after, now + undo_window, now)
+    await rescore_reporters(uow, case_id, policy, now)
+    await uow.audit.append(
+        at=now,
+        actor_id=moderator.user_id,
+        action=f"case.{record.decision.value}",
+        subject_type="case",
+        subject_id=case_id,
+        details={
+            "before": state_of(before),
+            "after": state_of(after),
+            "category": record.category,
+            "reason": record.reason.value if record.reason else None,
+            "note": record.note,
+            "reports": after.reports,
+            "provisional_hiding_lifted": lifted,
+        },
+    )
+    return Decided(after)
 
 
 async def undo(
@@ -108,6 +149,7 @@ async def undo(
     *,
     undo_window: timedelta,
     now: datetime,
+    policy: CasePolicy,
 ) -> UndoOutcome:
     async with store.transaction() as uow:
         before = await uow.review.view(case_id)
@@ -116,32 +158,70 @@ async def undo(
         if before.status is CaseStatus.PENDING or before.decided_at is None:
             return UndoRefused(UndoRefusal.NOT_DECIDED, before)
         if before.decided_by != moderator.user_id and not moderator.is_admin:
-            await _audit_refusal(uow, case_id, moderator.user_id, "undo_not_yours", now)
+            await _audit_refusal(uow, case_id, moderator.user_id, "undo_not_yours", now, before)
             return UndoRefused(UndoRefusal.NOT_YOURS, before)
         if now > before.decided_at + undo_window:
             return UndoRefused(UndoRefusal.EXPIRED, before)
-        if not await uow.review.reopen(case_id, before.decided_at, now):
-            after = await uow.review.view(case_id)
-            assert after is not None
-            return UndoRefused(UndoRefusal.NOT_DECIDED, after)
-        await uow.review.undo_effects(case_id)
-        cancelled = await uow.outbox.cancel_prefix(_outcome_prefix(case_id))
-        after = await uow.review.view(case_id)
-        assert after is not None
-        await uow.audit.append(
-            at=now,
-            actor_id=moderator.user_id,
-            action="case.undone",
-            subject_type="case",
-            subject_id=case_id,
-            details={
-                "before": before.status.value,
-                "after": after.status.value,
-                "decided_by": before.decided_by,
-                "notifications_cancelled": cancelled,
-            },
+        reversed_view = await reverse_decision(
+            uow, before, moderator.user_id, now, policy, action="case.undone"
         )
-        return Undone(after)
+        if isinstance(reversed_view, UndoRefusal):
+            return UndoRefused(reversed_view, before)
+        return Undone(reversed_view)
+
+
+async def reverse_decision(
+    uow: ReviewUnit,
+    before: CaseView,
+    actor_id: int,
+    now: datetime,
+    policy: CasePolicy,
+    *,
+    action: str,
+    details: dict[str, object] | None = None,
+) -> CaseView | UndoRefusal:
+    """Returns a decided case to pending and reverses everything its decision did: the hiding
+    and the violator record go, a provisional hiding comes back, unsent notifications are
+    cancelled. Undo and an overturned appeal both come here."""
+    if before.decided_at is None or before.status is CaseStatus.PENDING:
+        return UndoRefusal.NOT_DECIDED
+    if await uow.review.other_pending_case(before.id) is not None:
+        await _audit_refusal(uow, before.id, actor_id, "newer_open_case", now, before)
+        return UndoRefusal.NEWER_CASE
+    if not await uow.review.reopen(before.id, before.decided_at, now):
+        return UndoRefusal.NOT_DECIDED
+    await uow.review.undo_effects(before.id)
+    cancelled = await uow.outbox.cancel_prefix(_outcome_prefix(before.id))
+    after = await uow.review.view(before.id)
+    assert after is not None
+    await rescore_reporters(uow, before.id, policy, now)
+    await uow.audit.append(
+        at=now,
+        actor_id=actor_id,
+        action=action,
+        subject_type="case",
+        subject_id=before.id,
+        details={
+            "before": state_of(before),
+            "after": state_of(after),
+            "decided_by": before.decided_by,
+            "notifications_cancelled": cancelled,
+            **(details or {}),
+        },
+    )
+    return after
+
+
+async def rescore_reporters(
+    uow: ReviewUnit, case_id: int, policy: CasePolicy, now: datetime
+) -> None:
+    """A decision changes its reporters' track records, so their other pending cases move in
+    the queue (and may now qualify for provisional hiding)."""
+    for other_id, category in await uow.review.pending_cases_of_reporters(case_id):
+        await rescore(uow.review, uow.audit, other_id, category, policy, now)
+    view = await uow.review.view(case_id)
+    if view is not None and view.status is CaseStatus.PENDING:
+        await rescore(uow.review, uow.audit, case_id, view.category, policy, now)
 
 
 async def record_refused_press(
@@ -153,16 +233,32 @@ async def record_refused_press(
 
 
 async def _audit_refusal(
-    uow: ReviewUnit, case_id: int | None, user_id: int, why: str, now: datetime
+    uow: ReviewUnit,
+    case_id: int | None,
+    user_id: int,
+    why: str,
+    now: datetime,
+    view: CaseView | None = None,
 ) -> None:
+    """Nothing changed, so before and after are the same state."""
+    if view is None and case_id is not None:
+        view = await uow.review.view(case_id)
+    state = state_of(view) if view is not None else None
     await uow.audit.append(
         at=now,
         actor_id=user_id,
         action="case.press_refused",
         subject_type="case" if case_id is not None else None,
         subject_id=case_id,
-        details={"why": why},
+        details={"why": why, "before": state, "after": state},
     )
+
+
+def state_of(view: CaseView) -> str:
+    """The case's state as the audit log records it."""
+    if view.status is CaseStatus.PENDING and view.escalated:
+        return "escalated"
+    return view.status.value
 
 
 async def _queue_outcomes(

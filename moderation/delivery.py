@@ -6,12 +6,17 @@ only reads what is due and records results, so a crash or an outage delays work,
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from moderation.review import Notification, PostTask
 from moderation.review_ports import ReviewStore
 
 REVIEW_CHAT_KEY = "review_chat_id"
+DIGEST_KEY = "review_digest"
+#: The digest's count is refreshed at most this often (each edit costs a message of the budget).
+DIGEST_REFRESH = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(minutes=5)
 
 
@@ -105,4 +110,108 @@ async def review_chat_moved(
             actor_id=None,
             action="review_chat.migrated",
             details={"from": old_chat_id, "to": new_chat_id},
+        )
+
+
+async def mark_reposted(
+    store: ReviewStore, task: PostTask, chat_id: int, message_id: int, now: datetime
+) -> None:
+    """The case message had been deleted; a new one shows the case again."""
+    async with store.transaction() as uow:
+        await uow.posts.posted(task.case_id, chat_id, message_id, task.version, now)
+        await uow.audit.append(
+            at=now,
+            actor_id=None,
+            action="case.reposted",
+            subject_type="case",
+            subject_id=task.case_id,
+            details={
+                "before": {"message_id": task.message_id},
+                "after": {"message_id": message_id},
+            },
+        )
+
+
+async def mark_lost(store: ReviewStore, task: PostTask, now: datetime) -> None:
+    """The case message is gone and re-posting failed for now: post it again from scratch."""
+    if task.message_id is None:
+        return
+    async with store.transaction() as uow:
+        if await uow.posts.lost(task.case_id, task.message_id, now):
+            await uow.audit.append(
+                at=now,
+                actor_id=None,
+                action="case.message_lost",
+                subject_type="case",
+                subject_id=task.case_id,
+                details={"before": {"message_id": task.message_id}, "after": None},
+            )
+
+
+# --- the backlog digest ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """The one message that tells the review chat how large the unposted backlog is."""
+
+    chat_id: int
+    message_id: int
+    backlog: int
+    at: datetime
+
+
+async def backlog_size(store: ReviewStore) -> int:
+    async with store.reading() as uow:
+        return await uow.posts.backlog()
+
+
+async def current_digest(store: ReviewStore) -> Digest | None:
+    async with store.reading() as uow:
+        raw = await uow.state.get(DIGEST_KEY)
+    if raw is None:
+        return None
+    data = json.loads(raw)
+    return Digest(
+        int(data["chat_id"]),
+        int(data["message_id"]),
+        int(data["backlog"]),
+        datetime.fromisoformat(data["at"]),
+    )
+
+
+def digest_due(digest: Digest | None, backlog: int, threshold: int, now: datetime) -> str | None:
+    """What to do about the digest: 'post', 'refresh', 'clear' or nothing."""
+    if digest is None:
+        return "post" if backlog > threshold else None
+    if backlog == 0:
+        return "clear"
+    if backlog != digest.backlog and now >= digest.at + DIGEST_REFRESH:
+        return "refresh"
+    return None
+
+
+async def digest_shown(
+    store: ReviewStore, chat_id: int, message_id: int, backlog: int, now: datetime, *, new: bool
+) -> None:
+    payload = {"chat_id": chat_id, "message_id": message_id, "backlog": backlog}
+    async with store.transaction() as uow:
+        await uow.state.put(DIGEST_KEY, json.dumps({**payload, "at": now.isoformat()}), now)
+        if new:
+            await uow.audit.append(
+                at=now,
+                actor_id=None,
+                action="review.digest_posted",
+                details={"before": None, "after": payload},
+            )
+
+
+async def digest_cleared(store: ReviewStore, digest: Digest, now: datetime) -> None:
+    async with store.transaction() as uow:
+        await uow.state.delete(DIGEST_KEY)
+        await uow.audit.append(
+            at=now,
+            actor_id=None,
+            action="review.digest_cleared",
+            details={"before": {"backlog": digest.backlog}, "after": {"backlog": 0}},
         )

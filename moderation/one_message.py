@@ -87,7 +87,7 @@ async def file_one_message(
     async with store.transaction() as uow:
         await uow.users.touch(reporter.user_id, reporter.language_code, now)
         # A redelivered update finds the report it filed (file_in looks it up by update id).
-        outcome = await file_in(uow, report, config.limits, now)
+        outcome = await file_in(uow, report, config.limits, now, config.policy)
     if isinstance(outcome, LimitReached | ReporterBlocked):
         return Refused(outcome)
     return Submitted(outcome)

@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from moderation.drafts import Draft
-from moderation.reports import NewReport, OpenCase, ReportSummary
+from moderation.priority import ReporterRecord
+from moderation.reports import ClosedCase, NewReport, OpenCase, ReportSummary
 from moderation.targets import TargetKind, TargetRef
 
 
@@ -37,6 +38,9 @@ class TargetStore(Protocol):
 class CaseStore(Protocol):
     async def open_case_for(self, target_id: int) -> OpenCase | None: ...
     async def open(self, target_id: int, category: str, at: datetime) -> int: ...
+    async def last_closed_for(self, target_id: int) -> ClosedCase | None: ...
+    async def reporters_after(self, case_id: int, after: datetime) -> int: ...
+    async def move_reports_after(self, case_id: int, to_case_id: int, after: datetime) -> int: ...
 
 
 class ReportStore(Protocol):
@@ -91,6 +95,9 @@ class CasePosts(Protocol):
 
 class CaseChanges(Protocol):
     async def bump(self, case_id: int, at: datetime) -> None: ...
+    async def reporter_records(self, case_id: int) -> list[ReporterRecord]: ...
+    async def set_priority(self, case_id: int, priority: int) -> None: ...
+    async def hide_provisionally(self, case_id: int, at: datetime) -> bool: ...
 
 
 class ReportingUnit(Protocol):

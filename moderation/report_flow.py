@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
@@ -18,6 +18,7 @@ from typing import Literal
 from moderation.categories import Categories
 from moderation.drafts import Draft, Field, Step
 from moderation.ports import ChatResolver, ReportingStore, ReportingUnit
+from moderation.priority import CasePolicy
 from moderation.reporting import REDELIVERY_WINDOW, already_reported, file_in, refusal_for
 from moderation.reports import (
     AlreadyFiled,
@@ -52,6 +53,7 @@ class FlowConfig:
     limits: ReportLimits
     timeout: timedelta
     resolve_timeout: float = 3.0
+    policy: CasePolicy = field(default_factory=CasePolicy)
 
 
 # --- what the reporter did ----------------------------------------------------------------
@@ -534,7 +536,7 @@ class _Step:
             draft_id=draft.draft_id,
         )
         await self.uow.users.touch(self.reporter.user_id, self.reporter.language_code, self.now)
-        outcome = await file_in(self.uow, report, self.config.limits, self.now)
+        outcome = await file_in(self.uow, report, self.config.limits, self.now, self.config.policy)
         await self.uow.drafts.delete(draft.user_id)
         return Submitted(outcome)
 

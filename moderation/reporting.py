@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from moderation.case_rules import rescore
 from moderation.ports import ReportingStore, ReportingUnit
+from moderation.priority import CasePolicy
 from moderation.reports import (
     AlreadyFiled,
     AlreadyUnderReview,
+    CaseStatus,
+    ClosedCase,
     Filed,
     FilingOutcome,
     LimitReached,
@@ -20,6 +24,7 @@ from moderation.reports import (
     ReporterBlocked,
     ReportLimits,
     ReportSummary,
+    Standing,
 )
 from moderation.targets import TargetRef
 
@@ -30,16 +35,30 @@ REDELIVERY_WINDOW = timedelta(days=2)
 
 
 async def file_report(
-    store: ReportingStore, report: NewReport, limits: ReportLimits, now: datetime
+    store: ReportingStore,
+    report: NewReport,
+    limits: ReportLimits,
+    now: datetime,
+    policy: CasePolicy | None = None,
 ) -> FilingOutcome:
     async with store.transaction() as uow:
-        return await file_in(uow, report, limits, now)
+        return await file_in(uow, report, limits, now, policy)
 
 
 async def file_in(
-    uow: ReportingUnit, report: NewReport, limits: ReportLimits, now: datetime
+    uow: ReportingUnit,
+    report: NewReport,
+    limits: ReportLimits,
+    now: datetime,
+    policy: CasePolicy | None = None,
 ) -> FilingOutcome:
-    """Files `report` inside the caller's transaction."""
+    """Files `report` inside the caller's transaction.
+
+    A target with an open case gets the report added to it. A target already confirmed keeps
+    its case (it stays hidden). A target rejected within the cool-off keeps the report on the
+    rejected case until enough new reporters have joined; then a new case opens with them.
+    """
+    rules = policy or CasePolicy()
     if report.update_id is not None:
         existing = await uow.reports.id_for_update(report.update_id, now - REDELIVERY_WINDOW)
         if existing is not None:
@@ -53,17 +72,40 @@ async def file_in(
         return refusal
     target_id = await uow.targets.find_or_create(report.target, now)
     case = await uow.cases.open_case_for(target_id)
-    new_case = case is None
-    if case is None:
-        case_id = await uow.cases.open(target_id, report.category, now)
-        await uow.posts.create(case_id, now)  # the review chat gets it from the outbox
+    standing, reopened_from = Standing.OPEN, None
+    if case is not None:
+        case_id, category = case.id, case.category
     else:
-        case_id = case.id
+        closed = await uow.cases.last_closed_for(target_id)
+        standing = _standing_after(closed, rules, now)
+        if closed is not None and standing is not Standing.OPEN:
+            case_id, category = closed.id, report.category
+            previous = await uow.reports.by_reporter_on_case(case_id, report.reporter_id)
+            if previous is not None:
+                return AlreadyUnderReview(previous, case_id, closed.status)
+            if standing is Standing.REVIEWED:
+                joined = await uow.cases.reporters_after(closed.id, closed.decided_at)
+                if joined + 1 >= rules.reopen_reporters:
+                    standing, reopened_from = Standing.OPEN, closed
+        if standing is Standing.OPEN:
+            case_id, category = (
+                await uow.cases.open(target_id, report.category, now),
+                report.category,
+            )
+            await uow.posts.create(case_id, now)  # the review chat gets it from the outbox
+            if reopened_from is not None:
+                await uow.cases.move_reports_after(
+                    reopened_from.id, case_id, reopened_from.decided_at
+                )
+    new_case = case is None and standing is Standing.OPEN
+    if case is not None:
         previous = await uow.reports.by_reporter_on_case(case_id, report.reporter_id)
         if previous is not None:
             return AlreadyUnderReview(previous, case_id)
         await uow.review.bump(case_id, now)  # the case message shows the new counts
     report_id = await uow.reports.add(report, case_id=case_id, target_id=target_id, at=now)
+    if standing is Standing.OPEN:
+        await rescore(uow.review, uow.audit, case_id, category, rules, now)
     if report.update_id is not None:
         await uow.updates.mark_processed(report.update_id, now)
     await uow.audit.append(
@@ -75,11 +117,37 @@ async def file_in(
         details={
             "report_id": report_id,
             "new_case": new_case,
+            "standing": standing.value,
             "category": report.category,
             "source": report.source.value,
         },
     )
-    return Filed(report_id, case_id, new_case)
+    if reopened_from is not None:
+        await uow.audit.append(
+            at=now,
+            actor_id=None,
+            action="case.reopened",
+            subject_type="case",
+            subject_id=case_id,
+            details={
+                "before": reopened_from.status.value,
+                "after": "pending",
+                "rejected_case": reopened_from.id,
+                "new_reporters": rules.reopen_reporters,
+            },
+        )
+    return Filed(report_id, case_id, new_case, standing)
+
+
+def _standing_after(closed: ClosedCase | None, policy: CasePolicy, now: datetime) -> Standing:
+    """Where a report on a target without an open case goes."""
+    if closed is None:
+        return Standing.OPEN
+    if closed.status is CaseStatus.APPROVED:
+        return Standing.HIDDEN
+    if now < closed.decided_at + policy.reopen_cooloff:
+        return Standing.REVIEWED
+    return Standing.OPEN
 
 
 async def refusal_for(

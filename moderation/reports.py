@@ -62,7 +62,24 @@ class OpenCase:
     category: str
 
 
+@dataclass(frozen=True, slots=True)
+class ClosedCase:
+    """The latest decided case of a target, which new reports may join instead of reopening."""
+
+    id: int
+    status: CaseStatus
+    decided_at: datetime
+
+
 # --- outcomes of filing ----------------------------------------------------------------
+
+
+class Standing(StrEnum):
+    """Where a filed report stands: in an open case, or kept on a case already decided."""
+
+    OPEN = "open"
+    HIDDEN = "hidden"  # the target is a confirmed violator, already hidden from search
+    REVIEWED = "reviewed"  # rejected recently; kept until enough new reporters reopen it
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +87,7 @@ class Filed:
     report_id: int
     case_id: int
     new_case: bool
+    standing: Standing = Standing.OPEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +99,11 @@ class AlreadyFiled:
 
 @dataclass(frozen=True, slots=True)
 class AlreadyUnderReview:
-    """This reporter already reported this target and its case is still open."""
+    """This reporter already reported this target's case (still open, or decided since)."""
 
     report_id: int
     case_id: int
+    status: CaseStatus = CaseStatus.PENDING
 
 
 class LimitWindow(StrEnum):

@@ -25,9 +25,34 @@ class RejectReason(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Moderator:
+    """Someone who may act in the review chat, with what they may do there."""
+
     user_id: int
     name: str  # @username when there is one, else the first name; shown in the review chat
     is_admin: bool = False
+    is_legal: bool = False  # legal officers take escalated cases, not the everyday queue
+    reviews: bool = True  # decides ordinary cases (moderators, admins, the chat's admins)
+
+    def may_decide(self, escalated: bool) -> bool:
+        """Escalated cases belong to admins and legal officers until one of them decides."""
+        if escalated:
+            return self.is_admin or self.is_legal
+        return self.reviews
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    by: int
+    by_name: str
+    at: datetime
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseNote:
+    author_name: str
+    text: str
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +75,17 @@ class CaseView:
     decided_at: datetime | None = None
     decision_category: str | None = None
     reject_reason: RejectReason | None = None
+    reject_note: str | None = None
+    priority: int = 0
+    escalation: Escalation | None = None
+    notes: tuple[CaseNote, ...] = ()
+    notes_total: int = 0
+    provisionally_hidden_at: datetime | None = None
+    hidden_now: bool = False  # an entry in the search blocklist, provisional or confirmed
+
+    @property
+    def escalated(self) -> bool:
+        return self.escalation is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +96,7 @@ class DecisionRecord:
     decided_at: datetime
     category: str | None
     reason: RejectReason | None
+    note: str | None = None  # the explanation of an "other" rejection
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +108,22 @@ class PostTask:
     chat_id: int | None
     version: int
     attempts: int
+    requested: bool = False  # asked for from /queue, or re-posted after a deletion
+    decided: bool = False  # the edit shows a decision: worth more than a count update
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """One line of /queue."""
+
+    case_id: int
+    category: str
+    priority: int
+    reporters: int
+    target: TargetRef
+    message_id: int | None
+    chat_id: int | None
+    escalated: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,12 +8,16 @@ from typing import Any
 
 import aiosqlite
 
+from moderation.priority import ReporterRecord
 from moderation.reports import CaseStatus
 from moderation.review import (
+    CaseNote,
     CaseView,
     DecisionRecord,
+    Escalation,
     Notification,
     PostTask,
+    QueueEntry,
     RejectReason,
 )
 from storage.codec import (
@@ -28,6 +32,7 @@ from storage.targets import target_from_row
 
 SAMPLE_QUERIES = 3
 SAMPLE_COMMENTS = 3
+NOTES_SHOWN = 3
 
 
 class ReviewRepository:
@@ -38,8 +43,11 @@ class ReviewRepository:
         row = await fetch_one(
             self._conn,
             "SELECT c.id, c.status, c.version, c.category, c.decided_by, c.decided_by_name, "
-            "c.decided_at, c.decision_category, c.reject_reason, t.kind, t.username, "
-            "t.chat_id, t.post_id, t.invite_hash, t.term, t.title "
+            "c.decided_at, c.decision_category, c.reject_reason, c.reject_note, c.priority, "
+            "c.escalated_at, c.escalated_by, c.escalated_by_name, c.escalation_note, "
+            "c.provisionally_hidden_at, t.kind, t.username, t.chat_id, t.post_id, "
+            "t.invite_hash, t.term, t.title, "
+            "EXISTS (SELECT 1 FROM search_blocklist b WHERE b.target_id = c.target_id) AS hidden "
             "FROM cases c JOIN targets t ON t.id = c.target_id WHERE c.id = ?",
             (case_id,),
         )
@@ -63,6 +71,22 @@ class ReviewRepository:
             "ORDER BY id DESC LIMIT ?",
             (case_id, SAMPLE_COMMENTS),
         )
+        notes = await fetch_all(
+            self._conn,
+            "SELECT author_name, text, created_at, count(*) OVER () AS total FROM case_notes "
+            "WHERE case_id = ? ORDER BY id DESC LIMIT ?",
+            (case_id, NOTES_SHOWN),
+        )
+        escalation = (
+            Escalation(
+                by=row["escalated_by"],
+                by_name=row["escalated_by_name"],
+                at=decode_time(row["escalated_at"]),
+                note=row["escalation_note"],
+            )
+            if row["escalated_at"]
+            else None
+        )
         first_at = decode_time(counts["first_at"]) if counts["first_at"] else None
         last_at = decode_time(counts["last_at"]) if counts["last_at"] else None
         opened = first_at or decode_time("1970-01-01T00:00:00+00:00")
@@ -83,6 +107,16 @@ class ReviewRepository:
             decided_at=decode_optional_time(row["decided_at"]),
             decision_category=row["decision_category"],
             reject_reason=RejectReason(row["reject_reason"]) if row["reject_reason"] else None,
+            reject_note=row["reject_note"],
+            priority=row["priority"],
+            escalation=escalation,
+            notes=tuple(
+                CaseNote(n["author_name"], n["text"], decode_time(n["created_at"]))
+                for n in reversed(notes)
+            ),
+            notes_total=notes[0]["total"] if notes else 0,
+            provisionally_hidden_at=decode_optional_time(row["provisionally_hidden_at"]),
+            hidden_now=bool(row["hidden"]),
         )
 
     async def decide(self, record: DecisionRecord, decided_by_name: str) -> bool:
@@ -91,8 +125,8 @@ class ReviewRepository:
         changed = await run(
             self._conn,
             "UPDATE cases SET status = ?, decided_by = ?, decided_by_name = ?, decided_at = ?, "
-            "decision_category = ?, reject_reason = ?, version = version + 1, updated_at = ? "
-            "WHERE id = ? AND status = 'pending'",
+            "decision_category = ?, reject_reason = ?, reject_note = ?, version = version + 1, "
+            "updated_at = ? WHERE id = ? AND status = 'pending'",
             (
                 record.decision.value,
                 record.decided_by,
@@ -100,6 +134,7 @@ class ReviewRepository:
                 when,
                 record.category,
                 record.reason.value if record.reason else None,
+                record.note,
                 when,
                 record.case_id,
             ),
@@ -112,7 +147,7 @@ class ReviewRepository:
             self._conn,
             "UPDATE cases SET status = 'pending', decided_by = NULL, decided_by_name = NULL, "
             "decided_at = NULL, decision_category = NULL, reject_reason = NULL, "
-            "version = version + 1, updated_at = ? "
+            "reject_note = NULL, version = version + 1, updated_at = ? "
             "WHERE id = ? AND status <> 'pending' AND decided_at = ?",
             (encode_time(at), case_id, encode_time(decided_at)),
         )
@@ -127,13 +162,44 @@ class ReviewRepository:
         )
 
     async def hide_target(self, case_id: int, category: str, at: datetime) -> None:
+        """Confirms the hiding (a provisional entry of this case becomes confirmed)."""
         await run(
             self._conn,
             "INSERT INTO search_blocklist (target_id, target_key, case_id, category, hidden_at) "
             "SELECT t.id, t.key, c.id, ?, ? FROM cases c JOIN targets t ON t.id = c.target_id "
-            "WHERE c.id = ? ON CONFLICT (target_id) DO NOTHING",
+            "WHERE c.id = ? ON CONFLICT (target_id) DO UPDATE SET provisional = 0, "
+            "category = excluded.category, hidden_at = excluded.hidden_at "
+            "WHERE search_blocklist.case_id = excluded.case_id AND search_blocklist.provisional",
             (category, encode_time(at), case_id),
         )
+
+    async def hide_provisionally(self, case_id: int, at: datetime) -> bool:
+        """Hides a pending case's target until a moderator decides; False if already hidden."""
+        when = encode_time(at)
+        added = await run(
+            self._conn,
+            "INSERT INTO search_blocklist (target_id, target_key, case_id, category, hidden_at, "
+            "provisional) SELECT t.id, t.key, c.id, c.category, ?, 1 FROM cases c "
+            "JOIN targets t ON t.id = c.target_id WHERE c.id = ? "
+            "ON CONFLICT (target_id) DO NOTHING",
+            (when, case_id),
+        )
+        if added:
+            await run(
+                self._conn,
+                "UPDATE cases SET provisionally_hidden_at = coalesce(provisionally_hidden_at, ?), "
+                "version = version + 1, updated_at = ? WHERE id = ?",
+                (when, when, case_id),
+            )
+        return added == 1
+
+    async def lift_provisional(self, case_id: int) -> bool:
+        lifted = await run(
+            self._conn,
+            "DELETE FROM search_blocklist WHERE case_id = ? AND provisional = 1",
+            (case_id,),
+        )
+        return lifted == 1
 
     async def confirm_violator(self, case_id: int, category: str, by: int, at: datetime) -> None:
         await run(
@@ -145,9 +211,133 @@ class ReviewRepository:
         )
 
     async def undo_effects(self, case_id: int) -> None:
-        """Removes what this case's approval created (entries from earlier cases stay)."""
+        """Removes what this case's decision created (entries from earlier cases stay) and puts
+        back a provisional hiding the decision confirmed or lifted."""
         await run(self._conn, "DELETE FROM search_blocklist WHERE case_id = ?", (case_id,))
         await run(self._conn, "DELETE FROM violators WHERE case_id = ?", (case_id,))
+        await run(
+            self._conn,
+            "INSERT INTO search_blocklist (target_id, target_key, case_id, category, hidden_at, "
+            "provisional) SELECT t.id, t.key, c.id, c.category, c.provisionally_hidden_at, 1 "
+            "FROM cases c JOIN targets t ON t.id = c.target_id "
+            "WHERE c.id = ? AND c.provisionally_hidden_at IS NOT NULL "
+            "ON CONFLICT (target_id) DO NOTHING",
+            (case_id,),
+        )
+
+    async def other_pending_case(self, case_id: int) -> int | None:
+        """Another open case on the same target (a reopened target), which blocks a reopen."""
+        value = await fetch_value(
+            self._conn,
+            "SELECT o.id FROM cases c JOIN cases o ON o.target_id = c.target_id "
+            "AND o.id <> c.id AND o.status = 'pending' WHERE c.id = ?",
+            (case_id,),
+        )
+        return None if value is None else int(value)
+
+    async def escalate(
+        self, case_id: int, by: int, by_name: str, note: str | None, at: datetime
+    ) -> bool:
+        """Pending -> escalated; an escalated case only takes a (new) note. False if decided."""
+        when = encode_time(at)
+        changed = await run(
+            self._conn,
+            "UPDATE cases SET escalated_at = coalesce(escalated_at, ?), "
+            "escalated_by = coalesce(escalated_by, ?), "
+            "escalated_by_name = coalesce(escalated_by_name, ?), "
+            "escalation_note = coalesce(?, escalation_note), version = version + 1, "
+            "updated_at = ? WHERE id = ? AND status = 'pending'",
+            (when, by, by_name, note, when, case_id),
+        )
+        return changed == 1
+
+    async def set_reject_note(self, case_id: int, note: str, at: datetime) -> None:
+        when = encode_time(at)
+        await run(
+            self._conn,
+            "UPDATE cases SET reject_note = ?, version = version + 1, updated_at = ? WHERE id = ?",
+            (note, when, case_id),
+        )
+
+    async def add_note(
+        self, case_id: int, author_id: int, author_name: str, text: str, at: datetime
+    ) -> int:
+        when = encode_time(at)
+        note_id = await fetch_value(
+            self._conn,
+            "INSERT INTO case_notes (case_id, author_id, author_name, text, created_at) "
+            "VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (case_id, author_id, author_name, text, when),
+        )
+        await self.bump(case_id, at)
+        return int(note_id)
+
+    async def reporter_records(self, case_id: int) -> list[ReporterRecord]:
+        """Each distinct reporter of the case with their decided reports so far."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT r.reporter_id, "
+            "coalesce(sum(c.status = 'approved'), 0) AS approved, "
+            "coalesce(sum(c.status = 'rejected'), 0) AS rejected "
+            "FROM (SELECT DISTINCT reporter_id FROM reports WHERE case_id = ?) me "
+            "JOIN reports r ON r.reporter_id = me.reporter_id "
+            "JOIN cases c ON c.id = r.case_id GROUP BY r.reporter_id",
+            (case_id,),
+        )
+        return [ReporterRecord(r["reporter_id"], r["approved"], r["rejected"]) for r in rows]
+
+    async def set_priority(self, case_id: int, priority: int) -> None:
+        await run(self._conn, "UPDATE cases SET priority = ? WHERE id = ?", (priority, case_id))
+
+    async def pending_cases_of_reporters(self, case_id: int) -> list[tuple[int, str]]:
+        """(id, category) of other pending cases reported by this case's reporters."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT DISTINCT c.id, c.category FROM reports mine "
+            "JOIN reports other ON other.reporter_id = mine.reporter_id "
+            "JOIN cases c ON c.id = other.case_id "
+            "WHERE mine.case_id = ? AND c.status = 'pending' AND c.id <> ?",
+            (case_id, case_id),
+        )
+        return [(row["id"], row["category"]) for row in rows]
+
+    async def queue(self, limit: int, *, escalated: bool) -> list[QueueEntry]:
+        """Pending cases in priority order: the everyday queue, or the escalated one."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT c.id, c.category, c.priority, c.escalated_at, p.message_id, p.chat_id, "
+            "(SELECT count(DISTINCT reporter_id) FROM reports r WHERE r.case_id = c.id) "
+            "AS reporters, t.kind, t.username, t.chat_id AS target_chat_id, t.post_id, "
+            "t.invite_hash, t.term, t.title FROM cases c "
+            "JOIN targets t ON t.id = c.target_id LEFT JOIN case_posts p ON p.case_id = c.id "
+            "WHERE c.status = 'pending' AND (c.escalated_at IS NOT NULL) = ? "
+            "ORDER BY c.priority DESC, c.id LIMIT ?",
+            (escalated, limit),
+        )
+        return [
+            QueueEntry(
+                case_id=row["id"],
+                category=row["category"],
+                priority=row["priority"],
+                reporters=row["reporters"],
+                target=target_from_row({**dict(row), "chat_id": row["target_chat_id"]}),
+                message_id=row["message_id"],
+                chat_id=row["chat_id"],
+                escalated=row["escalated_at"] is not None,
+            )
+            for row in rows
+        ]
+
+    async def counts(self) -> tuple[int, int]:
+        """(pending cases, escalated pending cases)."""
+        row = await fetch_one(
+            self._conn,
+            "SELECT count(*) AS pending, count(escalated_at) AS escalated FROM cases "
+            "WHERE status = 'pending'",
+            (),
+        )
+        assert row is not None
+        return row["pending"], row["escalated"]
 
     async def reporters_to_notify(self, case_id: int) -> list[tuple[int, int, str | None]]:
         """(report id, reporter id, language) for reporters who want outcomes."""
@@ -176,13 +366,19 @@ class PostRepository:
         )
 
     async def due(self, now: datetime, edit_before: datetime, limit: int) -> list[PostTask]:
+        """What to send next, most urgent first: cases a moderator asked for, edits that show a
+        decision, new cases by priority, then count updates (debounced by `edit_before`)."""
         rows = await fetch_all(
             self._conn,
-            "SELECT p.case_id, p.message_id, p.chat_id, c.version, p.attempts "
+            "SELECT p.case_id, p.message_id, p.chat_id, c.version, p.attempts, "
+            "p.requested_at IS NOT NULL AS requested, c.status <> 'pending' AS decided "
             "FROM case_posts p JOIN cases c ON c.id = p.case_id "
             "WHERE p.next_attempt_at <= ? AND (p.message_id IS NULL OR "
-            "(p.shown_version < c.version AND (p.edited_at IS NULL OR p.edited_at <= ?))) "
-            "ORDER BY p.message_id IS NOT NULL, p.case_id LIMIT ?",
+            "(p.shown_version < c.version AND (p.edited_at IS NULL OR p.edited_at <= ? "
+            "OR c.status <> 'pending'))) "
+            "ORDER BY CASE WHEN p.message_id IS NULL AND p.requested_at IS NOT NULL THEN 0 "
+            "WHEN p.message_id IS NOT NULL AND c.status <> 'pending' THEN 1 "
+            "WHEN p.message_id IS NULL THEN 2 ELSE 3 END, c.priority DESC, p.case_id LIMIT ?",
             (encode_time(now), encode_time(edit_before), limit),
         )
         return [
@@ -192,9 +388,47 @@ class PostRepository:
                 chat_id=row["chat_id"],
                 version=row["version"],
                 attempts=row["attempts"],
+                requested=bool(row["requested"]),
+                decided=bool(row["decided"]),
             )
             for row in rows
         ]
+
+    async def backlog(self) -> int:
+        """Cases not yet posted to the review chat."""
+        value = await fetch_value(
+            self._conn, "SELECT count(*) FROM case_posts WHERE message_id IS NULL", ()
+        )
+        return int(value)
+
+    async def request(self, case_id: int, at: datetime) -> bool:
+        """A moderator asked for this case from /queue: post it next. False if it is posted."""
+        when = encode_time(at)
+        changed = await run(
+            self._conn,
+            "UPDATE case_posts SET requested_at = ?, next_attempt_at = min(next_attempt_at, ?) "
+            "WHERE case_id = ? AND message_id IS NULL",
+            (when, when, case_id),
+        )
+        return changed == 1
+
+    async def case_for_message(self, chat_id: int, message_id: int) -> int | None:
+        value = await fetch_value(
+            self._conn,
+            "SELECT case_id FROM case_posts WHERE chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
+        )
+        return None if value is None else int(value)
+
+    async def lost(self, case_id: int, message_id: int, at: datetime) -> bool:
+        """The case message is gone from the chat (deleted): post the case again."""
+        changed = await run(
+            self._conn,
+            "UPDATE case_posts SET message_id = NULL, shown_version = -1, next_attempt_at = ?, "
+            "requested_at = coalesce(requested_at, ?) WHERE case_id = ? AND message_id = ?",
+            (encode_time(at), encode_time(at), case_id, message_id),
+        )
+        return changed == 1
 
     async def posted(
         self, case_id: int, chat_id: int, message_id: int, version: int, at: datetime
@@ -203,7 +437,8 @@ class PostRepository:
         await run(
             self._conn,
             "UPDATE case_posts SET message_id = ?, chat_id = ?, posted_at = ?, shown_version = ?, "
-            "edited_at = ?, attempts = 0, last_error = NULL WHERE case_id = ?",
+            "edited_at = ?, attempts = 0, last_error = NULL, requested_at = NULL "
+            "WHERE case_id = ?",
             (message_id, chat_id, when, version, when, case_id),
         )
 

@@ -26,3 +26,6 @@ class StateRepository:
             "updated_at = excluded.updated_at",
             (key, value, encode_time(at)),
         )
+
+    async def delete(self, key: str) -> bool:
+        return await run(self._conn, "DELETE FROM bot_state WHERE key = ?", (key,)) == 1

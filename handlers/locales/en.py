@@ -88,6 +88,18 @@ TEXTS: Final[dict[str, str]] = {
         "ℹ️ You already reported this (report #{report_id}) and it is still under review, "
         "so I did not file it again. Thank you for your patience."
     ),
+    "report.already_reviewed": (
+        "ℹ️ You already reported this (report #{report_id}) and moderators have reviewed it "
+        "since, so I did not file it again. See the outcome with /myreports."
+    ),
+    "report.standing.hidden": (
+        "This target is already confirmed as violating and hidden from search; your report "
+        "is added to its case."
+    ),
+    "report.standing.reviewed": (
+        "Moderators reviewed this target recently and found no violation. Your report is kept, "
+        "and the target goes back to review if more people report it."
+    ),
     "report.cancelled": "Report cancelled. Nothing was sent. Send /report to start again.",
     "report.nothing_to_cancel": "There is no report in progress. Send /report to start one.",
     "report.nothing_to_skip": "There is nothing to skip right now. Send /report to start a report.",
@@ -278,6 +290,75 @@ TEXTS: Final[dict[str, str]] = {
     "review.alert.undo_not_yours": "Only the moderator who decided, or an admin, can undo.",
     "review.alert.undone": "Undone: the case is pending again.",
     "review.alert.not_decided": "This case is not decided.",
+    "review.case.escalated": "⚠️ <b>Escalated</b> to admins and legal officers by {who} at {when}",
+    "review.case.escalation_note": "<b>Escalation note:</b> {note}",
+    "review.case.note": "• {who}: {note}",
+    "review.case.notes": "<b>Moderators' notes</b> ({count}):\n{notes}",
+    "review.case.provisional": (
+        "🔒 <b>Hidden from search provisionally</b> since {when}: trusted reporters agree. "
+        "A reject lifts it."
+    ),
+    "review.case.provisional_lifted": "🔓 Provisional hiding lifted by the reject.",
+    "review.button.escalate": "⚠️ Escalate",
+    "review.button.post": "📤 #{case_id}",
+    "review.alert.escalated": (
+        "This case is escalated: only an admin or a legal officer can decide it now."
+    ),
+    "review.alert.escalated_hint": (
+        "Escalated to admins and legal officers. To add a note, reply to the case message "
+        "with /escalate and your note."
+    ),
+    "review.alert.other_hint": (
+        "Rejected as “other”. To explain, reply to the case message with /reject and your "
+        "explanation (possible while Undo is shown)."
+    ),
+    "review.alert.posting": "Case #{case_id} goes to the review chat next.",
+    "review.alert.busy": (
+        "Telegram's message limit for this chat is used up for the moment; try again in "
+        "{seconds} s."
+    ),
+    "review.newer_case": (
+        "Case #{case_id} cannot go back to pending: the target has a newer open case. Decide "
+        "that one instead."
+    ),
+    "review.digest": (
+        "📥 <b>Backlog: {backlog} cases</b> are waiting to be posted. Telegram lets me post "
+        "about {per_minute} a minute here, so they come highest priority first. Send /queue "
+        "to see them in priority order and post any one now."
+    ),
+    "review.digest_cleared": "✅ The backlog is cleared: every pending case is in this chat.",
+    "review.queue.title": (
+        "<b>Review queue</b> by priority · pending {pending}, not yet posted {unposted}, "
+        "escalated {escalated} (/queue escalated)"
+    ),
+    "review.queue.title_escalated": (
+        "<b>Escalated cases</b> by priority · {escalated} waiting for an admin or a legal officer"
+    ),
+    "review.queue.entry": (
+        "{position}. #{case_id} · {category} · {reporters} reporters · {target} · {where}"
+    ),
+    "review.queue.posted": "posted {link}",
+    "review.queue.unposted": "not posted yet",
+    "review.queue.empty": "🎉 No pending cases. The queue is empty.",
+    "review.queue.empty_escalated": "No escalated cases are waiting.",
+    "review.queue.escalated_only": "Only admins and legal officers can see the escalated queue.",
+    "review.queue.not_moderator": "Only moderators can see the review queue.",
+    "review.queue.usage": (
+        "Send /queue for the review queue or /queue escalated for escalated cases."
+    ),
+    "review.reject.usage": (
+        "Reply to a case message with /reject and your explanation to reject it as “other”."
+    ),
+    "review.escalate.usage": (
+        "Reply to a case message with /escalate and an optional note to escalate it."
+    ),
+    "review.refused.decided": "This case is already decided, so that does not apply any more.",
+    "review.refused.not_yours": (
+        "Only the moderator who rejected the case, or an admin, can explain it."
+    ),
+    "review.refused.empty": "The text is empty; write something after the command.",
+    "review.refused.too_long": "That is too long: keep notes under 500 characters.",
+    "review.refused.posted": "That case is already in the review chat.",
     # --- outcomes for reporters -----------------------------------------------------------
     "notify.outcome.approved": (
         "✅ Your report #{report_id}: the moderators confirmed a violation ({category}). It is "

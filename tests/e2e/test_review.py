@@ -82,7 +82,7 @@ async def test_a_new_case_is_posted_once_without_reporter_identity_or_preview(
     assert "Illegal drugs" in posted.text
     assert "Reports: 1 · reporters: 1" in posted.text
     assert "Alice" not in posted.text
-    assert posted.button_texts() == ["✅ Approve", "❌ Reject"]
+    assert posted.button_texts() == ["✅ Approve", "❌ Reject", "⚠️ Escalate"]
     assert posted.link_preview_options == {"is_disabled": True}
     await review.flush()
     assert len(review.chat.messages()) == 1
@@ -213,7 +213,7 @@ async def test_undo_inside_the_window_reverses_everything(review: Review) -> Non
     decided = await review.tap(review.moderator, menu, "✓ Illegal drugs")
     review.clock.advance(timedelta(minutes=2))
     reopened = await review.tap(review.moderator, decided, "↩️ Undo")
-    assert reopened.button_texts() == ["✅ Approve", "❌ Reject"]
+    assert reopened.button_texts() == ["✅ Approve", "❌ Reject", "⚠️ Escalate"]
     database = review.bot.settings.database_path
     assert rows(database, "SELECT status FROM cases") == [("pending",)]
     assert rows(database, "SELECT count(*) FROM search_blocklist") == [(0,)]

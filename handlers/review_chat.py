@@ -1,0 +1,205 @@
+"""Moderators' commands and replies: /queue, notes (a reply to a case message), and
+`/reject <why>` or `/escalate <note>` in reply to a case message.
+
+Replies from people who are not moderators are ignored (a review chat may have other members);
+commands from them get a short refusal.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import structlog
+from telegram import InlineKeyboardMarkup, Message, Update, User
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+
+from bot.access import moderator_for
+from bot.context import BotContext, Services
+from handlers.review import show_case
+from handlers.review_views import ReviewViews, build_review_views
+from moderation.case_actions import (
+    ActionOutcome,
+    ActionRefusal,
+    Done,
+    Refused,
+    add_note,
+    case_at,
+    escalate,
+    queue,
+    reject_with_explanation,
+)
+from moderation.decisions import AlreadyDecided, Decided, NotAllowed
+from moderation.delivery import review_chat
+from moderation.review import CaseView, Moderator
+
+log = structlog.get_logger(__name__)
+
+
+def _views(context: BotContext) -> ReviewViews:
+    services = context.services
+    return build_review_views(
+        services.texts, services.settings.report_categories, context.bot.username
+    )
+
+
+async def _reviewer(context: BotContext, user: User, chat_id: int | None) -> Moderator | None:
+    services = context.services
+    return await moderator_for(context.bot, services.settings, services.admins, user, chat_id)
+
+
+async def _reply(
+    message: Message,
+    services: Services,
+    text: str,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Answers in the chat the command came from; in the review chat it costs the budget."""
+    if message.chat.type != ChatType.PRIVATE:
+        services.review_budget.spend()
+    try:
+        await message.reply_text(text, reply_markup=reply_markup)
+    except TelegramError as exc:
+        log.warning("review_reply_failed", error_type=type(exc).__name__)
+
+
+async def queue_command(update: Update, context: BotContext) -> None:
+    """/queue: pending cases by priority with a button that posts each; /queue escalated."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    services = context.services
+    views = _views(context)
+    chat_id = await review_chat(services.store, services.settings.review_chat_id)
+    if message.chat.type != ChatType.PRIVATE and message.chat.id != chat_id:
+        return  # another group: the queue is not its business
+    moderator = await _reviewer(context, user, chat_id)
+    args = context.args or []
+    wants_escalated = bool(args) and args[0].lower() == "escalated"
+    if moderator is None or (wants_escalated and not (moderator.is_admin or moderator.is_legal)):
+        key = "review.queue.escalated_only" if moderator else "review.queue.not_moderator"
+        await _reply(message, services, views.t(key))
+        return
+    if args and not wants_escalated:
+        await _reply(message, services, views.t("review.queue.usage"))
+        return
+    listing = await queue(services.store, escalated=wants_escalated or not moderator.reviews)
+    escalated = wants_escalated or not moderator.reviews
+    await _reply(
+        message,
+        services,
+        views.queue_text(listing, escalated=escalated),
+        reply_markup=views.queue_keyboard(listing),
+    )
+
+
+async def _case_replied_to(
+    update: Update, context: BotContext
+) -> tuple[Message, Moderator, CaseView] | None:
+    """The moderator's reply and the case it answers, when it is one."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.reply_to_message is None:
+        return None
+    services = context.services
+    chat_id = await review_chat(services.store, services.settings.review_chat_id)
+    if message.chat.id != chat_id:
+        return None
+    case = await case_at(services.store, message.chat.id, message.reply_to_message.message_id)
+    if case is None:
+        return None
+    moderator = await _reviewer(context, user, chat_id)
+    if moderator is None:
+        log.info("review_reply_ignored", reason="not a moderator")
+        return None
+    return message, moderator, case
+
+
+async def note_reply(update: Update, context: BotContext) -> None:
+    """A moderator's plain reply to a case message becomes a private note on the case."""
+    found = await _case_replied_to(update, context)
+    if found is None:
+        return
+    message, moderator, case = found
+    services = context.services
+    outcome = await add_note(
+        services.store, case.id, moderator, message.text or "", services.clock.now()
+    )
+    await _after_action(message, context, outcome)
+
+
+async def reject_reply(update: Update, context: BotContext) -> None:
+    """`/reject <why>` in reply to a case: reject for "other" with the explanation."""
+    await _reply_command(update, context, "reject")
+
+
+async def escalate_reply(update: Update, context: BotContext) -> None:
+    """`/escalate [note]` in reply to a case: hand it to admins and legal officers."""
+    await _reply_command(update, context, "escalate")
+
+
+async def _reply_command(update: Update, context: BotContext, command: str) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    services = context.services
+    views = _views(context)
+    found = await _case_replied_to(update, context)
+    if found is None:
+        chat_id = await review_chat(services.store, services.settings.review_chat_id)
+        if message.chat.id == chat_id:
+            await _reply(message, services, views.t(f"review.{command}.usage"))
+        return
+    _, moderator, case = found
+    text = " ".join(context.args or [])
+    now = services.clock.now()
+    outcome: ActionOutcome | Decided | AlreadyDecided
+    if command == "escalate":
+        if not moderator.may_decide(case.escalated) and not case.escalated:
+            await _reply(message, services, views.t("review.alert.not_moderator"))
+            return
+        outcome = await escalate(services.store, case.id, moderator, text or None, now)
+    else:
+        if not text:
+            await _reply(message, services, views.t("review.reject.usage"))
+            return
+        outcome = await reject_with_explanation(
+            services.store,
+            case.id,
+            moderator,
+            text,
+            undo_window=timedelta(minutes=services.settings.undo_window_minutes),
+            now=now,
+            policy=services.settings.case_policy(),
+        )
+    await _after_action(message, context, outcome)
+
+
+async def _after_action(
+    message: Message,
+    context: BotContext,
+    outcome: ActionOutcome | Decided | AlreadyDecided,
+) -> None:
+    services = context.services
+    views = _views(context)
+    if isinstance(outcome, Done | Decided):
+        services.delivery.wake()
+        case_message = message.reply_to_message
+        if case_message is not None:
+            await show_case(case_message, services, views, outcome.view)
+        return
+    if isinstance(outcome, AlreadyDecided):
+        await _reply(message, services, views.already(outcome.view))
+    elif isinstance(outcome, NotAllowed):
+        await _reply(message, services, views.t("review.alert.escalated"))
+    elif isinstance(outcome, Refused):
+        await _reply(message, services, views.t(_REFUSALS[outcome.reason]))
+
+
+_REFUSALS = {
+    ActionRefusal.DECIDED: "review.refused.decided",
+    ActionRefusal.NOT_YOURS: "review.refused.not_yours",
+    ActionRefusal.EXPIRED: "review.alert.undo_expired",
+    ActionRefusal.EMPTY: "review.refused.empty",
+    ActionRefusal.TOO_LONG: "review.refused.too_long",
+    ActionRefusal.POSTED: "review.refused.posted",
+}

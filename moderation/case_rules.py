@@ -1,0 +1,49 @@
+"""Rules that run whenever a case changes: its priority, and provisional hiding.
+
+Both run inside the caller's transaction, so the priority the queue sorts by and the hiding the
+search reads are always consistent with the reports and decisions they follow from.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from moderation.ports import AuditTrail
+from moderation.priority import CasePolicy, ReporterRecord, priority, trusted_count
+
+
+class CaseScoring(Protocol):
+    async def reporter_records(self, case_id: int) -> list[ReporterRecord]: ...
+    async def set_priority(self, case_id: int, priority: int) -> None: ...
+    async def hide_provisionally(self, case_id: int, at: datetime) -> bool: ...
+
+
+async def rescore(
+    review: CaseScoring,
+    audit: AuditTrail,
+    case_id: int,
+    category: str,
+    policy: CasePolicy,
+    now: datetime,
+) -> int:
+    """Recomputes the case's priority and hides its target provisionally when enough trusted
+    reporters stand behind it (only while pending; the caller knows it is)."""
+    records = await review.reporter_records(case_id)
+    score = priority(policy.severity_of(category), records)
+    await review.set_priority(case_id, score)
+    trusted = trusted_count(records)
+    if (
+        policy.provisional_reporters > 0
+        and trusted >= policy.provisional_reporters
+        and await review.hide_provisionally(case_id, now)
+    ):
+        await audit.append(
+            at=now,
+            actor_id=None,
+            action="case.provisionally_hidden",
+            subject_type="case",
+            subject_id=case_id,
+            details={"before": "visible", "after": "hidden", "trusted_reporters": trusted},
+        )
+    return score
