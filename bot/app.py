@@ -37,8 +37,8 @@ from bot.menus import register_menus
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
 from bot.update_processor import OrderedPerSenderProcessor
-from handlers import errors, membership, report, review, review_chat, start
-from handlers.callback_data import REPORT_PREFIX, REVIEW_PREFIX
+from handlers import appeal, errors, membership, report, review, review_chat, start
+from handlers.callback_data import APPEAL_PREFIX, REPORT_PREFIX, REVIEW_PREFIX
 from handlers.i18n import Catalog, default_catalog
 from moderation.clock import Clock, SystemClock
 from storage import Store
@@ -107,6 +107,7 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(CommandHandler("skip", report.skip_command, filters=private))
     application.add_handler(CommandHandler("myreports", report.my_reports_command, filters=private))
     application.add_handler(CommandHandler("notify", report.notify_command, filters=private))
+    application.add_handler(CommandHandler("appeal", appeal.appeal_command, filters=private))
     application.add_handler(
         CallbackQueryHandler(report.report_button, pattern=f"^{REPORT_PREFIX}:")
     )
@@ -115,6 +116,9 @@ def register_handlers(application: BotApplication) -> None:
         CallbackQueryHandler(review.review_button, pattern=f"^{REVIEW_PREFIX}:")
     )
     application.add_handler(CommandHandler("queue", review_chat.queue_command))
+    application.add_handler(
+        CallbackQueryHandler(appeal.appeal_button, pattern=f"^{APPEAL_PREFIX}:")
+    )
     application.add_handler(CommandHandler("reject", review_chat.reject_reply, filters=groups))
     application.add_handler(CommandHandler("escalate", review_chat.escalate_reply, filters=groups))
     application.add_handler(

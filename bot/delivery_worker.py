@@ -17,12 +17,22 @@ import structlog
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.context import BotApplication, Services
+from handlers.appeal_views import AppealViews
 from handlers.errors import is_message_gone, is_not_modified
 from handlers.report_views import ReportViews
 from handlers.review_views import ReviewViews, build_review_views
+from moderation.appeals import (
+    APPEAL_OUTCOME_KIND,
+    appeal_post_failed,
+    appeal_posted,
+    appeal_shown,
+    appeal_view,
+    due_appeal_posts,
+)
 from moderation.decisions import OUTCOME_KIND, case_view
 from moderation.delivery import (
     backlog_size,
+    backoff,
     current_digest,
     digest_cleared,
     digest_due,
@@ -119,7 +129,48 @@ class DeliveryWorker:
                 break
             if not await self._post_one(application, services, task, chat_id):
                 break
+        await self._appeals(application, services, chat_id)
         await self._digest(application, services, chat_id, reserve)
+
+    async def _appeals(self, application: BotApplication, services: Services, chat_id: int) -> None:
+        """Appeal messages: few, and someone waits on each, so they skip the reserve."""
+        now = services.clock.now()
+        for task in await due_appeal_posts(services.store, now):
+            view = await appeal_view(services.store, task.case_id)
+            if view is None or not services.review_budget.try_spend():
+                return
+            views = AppealViews(review_views(application, services))
+            try:
+                if task.message_id is None:
+                    sent = await application.bot.send_message(
+                        chat_id,
+                        views.text(view),
+                        reply_markup=views.keyboard(view),
+                        message_thread_id=services.settings.review_thread_id,
+                    )
+                    await appeal_posted(services.store, task, chat_id, sent.message_id, now)
+                else:
+                    try:
+                        await application.bot.edit_message_text(
+                            views.text(view),
+                            chat_id=task.chat_id or chat_id,
+                            message_id=task.message_id,
+                            reply_markup=views.keyboard(view),
+                        )
+                    except BadRequest as exc:
+                        if not (is_not_modified(exc) or is_message_gone(exc)):
+                            raise
+                    await appeal_shown(services.store, task.case_id, view.appeal.version, now)
+            except RetryAfter as exc:
+                wait = _seconds(exc.retry_after)
+                services.review_budget.pause(wait.total_seconds())
+                await appeal_post_failed(services.store, task, "retry_after", now + wait)
+                return
+            except TelegramError as exc:
+                log.warning("appeal_post_failed", appeal_id=task.case_id, error=str(exc)[:100])
+                retry_at = now + backoff(task.attempts)
+                await appeal_post_failed(services.store, task, type(exc).__name__, retry_at)
+                return
 
     async def _post_one(
         self, application: BotApplication, services: Services, task: PostTask, chat_id: int
@@ -319,11 +370,17 @@ def review_views(application: BotApplication, services: Services) -> ReviewViews
 def render_notification(
     application: BotApplication, services: Services, notification: Notification
 ) -> str | None:
-    if notification.kind != OUTCOME_KIND:
-        return None
     payload = notification.payload
     language = payload.get("language")
     language_code = language if isinstance(language, str) else None
+    if notification.kind == APPEAL_OUTCOME_KIND:
+        return services.texts.render(
+            language_code,
+            f"notify.appeal.{payload.get('decision')}",
+            appeal_id=payload.get("appeal_id"),
+        )
+    if notification.kind != OUTCOME_KIND:
+        return None
     reports = ReportViews(
         services.texts, services.settings.report_categories, application.bot.username
     )

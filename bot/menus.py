@@ -41,6 +41,10 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("myreports", frozenset({Audience.PRIVATE_CHATS})),
     MenuEntry("notify", frozenset({Audience.PRIVATE_CHATS})),
     MenuEntry("cancel", frozenset({Audience.PRIVATE_CHATS})),
+    MenuEntry("appeal", frozenset({Audience.PRIVATE_CHATS})),
+    MenuEntry("queue", frozenset({Audience.REVIEW_CHAT})),
+    MenuEntry("reject", frozenset({Audience.REVIEW_CHAT})),
+    MenuEntry("escalate", frozenset({Audience.REVIEW_CHAT})),
     MenuEntry("help", frozenset({Audience.PRIVATE_CHATS, Audience.REVIEW_CHAT})),
 )
 

@@ -94,3 +94,33 @@ def parse_review_button(data: str | None) -> ReviewButton | None:
     if action is None:
         return None
     return ReviewButton(action, int(match.group(2)), match.group(3))
+
+
+# --- appeal buttons: a1:<action>:<appeal id>: ------------------------------------------------
+
+APPEAL_PREFIX: Final = "a1"
+_APPEAL = re.compile(r"^a1:(uphold|overturn):([0-9]{1,18}):$")
+
+
+class AppealAction(StrEnum):
+    UPHOLD = "uphold"
+    OVERTURN = "overturn"
+
+
+@dataclass(frozen=True, slots=True)
+class AppealButton:
+    action: AppealAction
+    appeal_id: int
+
+
+def appeal_button(action: AppealAction, appeal_id: int) -> str:
+    return f"{APPEAL_PREFIX}:{action.value}:{appeal_id}:"
+
+
+def parse_appeal_button(data: str | None) -> AppealButton | None:
+    if data is None or len(data) > MAX_BYTES:
+        return None
+    match = _APPEAL.fullmatch(data)
+    if match is None:
+        return None
+    return AppealButton(AppealAction(match.group(1)), int(match.group(2)))

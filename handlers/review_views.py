@@ -71,8 +71,8 @@ class ReviewViews:
         lines.append(
             self.t(
                 "review.case.times",
-                first=_when(case.first_report_at),
-                last=_when(case.last_report_at),
+                first=when_text(case.first_report_at),
+                last=when_text(case.last_report_at),
             )
         )
         hiding = self.hiding_line(case)
@@ -83,7 +83,7 @@ class ReviewViews:
                 self.t(
                     "review.case.escalated",
                     who=case.escalation.by_name,
-                    when=_when(case.escalation.at),
+                    when=when_text(case.escalation.at),
                 )
             )
             if case.escalation.note:
@@ -111,7 +111,7 @@ class ReviewViews:
         if case.provisionally_hidden_at is None:
             return ""
         if case.status is CaseStatus.PENDING and case.hidden_now:
-            return self.t("review.case.provisional", when=_when(case.provisionally_hidden_at))
+            return self.t("review.case.provisional", when=when_text(case.provisionally_hidden_at))
         if case.status is CaseStatus.REJECTED:
             return self.t("review.case.provisional_lifted")
         return ""
@@ -125,13 +125,18 @@ class ReviewViews:
                 case.decision_category or case.category, self.language
             )
             return self.t(
-                "review.decided.approved", who=who, when=_when(case.decided_at), category=category
+                "review.decided.approved",
+                who=who,
+                when=when_text(case.decided_at),
+                category=category,
             )
         reason = case.reject_reason or RejectReason.OTHER
         label = self.t(f"review.reason.{reason.value}")
         if case.reject_note:
             label = f"{label}: {shorten(case.reject_note, NOTE_SHOWN)}"
-        return self.t("review.decided.rejected", who=who, when=_when(case.decided_at), reason=label)
+        return self.t(
+            "review.decided.rejected", who=who, when=when_text(case.decided_at), reason=label
+        )
 
     def keyboard(
         self, case: CaseView, menu: Menu = Menu.MAIN, *, undo_open: bool = False
@@ -230,7 +235,7 @@ class ReviewViews:
             "review.alert.already",
             decision=self.t(f"review.status.{decision.value}") if decision else "",
             who=case.decided_by_name or str(case.decided_by),
-            when=_when(case.decided_at) if case.decided_at else "",
+            when=when_text(case.decided_at) if case.decided_at else "",
         )
 
 
@@ -246,5 +251,5 @@ def _message_link(entry: QueueEntry) -> str:
     return f"#{entry.case_id}"
 
 
-def _when(moment: datetime) -> str:
+def when_text(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")

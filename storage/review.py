@@ -459,12 +459,13 @@ class PostRepository:
         )
 
     async def moved(self, old_chat_id: int, new_chat_id: int) -> None:
-        """The review group became a supergroup: old message ids are gone with it."""
-        await run(
-            self._conn,
-            "UPDATE case_posts SET chat_id = ? WHERE chat_id = ?",
-            (new_chat_id, old_chat_id),
-        )
+        """The review group became a supergroup: its messages (cases, appeals) move with it."""
+        for table in ("case_posts", "appeals"):
+            await run(
+                self._conn,
+                f"UPDATE {table} SET chat_id = ? WHERE chat_id = ?",  # noqa: S608 - fixed names
+                (new_chat_id, old_chat_id),
+            )
 
 
 class OutboxRepository:

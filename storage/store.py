@@ -14,6 +14,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.appeals import AppealRepository
 from storage.audit import AuditRepository
 from storage.blocks import BlockRepository
 from storage.cases import CaseRepository
@@ -44,6 +45,7 @@ class UnitOfWork:
         self.review = ReviewRepository(conn)
         self.posts = PostRepository(conn)
         self.outbox = OutboxRepository(conn)
+        self.appeals = AppealRepository(conn)
 
 
 class Store:

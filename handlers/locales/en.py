@@ -17,6 +17,7 @@ TEXTS: Final[dict[str, str]] = {
         "/myreports — your recent reports and their status\n"
         "/notify on|off — whether I tell you the outcome of your reports\n"
         "/cancel — stop the report you are writing\n"
+        "/appeal — contest a decision on a channel, group, bot, user or post\n"
         "/start — what this bot is for\n"
         "/help — this list\n\n"
         "<b>Quick ways to report</b>\n"
@@ -40,6 +41,10 @@ TEXTS: Final[dict[str, str]] = {
     "command.description.myreports": "Your reports and their status",
     "command.description.notify": "Outcome notifications on or off",
     "command.description.cancel": "Stop the report you are writing",
+    "command.description.appeal": "Appeal a decision",
+    "command.description.queue": "Pending cases by priority",
+    "command.description.reject": "Reply to a case: reject with a reason",
+    "command.description.escalate": "Reply to a case: hand it to admins and legal",
     "command.description.help": "What I can do",
     "command.unknown": "I don't know that command. Send /help to see what I can do.",
     # --- buttons ---------------------------------------------------------------------------
@@ -359,6 +364,74 @@ TEXTS: Final[dict[str, str]] = {
     "review.refused.empty": "The text is empty; write something after the command.",
     "review.refused.too_long": "That is too long: keep notes under 500 characters.",
     "review.refused.posted": "That case is already in the review chat.",
+    # --- appeals --------------------------------------------------------------------------
+    "appeal.usage": (
+        "To appeal a decision, send /appeal, the link or @username of the channel, group, bot, "
+        "user or post, and why the decision is wrong, e.g.\n"
+        "<code>/appeal @example_channel We removed the posts that were reported.</code>"
+    ),
+    "appeal.bad_target": (
+        "I can't read “{given}” as a link or @username. Send /appeal, then the t.me link or "
+        "@username, then your statement."
+    ),
+    "appeal.statement_short": (
+        "Please explain why the decision is wrong: at least {minimum} characters after the link."
+    ),
+    "appeal.statement_long": "Your statement is too long: keep it under {maximum} characters.",
+    "appeal.filed": (
+        "⚖️ <b>Appeal #{appeal_id} received.</b> A moderator who did not make the original "
+        "decision will look at it, and I will tell you the outcome."
+    ),
+    "appeal.pending": (
+        "ℹ️ You already appealed this decision (appeal #{appeal_id}); it is waiting for a "
+        "moderator. I will tell you the outcome."
+    ),
+    "appeal.nothing.unknown": (
+        "There is no decision on that target to appeal. Check the link or @username."
+    ),
+    "appeal.nothing.under_review": (
+        "That target is under review right now, so there is no decision to appeal yet."
+    ),
+    "appeal.limit": "You can file at most {limit} appeals a day. Please try again tomorrow.",
+    "appeal.case.title": "⚖️ <b>Appeal #{appeal_id}</b> against case #{case_id} · {status}",
+    "appeal.case.original": "<b>Decision appealed:</b> {decision} at {when}",
+    "appeal.case.statement": "<b>Statement:</b> {statement}",
+    "appeal.case.filed": "<b>Filed:</b> {when}",
+    "appeal.case.other_moderator": (
+        "<i>A moderator other than the one who made the decision must decide this.</i>"
+    ),
+    "appeal.decided.upheld": "✅ <b>Upheld</b> by {who} at {when}: the decision stands.",
+    "appeal.decided.overturned": (
+        "↩️ <b>Overturned</b> by {who} at {when}: case #{case_id} is back for review and its "
+        "effects are reversed."
+    ),
+    "appeal.status.pending": "pending",
+    "appeal.status.upheld": "upheld",
+    "appeal.status.overturned": "overturned",
+    "appeal.button.uphold": "✅ Uphold",
+    "appeal.button.overturn": "↩️ Overturn",
+    "appeal.alert.same_moderator": (
+        "You made the original decision, so another moderator must decide this appeal."
+    ),
+    "appeal.refused.same_moderator": (
+        "The moderator who made the original decision cannot decide its appeal."
+    ),
+    "appeal.refused.decision_changed": (
+        "The decision was changed after this appeal was filed, so it cannot be overturned; "
+        "uphold it to close the appeal."
+    ),
+    "appeal.refused.newer_case": (
+        "The target has a newer open case, so the old decision cannot go back to review. "
+        "Decide the newer case instead."
+    ),
+    "appeal.refused.not_allowed": "Only moderators can decide appeals.",
+    "notify.appeal.upheld": (
+        "⚖️ Your appeal #{appeal_id} was reviewed by another moderator: the decision stands."
+    ),
+    "notify.appeal.overturned": (
+        "⚖️ Your appeal #{appeal_id} was accepted: the decision is reversed and the case goes "
+        "back to review."
+    ),
     # --- outcomes for reporters -----------------------------------------------------------
     "notify.outcome.approved": (
         "✅ Your report #{report_id}: the moderators confirmed a violation ({category}). It is "

@@ -90,7 +90,7 @@ async def test_command_menus_are_registered_per_language(
 ) -> None:
     english = loopback.commands(scope={"type": "all_private_chats"}, language_code=None)
     russian = loopback.commands(scope={"type": "all_private_chats"}, language_code="ru")
-    reporter_menu = ["start", "report", "myreports", "notify", "cancel", "help"]
+    reporter_menu = ["start", "report", "myreports", "notify", "cancel", "appeal", "help"]
     assert [c.command for c in english] == reporter_menu
     assert [c.command for c in russian] == reporter_menu
     assert russian[-1].description == "Что я умею"
