@@ -43,7 +43,7 @@ async def mark_posted(
             action="case.posted",
             subject_type="case",
             subject_id=task.case_id,
-            details={"message_id": message_id},
+            details={"before": None, "after": {"message_id": message_id, "chat_id": chat_id}},
         )
 
 
