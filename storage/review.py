@@ -202,19 +202,52 @@ class ReviewRepository:
         return lifted == 1
 
     async def confirm_violator(self, case_id: int, category: str, by: int, at: datetime) -> None:
+        """One violator per target; every confirming case is linked to it."""
+        when = encode_time(at)
         await run(
             self._conn,
-            "INSERT INTO violators (target_id, category, case_id, confirmed_by, confirmed_at) "
-            "SELECT target_id, ?, id, ?, ? FROM cases WHERE id = ? "
-            "ON CONFLICT (target_id) DO NOTHING",
-            (category, by, encode_time(at), case_id),
+            "INSERT INTO violators (target_id, category, case_id, confirmed_by, confirmed_at, "
+            "last_confirmed_at) SELECT target_id, ?, id, ?, ?, ? FROM cases WHERE id = ? "
+            "ON CONFLICT (target_id) DO UPDATE SET last_confirmed_at = "
+            "max(coalesce(violators.last_confirmed_at, ''), excluded.last_confirmed_at)",
+            (category, by, when, when, case_id),
+        )
+        await run(
+            self._conn,
+            "INSERT INTO violator_cases (violator_id, case_id, category, confirmed_by, "
+            "confirmed_at) SELECT v.id, c.id, ?, ?, ? FROM cases c "
+            "JOIN violators v ON v.target_id = c.target_id WHERE c.id = ? "
+            "ON CONFLICT DO NOTHING",
+            (category, by, when, case_id),
         )
 
     async def undo_effects(self, case_id: int) -> None:
         """Removes what this case's decision created (entries from earlier cases stay) and puts
-        back a provisional hiding the decision confirmed or lifted."""
+        back a provisional hiding the decision confirmed or lifted. A violator no other case
+        confirms goes, with its metadata timeline."""
         await run(self._conn, "DELETE FROM search_blocklist WHERE case_id = ?", (case_id,))
-        await run(self._conn, "DELETE FROM violators WHERE case_id = ?", (case_id,))
+        violator_id = await fetch_value(
+            self._conn, "SELECT violator_id FROM violator_cases WHERE case_id = ?", (case_id,)
+        )
+        if violator_id is not None:
+            await run(self._conn, "DELETE FROM violator_cases WHERE case_id = ?", (case_id,))
+            remaining = await fetch_one(
+                self._conn,
+                "SELECT min(case_id) AS first_case, max(confirmed_at) AS last_at "
+                "FROM violator_cases WHERE violator_id = ?",
+                (violator_id,),
+            )
+            if remaining["first_case"] is None:
+                await run(
+                    self._conn, "DELETE FROM observations WHERE violator_id = ?", (violator_id,)
+                )
+                await run(self._conn, "DELETE FROM violators WHERE id = ?", (violator_id,))
+            else:
+                await run(
+                    self._conn,
+                    "UPDATE violators SET case_id = ?, last_confirmed_at = ? WHERE id = ?",
+                    (remaining["first_case"], remaining["last_at"], violator_id),
+                )
         await run(
             self._conn,
             "INSERT INTO search_blocklist (target_id, target_key, case_id, category, hidden_at, "
