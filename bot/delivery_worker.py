@@ -122,7 +122,10 @@ class DeliveryWorker:
         reserve = posting_reserve(budget.per_minute)
         now = services.clock.now()
         debounce = timedelta(seconds=settings.case_edit_debounce_seconds)
-        for task in await due_posts(services.store, now, debounce, DUE_BATCH):
+        due = (
+            await due_posts(services.store, now, debounce, DUE_BATCH) if budget.available() else []
+        )
+        for task in due:
             # Asked-for cases and decisions may use the whole budget; the backlog and count
             # updates leave a reserve so a moderator's decision shows at once.
             if not budget.try_spend(0 if task.requested or task.decided else reserve):
