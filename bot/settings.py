@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from moderation.categories import DEFAULT_CATEGORIES, Categories, parse_categories
 from moderation.priority import CasePolicy
+from storage.crypto import DataKey, PersonalDataCipher, decode_secret, parse_key
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,200}$")
@@ -72,6 +73,15 @@ EXPECTED: dict[str, str] = {
     "UNDO_WINDOW_MINUTES": "a whole number of minutes from 1 to 1440",
     "CHAT_ADMIN_CACHE_SECONDS": "a whole number of seconds from 0 to 86400",
     "CASE_EDIT_DEBOUNCE_SECONDS": "a whole number of seconds from 0 to 3600",
+    "REVIEW_MESSAGES_PER_MINUTE": "a whole number from 1 to 20",
+    "BACKLOG_DIGEST_MINUTES": "a whole number of minutes from 1 to 60",
+    "PROVISIONAL_HIDE_REPORTERS": "a whole number from 0 (off) to 1000",
+    "REOPEN_AFTER_REPORTERS": "a whole number from 1 to 1000",
+    "REOPEN_COOLOFF_DAYS": "a whole number of days from 0 to 3650",
+    "ENCRYPTION_KEY": "<id>:<base64 of 32 random bytes>, as `report-bot keys generate` prints it",
+    "ENCRYPTION_PREVIOUS_KEYS": "comma-separated <id>:<base64> keys still needed to decrypt, "
+    "or empty",
+    "BLIND_INDEX_KEY": "base64 of 32 random bytes, as `report-bot keys generate` prints it",
 }
 
 IdSet = Annotated[frozenset[int], NoDecode]
@@ -131,6 +141,9 @@ class Settings(BaseSettings):
     provisional_hide_reporters: int = Field(default=0, ge=0, le=1000)
     reopen_after_reporters: int = Field(default=3, ge=1, le=1000)
     reopen_cooloff_days: int = Field(default=30, ge=0, le=3650)
+    encryption_key: SecretStr | None = None
+    encryption_previous_keys: SecretStr | None = None
+    blind_index_key: SecretStr | None = None
 
     def case_policy(self) -> CasePolicy:
         return CasePolicy.from_categories(
@@ -140,7 +153,15 @@ class Settings(BaseSettings):
             reopen_cooloff=timedelta(days=self.reopen_cooloff_days),
         )
 
-    @field_validator("bot_token", "webhook_secret_token", "webhook_url", mode="before")
+    @field_validator(
+        "bot_token",
+        "webhook_secret_token",
+        "webhook_url",
+        "encryption_key",
+        "encryption_previous_keys",
+        "blind_index_key",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -178,6 +199,78 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return parse_categories(value if value.strip() else DEFAULT_CATEGORIES)
         return value
+
+    @field_validator("encryption_key")
+    @classmethod
+    def _encryption_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_key(value.get_secret_value(), "the key")  # KeyProblem is a ValueError
+        return value
+
+    @field_validator("encryption_previous_keys")
+    @classmethod
+    def _previous_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            for position, part in enumerate(value.get_secret_value().split(","), start=1):
+                if part.strip():
+                    parse_key(part, f"key {position}")
+        return value
+
+    @field_validator("blind_index_key")
+    @classmethod
+    def _blind_index_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            decode_secret(value.get_secret_value(), "the key")
+        return value
+
+    @model_validator(mode="after")
+    def _distinct_keys(self) -> Settings:
+        if self.encryption_key is None:
+            return self
+        current = parse_key(self.encryption_key.get_secret_value())
+        previous = self._previous_keys_parsed()
+        if current.key_id in {key.key_id for key in previous}:
+            raise ValueError(
+                "ENCRYPTION_PREVIOUS_KEYS: repeats the id of ENCRYPTION_KEY; give the new key "
+                "a new id"
+            )
+        if self.blind_index_key is not None and decode_secret(
+            self.blind_index_key.get_secret_value(), "BLIND_INDEX_KEY"
+        ) in {current.secret, *(key.secret for key in previous)}:
+            raise ValueError("BLIND_INDEX_KEY: must be a separate key, not an encryption key")
+        return self
+
+    def _previous_keys_parsed(self) -> list[DataKey]:
+        if self.encryption_previous_keys is None:
+            return []
+        return [
+            parse_key(part)
+            for part in self.encryption_previous_keys.get_secret_value().split(",")
+            if part.strip()
+        ]
+
+    def cipher(self) -> PersonalDataCipher:
+        """The personal-data cipher; `require_keys` has checked the keys are there."""
+        self.require_keys()
+        assert self.encryption_key is not None
+        assert self.blind_index_key is not None
+        return PersonalDataCipher(
+            parse_key(self.encryption_key.get_secret_value()),
+            self._previous_keys_parsed(),
+            decode_secret(self.blind_index_key.get_secret_value(), "BLIND_INDEX_KEY"),
+        )
+
+    def require_keys(self) -> None:
+        problems = [
+            _problem(variable, "required: personal data is stored only encrypted")
+            for variable, value in (
+                ("ENCRYPTION_KEY", self.encryption_key),
+                ("BLIND_INDEX_KEY", self.blind_index_key),
+            )
+            if value is None
+        ]
+        if problems:
+            raise SettingsError(problems)
 
     @field_validator("review_chat_id")
     @classmethod

@@ -101,3 +101,25 @@ def test_malformed_keys_are_named_without_echoing_them(spec: str, problem: str) 
         parse_key(spec)
     if ":" in spec and spec.split(":", 1)[1]:
         assert spec.split(":", 1)[1] not in str(caught.value)
+
+
+def test_key_settings_build_the_cipher_and_refuse_mistakes() -> None:
+    from bot.settings import SettingsError, load_settings
+
+    current, old, index = new_key_text("k2"), new_key_text("k1"), new_secret_text()
+    settings = load_settings(
+        encryption_key=current, encryption_previous_keys=old, blind_index_key=index
+    )
+    box = settings.cipher()
+    assert box.current.key_id == "k2"
+    assert box.key_ids == {"k1", "k2"}
+    with pytest.raises(SettingsError, match="ENCRYPTION_KEY: required"):
+        load_settings().cipher()
+    with pytest.raises(SettingsError, match="repeats the id"):
+        load_settings(encryption_key=current, encryption_previous_keys=new_key_text("k2"))
+    with pytest.raises(SettingsError, match="separate key") as caught:
+        load_settings(encryption_key=current, blind_index_key=current.split(":", 1)[1])
+    assert current.split(":", 1)[1] not in str(caught.value)
+    with pytest.raises(SettingsError, match="ENCRYPTION_KEY") as caught:
+        load_settings(encryption_key="k1:tooshort")
+    assert "tooshort" not in str(caught.value)
