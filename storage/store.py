@@ -21,6 +21,7 @@ from storage.cases import CaseRepository
 from storage.database import Database
 from storage.drafts import DraftRepository
 from storage.migrations import MigrationReport, migrate
+from storage.registry import RegistryRepository
 from storage.reports import ReportRepository
 from storage.review import OutboxRepository, PostRepository, ReviewRepository
 from storage.state import StateRepository
@@ -46,6 +47,7 @@ class UnitOfWork:
         self.posts = PostRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.appeals = AppealRepository(conn)
+        self.registry = RegistryRepository(conn)
 
 
 class Store:

@@ -1,0 +1,192 @@
+"""The registry of confirmed violators and their metadata timeline.
+
+Observations are appended, never changed. Phone numbers and IP addresses are normalised, then
+sealed by a `Sealer` (AES-GCM in storage/crypto.py) before they reach storage, with a keyed
+blind index for exact lookups; storage never sees them in clear. Only confirmed violators get
+observations: anything about anyone else is refused here (data minimisation).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from moderation.personal_data import NotPersonalData, canonical_ip, normalize_phone
+from moderation.targets import TargetRef
+from moderation.text import clean_line
+
+VALUE_MAX = 256
+_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+
+
+class ObservationKind(StrEnum):
+    USERNAME = "username"
+    DISPLAY_NAME = "display_name"
+    PHONE = "phone"
+    IP = "ip"
+    DEVICE = "device"
+    APP = "app"
+
+    @property
+    def personal(self) -> bool:
+        return self in (ObservationKind.PHONE, ObservationKind.IP)
+
+
+class ObservationSource(StrEnum):
+    BOT = "bot"  # the bot saw it (getChat, a message from the violator)
+    IMPORT = "import"  # the platform's export (`report-bot metadata import`)
+    LEGAL = "legal"  # learned in a legal request
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    kind: ObservationKind
+    value: str  # normalised (see `normalize_value`)
+    observed_at: datetime
+    source: ObservationSource
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObservation:
+    id: int
+    kind: ObservationKind
+    value: str  # decrypted for display to those entitled to it
+    observed_at: datetime
+    source: ObservationSource
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SealedValue:
+    """What storage keeps for a value: clear text, or ciphertext with key id and blind index."""
+
+    value: str | None
+    ciphertext: bytes | None
+    key_id: str | None
+    blind_index: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class ViolatorRow:
+    id: int
+    target: TargetRef
+    category: str
+    confirmed_at: datetime
+    last_confirmed_at: datetime | None
+    legal_hold: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SealedObservation:
+    id: int
+    kind: ObservationKind
+    sealed: SealedValue
+    observed_at: datetime
+    source: ObservationSource
+    recorded_at: datetime
+
+
+class Sealer(Protocol):
+    def encrypt(self, plaintext: str, kind: str) -> tuple[str, bytes]: ...
+    def decrypt(self, key_id: str, blob: bytes, kind: str) -> str: ...
+    def blind_index(self, kind: str, normalized: str) -> bytes: ...
+
+
+def normalize_value(kind: ObservationKind, raw: str) -> str:
+    """The one spelling a value is stored and looked up in; ValueError says what is wrong."""
+    if kind is ObservationKind.PHONE:
+        return normalize_phone(raw)
+    if kind is ObservationKind.IP:
+        return canonical_ip(raw)
+    value = clean_line(raw)
+    if not value:
+        raise NotPersonalData(f"empty {kind.value}")
+    if len(value) > VALUE_MAX:
+        raise NotPersonalData(f"{kind.value} longer than {VALUE_MAX} characters")
+    if kind is ObservationKind.USERNAME:
+        value = value.removeprefix("@")
+        if not _USERNAME.fullmatch(value):
+            raise NotPersonalData("not a Telegram username (5-32 letters, digits and _)")
+        return value.lower()
+    return value
+
+
+def seal(sealer: Sealer, kind: ObservationKind, value: str) -> SealedValue:
+    if not kind.personal:
+        return SealedValue(value, None, None, None)
+    key_id, blob = sealer.encrypt(value, kind.value)
+    return SealedValue(None, blob, key_id, sealer.blind_index(kind.value, value))
+
+
+def dedupe_key(sealer: Sealer, violator_id: int, observation: Observation) -> bytes:
+    """Identifies an observation without revealing it: re-imports of the same line add nothing."""
+    fingerprint = "\x1f".join(
+        (
+            str(violator_id),
+            observation.kind.value,
+            observation.value,
+            observation.observed_at.isoformat(),
+            observation.source.value,
+        )
+    )
+    return sealer.blind_index("observation", fingerprint)
+
+
+class RegistryRecords(Protocol):
+    async def violator(self, violator_id: int) -> ViolatorRow | None: ...
+    async def add_observation(
+        self,
+        violator_id: int,
+        kind: ObservationKind,
+        sealed: SealedValue,
+        observed_at: datetime,
+        source: ObservationSource,
+        recorded_at: datetime,
+        dedupe: bytes,
+    ) -> bool: ...
+    async def timeline(self, violator_id: int) -> list[SealedObservation]: ...
+
+
+class RegistryUnit(Protocol):
+    @property
+    def registry(self) -> RegistryRecords: ...
+
+
+async def record_observation(
+    uow: RegistryUnit,
+    sealer: Sealer,
+    violator_id: int,
+    observation: Observation,
+    now: datetime,
+) -> bool:
+    """Appends one observation of a confirmed violator; False if it was recorded before."""
+    if await uow.registry.violator(violator_id) is None:
+        raise NotAViolator(violator_id)
+    return await uow.registry.add_observation(
+        violator_id,
+        observation.kind,
+        seal(sealer, observation.kind, observation.value),
+        observation.observed_at,
+        observation.source,
+        now,
+        dedupe_key(sealer, violator_id, observation),
+    )
+
+
+def opened(sealer: Sealer, row: SealedObservation) -> StoredObservation:
+    sealed = row.sealed
+    if sealed.ciphertext is not None and sealed.key_id is not None:
+        value = sealer.decrypt(sealed.key_id, sealed.ciphertext, row.kind.value)
+    else:
+        value = sealed.value or ""
+    return StoredObservation(row.id, row.kind, value, row.observed_at, row.source, row.recorded_at)
+
+
+class NotAViolator(LookupError):
+    """Metadata is only ever kept for confirmed violators."""
+
+    def __init__(self, violator_id: int) -> None:
+        super().__init__(f"no confirmed violator #{violator_id}")

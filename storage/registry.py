@@ -1,0 +1,175 @@
+"""Confirmed violators and their append-only metadata timeline (values sealed by the domain)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from moderation.registry import (
+    ObservationKind,
+    ObservationSource,
+    SealedObservation,
+    SealedValue,
+    ViolatorRow,
+)
+from storage.codec import decode_optional_time, decode_time, encode_time
+from storage.sql import fetch_all, fetch_one, fetch_value, run
+from storage.targets import target_from_row
+
+_VIOLATOR = (
+    "SELECT v.id, v.category, v.confirmed_at, v.last_confirmed_at, v.legal_hold, t.kind, "
+    "t.username, t.chat_id, t.post_id, t.invite_hash, t.term, t.title "
+    "FROM violators v JOIN targets t ON t.id = v.target_id "
+)
+
+
+class RegistryRepository:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def violator(self, violator_id: int) -> ViolatorRow | None:
+        row = await fetch_one(self._conn, _VIOLATOR + "WHERE v.id = ?", (violator_id,))
+        return None if row is None else _violator(row)
+
+    async def by_telegram_id(self, chat_id: int) -> list[int]:
+        rows = await fetch_all(
+            self._conn,
+            "SELECT v.id FROM violators v JOIN targets t ON t.id = v.target_id "
+            "WHERE t.chat_id = ? ORDER BY v.id",
+            (chat_id,),
+        )
+        return [row["id"] for row in rows]
+
+    async def by_username(self, username: str) -> list[int]:
+        """Current (the target's) or past (observed) usernames, case-insensitively."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT v.id FROM violators v JOIN targets t ON t.id = v.target_id "
+            "WHERE lower(t.username) = ? UNION "
+            "SELECT violator_id FROM observations WHERE kind = 'username' AND lower(value) = ? "
+            "ORDER BY 1",
+            (username.lower(), username.lower()),
+        )
+        return [row[0] for row in rows]
+
+    async def by_blind_index(self, kind: ObservationKind, index: bytes) -> list[int]:
+        rows = await fetch_all(
+            self._conn,
+            "SELECT DISTINCT violator_id FROM observations WHERE blind_index = ? AND kind = ? "
+            "ORDER BY 1",
+            (index, kind.value),
+        )
+        return [row[0] for row in rows]
+
+    async def add_observation(
+        self,
+        violator_id: int,
+        kind: ObservationKind,
+        sealed: SealedValue,
+        observed_at: datetime,
+        source: ObservationSource,
+        recorded_at: datetime,
+        dedupe: bytes,
+    ) -> bool:
+        """False when the same observation was recorded before (an idempotent re-import)."""
+        added = await run(
+            self._conn,
+            "INSERT INTO observations (violator_id, kind, value, ciphertext, key_id, blind_index, "
+            "observed_at, source, recorded_at, dedupe) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (dedupe) DO NOTHING",
+            (
+                violator_id,
+                kind.value,
+                sealed.value,
+                sealed.ciphertext,
+                sealed.key_id,
+                sealed.blind_index,
+                encode_time(observed_at),
+                source.value,
+                encode_time(recorded_at),
+                dedupe,
+            ),
+        )
+        return added == 1
+
+    async def latest(self, violator_id: int, kind: ObservationKind) -> str | None:
+        """The most recent clear-text value of a kind (username, display name)."""
+        value = await fetch_value(
+            self._conn,
+            "SELECT value FROM observations WHERE violator_id = ? AND kind = ? "
+            "ORDER BY observed_at DESC, id DESC LIMIT 1",
+            (violator_id, kind.value),
+        )
+        return None if value is None else str(value)
+
+    async def timeline(self, violator_id: int) -> list[SealedObservation]:
+        rows = await fetch_all(
+            self._conn,
+            "SELECT id, kind, value, ciphertext, key_id, blind_index, observed_at, source, "
+            "recorded_at FROM observations WHERE violator_id = ? ORDER BY observed_at, id",
+            (violator_id,),
+        )
+        return [_observation(row) for row in rows]
+
+    async def set_hold(self, violator_id: int, hold: bool) -> bool:
+        changed = await run(
+            self._conn,
+            "UPDATE violators SET legal_hold = ? WHERE id = ?",
+            (int(hold), violator_id),
+        )
+        return changed == 1
+
+    async def purge_candidates(self, confirmed_before: datetime, limit: int) -> list[int]:
+        """Violators without a hold whose last confirmation is older than the retention."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT v.id FROM violators v WHERE v.legal_hold = 0 AND v.last_confirmed_at < ? "
+            "AND EXISTS (SELECT 1 FROM observations o WHERE o.violator_id = v.id) "
+            "ORDER BY v.id LIMIT ?",
+            (encode_time(confirmed_before), limit),
+        )
+        return [row["id"] for row in rows]
+
+    async def purge(self, violator_id: int) -> int:
+        return await run(
+            self._conn, "DELETE FROM observations WHERE violator_id = ?", (violator_id,)
+        )
+
+    async def sealed_under_other_keys(self, current_key_id: str, limit: int) -> list[Any]:
+        return await fetch_all(
+            self._conn,
+            "SELECT id, kind, ciphertext, key_id FROM observations "
+            "WHERE key_id IS NOT NULL AND key_id <> ? ORDER BY id LIMIT ?",
+            (current_key_id, limit),
+        )
+
+    async def reseal(self, observation_id: int, key_id: str, ciphertext: bytes) -> None:
+        await run(
+            self._conn,
+            "UPDATE observations SET key_id = ?, ciphertext = ? WHERE id = ?",
+            (key_id, ciphertext, observation_id),
+        )
+
+
+def _violator(row: Any) -> ViolatorRow:
+    return ViolatorRow(
+        id=row["id"],
+        target=target_from_row(row),
+        category=row["category"],
+        confirmed_at=decode_time(row["confirmed_at"]),
+        last_confirmed_at=decode_optional_time(row["last_confirmed_at"]),
+        legal_hold=bool(row["legal_hold"]),
+    )
+
+
+def _observation(row: Any) -> SealedObservation:
+    return SealedObservation(
+        id=row["id"],
+        kind=ObservationKind(row["kind"]),
+        sealed=SealedValue(row["value"], row["ciphertext"], row["key_id"], row["blind_index"]),
+        observed_at=decode_time(row["observed_at"]),
+        source=ObservationSource(row["source"]),
+        recorded_at=decode_time(row["recorded_at"]),
+    )

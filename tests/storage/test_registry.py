@@ -1,0 +1,182 @@
+"""The registry against a real database: observations sealed at rest, idempotent, append-only,
+kept only for confirmed violators and removed with the decision that created the violator."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from moderation.decisions import decide, undo
+from moderation.priority import CasePolicy
+from moderation.registry import (
+    NotAViolator,
+    Observation,
+    ObservationKind,
+    ObservationSource,
+    normalize_value,
+    opened,
+    record_observation,
+)
+from moderation.reporting import file_report
+from moderation.reports import Filed, NewReport, ReportLimits, ReportSource
+from moderation.review import Decision, Moderator
+from moderation.targets import TargetKind, TargetRef
+from storage import Store
+from storage.crypto import (
+    PersonalDataCipher,
+    decode_secret,
+    new_key_text,
+    new_secret_text,
+    parse_key,
+)
+
+START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+MODERATOR = Moderator(7, "@mod")
+WINDOW = timedelta(minutes=5)
+# Reserved for documentation (RFC 5737) and a fictional-range number: nothing real-looking.
+IP = "192.0.2.44"
+PHONE = "+44 20 7946 0018"
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    opened_store = await Store.open(tmp_path / "db.sqlite3")
+    yield opened_store
+    await opened_store.close()
+
+
+@pytest.fixture
+def sealer() -> PersonalDataCipher:
+    return PersonalDataCipher(
+        parse_key(new_key_text("k1")), [], decode_secret(new_secret_text(), "index")
+    )
+
+
+async def confirmed(store: Store, name: str = "bad_shop") -> tuple[int, int]:
+    """(case id, violator id) of an approved report on @name."""
+    filed = await file_report(
+        store,
+        NewReport(
+            reporter_id=1,
+            language_code="en",
+            query="q",
+            target=TargetRef(TargetKind.PUBLIC, username=name),
+            category="drugs",
+            comment=None,
+            raw_input=f"@{name}",
+            source=ReportSource.ONE_MESSAGE,
+        ),
+        ReportLimits(10, 10),
+        START,
+    )
+    assert isinstance(filed, Filed)
+    await decide(
+        store,
+        filed.case_id,
+        MODERATOR,
+        Decision.APPROVED,
+        category=None,
+        reason=None,
+        undo_window=WINDOW,
+        now=START,
+        policy=CasePolicy(),
+    )
+    async with store.reading() as uow:
+        violator = await uow.registry.violator(1)
+    assert violator is not None
+    return filed.case_id, violator.id
+
+
+def observation(kind: ObservationKind, raw: str, minutes: int = 0) -> Observation:
+    return Observation(
+        kind,
+        normalize_value(kind, raw),
+        START + timedelta(minutes=minutes),
+        ObservationSource.IMPORT,
+    )
+
+
+async def test_personal_data_is_sealed_at_rest_and_opens_again(
+    store: Store, sealer: PersonalDataCipher, tmp_path: Path
+) -> None:
+    _, violator_id = await confirmed(store)
+    async with store.transaction() as uow:
+        for item in (
+            observation(ObservationKind.PHONE, PHONE),
+            observation(ObservationKind.IP, IP, 1),
+            observation(ObservationKind.USERNAME, "@Old_Name_x", 2),
+        ):
+            assert await record_observation(uow, sealer, violator_id, item, START)
+    async with store.reading() as uow:
+        timeline = [opened(sealer, row) for row in await uow.registry.timeline(violator_id)]
+    assert [(o.kind.value, o.value) for o in timeline] == [
+        ("phone", "+442079460018"),
+        ("ip", IP),
+        ("username", "old_name_x"),
+    ]
+    await store.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("db.sqlite3*"))
+    for secret in (b"442079460018", b"7946", IP.encode()):
+        assert secret not in raw
+    assert b"old_name_x" in raw  # usernames are public, kept in clear for lookups
+
+
+async def test_recording_twice_adds_nothing_and_rows_are_append_only(
+    store: Store, sealer: PersonalDataCipher, tmp_path: Path
+) -> None:
+    _, violator_id = await confirmed(store)
+    item = observation(ObservationKind.IP, IP)
+    async with store.transaction() as uow:
+        assert await record_observation(uow, sealer, violator_id, item, START)
+    async with store.transaction() as uow:
+        assert not await record_observation(uow, sealer, violator_id, item, START)
+    with sqlite3.connect(tmp_path / "db.sqlite3") as conn:
+        assert conn.execute("SELECT count(*) FROM observations").fetchone() == (1,)
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute("UPDATE observations SET observed_at = 'x'")
+
+
+async def test_only_confirmed_violators_get_observations(
+    store: Store, sealer: PersonalDataCipher
+) -> None:
+    async with store.transaction() as uow:
+        with pytest.raises(NotAViolator):
+            await record_observation(uow, sealer, 99, observation(ObservationKind.IP, IP), START)
+
+
+async def test_undo_removes_the_violator_and_its_timeline(
+    store: Store, sealer: PersonalDataCipher
+) -> None:
+    case_id, violator_id = await confirmed(store)
+    async with store.transaction() as uow:
+        await record_observation(
+            uow, sealer, violator_id, observation(ObservationKind.PHONE, PHONE), START
+        )
+    await undo(store, case_id, MODERATOR, undo_window=WINDOW, now=START, policy=CasePolicy())
+    async with store.reading() as uow:
+        assert await uow.registry.violator(violator_id) is None
+        assert await uow.registry.timeline(violator_id) == []
+
+
+async def test_lookups_by_telegram_username_and_blind_index(
+    store: Store, sealer: PersonalDataCipher
+) -> None:
+    _, violator_id = await confirmed(store)
+    async with store.transaction() as uow:
+        await record_observation(
+            uow, sealer, violator_id, observation(ObservationKind.IP, IP), START
+        )
+        await record_observation(
+            uow, sealer, violator_id, observation(ObservationKind.USERNAME, "former_name"), START
+        )
+    async with store.reading() as uow:
+        assert await uow.registry.by_username("BAD_SHOP") == [violator_id]
+        assert await uow.registry.by_username("former_name") == [violator_id]
+        index = sealer.blind_index("ip", normalize_value(ObservationKind.IP, "::ffff:" + IP))
+        assert await uow.registry.by_blind_index(ObservationKind.IP, index) == [violator_id]
+        other = sealer.blind_index("ip", "192.0.2.45")
+        assert await uow.registry.by_blind_index(ObservationKind.IP, other) == []
