@@ -9,12 +9,14 @@ observations: anything about anyone else is refused here (data minimisation).
 from __future__ import annotations
 
 import re
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
 from moderation.personal_data import NotPersonalData, canonical_ip, normalize_phone
+from moderation.ports import AuditTrail
 from moderation.targets import TargetRef
 from moderation.text import clean_line
 
@@ -148,11 +150,22 @@ class RegistryRecords(Protocol):
         dedupe: bytes,
     ) -> bool: ...
     async def timeline(self, violator_id: int) -> list[SealedObservation]: ...
+    async def sealed_under_other_keys(
+        self, current_key_id: str, limit: int
+    ) -> list[SealedObservation]: ...
+    async def reseal(self, observation_id: int, key_id: str, ciphertext: bytes) -> None: ...
 
 
 class RegistryUnit(Protocol):
     @property
     def registry(self) -> RegistryRecords: ...
+    @property
+    def audit(self) -> AuditTrail: ...
+
+
+class RegistryStore(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[RegistryUnit]: ...
+    def reading(self) -> AbstractAsyncContextManager[RegistryUnit]: ...
 
 
 async def record_observation(
@@ -190,3 +203,37 @@ class NotAViolator(LookupError):
 
     def __init__(self, violator_id: int) -> None:
         super().__init__(f"no confirmed violator #{violator_id}")
+
+
+class CurrentSealer(Sealer, Protocol):
+    @property
+    def current_key_id(self) -> str: ...
+
+
+async def rotate_keys(
+    store: RegistryStore, sealer: CurrentSealer, now: datetime, batch: int = 500
+) -> int:
+    """Re-encrypts every value sealed under an older key with the current one, in batches
+    (each its own transaction, so a huge table never holds the writer for long)."""
+    total = 0
+    while True:
+        async with store.transaction() as uow:
+            rows = await uow.registry.sealed_under_other_keys(sealer.current_key_id, batch)
+            for row in rows:
+                plaintext = opened(sealer, row).value
+                key_id, blob = sealer.encrypt(plaintext, row.kind.value)
+                await uow.registry.reseal(row.id, key_id, blob)
+            if rows:
+                await uow.audit.append(
+                    at=now,
+                    actor_id=None,
+                    action="registry.keys_rotated",
+                    details={
+                        "before": sorted({r.sealed.key_id or "" for r in rows}),
+                        "after": sealer.current_key_id,
+                        "values": len(rows),
+                    },
+                )
+        total += len(rows)
+        if len(rows) < batch:
+            return total

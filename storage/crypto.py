@@ -80,6 +80,10 @@ class PersonalDataCipher:
         self._index_key = index_key
 
     @property
+    def current_key_id(self) -> str:
+        return self.current.key_id
+
+    @property
     def key_ids(self) -> frozenset[str]:
         return frozenset(self._keys)
 

@@ -137,13 +137,17 @@ class RegistryRepository:
             self._conn, "DELETE FROM observations WHERE violator_id = ?", (violator_id,)
         )
 
-    async def sealed_under_other_keys(self, current_key_id: str, limit: int) -> list[Any]:
-        return await fetch_all(
+    async def sealed_under_other_keys(
+        self, current_key_id: str, limit: int
+    ) -> list[SealedObservation]:
+        rows = await fetch_all(
             self._conn,
-            "SELECT id, kind, ciphertext, key_id FROM observations "
-            "WHERE key_id IS NOT NULL AND key_id <> ? ORDER BY id LIMIT ?",
+            "SELECT id, kind, value, ciphertext, key_id, blind_index, observed_at, source, "
+            "recorded_at FROM observations WHERE key_id IS NOT NULL AND key_id <> ? "
+            "ORDER BY id LIMIT ?",
             (current_key_id, limit),
         )
+        return [_observation(row) for row in rows]
 
     async def reseal(self, observation_id: int, key_id: str, ciphertext: bytes) -> None:
         await run(

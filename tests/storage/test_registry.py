@@ -20,6 +20,7 @@ from moderation.registry import (
     normalize_value,
     opened,
     record_observation,
+    rotate_keys,
 )
 from moderation.reporting import file_report
 from moderation.reports import Filed, NewReport, ReportLimits, ReportSource
@@ -180,3 +181,30 @@ async def test_lookups_by_telegram_username_and_blind_index(
         assert await uow.registry.by_blind_index(ObservationKind.IP, index) == [violator_id]
         other = sealer.blind_index("ip", "192.0.2.45")
         assert await uow.registry.by_blind_index(ObservationKind.IP, other) == []
+
+
+async def test_rotation_re_encrypts_every_value_under_the_new_key(
+    store: Store, tmp_path: Path
+) -> None:
+    index = decode_secret(new_secret_text(), "index")
+    old_key, new_key = new_key_text("k1"), new_key_text("k2")
+    old = PersonalDataCipher(parse_key(old_key), [], index)
+    _, violator_id = await confirmed(store)
+    async with store.transaction() as uow:
+        for minute in range(5):
+            await record_observation(
+                uow, old, violator_id, observation(ObservationKind.IP, IP, minute), START
+            )
+    rotating = PersonalDataCipher(parse_key(new_key), [parse_key(old_key)], index)
+    assert await rotate_keys(store, rotating, START, batch=2) == 5
+    assert await rotate_keys(store, rotating, START) == 0  # nothing left under k1
+    only_new = PersonalDataCipher(parse_key(new_key), [], index)
+    async with store.reading() as uow:
+        rows = await uow.registry.timeline(violator_id)
+        assert {row.sealed.key_id for row in rows} == {"k2"}
+        assert {opened(only_new, row).value for row in rows} == {IP}
+        # The blind index does not depend on the encryption key, so lookups keep working.
+        found = await uow.registry.by_blind_index(
+            ObservationKind.IP, only_new.blind_index("ip", IP)
+        )
+        assert found == [violator_id]
