@@ -258,6 +258,17 @@ class ReviewRepository:
             (case_id,),
         )
 
+    async def blocklist(self) -> list[dict[str, Any]]:
+        """Every hidden target, for the platform's search (`report-bot blocklist export`)."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT b.target_key, t.kind, t.username, t.chat_id AS telegram_id, t.post_id, "
+            "b.category, b.provisional, b.case_id, b.hidden_at FROM search_blocklist b "
+            "JOIN targets t ON t.id = b.target_id ORDER BY b.hidden_at, b.target_id",
+            (),
+        )
+        return [{**dict(row), "provisional": bool(row["provisional"])} for row in rows]
+
     async def other_pending_case(self, case_id: int) -> int | None:
         """Another open case on the same target (a reopened target), which blocks a reopen."""
         value = await fetch_value(
