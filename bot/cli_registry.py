@@ -12,10 +12,14 @@ import csv
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+from tqdm import tqdm
 
 from bot.settings import Settings
 from moderation.clock import SystemClock
+from moderation.metadata_import import ImportSummary, import_lines
 from moderation.registry import rotate_keys
 from storage import StorageError, Store
 from storage.crypto import new_key_text, new_secret_text
@@ -71,6 +75,79 @@ def add_registry_commands(
         return ok
 
     rotate.set_defaults(handler=cmd_rotate)
+
+    metadata = commands.add_parser(
+        "metadata",
+        help="confirmed violators' metadata: import the platform's export",
+        description="The registry keeps a metadata timeline for confirmed violators only.",
+    )
+    meta_commands = metadata.add_subparsers(
+        dest="metadata_command", required=True, metavar="ACTION"
+    )
+    importer = meta_commands.add_parser(
+        "import",
+        help="read a JSON Lines export into the registry (idempotent)",
+        description="One observation per line (schema in the README). Bad lines are reported "
+        "with their number and skipped; observations of anyone who is not a confirmed "
+        "violator are counted and dropped. Exit 1 when any line was bad.",
+    )
+    importer.add_argument("file", type=Path, metavar="FILE", help="the JSON Lines file")
+    importer.add_argument(
+        "--dry-run", action="store_true", help="validate and count; store nothing"
+    )
+
+    def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+        cipher = settings.cipher()
+        path: Path = args.file
+        if not path.is_file():
+            err(f"metadata import: {path} is not a file")
+            return failed
+        total = path.stat().st_size
+
+        async def work() -> ImportSummary:
+            store = await Store.open(settings.database_path)
+            try:
+                with (
+                    path.open(encoding="utf-8", errors="replace") as lines,
+                    tqdm(
+                        total=total,
+                        unit="B",
+                        unit_scale=True,
+                        desc="importing",
+                        file=sys.stderr,
+                        disable=None,  # no bar when stderr is not a terminal
+                    ) as bar,
+                ):
+                    return await import_lines(
+                        store,
+                        cipher,
+                        lines,
+                        SystemClock().now(),
+                        dry_run=args.dry_run,
+                        progress=bar.update,
+                    )
+            finally:
+                await store.close()
+
+        try:
+            summary = asyncio.run(work())
+        except StorageError as exc:
+            err(f"metadata import: {exc}")
+            return failed
+        for number, reason in summary.bad:
+            err(f"{path.name}: line {number}: {reason}")
+        if summary.bad_count > len(summary.bad):
+            err(f"... and {summary.bad_count - len(summary.bad)} more bad lines")
+        verb = "would add" if args.dry_run else "added"
+        print(
+            f"{summary.lines} lines: {verb} {summary.added}, already recorded "
+            f"{summary.already_recorded}, not confirmed violators (dropped) "
+            f"{summary.not_violators}, bad {summary.bad_count}"
+            + (" (dry run: nothing stored)" if args.dry_run else "")
+        )
+        return failed if summary.bad_count else ok
+
+    importer.set_defaults(handler=cmd_import)
 
     blocklist = commands.add_parser(
         "blocklist",

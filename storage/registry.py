@@ -47,7 +47,7 @@ class RegistryRepository:
         rows = await fetch_all(
             self._conn,
             "SELECT v.id FROM violators v JOIN targets t ON t.id = v.target_id "
-            "WHERE lower(t.username) = ? UNION "
+            "WHERE t.username = ? UNION "
             "SELECT violator_id FROM observations WHERE kind = 'username' AND lower(value) = ? "
             "ORDER BY 1",
             (username.lower(), username.lower()),
@@ -62,6 +62,33 @@ class RegistryRepository:
             (index, kind.value),
         )
         return [row[0] for row in rows]
+
+    async def resolve(self, key: str, value: int | str) -> int | None:
+        """The violator a platform export line is about: by violator id, telegram id or
+        current username; None when it is not a confirmed violator."""
+        if key == "violator_id":
+            found = await fetch_value(self._conn, "SELECT id FROM violators WHERE id = ?", (value,))
+        elif key == "telegram_id":
+            found = await fetch_value(
+                self._conn,
+                "SELECT v.id FROM violators v JOIN targets t ON t.id = v.target_id "
+                "WHERE t.chat_id = ? AND t.post_id IS NULL ORDER BY v.id LIMIT 1",
+                (value,),
+            )
+        else:
+            found = await fetch_value(
+                self._conn,
+                "SELECT v.id FROM violators v JOIN targets t ON t.id = v.target_id "
+                "WHERE t.username = ? AND t.post_id IS NULL ORDER BY v.id LIMIT 1",
+                (str(value).lower(),),
+            )
+        return None if found is None else int(found)
+
+    async def has_observation(self, dedupe: bytes) -> bool:
+        found = await fetch_value(
+            self._conn, "SELECT 1 FROM observations WHERE dedupe = ?", (dedupe,)
+        )
+        return found is not None
 
     async def add_observation(
         self,

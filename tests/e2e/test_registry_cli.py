@@ -137,3 +137,70 @@ async def test_keys_rotate_re_encrypts_and_needs_the_keys(tmp_path: Path) -> Non
         assert secret.split(":")[-1] not in rotated.stdout + rotated.stderr
     again = cli(env, tmp_path, "keys", "rotate")
     assert "re-encrypted 0 value(s)" in again.stdout
+
+
+def export_lines() -> str:
+    """A platform export: good lines about the violator, one about someone else, bad ones."""
+    rows: list[str] = [
+        json.dumps({"username": "hidden_shop", "kind": "ip", "value": "192.0.2.10",
+                    "observed_at": "2026-10-01T10:00:00Z"}),
+        json.dumps({"username": "@Hidden_Shop", "kind": "phone", "value": "+44 20 7946 0011",
+                    "observed_at": "2026-10-01T10:05:00+00:00"}),
+        json.dumps({"violator_id": 1, "kind": "app", "observed_at": "2026-10-02T08:00:00Z",
+                    "value": {"name": "Telegram", "version": "11.2", "platform": "android"}}),
+        json.dumps({"username": "innocent_user", "kind": "ip", "value": "192.0.2.11",
+                    "observed_at": "2026-10-01T10:00:00Z"}),
+        "{not json",
+        json.dumps({"username": "hidden_shop", "kind": "ip", "value": "192.0.2.300",
+                    "observed_at": "2026-10-01T10:00:00Z"}),
+        json.dumps({"username": "hidden_shop", "kind": "shoe size", "value": "44",
+                    "observed_at": "2026-10-01T10:00:00Z"}),
+        json.dumps({"username": "hidden_shop", "kind": "device", "value": "Pixel",
+                    "observed_at": "yesterday"}),
+        "",
+    ]  # fmt: skip
+    return "\n".join(rows) + "\n"
+
+
+async def test_metadata_import_validates_drops_non_violators_and_is_idempotent(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "db.sqlite3"
+    await approved(database, "hidden_shop")
+    keys = generated_keys(tmp_path, "k1")
+    env = cli_env(DATABASE_PATH=str(database), **keys)
+    export = tmp_path / "export.jsonl"
+    export.write_text(export_lines())
+
+    dry = cli(env, tmp_path, "metadata", "import", str(export), "--dry-run")
+    assert "would add 3" in dry.stdout
+    assert "(dry run: nothing stored)" in dry.stdout
+    first = cli(env, tmp_path, "metadata", "import", str(export))
+    assert first.returncode == 1  # some lines were bad
+    assert (
+        "9 lines: added 3, already recorded 0, not confirmed violators (dropped) 1, bad 4"
+        in first.stdout
+    )
+    assert "export.jsonl: line 5: not valid JSON" in first.stderr
+    assert "line 6: value: not an IPv4 or IPv6 address" in first.stderr
+    assert "line 7: kind must be one of" in first.stderr
+    assert "line 8: observed_at is not an ISO-8601 time" in first.stderr
+    assert "Traceback" not in first.stderr
+    again = cli(env, tmp_path, "metadata", "import", str(export))
+    assert "added 0, already recorded 3" in again.stdout
+
+    settings = load_settings(
+        encryption_key=keys["ENCRYPTION_KEY"], blind_index_key=keys["BLIND_INDEX_KEY"]
+    )
+    store = await Store.open(database)
+    async with store.reading() as uow:
+        kinds = [row.kind.value for row in await uow.registry.timeline(1)]
+        found = await uow.registry.by_blind_index(
+            ObservationKind.PHONE, settings.cipher().blind_index("phone", "+442079460011")
+        )
+    await store.close()
+    assert kinds == ["ip", "phone", "app"]
+    assert found == [1]
+    raw = b"".join(path.read_bytes() for path in tmp_path.glob("db.sqlite3*"))
+    assert b"192.0.2.11" not in raw  # the non-violator's line was never stored
+    assert b"192.0.2.10" not in raw  # the violator's IP is stored only encrypted

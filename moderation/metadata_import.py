@@ -1,0 +1,217 @@
+"""The platform's metadata export, read line by line into the registry.
+
+JSON Lines, one observation per line (schema in the README). Every line is validated; a bad
+line is reported with its number and reason and the import goes on. Only observations of
+confirmed violators are kept; the rest are counted and dropped (data minimisation). Importing
+the same file again adds nothing (each observation has a keyed dedupe fingerprint).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from moderation.personal_data import NotPersonalData
+from moderation.registry import (
+    Observation,
+    ObservationKind,
+    ObservationSource,
+    RegistryStore,
+    Sealer,
+    dedupe_key,
+    normalize_value,
+    seal,
+)
+
+#: Lines per transaction: large enough to be fast, small enough not to hold the writer long.
+BATCH = 2000
+MAX_BAD_SHOWN = 1000
+_SUBJECT_KEYS = ("violator_id", "telegram_id", "username")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportLine:
+    number: int
+    subject: tuple[str, int | str]
+    observation: Observation
+
+
+@dataclass
+class ImportSummary:
+    lines: int = 0
+    added: int = 0
+    already_recorded: int = 0
+    not_violators: int = 0
+    bad: list[tuple[int, str]] = field(default_factory=list)
+    bad_count: int = 0
+
+    def refuse(self, number: int, reason: str) -> None:
+        self.bad_count += 1
+        if len(self.bad) < MAX_BAD_SHOWN:
+            self.bad.append((number, reason))
+
+
+class BadLine(ValueError):
+    pass
+
+
+def parse_line(number: int, text: str) -> ImportLine | None:
+    """None for a blank line; BadLine (with a reason a person can act on) for a wrong one."""
+    if not text.strip():
+        return None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadLine(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(data, dict):
+        raise BadLine("not a JSON object")
+    subject = _subject(data)
+    kind_text = data.get("kind")
+    try:
+        kind = ObservationKind(kind_text if isinstance(kind_text, str) else "")
+    except ValueError:
+        choices = ", ".join(k.value for k in ObservationKind)
+        raise BadLine(f"kind must be one of {choices}") from None
+    raw = data.get("value")
+    if kind is ObservationKind.APP and isinstance(raw, dict):
+        raw = _app(raw)
+    if not isinstance(raw, str):
+        raise BadLine("value must be a string (for app: an object with name, version, platform)")
+    try:
+        value = normalize_value(kind, raw)
+    except NotPersonalData as exc:
+        raise BadLine(f"value: {exc}") from None
+    return ImportLine(
+        number,
+        subject,
+        Observation(kind, value, _observed_at(data.get("observed_at")), ObservationSource.IMPORT),
+    )
+
+
+def _subject(data: dict[str, Any]) -> tuple[str, int | str]:
+    given = [key for key in _SUBJECT_KEYS if data.get(key) is not None]
+    if len(given) != 1:
+        raise BadLine("give exactly one of violator_id, telegram_id, username")
+    key = given[0]
+    value = data[key]
+    if key == "username":
+        if not isinstance(value, str):
+            raise BadLine("username must be a string")
+        try:
+            return key, normalize_value(ObservationKind.USERNAME, value)
+        except NotPersonalData as exc:
+            raise BadLine(f"username: {exc}") from None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BadLine(f"{key} must be an integer")
+    return key, value
+
+
+def _app(raw: dict[str, Any]) -> str:
+    parts = [raw.get(name) for name in ("name", "version", "platform")]
+    if not all(isinstance(part, str) and part.strip() for part in parts):
+        raise BadLine("app must have name, version and platform as strings")
+    return json.dumps(
+        dict(zip(("name", "version", "platform"), parts, strict=True)),
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+def _observed_at(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise BadLine("observed_at must be an ISO-8601 time, e.g. 2026-05-01T12:00:00Z")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadLine("observed_at is not an ISO-8601 time, e.g. 2026-05-01T12:00:00Z") from None
+    if moment.tzinfo is None:
+        raise BadLine("observed_at needs a time zone (Z or +00:00)")
+    return moment.astimezone(UTC)
+
+
+async def import_lines(
+    store: RegistryStore,
+    sealer: Sealer,
+    lines: Iterable[str],
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    progress: Callable[[int], object] | None = None,
+) -> ImportSummary:
+    summary = ImportSummary()
+    resolved: dict[tuple[str, int | str], int | None] = {}
+    batch: list[ImportLine] = []
+    for number, text in enumerate(lines, start=1):
+        summary.lines += 1
+        try:
+            parsed = parse_line(number, text)
+        except BadLine as exc:
+            summary.refuse(number, str(exc))
+            parsed = None
+        if parsed is not None:
+            batch.append(parsed)
+        if len(batch) >= BATCH:
+            await _store_batch(store, sealer, batch, resolved, summary, now, dry_run)
+            batch = []
+        if progress is not None:
+            progress(len(text.encode()) + 1)
+    if batch:
+        await _store_batch(store, sealer, batch, resolved, summary, now, dry_run)
+    if not dry_run:
+        async with store.transaction() as uow:
+            await uow.audit.append(
+                at=now,
+                actor_id=None,
+                action="registry.imported",
+                details={
+                    "before": None,
+                    "after": {
+                        "lines": summary.lines,
+                        "added": summary.added,
+                        "already_recorded": summary.already_recorded,
+                        "not_violators": summary.not_violators,
+                        "bad": summary.bad_count,
+                    },
+                },
+            )
+    return summary
+
+
+async def _store_batch(
+    store: RegistryStore,
+    sealer: Sealer,
+    batch: list[ImportLine],
+    resolved: dict[tuple[str, int | str], int | None],
+    summary: ImportSummary,
+    now: datetime,
+    dry_run: bool,
+) -> None:
+    context = store.reading() if dry_run else store.transaction()
+    async with context as uow:
+        for line in batch:
+            if line.subject not in resolved:
+                resolved[line.subject] = await uow.registry.resolve(*line.subject)
+            violator_id = resolved[line.subject]
+            if violator_id is None:
+                summary.not_violators += 1
+                continue
+            dedupe = dedupe_key(sealer, violator_id, line.observation)
+            if dry_run:
+                new = not await uow.registry.has_observation(dedupe)
+            else:
+                new = await uow.registry.add_observation(
+                    violator_id,
+                    line.observation.kind,
+                    seal(sealer, line.observation.kind, line.observation.value),
+                    line.observation.observed_at,
+                    line.observation.source,
+                    now,
+                    dedupe,
+                )
+            if new:
+                summary.added += 1
+            else:
+                summary.already_recorded += 1
