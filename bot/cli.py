@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("path", type=Path, metavar="PATH", help="where to write the copy")
     backup.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
     backup.set_defaults(handler=_cmd_backup)
-    add_registry_commands(commands, ok=EXIT_OK, failed=EXIT_FAILED, err=_err)
+    add_registry_commands(commands, ok=EXIT_OK, failed=EXIT_FAILED, usage=EXIT_CONFIG, err=_err)
     return parser
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import getpass
 import json
 import sys
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from tqdm import tqdm
 
 from bot.settings import Settings
 from moderation.clock import SystemClock
+from moderation.lookup import Asker, BadLookup, LookupKind, ViolatorFile, lookup
 from moderation.metadata_import import ImportSummary, import_lines
 from moderation.registry import rotate_keys
 from storage import StorageError, Store
@@ -26,7 +28,7 @@ from storage.crypto import new_key_text, new_secret_text
 
 
 def add_registry_commands(
-    commands: Any, *, ok: int, failed: int, err: Callable[[str], None]
+    commands: Any, *, ok: int, failed: int, usage: int, err: Callable[[str], None]
 ) -> None:
     keys = commands.add_parser(
         "keys",
@@ -149,6 +151,56 @@ def add_registry_commands(
 
     importer.set_defaults(handler=cmd_import)
 
+    finder = commands.add_parser(
+        "lookup",
+        help="show a confirmed violator, its cases and metadata timeline (audit-logged)",
+        description="Look a violator up by exactly one key. Every lookup is audit-logged with "
+        "--by and --reason; personal data asked for is logged only as its blind index.",
+    )
+    keys_group = finder.add_mutually_exclusive_group(required=True)
+    for kind in LookupKind:
+        keys_group.add_argument(
+            f"--{kind.value.replace('_', '-')}", dest=kind.value, metavar="VALUE"
+        )
+    finder.add_argument("--reason", required=True, help="why: a legal request id or ticket")
+    finder.add_argument(
+        "--by", default=getpass.getuser(), help="who asks (default: the operating-system user)"
+    )
+
+    def cmd_lookup(args: argparse.Namespace, settings: Settings) -> int:
+        cipher = settings.cipher()
+        kind = next(k for k in LookupKind if getattr(args, k.value) is not None)
+
+        async def work() -> list[ViolatorFile]:
+            store = await Store.open(settings.database_path)
+            try:
+                return await lookup(
+                    store,
+                    cipher,
+                    kind,
+                    getattr(args, kind.value),
+                    Asker(None, args.by, args.reason),
+                    SystemClock().now(),
+                )
+            finally:
+                await store.close()
+
+        try:
+            files = asyncio.run(work())
+        except BadLookup as exc:
+            err(f"lookup: {exc}")
+            return usage
+        except StorageError as exc:
+            err(f"lookup: {exc}")
+            return failed
+        if not files:
+            print("no confirmed violator matches")
+        for record in files:
+            print(render_file(record))
+        return ok
+
+    finder.set_defaults(handler=cmd_lookup)
+
     blocklist = commands.add_parser(
         "blocklist",
         help="the targets hidden from search",
@@ -202,3 +254,27 @@ BLOCKLIST_FIELDS = [
     "case_id",
     "hidden_at",
 ]
+
+
+def render_file(record: ViolatorFile) -> str:
+    violator = record.violator
+    target = violator.target
+    name = f"@{target.username}" if target.username else (target.title or "")
+    lines = [
+        f"violator #{violator.id}: {target.kind.value} {name} telegram id "
+        f"{target.chat_id if target.chat_id is not None else 'unknown'} · {violator.category}"
+        + (" · LEGAL HOLD" if violator.legal_hold else ""),
+        "  cases:",
+        *(
+            f"    #{case.case_id} {case.category} confirmed by {case.confirmed_by} at "
+            f"{case.confirmed_at:%Y-%m-%d %H:%M} UTC"
+            for case in record.cases
+        ),
+        "  timeline:" if record.timeline else "  timeline: (none)",
+        *(
+            f"    {item.observed_at:%Y-%m-%d %H:%M} UTC {item.kind.value:<12} {item.value} "
+            f"({item.source.value}, recorded {item.recorded_at:%Y-%m-%d})"
+            for item in record.timeline
+        ),
+    ]
+    return "\n".join(lines)

@@ -7,6 +7,7 @@ from typing import Any
 
 import aiosqlite
 
+from moderation.lookup import ViolatorCase
 from moderation.registry import (
     ObservationKind,
     ObservationSource,
@@ -139,6 +140,23 @@ class RegistryRepository:
             (violator_id,),
         )
         return [_observation(row) for row in rows]
+
+    async def cases_of(self, violator_id: int) -> list[ViolatorCase]:
+        rows = await fetch_all(
+            self._conn,
+            "SELECT case_id, category, confirmed_by, confirmed_at FROM violator_cases "
+            "WHERE violator_id = ? ORDER BY confirmed_at, case_id",
+            (violator_id,),
+        )
+        return [
+            ViolatorCase(
+                row["case_id"],
+                row["category"],
+                row["confirmed_by"],
+                decode_time(row["confirmed_at"]),
+            )
+            for row in rows
+        ]
 
     async def set_hold(self, violator_id: int, hold: bool) -> bool:
         changed = await run(

@@ -204,3 +204,46 @@ async def test_metadata_import_validates_drops_non_violators_and_is_idempotent(
     raw = b"".join(path.read_bytes() for path in tmp_path.glob("db.sqlite3*"))
     assert b"192.0.2.11" not in raw  # the non-violator's line was never stored
     assert b"192.0.2.10" not in raw  # the violator's IP is stored only encrypted
+
+
+async def test_lookup_by_each_key_shows_the_file_and_is_audited(tmp_path: Path) -> None:
+    database = tmp_path / "db.sqlite3"
+    await approved(database, "hidden_shop")
+    keys = generated_keys(tmp_path, "k1")
+    env = cli_env(DATABASE_PATH=str(database), **keys)
+    export = tmp_path / "export.jsonl"
+    export.write_text(export_lines())
+    cli(env, tmp_path, "metadata", "import", str(export))
+    why = ("--reason", "LR-2026-0042", "--by", "officer.kay")
+    for flag, value in (
+        ("--violator", "1"),
+        ("--username", "@HIDDEN_SHOP"),
+        ("--ip", "192.0.2.10"),
+        ("--phone", "+44 (20) 7946-0011"),
+    ):
+        found = cli(env, tmp_path, "lookup", flag, value, *why)
+        assert found.returncode == 0, found.stderr
+        assert "violator #1: public @hidden_shop" in found.stdout
+        assert "#1 weapons confirmed by 7" in found.stdout
+        assert "ip           192.0.2.10 (import" in found.stdout
+        assert "phone        +442079460011" in found.stdout
+    nobody = cli(env, tmp_path, "lookup", "--ip", "192.0.2.11", *why)
+    assert "no confirmed violator matches" in nobody.stdout
+    bad = cli(env, tmp_path, "lookup", "--phone", "call me", *why)
+    assert bad.returncode == 2
+    assert "lookup: not a phone number" in bad.stderr
+    no_reason = cli(env, tmp_path, "lookup", "--violator", "1")
+    assert no_reason.returncode == 2
+    assert "--reason" in no_reason.stderr
+
+    store = await Store.open(database)
+    async with store.reading() as uow:
+        rows = await uow.audit.recent(20)
+    await store.close()
+    lookups = [r for r in rows if r.action == "registry.lookup"]
+    assert len(lookups) == 5
+    assert {r.details["by"] for r in lookups} == {"officer.kay"}
+    assert {r.details["why"] for r in lookups} == {"LR-2026-0042"}
+    logged = json.dumps([r.details for r in lookups])
+    assert "192.0.2.1" not in logged
+    assert "7946" not in logged
