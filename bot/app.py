@@ -37,7 +37,7 @@ from bot.menus import register_menus
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
 from bot.update_processor import OrderedPerSenderProcessor
-from handlers import appeal, errors, membership, report, review, review_chat, start
+from handlers import appeal, errors, membership, registry_jobs, report, review, review_chat, start
 from handlers.callback_data import APPEAL_PREFIX, REPORT_PREFIX, REVIEW_PREFIX
 from handlers.i18n import Catalog, default_catalog
 from moderation.clock import Clock, SystemClock
@@ -154,6 +154,7 @@ def schedule_jobs(application: BotApplication) -> None:
         raise RuntimeError("python-telegram-bot[job-queue] is required")
     jobs.run_repeating(report.expire_job, interval=DRAFT_SWEEP_SECONDS, first=5, name="drafts")
     jobs.run_repeating(report.forget_updates_job, interval=3600, first=60, name="updates")
+    jobs.run_repeating(registry_jobs.retention_job, interval=86400, first=300, name="retention")
 
 
 def _post_init_factory(settings: Settings, texts: Catalog, clock: Clock) -> Any:

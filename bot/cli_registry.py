@@ -13,6 +13,7 @@ import getpass
 import json
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from moderation.clock import SystemClock
 from moderation.lookup import Asker, BadLookup, LookupKind, ViolatorFile, lookup
 from moderation.metadata_import import ImportSummary, import_lines
 from moderation.registry import rotate_keys
+from moderation.retention import purge_expired, set_legal_hold
 from storage import StorageError, Store
 from storage.crypto import new_key_text, new_secret_text
 
@@ -200,6 +202,74 @@ def add_registry_commands(
         return ok
 
     finder.set_defaults(handler=cmd_lookup)
+
+    hold = commands.add_parser(
+        "hold",
+        help="set or clear a legal hold (keeps a violator's metadata past retention)",
+        description="A legal hold exempts a violator's metadata from the retention purge.",
+    )
+    hold.add_argument("action", choices=("set", "clear"))
+    hold.add_argument("--violator", type=int, required=True, metavar="ID")
+    hold.add_argument("--reason", required=True, help="why: a legal request id or ticket")
+    hold.add_argument("--by", default=getpass.getuser(), help="who (default: the OS user)")
+
+    def cmd_hold(args: argparse.Namespace, settings: Settings) -> int:
+        async def work() -> bool:
+            store = await Store.open(settings.database_path)
+            try:
+                return await set_legal_hold(
+                    store,
+                    args.violator,
+                    args.action == "set",
+                    args.by,
+                    args.reason,
+                    SystemClock().now(),
+                )
+            finally:
+                await store.close()
+
+        try:
+            changed = asyncio.run(work())
+        except StorageError as exc:
+            err(f"hold: {exc}")
+            return failed
+        if not changed:
+            err(f"hold: there is no confirmed violator #{args.violator}")
+            return failed
+        state = "set" if args.action == "set" else "cleared"
+        print(f"legal hold {state} on violator #{args.violator}")
+        return ok
+
+    hold.set_defaults(handler=cmd_hold)
+
+    purge = commands.add_parser(
+        "purge",
+        help="purge metadata past REGISTRY_RETENTION_DAYS now (the bot also does it daily)",
+        description="Delete the metadata of violators whose last confirmed case is older than "
+        "REGISTRY_RETENTION_DAYS, except those under a legal hold.",
+    )
+
+    def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
+        async def work() -> int:
+            store = await Store.open(settings.database_path)
+            try:
+                return await purge_expired(
+                    store,
+                    timedelta(days=settings.registry_retention_days),
+                    SystemClock().now(),
+                )
+            finally:
+                await store.close()
+
+        try:
+            purged = asyncio.run(work())
+        except StorageError as exc:
+            err(f"purge: {exc}")
+            return failed
+        print(f"purged {purged} observation(s) past {settings.registry_retention_days} days")
+        return ok
+
+    purge.set_defaults(handler=cmd_purge)
 
     blocklist = commands.add_parser(
         "blocklist",

@@ -78,6 +78,7 @@ EXPECTED: dict[str, str] = {
     "PROVISIONAL_HIDE_REPORTERS": "a whole number from 0 (off) to 1000",
     "REOPEN_AFTER_REPORTERS": "a whole number from 1 to 1000",
     "REOPEN_COOLOFF_DAYS": "a whole number of days from 0 to 3650",
+    "REGISTRY_RETENTION_DAYS": "a whole number of days from 1 to 36500",
     "ENCRYPTION_KEY": "<id>:<base64 of 32 random bytes>, as `report-bot keys generate` prints it",
     "ENCRYPTION_PREVIOUS_KEYS": "comma-separated <id>:<base64> keys still needed to decrypt, "
     "or empty",
@@ -141,6 +142,7 @@ class Settings(BaseSettings):
     provisional_hide_reporters: int = Field(default=0, ge=0, le=1000)
     reopen_after_reporters: int = Field(default=3, ge=1, le=1000)
     reopen_cooloff_days: int = Field(default=30, ge=0, le=3650)
+    registry_retention_days: int = Field(default=365, ge=1, le=36500)
     encryption_key: SecretStr | None = None
     encryption_previous_keys: SecretStr | None = None
     blind_index_key: SecretStr | None = None

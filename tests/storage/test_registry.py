@@ -24,6 +24,7 @@ from moderation.registry import (
 )
 from moderation.reporting import file_report
 from moderation.reports import Filed, NewReport, ReportLimits, ReportSource
+from moderation.retention import purge_expired, set_legal_hold
 from moderation.review import Decision, Moderator
 from moderation.targets import TargetKind, TargetRef
 from storage import Store
@@ -87,9 +88,8 @@ async def confirmed(store: Store, name: str = "bad_shop") -> tuple[int, int]:
         policy=CasePolicy(),
     )
     async with store.reading() as uow:
-        violator = await uow.registry.violator(1)
-    assert violator is not None
-    return filed.case_id, violator.id
+        (violator_id,) = await uow.registry.by_username(name)
+    return filed.case_id, violator_id
 
 
 def observation(kind: ObservationKind, raw: str, minutes: int = 0) -> Observation:
@@ -208,3 +208,36 @@ async def test_rotation_re_encrypts_every_value_under_the_new_key(
             ObservationKind.IP, only_new.blind_index("ip", IP)
         )
         assert found == [violator_id]
+
+
+async def test_retention_purges_old_timelines_unless_on_legal_hold(
+    store: Store, sealer: PersonalDataCipher
+) -> None:
+    _, first = await confirmed(store, "old_shop")
+    _, second = await confirmed(store, "held_shop")
+    async with store.transaction() as uow:
+        for violator_id in (first, second):
+            for minute in range(3):
+                await record_observation(
+                    uow,
+                    sealer,
+                    violator_id,
+                    observation(ObservationKind.IP, IP, minute),
+                    START,
+                )
+    assert await set_legal_hold(store, second, True, "officer", "LR-7", START)
+    assert not await set_legal_hold(store, 99, True, "officer", "LR-7", START)
+    year = timedelta(days=365)
+    assert await purge_expired(store, year, START + timedelta(days=364)) == 0  # not yet
+    assert await purge_expired(store, year, START + timedelta(days=366)) == 3
+    async with store.reading() as uow:
+        assert await uow.registry.timeline(first) == []
+        assert len(await uow.registry.timeline(second)) == 3  # held
+        assert await uow.registry.violator(first) is not None  # the record itself stays
+        entries = [e for e in await uow.audit.recent(50) if e.action == "registry.purged"]
+    assert [(e.subject_id, e.details["before"]) for e in entries] == [
+        (str(first), {"observations": 3})
+    ]
+    assert IP not in str([e.details for e in entries])
+    assert await set_legal_hold(store, second, False, "officer", "LR-7 closed", START)
+    assert await purge_expired(store, year, START + timedelta(days=366)) == 3
