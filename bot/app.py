@@ -48,6 +48,9 @@ log = structlog.get_logger(__name__)
 #: How often idle guided reports are looked for (they time out after minutes, not seconds).
 DRAFT_SWEEP_SECONDS: Final = 30
 
+#: How often the observation job looks for violators due to be re-read (each run reads a batch).
+OBSERVE_EVERY_SECONDS: Final = 600
+
 #: Update types the bot asks Telegram for; anything else is never delivered.
 ALLOWED_UPDATES: Final = [
     Update.MESSAGE,
@@ -99,6 +102,12 @@ def build_application(
 def register_handlers(application: BotApplication) -> None:
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
+
+    # --- group -1, before everything: a confirmed violator's changed profile is recorded ---
+    application.add_handler(
+        MessageHandler(private & filters.UpdateType.MESSAGE, registry_jobs.notice_profile),
+        group=-1,
+    )
 
     # --- everyone, private chat: start, help and the reporting flow ---------------------
     application.add_handler(CommandHandler("start", start.start, filters=private))
@@ -155,6 +164,9 @@ def schedule_jobs(application: BotApplication) -> None:
     jobs.run_repeating(report.expire_job, interval=DRAFT_SWEEP_SECONDS, first=5, name="drafts")
     jobs.run_repeating(report.forget_updates_job, interval=3600, first=60, name="updates")
     jobs.run_repeating(registry_jobs.retention_job, interval=86400, first=300, name="retention")
+    jobs.run_repeating(
+        registry_jobs.observe_job, interval=OBSERVE_EVERY_SECONDS, first=60, name="observe"
+    )
 
 
 def _post_init_factory(settings: Settings, texts: Catalog, clock: Clock) -> Any:
@@ -175,6 +187,8 @@ def _post_init_factory(settings: Settings, texts: Catalog, clock: Clock) -> Any:
                 review_budget=ChatBudget(
                     settings.review_messages_per_minute, lambda: clock.now().timestamp()
                 ),
+                cipher=settings.cipher() if settings.encryption_key else None,
+                violator_ids=registry_jobs.ViolatorIds(),
             )
         )
         await register_menus(application.bot, settings, texts)

@@ -18,6 +18,15 @@ from bot.settings import Settings
 from handlers.i18n import Catalog
 from moderation.clock import Clock
 from storage import Store
+from storage.crypto import PersonalDataCipher
+
+
+class ViolatorLookup(Protocol):
+    """Which confirmed violator (if any) a Telegram user is; cached by the implementation."""
+
+    async def violator_of(self, context: BotContext, telegram_id: int) -> int | None: ...
+    async def by_username(self, context: BotContext, username: str | None) -> int | None: ...
+    def forget(self) -> None: ...
 
 
 class Waker(Protocol):
@@ -36,6 +45,8 @@ class Services:
     admins: ChatAdminCache
     delivery: Waker
     review_budget: ChatBudget  # posts and edits in the review chat, shared by all senders
+    cipher: PersonalDataCipher | None  # None only until the registry keys are configured
+    violator_ids: ViolatorLookup
 
 
 class BotData:

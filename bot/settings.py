@@ -79,6 +79,8 @@ EXPECTED: dict[str, str] = {
     "REOPEN_AFTER_REPORTERS": "a whole number from 1 to 1000",
     "REOPEN_COOLOFF_DAYS": "a whole number of days from 0 to 3650",
     "REGISTRY_RETENTION_DAYS": "a whole number of days from 1 to 36500",
+    "REGISTRY_OBSERVE_HOURS": "a whole number of hours from 1 to 8760",
+    "REGISTRY_OBSERVE_BATCH": "a whole number from 1 to 1000",
     "ENCRYPTION_KEY": "<id>:<base64 of 32 random bytes>, as `report-bot keys generate` prints it",
     "ENCRYPTION_PREVIOUS_KEYS": "comma-separated <id>:<base64> keys still needed to decrypt, "
     "or empty",
@@ -143,6 +145,8 @@ class Settings(BaseSettings):
     reopen_after_reporters: int = Field(default=3, ge=1, le=1000)
     reopen_cooloff_days: int = Field(default=30, ge=0, le=3650)
     registry_retention_days: int = Field(default=365, ge=1, le=36500)
+    registry_observe_hours: int = Field(default=24, ge=1, le=8760)
+    registry_observe_batch: int = Field(default=50, ge=1, le=1000)
     encryption_key: SecretStr | None = None
     encryption_previous_keys: SecretStr | None = None
     blind_index_key: SecretStr | None = None

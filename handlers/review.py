@@ -150,6 +150,7 @@ async def _decide(
     if isinstance(outcome, Decided):
         log.info("case_decided", case_id=case.id, decision=decision.value)
         services.delivery.wake()
+        services.violator_ids.forget()  # a new violator is noticed from its next message
         if isinstance(query.message, Message):
             await show_case(query.message, services, views, outcome.view)
     elif isinstance(outcome, AlreadyDecided | NotAllowed):

@@ -158,6 +158,46 @@ class RegistryRepository:
             for row in rows
         ]
 
+    async def due_for_observation(self, before: datetime, limit: int) -> list[ViolatorRow]:
+        """Violators the bot can re-read (a public username or a known id), least recent first."""
+        rows = await fetch_all(
+            self._conn,
+            _VIOLATOR + "WHERE (v.last_observed_at IS NULL OR v.last_observed_at < ?) "
+            "AND t.post_id IS NULL AND (t.username IS NOT NULL OR t.chat_id IS NOT NULL) "
+            "AND t.kind <> 'search_term' ORDER BY v.last_observed_at IS NOT NULL, "
+            "v.last_observed_at, v.id LIMIT ?",
+            (encode_time(before), limit),
+        )
+        return [_violator(row) for row in rows]
+
+    async def observed(self, violator_id: int, at: datetime) -> None:
+        await run(
+            self._conn,
+            "UPDATE violators SET last_observed_at = ? WHERE id = ?",
+            (encode_time(at), violator_id),
+        )
+
+    async def usernames_without_ids(self) -> list[tuple[str, int]]:
+        """(username, violator id) of user-like violators whose Telegram id is not known yet."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT t.username, v.id FROM violators v JOIN targets t ON t.id = v.target_id "
+            "WHERE t.chat_id IS NULL AND t.post_id IS NULL AND t.username IS NOT NULL "
+            "AND t.kind IN ('user', 'bot', 'public')",
+            (),
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    async def ids_with_telegram_ids(self) -> list[tuple[int, int]]:
+        """(telegram id, violator id) of every violator whose id is known."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT t.chat_id, v.id FROM violators v JOIN targets t ON t.id = v.target_id "
+            "WHERE t.chat_id IS NOT NULL AND t.post_id IS NULL",
+            (),
+        )
+        return [(row[0], row[1]) for row in rows]
+
     async def set_hold(self, violator_id: int, hold: bool) -> bool:
         changed = await run(
             self._conn,
