@@ -40,6 +40,7 @@ from bot.update_processor import OrderedPerSenderProcessor
 from handlers import appeal, errors, membership, registry_jobs, report, review, review_chat, start
 from handlers.callback_data import APPEAL_PREFIX, REPORT_PREFIX, REVIEW_PREFIX
 from handlers.i18n import Catalog, default_catalog
+from handlers.review_views import OpenMenus
 from moderation.clock import Clock, SystemClock
 from storage import Store
 
@@ -189,6 +190,7 @@ def _post_init_factory(settings: Settings, texts: Catalog, clock: Clock) -> Any:
                 ),
                 cipher=settings.cipher() if settings.encryption_key else None,
                 violator_ids=registry_jobs.ViolatorIds(),
+                open_menus=OpenMenus(),
             )
         )
         await register_menus(application.bot, settings, texts)

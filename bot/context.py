@@ -16,6 +16,7 @@ from bot.access import ChatAdminCache
 from bot.chat_budget import ChatBudget
 from bot.settings import Settings
 from handlers.i18n import Catalog
+from handlers.review_views import OpenMenus
 from moderation.clock import Clock
 from storage import Store
 from storage.crypto import PersonalDataCipher
@@ -47,6 +48,7 @@ class Services:
     review_budget: ChatBudget  # posts and edits in the review chat, shared by all senders
     cipher: PersonalDataCipher | None  # None only until the registry keys are configured
     violator_ids: ViolatorLookup
+    open_menus: OpenMenus
 
 
 class BotData:

@@ -190,7 +190,9 @@ class DeliveryWorker:
         )
         text = views.case_text(view)
         keyboard = views.keyboard(
-            view, undo_open=undo_open and view.status is not CaseStatus.PENDING
+            view,
+            services.open_menus.menu_of(view.id),
+            undo_open=undo_open and view.status is not CaseStatus.PENDING,
         )
         bot = application.bot
         try:

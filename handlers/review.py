@@ -108,6 +108,7 @@ async def review_button(update: Update, context: BotContext) -> None:
             await _busy(query, services, views)
             return
         await query.answer()
+        services.open_menus.opened(case.id, _MENUS[button.action])
         await _edit_keyboard(query, views, case, _MENUS[button.action])
     else:
         await _decide(query, services, views, moderator, case, button)
@@ -136,6 +137,7 @@ async def _decide(
         await query.answer(views.t("review.alert.other_hint"), show_alert=True)
     else:
         await query.answer()  # before any database work
+    services.open_menus.opened(case.id, Menu.MAIN)
     outcome = await decide(
         services.store,
         case.id,

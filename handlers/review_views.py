@@ -6,6 +6,7 @@ the target is a link the moderator opens deliberately (previews are off on every
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from enum import StrEnum
 
@@ -29,6 +30,29 @@ class Menu(StrEnum):
     MAIN = "main"
     CATEGORIES = "categories"
     REASONS = "reasons"
+
+
+class OpenMenus:
+    """Which case messages show a category or reason menu right now, so an update of the counts
+    or notes keeps the menu a moderator is choosing from instead of closing it under them."""
+
+    TTL_SECONDS = 120.0
+
+    def __init__(self) -> None:
+        self._open: dict[int, tuple[Menu, float]] = {}
+
+    def opened(self, case_id: int, menu: Menu) -> None:
+        if menu is Menu.MAIN:
+            self._open.pop(case_id, None)
+        else:
+            self._open[case_id] = (menu, time.monotonic() + self.TTL_SECONDS)
+
+    def menu_of(self, case_id: int) -> Menu:
+        entry = self._open.get(case_id)
+        if entry is None or entry[1] < time.monotonic():
+            self._open.pop(case_id, None)
+            return Menu.MAIN
+        return entry[0]
 
 
 class ReviewViews:

@@ -332,3 +332,18 @@ async def test_no_review_chat_message_ever_unfurls_a_link_or_carries_media(
     for message in review.chat.messages():
         if message.bot_id == review.bot.application.bot.id:
             assert message.link_preview_options == {"is_disabled": True}
+
+
+async def test_a_count_update_keeps_the_menu_a_moderator_is_choosing_from(
+    start_bot: Callable[..., Any], make_settings: Callable[..., Any], loopback: LoopbackServer
+) -> None:
+    review = await make_review(start_bot, make_settings, loopback)
+    await report(loopback, "@menu_shop_x")
+    posted = await review.chat.next_message(timeout=15)
+    menu = await review.tap(review.moderator, posted, "✅ Approve")
+    assert menu.button_texts()[0] == "✓ Illegal drugs"
+    await report(loopback, "@menu_shop_x")
+    await until(lambda: "reporters:</b> 2" in review.current(posted).html, review)
+    assert review.current(posted).button_texts() == menu.button_texts()
+    decided = await review.tap(review.moderator, review.current(posted), "✓ Illegal drugs")
+    assert "Approved by @mona_mod" in decided.text
