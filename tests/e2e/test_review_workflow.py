@@ -347,3 +347,46 @@ async def test_a_count_update_keeps_the_menu_a_moderator_is_choosing_from(
     assert review.current(posted).button_texts() == menu.button_texts()
     decided = await review.tap(review.moderator, review.current(posted), "✓ Illegal drugs")
     assert "Approved by @mona_mod" in decided.text
+
+
+async def test_a_deleted_case_message_is_posted_again_once(
+    start_bot: Callable[..., Any], make_settings: Callable[..., Any], loopback: LoopbackServer
+) -> None:
+    review = await make_review(start_bot, make_settings, loopback)
+    await report(loopback, "@gone_shop_x")
+    posted = await review.chat.next_message(timeout=15)
+    # An admin of the chat deletes the case message (here through the same Bot API call).
+    await review.bot.application.bot.delete_message(review.chat.id, posted.message_id)
+    await report(loopback, "@gone_shop_x")  # the count update finds the message gone
+    await until(lambda: len([m for m in cases(review) if not m.deleted]) == 1, review)
+    again = next(m for m in cases(review) if not m.deleted)
+    assert again.message_id != posted.message_id
+    assert "Reports: 2 · reporters: 2" in again.text
+    await review.flush()
+    assert len([m for m in cases(review) if not m.deleted]) == 1
+    assert rows(
+        review.bot.settings.database_path,
+        "SELECT json_extract(details, '$.before.message_id'), "
+        "json_extract(details, '$.after.message_id') FROM audit_log "
+        "WHERE action = 'case.reposted'",
+    ) == [(posted.message_id, again.message_id)]
+    decided = await review.tap(review.moderator, again, "❌ Reject")
+    assert "Insufficient evidence" in decided.button_texts()
+
+
+async def test_a_moderator_who_blocked_the_bot_still_gets_the_alert_in_the_chat(
+    start_bot: Callable[..., Any], make_settings: Callable[..., Any], loopback: LoopbackServer
+) -> None:
+    review = await make_review(start_bot, make_settings, loopback)
+    other = loopback.add_user(first_name="Ola", username="ola_mod", user_id=ADMIN_ID + 7)
+    review.chat.add_member(other, admin=True)  # a chat admin: may review
+    loopback.world.users[other.id].blocked_bots.add(review.bot.application.bot.id)
+    await report(loopback, "@blocked_shop_x")
+    posted = await review.chat.next_message(timeout=15)
+    menu = await review.tap(review.moderator, posted, "✅ Approve")
+    decided = await review.tap(review.moderator, menu, "✓ Illegal drugs")
+    press = await other.press(decided, text="↩️ Undo")
+    answer = await press.answered(timeout=15)
+    assert answer.show_alert
+    assert "Only the moderator who decided" in (answer.text or "")
+    assert other.messages() == []  # nothing was (or could be) sent privately
