@@ -10,11 +10,16 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class FloodLimits:
-    """Telegram's documented guidance; exceeding any answers 429 with retry_after."""
+    """Telegram's documented guidance; exceeding any answers 429 with retry_after.
+
+    `count_edits`: editMessageText and editMessageReplyMarkup count like sent messages (Telegram
+    answers 429 to edits too, in groups notably; its FAQ only documents sends, so it is opt-in).
+    """
 
     per_group_per_minute: int = 20
     per_chat_per_second: int = 1
     global_per_second: int = 30
+    count_edits: bool = False
 
 
 class _Window:

@@ -39,5 +39,10 @@ class CallContext:
         if retry_after is not None:
             raise too_many_requests(retry_after)
 
+    def spend_edit_quota(self, view: ChatView) -> None:
+        """Counts an edit like a sent message when the flood limits say edits count."""
+        if self.flood is not None and self.flood.limits.count_edits:
+            self.spend_send_quota(view)
+
 
 Handler = Callable[[CallContext], Awaitable[Any]]

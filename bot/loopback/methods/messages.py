@@ -145,6 +145,7 @@ async def edit_message_text(ctx: CallContext) -> Any:
     )
     if unchanged:
         raise bad_request(NOT_MODIFIED)
+    ctx.spend_edit_quota(view)
     edited = _apply_edit(
         record,
         text=formatted.text,
@@ -167,6 +168,7 @@ async def edit_message_reply_markup(ctx: CallContext) -> Any:
     new_markup_dict = new_markup.to_dict() if new_markup is not None else None
     if new_markup_dict == _markup_dict(record.message):
         raise bad_request(NOT_MODIFIED)
+    ctx.spend_edit_quota(view)
     record.message = replace_message(
         record.message, edit_date=int(utc_now().timestamp()), reply_markup=new_markup_dict
     )
