@@ -186,7 +186,9 @@ def _post_init_factory(settings: Settings, texts: Catalog, clock: Clock) -> Any:
                 delivery=worker,
                 # On the bot's clock, so tests that move time also refill the budget.
                 review_budget=ChatBudget(
-                    settings.review_messages_per_minute, lambda: clock.now().timestamp()
+                    settings.review_messages_per_minute,
+                    lambda: clock.now().timestamp(),
+                    min_gap=settings.review_message_gap_seconds,
                 ),
                 cipher=settings.cipher() if settings.encryption_key else None,
                 violator_ids=registry_jobs.ViolatorIds(),

@@ -8,6 +8,7 @@ keeping a reserve for the edits that show a moderator's decision.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
@@ -22,12 +23,16 @@ class ChatBudget:
         per_minute: int,
         clock: Callable[[], float] = time.monotonic,
         window: float = WINDOW_SECONDS,
+        min_gap: float = 1.0,
     ) -> None:
         self.per_minute = per_minute
         self._clock = clock
         self._window = window
         self._sent: deque[float] = deque()
         self._paused_until = 0.0
+        #: Telegram also wants about a second between two messages to one chat (real time).
+        self._min_gap = min_gap
+        self._last_real = float("-inf")
 
     def _expire(self) -> float:
         now = self._clock()
@@ -47,7 +52,19 @@ class ChatBudget:
         if now < self._paused_until or self.per_minute - len(self._sent) <= reserve:
             return False
         self._sent.append(now)
+        self._last_real = time.monotonic()
         return True
+
+    async def pace(self) -> None:
+        """Waits until a second has passed since the last message to the chat."""
+        wait = self._last_real + self._min_gap - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    def refund(self) -> None:
+        """The last message taken was refused (429): it did not count at Telegram."""
+        if self._sent:
+            self._sent.pop()
 
     def pause(self, seconds: float) -> None:
         """Telegram answered 429 anyway (another client of the same bot, say): wait it out."""
@@ -56,6 +73,7 @@ class ChatBudget:
     def spend(self) -> None:
         """Counts a message that is sent anyway (a reply a moderator asked for)."""
         self._sent.append(self._expire())
+        self._last_real = time.monotonic()
 
     def seconds_until_free(self) -> float:
         now = self._expire()

@@ -55,6 +55,7 @@ from moderation.review import CaseView, Notification, PostTask
 log = structlog.get_logger(__name__)
 
 TICK_SECONDS: Final = 1.0
+MIN_PASS_GAP_SECONDS: Final = 0.2
 #: Due posts and edits looked at per pass; the budget decides how many go out.
 DUE_BATCH: Final = 40
 
@@ -94,6 +95,8 @@ class DeliveryWorker:
                 raise
             except Exception as exc:  # the worker must outlive any one failure
                 log.error("delivery_failed", error_type=type(exc).__name__, exc_info=exc)
+            # Wakes that come in a burst (a report each) are served by one pass, not one each.
+            await asyncio.sleep(MIN_PASS_GAP_SECONDS)
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), TICK_SECONDS)
@@ -122,24 +125,27 @@ class DeliveryWorker:
         reserve = posting_reserve(budget.per_minute)
         now = services.clock.now()
         debounce = timedelta(seconds=settings.case_edit_debounce_seconds)
+        # The digest first: when the backlog is large, saying so matters more than one post.
+        await self._digest(application, services, chat_id, reserve)
         due = (
             await due_posts(services.store, now, debounce, DUE_BATCH) if budget.available() else []
         )
         for task in due:
             # Asked-for cases and decisions may use the whole budget; the backlog and count
             # updates leave a reserve so a moderator's decision shows at once.
+            await budget.pace()
             if not budget.try_spend(0 if task.requested or task.decided else reserve):
                 break
             if not await self._post_one(application, services, task, chat_id):
                 break
         await self._appeals(application, services, chat_id)
-        await self._digest(application, services, chat_id, reserve)
 
     async def _appeals(self, application: BotApplication, services: Services, chat_id: int) -> None:
         """Appeal messages: few, and someone waits on each, so they skip the reserve."""
         now = services.clock.now()
         for task in await due_appeal_posts(services.store, now):
             view = await appeal_view(services.store, task.case_id)
+            await services.review_budget.pace()
             if view is None or not services.review_budget.try_spend():
                 return
             views = AppealViews(review_views(application, services))
@@ -166,6 +172,7 @@ class DeliveryWorker:
                     await appeal_shown(services.store, task.case_id, view.appeal.version, now)
             except RetryAfter as exc:
                 wait = _seconds(exc.retry_after)
+                services.review_budget.refund()
                 services.review_budget.pause(wait.total_seconds())
                 await appeal_post_failed(services.store, task, "retry_after", now + wait)
                 return
@@ -230,6 +237,7 @@ class DeliveryWorker:
             return False
         except RetryAfter as exc:
             wait = _seconds(exc.retry_after)
+            services.review_budget.refund()
             services.review_budget.pause(wait.total_seconds())
             await post_failed(services.store, task, "retry_after", now, wait)
             return False
@@ -291,7 +299,10 @@ class DeliveryWorker:
         if digest is not None and digest.chat_id != chat_id:
             digest = None  # the chat moved: the old digest is in a chat nobody reads
         action = digest_due(digest, backlog, threshold, now)
-        if action is None or not budget.try_spend(0):
+        if action is None:
+            return
+        await budget.pace()
+        if not budget.try_spend(0):
             return
         views = review_views(application, services)
         bot = application.bot
@@ -324,6 +335,7 @@ class DeliveryWorker:
                 else:
                     await digest_cleared(services.store, digest, now)
         except RetryAfter as exc:
+            budget.refund()
             budget.pause(_seconds(exc.retry_after).total_seconds())
         except TelegramError as exc:
             log.warning("digest_failed", error_type=type(exc).__name__)

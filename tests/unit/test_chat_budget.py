@@ -177,3 +177,30 @@ def test_the_digest_count_is_refreshed_at_most_every_few_minutes() -> None:
     assert digest_due(shown, 3, 45, NOW + DIGEST_REFRESH) == "refresh"
     # Nothing changed: no edit is spent on it.
     assert digest_due(shown, 100, 45, NOW + timedelta(hours=1)) is None
+
+
+def test_refund_gives_back_a_message_telegram_refused() -> None:
+    budget = ChatBudget(2, clock=lambda: 0.0)
+    assert budget.try_spend()
+    assert budget.try_spend()
+    assert not budget.try_spend()
+    budget.refund()  # that one came back 429: it did not count
+    assert budget.try_spend()
+
+
+async def test_pace_asks_for_the_rest_of_the_gap_since_the_last_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr("bot.chat_budget.asyncio.sleep", sleep)
+    budget = ChatBudget(20, clock=lambda: 0.0, min_gap=30.0)
+    await budget.pace()  # nothing sent yet: no wait
+    assert waits == []
+    assert budget.try_spend()
+    await budget.pace()
+    assert len(waits) == 1
+    assert 0 < waits[0] <= 30.0
