@@ -21,7 +21,7 @@ from bot.context import BotContext, Services
 from handlers.callback_data import ReviewAction, ReviewButton, parse_review_button
 from handlers.errors import is_not_modified
 from handlers.review_views import Menu, ReviewViews, build_review_views
-from moderation.case_actions import Done, escalate, request_post
+from moderation.case_actions import ActionRefusal, Done, Refused, escalate, request_post
 from moderation.decisions import (
     AlreadyDecided,
     Decided,
@@ -167,10 +167,20 @@ async def _post(
     moderator: Moderator,
     case: CaseView,
 ) -> None:
-    await query.answer(views.t("review.alert.posting", case_id=case.id))
+    # One short write decides what the answer says (posted since the listing, or next).
     outcome = await request_post(services.store, case.id, moderator, services.clock.now())
     if isinstance(outcome, Done):
+        await query.answer(views.t("review.alert.posting", case_id=case.id))
         services.delivery.wake()
+    elif isinstance(outcome, Refused):
+        key = (
+            "review.refused.posted"
+            if outcome.reason is ActionRefusal.POSTED
+            else ("review.refused.decided")
+        )
+        await query.answer(views.t(key), show_alert=True)
+    else:
+        await query.answer(views.t("review.alert.stale"), show_alert=True)
 
 
 async def _undo(

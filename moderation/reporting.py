@@ -78,6 +78,9 @@ async def file_in(
     else:
         closed = await uow.cases.last_closed_for(target_id)
         standing = _standing_after(closed, rules, now)
+        reopen_why = "cooloff"
+        if closed is not None and closed.status is CaseStatus.REJECTED:
+            reopened_from = closed  # past the cool-off, the reports kept since come along
         if closed is not None and standing is not Standing.OPEN:
             case_id, category = closed.id, report.category
             previous = await uow.reports.by_reporter_on_case(case_id, report.reporter_id)
@@ -86,7 +89,7 @@ async def file_in(
             if standing is Standing.REVIEWED:
                 joined = await uow.cases.reporters_after(closed.id, closed.decided_at)
                 if joined + 1 >= rules.reopen_reporters:
-                    standing, reopened_from = Standing.OPEN, closed
+                    standing, reopen_why = Standing.OPEN, "new_reporters"
         if standing is Standing.OPEN:
             case_id, category = (
                 await uow.cases.open(target_id, report.category, now),
@@ -97,6 +100,11 @@ async def file_in(
                 await uow.cases.move_reports_after(
                     reopened_from.id, case_id, reopened_from.decided_at
                 )
+                moved = await uow.reports.by_reporter_on_case(case_id, report.reporter_id)
+                if moved is not None:  # this reporter's kept report now stands for them
+                    await rescore(uow.review, uow.audit, case_id, category, rules, now)
+                    await _audit_reopened(uow, case_id, reopened_from, reopen_why, now)
+                    return AlreadyUnderReview(moved, case_id)
     new_case = case is None and standing is Standing.OPEN
     if case is not None:
         previous = await uow.reports.by_reporter_on_case(case_id, report.reporter_id)
@@ -122,21 +130,27 @@ async def file_in(
             "source": report.source.value,
         },
     )
-    if reopened_from is not None:
-        await uow.audit.append(
-            at=now,
-            actor_id=None,
-            action="case.reopened",
-            subject_type="case",
-            subject_id=case_id,
-            details={
-                "before": reopened_from.status.value,
-                "after": "pending",
-                "rejected_case": reopened_from.id,
-                "new_reporters": rules.reopen_reporters,
-            },
-        )
+    if reopened_from is not None and new_case:
+        await _audit_reopened(uow, case_id, reopened_from, reopen_why, now)
     return Filed(report_id, case_id, new_case, standing)
+
+
+async def _audit_reopened(
+    uow: ReportingUnit, case_id: int, rejected: ClosedCase, why: str, now: datetime
+) -> None:
+    await uow.audit.append(
+        at=now,
+        actor_id=None,
+        action="case.reopened",
+        subject_type="case",
+        subject_id=case_id,
+        details={
+            "before": rejected.status.value,
+            "after": "pending",
+            "rejected_case": rejected.id,
+            "why": why,
+        },
+    )
 
 
 def _standing_after(closed: ClosedCase | None, policy: CasePolicy, now: datetime) -> Standing:

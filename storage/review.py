@@ -321,8 +321,12 @@ class ReviewRepository:
         rows = await fetch_all(
             self._conn,
             "SELECT r.reporter_id, "
-            "coalesce(sum(c.status = 'approved'), 0) AS approved, "
-            "coalesce(sum(c.status = 'rejected'), 0) AS rejected "
+            # Only reports a moderator had before them when deciding: a report that joined
+            # an already decided case was never reviewed and says nothing of its reporter.
+            "coalesce(sum(c.status = 'approved' AND r.created_at <= c.decided_at), 0) "
+            "AS approved, "
+            "coalesce(sum(c.status = 'rejected' AND r.created_at <= c.decided_at), 0) "
+            "AS rejected "
             "FROM (SELECT DISTINCT reporter_id FROM reports WHERE case_id = ?) me "
             "JOIN reports r ON r.reporter_id = me.reporter_id "
             "JOIN cases c ON c.id = r.case_id GROUP BY r.reporter_id",
