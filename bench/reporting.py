@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.loopback import BotHandle, LoopbackServer, SentMessage, UserHandle
+from storage.crypto import new_key_text, new_secret_text
 
 OUR_TOKEN = "100001:BENCH-loopback-token-not-a-secret-0"
 BARE_TOKEN = "100002:BENCH-baseline-token-not-a-secret"
@@ -135,7 +136,9 @@ async def _stop_process(process: asyncio.subprocess.Process) -> None:
 
 def _environment(**variables: str) -> dict[str, str]:
     kept = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
-    return {**kept, **variables}
+    # Fresh keys each run: the bot refuses to start without them.
+    keys = {"ENCRYPTION_KEY": new_key_text("bench"), "BLIND_INDEX_KEY": new_secret_text()}
+    return {**kept, **keys, **variables}
 
 
 async def run_ours(server: LoopbackServer, reporters: int, targets: int, folder: Path) -> Figures:

@@ -53,6 +53,7 @@ from typing import Any
 
 from bot.loopback import ApiCall, ChatHandle, FloodLimits, LoopbackServer, UserHandle
 from moderation.categories import KNOWN_SEVERITY
+from storage.crypto import new_key_text, new_secret_text
 
 TOKEN = "100001:BENCH-loopback-token-not-a-secret-0"
 BOT_USERNAME = "bench_review_bot"
@@ -148,7 +149,9 @@ class Result:
 
 def _environment(**variables: str) -> dict[str, str]:
     kept = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
-    return {**kept, **variables}
+    # Fresh keys each run: the bot refuses to start without them.
+    keys = {"ENCRYPTION_KEY": new_key_text("bench"), "BLIND_INDEX_KEY": new_secret_text()}
+    return {**kept, **keys, **variables}
 
 
 def _children_cpu() -> float:

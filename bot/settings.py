@@ -74,6 +74,7 @@ EXPECTED: dict[str, str] = {
     "CHAT_ADMIN_CACHE_SECONDS": "a whole number of seconds from 0 to 86400",
     "CASE_EDIT_DEBOUNCE_SECONDS": "a whole number of seconds from 0 to 3600",
     "REVIEW_MESSAGES_PER_MINUTE": "a whole number from 1 to 20",
+    "REVIEW_MESSAGE_GAP_SECONDS": "seconds from 0 to 10 between two messages to the review chat",
     "BACKLOG_DIGEST_MINUTES": "a whole number of minutes from 1 to 60",
     "PROVISIONAL_HIDE_REPORTERS": "a whole number from 0 (off) to 1000",
     "REOPEN_AFTER_REPORTERS": "a whole number from 1 to 1000",
@@ -140,6 +141,7 @@ class Settings(BaseSettings):
     chat_admin_cache_seconds: int = Field(default=60, ge=0, le=86400)
     case_edit_debounce_seconds: int = Field(default=10, ge=0, le=3600)
     review_messages_per_minute: int = Field(default=20, ge=1, le=20)
+    review_message_gap_seconds: float = Field(default=1.0, ge=0, le=10)
     backlog_digest_minutes: int = Field(default=3, ge=1, le=60)
     provisional_hide_reporters: int = Field(default=0, ge=0, le=1000)
     reopen_after_reporters: int = Field(default=3, ge=1, le=1000)
@@ -351,6 +353,14 @@ class Settings(BaseSettings):
         problems: list[str] = []
         if self.bot_token is None:
             problems.append(_problem("BOT_TOKEN", "required to run the bot"))
+        for variable, value in (
+            ("ENCRYPTION_KEY", self.encryption_key),
+            ("BLIND_INDEX_KEY", self.blind_index_key),
+        ):
+            if value is None:
+                problems.append(
+                    _problem(variable, "required: personal data is stored only encrypted")
+                )
         if problems:
             raise SettingsError(problems)
 

@@ -8,12 +8,16 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from storage.crypto import new_key_text, new_secret_text
+
 _KEPT_ENV = {"PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR"}
 
 
 def cli_env(**variables: str) -> dict[str, str]:
     """A clean environment (no developer settings leak in) plus the given variables."""
     env = {key: value for key, value in os.environ.items() if key in _KEPT_ENV}
+    # Fresh random keys (the bot refuses to run without them); tests may override them.
+    env.update(ENCRYPTION_KEY=new_key_text("test"), BLIND_INDEX_KEY=new_secret_text())
     env.update(variables)
     return env
 

@@ -121,7 +121,12 @@ async def test_keys_rotate_re_encrypts_and_needs_the_keys(tmp_path: Path) -> Non
             START,
         )
     await store.close()
-    missing = cli(cli_env(DATABASE_PATH=str(database)), tmp_path, "keys", "rotate")
+    missing = cli(
+        cli_env(DATABASE_PATH=str(database), ENCRYPTION_KEY="", BLIND_INDEX_KEY=""),
+        tmp_path,
+        "keys",
+        "rotate",
+    )
     assert missing.returncode == 2
     assert "ENCRYPTION_KEY: required" in missing.stderr
     env = cli_env(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import load_settings
+from storage.crypto import new_key_text, new_secret_text
 
 GOOD_TOKEN = "123456789:TEST-loopback-token-not-a-secret-0000"
 
@@ -20,6 +21,7 @@ def run_cli(
     if dotenv is not None:
         (tmp_path / ".env").write_text(dotenv)
     clean = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "SYSTEMROOT"}}
+    clean.update(ENCRYPTION_KEY=new_key_text("test"), BLIND_INDEX_KEY=new_secret_text())
     clean.update(env)
     clean.setdefault("DATABASE_PATH", str(tmp_path / "bot.sqlite3"))
     return subprocess.run(
@@ -200,3 +202,20 @@ def test_console_script_and_module_share_the_cli(tmp_path: Path) -> None:
     )
     assert result.returncode == 0
     assert result.stdout == run_cli(tmp_path, {}, "--help").stdout
+
+
+def test_run_without_the_registry_keys_says_how_to_make_them(tmp_path: Path) -> None:
+    result = run_cli(
+        tmp_path, {"BOT_TOKEN": GOOD_TOKEN, "ENCRYPTION_KEY": "", "BLIND_INDEX_KEY": ""}, "run"
+    )
+    assert result.returncode == 2
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("report-bot: configuration:")]
+    assert [ln.split(":")[2].strip() for ln in lines] == ["ENCRYPTION_KEY", "BLIND_INDEX_KEY"]
+    assert "report-bot keys generate" in result.stderr
+
+
+def test_a_malformed_key_stops_start_up_without_echoing_it(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, {"BOT_TOKEN": GOOD_TOKEN, "ENCRYPTION_KEY": "k1:SECRETVALUE"}, "run")
+    assert result.returncode == 2
+    assert "report-bot: configuration: ENCRYPTION_KEY:" in result.stderr
+    assert "SECRETVALUE" not in result.stderr + result.stdout
