@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 #: A second of slack over Telegram's 60-second window, for the time a request spends in flight.
 WINDOW_SECONDS = 61.0
+GAP_SLACK_SECONDS = 0.1
 
 
 class ChatBudget:
@@ -57,7 +58,10 @@ class ChatBudget:
 
     async def pace(self) -> None:
         """Waits until a second has passed since the last message to the chat."""
-        wait = self._last_real + self._min_gap - time.monotonic()
+        if self._min_gap <= 0:
+            return
+        # Slack for the time the previous request took to reach Telegram after it was counted.
+        wait = self._last_real + self._min_gap + GAP_SLACK_SECONDS - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
 
