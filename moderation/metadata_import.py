@@ -18,8 +18,10 @@ from moderation.personal_data import NotPersonalData
 from moderation.registry import (
     Observation,
     ObservationKind,
+    ObservationRow,
     ObservationSource,
     RegistryStore,
+    SealedValue,
     Sealer,
     dedupe_key,
     normalize_value,
@@ -30,6 +32,7 @@ from moderation.registry import (
 BATCH = 2000
 MAX_BAD_SHOWN = 1000
 _SUBJECT_KEYS = ("violator_id", "telegram_id", "username")
+_CLEAR = SealedValue("", None, None, None)  # a dry run seals nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,27 +194,37 @@ async def _store_batch(
 ) -> None:
     context = store.reading() if dry_run else store.transaction()
     async with context as uow:
+        unknown: dict[str, list[int | str]] = {}
         for line in batch:
             if line.subject not in resolved:
-                resolved[line.subject] = await uow.registry.resolve(*line.subject)
+                unknown.setdefault(line.subject[0], []).append(line.subject[1])
+        for key, values in unknown.items():
+            distinct = list(dict.fromkeys(values))
+            found = await uow.registry.resolve_many(key, distinct)
+            for value in distinct:
+                resolved[(key, value)] = found.get(value)
+        rows: list[ObservationRow] = []
+        for line in batch:
             violator_id = resolved[line.subject]
             if violator_id is None:
                 summary.not_violators += 1
                 continue
-            dedupe = dedupe_key(sealer, violator_id, line.observation)
-            if dry_run:
-                new = not await uow.registry.has_observation(dedupe)
-            else:
-                new = await uow.registry.add_observation(
+            observation = line.observation
+            rows.append(
+                ObservationRow(
                     violator_id,
-                    line.observation.kind,
-                    seal(sealer, line.observation.kind, line.observation.value),
-                    line.observation.observed_at,
-                    line.observation.source,
+                    observation.kind,
+                    seal(sealer, observation.kind, observation.value) if not dry_run else _CLEAR,
+                    observation.observed_at,
+                    observation.source,
                     now,
-                    dedupe,
+                    dedupe_key(sealer, violator_id, observation),
                 )
-            if new:
-                summary.added += 1
-            else:
-                summary.already_recorded += 1
+            )
+        if dry_run:
+            existing = await uow.registry.existing_dedupes([row.dedupe for row in rows])
+            added = sum(1 for row in rows if row.dedupe not in existing)
+        else:
+            added = await uow.registry.add_observations(rows)
+        summary.added += added
+        summary.already_recorded += len(rows) - added

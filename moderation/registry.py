@@ -91,6 +91,19 @@ class SealedObservation:
     recorded_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class ObservationRow:
+    """One observation ready for storage (sealed, with its dedupe fingerprint)."""
+
+    violator_id: int
+    kind: ObservationKind
+    sealed: SealedValue
+    observed_at: datetime
+    source: ObservationSource
+    recorded_at: datetime
+    dedupe: bytes
+
+
 class Sealer(Protocol):
     def encrypt(self, plaintext: str, kind: str) -> tuple[str, bytes]: ...
     def decrypt(self, key_id: str, blob: bytes, kind: str) -> str: ...
@@ -154,8 +167,9 @@ class RegistryRecords(Protocol):
         self, current_key_id: str, limit: int
     ) -> list[SealedObservation]: ...
     async def reseal(self, observation_id: int, key_id: str, ciphertext: bytes) -> None: ...
-    async def resolve(self, key: str, value: int | str) -> int | None: ...
-    async def has_observation(self, dedupe: bytes) -> bool: ...
+    async def resolve_many(self, key: str, values: list[int | str]) -> dict[int | str, int]: ...
+    async def add_observations(self, rows: list[ObservationRow]) -> int: ...
+    async def existing_dedupes(self, dedupes: list[bytes]) -> set[bytes]: ...
 
 
 class RegistryUnit(Protocol):

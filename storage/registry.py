@@ -10,6 +10,7 @@ import aiosqlite
 from moderation.lookup import ViolatorCase
 from moderation.registry import (
     ObservationKind,
+    ObservationRow,
     ObservationSource,
     SealedObservation,
     SealedValue,
@@ -18,6 +19,9 @@ from moderation.registry import (
 from storage.codec import decode_optional_time, decode_time, encode_time
 from storage.sql import fetch_all, fetch_one, fetch_value, run
 from storage.targets import target_from_row
+
+#: Values per `IN (...)` list, well under SQLite's limit on bound parameters.
+IN_CHUNK = 500
 
 _VIOLATOR = (
     "SELECT v.id, v.category, v.confirmed_at, v.last_confirmed_at, v.legal_hold, t.kind, "
@@ -64,32 +68,59 @@ class RegistryRepository:
         )
         return [row[0] for row in rows]
 
-    async def resolve(self, key: str, value: int | str) -> int | None:
-        """The violator a platform export line is about: by violator id, telegram id or
-        current username; None when it is not a confirmed violator."""
-        if key == "violator_id":
-            found = await fetch_value(self._conn, "SELECT id FROM violators WHERE id = ?", (value,))
-        elif key == "telegram_id":
-            found = await fetch_value(
+    async def resolve_many(self, key: str, values: list[int | str]) -> dict[int | str, int]:
+        """The violators a platform export's lines are about (by violator id, telegram id or
+        current username); values that are not confirmed violators are simply absent."""
+        column = {"violator_id": "v.id", "telegram_id": "t.chat_id", "username": "t.username"}[key]
+        found: dict[int | str, int] = {}
+        for first in range(0, len(values), IN_CHUNK):
+            chunk = values[first : first + IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = await fetch_all(
                 self._conn,
-                "SELECT v.id FROM violators v JOIN targets t ON t.id = v.target_id "
-                "WHERE t.chat_id = ? AND t.post_id IS NULL ORDER BY v.id LIMIT 1",
-                (value,),
+                f"SELECT {column} AS value, min(v.id) AS id FROM violators v "  # noqa: S608
+                f"JOIN targets t ON t.id = v.target_id WHERE t.post_id IS NULL "
+                f"AND {column} IN ({marks}) GROUP BY {column}",
+                tuple(chunk),
             )
-        else:
-            found = await fetch_value(
-                self._conn,
-                "SELECT v.id FROM violators v JOIN targets t ON t.id = v.target_id "
-                "WHERE t.username = ? AND t.post_id IS NULL ORDER BY v.id LIMIT 1",
-                (str(value).lower(),),
-            )
-        return None if found is None else int(found)
+            found.update({row["value"]: row["id"] for row in rows})
+        return found
 
-    async def has_observation(self, dedupe: bytes) -> bool:
-        found = await fetch_value(
-            self._conn, "SELECT 1 FROM observations WHERE dedupe = ?", (dedupe,)
+    async def add_observations(self, rows: list[ObservationRow]) -> int:
+        """Appends many observations in one statement; returns how many were new."""
+        cursor = await self._conn.executemany(
+            "INSERT INTO observations (violator_id, kind, value, ciphertext, key_id, blind_index, "
+            "observed_at, source, recorded_at, dedupe) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (dedupe) DO NOTHING",
+            [
+                (
+                    row.violator_id,
+                    row.kind.value,
+                    row.sealed.value,
+                    row.sealed.ciphertext,
+                    row.sealed.key_id,
+                    row.sealed.blind_index,
+                    encode_time(row.observed_at),
+                    row.source.value,
+                    encode_time(row.recorded_at),
+                    row.dedupe,
+                )
+                for row in rows
+            ],
         )
-        return found is not None
+        return max(0, cursor.rowcount)
+
+    async def existing_dedupes(self, dedupes: list[bytes]) -> set[bytes]:
+        found: set[bytes] = set()
+        for first in range(0, len(dedupes), IN_CHUNK):
+            chunk = dedupes[first : first + IN_CHUNK]
+            rows = await fetch_all(
+                self._conn,
+                f"SELECT dedupe FROM observations WHERE dedupe IN ({','.join('?' * len(chunk))})",  # noqa: S608
+                tuple(chunk),
+            )
+            found.update(row[0] for row in rows)
+        return found
 
     async def add_observation(
         self,
