@@ -17,6 +17,8 @@ from telegram.ext import ExtBot
 
 from bot.settings import Settings
 from moderation.review import Moderator
+from moderation.roles import Roles, roles_of
+from storage import Store
 
 log = structlog.get_logger(__name__)
 
@@ -65,3 +67,9 @@ async def moderator_for(
     if is_legal:
         return Moderator(user.id, display_name(user), is_legal=True, reviews=False)
     return None
+
+
+async def staff_roles(store: Store, settings: Settings, user_id: int) -> Roles:
+    """A user's roles: the settings' bootstrap ids plus what admins granted from the bot."""
+    async with store.reading() as uow:
+        return await roles_of(uow.roles, settings.bootstrap_roles(), user_id)

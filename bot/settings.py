@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from moderation.categories import DEFAULT_CATEGORIES, Categories, parse_categories
 from moderation.priority import CasePolicy
+from moderation.roles import Role
 from storage.crypto import DataKey, PersonalDataCipher, decode_secret, parse_key
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
@@ -152,6 +153,14 @@ class Settings(BaseSettings):
     encryption_key: SecretStr | None = None
     encryption_previous_keys: SecretStr | None = None
     blind_index_key: SecretStr | None = None
+
+    def bootstrap_roles(self) -> dict[Role, frozenset[int]]:
+        """The roles the settings give, which cannot be revoked from the bot."""
+        return {
+            Role.ADMIN: self.admin_ids,
+            Role.MODERATOR: self.moderator_ids,
+            Role.LEGAL: self.legal_officer_ids,
+        }
 
     def case_policy(self) -> CasePolicy:
         return CasePolicy.from_categories(

@@ -11,7 +11,18 @@ import string
 from collections.abc import Mapping
 from typing import Final
 
-from handlers.locales import en, ru
+from handlers.locales import (
+    en,
+    legal_en,
+    legal_ru,
+    operating_en,
+    operating_ru,
+    roles_en,
+    roles_ru,
+    ru,
+    stats_en,
+    stats_ru,
+)
 
 DEFAULT_LANGUAGE: Final = "en"
 
@@ -66,5 +77,25 @@ def _escape(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
+def merge_catalogs(*parts: Mapping[str, str]) -> dict[str, str]:
+    """One language's texts from its per-feature modules; a key defined twice is a bug."""
+    merged: dict[str, str] = {}
+    for part in parts:
+        clash = merged.keys() & part.keys()
+        if clash:
+            raise ValueError(f"message keys defined twice: {sorted(clash)}")
+        merged.update(part)
+    return merged
+
+
 def default_catalog() -> Catalog:
-    return Catalog({"en": en.TEXTS, "ru": ru.TEXTS})
+    return Catalog(
+        {
+            "en": merge_catalogs(
+                en.TEXTS, roles_en.TEXTS, stats_en.TEXTS, operating_en.TEXTS, legal_en.TEXTS
+            ),
+            "ru": merge_catalogs(
+                ru.TEXTS, roles_ru.TEXTS, stats_ru.TEXTS, operating_ru.TEXTS, legal_ru.TEXTS
+            ),
+        }
+    )

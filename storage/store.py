@@ -24,6 +24,7 @@ from storage.migrations import MigrationReport, migrate
 from storage.registry import RegistryRepository
 from storage.reports import ReportRepository
 from storage.review import OutboxRepository, PostRepository, ReviewRepository
+from storage.roles import RoleRepository
 from storage.state import StateRepository
 from storage.targets import TargetRepository
 from storage.updates import ProcessedUpdateRepository
@@ -48,6 +49,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(conn)
         self.appeals = AppealRepository(conn)
         self.registry = RegistryRepository(conn)
+        self.roles = RoleRepository(conn)
 
 
 class Store:

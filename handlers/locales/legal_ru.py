@@ -1,0 +1,5 @@
+"""Russian texts of the legal feature (merged into the ru catalog; keys must not collide)."""
+
+from typing import Final
+
+TEXTS: Final[dict[str, str]] = {}

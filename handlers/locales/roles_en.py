@@ -1,0 +1,5 @@
+"""English texts of the roles feature (merged into the en catalog; keys must not collide)."""
+
+from typing import Final
+
+TEXTS: Final[dict[str, str]] = {}
