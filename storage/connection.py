@@ -16,6 +16,9 @@ import aiosqlite
 from storage.errors import StorageError
 
 BUSY_TIMEOUT_MS: Final = 10_000
+# Page cache per connection (grows only as pages are used). SQLite's 2 MB default makes every
+# insert into the registry's random-keyed indexes a trip to the OS once the file is gigabytes.
+CACHE_KIB: Final = 65_536
 MIN_SQLITE: Final = (3, 37, 0)  # STRICT tables
 
 
@@ -38,6 +41,7 @@ async def connect(path: Path, *, read_only: bool = False) -> aiosqlite.Connectio
     try:
         conn.row_factory = sqlite3.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         if not read_only:
             async with conn.execute("PRAGMA journal_mode = WAL") as cursor:
                 row = await cursor.fetchone()
