@@ -238,11 +238,15 @@ class RegistryRepository:
         return changed == 1
 
     async def purge_candidates(self, confirmed_before: datetime, limit: int) -> list[int]:
-        """Violators without a hold whose last confirmation is older than the retention."""
+        """Violators without a hold (set by hand or by an open legal request) whose last
+        confirmation is older than the retention."""
         rows = await fetch_all(
             self._conn,
             "SELECT v.id FROM violators v WHERE v.legal_hold = 0 AND v.last_confirmed_at < ? "
             "AND EXISTS (SELECT 1 FROM observations o WHERE o.violator_id = v.id) "
+            # An accepted legal request holds the violator's metadata until it is closed.
+            "AND NOT EXISTS (SELECT 1 FROM legal_requests r WHERE r.violator_id = v.id "
+            "AND r.state NOT IN ('rejected', 'closed')) "
             "ORDER BY v.id LIMIT ?",
             (encode_time(confirmed_before), limit),
         )
