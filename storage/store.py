@@ -20,6 +20,7 @@ from storage.blocks import BlockRepository
 from storage.cases import CaseRepository
 from storage.database import Database
 from storage.drafts import DraftRepository
+from storage.legal import LegalRepository
 from storage.migrations import MigrationReport, migrate
 from storage.registry import RegistryRepository
 from storage.reports import ReportRepository
@@ -49,6 +50,7 @@ class UnitOfWork:
         self.outbox = OutboxRepository(conn)
         self.appeals = AppealRepository(conn)
         self.registry = RegistryRepository(conn)
+        self.legal = LegalRepository(conn)
         self.roles = RoleRepository(conn)
 
 

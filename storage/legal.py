@@ -1,0 +1,387 @@
+"""Legal requests, their documents, votes, disclosures and the disclosure ledger."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+import aiosqlite
+
+from moderation.ledger import LedgerEntry
+from moderation.legal import (
+    CheckResult,
+    OrderDocument,
+    OrderType,
+    RequestForm,
+    RequestState,
+    Target,
+    TargetKind,
+)
+from moderation.legal_flow import LegalRequest, StoredDisclosure, Vote
+from moderation.registry import (
+    ObservationKind,
+    ObservationSource,
+    SealedObservation,
+    SealedValue,
+)
+from storage.codec import decode_time, encode_time
+from storage.sql import fetch_all, fetch_one, fetch_value, insert, run
+
+_REQUEST_COLUMNS = (
+    "r.id, r.authority, r.country, r.reference, r.order_type, r.issued_on, r.offence, "
+    "r.target_kind, r.target_value, r.target_cipher, r.target_key_id, r.target_blind, "
+    "r.period_start, r.period_end, r.state, r.violator_id, r.checks, r.analysis, "
+    "r.override_reason, r.registered_by, r.registered_at, r.rejected_reason, d.sha256"
+)
+
+
+class LegalRepository:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def duplicate_of(self, country: str, authority: str, reference: str) -> int | None:
+        value = await fetch_value(
+            self._conn,
+            "SELECT id FROM legal_requests WHERE country = ? AND authority = ? AND reference = ?",
+            (country, authority, reference),
+        )
+        return int(value) if value is not None else None
+
+    async def add_request(
+        self, form: RequestForm, sealed: SealedValue | None, registered_by: int, at: datetime
+    ) -> int:
+        return await insert(
+            self._conn,
+            "INSERT INTO legal_requests (authority, country, reference, order_type, issued_on, "
+            "offence, target_kind, target_value, target_cipher, target_key_id, target_blind, "
+            "period_start, period_end, registered_by, registered_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                form.authority,
+                form.country,
+                form.reference,
+                form.order_type.value,
+                form.issued_on.isoformat(),
+                form.offence,
+                form.target.kind.value,
+                None if sealed is not None else form.target.value,
+                sealed.ciphertext if sealed is not None else None,
+                sealed.key_id if sealed is not None else None,
+                sealed.blind_index if sealed is not None else None,
+                form.period_start.isoformat(),
+                form.period_end.isoformat(),
+                registered_by,
+                encode_time(at),
+            ),
+        )
+
+    async def add_document(self, request_id: int, document: OrderDocument, at: datetime) -> None:
+        await run(
+            self._conn,
+            "INSERT INTO legal_documents (request_id, file_name, mime_type, size, sha256, "
+            "content, telegram_file_id, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                request_id,
+                document.file_name,
+                document.mime_type,
+                len(document.content),
+                document.sha256,
+                document.content,
+                document.telegram_file_id,
+                encode_time(at),
+            ),
+        )
+
+    async def document(self, request_id: int) -> OrderDocument | None:
+        row = await fetch_one(
+            self._conn,
+            "SELECT file_name, mime_type, content, telegram_file_id FROM legal_documents "
+            "WHERE request_id = ?",
+            (request_id,),
+        )
+        if row is None:
+            return None
+        return OrderDocument(
+            row["file_name"], row["mime_type"], bytes(row["content"]), row["telegram_file_id"]
+        )
+
+    async def request(self, request_id: int) -> LegalRequest | None:
+        row = await fetch_one(
+            self._conn,
+            f"SELECT {_REQUEST_COLUMNS} FROM legal_requests r "  # noqa: S608 - constant columns
+            "LEFT JOIN legal_documents d ON d.request_id = r.id WHERE r.id = ?",
+            (request_id,),
+        )
+        if row is None:
+            return None
+        return _request(row, await self._votes(request_id))
+
+    async def open_requests(self, limit: int) -> list[LegalRequest]:
+        rows = await fetch_all(
+            self._conn,
+            f"SELECT {_REQUEST_COLUMNS} FROM legal_requests r "  # noqa: S608 - constant columns
+            "LEFT JOIN legal_documents d ON d.request_id = r.id "
+            "WHERE r.state NOT IN ('rejected', 'closed') ORDER BY r.id LIMIT ?",
+            (limit,),
+        )
+        return [_request(row, await self._votes(row["id"])) for row in rows]
+
+    async def _votes(self, request_id: int) -> tuple[Vote, ...]:
+        rows = await fetch_all(
+            self._conn,
+            "SELECT officer_id, decision, reason, decided_at FROM legal_approvals "
+            "WHERE request_id = ? ORDER BY decided_at, officer_id",
+            (request_id,),
+        )
+        return tuple(
+            Vote(
+                row["officer_id"],
+                row["decision"] == "approve",
+                row["reason"],
+                decode_time(row["decided_at"]),
+            )
+            for row in rows
+        )
+
+    async def set_analysis(
+        self,
+        request_id: int,
+        *,
+        violator_id: int | None,
+        checks: tuple[CheckResult, ...],
+        state: RequestState,
+    ) -> None:
+        await run(
+            self._conn,
+            "UPDATE legal_requests SET violator_id = ?, checks = ?, state = ? WHERE id = ?",
+            (
+                violator_id,
+                json.dumps([c.to_json() for c in checks]),
+                state.value,
+                request_id,
+            ),
+        )
+
+    async def write_analysis(self, request_id: int, text: str, by: int, at: datetime) -> None:
+        await run(
+            self._conn,
+            "UPDATE legal_requests SET analysis = ?, analysis_by = ?, analysis_at = ? WHERE id = ?",
+            (text, by, encode_time(at), request_id),
+        )
+
+    async def set_override(self, request_id: int, reason: str, by: int, at: datetime) -> None:
+        await run(
+            self._conn,
+            "UPDATE legal_requests SET override_reason = ?, override_by = ?, override_at = ? "
+            "WHERE id = ?",
+            (reason, by, encode_time(at), request_id),
+        )
+
+    async def add_vote(
+        self, request_id: int, officer_id: int, approve: bool, reason: str | None, at: datetime
+    ) -> bool:
+        added = await run(
+            self._conn,
+            "INSERT INTO legal_approvals (request_id, officer_id, decision, reason, decided_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (request_id, officer_id) DO NOTHING",
+            (request_id, officer_id, "approve" if approve else "reject", reason, encode_time(at)),
+        )
+        return added == 1
+
+    async def set_state(self, request_id: int, state: RequestState) -> None:
+        await run(
+            self._conn,
+            "UPDATE legal_requests SET state = ? WHERE id = ?",
+            (state.value, request_id),
+        )
+
+    async def reject(self, request_id: int, reason: str, by: int, at: datetime) -> None:
+        await run(
+            self._conn,
+            "UPDATE legal_requests SET state = 'rejected', rejected_reason = ?, rejected_by = ?, "
+            "rejected_at = ? WHERE id = ?",
+            (reason, by, encode_time(at), request_id),
+        )
+
+    async def close(self, request_id: int, by: int | None, at: datetime) -> None:
+        await run(
+            self._conn,
+            "UPDATE legal_requests SET state = 'closed', closed_by = ?, closed_at = ? WHERE id = ?",
+            (by, encode_time(at), request_id),
+        )
+
+    async def personal_observations(
+        self, violator_id: int, start: datetime, end: datetime
+    ) -> list[SealedObservation]:
+        """Phone numbers and IP addresses observed in [start, end); nothing else is asked for."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT id, kind, ciphertext, key_id, blind_index, observed_at, source, recorded_at "
+            "FROM observations WHERE violator_id = ? AND kind IN ('phone', 'ip') "
+            "AND observed_at >= ? AND observed_at < ? ORDER BY observed_at, id",
+            (violator_id, encode_time(start), encode_time(end)),
+        )
+        return [
+            SealedObservation(
+                id=row["id"],
+                kind=ObservationKind(row["kind"]),
+                sealed=SealedValue(
+                    None, bytes(row["ciphertext"]), row["key_id"], bytes(row["blind_index"])
+                ),
+                observed_at=decode_time(row["observed_at"]),
+                source=ObservationSource(row["source"]),
+                recorded_at=decode_time(row["recorded_at"]),
+            )
+            for row in rows
+        ]
+
+    async def add_disclosure(self, disclosure: StoredDisclosure) -> None:
+        await run(
+            self._conn,
+            "INSERT INTO disclosures (request_id, ciphertext, key_id, content_sha256, phones, "
+            "ips, disclosed_to, disclosed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                disclosure.request_id,
+                disclosure.ciphertext,
+                disclosure.key_id,
+                disclosure.content_sha256,
+                disclosure.phones,
+                disclosure.ips,
+                disclosure.disclosed_to,
+                encode_time(disclosure.disclosed_at),
+            ),
+        )
+
+    async def disclosure(self, request_id: int) -> StoredDisclosure | None:
+        row = await fetch_one(
+            self._conn,
+            f"SELECT {_DISCLOSURE} FROM disclosures WHERE request_id = ?",  # noqa: S608
+            (request_id,),
+        )
+        return _disclosure(row) if row is not None else None
+
+    async def disclosures(self) -> list[StoredDisclosure]:
+        rows = await fetch_all(
+            self._conn,
+            f"SELECT {_DISCLOSURE} FROM disclosures ORDER BY request_id",  # noqa: S608
+        )
+        return [_disclosure(row) for row in rows]
+
+    async def ledger_last(self) -> LedgerEntry | None:
+        row = await fetch_one(
+            self._conn,
+            f"SELECT {_LEDGER} FROM disclosure_ledger ORDER BY seq DESC LIMIT 1",  # noqa: S608
+        )
+        return _entry(row) if row is not None else None
+
+    async def add_ledger_entry(self, entry: LedgerEntry) -> None:
+        await run(
+            self._conn,
+            "INSERT INTO disclosure_ledger (seq, request_id, violator_id, country, disclosed_at, "
+            "content_sha256, prev_hash, entry_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.seq,
+                entry.request_id,
+                entry.violator_id,
+                entry.country,
+                entry.disclosed_at,
+                entry.content_sha256,
+                entry.prev_hash,
+                entry.entry_hash,
+            ),
+        )
+
+    async def ledger(self) -> list[LedgerEntry]:
+        """By sequence number; a reordering or deletion shows as a break in the chain."""
+        rows = await fetch_all(
+            self._conn,
+            f"SELECT {_LEDGER} FROM disclosure_ledger ORDER BY seq",  # noqa: S608
+        )
+        return [_entry(row) for row in rows]
+
+    async def sealed_under_other_keys(self, key_id: str, limit: int) -> list[StoredDisclosure]:
+        rows = await fetch_all(
+            self._conn,
+            f"SELECT {_DISCLOSURE} FROM disclosures WHERE key_id != ? "  # noqa: S608
+            "ORDER BY request_id LIMIT ?",
+            (key_id, limit),
+        )
+        return [_disclosure(row) for row in rows]
+
+    async def reseal(self, request_id: int, key_id: str, ciphertext: bytes) -> None:
+        await run(
+            self._conn,
+            "UPDATE disclosures SET key_id = ?, ciphertext = ? WHERE request_id = ?",
+            (key_id, ciphertext, request_id),
+        )
+
+
+_DISCLOSURE = (
+    "request_id, ciphertext, key_id, content_sha256, phones, ips, disclosed_to, disclosed_at"
+)
+_LEDGER = (
+    "seq, request_id, violator_id, country, disclosed_at, content_sha256, prev_hash, entry_hash"
+)
+
+
+def _disclosure(row: Any) -> StoredDisclosure:
+    return StoredDisclosure(
+        request_id=row["request_id"],
+        key_id=row["key_id"],
+        ciphertext=bytes(row["ciphertext"]),
+        content_sha256=row["content_sha256"],
+        phones=row["phones"],
+        ips=row["ips"],
+        disclosed_to=row["disclosed_to"],
+        disclosed_at=decode_time(row["disclosed_at"]),
+    )
+
+
+def _entry(row: Any) -> LedgerEntry:
+    return LedgerEntry(
+        seq=row["seq"],
+        request_id=row["request_id"],
+        violator_id=row["violator_id"],
+        country=row["country"],
+        disclosed_at=row["disclosed_at"],
+        content_sha256=row["content_sha256"],
+        prev_hash=row["prev_hash"],
+        entry_hash=row["entry_hash"],
+    )
+
+
+def _request(row: Any, votes: tuple[Vote, ...]) -> LegalRequest:
+    kind = TargetKind(row["target_kind"])
+    sealed = None
+    if row["target_cipher"] is not None:
+        sealed = SealedValue(
+            None, bytes(row["target_cipher"]), row["target_key_id"], bytes(row["target_blind"])
+        )
+    form = RequestForm(
+        authority=row["authority"],
+        country=row["country"],
+        reference=row["reference"],
+        order_type=OrderType(row["order_type"]),
+        issued_on=date.fromisoformat(row["issued_on"]),
+        offence=row["offence"],
+        # A phone or IP stays sealed here; the domain opens it for a legal officer.
+        target=Target(kind, row["target_value"] or ""),
+        period_start=date.fromisoformat(row["period_start"]),
+        period_end=date.fromisoformat(row["period_end"]),
+    )
+    return LegalRequest(
+        id=row["id"],
+        form=form,
+        state=RequestState(row["state"]),
+        violator_id=row["violator_id"],
+        checks=tuple(CheckResult.from_json(c) for c in json.loads(row["checks"])),
+        analysis=row["analysis"],
+        override_reason=row["override_reason"],
+        registered_by=row["registered_by"],
+        registered_at=decode_time(row["registered_at"]),
+        rejected_reason=row["rejected_reason"],
+        document_sha256=row["sha256"],
+        votes=votes,
+        target_sealed=sealed,
+    )
