@@ -14,10 +14,19 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+import iso3166
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from moderation.categories import DEFAULT_CATEGORIES, Categories, parse_categories
+from moderation.legal import LegalPolicy, OrderType
 from moderation.priority import CasePolicy
 from moderation.roles import Role
 from storage.crypto import DataKey, PersonalDataCipher, decode_secret, parse_key
@@ -87,9 +96,46 @@ EXPECTED: dict[str, str] = {
     "ENCRYPTION_PREVIOUS_KEYS": "comma-separated <id>:<base64> keys still needed to decrypt, "
     "or empty",
     "BLIND_INDEX_KEY": "base64 of 32 random bytes, as `report-bot keys generate` prints it",
+    "LEGAL_ORDER_TYPES": "comma-separated order types a judicial authority issues, from "
+    "court_order, judicial_warrant, subpoena, emergency, other",
+    "LEGAL_OFFENCES": "comma-separated offence=category pairs, e.g. drug_trafficking=drugs",
+    "LEGAL_DENIED_COUNTRIES": "comma-separated ISO 3166-1 alpha-2 codes, or empty (none denied)",
+    "LEGAL_MAX_PERIOD_DAYS": "a whole number of days from 1 to 3660",
+    "LEGAL_APPROVALS": "a whole number from 2 to 5",
+    "LEGAL_REGISTRAR_MAY_APPROVE": "true or false",
 }
 
+#: Offences (as officers name them) that are criminal activities breaking the Terms of Service,
+#: with the report category each corresponds to.
+DEFAULT_LEGAL_OFFENCES = (
+    "child_sexual_abuse=csam,csam=csam,terrorism=terrorism,terrorist_financing=terrorism,"
+    "drug_trafficking=drugs,weapons_trafficking=weapons,violent_crime=violence,fraud=scam,"
+    "extortion=scam,doxxing=doxxing,illegal_trade=illegal_goods,human_trafficking=illegal_goods"
+)
+
 IdSet = Annotated[frozenset[int], NoDecode]
+
+
+def _items(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def parse_policy_item(name: str, text: str) -> list[tuple[str, str]]:
+    """Checks one LEGAL_* list; returns offence pairs for legal_offences."""
+    pairs: list[tuple[str, str]] = []
+    for n, item in enumerate(_items(text), 1):
+        if name == "legal_order_types":
+            if item not in {t.value for t in OrderType}:
+                raise ValueError(f"item {n} is not an order type")
+        elif name == "legal_denied_countries":
+            if item.upper() not in iso3166.countries_by_alpha2:
+                raise ValueError(f"item {n} is not an ISO 3166-1 alpha-2 country code")
+        else:
+            offence, sep, category = item.partition("=")
+            if not sep or not re.fullmatch(r"[a-z0-9_]{2,60}", offence.strip()):
+                raise ValueError(f"item {n} is not offence=category")
+            pairs.append((offence.strip(), category.strip()))
+    return pairs
 
 
 class SettingsError(Exception):
@@ -153,6 +199,12 @@ class Settings(BaseSettings):
     encryption_key: SecretStr | None = None
     encryption_previous_keys: SecretStr | None = None
     blind_index_key: SecretStr | None = None
+    legal_order_types: str = "court_order,judicial_warrant"
+    legal_offences: str = DEFAULT_LEGAL_OFFENCES
+    legal_denied_countries: str = ""
+    legal_max_period_days: int = Field(default=366, ge=1, le=3660)
+    legal_approvals: int = Field(default=2, ge=2, le=5)
+    legal_registrar_may_approve: bool = False
 
     def bootstrap_roles(self) -> dict[Role, frozenset[int]]:
         """The roles the settings give, which cannot be revoked from the bot."""
@@ -209,6 +261,27 @@ class Settings(BaseSettings):
                 raise ValueError(f"item {len(ids) + 1} is not a positive whole number")
             ids.add(int(item))
         return frozenset(ids)
+
+    @field_validator("legal_order_types", "legal_offences", "legal_denied_countries")
+    @classmethod
+    def _legal_policy_lists(cls, value: str, info: ValidationInfo) -> str:
+        # Parsed once here so a mistake stops start-up; legal_policy() parses again.
+        parse_policy_item(str(info.field_name), value)
+        return value
+
+    def legal_policy(self) -> LegalPolicy:
+        return LegalPolicy(
+            judicial_order_types=frozenset(OrderType(t) for t in _items(self.legal_order_types)),
+            offences=dict(
+                parse_policy_item(
+                    "legal_offences", self.legal_offences.strip() or DEFAULT_LEGAL_OFFENCES
+                )
+            ),
+            denied_countries=frozenset(t.upper() for t in _items(self.legal_denied_countries)),
+            max_period_days=self.legal_max_period_days,
+            approvals_needed=self.legal_approvals,
+            registrar_may_approve=self.legal_registrar_may_approve,
+        )
 
     @field_validator("report_categories", mode="before")
     @classmethod
