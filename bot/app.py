@@ -37,7 +37,17 @@ from bot.menus import register_menus
 from bot.settings import Settings
 from bot.transport import AiohttpRequest
 from bot.update_processor import OrderedPerSenderProcessor
-from handlers import appeal, errors, membership, registry_jobs, report, review, review_chat, start
+from handlers import (
+    appeal,
+    errors,
+    legal,
+    membership,
+    registry_jobs,
+    report,
+    review,
+    review_chat,
+    start,
+)
 from handlers.callback_data import APPEAL_PREFIX, REPORT_PREFIX, REVIEW_PREFIX
 from handlers.i18n import Catalog, default_catalog
 from handlers.review_views import OpenMenus
@@ -108,6 +118,17 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(
         MessageHandler(private & filters.UpdateType.MESSAGE, registry_jobs.notice_profile),
         group=-1,
+    )
+
+    # --- legal officers, private chat: /legal, /lookup; the guided registration's answers
+    # are taken in group -3, before anything else sees them (who may is checked inside) ----
+    legal_handlers = legal.LegalHandlers()
+    application.add_handler(
+        MessageHandler(private & legal_handlers.drafts, legal_handlers.draft_step), group=-3
+    )
+    application.add_handler(CommandHandler("legal", legal_handlers.command, filters=private))
+    application.add_handler(
+        CommandHandler("lookup", legal_handlers.lookup_command, filters=private)
     )
 
     # --- everyone, private chat: start, help and the reporting flow ---------------------

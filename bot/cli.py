@@ -16,6 +16,7 @@ from pathlib import Path
 from telegram.error import InvalidToken
 
 from bot.app import build_application
+from bot.cli_legal import add_legal_commands
 from bot.cli_registry import add_registry_commands
 from bot.instance_lock import AlreadyRunningError, InstanceLock
 from bot.logging_setup import configure_logging
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
     backup.set_defaults(handler=_cmd_backup)
     add_registry_commands(commands, ok=EXIT_OK, failed=EXIT_FAILED, usage=EXIT_CONFIG, err=_err)
+    add_legal_commands(commands, ok=EXIT_OK, failed=EXIT_FAILED, usage=EXIT_CONFIG, err=_err)
     return parser
 
 

@@ -1,5 +1,142 @@
-"""English texts of the legal feature (merged into the en catalog; keys must not collide)."""
+"""English texts of legal requests and /lookup (merged into the en catalog)."""
 
 from typing import Final
 
-TEXTS: Final[dict[str, str]] = {}
+TEXTS: Final[dict[str, str]] = {
+    "legal.refused": "⛔ Legal requests are handled by legal officers only.",
+    "legal.usage": (
+        "<b>Legal requests</b>\n"
+        "/legal — open requests\n"
+        "/legal new — register a court order (I ask for each field)\n"
+        "/legal show &lt;id&gt; — the request, its checklist and the order document\n"
+        "/legal analysis &lt;id&gt; &lt;text&gt; — your written legal analysis\n"
+        "/legal approve &lt;id&gt; — approve (two officers other than the one who registered "
+        "it; the second approval discloses)\n"
+        "/legal reject &lt;id&gt; &lt;reason&gt; — reject\n"
+        "/legal override &lt;id&gt; &lt;reason&gt; — admins: let failed checks go\n"
+        "/legal file &lt;id&gt; — the disclosure again\n"
+        "/legal close &lt;id&gt; — close (ends the hold on the violator's data)\n"
+        "/lookup &lt;request id&gt; &lt;violator|telegram_id|username|phone|ip&gt; "
+        "&lt;value&gt; — look a violator up for a request"
+    ),
+    "legal.refused_step": "⚠️ Not done: {reason}",
+    "legal.bad_id": "⚠️ A request id is a number, like <code>/legal show 12</code>.",
+    "legal.list": "<b>Open legal requests</b>\n{rows}\n\n/legal show &lt;id&gt; for details.",
+    "legal.list.empty": "No open legal requests. /legal new registers one.",
+    "legal.list.row": (
+        "#{id} · {state} · {country} · {reference} · approvals {approvals}/{needed}"
+        " · failed checks {failed}"
+    ),
+    "legal.ask.authority": (
+        "<b>{step}/{steps}</b> Which authority issued the order? (e.g. Amtsgericht Berlin)"
+    ),
+    "legal.ask.country": (
+        "<b>{step}/{steps}</b> Its country, as an ISO 3166-1 alpha-2 code (e.g. DE, BR, IN)."
+    ),
+    "legal.ask.reference": "<b>{step}/{steps}</b> The order's reference number.",
+    "legal.ask.order_type": (
+        "<b>{step}/{steps}</b> The order type: court_order, judicial_warrant, subpoena, "
+        "emergency (emergency disclosure request) or other."
+    ),
+    "legal.ask.issued_on": "<b>{step}/{steps}</b> The date it was issued (YYYY-MM-DD).",
+    "legal.ask.offence": (
+        "<b>{step}/{steps}</b> The offence, e.g. drug_trafficking, terrorism, fraud."
+    ),
+    "legal.ask.target": (
+        "<b>{step}/{steps}</b> The target: @username or t.me link, a numeric Telegram id, a "
+        "phone number starting with + or an IP address."
+    ),
+    "legal.ask.period": (
+        "<b>{step}/{steps}</b> The period of data requested, first and last day: "
+        "<code>2026-01-01..2026-06-30</code>"
+    ),
+    "legal.ask.document": (
+        "<b>Last step.</b> Send the order document as a file (PDF or a scan, up to 20 MB)."
+    ),
+    "legal.draft.started": "📝 New legal request. /cancel stops at any point.",
+    "legal.draft.resumed": "📝 Continuing the legal request you started. /cancel drops it.",
+    "legal.draft.cancelled": "The legal request you were registering was dropped.",
+    "legal.draft.text_expected": "⚠️ Please answer with text.",
+    "legal.draft.bad_field": "⚠️ {problem}.",
+    "legal.draft.document_expected": (
+        "⚠️ Send the order document as a file (📎 → File), or /cancel."
+    ),
+    "legal.draft.document_too_big": "⚠️ The file is larger than 20 MB; send a smaller scan.",
+    "legal.draft.document_failed": (
+        "⚠️ I could not download the file from Telegram. Please send it again."
+    ),
+    "legal.check.line": "{mark} {name}: {reason}",
+    "legal.check.judicial_authority": "Judicial authority",
+    "legal.check.target_resolves": "Target is one confirmed violator",
+    "legal.check.offence_maps": "Offence breaks the Terms of Service",
+    "legal.check.country_allowed": "Country not denied",
+    "legal.check.period_bounded": "Period bounded, not in the future",
+    "legal.card": (
+        "<b>Legal request #{id}</b> · {state}\n"
+        "{authority}, {country_name} ({country})\n"
+        "Reference: {reference} · {order_type} issued {issued_on}\n"
+        "Offence: {offence}\n"
+        "Target: {target} · violator {violator}\n"
+        "Period: {period_start} to {period_end}\n"
+        "Order document SHA-256: <code>{sha256}</code>\n\n"
+        "<b>Legal analysis checklist</b>\n{checks}\n\n"
+        "Approvals: {approvals}/{needed}"
+    ),
+    "legal.card.analysis": "<b>Written analysis</b>\n{text}",
+    "legal.card.override": "<b>Admin override</b>\n{text}",
+    "legal.card.rejected": "<b>Rejected</b>\n{text}",
+    "legal.next.received": (
+        "Next: write the legal analysis: <code>/legal analysis {id} &lt;text&gt;</code>"
+    ),
+    "legal.next.under_analysis": (
+        "Next: two other legal officers approve (<code>/legal approve {id}</code>) or reject "
+        "(<code>/legal reject {id} &lt;reason&gt;</code>)."
+    ),
+    "legal.next.approved": "Approved; the disclosure is being prepared.",
+    "legal.next.disclosed": (
+        "Disclosed. <code>/legal file {id}</code> sends it again; "
+        "<code>/legal close {id}</code> when the case is over."
+    ),
+    "legal.next.rejected": "Rejected; nothing is disclosed.",
+    "legal.next.closed": "Closed.",
+    "legal.state.received": "received",
+    "legal.state.under_analysis": "under analysis",
+    "legal.state.approved": "approved",
+    "legal.state.rejected": "rejected",
+    "legal.state.disclosed": "disclosed",
+    "legal.state.closed": "closed",
+    "legal.order.court_order": "court order",
+    "legal.order.judicial_warrant": "judicial warrant",
+    "legal.order.subpoena": "subpoena",
+    "legal.order.emergency": "emergency disclosure request",
+    "legal.order.other": "other order",
+    "legal.document_caption": "Order document · SHA-256 {sha256}",
+    "legal.approved_one": (
+        "✅ Your approval of request #{id} is recorded ({approvals}/{needed}). Another legal "
+        "officer must approve too."
+    ),
+    "legal.disclosed": (
+        "🔐 Request #{id} approved by two officers and disclosed: {phones} phone number(s), "
+        "{ips} IP address(es) from the requested period. Ledger entry {seq}, content "
+        "SHA-256 <code>{sha256}</code>. The files follow; keep them safe."
+    ),
+    "legal.file_caption": "Disclosure for legal request #{id} · SHA-256 {sha256}",
+    "legal.closed": "Request #{id} is closed; its hold on the violator's data has ended.",
+    "legal.rejected": "Request #{id} is rejected. Nothing will be disclosed for it.",
+    "lookup.refused": "⛔ /lookup is for legal officers, with a legal request id.",
+    "lookup.usage": (
+        "Usage: <code>/lookup &lt;legal request id&gt; "
+        "&lt;violator|telegram_id|username|phone|ip&gt; &lt;value&gt;</code>"
+    ),
+    "lookup.request_not_open": (
+        "⚠️ Request #{id} is not open; a lookup needs an open legal request."
+    ),
+    "lookup.none": "No confirmed violator matches (lookup logged for request #{request}).",
+    "lookup.header": "<b>{count} violator(s)</b> · logged for legal request #{request}",
+    "lookup.hold": " · on legal hold",
+    "lookup.violator": (
+        "<b>Violator #{id}</b> {target} · {category} · confirmed {confirmed}{hold}\n"
+        "Cases: {cases}\n"
+        "Timeline ({shown} of {total}, latest last):\n<pre>{timeline}</pre>"
+    ),
+}

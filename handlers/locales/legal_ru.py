@@ -1,5 +1,139 @@
-"""Russian texts of the legal feature (merged into the ru catalog; keys must not collide)."""
+"""Russian texts of legal requests and /lookup (merged into the ru catalog)."""
 
 from typing import Final
 
-TEXTS: Final[dict[str, str]] = {}
+TEXTS: Final[dict[str, str]] = {
+    "legal.refused": "⛔ Юридическими запросами занимаются только юристы.",
+    "legal.usage": (
+        "<b>Юридические запросы</b>\n"
+        "/legal — открытые запросы\n"
+        "/legal new — зарегистрировать судебное решение (я спрошу каждое поле)\n"
+        "/legal show &lt;id&gt; — запрос, проверки и документ\n"
+        "/legal analysis &lt;id&gt; &lt;текст&gt; — ваш письменный юридический анализ\n"
+        "/legal approve &lt;id&gt; — одобрить (два юриста, кроме зарегистрировавшего; второе "
+        "одобрение раскрывает данные)\n"
+        "/legal reject &lt;id&gt; &lt;причина&gt; — отклонить\n"
+        "/legal override &lt;id&gt; &lt;причина&gt; — администраторы: пропустить "
+        "непройденные проверки\n"
+        "/legal file &lt;id&gt; — раскрытие ещё раз\n"
+        "/legal close &lt;id&gt; — закрыть (снимает удержание данных нарушителя)\n"
+        "/lookup &lt;id запроса&gt; &lt;violator|telegram_id|username|phone|ip&gt; "
+        "&lt;значение&gt; — найти нарушителя по запросу"
+    ),
+    "legal.refused_step": "⚠️ Не выполнено: {reason}",
+    "legal.bad_id": "⚠️ Номер запроса — это число, например <code>/legal show 12</code>.",
+    "legal.list": (
+        "<b>Открытые юридические запросы</b>\n{rows}\n\n/legal show &lt;id&gt; — подробнее."
+    ),
+    "legal.list.empty": "Открытых запросов нет. /legal new — зарегистрировать.",
+    "legal.list.row": (
+        "#{id} · {state} · {country} · {reference} · одобрений {approvals}/{needed}"
+        " · непройденных проверок {failed}"
+    ),
+    "legal.ask.authority": "<b>{step}/{steps}</b> Какой орган выдал решение?",
+    "legal.ask.country": (
+        "<b>{step}/{steps}</b> Страна — код ISO 3166-1 alpha-2 (например DE, BR, IN)."
+    ),
+    "legal.ask.reference": "<b>{step}/{steps}</b> Номер документа.",
+    "legal.ask.order_type": (
+        "<b>{step}/{steps}</b> Тип: court_order, judicial_warrant, subpoena, emergency "
+        "(экстренный запрос) или other."
+    ),
+    "legal.ask.issued_on": "<b>{step}/{steps}</b> Дата выдачи (ГГГГ-ММ-ДД).",
+    "legal.ask.offence": (
+        "<b>{step}/{steps}</b> Преступление, например drug_trafficking, terrorism, fraud."
+    ),
+    "legal.ask.target": (
+        "<b>{step}/{steps}</b> Цель: @username или ссылка t.me, числовой id Telegram, "
+        "телефон с + или IP-адрес."
+    ),
+    "legal.ask.period": (
+        "<b>{step}/{steps}</b> Период запрашиваемых данных, первый и последний день: "
+        "<code>2026-01-01..2026-06-30</code>"
+    ),
+    "legal.ask.document": (
+        "<b>Последний шаг.</b> Пришлите документ файлом (PDF или скан, до 20 МБ)."
+    ),
+    "legal.draft.started": "📝 Новый юридический запрос. /cancel — прервать в любой момент.",
+    "legal.draft.resumed": "📝 Продолжаем начатый запрос. /cancel — удалить его.",
+    "legal.draft.cancelled": "Незавершённый юридический запрос удалён.",
+    "legal.draft.text_expected": "⚠️ Ответьте, пожалуйста, текстом.",
+    "legal.draft.bad_field": "⚠️ {problem}.",
+    "legal.draft.document_expected": "⚠️ Пришлите документ файлом (📎 → Файл) или /cancel.",
+    "legal.draft.document_too_big": "⚠️ Файл больше 20 МБ; пришлите скан поменьше.",
+    "legal.draft.document_failed": ("⚠️ Не удалось скачать файл из Telegram. Пришлите его ещё раз."),
+    "legal.check.line": "{mark} {name}: {reason}",
+    "legal.check.judicial_authority": "Судебный орган",
+    "legal.check.target_resolves": "Цель — один подтверждённый нарушитель",
+    "legal.check.offence_maps": "Преступление нарушает Условия использования",
+    "legal.check.country_allowed": "Страна не в запретном списке",
+    "legal.check.period_bounded": "Период ограничен и не в будущем",
+    "legal.card": (
+        "<b>Юридический запрос #{id}</b> · {state}\n"
+        "{authority}, {country_name} ({country})\n"
+        "Номер: {reference} · {order_type} от {issued_on}\n"
+        "Преступление: {offence}\n"
+        "Цель: {target} · нарушитель {violator}\n"
+        "Период: с {period_start} по {period_end}\n"
+        "SHA-256 документа: <code>{sha256}</code>\n\n"
+        "<b>Проверки юридического анализа</b>\n{checks}\n\n"
+        "Одобрений: {approvals}/{needed}"
+    ),
+    "legal.card.analysis": "<b>Письменный анализ</b>\n{text}",
+    "legal.card.override": "<b>Решение администратора</b>\n{text}",
+    "legal.card.rejected": "<b>Отклонён</b>\n{text}",
+    "legal.next.received": (
+        "Дальше: напишите анализ: <code>/legal analysis {id} &lt;текст&gt;</code>"
+    ),
+    "legal.next.under_analysis": (
+        "Дальше: два других юриста одобряют (<code>/legal approve {id}</code>) или "
+        "отклоняют (<code>/legal reject {id} &lt;причина&gt;</code>)."
+    ),
+    "legal.next.approved": "Одобрен; раскрытие готовится.",
+    "legal.next.disclosed": (
+        "Раскрыт. <code>/legal file {id}</code> — прислать снова; "
+        "<code>/legal close {id}</code> — когда дело завершено."
+    ),
+    "legal.next.rejected": "Отклонён; ничего не раскрывается.",
+    "legal.next.closed": "Закрыт.",
+    "legal.state.received": "получен",
+    "legal.state.under_analysis": "на анализе",
+    "legal.state.approved": "одобрен",
+    "legal.state.rejected": "отклонён",
+    "legal.state.disclosed": "раскрыт",
+    "legal.state.closed": "закрыт",
+    "legal.order.court_order": "судебное решение",
+    "legal.order.judicial_warrant": "судебный ордер",
+    "legal.order.subpoena": "повестка",
+    "legal.order.emergency": "экстренный запрос",
+    "legal.order.other": "другой документ",
+    "legal.document_caption": "Документ · SHA-256 {sha256}",
+    "legal.approved_one": (
+        "✅ Ваше одобрение запроса #{id} записано ({approvals}/{needed}). Нужно одобрение "
+        "ещё одного юриста."
+    ),
+    "legal.disclosed": (
+        "🔐 Запрос #{id} одобрен двумя юристами и раскрыт: телефонов {phones}, IP-адресов "
+        "{ips} за запрошенный период. Запись реестра {seq}, SHA-256 содержимого "
+        "<code>{sha256}</code>. Файлы ниже; храните их надёжно."
+    ),
+    "legal.file_caption": "Раскрытие по юридическому запросу #{id} · SHA-256 {sha256}",
+    "legal.closed": "Запрос #{id} закрыт; удержание данных нарушителя снято.",
+    "legal.rejected": "Запрос #{id} отклонён. По нему ничего не будет раскрыто.",
+    "lookup.refused": "⛔ /lookup — только для юристов, с номером юридического запроса.",
+    "lookup.usage": (
+        "Использование: <code>/lookup &lt;id запроса&gt; "
+        "&lt;violator|telegram_id|username|phone|ip&gt; &lt;значение&gt;</code>"
+    ),
+    "lookup.request_not_open": (
+        "⚠️ Запрос #{id} не открыт; для поиска нужен открытый юридический запрос."
+    ),
+    "lookup.none": "Подтверждённых нарушителей не найдено (поиск записан для запроса #{request}).",
+    "lookup.header": "<b>Нарушителей: {count}</b> · записано для запроса #{request}",
+    "lookup.hold": " · удержание",
+    "lookup.violator": (
+        "<b>Нарушитель #{id}</b> {target} · {category} · подтверждён {confirmed}{hold}\n"
+        "Дела: {cases}\n"
+        "История ({shown} из {total}, последние внизу):\n<pre>{timeline}</pre>"
+    ),
+}

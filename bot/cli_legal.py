@@ -1,0 +1,174 @@
+"""Legal commands of `report-bot`: register a request from a JSON file, list open requests,
+verify the disclosure ledger.
+
+`legal add` is the batch twin of the guided /legal new conversation: the same validation, the
+same checklist, the same audit entry; the registering officer is named with --by and must be a
+legal officer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import mimetypes
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.settings import Settings
+from moderation.clock import SystemClock
+from moderation.legal import OrderDocument, form_from
+from moderation.legal_flow import LegalRefused, LegalRequest, Officer, open_requests, register
+from moderation.legal_flow import verify_ledger as verify_chain
+from moderation.roles import roles_of
+from storage import StorageError, Store
+
+
+def add_legal_commands(
+    commands: Any, *, ok: int, failed: int, usage: int, err: Callable[[str], None]
+) -> None:
+    legal = commands.add_parser(
+        "legal",
+        help="legal requests: add one from a JSON file, list open ones",
+        description="Court orders and other legal requests (README: Legal requests).",
+    )
+    legal_commands = legal.add_subparsers(dest="legal_command", required=True, metavar="ACTION")
+    add = legal_commands.add_parser(
+        "add",
+        help="register a legal request from a JSON file",
+        description="Keys: authority, country, reference, order_type, issued_on, offence, "
+        "target, period (or period_start and period_end), document (a path, relative to "
+        "the JSON file). Every problem is listed; nothing is stored unless all are fixed.",
+    )
+    add.add_argument("file", type=Path, metavar="FILE.json")
+    add.add_argument("--by", type=int, required=True, help="the registering legal officer's id")
+
+    def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
+        path: Path = args.file
+        try:
+            values = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            err(f"legal add: cannot read {path}: {exc}")
+            return failed
+        if not isinstance(values, dict):
+            err("legal add: the file must hold one JSON object")
+            return failed
+        form, problems = form_from(values)
+        document_path = values.get("document")
+        if not isinstance(document_path, str) or not document_path.strip():
+            err("legal add: document: the path of the order document is missing")
+            return failed
+        document_file = (path.parent / document_path).resolve()
+        if not document_file.is_file():
+            err(f"legal add: document: {document_file} is not a file")
+            return failed
+        if problems or form is None:
+            for problem in problems:
+                err(f"legal add: {problem.field}: {problem}")
+            return failed
+        document = OrderDocument(
+            document_file.name,
+            mimetypes.guess_type(document_file.name)[0],
+            document_file.read_bytes(),
+        )
+        cipher = settings.cipher()
+
+        async def work() -> LegalRequest:
+            store = await Store.open(settings.database_path)
+            try:
+                async with store.reading() as uow:
+                    roles = await roles_of(uow.roles, settings.bootstrap_roles(), args.by)
+                officer = Officer(
+                    args.by, f"id {args.by}", is_legal=roles.is_legal, is_admin=roles.is_admin
+                )
+                return await register(
+                    store,
+                    cipher,
+                    settings.legal_policy(),
+                    form,
+                    document,
+                    officer,
+                    SystemClock().now(),
+                )
+            finally:
+                await store.close()
+
+        try:
+            request = asyncio.run(work())
+        except (LegalRefused, StorageError) as exc:
+            err(f"legal add: {exc}")
+            return failed
+        print(f"registered legal request #{request.id} ({request.state.value})")
+        for check in request.checks:
+            print(f"  {'pass' if check.passed else 'FAIL'}  {check.key.value}: {check.reason}")
+        return ok
+
+    add.set_defaults(handler=cmd_add)
+
+    listing = legal_commands.add_parser("list", help="open legal requests")
+    listing.add_argument("--by", type=int, required=True, help="your legal officer id")
+
+    def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+        cipher = settings.cipher()
+
+        async def work() -> list[LegalRequest]:
+            store = await Store.open(settings.database_path)
+            try:
+                async with store.reading() as uow:
+                    roles = await roles_of(uow.roles, settings.bootstrap_roles(), args.by)
+                officer = Officer(args.by, f"id {args.by}", is_legal=roles.is_legal)
+                return await open_requests(store, cipher, officer, limit=1000)
+            finally:
+                await store.close()
+
+        try:
+            requests = asyncio.run(work())
+        except (LegalRefused, StorageError) as exc:
+            err(f"legal list: {exc}")
+            return failed
+        for r in requests:
+            print(
+                f"#{r.id}\t{r.state.value}\t{r.form.country}\t{r.form.reference}\t"
+                f"approvals {len(r.approvals)}"
+            )
+        return ok
+
+    listing.set_defaults(handler=cmd_list)
+
+    ledger = commands.add_parser(
+        "ledger",
+        help="the disclosure ledger: verify it",
+        description="Every disclosure is an entry chained to the one before it by SHA-256.",
+    )
+    ledger_commands = ledger.add_subparsers(dest="ledger_command", required=True, metavar="ACTION")
+    verify = ledger_commands.add_parser(
+        "verify",
+        help="check the chain and every disclosure's content; exit 1 on any change",
+        description="Detects a changed, deleted or reordered entry and a changed disclosure.",
+    )
+
+    def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
+        cipher = settings.cipher()
+
+        async def work() -> tuple[int, list[str]]:
+            store = await Store.open(settings.database_path)
+            try:
+                return await verify_chain(store, cipher)
+            finally:
+                await store.close()
+
+        try:
+            count, problems = asyncio.run(work())
+        except StorageError as exc:
+            err(f"ledger verify: {exc}")
+            return failed
+        for problem in problems:
+            err(f"ledger verify: {problem}")
+        if problems:
+            print(f"ledger: {count} entries, {len(problems)} problem(s): NOT intact")
+            return failed
+        print(f"ledger: {count} entries, intact")
+        return ok
+
+    verify.set_defaults(handler=cmd_verify)

@@ -1,0 +1,404 @@
+"""/legal for legal officers (register, analyse, approve, reject, disclose, close) and /lookup.
+
+Private chats only. The guided registration asks one field at a time; its draft is kept in the
+database (`/legal new` resumes it after a restart) and a group -3 handler takes the officer's
+answers before the reporting flow sees them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import structlog
+from telegram import InputFile, Message, Update, User
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, filters
+
+from bot.access import display_name, staff_roles
+from bot.context import BotContext, Services
+from handlers.legal_views import LegalViews
+from moderation.legal import (
+    FIELDS,
+    FieldProblem,
+    OrderDocument,
+    RequestForm,
+    check_document,
+    form_of,
+    parse_field,
+)
+from moderation.legal_flow import (
+    Disclosure,
+    LegalRefused,
+    LegalRequest,
+    Officer,
+    approve,
+    close,
+    disclose,
+    open_requests,
+    override,
+    register,
+    reject,
+    retrieve,
+    show,
+    write_analysis,
+)
+from moderation.lookup import Asker, BadLookup, LookupKind, lookup
+from storage.crypto import PersonalDataCipher
+
+log = structlog.get_logger(__name__)
+
+DRAFT_KEY = "legal_draft:{user_id}"
+
+
+def _views(context: BotContext, user: User) -> LegalViews:
+    return LegalViews(context.services.texts, user.language_code)
+
+
+async def _officer(services: Services, user: User) -> Officer:
+    roles = await staff_roles(services.store, services.settings, user.id)
+    return Officer(user.id, display_name(user), is_legal=roles.is_legal, is_admin=roles.is_admin)
+
+
+async def _refuse_stranger(services: Services, user: User, command: str) -> None:
+    async with services.store.transaction() as uow:
+        await uow.audit.append(
+            at=services.clock.now(),
+            actor_id=user.id,
+            action="access.denied",
+            details={"command": command},
+        )
+
+
+@dataclass
+class DraftFilter(filters.MessageFilter):
+    """Messages from officers in the middle of a guided registration (kept in memory; the
+    draft itself is in the database)."""
+
+    users: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        super().__init__(name="legal_draft")
+
+    def filter(self, message: Message) -> bool:
+        return message.from_user is not None and message.from_user.id in self.users
+
+
+class LegalHandlers:
+    def __init__(self) -> None:
+        self.drafts = DraftFilter()
+
+    # --- /legal ---------------------------------------------------------------------
+
+    async def command(self, update: Update, context: BotContext) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        services, views = context.services, _views(context, user)
+        officer = await _officer(services, user)
+        if not officer.is_legal:
+            await _refuse_stranger(services, user, "legal")
+            await message.reply_text(views.t("legal.refused"))
+            return
+        args = context.args or []
+        sub = args[0].lower() if args else "list"
+        rest = args[1:]
+        policy = services.settings.legal_policy()
+        try:
+            if sub == "list":
+                requests = await open_requests(services.store, self._sealer(services), officer)
+                await message.reply_text(views.listing(requests, policy.approvals_needed))
+            elif sub == "new":
+                await self._start_draft(message, services, views, user.id)
+            elif sub in {"show", "approve", "close", "file"} and len(rest) == 1:
+                await self._one(sub, _request_id(rest[0]), message, context, views, officer)
+            elif sub in {"analysis", "reject", "override"} and len(rest) >= 2:
+                await self._with_text(sub, rest, message, services, views, officer)
+            else:
+                await message.reply_text(views.t("legal.usage"))
+        except LegalRefused as exc:
+            await message.reply_text(views.t("legal.refused_step", reason=str(exc)))
+        except ValueError:
+            await message.reply_text(views.t("legal.bad_id"))
+
+    async def _one(
+        self,
+        sub: str,
+        request_id: int,
+        message: Message,
+        context: BotContext,
+        views: LegalViews,
+        officer: Officer,
+    ) -> None:
+        services = context.services
+        sealer, policy = self._sealer(services), services.settings.legal_policy()
+        now = services.clock.now()
+        if sub == "show":
+            request, document = await show(services.store, sealer, request_id, officer)
+            await message.reply_text(views.card(request, policy.approvals_needed))
+            if document is not None:
+                await message.reply_document(
+                    InputFile(document.content, filename=document.file_name),
+                    caption=views.t("legal.document_caption", sha256=document.sha256),
+                )
+        elif sub == "approve":
+            outcome = await approve(services.store, sealer, policy, request_id, officer, now)
+            if not outcome.complete:
+                await message.reply_text(
+                    views.t(
+                        "legal.approved_one",
+                        id=request_id,
+                        approvals=outcome.approvals,
+                        needed=outcome.needed,
+                    )
+                )
+                return
+            disclosure = await disclose(services.store, sealer, policy, request_id, officer, now)
+            await message.reply_text(
+                views.t(
+                    "legal.disclosed",
+                    id=request_id,
+                    phones=disclosure.phones,
+                    ips=disclosure.ips,
+                    seq=disclosure.ledger_seq,
+                    sha256=disclosure.content_sha256,
+                )
+            )
+            await _send_disclosure(message, views, disclosure)
+        elif sub == "close":
+            await close(services.store, sealer, request_id, officer, now)
+            await message.reply_text(views.t("legal.closed", id=request_id))
+        else:
+            disclosure = await retrieve(services.store, sealer, request_id, officer, now)
+            await _send_disclosure(message, views, disclosure)
+
+    async def _with_text(
+        self,
+        sub: str,
+        rest: list[str],
+        message: Message,
+        services: Services,
+        views: LegalViews,
+        officer: Officer,
+    ) -> None:
+        request_id, text = _request_id(rest[0]), " ".join(rest[1:])
+        sealer, policy = self._sealer(services), services.settings.legal_policy()
+        now = services.clock.now()
+        if sub == "analysis":
+            request = await write_analysis(
+                services.store, sealer, policy, request_id, text, officer, now
+            )
+            await message.reply_text(views.card(request, policy.approvals_needed))
+        elif sub == "reject":
+            await reject(services.store, sealer, policy, request_id, text, officer, now)
+            await message.reply_text(views.t("legal.rejected", id=request_id))
+        else:
+            request = await override(services.store, sealer, request_id, text, officer, now)
+            await message.reply_text(views.card(request, policy.approvals_needed))
+
+    @staticmethod
+    def _sealer(services: Services) -> PersonalDataCipher:
+        if services.cipher is None:
+            raise LegalRefused("the registry keys are not configured")
+        return services.cipher
+
+    # --- the guided registration ------------------------------------------------------
+
+    async def _start_draft(
+        self, message: Message, services: Services, views: LegalViews, user_id: int
+    ) -> None:
+        key = DRAFT_KEY.format(user_id=user_id)
+        async with services.store.transaction() as uow:
+            existing = await uow.state.get(key)
+            draft = json.loads(existing) if existing else {"values": {}}
+            if not existing:
+                await uow.state.put(key, json.dumps(draft), services.clock.now())
+        self.drafts.users.add(user_id)
+        step = len(draft["values"])
+        intro = "legal.draft.resumed" if existing else "legal.draft.started"
+        await message.reply_text(views.t(intro) + "\n\n" + views.prompt(step))
+
+    async def draft_step(self, update: Update, context: BotContext) -> None:
+        """One answer of the guided registration; consumes the message (group -3)."""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        services, views = context.services, _views(context, user)
+        text = (message.text or "").strip()
+        if text.startswith("/"):
+            command = text.split()[0].split("@")[0].lower()
+            if command != "/cancel":
+                return  # other commands (/legal show ...) go on to their handlers
+            await self._drop_draft(services, user.id)
+            await message.reply_text(views.t("legal.draft.cancelled"))
+            raise ApplicationHandlerStop
+        key = DRAFT_KEY.format(user_id=user.id)
+        async with services.store.reading() as uow:
+            stored = await uow.state.get(key)
+        if stored is None:
+            self.drafts.users.discard(user.id)
+            return
+        draft = json.loads(stored)
+        values: dict[str, str] = draft["values"]
+        step = len(values)
+        if step < len(FIELDS):
+            await self._answer(message, services, views, key, values, step, text)
+        else:
+            await self._document(message, context, views, key, values, user)
+        raise ApplicationHandlerStop
+
+    async def _answer(
+        self,
+        message: Message,
+        services: Services,
+        views: LegalViews,
+        key: str,
+        values: dict[str, str],
+        step: int,
+        text: str,
+    ) -> None:
+        name = FIELDS[step]
+        if not text:
+            await message.reply_text(
+                views.t("legal.draft.text_expected") + "\n\n" + views.prompt(step)
+            )
+            return
+        try:
+            parse_field(name, text)
+        except FieldProblem as exc:
+            await message.reply_text(
+                views.t("legal.draft.bad_field", problem=str(exc)) + "\n\n" + views.prompt(step)
+            )
+            return
+        values[name] = text
+        async with services.store.transaction() as uow:
+            await uow.state.put(key, json.dumps({"values": values}), services.clock.now())
+        await message.reply_text(views.prompt(step + 1))
+
+    async def _document(
+        self,
+        message: Message,
+        context: BotContext,
+        views: LegalViews,
+        key: str,
+        values: dict[str, str],
+        user: User,
+    ) -> None:
+        services = context.services
+        attachment = message.document
+        if attachment is None:
+            await message.reply_text(views.t("legal.draft.document_expected"))
+            return
+        if attachment.file_size is not None and attachment.file_size > 20 * 1024 * 1024:
+            await message.reply_text(views.t("legal.draft.document_too_big"))
+            return
+        try:
+            telegram_file = await context.bot.get_file(attachment.file_id)
+            content = bytes(await telegram_file.download_as_bytearray())
+        except TelegramError as exc:
+            log.warning("legal_document_download_failed", error_type=type(exc).__name__)
+            await message.reply_text(views.t("legal.draft.document_failed"))
+            return
+        document = OrderDocument(
+            attachment.file_name or "order",
+            attachment.mime_type,
+            content,
+            attachment.file_id,
+        )
+        try:
+            check_document(document)
+            form = form_of({name: parse_field(name, values[name]) for name in FIELDS})
+            officer = await _officer(services, user)
+            request = await _register(services, form, document, officer)
+        except (FieldProblem, LegalRefused) as exc:
+            await message.reply_text(views.t("legal.refused_step", reason=str(exc)))
+            return
+        await self._drop_draft(services, user.id)
+        policy = services.settings.legal_policy()
+        await message.reply_text(views.card(request, policy.approvals_needed))
+
+    async def _drop_draft(self, services: Services, user_id: int) -> None:
+        async with services.store.transaction() as uow:
+            await uow.state.delete(DRAFT_KEY.format(user_id=user_id))
+        self.drafts.users.discard(user_id)
+
+    # --- /lookup ---------------------------------------------------------------------
+
+    async def lookup_command(self, update: Update, context: BotContext) -> None:
+        """/lookup <legal request id> <violator|telegram_id|username|phone|ip> <value>"""
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None:
+            return
+        services, views = context.services, _views(context, user)
+        officer = await _officer(services, user)
+        if not officer.is_legal:
+            await _refuse_stranger(services, user, "lookup")
+            await message.reply_text(views.t("lookup.refused"))
+            return
+        args = context.args or []
+        kinds = {k.value: k for k in LookupKind}
+        if len(args) < 3 or args[1].lower() not in kinds:
+            await message.reply_text(views.t("lookup.usage"))
+            return
+        try:
+            request_id = _request_id(args[0])
+        except ValueError:
+            await message.reply_text(views.t("legal.bad_id"))
+            return
+        sealer = services.cipher
+        if sealer is None:
+            await message.reply_text(views.t("legal.refused_step", reason="no registry keys"))
+            return
+        try:
+            request, _ = await show(services.store, sealer, request_id, officer)
+        except LegalRefused as exc:
+            await message.reply_text(views.t("legal.refused_step", reason=str(exc)))
+            return
+        if not request.state.open:
+            await message.reply_text(views.t("lookup.request_not_open", id=request_id))
+            return
+        try:
+            files = await lookup(
+                services.store,
+                sealer,
+                kinds[args[1].lower()],
+                " ".join(args[2:]),
+                Asker(user.id, officer.name, f"legal request #{request_id}"),
+                services.clock.now(),
+            )
+        except BadLookup as exc:
+            await message.reply_text(views.t("legal.refused_step", reason=str(exc)))
+            return
+        await message.reply_text(views.lookup_result(files, request_id))
+
+
+def _request_id(text: str) -> int:
+    number = int(text.lstrip("#"))
+    if number <= 0:
+        raise ValueError(text)
+    return number
+
+
+async def _register(
+    services: Services, form: RequestForm, document: OrderDocument, officer: Officer
+) -> LegalRequest:
+    return await register(
+        services.store,
+        LegalHandlers._sealer(services),
+        services.settings.legal_policy(),
+        form,
+        document,
+        officer,
+        services.clock.now(),
+    )
+
+
+async def _send_disclosure(message: Message, views: LegalViews, disclosure: Disclosure) -> None:
+    name = f"disclosure-{disclosure.request_id}"
+    caption = views.t(
+        "legal.file_caption", id=disclosure.request_id, sha256=disclosure.content_sha256
+    )
+    await message.reply_document(
+        InputFile(disclosure.content, filename=f"{name}.json"), caption=caption
+    )
+    await message.reply_document(InputFile(disclosure.html, filename=f"{name}.html"))

@@ -1,0 +1,275 @@
+"""Legal requests through the bot: the guided registration, four eyes, the disclosure files,
+/lookup with a request id, officers only; and the CLI's `legal add` and `ledger verify`."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.loopback import LoopbackServer, SentMessage, UserHandle
+from moderation.decisions import decide
+from moderation.priority import CasePolicy
+from moderation.registry import Observation, ObservationKind, ObservationSource, record_observation
+from moderation.reporting import file_report
+from moderation.reports import Filed, NewReport, ReportLimits, ReportSource
+from moderation.review import Decision, Moderator
+from moderation.targets import TargetKind, TargetRef
+from storage import Store
+from tests.conftest import ADMIN_ID, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
+from tests.helpers import FakeClock, cli_command, cli_env
+
+OFFICER_B, OFFICER_C = 900011, 900012
+PHONE_IN, PHONE_OUT = "+447700900123", "+447700900999"
+IP_IN = "192.0.2.44"
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+async def confirmed_violator(store: Store, name: str, cipher: Any) -> None:
+    """A confirmed violator with a phone and an IP inside July 2026 and a phone after it."""
+    filed = await file_report(
+        store,
+        NewReport(
+            reporter_id=1,
+            language_code="en",
+            query="q",
+            target=TargetRef(TargetKind.PUBLIC, username=name),
+            category="drugs",
+            comment=None,
+            raw_input=f"@{name}",
+            source=ReportSource.ONE_MESSAGE,
+        ),
+        ReportLimits(10, 10),
+        NOW - timedelta(days=200),
+    )
+    assert isinstance(filed, Filed)
+    await decide(
+        store,
+        filed.case_id,
+        Moderator(7, "@mod"),
+        Decision.APPROVED,
+        category="drugs",
+        reason=None,
+        undo_window=timedelta(minutes=5),
+        now=NOW - timedelta(days=200),
+        policy=CasePolicy(),
+    )
+    seen = [
+        (ObservationKind.PHONE, PHONE_IN, datetime(2026, 7, 10, tzinfo=UTC)),
+        (ObservationKind.IP, IP_IN, datetime(2026, 7, 11, tzinfo=UTC)),
+        (ObservationKind.PHONE, PHONE_OUT, datetime(2026, 8, 2, tzinfo=UTC)),
+        (ObservationKind.DEVICE, "Pixel 8", datetime(2026, 7, 12, tzinfo=UTC)),
+    ]
+    async with store.transaction() as uow:
+        for kind, value, at in seen:
+            await record_observation(
+                uow, cipher, 1, Observation(kind, value, at, ObservationSource.IMPORT), NOW
+            )
+
+
+@pytest.fixture
+async def legal_bot(
+    start_bot: Callable[..., Any], make_settings: Callable[..., Any], loopback: LoopbackServer
+) -> RunningBot:
+    settings = make_settings(legal_officer_ids=frozenset({LEGAL_OFFICER_ID, OFFICER_B, OFFICER_C}))
+    bot: RunningBot = await start_bot(settings, clock=FakeClock(NOW))
+    services = bot.application.bot_data.services
+    await confirmed_violator(services.store, "pill_shop", services.cipher)
+    return bot
+
+
+def officer(server: LoopbackServer, user_id: int, name: str) -> UserHandle:
+    return server.add_user(first_name=name, language_code="en", user_id=user_id)
+
+
+async def say(user: UserHandle, text: str) -> SentMessage:
+    await user.send(text)
+    return await user.next_message(timeout=15)
+
+
+ANSWERS = [
+    "Amtsgericht Berlin",
+    "de",
+    "AZ 123/26",
+    "court_order",
+    "2026-10-01",
+    "drug trafficking",
+    "@pill_shop",
+    "2026-07-01..2026-07-31",
+]
+
+
+async def register_by_conversation(user: UserHandle) -> SentMessage:
+    prompt = await say(user, "/legal new")
+    assert "1/9" in prompt.text
+    for answer in ANSWERS:
+        prompt = await say(user, answer)
+    assert "order document as a file" in prompt.text
+    await user.send_document("order.pdf", b"%PDF-1.4 test court order, not a real one")
+    return await user.next_message(timeout=15)
+
+
+async def test_a_valid_order_goes_through_four_eyes_to_the_disclosure_files(
+    legal_bot: RunningBot, loopback: LoopbackServer
+) -> None:
+    alice = officer(loopback, LEGAL_OFFICER_ID, "Alice")
+    bob, carol = officer(loopback, OFFICER_B, "Bob"), officer(loopback, OFFICER_C, "Carol")
+    card = await register_by_conversation(alice)
+    assert "Legal request #1" in card.text
+    assert card.text.count("✅") == 5
+    assert "confirmed violator #1" in card.text
+    analysed = await say(
+        alice, "/legal analysis 1 Valid German court order about drug sales via the channel."
+    )
+    assert "under analysis" in analysed.text
+    refused = await say(alice, "/legal approve 1")
+    assert "you registered this request" in refused.text
+    first = await say(bob, "/legal approve 1")
+    assert "(1/2)" in first.text
+    again = await say(bob, "/legal approve 1")
+    assert "already decided" in again.text
+    done = await say(carol, "/legal approve 1")
+    assert "disclosed: 1 phone number(s), 1 IP address(es)" in done.text
+    as_json, as_html = await carol.next_message(timeout=15), await carol.next_message(timeout=15)
+    assert as_json.document is not None
+    assert as_html.document is not None
+    content = json.loads(as_json.document.data)
+    assert [(i["kind"], i["value"]) for i in content["items"]] == [
+        ("phone", PHONE_IN),
+        ("ip", IP_IN),
+    ]
+    assert PHONE_OUT not in as_json.document.data.decode()
+    assert b"Pixel" not in as_json.document.data
+    assert PHONE_IN.encode() in as_html.document.data
+    database = legal_bot.settings.database_path
+    raw = database.read_bytes()
+    assert PHONE_IN.encode() not in raw
+    assert IP_IN.encode() not in raw
+    actions = [r[0] for r in _rows(database, "SELECT action FROM audit_log")]
+    for action in ("legal.registered", "legal.analysed", "legal.approved", "legal.disclosed"):
+        assert action in actions
+    details = " ".join(r[0] for r in _rows(database, "SELECT details FROM audit_log"))
+    assert PHONE_IN not in details
+    assert IP_IN not in details
+    again_file = await say(alice, "/legal file 1")
+    assert again_file.document is not None
+    assert again_file.document.data == as_json.document.data
+
+
+async def test_moderators_and_reporters_are_refused_legal_commands(
+    legal_bot: RunningBot, loopback: LoopbackServer
+) -> None:
+    moderator = officer(loopback, MODERATOR_ID, "Mona")
+    stranger = loopback.add_user(first_name="Rita", language_code="en")
+    for user in (moderator, stranger):
+        assert "legal officers only" in (await say(user, "/legal")).text
+        assert "for legal officers" in (await say(user, "/lookup 1 username pill_shop")).text
+        assert "legal officers only" in (await say(user, "/legal new")).text
+    denied = _rows(
+        legal_bot.settings.database_path,
+        "SELECT count(*) FROM audit_log WHERE action = 'access.denied'",
+    )
+    assert denied == [(6,)]
+
+
+async def test_a_bad_field_is_explained_and_asked_again(
+    legal_bot: RunningBot, loopback: LoopbackServer
+) -> None:
+    alice = officer(loopback, LEGAL_OFFICER_ID, "Alice")
+    await say(alice, "/legal new")
+    await say(alice, "Amtsgericht Berlin")
+    answer = await say(alice, "Germany")
+    assert "ISO 3166-1 alpha-2" in answer.text
+    assert "2/9" in answer.text
+    assert "3/9" in (await say(alice, "DE")).text
+    cancelled = await say(alice, "/cancel")
+    assert "dropped" in cancelled.text
+
+
+async def test_a_failing_check_blocks_approval_with_its_reason(
+    legal_bot: RunningBot, loopback: LoopbackServer
+) -> None:
+    alice = officer(loopback, LEGAL_OFFICER_ID, "Alice")
+    bob = officer(loopback, OFFICER_B, "Bob")
+    await say(alice, "/legal new")
+    for answer in [*ANSWERS[:3], "subpoena", *ANSWERS[4:]]:
+        await say(alice, answer)
+    await alice.send_document("order.pdf", b"%PDF-1.4 test subpoena")
+    card = await alice.next_message(timeout=15)
+    assert "❌ Judicial authority: subpoena is not an order of a judicial authority" in card.text
+    await say(alice, "/legal analysis 1 A subpoena from a prosecutor, not a court order.")
+    refused = await say(bob, "/legal approve 1")
+    assert "failed checks block the disclosure" in refused.text
+    assert "an admin may override" in refused.text
+
+
+async def test_lookup_needs_an_open_legal_request_and_is_audited(
+    legal_bot: RunningBot, loopback: LoopbackServer
+) -> None:
+    alice = officer(loopback, LEGAL_OFFICER_ID, "Alice")
+    missing = await say(alice, "/lookup 5 username pill_shop")
+    assert "no legal request #5" in missing.text
+    await register_by_conversation(alice)
+    found = await say(alice, f"/lookup 1 phone {PHONE_IN}")
+    assert "Violator #1" in found.text
+    assert "legal request #1" in found.text
+    assert IP_IN in found.text
+    rows = _rows(
+        legal_bot.settings.database_path,
+        "SELECT details FROM audit_log WHERE action = 'registry.lookup'",
+    )
+    assert json.loads(rows[0][0])["why"] == "legal request #1"
+    assert PHONE_IN not in rows[0][0]
+
+
+def test_cli_registers_from_json_and_verifies_the_ledger(tmp_path: Path) -> None:
+    database = tmp_path / "db.sqlite3"
+    env = cli_env(DATABASE_PATH=str(database), LEGAL_OFFICER_IDS=str(LEGAL_OFFICER_ID))
+    (tmp_path / "order.pdf").write_bytes(b"%PDF-1.4 test order")
+    request = {
+        "authority": "Tribunal de Justiça",
+        "country": "BR",
+        "reference": "0001/26",
+        "order_type": "court_order",
+        "issued_on": "2026-09-01",
+        "offence": "fraud",
+        "target": {"kind": "telegram_id", "value": "12345"},
+        "period_start": "2026-06-01",
+        "period_end": "2026-06-30",
+        "document": "order.pdf",
+    }
+    (tmp_path / "request.json").write_text(json.dumps(request))
+    added = _cli(env, tmp_path, "legal", "add", "request.json", "--by", str(LEGAL_OFFICER_ID))
+    assert added.returncode == 0, added.stderr
+    assert "registered legal request #1" in added.stdout
+    assert "FAIL  target_resolves" in added.stdout
+    twice = _cli(env, tmp_path, "legal", "add", "request.json", "--by", str(LEGAL_OFFICER_ID))
+    assert twice.returncode == 1
+    assert "already registered as request #1" in twice.stderr
+    stranger = _cli(env, tmp_path, "legal", "add", "request.json", "--by", str(ADMIN_ID + 77))
+    assert "only legal officers" in stranger.stderr
+    bad = dict(request, country="Brazil", issued_on="yesterday")
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    wrong = _cli(env, tmp_path, "legal", "add", "bad.json", "--by", str(LEGAL_OFFICER_ID))
+    assert "country:" in wrong.stderr
+    assert "issued_on:" in wrong.stderr
+    verified = _cli(env, tmp_path, "ledger", "verify")
+    assert verified.returncode == 0, verified.stderr
+    assert "0 entries, intact" in verified.stdout
+
+
+def _cli(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        cli_command(*args), env=env, cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+
+
+def _rows(database: Path, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(database) as conn:
+        return conn.execute(sql).fetchall()
