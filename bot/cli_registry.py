@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from bot.settings import Settings
 from moderation.clock import SystemClock
+from moderation.legal_flow import rotate_legal_keys
 from moderation.lookup import Asker, BadLookup, LookupKind, ViolatorFile, lookup
 from moderation.metadata_import import ImportSummary, import_lines
 from moderation.registry import rotate_keys
@@ -66,7 +67,8 @@ def add_registry_commands(
         async def work() -> int:
             store = await Store.open(settings.database_path)
             try:
-                return await rotate_keys(store, cipher, SystemClock().now())
+                count = await rotate_keys(store, cipher, SystemClock().now())
+                return count + await rotate_legal_keys(store, cipher, cipher.current_key_id)
             finally:
                 await store.close()
 

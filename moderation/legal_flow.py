@@ -139,6 +139,12 @@ class LegalRecords(Protocol):
     async def ledger_last(self) -> LedgerEntry | None: ...
     async def add_ledger_entry(self, entry: LedgerEntry) -> None: ...
     async def ledger(self) -> list[LedgerEntry]: ...
+    async def sealed_under_other_keys(self, key_id: str, limit: int) -> list[StoredDisclosure]: ...
+    async def reseal(self, request_id: int, key_id: str, ciphertext: bytes) -> None: ...
+    async def targets_under_other_keys(
+        self, key_id: str, limit: int
+    ) -> list[tuple[int, TargetKind, str, bytes]]: ...
+    async def reseal_target(self, request_id: int, key_id: str, ciphertext: bytes) -> None: ...
 
 
 class TargetFinder(Protocol):
@@ -646,6 +652,29 @@ async def verify_ledger(store: LegalStore, sealer: Sealer) -> tuple[int, list[st
         data = json.loads(head_text)
         head = LedgerHead(int(data["count"]), str(data["last_hash"]))
     return len(entries), problems + verify(entries, head, hashes)
+
+
+async def rotate_legal_keys(store: LegalStore, sealer: Sealer, current_key_id: str) -> int:
+    """Re-encrypts kept disclosures and phone/IP request targets under the current key (the
+    registry's rotation does the observations); their hashes are over the plaintext, so the
+    ledger stays valid."""
+    total = 0
+    while True:
+        async with store.transaction() as uow:
+            disclosures = await uow.legal.sealed_under_other_keys(current_key_id, 100)
+            for stored in disclosures:
+                plain = sealer.decrypt(stored.key_id, stored.ciphertext, "disclosure")
+                key_id, blob = sealer.encrypt(plain, "disclosure")
+                await uow.legal.reseal(stored.request_id, key_id, blob)
+            targets = await uow.legal.targets_under_other_keys(current_key_id, 100)
+            for request_id, kind, old_key, blob in targets:
+                observation = _observation_kind(kind)
+                plain = sealer.decrypt(old_key, blob, observation)
+                key_id, sealed = sealer.encrypt(plain, observation)
+                await uow.legal.reseal_target(request_id, key_id, sealed)
+        total += len(disclosures) + len(targets)
+        if not disclosures and not targets:
+            return total
 
 
 # --- helpers -----------------------------------------------------------------------------

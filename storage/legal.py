@@ -316,6 +316,28 @@ class LegalRepository:
             (key_id, ciphertext, request_id),
         )
 
+    async def targets_under_other_keys(
+        self, key_id: str, limit: int
+    ) -> list[tuple[int, TargetKind, str, bytes]]:
+        """(request id, kind, key id, ciphertext) of phone/IP targets sealed under older keys."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT id, target_kind, target_key_id, target_cipher FROM legal_requests "
+            "WHERE target_cipher IS NOT NULL AND target_key_id != ? ORDER BY id LIMIT ?",
+            (key_id, limit),
+        )
+        return [
+            (row["id"], TargetKind(row["target_kind"]), row["target_key_id"], row["target_cipher"])
+            for row in rows
+        ]
+
+    async def reseal_target(self, request_id: int, key_id: str, ciphertext: bytes) -> None:
+        await run(
+            self._conn,
+            "UPDATE legal_requests SET target_key_id = ?, target_cipher = ? WHERE id = ?",
+            (key_id, ciphertext, request_id),
+        )
+
 
 _DISCLOSURE = (
     "request_id, ciphertext, key_id, content_sha256, phones, ips, disclosed_to, disclosed_at"

@@ -15,6 +15,7 @@ import pytest
 
 from bot.loopback import LoopbackServer, SentMessage, UserHandle
 from moderation.decisions import decide
+from moderation.legal_flow import Officer, retrieve, rotate_legal_keys, show, verify_ledger
 from moderation.priority import CasePolicy
 from moderation.registry import Observation, ObservationKind, ObservationSource, record_observation
 from moderation.reporting import file_report
@@ -22,6 +23,7 @@ from moderation.reports import Filed, NewReport, ReportLimits, ReportSource
 from moderation.review import Decision, Moderator
 from moderation.targets import TargetKind, TargetRef
 from storage import Store
+from storage.crypto import PersonalDataCipher, decode_secret, new_key_text, parse_key
 from tests.conftest import ADMIN_ID, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
 from tests.helpers import FakeClock, cli_command, cli_env
 
@@ -273,3 +275,36 @@ def _cli(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProc
 def _rows(database: Path, sql: str) -> list[tuple[Any, ...]]:
     with sqlite3.connect(database) as conn:
         return conn.execute(sql).fetchall()
+
+
+async def test_key_rotation_re_encrypts_disclosures_and_the_ledger_stays_intact(
+    legal_bot: RunningBot, loopback: LoopbackServer
+) -> None:
+    alice = officer(loopback, LEGAL_OFFICER_ID, "Alice")
+    bob, carol = officer(loopback, OFFICER_B, "Bob"), officer(loopback, OFFICER_C, "Carol")
+    await say(alice, "/legal new")
+    for answer in [*ANSWERS[:6], PHONE_IN, ANSWERS[7]]:  # the target named by its phone
+        await say(alice, answer)
+    await alice.send_document("order.pdf", b"%PDF-1.4 test court order")
+    await alice.next_message(timeout=15)
+    await say(alice, "/legal analysis 1 Valid court order naming the phone number of the seller.")
+    await say(bob, "/legal approve 1")
+    await say(carol, "/legal approve 1")
+    before = await carol.next_message(timeout=15)
+    services = legal_bot.application.bot_data.services
+    old = services.settings
+    rotated = PersonalDataCipher(
+        parse_key(new_key_text("k2")),
+        [parse_key(old.encryption_key.get_secret_value())],  # type: ignore[union-attr]
+        decode_secret(old.blind_index_key.get_secret_value(), "index"),  # type: ignore[union-attr]
+    )
+    assert await rotate_legal_keys(services.store, rotated, "k2") == 2
+    assert _rows(old.database_path, "SELECT DISTINCT key_id FROM disclosures") == [("k2",)]
+    count, problems = await verify_ledger(services.store, rotated)
+    assert (count, problems) == (1, [])
+    officer_c = Officer(OFFICER_C, "Carol", is_legal=True)
+    again = await retrieve(services.store, rotated, 1, officer_c, NOW)
+    assert before.document is not None
+    assert again.content == before.document.data
+    request, _ = await show(services.store, rotated, 1, officer_c)
+    assert request.form.target.value == PHONE_IN
