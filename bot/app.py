@@ -47,6 +47,7 @@ from handlers import (
     review,
     review_chat,
     start,
+    transparency,
 )
 from handlers.callback_data import APPEAL_PREFIX, REPORT_PREFIX, REVIEW_PREFIX
 from handlers.i18n import Catalog, default_catalog
@@ -130,6 +131,8 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(
         CommandHandler("lookup", legal_handlers.lookup_command, filters=private)
     )
+    # admins (private or review chat) and legal officers (private): the transparency report
+    application.add_handler(CommandHandler("transparency", transparency.transparency_command))
 
     # --- everyone, private chat: start, help and the reporting flow ---------------------
     application.add_handler(CommandHandler("start", start.start, filters=private))

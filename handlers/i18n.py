@@ -22,6 +22,8 @@ from handlers.locales import (
     ru,
     stats_en,
     stats_ru,
+    transparency_en,
+    transparency_ru,
 )
 
 DEFAULT_LANGUAGE: Final = "en"
@@ -92,10 +94,20 @@ def default_catalog() -> Catalog:
     return Catalog(
         {
             "en": merge_catalogs(
-                en.TEXTS, roles_en.TEXTS, stats_en.TEXTS, operating_en.TEXTS, legal_en.TEXTS
+                en.TEXTS,
+                roles_en.TEXTS,
+                stats_en.TEXTS,
+                operating_en.TEXTS,
+                legal_en.TEXTS,
+                transparency_en.TEXTS,
             ),
             "ru": merge_catalogs(
-                ru.TEXTS, roles_ru.TEXTS, stats_ru.TEXTS, operating_ru.TEXTS, legal_ru.TEXTS
+                ru.TEXTS,
+                roles_ru.TEXTS,
+                stats_ru.TEXTS,
+                operating_ru.TEXTS,
+                legal_ru.TEXTS,
+                transparency_ru.TEXTS,
             ),
         }
     )

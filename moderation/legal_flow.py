@@ -13,7 +13,7 @@ import html
 import json
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from moderation.ledger import LedgerEntry, LedgerHead, next_entry, verify
@@ -519,7 +519,7 @@ async def disclose(
             request_id,
             request.violator_id,
             request.form.country,
-            now.isoformat(),
+            ledger_time(now),
             digest,
         )
         await uow.legal.add_ledger_entry(entry)
@@ -678,6 +678,11 @@ async def rotate_legal_keys(store: LegalStore, sealer: Sealer, current_key_id: s
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+
+def ledger_time(moment: datetime) -> str:
+    """UTC with microseconds, the one format every stored time has, so periods compare as text."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
 def _require_legal(officer: Officer) -> None:

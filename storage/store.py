@@ -28,6 +28,7 @@ from storage.review import OutboxRepository, PostRepository, ReviewRepository
 from storage.roles import RoleRepository
 from storage.state import StateRepository
 from storage.targets import TargetRepository
+from storage.transparency import TransparencyRepository
 from storage.updates import ProcessedUpdateRepository
 from storage.users import UserRepository
 
@@ -51,6 +52,7 @@ class UnitOfWork:
         self.appeals = AppealRepository(conn)
         self.registry = RegistryRepository(conn)
         self.legal = LegalRepository(conn)
+        self.transparency = TransparencyRepository(conn)
         self.roles = RoleRepository(conn)
 
 

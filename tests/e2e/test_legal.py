@@ -308,3 +308,49 @@ async def test_key_rotation_re_encrypts_disclosures_and_the_ledger_stays_intact(
     assert again.content == before.document.data
     request, _ = await show(services.store, rotated, 1, officer_c)
     assert request.form.target.value == PHONE_IN
+
+
+async def test_transparency_report_counts_equal_the_ledger_and_come_with_a_chart(
+    legal_bot: RunningBot, loopback: LoopbackServer
+) -> None:
+    alice = officer(loopback, LEGAL_OFFICER_ID, "Alice")
+    bob, carol = officer(loopback, OFFICER_B, "Bob"), officer(loopback, OFFICER_C, "Carol")
+    await register_by_conversation(alice)
+    await say(alice, "/legal analysis 1 Valid German court order about drug sales via the channel.")
+    await say(bob, "/legal approve 1")
+    await say(carol, "/legal approve 1")
+    admin = officer(loopback, ADMIN_ID, "Ada")
+    table = await say(admin, "/transparency 2026Q4")
+    assert "Transparency report 2026Q4" in table.text
+    rows = {line.split()[0]: line.split()[1:] for line in table.text.splitlines()}
+    assert rows["DE"] == ["1", "1", "0", "1"]  # received, fulfilled, rejected, users
+    assert rows["all"] == ["1", "1", "0", "1"]
+    assert "1 disclosure(s) in the period" in table.text
+    chart = await admin.next_message(timeout=15)
+    assert chart.photo is not None
+    assert chart.photo.data.startswith(b"\x89PNG\r\n\x1a\n")
+    ledger = _rows(legal_bot.settings.database_path, "SELECT country FROM disclosure_ledger")
+    assert ledger == [("DE",)]
+    officer_view = await say(alice, "/transparency 2026Q4")
+    assert "Transparency report 2026Q4" in officer_view.text
+    moderator = officer(loopback, MODERATOR_ID, "Mona")
+    assert "admins and legal officers" in (await say(moderator, "/transparency")).text
+    assert "2026Q3" in (await say(admin, "/transparency 2026-Q3")).text
+
+
+async def test_transparency_export_writes_the_period_as_csv_and_json(
+    legal_bot: RunningBot, loopback: LoopbackServer, tmp_path: Path
+) -> None:
+    alice = officer(loopback, LEGAL_OFFICER_ID, "Alice")
+    await register_by_conversation(alice)
+    env = cli_env(DATABASE_PATH=str(legal_bot.settings.database_path))
+    as_csv = _cli(env, tmp_path, "transparency", "export", "--period", "2026Q4", "--format", "csv")
+    assert as_csv.returncode == 0, as_csv.stderr
+    assert "2026Q4,2026-10-01,2026-12-31,DE,Germany,1,0,0,0" in as_csv.stdout
+    as_json = _cli(env, tmp_path, "transparency", "export", "--period", "2026Q4")
+    data = json.loads(as_json.stdout)
+    assert data["totals"]["requests_received"] == 1
+    assert data["telegram_format"] == []
+    bad = _cli(env, tmp_path, "transparency", "export", "--period", "Q4")
+    assert bad.returncode != 0
+    assert "2026Q3" in bad.stderr
