@@ -96,13 +96,14 @@ class LegalHandlers:
             return
         services, views = context.services, _views(context, user)
         officer = await _officer(services, user)
-        if not officer.is_legal:
-            await _refuse_stranger(services, user, "legal")
-            await message.reply_text(views.t("legal.refused"))
-            return
         args = context.args or []
         sub = args[0].lower() if args else "list"
         rest = args[1:]
+        # Admins who are not legal officers may only override a failed check.
+        if not officer.is_legal and not (officer.is_admin and sub == "override"):
+            await _refuse_stranger(services, user, "legal")
+            await message.reply_text(views.t("legal.refused"))
+            return
         policy = services.settings.legal_policy()
         try:
             if sub == "list":
@@ -110,7 +111,7 @@ class LegalHandlers:
                 await message.reply_text(views.listing(requests, policy.approvals_needed))
             elif sub == "new":
                 await self._start_draft(message, services, views, user.id)
-            elif sub in {"show", "approve", "close", "file"} and len(rest) == 1:
+            elif sub in {"show", "approve", "disclose", "close", "file"} and len(rest) == 1:
                 await self._one(sub, _request_id(rest[0]), message, context, views, officer)
             elif sub in {"analysis", "reject", "override"} and len(rest) >= 2:
                 await self._with_text(sub, rest, message, services, views, officer)
@@ -153,24 +154,39 @@ class LegalHandlers:
                     )
                 )
                 return
-            disclosure = await disclose(services.store, sealer, policy, request_id, officer, now)
-            await message.reply_text(
-                views.t(
-                    "legal.disclosed",
-                    id=request_id,
-                    phones=disclosure.phones,
-                    ips=disclosure.ips,
-                    seq=disclosure.ledger_seq,
-                    sha256=disclosure.content_sha256,
-                )
-            )
-            await _send_disclosure(message, views, disclosure)
+            await self._disclose(message, services, views, officer, request_id)
+        elif sub == "disclose":  # an approval whose disclosure was interrupted
+            await self._disclose(message, services, views, officer, request_id)
         elif sub == "close":
             await close(services.store, sealer, request_id, officer, now)
             await message.reply_text(views.t("legal.closed", id=request_id))
         else:
             disclosure = await retrieve(services.store, sealer, request_id, officer, now)
             await _send_disclosure(message, views, disclosure)
+
+    async def _disclose(
+        self,
+        message: Message,
+        services: Services,
+        views: LegalViews,
+        officer: Officer,
+        request_id: int,
+    ) -> None:
+        sealer, policy = self._sealer(services), services.settings.legal_policy()
+        disclosure = await disclose(
+            services.store, sealer, policy, request_id, officer, services.clock.now()
+        )
+        await message.reply_text(
+            views.t(
+                "legal.disclosed",
+                id=request_id,
+                phones=disclosure.phones,
+                ips=disclosure.ips,
+                seq=disclosure.ledger_seq,
+                sha256=disclosure.content_sha256,
+            )
+        )
+        await _send_disclosure(message, views, disclosure)
 
     async def _with_text(
         self,

@@ -356,43 +356,38 @@ async def approve(
     _require_legal(officer)
     async with store.transaction() as uow:
         request = await _get(uow.legal, request_id)
-        _may_vote(request, officer, policy)
-        stopping = blocking(request.checks, overridden=request.override_reason is not None)
-        if stopping:
-            await _refusal(uow, officer, request_id, "approve", "failed checks", now)
-            raise LegalRefused(
-                "failed checks block the disclosure: "
-                + "; ".join(f"{c.key.value}: {c.reason}" for c in stopping)
-                + (
-                    ""
-                    if any(not c.overridable for c in stopping)
-                    else " (an admin may override with a written reason)"
-                )
-            )
-        if officer.user_id is None or not await uow.legal.add_vote(
-            request_id, officer.user_id, True, None, now
+        problem = _vote_problem(request, officer, policy) or _blocking_problem(request)
+        if problem is None and (
+            officer.user_id is None
+            or not await uow.legal.add_vote(request_id, officer.user_id, True, None, now)
         ):
-            raise LegalRefused(f"you have already decided on request #{request_id}")
-        approvals = len(request.approvals) + 1
-        state = request.state
-        if approvals >= policy.approvals_needed:
-            state = RequestState.APPROVED
-            await uow.legal.set_state(request_id, state)
-        await uow.audit.append(
-            at=now,
-            actor_id=officer.user_id,
-            action="legal.approved",
-            subject_type="legal_request",
-            subject_id=request_id,
-            details={
-                "by": officer.name,
-                "approvals": approvals,
-                "needed": policy.approvals_needed,
-                "before": request.state.value,
-                "after": state.value,
-            },
-        )
-        updated = await uow.legal.request(request_id)
+            problem = f"you have already decided on request #{request_id}"
+        if problem is not None:
+            # Committed with the transaction (a refusal is evidence too), then raised.
+            await _refusal(uow, officer, request_id, "approve", problem, now)
+        else:
+            approvals = len(request.approvals) + 1
+            state = request.state
+            if approvals >= policy.approvals_needed:
+                state = RequestState.APPROVED
+                await uow.legal.set_state(request_id, state)
+            await uow.audit.append(
+                at=now,
+                actor_id=officer.user_id,
+                action="legal.approved",
+                subject_type="legal_request",
+                subject_id=request_id,
+                details={
+                    "by": officer.name,
+                    "approvals": approvals,
+                    "needed": policy.approvals_needed,
+                    "before": request.state.value,
+                    "after": state.value,
+                },
+            )
+            updated = await uow.legal.request(request_id)
+    if problem is not None:
+        raise LegalRefused(problem)
     assert updated is not None
     return ApprovalOutcome(_opened(sealer, updated), approvals, policy.approvals_needed)
 
@@ -412,41 +407,62 @@ async def reject(
         raise LegalRefused(f"say why you reject it, in at least {REASON_MIN} characters")
     async with store.transaction() as uow:
         request = await _get(uow.legal, request_id)
-        _may_vote(request, officer, policy)
-        if officer.user_id is None or not await uow.legal.add_vote(
-            request_id, officer.user_id, False, text, now
+        problem = _vote_problem(request, officer, policy)
+        if problem is None and (
+            officer.user_id is None
+            or not await uow.legal.add_vote(request_id, officer.user_id, False, text, now)
         ):
-            raise LegalRefused(f"you have already decided on request #{request_id}")
-        await uow.legal.reject(request_id, text, officer.user_id, now)
-        await uow.audit.append(
-            at=now,
-            actor_id=officer.user_id,
-            action="legal.rejected",
-            subject_type="legal_request",
-            subject_id=request_id,
-            details={
-                "by": officer.name,
-                "reason": text,
-                "before": request.state.value,
-                "after": RequestState.REJECTED.value,
-            },
-        )
-        updated = await uow.legal.request(request_id)
+            problem = f"you have already decided on request #{request_id}"
+        if problem is not None:
+            await _refusal(uow, officer, request_id, "reject", problem, now)
+        else:
+            await uow.legal.reject(request_id, text, officer.user_id or 0, now)
+            await uow.audit.append(
+                at=now,
+                actor_id=officer.user_id,
+                action="legal.rejected",
+                subject_type="legal_request",
+                subject_id=request_id,
+                details={
+                    "by": officer.name,
+                    "reason": text,
+                    "before": request.state.value,
+                    "after": RequestState.REJECTED.value,
+                },
+            )
+            updated = await uow.legal.request(request_id)
+    if problem is not None:
+        raise LegalRefused(problem)
     assert updated is not None
     return _opened(sealer, updated)
 
 
-def _may_vote(request: LegalRequest, officer: Officer, policy: LegalPolicy) -> None:
+def _vote_problem(request: LegalRequest, officer: Officer, policy: LegalPolicy) -> str | None:
     if request.state is not RequestState.UNDER_ANALYSIS:
         if request.state is RequestState.RECEIVED:
-            raise LegalRefused(
-                f"request #{request.id} has no written legal analysis yet; add it first"
-            )
-        raise LegalRefused(f"request #{request.id} is {request.state.value}; no more decisions")
+            return f"request #{request.id} has no written legal analysis yet; add it first"
+        return f"request #{request.id} is {request.state.value}; no more decisions"
     if not policy.registrar_may_approve and officer.user_id == request.registered_by:
-        raise LegalRefused("you registered this request; two other legal officers must decide")
+        return "you registered this request; two other legal officers must decide"
     if officer.user_id in {v.officer_id for v in request.votes}:
-        raise LegalRefused(f"you have already decided on request #{request.id}")
+        return f"you have already decided on request #{request.id}"
+    return None
+
+
+def _blocking_problem(request: LegalRequest) -> str | None:
+    stopping = blocking(request.checks, overridden=request.override_reason is not None)
+    if not stopping:
+        return None
+    hint = (
+        ""
+        if any(not c.overridable for c in stopping)
+        else " (an admin may override with a written reason)"
+    )
+    return (
+        "failed checks block the disclosure: "
+        + "; ".join(f"{c.key.value}: {c.reason}" for c in stopping)
+        + hint
+    )
 
 
 async def _refusal(
@@ -478,75 +494,79 @@ async def disclose(
     _require_legal(officer)
     async with store.transaction() as uow:
         request = _opened(sealer, await _get(uow.legal, request_id))
+        problem: str | None = None
         if request.state is not RequestState.APPROVED:
-            await _refusal(uow, officer, request_id, "disclose", request.state.value, now)
-            raise LegalRefused(
+            problem = (
                 f"request #{request_id} is {request.state.value}; only an approved request is "
                 "disclosed"
             )
-        if len(set(request.approvals)) < policy.approvals_needed or request.violator_id is None:
-            await _refusal(uow, officer, request_id, "disclose", "not approved by four eyes", now)
-            raise LegalRefused(f"request #{request_id} lacks its approvals or its violator")
-        stopping = blocking(request.checks, overridden=request.override_reason is not None)
-        if stopping:
-            await _refusal(uow, officer, request_id, "disclose", "failed checks", now)
-            raise LegalRefused("failed checks block the disclosure")
-        start, end = day_bounds(request.form.period_start, request.form.period_end)
-        rows = await uow.legal.personal_observations(request.violator_id, start, end)
-        items = []
-        for row in rows:
-            if row.sealed.ciphertext is None or row.sealed.key_id is None:
-                continue
-            items.append(
-                {
-                    "kind": row.kind.value,
-                    "value": sealer.decrypt(row.sealed.key_id, row.sealed.ciphertext, row.kind),
-                    "observed_at": row.observed_at.isoformat(),
-                    "source": row.source.value,
-                }
+        elif len(set(request.approvals)) < policy.approvals_needed or not request.violator_id:
+            problem = f"request #{request_id} lacks its approvals or its violator"
+        else:
+            problem = _blocking_problem(request)
+        if problem is not None:
+            await _refusal(uow, officer, request_id, "disclose", problem, now)
+        else:
+            violator_id = request.violator_id
+            assert violator_id is not None  # checked above
+            start, end = day_bounds(request.form.period_start, request.form.period_end)
+            rows = await uow.legal.personal_observations(violator_id, start, end)
+            items = []
+            for row in rows:
+                if row.sealed.ciphertext is None or row.sealed.key_id is None:
+                    continue
+                items.append(
+                    {
+                        "kind": row.kind.value,
+                        "value": sealer.decrypt(row.sealed.key_id, row.sealed.ciphertext, row.kind),
+                        "observed_at": row.observed_at.isoformat(),
+                        "source": row.source.value,
+                    }
+                )
+            content = _content(request, items, now)
+            digest = hashlib.sha256(content).hexdigest()
+            key_id, blob = sealer.encrypt(content.decode(), "disclosure")
+            phones = sum(1 for i in items if i["kind"] == "phone")
+            ips = len(items) - phones
+            stored = StoredDisclosure(
+                request_id, key_id, blob, digest, phones, ips, officer.user_id or 0, now
             )
-        content = _content(request, items, now)
-        digest = hashlib.sha256(content).hexdigest()
-        key_id, blob = sealer.encrypt(content.decode(), "disclosure")
-        phones = sum(1 for i in items if i["kind"] == "phone")
-        ips = len(items) - phones
-        stored = StoredDisclosure(
-            request_id, key_id, blob, digest, phones, ips, officer.user_id or 0, now
-        )
-        await uow.legal.add_disclosure(stored)
-        entry = next_entry(
-            await uow.legal.ledger_last(),
-            request_id,
-            request.violator_id,
-            request.form.country,
-            ledger_time(now),
-            digest,
-        )
-        await uow.legal.add_ledger_entry(entry)
-        await uow.state.put(
-            LEDGER_HEAD_KEY,
-            json.dumps({"count": entry.seq, "last_hash": entry.entry_hash}),
-            now,
-        )
-        await uow.legal.set_state(request_id, RequestState.DISCLOSED)
-        await uow.audit.append(
-            at=now,
-            actor_id=officer.user_id,
-            action="legal.disclosed",
-            subject_type="legal_request",
-            subject_id=request_id,
-            # Counts and hashes only: the audit log never holds the disclosed values.
-            details={
-                "by": officer.name,
-                "violator_id": request.violator_id,
-                "phones": phones,
-                "ips": ips,
-                "content_sha256": digest,
-                "ledger_seq": entry.seq,
-                "before": RequestState.APPROVED.value,
-                "after": RequestState.DISCLOSED.value,
-            },
-        )
+            await uow.legal.add_disclosure(stored)
+            entry = next_entry(
+                await uow.legal.ledger_last(),
+                request_id,
+                violator_id,
+                request.form.country,
+                ledger_time(now),
+                digest,
+            )
+            await uow.legal.add_ledger_entry(entry)
+            await uow.state.put(
+                LEDGER_HEAD_KEY,
+                json.dumps({"count": entry.seq, "last_hash": entry.entry_hash}),
+                now,
+            )
+            await uow.legal.set_state(request_id, RequestState.DISCLOSED)
+            await uow.audit.append(
+                at=now,
+                actor_id=officer.user_id,
+                action="legal.disclosed",
+                subject_type="legal_request",
+                subject_id=request_id,
+                # Counts and hashes only: the audit log never holds the disclosed values.
+                details={
+                    "by": officer.name,
+                    "violator_id": request.violator_id,
+                    "phones": phones,
+                    "ips": ips,
+                    "content_sha256": digest,
+                    "ledger_seq": entry.seq,
+                    "before": RequestState.APPROVED.value,
+                    "after": RequestState.DISCLOSED.value,
+                },
+            )
+    if problem is not None or request.violator_id is None:
+        raise LegalRefused(problem or "no violator")
     return Disclosure(request_id, content, digest, render_html(content), phones, ips, entry.seq)
 
 

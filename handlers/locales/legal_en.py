@@ -92,7 +92,9 @@ TEXTS: Final[dict[str, str]] = {
         "Next: two other legal officers approve (<code>/legal approve {id}</code>) or reject "
         "(<code>/legal reject {id} &lt;reason&gt;</code>)."
     ),
-    "legal.next.approved": "Approved; the disclosure is being prepared.",
+    "legal.next.approved": (
+        "Approved. If the disclosure files did not arrive: <code>/legal disclose {id}</code>"
+    ),
     "legal.next.disclosed": (
         "Disclosed. <code>/legal file {id}</code> sends it again; "
         "<code>/legal close {id}</code> when the case is over."

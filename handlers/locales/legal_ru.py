@@ -89,7 +89,9 @@ TEXTS: Final[dict[str, str]] = {
         "Дальше: два других юриста одобряют (<code>/legal approve {id}</code>) или "
         "отклоняют (<code>/legal reject {id} &lt;причина&gt;</code>)."
     ),
-    "legal.next.approved": "Одобрен; раскрытие готовится.",
+    "legal.next.approved": (
+        "Одобрен. Если файлы раскрытия не пришли: <code>/legal disclose {id}</code>"
+    ),
     "legal.next.disclosed": (
         "Раскрыт. <code>/legal file {id}</code> — прислать снова; "
         "<code>/legal close {id}</code> — когда дело завершено."

@@ -209,6 +209,21 @@ async def test_a_failing_check_blocks_approval_with_its_reason(
     refused = await say(bob, "/legal approve 1")
     assert "failed checks block the disclosure" in refused.text
     assert "an admin may override" in refused.text
+    refusals = _rows(
+        legal_bot.settings.database_path,
+        "SELECT actor_id FROM audit_log WHERE action = 'legal.refused'",
+    )
+    assert refusals == [(OFFICER_B,)]
+    admin = officer(loopback, ADMIN_ID, "Ada")
+    short = await say(admin, "/legal override 1 fine")
+    assert "at least 20 characters" in short.text
+    card = await say(
+        admin, "/legal override 1 The prosecutor's subpoena was confirmed by the court in writing."
+    )
+    assert "Admin override" in card.text
+    assert "(1/2)" in (await say(bob, "/legal approve 1")).text
+    carol = officer(loopback, OFFICER_C, "Carol")
+    assert "disclosed" in (await say(carol, "/legal approve 1")).text
 
 
 async def test_lookup_needs_an_open_legal_request_and_is_audited(
