@@ -220,6 +220,9 @@ async def _undo(
     elif isinstance(outcome, UndoRefused) and outcome.reason is UndoRefusal.NEWER_CASE:
         log.info("undo_refused_newer_case", case_id=case.id)
         await _tell_chat(message, services, views.t("review.newer_case", case_id=case.id))
+    elif isinstance(outcome, UndoRefused) and outcome.reason is UndoRefusal.LEGAL_REQUEST:
+        log.info("undo_refused_legal_request", case_id=case.id)
+        await _tell_chat(message, services, views.t("review.legal_request", case_id=case.id))
 
 
 async def show_case(

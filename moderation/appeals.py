@@ -186,6 +186,7 @@ class AppealRefusal(StrEnum):
     SAME_MODERATOR = "same_moderator"
     DECISION_CHANGED = "decision_changed"  # undone or re-decided since the appeal was filed
     NEWER_CASE = "newer_case"
+    LEGAL_REQUEST = "legal_request"
     NOT_ALLOWED = "not_allowed"
 
 
@@ -257,6 +258,8 @@ async def decide_appeal(
                 action="case.overturned",
                 details={"appeal_id": appeal_id},
             )
+            if reversed_case is UndoRefusal.LEGAL_REQUEST:
+                return AppealRefused(AppealRefusal.LEGAL_REQUEST, before)
             if isinstance(reversed_case, UndoRefusal):
                 return AppealRefused(AppealRefusal.NEWER_CASE, before)
         status = AppealStatus(decision.value)

@@ -47,6 +47,7 @@ class UndoRefusal(StrEnum):
     EXPIRED = "expired"
     NOT_YOURS = "not_yours"
     NEWER_CASE = "newer_case"  # the target has a newer open case; undoing would make two
+    LEGAL_REQUEST = "legal_request"  # the violator is the subject of a legal request
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +189,9 @@ async def reverse_decision(
     if await uow.review.other_pending_case(before.id) is not None:
         await _audit_refusal(uow, before.id, actor_id, "newer_open_case", now, before)
         return UndoRefusal.NEWER_CASE
+    if await uow.review.legal_request_on(before.id) is not None:
+        await _audit_refusal(uow, before.id, actor_id, "legal_request", now, before)
+        return UndoRefusal.LEGAL_REQUEST
     if not await uow.review.reopen(before.id, before.decided_at, now):
         return UndoRefusal.NOT_DECIDED
     await uow.review.undo_effects(before.id)

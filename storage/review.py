@@ -279,6 +279,17 @@ class ReviewRepository:
         )
         return None if value is None else int(value)
 
+    async def legal_request_on(self, case_id: int) -> int | None:
+        """A legal request about the violator this case confirmed; such a decision is
+        evidence in a legal process and cannot be undone."""
+        value = await fetch_value(
+            self._conn,
+            "SELECT min(r.id) FROM legal_requests r "
+            "JOIN violator_cases vc ON vc.violator_id = r.violator_id WHERE vc.case_id = ?",
+            (case_id,),
+        )
+        return None if value is None else int(value)
+
     async def escalate(
         self, case_id: int, by: int, by_name: str, note: str | None, at: datetime
     ) -> bool:

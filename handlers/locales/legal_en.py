@@ -125,6 +125,14 @@ TEXTS: Final[dict[str, str]] = {
     "legal.file_caption": "Disclosure for legal request #{id} · SHA-256 {sha256}",
     "legal.closed": "Request #{id} is closed; its hold on the violator's data has ended.",
     "legal.rejected": "Request #{id} is rejected. Nothing will be disclosed for it.",
+    "review.legal_request": (
+        "Case #{case_id} cannot be undone: the violator it confirmed is the subject of a legal "
+        "request, so the decision is part of that record."
+    ),
+    "appeal.refused.legal_request": (
+        "The decision cannot be overturned: the violator is the subject of a legal request. "
+        "Ask a legal officer."
+    ),
     "lookup.refused": "⛔ /lookup is for legal officers, with a legal request id.",
     "lookup.usage": (
         "Usage: <code>/lookup &lt;legal request id&gt; "

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from moderation.decisions import UndoRefusal, reverse_decision
 from moderation.legal import (
     LegalPolicy,
     OrderDocument,
@@ -27,6 +28,7 @@ from moderation.legal_flow import (
     verify_ledger,
     write_analysis,
 )
+from moderation.priority import CasePolicy
 from moderation.retention import purge_expired
 from storage import Store
 from storage.crypto import (
@@ -165,3 +167,23 @@ async def test_an_open_request_holds_the_violators_metadata_until_closed(
     with sqlite3.connect(store.path) as conn:
         (left,) = conn.execute("SELECT count(*) FROM observations").fetchone()
     assert left == 0
+
+
+async def test_a_decision_with_a_legal_request_cannot_be_undone_or_overturned(
+    store: Store, cipher: PersonalDataCipher
+) -> None:
+    document = OrderDocument("order.pdf", None, b"%PDF test")
+    await register(store, cipher, POLICY, form("U-1"), document, ALICE, NOW)
+    async with store.transaction() as uow:
+        before = await uow.review.view(1)
+        assert before is not None
+        outcome = await reverse_decision(
+            uow, before, 7, NOW, CasePolicy(), action="case.overturned"
+        )
+    assert outcome is UndoRefusal.LEGAL_REQUEST
+    with sqlite3.connect(store.path) as conn:
+        assert conn.execute("SELECT count(*) FROM violators").fetchone() == (1,)
+        refusals = conn.execute(
+            "SELECT count(*) FROM audit_log WHERE details LIKE '%legal_request%'"
+        ).fetchone()
+    assert refusals == (1,)
