@@ -19,6 +19,7 @@ from storage import (
     latest_version,
     migrate,
 )
+from storage.connection import CACHE_KIB
 from storage.migrations import MIGRATIONS_DIR, load_migrations
 from tests.storage.sqlite_files import (
     STAMP,
@@ -209,6 +210,9 @@ asyncio.run(storage.migrations.migrate(Path(sys.argv[1]), directory=Path(sys.arg
 """
 
 
+SPILL_ROWS = CACHE_KIB + 5000  # rows of ~1 KB
+
+
 async def test_a_process_dying_inside_a_migration_leaves_the_old_version(tmp_path: Path) -> None:
     database = tmp_path / "db.sqlite3"
     await migrate(database)
@@ -217,14 +221,14 @@ async def test_a_process_dying_inside_a_migration_leaves_the_old_version(tmp_pat
     folder = copy_migrations(
         tmp_path,
         {
-            # ~5 MB: more than SQLite's page cache, so uncommitted pages spill into the WAL
-            # before the crash and recovery has to ignore them.
+            # More than the connection's page cache (CACHE_KIB), so uncommitted pages spill
+            # into the WAL before the crash and recovery has to ignore them.
             name: """
             CREATE TABLE never_committed (id INTEGER PRIMARY KEY, filler BLOB NOT NULL);
-            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < SPILL_ROWS)
             INSERT INTO never_committed (id, filler) SELECT i, zeroblob(1000) FROM n;
             SELECT crash();
-            """
+            """.replace("SPILL_ROWS", str(SPILL_ROWS))
         },
     )
     result = await asyncio.to_thread(
