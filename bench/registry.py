@@ -296,6 +296,9 @@ async def main() -> int:
     parser.add_argument("--import-lines", type=int, default=1_000_000)
     parser.add_argument("--folder", type=Path, default=None, help="keep the database here")
     parser.add_argument(
+        "--lookups-only", action="store_true", help="measure lookups, skip the import"
+    )
+    parser.add_argument(
         "--reuse",
         action="store_true",
         help="measure the database a previous run left in --folder instead of generating one",
@@ -335,6 +338,8 @@ async def main() -> int:
                     f"  {name:<52} p50 {p50:6.3f}  p99 {p99:6.3f}  "
                     f"(p50 {p50 / baseline:4.1f}x the id lookup)"
                 )
+            if options.lookups_only:
+                return 0
             export = folder / "export.jsonl"
             import_file(export, options.import_lines, options.violators)
             started = time.perf_counter()
