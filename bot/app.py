@@ -5,7 +5,9 @@ Handler groups run in order; within a group the first matching handler wins.
   errors:  one central handler (handlers.errors.on_error) logs, then tells the user.
 Updates are processed concurrently across senders and in order per sender
 (bot.update_processor). post_init opens and migrates the database and registers the command
-menus; post_shutdown closes the database.
+menus (and serves the metrics when METRICS_PORT is set); post_stop, once every in-flight
+update has been handled, lets the delivery worker finish its pass; post_shutdown closes the
+metrics server and the database. Every handler's callback is timed for the metrics.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ from bot.chat_budget import ChatBudget
 from bot.context import BotApplication, BotContext, BotData, Services
 from bot.delivery_worker import DeliveryWorker
 from bot.menus import register_menus
+from bot.metrics import BotMetrics, instrument_handlers
 from bot.settings import Settings
+from bot.telegram_health import TelegramHealth
 from bot.transport import AiohttpRequest
 from bot.update_processor import OrderedPerSenderProcessor
 from handlers import (
@@ -83,12 +87,14 @@ def build_application(
     catalog = texts or default_catalog()
     the_clock = clock or SystemClock()
     builder = (
+    telegram = TelegramHealth(the_clock.now)
+    metrics = BotMetrics(telegram)
         ApplicationBuilder()
         .token(settings.token())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.api_file_url)
-        .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        .request(AiohttpRequest(health=telegram))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1, health=telegram))
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .concurrent_updates(OrderedPerSenderProcessor(settings.max_concurrent_updates))
         .defaults(
@@ -98,7 +104,8 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .post_init(_post_init_factory(settings, catalog, the_clock))
+        .post_init(_post_init_factory(settings, catalog, the_clock, telegram, metrics))
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     use_limiter = settings.rate_limiter_enabled if rate_limiter is None else rate_limiter
@@ -109,6 +116,7 @@ def build_application(
     application: BotApplication = builder.build()
     register_handlers(application)
     return application
+    instrument_handlers(application, metrics)
 
 
 def register_handlers(application: BotApplication) -> None:
@@ -194,7 +202,13 @@ def schedule_jobs(application: BotApplication) -> None:
     )
 
 
-def _post_init_factory(settings: Settings, texts: Catalog, clock: Clock) -> Any:
+def _post_init_factory(
+    settings: Settings,
+    texts: Catalog,
+    clock: Clock,
+    telegram: TelegramHealth,
+    metrics: BotMetrics,
+) -> Any:
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         store = await Store.open(settings.database_path)
         worker = DeliveryWorker()
@@ -221,8 +235,12 @@ def _post_init_factory(settings: Settings, texts: Catalog, clock: Clock) -> Any:
         )
         await register_menus(application.bot, settings, texts)
         schedule_jobs(application)
+                telegram=telegram,
+                metrics=metrics,
         worker.start(application)
         log.info("bot_ready", bot_username=application.bot.username)
+        if settings.metrics_port is not None:
+            await metrics.serve(store, settings.metrics_listen, settings.metrics_port)
 
     return post_init
 
@@ -231,6 +249,20 @@ async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any])
     bot_data: BotData = application.bot_data
     services = bot_data.detach()
     if services is not None:
+async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Every update taken has been handled: the worker ends its pass (outcomes recorded)
+    while the bot can still send."""
+    bot_data: BotData = application.bot_data
+    try:
+        services = bot_data.services
+    except RuntimeError:  # start-up failed before the services were attached
+        return
+    if isinstance(services.delivery, DeliveryWorker):
+        await services.delivery.stop()
+
+
         if isinstance(services.delivery, DeliveryWorker):
             await services.delivery.stop()
         await services.store.close()
+        await services.metrics.close()
+        log.info("database_closed")

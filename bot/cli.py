@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,7 +19,8 @@ from bot.cli_legal import add_legal_commands
 from bot.cli_registry import add_registry_commands
 from bot.instance_lock import AlreadyRunningError, InstanceLock
 from bot.logging_setup import configure_logging
-from bot.runner import serve
+from bot.metrics import MetricsServerError
+from bot.runner import serve, stop_on_signals
 from bot.settings import Settings, SettingsError, load_settings
 from storage import (
     DatabaseTooNewError,
@@ -136,9 +136,7 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _run(settings: Settings, *, rate_limiter: bool | None) -> int:
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop_on_signals(stop)
     application = build_application(settings, rate_limiter=rate_limiter)
     try:
         await serve(application, settings, stop)
@@ -147,6 +145,9 @@ async def _run(settings: Settings, *, rate_limiter: bool | None) -> int:
             "configuration: BOT_TOKEN: the Bot API rejected this token (Unauthorized); "
             "check it with @BotFather (/mybots -> API Token)"
         )
+        return EXIT_CONFIG
+    except MetricsServerError as exc:
+        _err(f"configuration: {exc}")
         return EXIT_CONFIG
     except (DatabaseTooNewError, MigrationError, StorageError) as exc:
         _err(f"database: {exc}")

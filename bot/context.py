@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -20,6 +20,10 @@ from handlers.review_views import OpenMenus
 from moderation.clock import Clock
 from storage import Store
 from storage.crypto import PersonalDataCipher
+
+if TYPE_CHECKING:  # bot.metrics imports this module for BotApplication
+    from bot.metrics import BotMetrics
+    from bot.telegram_health import TelegramHealth
 
 
 class ViolatorLookup(Protocol):
@@ -49,6 +53,8 @@ class Services:
     cipher: PersonalDataCipher | None  # None only until the registry keys are configured
     violator_ids: ViolatorLookup
     open_menus: OpenMenus
+    telegram: TelegramHealth  # failed Bot API calls by kind, and the last one (/health)
+    metrics: BotMetrics  # this Application's Prometheus registry (served when METRICS_PORT)
 
 
 class BotData:

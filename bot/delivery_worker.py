@@ -58,6 +58,8 @@ TICK_SECONDS: Final = 1.0
 MIN_PASS_GAP_SECONDS: Final = 0.2
 #: Due posts and edits looked at per pass; the budget decides how many go out.
 DUE_BATCH: Final = 40
+#: How long `stop` lets the pass under way finish before cancelling it.
+STOP_GRACE_SECONDS: Final = 15.0
 
 
 def posting_reserve(per_minute: int) -> int:
@@ -72,6 +74,7 @@ class DeliveryWorker:
         self._task: asyncio.Task[None] | None = None
         self._application: BotApplication | None = None
         self._warned_no_chat = False
+        self._stopping = asyncio.Event()
 
     def wake(self) -> None:
         self._wake.set()
@@ -80,15 +83,28 @@ class DeliveryWorker:
         self._application = application
         self._task = asyncio.create_task(self._run(), name="delivery-worker")
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Ends after the message under way: what was sent is recorded as sent, the rest stays
+        due in the database for the next start. Cancels only if that takes over `grace`."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping.set()
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), grace)
+        except TimeoutError:
+            log.warning("delivery_stop_timed_out", grace_seconds=grace)
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        log.info("delivery_stopped")
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 await self.run_once()
             except asyncio.CancelledError:
@@ -96,8 +112,12 @@ class DeliveryWorker:
             except Exception as exc:  # the worker must outlive any one failure
                 log.error("delivery_failed", error_type=type(exc).__name__, exc_info=exc)
             # Wakes that come in a burst (a report each) are served by one pass, not one each.
+            if self._stopping.is_set():
+                return
             await asyncio.sleep(MIN_PASS_GAP_SECONDS)
             self._wake.clear()
+            if self._stopping.is_set():
+                return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), TICK_SECONDS)
 
@@ -131,6 +151,8 @@ class DeliveryWorker:
             await due_posts(services.store, now, debounce, DUE_BATCH) if budget.available() else []
         )
         for task in due:
+            if self._stopping.is_set():
+                return
             # Asked-for cases and decisions may use the whole budget; the backlog and count
             # updates leave a reserve so a moderator's decision shows at once.
             await budget.pace()
@@ -144,6 +166,8 @@ class DeliveryWorker:
         """Appeal messages: few, and someone waits on each, so they skip the reserve."""
         now = services.clock.now()
         for task in await due_appeal_posts(services.store, now):
+            if self._stopping.is_set():
+                return
             view = await appeal_view(services.store, task.case_id)
             await services.review_budget.pace()
             if view is None or not services.review_budget.try_spend():
@@ -345,6 +369,8 @@ class DeliveryWorker:
     async def _notifications(self, application: BotApplication, services: Services) -> None:
         now = services.clock.now()
         for notification in await due_notifications(services.store, now):
+            if self._stopping.is_set():
+                return
             await self._send_one(application, services, notification)
 
     async def _send_one(

@@ -3,11 +3,18 @@
 PTB's run_polling owns the event loop and signal handling, which tests cannot share; this
 mirrors its order (initialize, post_init, updater, start ... stop, shutdown, post_shutdown)
 inside a caller's loop, so the tests exercise what production runs.
+
+A graceful stop (SIGTERM or SIGINT, see `stop_on_signals`) runs in this order: the updater
+stops taking updates (and confirms the ones it fetched), the Application handles every update
+already taken and waits for running jobs, the delivery worker ends its pass with the outbox
+saved (post_stop), the bot's HTTP sessions close, then the metrics server and the database
+(post_shutdown).
 """
 
 from __future__ import annotations
 
 import asyncio
+import signal
 
 import structlog
 from telegram.error import TelegramError
@@ -76,6 +83,18 @@ async def serve(
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
         log.info("bot_stopped")
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    """SIGTERM and SIGINT set `stop` (logged); `serve` then shuts down gracefully."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, _request_stop, stop, sig)
+
+
+def _request_stop(stop: asyncio.Event, sig: signal.Signals) -> None:
+    log.info("shutdown_requested", signal=sig.name, again=stop.is_set())
+    stop.set()
 
 
 def _polling_error(error: TelegramError) -> None:

@@ -69,6 +69,8 @@ EXPECTED: dict[str, str] = {
     "WEBHOOK_SECRET_TOKEN": "1-256 characters of A-Z, a-z, 0-9, _ and -",
     "WEBHOOK_LISTEN": "the address to listen on, e.g. 127.0.0.1 or 0.0.0.0",
     "WEBHOOK_PORT": "a TCP port number, 1-65535",
+    "METRICS_PORT": "a TCP port number, 1-65535, or empty (no metrics)",
+    "METRICS_LISTEN": "the address to serve metrics on, e.g. 127.0.0.1 or 0.0.0.0",
     "RATE_LIMITER_ENABLED": "true or false",
     "RATE_LIMITER_MAX_RETRIES": "a whole number from 0 to 20",
     "MAX_CONCURRENT_UPDATES": "a whole number from 1 to 1024",
@@ -172,6 +174,8 @@ class Settings(BaseSettings):
     webhook_secret_token: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_listen: str = "127.0.0.1"
     rate_limiter_enabled: bool = True
     rate_limiter_max_retries: int = Field(default=5, ge=0, le=20)
     max_concurrent_updates: int = Field(default=64, ge=1, le=1024)
@@ -235,7 +239,7 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("review_chat_id", "review_thread_id", mode="before")
+    @field_validator("review_chat_id", "review_thread_id", "metrics_port", mode="before")
     @classmethod
     def _empty_int_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value

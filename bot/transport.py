@@ -5,6 +5,8 @@ on an update; under load, the bot is bound by it (bench/README.md has the figure
 already a dependency for the loopback server, does the same work for a fraction of the CPU.
 Errors map exactly as PTB's own transport maps them: timeouts raise TimedOut, any other
 failure to talk to the server raises NetworkError, and HTTP error answers are left to PTB.
+Every failure (error answer, timeout, connection failure) is also recorded, by kind, in the
+Application's TelegramHealth (bot/telegram_health.py) for /health and the metrics.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from bot.telegram_health import FailureKind, TelegramHealth, kind_of_status, method_of
 
 DEFAULT_TIMEOUT: Final = 5.0
 MEDIA_WRITE_TIMEOUT: Final = 20.0
@@ -32,7 +36,9 @@ class AiohttpRequest(BaseRequest):
         write_timeout: float | None = DEFAULT_TIMEOUT,
         connect_timeout: float | None = DEFAULT_TIMEOUT,
         media_write_timeout: float | None = MEDIA_WRITE_TIMEOUT,
+        health: TelegramHealth | None = None,
     ) -> None:
+        self._health = health
         self._pool_size = connection_pool_size
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout
@@ -89,12 +95,20 @@ class AiohttpRequest(BaseRequest):
             ) as response:
                 body = await response.read()
         except TimeoutError as exc:
+            self._failed(FailureKind.TIMED_OUT, url)
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
+            self._failed(FailureKind.NETWORK_ERROR, url)
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
         # The URL holds the token: the redaction processor masks it like httpx's request lines.
         log.debug("bot_api_request", url=url, status=response.status)
+        if response.status >= 400:
+            self._failed(kind_of_status(response.status, body), url, response.status)
         return response.status, body
+
+    def _failed(self, kind: FailureKind, url: str, status: int | None = None) -> None:
+        if self._health is not None:
+            self._health.record(kind, method_of(url), status)
 
 
 def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:

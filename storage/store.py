@@ -22,6 +22,7 @@ from storage.database import Database
 from storage.drafts import DraftRepository
 from storage.legal import LegalRepository
 from storage.migrations import MigrationReport, migrate
+from storage.operating import OperatingRepository
 from storage.registry import RegistryRepository
 from storage.reports import ReportRepository
 from storage.review import OutboxRepository, PostRepository, ReviewRepository
@@ -54,6 +55,7 @@ class UnitOfWork:
         self.legal = LegalRepository(conn)
         self.transparency = TransparencyRepository(conn)
         self.roles = RoleRepository(conn)
+        self.operating = OperatingRepository(conn)
 
 
 class Store:
