@@ -44,6 +44,7 @@ from bot.update_processor import OrderedPerSenderProcessor
 from handlers import (
     appeal,
     errors,
+    health,
     legal,
     membership,
     registry_jobs,
@@ -86,9 +87,9 @@ def build_application(
     """Wires a ready-to-run Application; nothing touches the network or disk until it starts."""
     catalog = texts or default_catalog()
     the_clock = clock or SystemClock()
-    builder = (
     telegram = TelegramHealth(the_clock.now)
     metrics = BotMetrics(telegram)
+    builder = (
         ApplicationBuilder()
         .token(settings.token())
         .base_url(settings.telegram_api_base_url)
@@ -115,8 +116,8 @@ def build_application(
         builder = builder.rate_limiter(cast("BaseRateLimiter[None]", limiter))
     application: BotApplication = builder.build()
     register_handlers(application)
-    return application
     instrument_handlers(application, metrics)
+    return application
 
 
 def register_handlers(application: BotApplication) -> None:
@@ -141,6 +142,8 @@ def register_handlers(application: BotApplication) -> None:
     )
     # admins (private or review chat) and legal officers (private): the transparency report
     application.add_handler(CommandHandler("transparency", transparency.transparency_command))
+    # admins (private or review chat): uptime, queue, last Telegram error
+    application.add_handler(CommandHandler("health", health.health_command))
 
     # --- everyone, private chat: start, help and the reporting flow ---------------------
     application.add_handler(CommandHandler("start", start.start, filters=private))
@@ -231,24 +234,20 @@ def _post_init_factory(
                 cipher=settings.cipher() if settings.encryption_key else None,
                 violator_ids=registry_jobs.ViolatorIds(),
                 open_menus=OpenMenus(),
-            )
-        )
-        await register_menus(application.bot, settings, texts)
-        schedule_jobs(application)
                 telegram=telegram,
                 metrics=metrics,
-        worker.start(application)
-        log.info("bot_ready", bot_username=application.bot.username)
+            )
+        )
         if settings.metrics_port is not None:
             await metrics.serve(store, settings.metrics_listen, settings.metrics_port)
+        await register_menus(application.bot, settings, texts)
+        schedule_jobs(application)
+        worker.start(application)
+        log.info("bot_ready", bot_username=application.bot.username)
 
     return post_init
 
 
-async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    bot_data: BotData = application.bot_data
-    services = bot_data.detach()
-    if services is not None:
 async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Every update taken has been handled: the worker ends its pass (outcomes recorded)
     while the bot can still send."""
@@ -261,8 +260,12 @@ async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> 
         await services.delivery.stop()
 
 
+async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    bot_data: BotData = application.bot_data
+    services = bot_data.detach()
+    if services is not None:
         if isinstance(services.delivery, DeliveryWorker):
             await services.delivery.stop()
-        await services.store.close()
         await services.metrics.close()
+        await services.store.close()
         log.info("database_closed")

@@ -2,4 +2,21 @@
 
 from typing import Final
 
-TEXTS: Final[dict[str, str]] = {}
+TEXTS: Final[dict[str, str]] = {
+    "command.description.health": "Bot health: uptime, queue, last error",
+    "health.refused": (
+        "⛔ /health is for admins, in a private chat with me or in the review chat."
+    ),
+    "health.report": (
+        "<b>🩺 Bot health</b>\n"
+        "Version: <code>{version}</code>\n"
+        "Up for {uptime} (since {started} UTC)\n"
+        "Database: {database} (file {file}, WAL {wal})\n"
+        "Review queue: {pending} pending ({escalated} escalated), {unposted} not yet posted\n"
+        "Outbox: {outbox} message(s) owed to users, not yet sent\n"
+        "Last Telegram error: {last_error}"
+    ),
+    "health.last_error": "<code>{kind}</code> on {method} at {at} UTC ({ago} ago)",
+    "health.no_error": "none since the start",
+    "health.duration_days": "{days} d {clock}",
+}

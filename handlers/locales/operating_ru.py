@@ -2,4 +2,22 @@
 
 from typing import Final
 
-TEXTS: Final[dict[str, str]] = {}
+TEXTS: Final[dict[str, str]] = {
+    "command.description.health": "Состояние бота: время работы, очередь, последняя ошибка",
+    "health.refused": (
+        "⛔ /health доступна только администраторам — в личном чате со мной или в чате модерации."
+    ),
+    "health.report": (
+        "<b>🩺 Состояние бота</b>\n"
+        "Версия: <code>{version}</code>\n"
+        "Работает {uptime} (с {started} UTC)\n"
+        "База данных: {database} (файл {file}, WAL {wal})\n"
+        "Очередь модерации: ожидают решения {pending} (эскалировано {escalated}), "
+        "ещё не опубликовано {unposted}\n"
+        "Исходящие: {outbox} сообщ. пользователям ещё не отправлено\n"
+        "Последняя ошибка Telegram: {last_error}"
+    ),
+    "health.last_error": "<code>{kind}</code> в {method}, {at} UTC ({ago} назад)",
+    "health.no_error": "нет с момента запуска",
+    "health.duration_days": "{days} дн. {clock}",
+}

@@ -1,0 +1,91 @@
+"""/health: uptime, version, database size, queue and outbox, the last Telegram error (admins)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from telegram import Update
+
+from bot.access import staff_roles
+from bot.context import BotContext
+from bot.metrics import package_version
+from handlers.i18n import Catalog, Html
+from moderation.operating import queue_state
+from storage.operating import database_size
+
+
+async def health_command(update: Update, context: BotContext) -> None:
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None:
+        return
+    services = context.services
+    texts, language = services.texts, user.language_code
+    roles = await staff_roles(services.store, services.settings, user.id)
+    in_place = chat.type == chat.PRIVATE or chat.id == services.settings.review_chat_id
+    if not (roles.is_admin and in_place):
+        async with services.store.transaction() as uow:
+            await uow.audit.append(
+                at=services.clock.now(),
+                actor_id=user.id,
+                action="access.denied",
+                details={"command": "health"},
+            )
+        await message.reply_text(texts.render(language, "health.refused"))
+        return
+    now = services.clock.now()
+    size = database_size(services.store.path)
+    queue = await queue_state(services.store)
+    failure = services.telegram.last
+    last_error = (
+        texts.render(
+            language,
+            "health.last_error",
+            kind=failure.kind.value,
+            method=failure.method,
+            at=_utc(failure.at),
+            ago=_duration(texts, language, now - failure.at),
+        )
+        if failure is not None
+        else texts.render(language, "health.no_error")
+    )
+    await message.reply_text(
+        texts.render(
+            language,
+            "health.report",
+            version=package_version(),
+            uptime=_duration(texts, language, now - services.started_at),
+            started=_utc(services.started_at),
+            database=_bytes(size.total_bytes),
+            file=_bytes(size.file_bytes),
+            wal=_bytes(size.wal_bytes),
+            pending=queue.pending_cases,
+            escalated=queue.escalated_cases,
+            unposted=queue.unposted_cases,
+            outbox=queue.outbox_pending,
+            last_error=Html(last_error),
+        )
+    )
+
+
+def _utc(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _duration(texts: Catalog, language: str | None, span: timedelta) -> Html:
+    seconds = max(0, int(span.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    clock = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+    if days == 0:
+        return Html(clock)
+    return Html(texts.render(language, "health.duration_days", days=days, clock=clock))
+
+
+def _bytes(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    value = size / 1024
+    for unit in ("KiB", "MiB"):
+        if value < 1024:
+            return f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
