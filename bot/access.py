@@ -1,4 +1,5 @@
-"""Who may review: configured moderators and admins, and the review chat's administrators.
+"""Who may review: moderators and admins (from the settings or granted from the bot), legal
+officers for escalated cases, and the review chat's administrators.
 
 The chat's administrators are asked with getChatMember and remembered for a short, configurable
 time, so a button press costs no Bot API call most of the time and a demoted admin loses access
@@ -49,6 +50,7 @@ def display_name(user: User) -> str:
 
 async def moderator_for(
     bot: ExtBot[None],
+    store: Store,
     settings: Settings,
     cache: ChatAdminCache,
     user: User,
@@ -56,11 +58,12 @@ async def moderator_for(
 ) -> Moderator | None:
     """The pressing user as a moderator, or None when they may not review.
 
+    Roles are read at every press, so a granted role works at once and a revoked one stops.
     Legal officers come back with `reviews=False`: they act on escalated cases only.
     """
-    is_admin = user.id in settings.admin_ids
-    is_legal = user.id in settings.legal_officer_ids
-    if is_admin or user.id in settings.moderator_ids:
+    roles = await staff_roles(store, settings, user.id)
+    is_admin, is_legal = roles.is_admin, roles.is_legal
+    if is_admin or roles.is_moderator:
         return Moderator(user.id, display_name(user), is_admin=is_admin, is_legal=is_legal)
     if review_chat_id is not None and await cache.is_admin(bot, review_chat_id, user.id):
         return Moderator(user.id, display_name(user), is_legal=is_legal)

@@ -35,7 +35,7 @@ from bot.access import ChatAdminCache
 from bot.chat_budget import ChatBudget
 from bot.context import BotApplication, BotContext, BotData, Services
 from bot.delivery_worker import DeliveryWorker
-from bot.menus import register_menus
+from bot.menus import register_menus, register_staff_menus
 from bot.metrics import BotMetrics, instrument_handlers
 from bot.settings import Settings
 from bot.telegram_health import TelegramHealth
@@ -51,6 +51,7 @@ from handlers import (
     report,
     review,
     review_chat,
+    roles,
     start,
     transparency,
 )
@@ -144,6 +145,15 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(CommandHandler("transparency", transparency.transparency_command))
     # admins (private or review chat): uptime, queue, last Telegram error
     application.add_handler(CommandHandler("health", health.health_command))
+
+    # --- running the team, private chat or the review chat (ignored in other groups; who
+    # may is checked inside, from moderation/staff.py's table): admins grant, revoke and
+    # list roles; admins and moderators block and unblock reporters ----------------------
+    application.add_handler(CommandHandler("grant", roles.grant_command))
+    application.add_handler(CommandHandler("revoke", roles.revoke_command))
+    application.add_handler(CommandHandler("roles", roles.roles_command))
+    application.add_handler(CommandHandler("block", roles.block_command))
+    application.add_handler(CommandHandler("unblock", roles.unblock_command))
 
     # --- everyone, private chat: start, help and the reporting flow ---------------------
     application.add_handler(CommandHandler("start", start.start, filters=private))
@@ -241,6 +251,7 @@ def _post_init_factory(
         if settings.metrics_port is not None:
             await metrics.serve(store, settings.metrics_listen, settings.metrics_port)
         await register_menus(application.bot, settings, texts)
+        await register_staff_menus(application.bot, store, settings, texts)
         schedule_jobs(application)
         worker.start(application)
         log.info("bot_ready", bot_username=application.bot.username)

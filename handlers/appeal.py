@@ -87,7 +87,9 @@ async def appeal_button(update: Update, context: BotContext) -> None:
         await query.answer(views.t("review.alert.stale"), show_alert=True)
         return
     chat_id = await review_chat(services.store, services.settings.review_chat_id)
-    moderator = await moderator_for(context.bot, services.settings, services.admins, user, chat_id)
+    moderator = await moderator_for(
+        context.bot, services.store, services.settings, services.admins, user, chat_id
+    )
     if moderator is None or query.message.chat.id != chat_id:
         await query.answer(views.t("review.alert.not_moderator"), show_alert=True)
         await record_refused_press(

@@ -111,7 +111,9 @@ async def report_button(update: Update, context: BotContext) -> None:
         await query.answer(context.services.texts.render(language, "report.button_stale"))
         return
     chat_id = query.message.chat.id
-    reply = await _handle(update, context, Reporter(user.id, chat_id, language), button)
+    reply = await _handle(
+        update, context, Reporter(user.id, chat_id, language, user.username), button
+    )
     if isinstance(reply, Submitted):
         context.services.delivery.wake()  # a new case may be waiting to be posted
     view = views(context).reply(reply, language)
@@ -169,7 +171,9 @@ async def _run(update: Update, context: BotContext, message: Message, value: Inp
     if user is None:
         return
     language = user.language_code
-    reply = await _handle(update, context, Reporter(user.id, message.chat.id, language), value)
+    reply = await _handle(
+        update, context, Reporter(user.id, message.chat.id, language, user.username), value
+    )
     view = views(context).reply(reply, language)
     await message.reply_text(view.alert or view.text, reply_markup=view.keyboard)
 
@@ -195,7 +199,7 @@ async def _one_message(update: Update, context: BotContext, message: Message, ar
     result = await file_one_message(
         services.store,
         BotChatResolver(context.bot, config.resolve_timeout),
-        Reporter(user.id, message.chat.id, language),
+        Reporter(user.id, message.chat.id, language, user.username),
         args,
         update.update_id,
         config,

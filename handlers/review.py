@@ -61,7 +61,9 @@ async def review_button(update: Update, context: BotContext) -> None:
         await query.answer(views.t("review.alert.stale"), show_alert=True)
         return
     chat_id = await review_chat(services.store, services.settings.review_chat_id)
-    moderator = await moderator_for(context.bot, services.settings, services.admins, user, chat_id)
+    moderator = await moderator_for(
+        context.bot, services.store, services.settings, services.admins, user, chat_id
+    )
     where = query.message.chat
     in_place = where.id == chat_id or (
         button.action is ReviewAction.POST and where.type == ChatType.PRIVATE

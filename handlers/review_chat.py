@@ -45,7 +45,9 @@ def _views(context: BotContext) -> ReviewViews:
 
 async def _reviewer(context: BotContext, user: User, chat_id: int | None) -> Moderator | None:
     services = context.services
-    return await moderator_for(context.bot, services.settings, services.admins, user, chat_id)
+    return await moderator_for(
+        context.bot, services.store, services.settings, services.admins, user, chat_id
+    )
 
 
 async def _reply(

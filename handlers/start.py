@@ -21,7 +21,9 @@ async def start(update: Update, context: BotContext) -> None:
         await report.start_report(update, context)
         return
     services = context.services
-    await record_visit(services.store, Visitor(user.id, user.language_code), services.clock.now())
+    await record_visit(
+        services.store, Visitor(user.id, user.language_code, user.username), services.clock.now()
+    )
     await message.reply_text(
         services.texts.render(user.language_code, "start.greeting", name=user.first_name),
         reply_markup=report.views(context).start_keyboard(user.language_code),

@@ -85,7 +85,7 @@ async def file_one_message(
         update_id=update_id,
     )
     async with store.transaction() as uow:
-        await uow.users.touch(reporter.user_id, reporter.language_code, now)
+        await uow.users.touch(reporter.user_id, reporter.language_code, now, reporter.username)
         # A redelivered update finds the report it filed (file_in looks it up by update id).
         outcome = await file_in(uow, report, config.limits, now, config.policy)
     if isinstance(outcome, LimitReached | ReporterBlocked):

@@ -12,10 +12,13 @@ from typing import Protocol
 class Visitor:
     user_id: int
     language_code: str | None
+    username: str | None = None
 
 
 class UserDirectory(Protocol):
-    async def touch(self, user_id: int, language_code: str | None, at: datetime) -> None: ...
+    async def touch(
+        self, user_id: int, language_code: str | None, at: datetime, username: str | None = None
+    ) -> None: ...
 
 
 class HasUsers(Protocol):
@@ -30,7 +33,7 @@ class UsersStore(Protocol):
 async def record_visit(store: UsersStore, visitor: Visitor, at: datetime) -> None:
     """Stores the visitor's language (Telegram sends it with every update; we need it later)."""
     async with store.transaction() as uow:
-        await uow.users.touch(visitor.user_id, visitor.language_code, at)
+        await uow.users.touch(visitor.user_id, visitor.language_code, at, visitor.username)
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,6 +64,7 @@ class Reporter:
     user_id: int
     chat_id: int
     language_code: str | None
+    username: str | None = None  # their @username now, so admins can name them (/block)
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,7 +483,12 @@ class _Step:
             forward_origin=None if found is None else _origin(value),
         )
         # Remembers the reporter's language for the outcome notification (also on submit).
-        await self.uow.users.touch(self.reporter.user_id, self.reporter.language_code, self.now)
+        await self.uow.users.touch(
+            self.reporter.user_id,
+            self.reporter.language_code,
+            self.now,
+            self.reporter.username,
+        )
         reply = await self._save(draft)
         if found is not None and isinstance(reply, Prompt):
             return replace(reply, notice=Notice.STARTED_WITH_RESULT)
@@ -535,7 +541,12 @@ class _Step:
             update_id=self.event.update_id,
             draft_id=draft.draft_id,
         )
-        await self.uow.users.touch(self.reporter.user_id, self.reporter.language_code, self.now)
+        await self.uow.users.touch(
+            self.reporter.user_id,
+            self.reporter.language_code,
+            self.now,
+            self.reporter.username,
+        )
         outcome = await file_in(self.uow, report, self.config.limits, self.now, self.config.policy)
         await self.uow.drafts.delete(draft.user_id)
         return Submitted(outcome)

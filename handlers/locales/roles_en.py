@@ -2,4 +2,81 @@
 
 from typing import Final
 
-TEXTS: Final[dict[str, str]] = {}
+TEXTS: Final[dict[str, str]] = {
+    # Staff menus (bot/menus.py); /health's description lives with the operating texts.
+    "command.description.block": "Block a reporter: /block id|@name [reason]",
+    "command.description.unblock": "Let a blocked reporter report again",
+    "command.description.grant": "Give someone a role",
+    "command.description.revoke": "Take a granted role away",
+    "command.description.roles": "Who is staff, and who granted what",
+    "command.description.stats": "Reports, cases and decisions in numbers",
+    "command.description.legal": "Legal requests",
+    "command.description.lookup": "Look a violator up for a legal request",
+    "command.description.transparency": "The transparency report",
+    # Roles as people read them.
+    "role.moderator": "moderator",
+    "role.legal": "legal officer",
+    "role.admin": "admin",
+    "role.none": "none (reporter)",
+    # How a person is shown: @username when we know it, always the id.
+    "staff.person.named": "@{username} (<code>{user_id}</code>)",
+    "staff.person.id": "<code>{user_id}</code>",
+    # Refusals for people without the role.
+    "staff.refused.grant": "⛔ Only admins can grant roles.",
+    "staff.refused.revoke": "⛔ Only admins can revoke roles.",
+    "staff.refused.roles": "⛔ Only admins can see the staff list.",
+    "staff.refused.block": "⛔ Only admins and moderators can block reporters.",
+    "staff.refused.unblock": "⛔ Only admins and moderators can unblock reporters.",
+    # Usage lines.
+    "staff.usage.grant": (
+        "Usage: <code>/grant &lt;user id or @username&gt; moderator|legal|admin</code>"
+    ),
+    "staff.usage.revoke": (
+        "Usage: <code>/revoke &lt;user id or @username&gt; moderator|legal|admin</code>"
+    ),
+    "staff.usage.roles": "Usage: <code>/roles</code>",
+    "staff.usage.block": "Usage: <code>/block &lt;user id or @username&gt; [reason]</code>",
+    "staff.usage.unblock": "Usage: <code>/unblock &lt;user id or @username&gt;</code>",
+    "staff.unknown_username": (
+        "⚠️ I do not know @{username}. They must first message me (send /start in a private "
+        "chat with me), or use their numeric user id."
+    ),
+    # Grant and revoke.
+    "staff.granted": "✅ {person} is now {role}. Their roles: {roles}.",
+    "staff.revoked": "✅ {person} is no longer {role}. Their roles: {roles}.",
+    "staff.menu_not_set": (
+        "ℹ️ Their command menu could not be updated yet: they have not opened a chat with me."
+    ),
+    "staff.refused.already_has": "{person} is already {role}. Nothing changed.",
+    "staff.refused.already_has_bootstrap": (
+        "{person} is already {role}, from the bot's settings ({setting}). Nothing changed."
+    ),
+    "staff.refused.bootstrap": (
+        "⛔ {person} is {role} because of the bot's settings ({setting}); that cannot be "
+        "revoked from the bot. Change {setting} and restart the bot."
+    ),
+    "staff.refused.not_granted": (
+        "{person} has no granted {role} role, so there is nothing to revoke."
+    ),
+    # /roles
+    "staff.list": (
+        "<b>Staff</b>\n\n<b>From the settings</b> (cannot be revoked from the bot)\n{bootstrap}"
+        "\n\n<b>Granted from the bot</b>\n{granted}"
+    ),
+    "staff.list.bootstrap_row": "• {person} — {role}",
+    "staff.list.granted_row": "• {person} — {role}, granted by {by} on {at} UTC",
+    "staff.list.none": "none",
+    "staff.list.more": "… and {count} more",
+    # Block and unblock.
+    "staff.blocked": "🚫 {person} is blocked: they can no longer file reports.",
+    "staff.blocked_reason": (
+        "🚫 {person} is blocked: they can no longer file reports.\nReason: {reason}"
+    ),
+    "staff.unblocked": "✅ {person} is unblocked and may file reports again.",
+    "staff.refused.staff": "⛔ {person} is staff ({roles}); staff cannot be blocked.",
+    "staff.refused.already_blocked": "{person} is already blocked. Nothing changed.",
+    "staff.refused.not_blocked": "{person} is not blocked. Nothing changed.",
+    "staff.refused.reason_too_long": (
+        "⚠️ The reason is too long: {limit} characters at most. Nothing changed."
+    ),
+}

@@ -1,0 +1,230 @@
+"""/grant, /revoke, /roles (admins) and /block, /unblock (admins and moderators).
+
+Private chats and the review chat only; in any other group these commands are ignored. Who may
+do what, and the audit trail, live in moderation/staff.py; here the arguments are passed on,
+the outcome rendered, and after a role change the person's command menu refreshed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final
+
+from telegram import Chat, Message, Update, User
+
+from bot.context import BotContext, Services
+from bot.menus import set_staff_menu
+from handlers.i18n import Catalog, Html
+from moderation.delivery import review_chat
+from moderation.roles import Role
+from moderation.staff import (
+    REASON_MAX,
+    BlockChanged,
+    BlockOutcome,
+    Person,
+    Refusal,
+    Refused,
+    RoleChanged,
+    RoleOutcome,
+    StaffCommand,
+    StaffList,
+    UnknownUsername,
+    Usage,
+    block,
+    grant,
+    revoke,
+    staff_list,
+    unblock,
+)
+
+#: The setting each bootstrap role comes from, named in refusals.
+SETTING: Final = {
+    Role.ADMIN: "ADMIN_IDS",
+    Role.MODERATOR: "MODERATOR_IDS",
+    Role.LEGAL: "LEGAL_OFFICER_IDS",
+}
+#: /roles stays well inside Telegram's 4096 characters.
+MAX_ROWS: Final = 40
+
+
+class StaffViews:
+    """Renders every outcome of the staff commands in one language."""
+
+    def __init__(self, texts: Catalog, language: str | None) -> None:
+        self._texts, self._language = texts, language
+
+    def t(self, key: str, **params: object) -> str:
+        return self._texts.render(self._language, key, **params)
+
+    def person(self, person: Person) -> Html:
+        if person.username:
+            return Html(
+                self.t("staff.person.named", username=person.username, user_id=person.user_id)
+            )
+        return Html(self.t("staff.person.id", user_id=person.user_id))
+
+    def role(self, role: Role) -> str:
+        return self.t(f"role.{role.value}")
+
+    def roles(self, roles: Iterable[Role]) -> str:
+        held = sorted(roles, key=list(Role).index)
+        return ", ".join(self.role(r) for r in held) if held else self.t("role.none")
+
+    def role_outcome(self, outcome: RoleOutcome, menu_set: bool) -> str:
+        if isinstance(outcome, RoleChanged):
+            key = "staff.granted" if outcome.command is StaffCommand.GRANT else "staff.revoked"
+            text = self.t(
+                key,
+                person=self.person(outcome.person),
+                role=self.role(outcome.role),
+                roles=self.roles(outcome.roles),
+            )
+            return text if menu_set else f"{text}\n{self.t('staff.menu_not_set')}"
+        return self._other(outcome)
+
+    def block_outcome(self, outcome: BlockOutcome) -> str:
+        if isinstance(outcome, BlockChanged):
+            person = self.person(outcome.person)
+            if outcome.command is StaffCommand.UNBLOCK:
+                return self.t("staff.unblocked", person=person)
+            if outcome.reason:
+                return self.t("staff.blocked_reason", person=person, reason=outcome.reason)
+            return self.t("staff.blocked", person=person)
+        return self._other(outcome)
+
+    def staff_list(self, listing: StaffList) -> str:
+        fixed = [e for e in listing.entries if e.bootstrap]
+        granted = [e for e in listing.entries if not e.bootstrap]
+        fixed_rows = [
+            self.t("staff.list.bootstrap_row", person=self.person(e.person), role=self.role(e.role))
+            for e in fixed
+        ]
+        granted_rows = [
+            self.t(
+                "staff.list.granted_row",
+                person=self.person(e.person),
+                role=self.role(e.role),
+                by=self.person(e.granted_by) if e.granted_by else "?",
+                at=e.granted_at.strftime("%Y-%m-%d %H:%M") if e.granted_at else "?",
+            )
+            for e in granted
+        ]
+        return self.t(
+            "staff.list", bootstrap=self._rows(fixed_rows), granted=self._rows(granted_rows)
+        )
+
+    def _rows(self, rows: list[str]) -> Html:
+        if not rows:
+            return Html(self.t("staff.list.none"))
+        shown = rows[:MAX_ROWS]
+        if len(rows) > MAX_ROWS:
+            shown.append(self.t("staff.list.more", count=len(rows) - MAX_ROWS))
+        return Html("\n".join(shown))
+
+    def _other(self, outcome: Refused | Usage | UnknownUsername) -> str:
+        if isinstance(outcome, Usage):
+            return self.t(f"staff.usage.{outcome.command.value}")
+        if isinstance(outcome, UnknownUsername):
+            return self.t("staff.unknown_username", username=outcome.username)
+        return self.refusal(outcome)
+
+    def refusal(self, refused: Refused) -> str:
+        if refused.reason is Refusal.NOT_ALLOWED:
+            return self.t(f"staff.refused.{refused.command.value}")
+        if refused.reason is Refusal.REASON_TOO_LONG:
+            return self.t("staff.refused.reason_too_long", limit=REASON_MAX)
+        person = self.person(refused.person) if refused.person else Html("?")
+        role = refused.role
+        params: dict[str, object] = {"person": person}
+        if role is not None:
+            params.update(role=self.role(role), setting=SETTING[role])
+        key = f"staff.refused.{refused.reason.value}"
+        if refused.reason is Refusal.ALREADY_HAS and refused.bootstrap:
+            key = "staff.refused.already_has_bootstrap"
+        if refused.reason is Refusal.STAFF:
+            params["roles"] = self.roles(refused.roles)
+        return self._texts.render(self._language, key, **params)
+
+
+async def _where(update: Update, services: Services) -> tuple[Message, User] | None:
+    """The message and sender, when the command came from a private chat or the review chat."""
+    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
+    if message is None or user is None or chat is None:
+        return None
+    if chat.type == Chat.PRIVATE:
+        return message, user
+    if chat.id == await review_chat(services.store, services.settings.review_chat_id):
+        return message, user
+    return None  # another group: running the team is not its business
+
+
+async def grant_command(update: Update, context: BotContext) -> None:
+    await _role_command(update, context, StaffCommand.GRANT)
+
+
+async def revoke_command(update: Update, context: BotContext) -> None:
+    await _role_command(update, context, StaffCommand.REVOKE)
+
+
+async def _role_command(update: Update, context: BotContext, command: StaffCommand) -> None:
+    services = context.services
+    found = await _where(update, services)
+    if found is None:
+        return
+    message, user = found
+    act = grant if command is StaffCommand.GRANT else revoke
+    outcome = await act(
+        services.store,
+        services.settings.bootstrap_roles(),
+        user.id,
+        context.args or [],
+        services.clock.now(),
+    )
+    menu_set = True
+    if isinstance(outcome, RoleChanged):
+        menu_set = await set_staff_menu(
+            context.bot, services.texts, outcome.person.user_id, outcome.roles
+        )
+    views = StaffViews(services.texts, user.language_code)
+    await message.reply_text(views.role_outcome(outcome, menu_set))
+
+
+async def roles_command(update: Update, context: BotContext) -> None:
+    services = context.services
+    found = await _where(update, services)
+    if found is None:
+        return
+    message, user = found
+    views = StaffViews(services.texts, user.language_code)
+    outcome = await staff_list(
+        services.store, services.settings.bootstrap_roles(), user.id, services.clock.now()
+    )
+    if isinstance(outcome, Refused):
+        await message.reply_text(views.refusal(outcome))
+        return
+    await message.reply_text(views.staff_list(outcome))
+
+
+async def block_command(update: Update, context: BotContext) -> None:
+    await _block_command(update, context, StaffCommand.BLOCK)
+
+
+async def unblock_command(update: Update, context: BotContext) -> None:
+    await _block_command(update, context, StaffCommand.UNBLOCK)
+
+
+async def _block_command(update: Update, context: BotContext, command: StaffCommand) -> None:
+    services = context.services
+    found = await _where(update, services)
+    if found is None:
+        return
+    message, user = found
+    act = block if command is StaffCommand.BLOCK else unblock
+    outcome = await act(
+        services.store,
+        services.settings.bootstrap_roles(),
+        user.id,
+        context.args or [],
+        services.clock.now(),
+    )
+    await message.reply_text(StaffViews(services.texts, user.language_code).block_outcome(outcome))
