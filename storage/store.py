@@ -28,6 +28,7 @@ from storage.reports import ReportRepository
 from storage.review import OutboxRepository, PostRepository, ReviewRepository
 from storage.roles import RoleRepository
 from storage.state import StateRepository
+from storage.stats import StatsRepository
 from storage.targets import TargetRepository
 from storage.transparency import TransparencyRepository
 from storage.updates import ProcessedUpdateRepository
@@ -56,6 +57,7 @@ class UnitOfWork:
         self.transparency = TransparencyRepository(conn)
         self.roles = RoleRepository(conn)
         self.operating = OperatingRepository(conn)
+        self.stats = StatsRepository(conn)
 
 
 class Store:
