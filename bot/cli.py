@@ -21,6 +21,8 @@ from bot.instance_lock import AlreadyRunningError, InstanceLock
 from bot.logging_setup import configure_logging
 from bot.metrics import MetricsServerError
 from bot.runner import serve, stop_on_signals
+from bot.sandbox import DEFAULT_STEP_TIMEOUT
+from bot.sandbox import run as run_sandbox
 from bot.settings import Settings, SettingsError, load_settings
 from storage import (
     DatabaseTooNewError,
@@ -92,6 +94,23 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("path", type=Path, metavar="PATH", help="where to write the copy")
     backup.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
     backup.set_defaults(handler=_cmd_backup)
+
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="watch the whole bot work against a loopback Bot API (no token, no network)",
+        description="Run the bot in-process against the loopback Bot API server with a "
+        "temporary database and fresh keys, and play a scripted walk-through (a report, a "
+        "moderator's approval, the outcome, an admin's /stats), printing the conversation. "
+        "Exits 1 if a step gets no answer in time.",
+    )
+    sandbox.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_STEP_TIMEOUT,
+        metavar="SECONDS",
+        help=f"how long each step waits for the bot (default {DEFAULT_STEP_TIMEOUT:g})",
+    )
+    sandbox.set_defaults(handler=_cmd_sandbox)
     add_registry_commands(commands, ok=EXIT_OK, failed=EXIT_FAILED, usage=EXIT_CONFIG, err=_err)
     add_legal_commands(commands, ok=EXIT_OK, failed=EXIT_FAILED, usage=EXIT_CONFIG, err=_err)
     return parser
@@ -199,6 +218,14 @@ def _cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
         f"backed up {settings.database_path} to {result.destination} "
         f"({result.size_bytes} bytes, {result.pages} pages); integrity_check ok"
     )
+    return EXIT_OK
+
+
+def _cmd_sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    failed = run_sandbox(sys.stdout, sys.stderr, args.timeout)
+    if failed is not None:
+        _err(f"sandbox: {failed}")
+        return EXIT_FAILED
     return EXIT_OK
 
 

@@ -1,0 +1,314 @@
+"""`report-bot sandbox`: the whole bot in-process against the loopback Bot API, no token needed.
+
+A scripted walk-through plays a reporter, a moderator and an admin: Rita reports a channel in
+one message, the case appears in the review chat, Mona approves it with the buttons, Rita is
+told the outcome, and Ada asks for /stats and /health. Everything the people say and the bot
+answers (messages, buttons, presses, edits) is printed as it happens. Nothing leaves 127.0.0.1:
+the database is a temporary file, the keys are fresh random ones, the token is made up.
+
+Each step waits for the bot's answer for at most `step_timeout` seconds; a step that gets no
+answer ends the walk-through with a message naming the step (exit 1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import tempfile
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Final, TypeVar
+
+from bot.app import build_application
+from bot.context import BotApplication
+from bot.delivery_worker import DeliveryWorker
+from bot.logging_setup import configure_logging
+from bot.loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
+from bot.runner import serve
+from bot.settings import LogFormat, LogLevel, Settings, load_settings
+from moderation.categories import DEFAULT_CATEGORIES
+from storage.crypto import new_key_text, new_secret_text
+
+DEFAULT_STEP_TIMEOUT: Final = 20.0
+BOT_USERNAME: Final = "report_sandbox_bot"
+ADMIN_ID: Final = 700001
+MODERATOR_ID: Final = 700002
+#: How long to keep listening after a first answer, for the rest of a multi-part answer.
+QUIET_SECONDS: Final = 1.5
+UNDO_WINDOW_MINUTES: Final = 1
+
+T = TypeVar("T")
+
+
+class StepFailed(Exception):
+    """A step of the walk-through did not get its answer in time."""
+
+
+class SandboxClock:
+    """Real UTC time that the walk-through can move forward (past the undo window)."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def advance(self, delta: timedelta) -> None:
+        self._offset += delta
+
+
+class Transcript:
+    """Prints the conversation: who says what where, what the bot answers and edits."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self._out = out
+
+    def line(self, text: str = "") -> None:
+        self._out.write(text + "\n")
+        self._out.flush()
+
+    def step(self, title: str) -> None:
+        self.line()
+        self.line(f"── {title} ──")
+
+    def says(self, who: str, where: str, text: str) -> None:
+        self.line(f"[{who} → {where}] {text}")
+
+    def presses(self, who: str, where: str, label: str) -> None:
+        self.line(f"[{who} presses “{label}” in {where}]")
+
+    def bot(self, where: str, message: SentMessage, *, edited: bool = False) -> None:
+        verb = "edits its message in" if edited else "→"
+        body = message.text or message.caption or ""
+        if message.photo is not None:
+            body = f"🖼 picture ({len(message.photo.data)} bytes){': ' + body if body else ''}"
+        if message.document is not None:
+            body = f"📎 {message.document.filename}{': ' + body if body else ''}"
+        lines = body.splitlines() or [""]
+        self.line(f"[bot {verb} {where}] {lines[0]}")
+        for rest in lines[1:]:
+            self.line(f"    {rest}" if rest.strip() else "")
+        buttons = message.button_texts()
+        if buttons:
+            self.line("    " + " ".join(f"[{label}]" for label in buttons))
+
+
+@dataclass
+class Cast:
+    server: LoopbackServer
+    reporter: UserHandle
+    moderator: UserHandle
+    admin: UserHandle
+    review: ChatHandle
+
+
+async def within(step: str, seconds: float, waiting: Awaitable[T]) -> T:
+    try:
+        return await asyncio.wait_for(waiting, seconds)
+    except TimeoutError:
+        raise StepFailed(f"step “{step}”: no answer from the bot within {seconds:g} s") from None
+
+
+def made_up_token() -> str:
+    """Shaped like a real token, valid only on this loopback server."""
+    return f"{secrets.randbelow(9 * 10**8) + 10**8}:{secrets.token_urlsafe(30)}"
+
+
+def sandbox_settings(
+    server: LoopbackServer, folder: Path, token: str, review_chat_id: int
+) -> Settings:
+    empty_env = folder / "sandbox.env"  # never the developer's ./.env
+    empty_env.write_text("", encoding="utf-8")
+    return load_settings(
+        empty_env,
+        bot_token=token,
+        telegram_api_base_url=server.base_url,
+        database_path=folder / "sandbox.sqlite3",
+        review_chat_id=review_chat_id,
+        review_thread_id=None,
+        admin_ids=frozenset({ADMIN_ID}),
+        moderator_ids=frozenset({MODERATOR_ID}),
+        legal_officer_ids=frozenset(),
+        report_categories=DEFAULT_CATEGORIES,
+        webhook_url=None,
+        webhook_secret_token=None,
+        metrics_port=None,
+        rate_limiter_enabled=False,
+        poll_timeout_seconds=1,
+        review_message_gap_seconds=0,
+        case_edit_debounce_seconds=0,
+        undo_window_minutes=UNDO_WINDOW_MINUTES,
+        encryption_key=new_key_text("sandbox"),
+        blind_index_key=new_secret_text(),
+    )
+
+
+async def run_sandbox(
+    out: IO[str], log_stream: IO[str], *, step_timeout: float = DEFAULT_STEP_TIMEOUT
+) -> None:
+    """Plays the walk-through; raises StepFailed when a step gets no answer in time."""
+    transcript = Transcript(out)
+    with tempfile.TemporaryDirectory(prefix="report-bot-sandbox-") as tmp:
+        async with LoopbackServer() as server:
+            token = made_up_token()
+            server.add_bot(token=token, username=BOT_USERNAME, first_name="Report Bot")
+            reporter = server.add_user(first_name="Rita", username="rita", language_code="en")
+            moderator = server.add_user(
+                first_name="Mona", username="mona_mod", language_code="en", user_id=MODERATOR_ID
+            )
+            admin = server.add_user(
+                first_name="Ada", username="ada_admin", language_code="en", user_id=ADMIN_ID
+            )
+            review = server.add_supergroup(
+                title="Review", members=[moderator, admin], bot_admin=True
+            )
+            server.add_channel(title="Example Shop", username="example_shop")
+            settings = sandbox_settings(server, Path(tmp), token, review.id)
+            configure_logging(
+                level=LogLevel.WARNING,
+                log_format=LogFormat.CONSOLE,
+                secrets=[settings.token()],
+                stream=log_stream,
+            )
+            clock = SandboxClock()
+            application = build_application(settings, clock=clock)
+            transcript.line(
+                f"Sandbox: the bot runs against a loopback Bot API at {server.base_url[:-4]} "
+                f"with a temporary database; nothing reaches Telegram."
+            )
+            stop, started = asyncio.Event(), asyncio.Event()
+            bot_task = asyncio.create_task(serve(application, settings, stop, started))
+            try:
+                await _until_started(bot_task, started, step_timeout)
+                cast = Cast(server, reporter, moderator, admin, review)
+                await _walk_through(cast, application, clock, transcript, step_timeout)
+            finally:
+                stop.set()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(bot_task, 30)
+    transcript.line()
+    transcript.line("✔ Walk-through complete: report → review → decision → outcome → /stats.")
+
+
+async def _until_started(task: asyncio.Task[None], started: asyncio.Event, seconds: float) -> None:
+    waiter = asyncio.create_task(started.wait())
+    await asyncio.wait({task, waiter}, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    waiter.cancel()
+    if task.done():
+        task.result()  # the start-up error, as it is
+        raise StepFailed("step “start the bot”: the bot stopped during start-up")
+    if not started.is_set():
+        raise StepFailed(f"step “start the bot”: not receiving updates within {seconds:g} s")
+
+
+async def _walk_through(
+    cast: Cast,
+    application: BotApplication,
+    clock: SandboxClock,
+    transcript: Transcript,
+    seconds: float,
+) -> None:
+    rita, mona, ada, review = cast.reporter, cast.moderator, cast.admin, cast.review
+    private = f"chat with @{BOT_USERNAME}"
+
+    transcript.step("1. A reporter meets the bot")
+    await _private(transcript, rita, "/start", "Rita", private, seconds)
+
+    transcript.step("2. She reports a channel in one message")
+    await _private(
+        transcript,
+        rita,
+        "/report t.me/example_shop drugs cheap pills",
+        "Rita",
+        private,
+        seconds,
+    )
+
+    transcript.step("3. The case appears in the review chat")
+    case = await within("case posted to the review chat", seconds, review.next_message(seconds))
+    transcript.bot("Review chat", case)
+
+    transcript.step("4. A moderator approves it with the buttons")
+    menu = await _press(cast, mona, "Mona", case, "✅ Approve", "approve", seconds, transcript)
+    category = next((label for label in menu.button_texts() if label.startswith("✓")), None)
+    if category is None:
+        raise StepFailed("step “approve”: the bot did not offer the reported category")
+    await _press(cast, mona, "Mona", menu, category, "confirm the category", seconds, transcript)
+
+    transcript.step(f"5. After the {UNDO_WINDOW_MINUTES}-minute undo window, Rita is told")
+    transcript.line(f"(the sandbox moves the bot's clock {UNDO_WINDOW_MINUTES + 1} minutes on)")
+    clock.advance(timedelta(minutes=UNDO_WINDOW_MINUTES + 1))
+    delivery = application.bot_data.services.delivery
+    if isinstance(delivery, DeliveryWorker):
+        delivery.wake()
+    outcome = await within("outcome sent to the reporter", seconds, rita.next_message(seconds))
+    transcript.bot(private.replace("chat with", "Rita's chat with"), outcome)
+
+    transcript.step("6. An admin asks for statistics and the bot's health")
+    for command in ("/stats", "/health"):
+        await _private(transcript, ada, command, "Ada", private, seconds)
+
+
+async def _private(
+    transcript: Transcript,
+    user: UserHandle,
+    text: str,
+    who: str,
+    where: str,
+    seconds: float,
+) -> list[SentMessage]:
+    """Sends `text`, prints the first answer and whatever else follows it closely."""
+    transcript.says(who, where, text)
+    await user.send(text)
+    first = await within(f"{who}: {text}", seconds, user.next_message(seconds))
+    answers = [first]
+    transcript.bot(f"{who}'s chat", first)
+    while True:
+        try:
+            more = await user.next_message(QUIET_SECONDS)
+        except TimeoutError:
+            return answers
+        answers.append(more)
+        transcript.bot(f"{who}'s chat", more)
+
+
+async def _press(
+    cast: Cast,
+    user: UserHandle,
+    who: str,
+    message: SentMessage,
+    label: str,
+    step: str,
+    seconds: float,
+    transcript: Transcript,
+) -> SentMessage:
+    """Presses a button on a review-chat message; returns the message after the bot's edit."""
+    transcript.presses(who, "Review chat", label)
+    press = await user.press(message, text=label)
+    answer = await within(f"{step} (button answered)", seconds, press.answered(seconds))
+    if answer.text:
+        transcript.line(f"[bot answers the press] {answer.text}")
+
+    def current() -> SentMessage:
+        return next(m for m in cast.review.messages() if m.message_id == message.message_id)
+
+    def edited() -> bool:
+        now = current()
+        return (now.html, now.reply_markup) != (message.html, message.reply_markup)
+
+    await within(f"{step} (message edited)", seconds, cast.server.wait_for(edited, seconds))
+    after = current()
+    transcript.bot("Review chat", after, edited=True)
+    return after
+
+
+def run(out: IO[str], log_stream: IO[str], step_timeout: float) -> StepFailed | None:
+    """Runs the walk-through in a fresh event loop; the failure, if a step failed."""
+    try:
+        asyncio.run(run_sandbox(out, log_stream, step_timeout=step_timeout))
+    except StepFailed as failed:
+        return failed
+    return None

@@ -1,0 +1,56 @@
+"""`report-bot sandbox` as a newcomer runs it: a real process, no token, no network."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from tests.helpers import cli_command, cli_env
+
+
+async def run_sandbox(tmp_path: Path, *args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        *cli_command("sandbox", *args),
+        env=cli_env(),
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_the_walk_through_runs_to_the_end_and_prints_the_conversation(
+    tmp_path: Path,
+) -> None:
+    code, out, err = await run_sandbox(tmp_path)
+    assert code == 0, out + err
+    lines = out.splitlines()
+    expected_in_order = [
+        "[Rita → chat with @report_sandbox_bot] /start",
+        "[Rita → chat with @report_sandbox_bot] /report t.me/example_shop drugs cheap pills",
+        "[bot → Rita's chat] ✅ Report #1 received.",
+        "[bot → Review chat] 🚩 Case #1 · pending",
+        "[Mona presses “✅ Approve” in Review chat]",
+        "[bot edits its message in Review chat] 🚩 Case #1 · approved",
+        "[bot → Rita's chat with @report_sandbox_bot] ✅ Your report #1",
+        "[Ada → chat with @report_sandbox_bot] /stats",
+        "[bot → Ada's chat]",  # whatever /stats answers, it answers
+        "✔ Walk-through complete",
+    ]
+    position = 0
+    for expected in expected_in_order:
+        found = next(
+            (n for n in range(position, len(lines)) if lines[n].startswith(expected)), None
+        )
+        assert found is not None, f"{expected!r} missing after line {position}:\n{out}"
+        position = found + 1
+    assert "Traceback" not in err
+
+
+async def test_a_step_without_an_answer_in_time_exits_1_naming_the_step(tmp_path: Path) -> None:
+    code, _, err = await run_sandbox(tmp_path, "--timeout", "0.001")
+    assert code == 1
+    assert "report-bot: sandbox: step “start the bot”" in err
+    assert "Traceback" not in err
