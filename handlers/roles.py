@@ -19,6 +19,7 @@ from moderation.delivery import review_chat
 from moderation.roles import Role
 from moderation.staff import (
     REASON_MAX,
+    ROLE_ORDER,
     BlockChanged,
     BlockOutcome,
     Person,
@@ -67,7 +68,7 @@ class StaffViews:
         return self.t(f"role.{role.value}")
 
     def roles(self, roles: Iterable[Role]) -> str:
-        held = sorted(roles, key=list(Role).index)
+        held = sorted(roles, key=ROLE_ORDER.index)
         return ", ".join(self.role(r) for r in held) if held else self.t("role.none")
 
     def role_outcome(self, outcome: RoleOutcome, menu_set: bool) -> str:

@@ -25,6 +25,8 @@ from moderation.roles import Role, RoleGrant, Roles, bootstrap_roles
 _USERNAME: Final = re.compile(r"@([A-Za-z][A-Za-z0-9_]{3,31})")
 #: Telegram user ids are positive and fit in 52 bits.
 _MAX_USER_ID: Final = 2**52
+#: The order staff and roles are listed in.
+ROLE_ORDER: Final = (Role.ADMIN, Role.MODERATOR, Role.LEGAL)
 #: A block reason is kept in the database and shown back; one short paragraph.
 REASON_MAX: Final = 500
 
@@ -340,7 +342,9 @@ async def staff_list(
             return await _denied(uow, actor_id, StaffCommand.ROLES, now)
         grants = await uow.roles.grants()
         fixed = [
-            (role, user_id) for role in Role for user_id in sorted(set(bootstrap.get(role, ())))
+            (role, user_id)
+            for role in ROLE_ORDER
+            for user_id in sorted(set(bootstrap.get(role, ())))
         ]
         ids = {user_id for _, user_id in fixed}
         ids |= {g.user_id for g in grants} | {g.granted_by for g in grants}
@@ -357,7 +361,7 @@ async def staff_list(
             granted_by=Person(g.granted_by, names.get(g.granted_by)),
             granted_at=g.granted_at,
         )
-        for g in sorted(grants, key=lambda g: (list(Role).index(g.role), g.granted_at))
+        for g in sorted(grants, key=lambda g: (ROLE_ORDER.index(g.role), g.granted_at))
     ]
     return StaffList(entries)
 
