@@ -2,4 +2,63 @@
 
 from typing import Final
 
-TEXTS: Final[dict[str, str]] = {}
+TEXTS: Final[dict[str, str]] = {
+    "stats.refused": (
+        "⛔ /stats доступна только администраторам — в личном чате со мной или в чате модерации."
+    ),
+    "stats.usage": (
+        "⚠️ Не знаю период «{given}».\n"
+        "Используйте <code>/stats 24h</code>, <code>/stats 7d</code> (по умолчанию), "
+        "<code>/stats 30d</code> или <code>/stats all</code>."
+    ),
+    "stats.window.24h": "последние 24 часа",
+    "stats.window.7d": "последние 7 дней",
+    "stats.window.30d": "последние 30 дней",
+    "stats.window.all": "всё время",
+    "stats.period": "{start} – {end} UTC",
+    "stats.period_all": "по {end} UTC",
+    "stats.report": (
+        "📊 <b>Статистика: {window}</b>\n"
+        "{period}\n\n"
+        "<b>Жалобы:</b> {reports} от {reporters} чел. на {targets} объект(ов); "
+        "по статусу дела: на рассмотрении {reports_pending} · подтверждено {reports_approved} · "
+        "отклонено {reports_rejected}\n"
+        "<b>Открыто дел:</b> {cases}; на рассмотрении {cases_pending} · подтверждено "
+        "{cases_approved} · отклонено {cases_rejected}\n"
+        "{categories}\n"
+        "<b>Решения:</b> {decisions}; подтверждено {approved} · отклонено {rejected} · "
+        "доля подтверждённых {rate}\n"
+        "Время от жалобы до решения: медиана {median} · 90-й перцентиль {p90}\n"
+        "<b>Ждут решения сейчас:</b> {pending_now}{oldest}\n\n"
+        "<b>Решения по модераторам</b>\n{moderators}\n\n"
+        "<b>Чаще всего обжалуемые объекты</b>\n{targets_list}\n\n"
+        "<b>Подтверждённые нарушители:</b> новых {violators_new} · подтверждений "
+        "{violators_confirmations} · всего {violators_total}\n"
+        "<b>Запросы правоохранительных органов:</b> получено {legal_received} · отклонено "
+        "{legal_rejected} · раскрытий {legal_disclosed} · открыто сейчас {legal_open}"
+    ),
+    "stats.table": "<pre>{table}</pre>",
+    "stats.col.category": "категория",
+    "stats.col.reports": "жалобы",
+    "stats.col.cases": "дела",
+    "stats.col.pending": "ждут",
+    "stats.col.approved": "подт",
+    "stats.col.rejected": "откл",
+    "stats.oldest": "; самое старое: дело #{case_id} ({category}), ждёт {age}",
+    "stats.none": "нет",
+    "stats.no_rate": "—",
+    "stats.rate": "{percent}%",
+    "stats.moderator": "• {who}: {total}; подтверждено {approved} · отклонено {rejected}",
+    "stats.moderator_named": "{name} (id {moderator_id})",
+    "stats.moderator_unnamed": "id {moderator_id}",
+    "stats.target": "{rank}. {target}: жалоб {reports}, заявителей {reporters}",
+    "stats.more": "… и ещё {count}",
+    "stats.duration.days": "{days} д {hours} ч",
+    "stats.duration.hours": "{hours} ч {minutes} мин",
+    "stats.duration.minutes": "{minutes} мин",
+    "stats.duration.seconds": "{seconds} с",
+    "stats.chart_caption": "📈 Жалобы и решения по дням: {window}",
+    "stats.chart.title": "Жалобы и решения по дням ({window}, UTC)",
+    "stats.chart.reports": "жалобы",
+    "stats.chart.decisions": "решения",
+}
