@@ -53,6 +53,7 @@ from handlers import (
     review_chat,
     roles,
     start,
+    stats,
     transparency,
 )
 from handlers.callback_data import APPEAL_PREFIX, REPORT_PREFIX, REVIEW_PREFIX
@@ -143,6 +144,9 @@ def register_handlers(application: BotApplication) -> None:
     )
     # admins (private or review chat) and legal officers (private): the transparency report
     application.add_handler(CommandHandler("transparency", transparency.transparency_command))
+    # admins, private chat or the review chat: /stats [24h|7d|30d|all] (who and where are
+    # checked inside; a refusal is audit-logged)
+    application.add_handler(CommandHandler("stats", stats.stats_command))
     # admins (private or review chat): uptime, queue, last Telegram error
     application.add_handler(CommandHandler("health", health.health_command))
 
