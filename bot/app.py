@@ -2,6 +2,7 @@
 
 Handler groups run in order; within a group the first matching handler wins.
   group 0: commands and messages, each handler scoped by chat type at the door.
+  group 1: /start from staff also sets their role's command menu (bot.menus).
   errors:  one central handler (handlers.errors.on_error) logs, then tells the user.
 Updates are processed concurrently across senders and in order per sender
 (bot.update_processor). post_init opens and migrates the database and registers the command
@@ -158,6 +159,10 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(CommandHandler("roles", roles.roles_command))
     application.add_handler(CommandHandler("block", roles.block_command))
     application.add_handler(CommandHandler("unblock", roles.unblock_command))
+    # group 1, after /start has answered: staff who had never opened the chat get their menu
+    application.add_handler(
+        CommandHandler("start", roles.staff_menu_on_start, filters=private), group=1
+    )
 
     # --- everyone, private chat: start, help and the reporting flow ---------------------
     application.add_handler(CommandHandler("start", start.start, filters=private))

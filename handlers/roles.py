@@ -12,6 +12,7 @@ from typing import Final
 
 from telegram import Chat, Message, Update, User
 
+from bot.access import staff_roles
 from bot.context import BotContext, Services
 from bot.menus import set_staff_menu
 from handlers.i18n import Catalog, Html
@@ -204,6 +205,18 @@ async def roles_command(update: Update, context: BotContext) -> None:
         await message.reply_text(views.refusal(outcome))
         return
     await message.reply_text(views.staff_list(outcome))
+
+
+async def staff_menu_on_start(update: Update, context: BotContext) -> None:
+    """/start from staff also sets their menu: Telegram refuses a menu for a chat the person
+    never opened, so one granted (or configured) before their first /start gets it now."""
+    user = update.effective_user
+    if user is None:
+        return
+    services = context.services
+    roles = await staff_roles(services.store, services.settings, user.id)
+    if roles.is_staff:
+        await set_staff_menu(context.bot, services.texts, user.id, roles.all)
 
 
 async def block_command(update: Update, context: BotContext) -> None:

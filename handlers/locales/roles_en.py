@@ -45,7 +45,8 @@ TEXTS: Final[dict[str, str]] = {
     "staff.granted": "✅ {person} is now {role}. Their roles: {roles}.",
     "staff.revoked": "✅ {person} is no longer {role}. Their roles: {roles}.",
     "staff.menu_not_set": (
-        "ℹ️ Their command menu could not be updated yet: they have not opened a chat with me."
+        "ℹ️ Their command menu could not be updated yet: they have not opened a chat with me. "
+        "It is set when they send me /start."
     ),
     "staff.refused.already_has": "{person} is already {role}. Nothing changed.",
     "staff.refused.already_has_bootstrap": (

@@ -53,7 +53,8 @@ TEXTS: Final[dict[str, str]] = {
     "staff.granted": "✅ {person} теперь {role}. Роли: {roles}.",
     "staff.revoked": "✅ {person} больше не {role}. Роли: {roles}.",
     "staff.menu_not_set": (
-        "ℹ️ Меню команд этого человека пока не обновлено: он ещё не открывал чат со мной."
+        "ℹ️ Меню команд этого человека пока не обновлено: он ещё не открывал чат со мной. "
+        "Оно появится, когда он отправит мне /start."
     ),
     "staff.refused.already_has": "{person} уже {role}. Ничего не изменилось.",
     "staff.refused.already_has_bootstrap": (

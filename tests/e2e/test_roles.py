@@ -299,6 +299,13 @@ async def test_granting_someone_who_never_opened_the_chat_says_their_menu_waits(
     assert "menu could not be updated yet" in reply.text
 
 
+async def test_staff_get_their_menu_when_they_first_send_start(team: Team) -> None:
+    await team.say(team.admin, f"/grant {team.carl.id} moderator")
+    await team.say(team.carl, "/start")
+    await team.server.wait_for(lambda: "block" in team.menu(team.carl), timeout=15)
+    assert "grant" not in team.menu(team.carl)
+
+
 # --- /block and /unblock ----------------------------------------------------------------------
 
 
