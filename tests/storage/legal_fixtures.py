@@ -1,0 +1,255 @@
+"""Building blocks for the legal-request tests: confirmed violators with a metadata timeline,
+orders, officers, and a request taken through its steps with the real flow.
+
+Every personal value is obviously fake: phone numbers from the UK's +44 7700 900xxx drama range,
+IP addresses from the documentation ranges (192.0.2.0/24, 198.51.100.0/24, 2001:db8::/32).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from moderation.audit import AuditEntry
+from moderation.decisions import decide
+from moderation.legal import (
+    LegalPolicy,
+    OrderDocument,
+    OrderType,
+    RequestForm,
+    Target,
+    TargetKind,
+)
+from moderation.legal_flow import (
+    Disclosure,
+    LegalRequest,
+    Officer,
+    approve,
+    disclose,
+    register,
+    write_analysis,
+)
+from moderation.priority import CasePolicy
+from moderation.registry import (
+    Observation,
+    ObservationKind,
+    ObservationSource,
+    Sealer,
+    normalize_value,
+    record_observation,
+)
+from moderation.reporting import file_report
+from moderation.reports import Filed, NewReport, ReportLimits, ReportSource
+from moderation.review import Decision, Moderator
+from moderation.targets import TargetKind as ReportTargetKind
+from moderation.targets import TargetRef
+from storage import Store
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+CONFIRMED_AT = NOW - timedelta(days=200)
+MODERATOR = Moderator(7, "@mod")
+
+POLICY = LegalPolicy(
+    offences={"drug_trafficking": "drugs", "fraud": "scam"},
+    denied_countries=frozenset({"KP"}),
+)
+
+REGISTRAR = Officer(101, "registrar", is_legal=True)
+BOB = Officer(102, "bob", is_legal=True)
+CAROL = Officer(103, "carol", is_legal=True)
+ADMIN = Officer(900, "admin", is_legal=True, is_admin=True)
+NOT_LEGAL = Officer(500, "moderator", is_legal=False)
+ANALYSIS = "The order is a valid court order naming a confirmed violator of the Terms."
+
+VIOLATOR = "pill_shop"
+OTHER = "other_shop"
+
+# pill_shop's timeline around the requested period, July 2026 (both days included).
+PHONE_FIRST_INSTANT = "+447700900101"  # 2026-07-01T00:00:00: inside
+IP_INSIDE = "192.0.2.10"  # 2026-07-15: inside
+IPV6_LAST_INSTANT = "2001:db8::10"  # 2026-07-31T23:59:59.999999: inside
+PHONE_JUST_BEFORE = "+447700900102"  # 2026-06-30T23:59:59.999999: outside
+IP_JUST_AFTER = "198.51.100.20"  # 2026-08-01T00:00:00: outside
+OLD_USERNAME = "pill_shop_old"  # inside, but a username: never disclosed
+DEVICE = "Pixel 8 (test)"  # inside, but a device: never disclosed
+# other_shop, inside the period: never disclosed for pill_shop.
+OTHER_PHONE = "+447700900199"
+SHARED_IP = "192.0.2.77"  # seen for both violators (the target that matches two)
+
+INSIDE = (PHONE_FIRST_INSTANT, IP_INSIDE, IPV6_LAST_INSTANT)
+OUTSIDE = (PHONE_JUST_BEFORE, IP_JUST_AFTER, OTHER_PHONE)
+PERSONAL_VALUES = (*INSIDE, *OUTSIDE, SHARED_IP)
+
+DOCUMENT = OrderDocument("order.pdf", "application/pdf", b"%PDF-1.4 test order, not a real one")
+
+
+def at(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0, us: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, us, tzinfo=UTC)
+
+
+PILL_SHOP_TIMELINE = (
+    (ObservationKind.PHONE, PHONE_FIRST_INSTANT, at(2026, 7, 1)),
+    (ObservationKind.IP, IP_INSIDE, at(2026, 7, 15, 10, 0)),
+    (ObservationKind.IP, IPV6_LAST_INSTANT, at(2026, 7, 31, 23, 59, 59, 999999)),
+    (ObservationKind.PHONE, PHONE_JUST_BEFORE, at(2026, 6, 30, 23, 59, 59, 999999)),
+    (ObservationKind.IP, IP_JUST_AFTER, at(2026, 8, 1)),
+    (ObservationKind.USERNAME, OLD_USERNAME, at(2026, 7, 10)),
+    (ObservationKind.DEVICE, DEVICE, at(2026, 7, 12)),
+)
+
+
+def order(**changes: Any) -> RequestForm:
+    """A valid court order about @pill_shop for July 2026; `changes` replace fields."""
+    form = RequestForm(
+        authority="Amtsgericht Teststadt",
+        country="DE",
+        reference="AG-1/26",
+        order_type=OrderType.COURT_ORDER,
+        issued_on=date(2026, 10, 1),
+        offence="drug_trafficking",
+        target=Target(TargetKind.USERNAME, VIOLATOR),
+        period_start=date(2026, 7, 1),
+        period_end=date(2026, 7, 31),
+    )
+    return dataclasses.replace(form, **changes)
+
+
+async def confirmed(store: Store, name: str) -> int:
+    """The violator id of @name after a moderator approved a report on it."""
+    filed = await file_report(
+        store,
+        NewReport(
+            reporter_id=1,
+            language_code="en",
+            query="q",
+            target=TargetRef(ReportTargetKind.PUBLIC, username=name),
+            category="drugs",
+            comment=None,
+            raw_input=f"@{name}",
+            source=ReportSource.ONE_MESSAGE,
+        ),
+        ReportLimits(10, 10),
+        CONFIRMED_AT,
+    )
+    assert isinstance(filed, Filed)
+    await decide(
+        store,
+        filed.case_id,
+        MODERATOR,
+        Decision.APPROVED,
+        category="drugs",
+        reason=None,
+        undo_window=timedelta(minutes=5),
+        now=CONFIRMED_AT,
+        policy=CasePolicy(),
+    )
+    async with store.reading() as uow:
+        (violator_id,) = await uow.registry.by_username(name)
+    return violator_id
+
+
+async def observe(
+    store: Store,
+    sealer: Sealer,
+    violator_id: int,
+    seen: tuple[tuple[ObservationKind, str, datetime], ...],
+) -> None:
+    async with store.transaction() as uow:
+        for kind, raw, when in seen:
+            observation = Observation(
+                kind, normalize_value(kind, raw), when, ObservationSource.IMPORT
+            )
+            assert await record_observation(uow, sealer, violator_id, observation, CONFIRMED_AT)
+
+
+async def two_violators(store: Store, sealer: Sealer) -> tuple[int, int]:
+    """(pill_shop, other_shop), each confirmed with its timeline."""
+    pill_shop = await confirmed(store, VIOLATOR)
+    await observe(store, sealer, pill_shop, PILL_SHOP_TIMELINE)
+    other = await confirmed(store, OTHER)
+    await observe(store, sealer, other, ((ObservationKind.PHONE, OTHER_PHONE, at(2026, 7, 20)),))
+    return pill_shop, other
+
+
+async def registered(
+    store: Store,
+    sealer: Sealer,
+    form: RequestForm | None = None,
+    policy: LegalPolicy = POLICY,
+    by: Officer = REGISTRAR,
+) -> LegalRequest:
+    return await register(store, sealer, policy, form or order(), DOCUMENT, by, NOW)
+
+
+async def analysed(
+    store: Store,
+    sealer: Sealer,
+    form: RequestForm | None = None,
+    policy: LegalPolicy = POLICY,
+) -> LegalRequest:
+    request = await registered(store, sealer, form, policy)
+    return await write_analysis(store, sealer, policy, request.id, ANALYSIS, REGISTRAR, NOW)
+
+
+async def approved(
+    store: Store,
+    sealer: Sealer,
+    form: RequestForm | None = None,
+    policy: LegalPolicy = POLICY,
+) -> LegalRequest:
+    request = await analysed(store, sealer, form, policy)
+    await approve(store, sealer, policy, request.id, BOB, NOW)
+    outcome = await approve(store, sealer, policy, request.id, CAROL, NOW)
+    assert outcome.complete
+    return outcome.request
+
+
+async def disclosed(
+    store: Store,
+    sealer: Sealer,
+    form: RequestForm | None = None,
+    policy: LegalPolicy = POLICY,
+) -> Disclosure:
+    request = await approved(store, sealer, form, policy)
+    return await disclose(store, sealer, policy, request.id, CAROL, NOW)
+
+
+async def audit_log(store: Store) -> list[AuditEntry]:
+    """Every audit entry, oldest first."""
+    async with store.reading() as uow:
+        return sorted(await uow.audit.recent(10_000), key=lambda e: e.id)
+
+
+def actions(entries: list[AuditEntry], prefix: str = "legal.") -> list[str]:
+    return [e.action for e in entries if e.action.startswith(prefix)]
+
+
+def database_bytes(path: Path) -> bytes:
+    """The database file and any -wal / -shm beside it, as stored on disk."""
+    return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")))
+
+
+Statement = str | tuple[str, tuple[Any, ...]]
+
+
+def tamper(path: Path, *statements: Statement) -> None:
+    """What someone with the file could do: drop the append-only triggers, then edit rows.
+    A statement is SQL, or (SQL, parameters)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        for trigger in (
+            "disclosure_ledger_no_update",
+            "disclosure_ledger_no_delete",
+            "disclosures_no_delete",
+        ):
+            conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        for statement in statements:
+            sql, params = (statement, ()) if isinstance(statement, str) else statement
+            conn.execute(sql, params)
+    finally:
+        conn.close()
