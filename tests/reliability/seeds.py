@@ -1,0 +1,183 @@
+"""Data for the data-safety tests: a bot's worth of records written by the real domain code,
+and per-schema-version SQL seeds for the migration-with-data tests.
+
+Every personal value is obviously fake: phone numbers from the UK's +44 7700 900xxx drama range,
+IP addresses from the documentation range 192.0.2.0/24.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from moderation.appeals import AppealFiled, NewAppeal, file_appeal
+from moderation.case_actions import add_note
+from moderation.decisions import decide
+from moderation.drafts import Draft, Step
+from moderation.legal import (
+    LegalPolicy,
+    OrderDocument,
+    OrderType,
+    RequestForm,
+    Target,
+    TargetKind,
+)
+from moderation.legal_flow import Officer, approve, disclose, register, write_analysis
+from moderation.people import Visitor, record_visit
+from moderation.priority import CasePolicy
+from moderation.registry import Observation, ObservationKind, ObservationSource, record_observation
+from moderation.reporting import file_report
+from moderation.reports import Filed, NewReport, ReportLimits, ReportSource
+from moderation.review import Decision, Moderator, RejectReason
+from moderation.roles import Role
+from moderation.staff import block, grant
+from moderation.targets import TargetKind as ReportTargetKind
+from moderation.targets import TargetRef
+from storage import Store
+from storage.crypto import PersonalDataCipher
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+ADMIN = 910001
+MODERATOR = Moderator(910002, "@mod_test")
+REPORTERS = (910011, 910012, 910013)
+BLOCKED = 910099
+NEW_MODERATOR = 910003
+OFFICERS = (Officer(910021, "alice", is_legal=True), Officer(910022, "bob", is_legal=True))
+OFFICER_C = Officer(910023, "carol", is_legal=True)
+PHONE_INSIDE = "+447700900123"
+PHONE_AFTER = "+447700900124"
+IP_INSIDE = "192.0.2.44"
+POLICY = LegalPolicy(offences={"drug_trafficking": "drugs"})
+LIMITS = ReportLimits(10, 10)
+UNDO_WINDOW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class Seeded:
+    """What the scenario wrote: the ids later checks look for."""
+
+    approved_case: int
+    rejected_case: int
+    pending_case: int
+    violator_id: int
+    legal_request: int
+
+
+def _report(reporter: int, name: str, *, comment: str | None = None) -> NewReport:
+    return NewReport(
+        reporter_id=reporter,
+        language_code="en",
+        query="cheap pills",
+        target=TargetRef(ReportTargetKind.PUBLIC, username=name),
+        category="drugs",
+        comment=comment,
+        raw_input=f"@{name}",
+        source=ReportSource.ONE_MESSAGE,
+    )
+
+
+async def _filed(store: Store, report: NewReport, at: datetime) -> int:
+    outcome = await file_report(store, report, LIMITS, at)
+    assert isinstance(outcome, Filed), outcome
+    return outcome.case_id
+
+
+async def _decided(store: Store, case_id: int, decision: Decision, at: datetime) -> None:
+    await decide(
+        store,
+        case_id,
+        MODERATOR,
+        decision,
+        category="drugs" if decision is Decision.APPROVED else None,
+        reason=None if decision is Decision.APPROVED else RejectReason.NOT_A_VIOLATION,
+        undo_window=UNDO_WINDOW,
+        now=at,
+        policy=CasePolicy(),
+    )
+
+
+async def seed_everything(store: Store, cipher: PersonalDataCipher) -> Seeded:
+    """A realistic history written through the domain functions the bot itself calls: people,
+    reports and cases, an approval (violator, blocklist, notifications) with a metadata
+    timeline, a rejection and its appeal, a moderator's note, a guided draft, a role grant and
+    a block, and a legal request taken through four eyes to a disclosure in the ledger."""
+    start = NOW - timedelta(days=200)
+    bootstrap = {Role.ADMIN: [ADMIN]}
+    for user_id in (ADMIN, MODERATOR.user_id, *REPORTERS, BLOCKED, NEW_MODERATOR):
+        await record_visit(store, Visitor(user_id, "en", f"user_{user_id}"), start)
+
+    approved_case = await _filed(store, _report(REPORTERS[0], "pill_shop", comment="sells"), start)
+    await _filed(store, _report(REPORTERS[1], "pill_shop"), start + timedelta(minutes=1))
+    await add_note(
+        store, approved_case, MODERATOR, "Seen the channel; clear case.", start + timedelta(hours=1)
+    )
+    await _decided(store, approved_case, Decision.APPROVED, start + timedelta(hours=2))
+    rejected_case = await _filed(store, _report(REPORTERS[0], "cooking_club"), start)
+    await _decided(store, rejected_case, Decision.REJECTED, start + timedelta(hours=2))
+    pending_case = await _filed(store, _report(REPORTERS[2], "gun_store"), NOW - timedelta(hours=1))
+
+    appeal = await file_appeal(
+        store,
+        NewAppeal(
+            REPORTERS[0],
+            "en",
+            TargetRef(ReportTargetKind.PUBLIC, username="cooking_club"),
+            "The club sells more than recipes.",
+        ),
+        start + timedelta(days=1),
+    )
+    assert isinstance(appeal, AppealFiled), appeal
+
+    async with store.reading() as uow:
+        (violator_id,) = await uow.registry.by_username("pill_shop")
+    seen = (
+        (ObservationKind.PHONE, PHONE_INSIDE, datetime(2026, 7, 10, tzinfo=UTC)),
+        (ObservationKind.IP, IP_INSIDE, datetime(2026, 7, 11, tzinfo=UTC)),
+        (ObservationKind.PHONE, PHONE_AFTER, datetime(2026, 8, 2, tzinfo=UTC)),
+        (ObservationKind.USERNAME, "pill_shop_old", datetime(2026, 7, 12, tzinfo=UTC)),
+    )
+    async with store.transaction() as uow:
+        for kind, value, at in seen:
+            observation = Observation(kind, value, at, ObservationSource.IMPORT)
+            assert await record_observation(uow, cipher, violator_id, observation, start)
+
+    async with store.transaction() as uow:
+        await uow.drafts.save(
+            Draft(
+                draft_id=77,
+                user_id=REPORTERS[2],
+                chat_id=REPORTERS[2],
+                step=Step.RESULT,
+                language_code="en",
+                started_at=NOW,
+                updated_at=NOW,
+                expires_at=NOW + timedelta(minutes=30),
+                query="fake passports",
+            )
+        )
+        await uow.state.put("seed.marker", "kept", NOW)
+        await uow.updates.mark_processed(424242, NOW)
+
+    await grant(store, bootstrap, ADMIN, [str(NEW_MODERATOR), "moderator"], NOW)
+    await block(store, bootstrap, ADMIN, [str(BLOCKED), "floods", "reports"], NOW)
+
+    form = RequestForm(
+        authority="Amtsgericht Teststadt",
+        country="DE",
+        reference="AG-1/26",
+        order_type=OrderType.COURT_ORDER,
+        issued_on=date(2026, 10, 1),
+        offence="drug_trafficking",
+        target=Target(TargetKind.USERNAME, "pill_shop"),
+        period_start=date(2026, 7, 1),
+        period_end=date(2026, 7, 31),
+    )
+    document = OrderDocument("order.pdf", "application/pdf", b"%PDF-1.4 test order, not real")
+    alice, bob = OFFICERS
+    request = await register(store, cipher, POLICY, form, document, alice, NOW)
+    analysis = "A valid court order naming a confirmed violator of the Terms."
+    await write_analysis(store, cipher, POLICY, request.id, analysis, alice, NOW)
+    await approve(store, cipher, POLICY, request.id, bob, NOW)
+    await approve(store, cipher, POLICY, request.id, OFFICER_C, NOW)
+    await disclose(store, cipher, POLICY, request.id, OFFICER_C, NOW)
+    return Seeded(approved_case, rejected_case, pending_case, violator_id, request.id)
