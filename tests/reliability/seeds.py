@@ -63,7 +63,7 @@ class Seeded:
     legal_request: int
 
 
-def _report(reporter: int, name: str, *, comment: str | None = None) -> NewReport:
+def new_report(reporter: int, name: str, *, comment: str | None = None) -> NewReport:
     return NewReport(
         reporter_id=reporter,
         language_code="en",
@@ -106,15 +106,19 @@ async def seed_everything(store: Store, cipher: PersonalDataCipher) -> Seeded:
     for user_id in (ADMIN, MODERATOR.user_id, *REPORTERS, BLOCKED, NEW_MODERATOR):
         await record_visit(store, Visitor(user_id, "en", f"user_{user_id}"), start)
 
-    approved_case = await _filed(store, _report(REPORTERS[0], "pill_shop", comment="sells"), start)
-    await _filed(store, _report(REPORTERS[1], "pill_shop"), start + timedelta(minutes=1))
+    approved_case = await _filed(
+        store, new_report(REPORTERS[0], "pill_shop", comment="sells"), start
+    )
+    await _filed(store, new_report(REPORTERS[1], "pill_shop"), start + timedelta(minutes=1))
     await add_note(
         store, approved_case, MODERATOR, "Seen the channel; clear case.", start + timedelta(hours=1)
     )
     await _decided(store, approved_case, Decision.APPROVED, start + timedelta(hours=2))
-    rejected_case = await _filed(store, _report(REPORTERS[0], "cooking_club"), start)
+    rejected_case = await _filed(store, new_report(REPORTERS[0], "cooking_club"), start)
     await _decided(store, rejected_case, Decision.REJECTED, start + timedelta(hours=2))
-    pending_case = await _filed(store, _report(REPORTERS[2], "gun_store"), NOW - timedelta(hours=1))
+    pending_case = await _filed(
+        store, new_report(REPORTERS[2], "gun_store"), NOW - timedelta(hours=1)
+    )
 
     appeal = await file_appeal(
         store,
