@@ -44,6 +44,7 @@ from bot.transport import AiohttpRequest
 from bot.update_processor import OrderedPerSenderProcessor
 from handlers import (
     appeal,
+    buttons,
     errors,
     health,
     legal,
@@ -198,6 +199,9 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(
         ChatMemberHandler(membership.bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
     )
+
+    # --- any callback data none of the patterns above matched: refused and logged ---------
+    application.add_handler(CallbackQueryHandler(buttons.foreign_button))
 
     # --- last: anything else in a private chat (answers in a report, links, forwards) ---
     application.add_handler(MessageHandler(private & filters.COMMAND, report.unknown_command))

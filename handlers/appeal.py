@@ -84,6 +84,7 @@ async def appeal_button(update: Update, context: BotContext) -> None:
     views = appeal_views(context)
     button = parse_appeal_button(query.data)
     if button is None or not isinstance(query.message, Message):
+        log.warning("callback_data_refused", reason="not one of our appeal buttons")
         await query.answer(views.t("review.alert.stale"), show_alert=True)
         return
     chat_id = await review_chat(services.store, services.settings.review_chat_id)

@@ -114,11 +114,17 @@ def press(
     *,
     data: str | None,
     text: str | None,
+    forged: bool = False,
 ) -> CallbackRecord:
-    """Presses a callback button, found by its data or by its label."""
+    """Presses a callback button, found by its data or by its label. `forged` sends `data`
+    whatever the message's buttons are, as a modified client can (1-64 bytes, like Telegram)."""
     if (data is None) == (text is None):
         raise ValueError("press(message, data=...) or press(message, text=...), exactly one")
     record = find_record(view, message_id)
+    if forged:
+        if data is None or not 1 <= len(data.encode()) <= 64:
+            raise ValueError("forged callback data must be 1-64 bytes")
+        return _deliver_press(world, user, view, record, data)
     markup = record.message.reply_markup
     buttons = [button for row in markup.inline_keyboard for button in row] if markup else []
     wanted = next(
@@ -137,6 +143,13 @@ def press(
         )
     if wanted.callback_data is None or not isinstance(wanted.callback_data, str):
         raise LookupError(f"button {wanted.text!r} is not a callback button")
+    return _deliver_press(world, user, view, record, wanted.callback_data)
+
+
+def _deliver_press(
+    world: World, user: UserRecord, view: ChatView, record: MessageRecord, data: str
+) -> CallbackRecord:
+    message_id = record.message.message_id
     bot = world.bot_by_id(record.sender_bot_id) if record.sender_bot_id is not None else None
     if bot is None:
         raise LookupError(f"message {message_id} was not sent by a bot; nothing to press")
@@ -145,9 +158,9 @@ def press(
         from_user=user.to_user(),
         chat_instance=str((abs(view.id) * 2_654_435_761) % 10**19),
         message=record.message,
-        data=wanted.callback_data,
+        data=data,
     )
-    callback = CallbackRecord(query.id, user.id, wanted.callback_data, world.clock())
+    callback = CallbackRecord(query.id, user.id, data, world.clock())
     bot.callbacks[query.id] = callback
     bot.known_users.add(user.id)
     deliver_to(world, bot, "callback_query", query)

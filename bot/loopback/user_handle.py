@@ -261,6 +261,14 @@ class UserHandle:
         record = press(self._world, self._record, view, message.message_id, data=data, text=text)
         return Press(self._world, record)
 
+    async def press_forged(self, message: MessageRef, data: str) -> Press:
+        """Sends callback data no button of the message carries (a modified client can)."""
+        view = self._view_of(message)
+        record = press(
+            self._world, self._record, view, message.message_id, data=data, text=None, forged=True
+        )
+        return Press(self._world, record)
+
     async def next_message(
         self,
         timeout: float = 10.0,  # noqa: ASYNC109  (the public API takes a plain timeout)

@@ -120,6 +120,7 @@ TEXTS: Final[dict[str, str]] = {
         "You have sent {limit} reports in the last 24 hours, the most we accept. You can "
         "report again from {retry_at}. Thank you for helping."
     ),
+    "button.unknown": "This button is not one of mine, or it is out of date. Nothing was done.",
     "report.button_stale": (
         "This button belongs to a report that is finished or expired. Send /report to start "
         "a new one."
