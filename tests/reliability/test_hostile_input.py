@@ -95,6 +95,14 @@ def actions(commands: list[str]) -> st.SearchStrategy[Action]:
         ),
         st.builds(
             Action,
+            kind=st.just("group"),
+            who=st.sampled_from(["moderator", "admin"]),
+            text=texts,
+            command=st.sampled_from(commands),
+            args=arguments.map(tuple),
+        ),
+        st.builds(
+            Action,
             kind=st.just("forged_press"),
             who=who,
             text=st.text(min_size=1, max_size=64).filter(lambda d: len(d.encode()) <= 64),
@@ -108,6 +116,7 @@ class Playground:
     server: LoopbackServer
     users: dict[str, UserHandle]
     channel: ChatHandle
+    review: ChatHandle
     tried: int = 0
 
     async def perform(self, action: Action) -> None:
@@ -124,6 +133,16 @@ class Playground:
                 target = user.messages()[-1]
             press = await user.press_forged(target, action.text)
             await press.answered(timeout=15)
+            self.tried += 1
+            return
+        if action.kind == "group":
+            # In the review chat the bot answers commands and replies to its messages only, so
+            # there is no answer to wait for; the checks after each example still apply.
+            posts = self.review.messages()
+            text = " ".join([f"/{action.command}", *action.args])[:4096]
+            if posts:
+                await user.send(action.text, chat=self.review, reply_to=posts[-1].message_id)
+            await user.send(text, chat=self.review)
             self.tried += 1
             return
         if action.kind == "text":
@@ -163,7 +182,7 @@ async def playground(
     channel = loopback.add_channel(title="Some channel", username="some_channel")
     settings_ = make_settings(review_chat_id=review.id)
     bot: RunningBot = await start_bot(settings_, clock=FakeClock())
-    return Playground(bot, loopback, users, channel)
+    return Playground(bot, loopback, users, channel, review)
 
 
 def registered_commands(bot: RunningBot) -> list[str]:
