@@ -12,13 +12,15 @@ import ipaddress
 import re
 from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
+from urllib.parse import quote
 
 TOKEN_MASK = "[token]"  # noqa: S105 - a placeholder, not a credential
 PHONE_MASK = "[phone]"
 IP_MASK = "[ip]"
 SECRET_MASK = "[secret]"  # noqa: S105 - a placeholder, not a credential
 
-_TOKEN = re.compile(r"(?<![0-9])[0-9]{3,20}:[A-Za-z0-9_-]{20,}")
+# The colon may be URL-encoded (%3A) where a library quotes the URL, e.g. file downloads.
+_TOKEN = re.compile(r"(?<![0-9])[0-9]{3,20}(?::|%3[Aa])[A-Za-z0-9_-]{20,}")
 # E.164-like numbers with a leading + and grouped national forms such as (555) 123-4567.
 _PHONE = re.compile(
     r"(?<![\w+])\+[0-9][0-9 ().-]{5,18}[0-9](?![0-9])"
@@ -39,7 +41,9 @@ class Redactor:
     """A structlog processor; also usable directly on any string."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self._secrets = tuple(sorted((s for s in secrets if s), key=len, reverse=True))
+        given = {s for s in secrets if s}
+        quoted = {quote(s, safe="") for s in given}  # as it appears inside a quoted URL
+        self._secrets = tuple(sorted(given | quoted, key=len, reverse=True))
 
     def __call__(
         self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]

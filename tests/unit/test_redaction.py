@@ -47,6 +47,14 @@ def test_bot_token_in_url_is_masked_even_when_not_configured() -> None:
     assert masked == f"POST https://api.telegram.org/bot{TOKEN_MASK}/getMe"
 
 
+def test_a_url_encoded_token_is_masked_too() -> None:
+    url = "https://api.example/file/bot123456789%3ATEST-loopback-token-not-a-secret-0000/doc.pdf"
+    for redactor in (Redactor([TOKEN]), Redactor()):
+        masked = redactor.text(url)
+        assert "TEST-loopback" not in masked
+        assert TOKEN_MASK in masked
+
+
 def test_ids_times_and_dates_are_left_alone() -> None:
     text = "update 912345678 chat -1001234567890 at 2026-11-22T14:02:33 case #42 v1.2"
     assert Redactor().text(text) == text
