@@ -10,6 +10,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, TelegramError
 
 from bot.context import BotContext
+from storage.errors import DatabaseFullError
 
 log = structlog.get_logger(__name__)
 
@@ -18,6 +19,11 @@ async def on_error(update: object, context: BotContext) -> None:
     error = context.error
     if not isinstance(update, Update):
         log_background_error(error)
+        return
+    if isinstance(error, DatabaseFullError):
+        # Not a bug to trace: the operator has to free space; the message says so.
+        log.error("database_full", update_id=update.update_id, error=str(error))
+        await _tell_user(update, context, "error.storage_full")
         return
     log.error(
         "update_failed",
@@ -51,15 +57,17 @@ def log_background_error(error: BaseException | None) -> None:
         )
     elif isinstance(error, NetworkError):
         log.warning("telegram_network_error", error_type=type(error).__name__, error=str(error))
+    elif isinstance(error, DatabaseFullError):
+        log.error("database_full", error=str(error))
     else:
         log.error("background_error", error_type=type(error).__name__, exc_info=error)
 
 
-async def _tell_user(update: Update, context: BotContext) -> None:
+async def _tell_user(update: Update, context: BotContext, key: str = "error.generic") -> None:
     user = update.effective_user
     language = user.language_code if user else None
     try:
-        text = context.services.texts.render(language, "error.generic")
+        text = context.services.texts.render(language, key)
     except RuntimeError:  # the services are not attached: start-up failed
         return
     with contextlib.suppress(TelegramError):

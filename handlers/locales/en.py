@@ -36,6 +36,10 @@ TEXTS: Final[dict[str, str]] = {
         "⚠️ Something went wrong on our side. Nothing you sent was lost. "
         "Please try again in a minute."
     ),
+    "error.storage_full": (
+        "⚠️ I could not save that: our storage is full at the moment, so nothing of what you "
+        "just sent or pressed was kept. Please try again later."
+    ),
     "command.description.start": "What this bot is for",
     "command.description.report": "Report an unsafe search result",
     "command.description.myreports": "Your reports and their status",

@@ -5,6 +5,8 @@ corrupts nothing, loses nothing acknowledged, and work resumes when space return
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import shutil
 import sqlite3
 from collections.abc import Awaitable, Callable
@@ -14,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.loopback import LoopbackServer
+from bot.loopback import LoopbackServer, UserHandle
 from moderation.registry import ObservationKind, opened
 from moderation.reporting import file_report
 from moderation.reports import Filed
@@ -27,7 +29,8 @@ from storage.crypto import (
     new_secret_text,
     parse_key,
 )
-from tests.conftest import RunningBot
+from tests.conftest import MODERATOR_ID, RunningBot
+from tests.e2e.reporting_steps import Reporter
 from tests.helpers import cli_command, cli_env, database_in
 from tests.reliability.seeds import LIMITS, NOW, REPORTERS, new_report, seed_everything
 
@@ -488,3 +491,110 @@ async def test_every_earlier_schema_version_migrates_to_the_latest_with_its_data
     reports_on_case = query_rows(path, "SELECT case_id, count(*) FROM reports GROUP BY 1")
     assert (filed.case_id, 2 if version >= 4 else 1) in reports_on_case
     assert check_database(path).ok
+
+
+# --- 3. a full disk -------------------------------------------------------------------------
+
+FILL_ATTEMPTS = 60  # one-message reports sent until one is refused (about 13 fit)
+ATTEMPTS_WHILE_FULL = 5
+STORAGE_FULL = "our storage is full at the moment"
+RECEIPT = re.compile(r"Report #(\d+) received")
+
+
+async def set_page_limit(store: Store, pages_more: int | None) -> None:
+    """Caps the database's growth on the bot's own writer connection (test-only: SQLite's
+    max_page_count stands in for a full disk); None lifts the cap again."""
+    database = store._db  # the writer is private to storage; only this test reaches for it
+    async with database.transaction() as conn:
+        async with conn.execute("PRAGMA page_count") as cursor:
+            row = await cursor.fetchone()
+        assert row is not None
+        limit = 1_073_741_823 if pages_more is None else int(row[0]) + pages_more
+        async with conn.execute(f"PRAGMA max_page_count = {limit}") as cursor:
+            await cursor.fetchall()
+
+
+async def one_message_report(user: UserHandle, target: str) -> str:
+    await user.send(f"/report @{target} drugs cheap pills " + "x" * 200)
+    return (await user.next_message(timeout=15)).text
+
+
+def stored_reports(database: Path) -> dict[int, str]:
+    return dict(
+        query_rows(
+            database,
+            "SELECT r.id, t.username FROM reports r JOIN targets t ON t.id = r.target_id",
+        )
+    )
+
+
+def events(bot: RunningBot, name: str) -> list[dict[str, Any]]:
+    found = [json.loads(line) for line in bot.log_text().splitlines() if line.startswith("{")]
+    return [event for event in found if event.get("event") == name]
+
+
+async def test_a_full_disk_is_explained_loses_nothing_acknowledged_and_work_resumes(
+    start_bot: Callable[..., Any],
+    make_settings: Callable[..., Any],
+    loopback: LoopbackServer,
+) -> None:
+    moderator = loopback.add_user(first_name="Mona", language_code="en", user_id=MODERATOR_ID)
+    chat = loopback.add_supergroup(title="Review", members=[moderator], bot_admin=True)
+    bot: RunningBot = await start_bot(make_settings(review_chat_id=chat.id))
+    store: Store = bot.application.bot_data.services.store
+    database = bot.settings.database_path
+
+    # A guided report (long answers: it needs more room than the reports that fill the disk)
+    # waits at its summary while the disk fills.
+    guided = Reporter(loopback.add_user(first_name="Gil", language_code="en"), loopback)
+    await guided.say("/report")
+    await guided.say("cheap pills " + "q" * 240)
+    prompt = await guided.say("@guided_shop")
+    prompt = await guided.tap(prompt, "Illegal drugs")
+    summary = await guided.say("They sell pills. " + "c" * 980)
+    await set_page_limit(store, 0)
+
+    acknowledged: dict[int, str] = {}  # report id -> target, from the receipts
+    refused: list[str] = []
+    for attempt in range(1, FILL_ATTEMPTS + 1):
+        target = f"shop_{attempt:03d}"
+        user = loopback.add_user(first_name=f"R{attempt}", language_code="en")
+        answer = await one_message_report(user, target)
+        if (receipt := RECEIPT.search(answer)) is not None:
+            acknowledged[int(receipt.group(1))] = target
+            continue
+        assert STORAGE_FULL in answer, answer
+        refused.append(target)
+        break
+    assert refused, f"{FILL_ATTEMPTS} reports fit; the database never filled"
+    for attempt in range(ATTEMPTS_WHILE_FULL):
+        target = f"late_{attempt}"
+        user = loopback.add_user(first_name=f"L{attempt}", language_code="en")
+        assert STORAGE_FULL in await one_message_report(user, target)
+        refused.append(target)
+    alert = await guided.tap_for_alert(summary, "✅ Submit")
+    assert alert.text is not None
+    assert STORAGE_FULL in alert.text
+    assert alert.show_alert
+
+    # Every receipt is backed by a stored report; nothing refused was half written.
+    assert stored_reports(database) == acknowledged
+    assert check_database(database).ok
+    full = events(bot, "database_full")
+    assert len(full) == len(refused) + 1
+    assert all("is full" in event["error"] for event in full)
+    assert "Traceback" not in json.dumps(full)
+    assert not events(bot, "update_failed")
+
+    await set_page_limit(store, None)  # space returns
+    submitted = await guided.tap(guided.current(summary), "✅ Submit")
+    assert RECEIPT.search(submitted.text) is not None
+    retried = loopback.add_user(first_name="Again", language_code="en")
+    again = RECEIPT.search(await one_message_report(retried, refused[0]))
+    assert again is not None
+    assert stored_reports(database)[int(again.group(1))] == refused[0]
+    cases = len(acknowledged) + 2
+    await loopback.wait_for(lambda: len(chat.messages()) >= cases, timeout=15)
+    titles = [message.text.split("\n", 1)[0] for message in chat.messages()]
+    assert len(titles) == len(set(titles)) == cases  # each case posted once
+    assert check_database(database).ok
