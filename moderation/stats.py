@@ -78,6 +78,16 @@ class StatusCount:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportCount:
+    """Reports made on one UTC day, of one category, whose case now has one status."""
+
+    day: date
+    category: str
+    status: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class DecisionTimes:
     """Time from a case's first report to its decision, over the decisions in the window."""
 
@@ -110,6 +120,12 @@ class TargetCount:
     target: TargetRef
     reports: int
     reporters: int
+
+
+@dataclass(frozen=True, slots=True)
+class TargetRanking:
+    top: tuple[TargetCount, ...]  # most reports first
+    targets: int  # distinct targets reported in the window
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,10 +209,8 @@ class StatsReport:
 class StatsCounts(Protocol):
     """What /stats needs from storage: aggregates over [start, end); start None: all time."""
 
-    async def reports_by_category(
-        self, start: datetime | None, end: datetime
-    ) -> list[StatusCount]: ...
-    async def reach(self, start: datetime | None, end: datetime) -> ReachCounts: ...
+    async def reports_by_day(self, start: datetime | None, end: datetime) -> list[ReportCount]: ...
+    async def distinct_reporters(self, start: datetime | None, end: datetime) -> int: ...
     async def cases_by_category(
         self, start: datetime | None, end: datetime
     ) -> list[StatusCount]: ...
@@ -210,10 +224,9 @@ class StatsCounts(Protocol):
     async def oldest_pending(self) -> PendingCase | None: ...
     async def top_targets(
         self, start: datetime | None, end: datetime, limit: int
-    ) -> list[TargetCount]: ...
+    ) -> TargetRanking: ...
     async def violators(self, start: datetime | None, end: datetime) -> ViolatorCounts: ...
     async def legal(self, start: datetime | None, end: datetime) -> LegalCounts: ...
-    async def reports_per_day(self, start: datetime | None, end: datetime) -> dict[date, int]: ...
     async def decisions_per_day(self, start: datetime | None, end: datetime) -> dict[date, int]: ...
 
 
@@ -233,8 +246,8 @@ async def build_stats(
     start = window.start(now)
     async with store.reading() as uow:
         counts = uow.stats
-        reports = await counts.reports_by_category(start, now)
-        reach = await counts.reach(start, now)
+        reports = await counts.reports_by_day(start, now)
+        reporters = await counts.distinct_reporters(start, now)
         cases = await counts.cases_by_category(start, now)
         moderators = await counts.decisions_by_moderator(start, now)
         decided, (median, p90) = await counts.decision_times(start, now, (MEDIAN, P90))
@@ -243,23 +256,22 @@ async def build_stats(
         targets = await counts.top_targets(start, now, top_targets)
         violators = await counts.violators(start, now)
         legal = await counts.legal(start, now)
-        reports_daily = await counts.reports_per_day(start, now)
         decisions_daily = await counts.decisions_per_day(start, now)
     return StatsReport(
         window=window,
         start=start,
         end=now,
-        reports=_by_category(reports),
+        reports=_by_category([StatusCount(r.category, r.status, r.count) for r in reports]),
         cases=_by_category(cases),
-        reach=reach,
+        reach=ReachCounts(reporters, targets.targets),
         moderators=tuple(sorted(moderators, key=lambda m: (-m.total, -m.approved, m.moderator_id))),
         times=DecisionTimes(decided, median, p90),
         pending_now=pending_now,
         oldest_pending=oldest,
-        top_targets=tuple(targets),
+        top_targets=targets.top,
         violators=violators,
         legal=legal,
-        days=_days(start, now, reports_daily, decisions_daily),
+        days=_days(start, now, _per_day(reports), decisions_daily),
     )
 
 
@@ -273,6 +285,13 @@ def _by_category(rows: list[StatusCount]) -> tuple[StatusCounts, ...]:
     result = [StatusCounts(category, **per) for category, per in table.items()]
     result.sort(key=lambda c: (-c.total, c.category))
     return tuple(result)
+
+
+def _per_day(rows: list[ReportCount]) -> dict[date, int]:
+    days: dict[date, int] = {}
+    for row in rows:
+        days[row.day] = days.get(row.day, 0) + row.count
+    return days
 
 
 def _sum(category: str, rows: tuple[StatusCounts, ...]) -> StatusCounts:

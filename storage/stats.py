@@ -17,9 +17,10 @@ from moderation.stats import (
     LegalCounts,
     ModeratorDecisions,
     PendingCase,
-    ReachCounts,
+    ReportCount,
     StatusCount,
     TargetCount,
+    TargetRanking,
     ViolatorCounts,
 )
 from storage.codec import decode_time, encode_time
@@ -38,26 +39,42 @@ class StatsRepository:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
-    async def reports_by_category(self, start: datetime | None, end: datetime) -> list[StatusCount]:
-        """Reports made in the range, by category and by the current status of their case."""
+    async def reports_by_day(self, start: datetime | None, end: datetime) -> list[ReportCount]:
+        """Reports made in the range, per UTC day, category and current status of their case:
+        one pass over the range gives the totals, the categories, the statuses and the chart."""
         rows = await fetch_all(
             self._conn,
-            "SELECT r.category, c.status, count(*) AS n "
+            "SELECT substr(r.created_at, 1, 10) AS day, r.category, c.status, count(*) AS n "
             "FROM reports r INDEXED BY reports_stats JOIN cases c ON c.id = r.case_id "
-            "WHERE r.created_at >= ? AND r.created_at < ? GROUP BY r.category, c.status",
+            "WHERE r.created_at >= ? AND r.created_at < ? GROUP BY day, r.category, c.status",
             _bounds(start, end),
         )
-        return [StatusCount(row["category"], row["status"], row["n"]) for row in rows]
+        return [
+            ReportCount(date.fromisoformat(row["day"]), row["category"], row["status"], row["n"])
+            for row in rows
+        ]
 
-    async def reach(self, start: datetime | None, end: datetime) -> ReachCounts:
-        """Distinct reporters (a count only) and distinct targets of the reports in the range."""
-        row = await fetch_one(
-            self._conn,
-            "SELECT count(DISTINCT reporter_id) AS reporters, count(DISTINCT target_id) AS targets "
-            "FROM reports INDEXED BY reports_stats WHERE created_at >= ? AND created_at < ?",
-            _bounds(start, end),
-        )
-        return ReachCounts(row["reporters"], row["targets"])
+    async def distinct_reporters(self, start: datetime | None, end: datetime) -> int:
+        """How many different people reported in the range: a count, never who.
+
+        A bounded range is read from the time index and de-duplicated in a temporary b-tree;
+        all time walks the reporter index instead, in reporter order, which de-duplicates as
+        it goes (1.5 s -> 0.07 s over a million reports, bench/stats.py)."""
+        if start is None:
+            value = await fetch_value(
+                self._conn,
+                "SELECT count(DISTINCT reporter_id) FROM reports "
+                "INDEXED BY reports_reporter_time WHERE created_at < ?",
+                (encode_time(end),),
+            )
+        else:
+            value = await fetch_value(
+                self._conn,
+                "SELECT count(DISTINCT reporter_id) FROM reports INDEXED BY reports_stats "
+                "WHERE created_at >= ? AND created_at < ?",
+                _bounds(start, end),
+            )
+        return int(value or 0)
 
     async def cases_by_category(self, start: datetime | None, end: datetime) -> list[StatusCount]:
         """Cases opened in the range, by category and current status."""
@@ -127,20 +144,23 @@ class StatsRepository:
             return None
         return PendingCase(row["id"], row["category"], decode_time(row["opened_at"]))
 
-    async def top_targets(
-        self, start: datetime | None, end: datetime, limit: int
-    ) -> list[TargetCount]:
-        """The most reported targets in the range (ties: the earlier target first)."""
+    async def top_targets(self, start: datetime | None, end: datetime, limit: int) -> TargetRanking:
+        """The most reported targets in the range (ties: the earlier target first), and how
+        many different targets were reported (counted over the same groups)."""
         rows = await fetch_all(
             self._conn,
-            "SELECT t.*, s.n, s.reporters FROM ("
-            "SELECT target_id, count(*) AS n, count(DISTINCT reporter_id) AS reporters "
+            "SELECT t.*, s.n, s.reporters, s.targets FROM ("
+            "SELECT target_id, count(*) AS n, count(DISTINCT reporter_id) AS reporters, "
+            "count(*) OVER () AS targets "
             "FROM reports INDEXED BY reports_stats WHERE created_at >= ? AND created_at < ? "
             "GROUP BY target_id ORDER BY n DESC, target_id LIMIT ?"
             ") s JOIN targets t ON t.id = s.target_id ORDER BY s.n DESC, s.target_id",
-            (*_bounds(start, end), limit),
+            (*_bounds(start, end), max(1, limit)),
         )
-        return [TargetCount(target_from_row(row), row["n"], row["reporters"]) for row in rows]
+        top = tuple(
+            TargetCount(target_from_row(row), row["n"], row["reporters"]) for row in rows[:limit]
+        )
+        return TargetRanking(top, rows[0]["targets"] if rows else 0)
 
     async def violators(self, start: datetime | None, end: datetime) -> ViolatorCounts:
         bounds = _bounds(start, end)
@@ -170,16 +190,6 @@ class StatsRepository:
             (*bounds, *bounds, *bounds),
         )
         return LegalCounts(row["received"], row["rejected"], row["disclosed"], row["open_now"])
-
-    async def reports_per_day(self, start: datetime | None, end: datetime) -> dict[date, int]:
-        rows = await fetch_all(
-            self._conn,
-            "SELECT substr(created_at, 1, 10) AS day, count(*) AS n "
-            "FROM reports INDEXED BY reports_stats WHERE created_at >= ? AND created_at < ? "
-            "GROUP BY day",
-            _bounds(start, end),
-        )
-        return {date.fromisoformat(row["day"]): row["n"] for row in rows}
 
     async def decisions_per_day(self, start: datetime | None, end: datetime) -> dict[date, int]:
         rows = await fetch_all(
