@@ -253,7 +253,9 @@ def parse_target(raw: object) -> Target:
 def _target_of_kind(kind: TargetKind, raw: object) -> Target:
     text = clean_text("target", raw if isinstance(raw, str) else str(raw), minimum=1, maximum=100)
     if kind is TargetKind.TELEGRAM_ID:
-        if not text.isdigit() or len(text) > 20:
+        # ASCII digits only ("²".isdigit() is true but int() refuses it), and within SQLite's
+        # INTEGER range, which the lookup by id binds it to.
+        if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**63:
             raise FieldProblem("target", "a Telegram id is a positive whole number")
         return Target(kind, str(int(text)))
     if kind is TargetKind.USERNAME:
