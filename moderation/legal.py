@@ -29,6 +29,7 @@ DOCUMENT_MAX_BYTES: Final = 20 * 1024 * 1024  # the Bot API's download limit
 _USERNAME = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{3,31})$")
 _LINK = re.compile(r"^(?:https?://)?(?:t\.me|telegram\.me)/([A-Za-z][A-Za-z0-9_]{3,31})/?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 class OrderType(StrEnum):
@@ -170,6 +171,8 @@ class LegalPolicy:
 
 
 def clean_text(field_name: str, raw: object, *, minimum: int = 2, maximum: int = TEXT_MAX) -> str:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = str(raw)  # a JSON form may give a reference or a Telegram id as a number
     if not isinstance(raw, str):
         raise FieldProblem(field_name, f"{field_name} must be text")
     text = " ".join(_CONTROL.sub(" ", raw).split())
@@ -215,6 +218,8 @@ _ORDER_ALIASES: Final = {
 
 def parse_date(field_name: str, raw: object) -> date:
     text = clean_text(field_name, raw, minimum=8, maximum=10)
+    if not _ISO_DATE.fullmatch(text):  # fromisoformat also takes 20260331 and 2026-W01
+        raise FieldProblem(field_name, f"{field_name} must be a date like 2026-03-31")
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -280,7 +285,9 @@ def parse_period(raw: object) -> tuple[date, date]:
         start, end = parse_date("period", raw.get("start")), parse_date("period", raw.get("end"))
     else:
         text = clean_text("period", raw, minimum=8, maximum=40)
-        parts = [p for p in re.split(r"\s*(?:\.\.|–|—|\bto\b|\s)\s*", text) if p]
+        parts = [
+            p for p in re.split(r"\s*(?:\.\.|–|—|\bto\b|\s)\s*", text, flags=re.IGNORECASE) if p
+        ]
         if len(parts) != 2:
             raise FieldProblem(
                 "period", "period must be two dates, first and last day: 2026-01-01..2026-06-30"

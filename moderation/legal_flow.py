@@ -139,6 +139,7 @@ class LegalRecords(Protocol):
     async def ledger_last(self) -> LedgerEntry | None: ...
     async def add_ledger_entry(self, entry: LedgerEntry) -> None: ...
     async def ledger(self) -> list[LedgerEntry]: ...
+    async def recorded_as_disclosed(self) -> set[int]: ...
     async def sealed_under_other_keys(self, key_id: str, limit: int) -> list[StoredDisclosure]: ...
     async def reseal(self, request_id: int, key_id: str, ciphertext: bytes) -> None: ...
     async def targets_under_other_keys(
@@ -648,6 +649,7 @@ async def verify_ledger(store: LegalStore, sealer: Sealer) -> tuple[int, list[st
     """(entries checked, problems); every disclosure's stored content is hashed again."""
     async with store.reading() as uow:
         entries = await uow.legal.ledger()
+        recorded = await uow.legal.recorded_as_disclosed()
         head_text = await uow.state.get(LEDGER_HEAD_KEY)
         hashes: dict[int, str] = {}
         problems: list[str] = []
@@ -671,6 +673,11 @@ async def verify_ledger(store: LegalStore, sealer: Sealer) -> tuple[int, list[st
     if head_text is not None:
         data = json.loads(head_text)
         head = LedgerHead(int(data["count"]), str(data["last_hash"]))
+    in_ledger = {entry.request_id for entry in entries}
+    problems.extend(
+        f"request {request_id} was disclosed (audit log or its state) but has no ledger entry"
+        for request_id in sorted(recorded - in_ledger)
+    )
     return len(entries), problems + verify(entries, head, hashes)
 
 

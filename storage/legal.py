@@ -316,6 +316,17 @@ class LegalRepository:
             (key_id, ciphertext, request_id),
         )
 
+    async def recorded_as_disclosed(self) -> set[int]:
+        """Requests the audit log or the request's state says were disclosed: each must have
+        its ledger entry (the audit log has its own append-only triggers)."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT CAST(subject_id AS INTEGER) AS id FROM audit_log "
+            "WHERE action = 'legal.disclosed' AND subject_type = 'legal_request' "
+            "UNION SELECT id FROM legal_requests WHERE state = 'disclosed'",
+        )
+        return {int(row["id"]) for row in rows}
+
     async def targets_under_other_keys(
         self, key_id: str, limit: int
     ) -> list[tuple[int, TargetKind, str, bytes]]:

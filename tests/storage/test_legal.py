@@ -791,6 +791,7 @@ async def test_a_deleted_last_entry_is_detected(
     ids = await three_disclosures(store, cipher)
     tamper(store.path, "DELETE FROM disclosure_ledger WHERE seq = 3")
     assert await ledger_problems(store, cipher) == [
+        f"request {ids[2]} was disclosed (audit log or its state) but has no ledger entry",
         f"the disclosure of request {ids[2]} has no ledger entry (deleted?)",
         "the ledger holds 2 entries but 3 were written (entries deleted or added outside the bot)",
     ]
@@ -809,7 +810,27 @@ async def test_a_deleted_last_entry_with_a_rewritten_head_is_still_detected(
         ("UPDATE bot_state SET value = ? WHERE key = ?", (head, LEDGER_HEAD_KEY)),
     )
     assert await ledger_problems(store, cipher) == [
-        f"the disclosure of request {ids[2]} has no ledger entry (deleted?)"
+        f"request {ids[2]} was disclosed (audit log or its state) but has no ledger entry",
+        f"the disclosure of request {ids[2]} has no ledger entry (deleted?)",
+    ]
+
+
+async def test_a_deleted_last_disclosure_and_entry_with_a_rewritten_head_are_still_detected(
+    store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
+) -> None:
+    ids = await three_disclosures(store, cipher)
+    async with store.reading() as uow:
+        second = (await uow.legal.ledger())[1]
+    head = json.dumps({"count": 2, "last_hash": second.entry_hash})
+    tamper(
+        store.path,
+        "DROP TRIGGER IF EXISTS disclosures_no_delete",
+        "DELETE FROM disclosure_ledger WHERE seq = 3",
+        ("DELETE FROM disclosures WHERE request_id = ?", (ids[2],)),
+        ("UPDATE bot_state SET value = ? WHERE key = ?", (head, LEDGER_HEAD_KEY)),
+    )
+    assert await ledger_problems(store, cipher) == [
+        f"request {ids[2]} was disclosed (audit log or its state) but has no ledger entry",
     ]
 
 

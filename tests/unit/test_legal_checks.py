@@ -393,3 +393,34 @@ def test_an_override_lifts_every_failed_check_but_the_target() -> None:
 def test_a_check_result_survives_its_json_form() -> None:
     for result in analyse(replace(FORM, country="KP"), POLICY, [], TODAY):
         assert CheckResult.from_json(result.to_json()) == result
+
+
+@pytest.mark.parametrize("text", ["20260331", "2026-W01", "2026-3-31"])
+def test_only_a_plain_calendar_date_is_accepted(text: str) -> None:
+    with pytest.raises(FieldProblem, match="a date like 2026-03-31"):
+        parse_field("issued_on", text)
+
+
+def test_the_period_separator_is_case_insensitive() -> None:
+    assert parse_field("period", "2026-01-01 TO 2026-03-31") == (
+        date(2026, 1, 1),
+        date(2026, 3, 31),
+    )
+
+
+def test_a_json_number_is_read_as_its_digits() -> None:
+    form, problems = form_from(
+        {
+            "authority": "Court",
+            "country": "DE",
+            "reference": 2026,
+            "order_type": "court_order",
+            "issued_on": "2026-01-05",
+            "offence": "fraud",
+            "target": 123456789,
+            "period": "2026-01-01..2026-01-31",
+        }
+    )
+    assert problems == []
+    assert form is not None
+    assert (form.reference, form.target.value) == ("2026", "123456789")
