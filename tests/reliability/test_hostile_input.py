@@ -129,7 +129,7 @@ class Playground:
             )
             if target is None:
                 await user.send("/start")
-                await user.wait_until(lambda: len(user.messages()) > before, timeout=15)
+                await user.wait_until(lambda: len(user.messages()) > before, timeout=60)
                 target = user.messages()[-1]
             press = await user.press_forged(target, action.text)
             await press.answered(timeout=15)
@@ -160,8 +160,9 @@ class Playground:
         else:
             await user.send_document("x.bin", action.text.encode()[:2048] or b"x")
         self.tried += 1
-        # Every private input gets an answer (a receipt, a question, a refusal, a hint).
-        await user.wait_until(lambda: len(user.messages()) > before, timeout=15)
+        # Every private input gets an answer (a receipt, a question, a refusal, a hint); the
+        # sender's updates are handled in order, so a chart still rendering delays the next.
+        await user.wait_until(lambda: len(user.messages()) > before, timeout=60)
 
 
 @pytest.fixture
