@@ -17,6 +17,7 @@ from telegram.error import InvalidToken
 from bot.app import build_application
 from bot.cli_legal import add_legal_commands
 from bot.cli_registry import add_registry_commands
+from bot.cli_transparency import add_transparency_commands
 from bot.instance_lock import AlreadyRunningError, InstanceLock
 from bot.logging_setup import configure_logging
 from bot.metrics import MetricsServerError
@@ -113,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.set_defaults(handler=_cmd_sandbox)
     add_registry_commands(commands, ok=EXIT_OK, failed=EXIT_FAILED, usage=EXIT_CONFIG, err=_err)
     add_legal_commands(commands, ok=EXIT_OK, failed=EXIT_FAILED, usage=EXIT_CONFIG, err=_err)
+    # report-bot transparency export (bot/cli_transparency.py); skipped while bot/cli_legal.py
+    # still adds its earlier copy of the command (argparse refuses a name twice)
+    if "transparency" not in commands.choices:
+        add_transparency_commands(
+            commands, ok=EXIT_OK, failed=EXIT_FAILED, usage=EXIT_CONFIG, err=_err
+        )
     return parser
 
 

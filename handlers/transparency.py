@@ -1,16 +1,30 @@
-"""/transparency [2026Q3]: the transparency report for admins and legal officers."""
+"""/transparency [2026Q3]: the transparency report for admins and legal officers.
+
+Admins may ask in a private chat or the review chat, legal officers in a private chat; anyone
+else is refused and the attempt audit-logged. A period we cannot read is answered with the
+syntax. The report comes as one text message (a table) and a chart of requests per country.
+"""
 
 from __future__ import annotations
 
-from telegram import InputFile, Update
+from enum import StrEnum
+
+import structlog
+from telegram import Chat, InputFile, Update
 
 from bot.access import staff_roles
-from bot.context import BotContext
-from handlers.charts import transparency_chart
-from handlers.i18n import Html
-from moderation.transparency import BadPeriod, build_report, current_quarter, parse_period
+from bot.context import BotContext, Services
+from handlers.transparency_chart import transparency_chart
+from handlers.transparency_views import TransparencyViews
+from moderation.transparency import BadPeriod, build_report, period_or_default
 
-MAX_ROWS = 40
+log = structlog.get_logger(__name__)
+
+
+class Access(StrEnum):
+    ALLOWED = "allowed"
+    NOT_STAFF = "not_staff"  # neither an admin nor a legal officer
+    WRONG_CHAT = "wrong_chat"  # staff, but not where they may ask
 
 
 async def transparency_command(update: Update, context: BotContext) -> None:
@@ -18,55 +32,53 @@ async def transparency_command(update: Update, context: BotContext) -> None:
     if message is None or user is None or chat is None:
         return
     services = context.services
-    texts, language = services.texts, user.language_code
-    roles = await staff_roles(services.store, services.settings, user.id)
-    in_review_chat = chat.id == services.settings.review_chat_id
-    allowed = roles.is_admin or (roles.is_legal and chat.type == chat.PRIVATE)
-    if not allowed or (chat.type != chat.PRIVATE and not in_review_chat):
+    views, language = TransparencyViews(services.texts), user.language_code
+    access = await _access(services, user.id, chat)
+    if access is not Access.ALLOWED:
         async with services.store.transaction() as uow:
             await uow.audit.append(
                 at=services.clock.now(),
                 actor_id=user.id,
                 action="access.denied",
-                details={"command": "transparency"},
+                details={"command": "transparency", "chat_type": chat.type, "why": access.value},
             )
-        await message.reply_text(texts.render(language, "transparency.refused"))
+        log.info("transparency_refused", chat_type=chat.type, why=access.value)
+        refusal = views.refused if access is Access.NOT_STAFF else views.private_only
+        await message.reply_text(refusal(language))
         return
     args = context.args or []
+    now = services.clock.now()
     try:
-        period = parse_period(args[0]) if args else current_quarter(services.clock.now().date())
-    except BadPeriod as exc:
-        await message.reply_text(texts.render(language, "transparency.bad_period", problem=exc))
+        if len(args) > 1:
+            raise BadPeriod(" ".join(args))
+        period = period_or_default(args[0] if args else None, now)
+    except BadPeriod:
+        log.info("transparency_bad_period", chat_type=chat.type)
+        await message.reply_text(views.bad_period(language, " ".join(args)))
         return
     report = await build_report(services.store, period)
-    lines = [
-        f"{r.country:<3}{r.received:>9}{r.fulfilled:>10}{r.rejected:>9}{r.users:>7}"
-        for r in report.rows[:MAX_ROWS]
-    ]
-    more = len(report.rows) - MAX_ROWS
-    if more > 0:
-        lines.append(texts.render(language, "transparency.more", count=more))
-    table = "\n".join(
-        [
-            f"{'':<3}{'received':>9}{'fulfilled':>10}{'rejected':>9}{'users':>7}",
-            *lines,
-            f"{'all':<3}{report.received:>9}{report.fulfilled:>10}{report.rejected:>9}"
-            f"{report.users_total:>7}",
-        ]
-    )
-    await message.reply_text(
-        texts.render(
-            language,
-            "transparency.report",
-            period=period.label,
-            start=period.start.isoformat(),
-            end=period.last_day.isoformat(),
-            table=table,
-            entries=report.ledger_entries,
+    await message.reply_text(views.report(report, language, now))
+    if not report.is_empty:
+        chart = await transparency_chart(report, views.chart_labels(report, language))
+        await message.reply_photo(
+            InputFile(chart, filename=f"transparency-{period.label}.png"),
+            caption=views.caption(period, language),
         )
+    log.info(
+        "transparency_sent",
+        period=period.label,
+        chat_type=chat.type,
+        countries=len(report.countries),
+        disclosures=report.ledger_entries,
     )
-    chart = await transparency_chart(report)
-    await message.reply_photo(
-        InputFile(chart, filename=f"transparency-{period.label}.png"),
-        caption=texts.render(language, "transparency.chart", period=Html(period.label)),
-    )
+
+
+async def _access(services: Services, user_id: int, chat: Chat) -> Access:
+    """Admins: a private chat or the review chat; legal officers: a private chat only."""
+    roles = await staff_roles(services.store, services.settings, user_id)
+    if not (roles.is_admin or roles.is_legal):
+        return Access.NOT_STAFF
+    private = chat.type == Chat.PRIVATE
+    if private or (roles.is_admin and chat.id == services.settings.review_chat_id):
+        return Access.ALLOWED
+    return Access.WRONG_CHAT

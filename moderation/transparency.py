@@ -1,8 +1,15 @@
 """The transparency report: legal requests per period and country, counted from the ledger.
 
-Received and rejected come from the requests (when they were registered / rejected); fulfilled
-and users come from the disclosure ledger (entries and distinct violators disclosed in the
-period), so the report can always be checked against the ledger entry by entry.
+Four numbers per country and period, each from one place, so each can be checked row by row:
+- received: legal requests registered in the period (legal_requests.registered_at);
+- fulfilled: disclosures made in the period (disclosure_ledger entries, by disclosed_at);
+- rejected: legal requests rejected in the period (legal_requests.rejected_at);
+- users: distinct violators whose data was disclosed in the period (the same ledger entries).
+A request registered in one quarter and fulfilled in the next counts as received in the first
+and fulfilled in the second, as in published transparency reports.
+
+Periods are half-open UTC ranges [start, end): a quarter (2026Q3), a half year (2026H1) or a
+year (2026). The default is the current quarter, to date.
 """
 
 from __future__ import annotations
@@ -11,64 +18,110 @@ import csv
 import io
 import json
 import re
+from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
-from moderation.legal import country_name
+import iso3166
 
-_PERIOD = re.compile(r"^(\d{4})(?:([QqHh])([1-4]))?$")
+_PERIOD: Final = re.compile(r"(\d{4})(?:([QH])(\d))?")
+#: Years a period may name: before Telegram existed nothing can be counted, and far ahead
+#: is a typo.
+FIRST_YEAR: Final = 2000
+LAST_YEAR: Final = 2999
+#: What every period error says, so the fix is always in the message.
+PERIOD_SYNTAX: Final = "write the period as 2026Q3 (a quarter), 2026H1 (a half year) or 2026"
+#: The country column of the all-countries row in the CSV export.
+ALL_COUNTRIES: Final = "ALL"
 
 
 class BadPeriod(ValueError):
-    """The period is not written as 2026Q3, 2026H1 or 2026."""
+    """The period is not written as 2026Q3, 2026H1 or 2026, or does not exist."""
 
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    label: str
-    start: date  # first day
-    end: date  # first day after the period
+    label: str  # 2026Q3, 2026H1 or 2026
+    start: date  # the first day
+    end: date  # the first day after the period
 
     @property
     def last_day(self) -> date:
         return self.end - timedelta(days=1)
 
+    @property
+    def start_at(self) -> datetime:
+        """The first instant of the period, UTC (inclusive)."""
+        return datetime(self.start.year, self.start.month, self.start.day, tzinfo=UTC)
+
+    @property
+    def end_at(self) -> datetime:
+        """The first instant after the period, UTC (exclusive)."""
+        return datetime(self.end.year, self.end.month, self.end.day, tzinfo=UTC)
+
     def bounds(self) -> tuple[datetime, datetime]:
-        return (
-            datetime(self.start.year, self.start.month, self.start.day, tzinfo=UTC),
-            datetime(self.end.year, self.end.month, self.end.day, tzinfo=UTC),
-        )
+        return self.start_at, self.end_at
+
+    def is_over(self, now: datetime) -> bool:
+        """Whether the period has ended at `now` (otherwise its counts are to date)."""
+        return now >= self.end_at
 
 
 def parse_period(text: str) -> Period:
-    match = _PERIOD.fullmatch(text.strip())
+    """2026Q3, 2026H1 or 2026 (letters in either case) as a Period; BadPeriod otherwise."""
+    cleaned = text.strip().upper()
+    match = _PERIOD.fullmatch(cleaned)
     if match is None:
-        raise BadPeriod("write the period as a quarter (2026Q3), a half (2026H1) or a year (2026)")
+        raise BadPeriod(PERIOD_SYNTAX)
     year = int(match.group(1))
-    if not 2000 <= year <= 2999:
-        raise BadPeriod("the year must be between 2000 and 2999")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise BadPeriod(f"the year must be between {FIRST_YEAR} and {LAST_YEAR}; {PERIOD_SYNTAX}")
     unit, number = match.group(2), match.group(3)
     if unit is None:
         return Period(str(year), date(year, 1, 1), date(year + 1, 1, 1))
+    months = 3 if unit == "Q" else 6
+    count = 12 // months
     index = int(number)
-    months = 3 if unit.upper() == "Q" else 6
-    if index > 12 // months:
-        raise BadPeriod(f"{year}{unit.upper()}{index} does not exist")
-    first = 1 + (index - 1) * months
-    start = date(year, first, 1)
-    end = date(year + 1, 1, 1) if first + months > 12 else date(year, first + months, 1)
-    return Period(f"{year}{unit.upper()}{index}", start, end)
+    if not 1 <= index <= count:
+        raise BadPeriod(f"{cleaned} does not exist: {unit}1 to {unit}{count}; {PERIOD_SYNTAX}")
+    first_month = 1 + (index - 1) * months
+    start = date(year, first_month, 1)
+    after = first_month + months
+    end = date(year + 1, 1, 1) if after > 12 else date(year, after, 1)
+    return Period(f"{year}{unit}{index}", start, end)
 
 
 def current_quarter(today: date) -> Period:
+    """The quarter `today` falls in (the default period: counts to date)."""
     return parse_period(f"{today.year}Q{(today.month - 1) // 3 + 1}")
 
 
+def period_or_default(text: str | None, now: datetime) -> Period:
+    """The period the user wrote, or the current quarter (UTC) when they wrote none."""
+    if text is None or not text.strip():
+        return current_quarter(now.astimezone(UTC).date())
+    return parse_period(text)
+
+
+def country_name(code: str) -> str:
+    """The ISO 3166-1 name of an alpha-2 code; the code itself when ISO has none."""
+    country = iso3166.countries_by_alpha2.get(code.upper())
+    return country.name if country is not None else code
+
+
 @dataclass(frozen=True, slots=True)
-class CountryRow:
-    country: str
+class Disclosed:
+    """Ledger entries in a period and the distinct violators they disclosed."""
+
+    entries: int
+    users: int
+
+
+@dataclass(frozen=True, slots=True)
+class CountryCounts:
+    country: str  # ISO 3166-1 alpha-2, upper case
     received: int
     fulfilled: int
     rejected: int
@@ -80,32 +133,46 @@ class CountryRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Totals:
+    """All countries together. `users` counts a person once even if two countries' requests
+    disclosed them, so it can be below the sum of the countries' users."""
+
+    received: int
+    fulfilled: int
+    rejected: int
+    users: int
+
+
+@dataclass(frozen=True, slots=True)
 class TransparencyReport:
     period: Period
-    rows: tuple[CountryRow, ...]  # countries with any activity, most requests first
-    ledger_entries: int  # ledger entries in the period, counted on their own
-    users_total: int  # distinct users over all countries
+    countries: tuple[CountryCounts, ...]  # with any activity; most requests first
+    totals: Totals
+    #: A plain count of the ledger entries in the period, taken on its own in the same
+    #: snapshot; always equal to totals.fulfilled, shown so a reader can see it is.
+    ledger_entries: int
 
     @property
-    def received(self) -> int:
-        return sum(r.received for r in self.rows)
-
-    @property
-    def fulfilled(self) -> int:
-        return sum(r.fulfilled for r in self.rows)
-
-    @property
-    def rejected(self) -> int:
-        return sum(r.rejected for r in self.rows)
+    def is_empty(self) -> bool:
+        return not self.countries
 
 
 class TransparencyCounts(Protocol):
-    async def received_by_country(self, start: datetime, end: datetime) -> dict[str, int]: ...
-    async def rejected_by_country(self, start: datetime, end: datetime) -> dict[str, int]: ...
-    async def disclosed_by_country(
+    """What the report needs from storage: aggregates over [start, end), never rows."""
+
+    async def requests_received_by_country(
         self, start: datetime, end: datetime
-    ) -> dict[str, tuple[int, int]]: ...
-    async def ledger_totals(self, start: datetime, end: datetime) -> tuple[int, int]: ...
+    ) -> Mapping[str, int]: ...
+
+    async def requests_rejected_by_country(
+        self, start: datetime, end: datetime
+    ) -> Mapping[str, int]: ...
+
+    async def disclosures_by_country(
+        self, start: datetime, end: datetime
+    ) -> Mapping[str, Disclosed]: ...
+
+    async def disclosures_in(self, start: datetime, end: datetime) -> Disclosed: ...
 
 
 class TransparencyUnit(Protocol):
@@ -118,97 +185,119 @@ class TransparencyStore(Protocol):
 
 
 async def build_report(store: TransparencyStore, period: Period) -> TransparencyReport:
+    """The report for one period, every count read in one snapshot of the database."""
     start, end = period.bounds()
     async with store.reading() as uow:
         counts = uow.transparency
-        received = await counts.received_by_country(start, end)
-        rejected = await counts.rejected_by_country(start, end)
-        disclosed = await counts.disclosed_by_country(start, end)
-        entries, users = await counts.ledger_totals(start, end)
-    countries = set(received) | set(rejected) | set(disclosed)
-    rows = [
-        CountryRow(
-            country=code,
-            received=received.get(code, 0),
-            fulfilled=disclosed.get(code, (0, 0))[0],
-            rejected=rejected.get(code, 0),
-            users=disclosed.get(code, (0, 0))[1],
-        )
-        for code in countries
-    ]
-    rows.sort(key=lambda r: (-r.received, -r.fulfilled, r.country))
-    return TransparencyReport(period, tuple(rows), entries, users)
+        received = await counts.requests_received_by_country(start, end)
+        rejected = await counts.requests_rejected_by_country(start, end)
+        disclosed = await counts.disclosures_by_country(start, end)
+        ledger = await counts.disclosures_in(start, end)
+    nothing = Disclosed(0, 0)
+    countries = sorted(
+        (
+            CountryCounts(
+                country=code,
+                received=received.get(code, 0),
+                fulfilled=disclosed.get(code, nothing).entries,
+                rejected=rejected.get(code, 0),
+                users=disclosed.get(code, nothing).users,
+            )
+            for code in set(received) | set(rejected) | set(disclosed)
+        ),
+        key=lambda c: (-c.received, -c.fulfilled, -c.rejected, c.country),
+    )
+    totals = Totals(
+        received=sum(c.received for c in countries),
+        fulfilled=sum(c.fulfilled for c in countries),
+        rejected=sum(c.rejected for c in countries),
+        users=ledger.users,
+    )
+    return TransparencyReport(period, tuple(countries), totals, ledger.entries)
 
 
-def to_json(report: TransparencyReport) -> str:
+# --- exports ---------------------------------------------------------------------------------
+
+
+def to_data(report: TransparencyReport) -> dict[str, Any]:
+    """The JSON export as plain data. `period_end` is the last day, inclusive."""
     period = report.period
-    data: dict[str, Any] = {
+    start, last = period.start.isoformat(), period.last_day.isoformat()
+    totals = report.totals
+    return {
         "period": period.label,
-        "period_start": period.start.isoformat(),
-        "period_end": period.last_day.isoformat(),
+        "period_start": start,
+        "period_end": last,
         "totals": {
-            "requests_received": report.received,
-            "requests_fulfilled": report.fulfilled,
-            "requests_rejected": report.rejected,
-            "users_disclosed": report.users_total,
+            "requests_received": totals.received,
+            "requests_fulfilled": totals.fulfilled,
+            "requests_rejected": totals.rejected,
+            "users_disclosed": totals.users,
         },
         "countries": [
             {
-                "country": r.country,
-                "country_name": r.name,
-                "requests_received": r.received,
-                "requests_fulfilled": r.fulfilled,
-                "requests_rejected": r.rejected,
-                "users_disclosed": r.users,
+                "country": c.country,
+                "country_name": c.name,
+                "requests_received": c.received,
+                "requests_fulfilled": c.fulfilled,
+                "requests_rejected": c.rejected,
+                "users_disclosed": c.users,
             }
-            for r in report.rows
+            for c in report.countries
         ],
-        # The shape of Telegram's own published reports: per country and period, the number
-        # of requests answered with data and the number of users they concerned.
+        # The shape of Telegram's own published transparency reports: per country and period,
+        # the requests answered with data (fulfilled) and the users they concerned. Countries
+        # with nothing disclosed in the period have nothing to publish in that shape.
         "telegram_format": [
             {
-                "country": r.country,
-                "period_start": period.start.isoformat(),
-                "period_end": period.last_day.isoformat(),
-                "requests": r.fulfilled,
-                "users_affected": r.users,
+                "country": c.country,
+                "period_start": start,
+                "period_end": last,
+                "requests": c.fulfilled,
+                "users_affected": c.users,
             }
-            for r in report.rows
-            if r.fulfilled
+            for c in report.countries
+            if c.fulfilled
         ],
     }
-    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def to_json(report: TransparencyReport) -> str:
+    return json.dumps(to_data(report), ensure_ascii=False, indent=2)
+
+
+CSV_HEADER: Final = (
+    "period",
+    "period_start",
+    "period_end",
+    "country",
+    "country_name",
+    "requests_received",
+    "requests_fulfilled",
+    "requests_rejected",
+    "users_disclosed",
+)
 
 
 def to_csv(report: TransparencyReport) -> str:
+    """One row per country, then the all-countries row (country ALL)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    period = report.period
+    dates = [period.label, period.start.isoformat(), period.last_day.isoformat()]
+    for c in report.countries:
+        writer.writerow([*dates, c.country, c.name, c.received, c.fulfilled, c.rejected, c.users])
+    totals = report.totals
     writer.writerow(
         [
-            "period",
-            "period_start",
-            "period_end",
-            "country",
-            "country_name",
-            "requests_received",
-            "requests_fulfilled",
-            "requests_rejected",
-            "users_disclosed",
+            *dates,
+            ALL_COUNTRIES,
+            "All countries",
+            totals.received,
+            totals.fulfilled,
+            totals.rejected,
+            totals.users,
         ]
     )
-    period = report.period
-    for r in report.rows:
-        writer.writerow(
-            [
-                period.label,
-                period.start.isoformat(),
-                period.last_day.isoformat(),
-                r.country,
-                r.name,
-                r.received,
-                r.fulfilled,
-                r.rejected,
-                r.users,
-            ]
-        )
     return out.getvalue()

@@ -1,31 +1,45 @@
-"""The transparency report's counts against rows put straight into a real database."""
+"""The transparency report's counts against rows put straight into a real migrated database.
+
+The rows (times UTC; Q3 = 2026-07-01 .. 2026-09-30, Q4 starts 2026-10-01T00:00:00):
+  request  country  registered              rejected         disclosed (violator)
+  1        DE       Q3 first instant        -                2026-07-20 (7)
+  2        DE       2026-08-15              -                2026-08-20 (7, again)
+  3        DE       2026-09-01              -                2026-09-10 (8)
+  4        BR       Q3 last microsecond     -                Q4 first instant (9)
+  5        BR       2026-06-30 (Q2)         2026-07-05 (Q3)  -
+  6        FR       2026-09-20              2026-10-02 (Q4)  -
+  7        IN       Q4 first instant        -                2026-11-01 (9, like BR)
+"""
 
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from moderation.transparency import (
-    BadPeriod,
-    build_report,
-    current_quarter,
-    parse_period,
-    to_csv,
-    to_json,
-)
+from moderation.transparency import TransparencyReport, build_report, parse_period, to_data
 from storage import Store, migrate
 
+Q3_START = "2026-07-01T00:00:00.000000+00:00"
+Q3_LAST = "2026-09-30T23:59:59.999999+00:00"
+Q4_START = "2026-10-01T00:00:00.000000+00:00"
 
-def request(
+
+def at(day: str, clock: str = "10:00:00") -> str:
+    """A timestamp as storage/codec.py writes it."""
+    return f"{day}T{clock}.000000+00:00"
+
+
+def add_request(
     conn: sqlite3.Connection,
     country: str,
     registered_at: str,
     *,
-    reference: str,
     rejected_at: str | None = None,
 ) -> int:
     cursor = conn.execute(
@@ -33,85 +47,175 @@ def request(
         "offence, target_kind, target_value, period_start, period_end, state, registered_by, "
         "registered_at, rejected_at) VALUES ('Court', ?, ?, 'court_order', '2026-01-01', "
         "'fraud', 'telegram_id', '1', '2026-01-01', '2026-01-31', ?, 1, ?, ?)",
-        (country, reference, "rejected" if rejected_at else "received", registered_at, rejected_at),
+        (
+            country,
+            f"ref-{conn.total_changes}",
+            "rejected" if rejected_at else "received",
+            registered_at,
+            rejected_at,
+        ),
     )
     return int(cursor.lastrowid or 0)
 
 
-def disclosed(
-    conn: sqlite3.Connection, seq: int, request_id: int, violator: int, country: str, at: str
+def add_disclosure(
+    conn: sqlite3.Connection, request_id: int, violator: int, country: str, disclosed_at: str
 ) -> None:
     conn.execute(
-        "INSERT INTO disclosure_ledger (seq, request_id, violator_id, country, disclosed_at, "
-        "content_sha256, prev_hash, entry_hash) VALUES (?, ?, ?, ?, ?, 'c', 'p', ?)",
-        (seq, request_id, violator, country, at, f"h{seq}"),
+        "INSERT INTO disclosure_ledger (request_id, violator_id, country, disclosed_at, "
+        "content_sha256, prev_hash, entry_hash) VALUES (?, ?, ?, ?, 'c', 'p', ?)",
+        (request_id, violator, country, disclosed_at, f"h{request_id}"),
     )
 
 
-def t(day: str, clock: str = "10:00:00") -> str:
-    return f"{day}T{clock}.000000+00:00"
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    return tmp_path / "t.sqlite3"
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    database = tmp_path / "t.sqlite3"
+async def store(database: Path) -> AsyncIterator[Store]:
     await migrate(database)
     with sqlite3.connect(database) as conn:
-        de1 = request(conn, "DE", t("2026-07-02"), reference="1")
-        de2 = request(conn, "DE", t("2026-08-15"), reference="2")
-        de3 = request(conn, "DE", t("2026-09-01"), reference="3")
-        br1 = request(conn, "BR", t("2026-09-30", "23:59:59"), reference="4")
-        request(conn, "BR", t("2026-06-30"), reference="5", rejected_at=t("2026-07-05"))
-        request(conn, "IN", t("2026-10-01", "00:00:00"), reference="6")  # next quarter
-        disclosed(conn, 1, de1, 7, "DE", t("2026-07-20"))
-        disclosed(conn, 2, de2, 7, "DE", t("2026-08-20"))  # the same user again
-        disclosed(conn, 3, de3, 8, "DE", t("2026-09-10"))
-        disclosed(conn, 4, br1, 9, "BR", t("2026-10-01", "00:00:00"))  # first instant of Q4
+        de1 = add_request(conn, "DE", Q3_START)
+        de2 = add_request(conn, "DE", at("2026-08-15"))
+        de3 = add_request(conn, "DE", at("2026-09-01"))
+        br1 = add_request(conn, "BR", Q3_LAST)
+        add_request(conn, "BR", at("2026-06-30"), rejected_at=at("2026-07-05"))
+        add_request(conn, "FR", at("2026-09-20"), rejected_at=at("2026-10-02"))
+        in1 = add_request(conn, "IN", Q4_START)
+        add_disclosure(conn, de1, 7, "DE", at("2026-07-20"))
+        add_disclosure(conn, de2, 7, "DE", at("2026-08-20"))
+        add_disclosure(conn, de3, 8, "DE", at("2026-09-10"))
+        add_disclosure(conn, br1, 9, "BR", Q4_START)
+        add_disclosure(conn, in1, 9, "IN", at("2026-11-01"))
     opened = await Store.open(database)
     yield opened
     await opened.close()
 
 
-async def test_counts_per_country_in_a_quarter(store: Store) -> None:
-    report = await build_report(store, parse_period("2026Q3"))
-    rows = {r.country: (r.received, r.fulfilled, r.rejected, r.users) for r in report.rows}
-    assert rows == {"DE": (3, 3, 0, 2), "BR": (1, 0, 1, 0)}
+async def report_for(store: Store, period: str) -> TransparencyReport:
+    return await build_report(store, parse_period(period))
 
 
-async def test_the_same_violator_disclosed_twice_is_one_user(store: Store) -> None:
-    report = await build_report(store, parse_period("2026Q3"))
-    assert report.users_total == 2
-    assert report.fulfilled == report.ledger_entries == 3
+def by_country(report: TransparencyReport) -> dict[str, tuple[int, int, int, int]]:
+    """country -> (received, fulfilled, rejected, users)"""
+    return {c.country: (c.received, c.fulfilled, c.rejected, c.users) for c in report.countries}
 
 
-async def test_an_entry_at_the_first_instant_of_the_next_quarter_counts_there(
+async def test_each_country_gets_its_exact_counts_for_the_quarter(store: Store) -> None:
+    report = await report_for(store, "2026Q3")
+    assert by_country(report) == {
+        "DE": (3, 3, 0, 2),
+        "BR": (1, 0, 1, 0),
+        "FR": (1, 0, 0, 0),
+    }
+
+
+async def test_countries_are_listed_most_requests_first(store: Store) -> None:
+    report = await report_for(store, "2026Q3")
+    assert [c.country for c in report.countries] == ["DE", "BR", "FR"]
+
+
+async def test_a_request_at_the_first_instant_of_the_quarter_is_counted_in_it(
     store: Store,
 ) -> None:
-    q4 = await build_report(store, parse_period("2026Q4"))
-    rows = {r.country: (r.received, r.fulfilled, r.rejected, r.users) for r in q4.rows}
-    assert rows == {"IN": (1, 0, 0, 0), "BR": (0, 1, 0, 1)}
+    report = await report_for(store, "2026Q3")
+    assert by_country(report)["DE"][0] == 3  # request 1 was registered at Q3_START
 
 
-async def test_totals_equal_a_plain_count_of_the_ledger(store: Store, tmp_path: Path) -> None:
-    year = await build_report(store, parse_period("2026"))
-    with sqlite3.connect(tmp_path / "t.sqlite3") as conn:
-        (entries,) = conn.execute("SELECT count(*) FROM disclosure_ledger").fetchone()
-        (users,) = conn.execute(
-            "SELECT count(DISTINCT violator_id) FROM disclosure_ledger"
+async def test_a_request_at_the_last_microsecond_of_the_quarter_is_counted_in_it(
+    store: Store,
+) -> None:
+    report = await report_for(store, "2026Q3")
+    assert by_country(report)["BR"][0] == 1
+
+
+async def test_a_disclosure_at_the_first_instant_of_the_next_quarter_is_not_counted(
+    store: Store,
+) -> None:
+    report = await report_for(store, "2026Q3")
+    assert by_country(report)["BR"][1] == 0
+
+
+async def test_a_disclosure_at_the_first_instant_of_a_quarter_is_counted_in_it(
+    store: Store,
+) -> None:
+    report = await report_for(store, "2026Q4")
+    assert by_country(report)["BR"] == (0, 1, 0, 1)
+
+
+async def test_the_same_violator_disclosed_twice_counts_as_one_user(store: Store) -> None:
+    report = await report_for(store, "2026Q3")
+    assert (report.totals.fulfilled, report.totals.users) == (3, 2)
+
+
+async def test_rejected_requests_are_counted_when_they_were_rejected(store: Store) -> None:
+    q3 = await report_for(store, "2026Q3")
+    q4 = await report_for(store, "2026Q4")
+    assert (by_country(q3)["BR"][2], by_country(q3)["FR"][2]) == (1, 0)
+    assert by_country(q4)["FR"] == (0, 0, 1, 0)
+
+
+async def test_a_user_disclosed_to_two_countries_is_one_user_in_the_total(store: Store) -> None:
+    report = await report_for(store, "2026Q4")
+    assert (by_country(report)["BR"][3], by_country(report)["IN"][3]) == (1, 1)
+    assert report.totals.users == 1
+
+
+@pytest.mark.parametrize("period", ["2026Q2", "2026Q3", "2026Q4", "2026H2", "2026"])
+async def test_totals_equal_the_sum_of_the_countries(store: Store, period: str) -> None:
+    report = await report_for(store, period)
+    totals = report.totals
+    assert totals.received == sum(c.received for c in report.countries)
+    assert totals.fulfilled == sum(c.fulfilled for c in report.countries)
+    assert totals.rejected == sum(c.rejected for c in report.countries)
+
+
+@pytest.mark.parametrize(
+    ("period", "start", "end"),
+    [
+        ("2026Q3", Q3_START, Q4_START),
+        ("2026Q4", Q4_START, "2027-01-01T00:00:00.000000+00:00"),
+        ("2026", "2026-01-01T00:00:00.000000+00:00", "2027-01-01T00:00:00.000000+00:00"),
+    ],
+)
+async def test_fulfilled_and_users_equal_a_plain_count_of_the_ledger_in_the_period(
+    store: Store, database: Path, period: str, start: str, end: str
+) -> None:
+    report = await report_for(store, period)
+    with sqlite3.connect(database) as conn:
+        entries, users = conn.execute(
+            "SELECT count(*), count(DISTINCT violator_id) FROM disclosure_ledger "
+            "WHERE disclosed_at >= ? AND disclosed_at < ?",
+            (start, end),
         ).fetchone()
-    assert year.fulfilled == year.ledger_entries == entries
-    assert year.users_total == users
-    assert sum(r.users for r in year.rows) == users  # no violator spans two countries here
+    assert report.totals.fulfilled == report.ledger_entries == entries
+    assert report.totals.users == users
 
 
-async def test_exports_give_csv_rows_and_the_telegram_shape(store: Store) -> None:
-    report = await build_report(store, parse_period("2026Q3"))
-    lines = to_csv(report).splitlines()
-    assert lines[0].startswith("period,period_start,period_end,country")
-    assert "2026Q3,2026-07-01,2026-09-30,DE,Germany,3,3,0,2" in lines
-    data = json.loads(to_json(report))
+async def test_a_half_year_adds_up_its_two_quarters(store: Store) -> None:
+    q3 = by_country(await report_for(store, "2026Q3"))
+    q4 = by_country(await report_for(store, "2026Q4"))
+    half = await report_for(store, "2026H2")
+    for country, (received, fulfilled, rejected, _) in by_country(half).items():
+        parts = [q.get(country, (0, 0, 0, 0)) for q in (q3, q4)]
+        assert (received, fulfilled, rejected) == tuple(
+            sum(part[i] for part in parts) for i in range(3)
+        )
+
+
+async def test_a_period_with_nothing_in_it_is_empty(store: Store) -> None:
+    report = await report_for(store, "2025Q1")
+    assert report.is_empty
+    assert report.totals == type(report.totals)(0, 0, 0, 0)
+    assert report.ledger_entries == 0
+
+
+async def test_the_json_export_carries_the_counts_of_the_database(store: Store) -> None:
+    data = json.loads(json.dumps(to_data(await report_for(store, "2026Q3"))))
     assert data["totals"] == {
-        "requests_received": 4,
+        "requests_received": 5,
         "requests_fulfilled": 3,
         "requests_rejected": 1,
         "users_disclosed": 2,
@@ -127,17 +231,62 @@ async def test_exports_give_csv_rows_and_the_telegram_shape(store: Store) -> Non
     ]
 
 
-@pytest.mark.parametrize("text", ["2026Q5", "Q3 2026", "2026-07", "1999", "2026H3", ""])
-def test_bad_periods_are_explained(text: str) -> None:
-    with pytest.raises(BadPeriod):
-        parse_period(text)
+async def test_random_requests_and_disclosures_are_counted_exactly(tmp_path: Path) -> None:
+    """Hundreds of rows at random times of 2026 (quarter edges included), counted once in
+    Python from the rows themselves and once by the report, quarter by quarter."""
+    rng = random.Random(20260701)
+    database = tmp_path / "random.sqlite3"
+    await migrate(database)
+    edges = [Q3_START, Q3_LAST, Q4_START, "2026-04-01T00:00:00.000000+00:00"]
 
+    def moment() -> str:
+        if rng.random() < 0.1:
+            return rng.choice(edges)
+        month, day = rng.randint(1, 12), rng.randint(1, 28)
+        return at(
+            f"2026-{month:02}-{day:02}", f"{rng.randint(0, 23):02}:{rng.randint(0, 59):02}:00"
+        )
 
-def test_periods_cover_quarters_halves_and_years() -> None:
-    assert (parse_period("2026q4").start.isoformat(), parse_period("2026Q4").end.isoformat()) == (
-        "2026-10-01",
-        "2027-01-01",
-    )
-    assert parse_period("2026H1").last_day.isoformat() == "2026-06-30"
-    assert parse_period("2026").label == "2026"
-    assert current_quarter(parse_period("2026Q2").start).label == "2026Q2"
+    requests: list[tuple[str, str, str | None]] = []
+    disclosures: list[tuple[str, int, str]] = []
+    with sqlite3.connect(database) as conn:
+        for _ in range(400):
+            country = rng.choice(["DE", "BR", "IN", "US", "FR", "GB"])
+            registered = moment()
+            rejected_at = moment() if rng.random() < 0.2 else None
+            request_id = add_request(conn, country, registered, rejected_at=rejected_at)
+            requests.append((country, registered, rejected_at))
+            if rejected_at is None and rng.random() < 0.5:
+                violator = rng.randint(1, 40)
+                disclosed = moment()
+                add_disclosure(conn, request_id, violator, country, disclosed)
+                disclosures.append((country, violator, disclosed))
+    store = await Store.open(database)
+    try:
+        for quarter, (start, end) in {
+            "2026Q1": ("2026-01-01", "2026-04-01"),
+            "2026Q2": ("2026-04-01", "2026-07-01"),
+            "2026Q3": ("2026-07-01", "2026-10-01"),
+            "2026Q4": ("2026-10-01", "2027-01-01"),
+        }.items():
+
+            def inside(moment: str | None, start: str = start, end: str = end) -> bool:
+                return moment is not None and start <= moment[:10] < end
+
+            received = Counter(c for c, r, _ in requests if inside(r))
+            rejected = Counter(c for c, _, x in requests if inside(x))
+            fulfilled = Counter(c for c, _, d in disclosures if inside(d))
+            users: defaultdict[str, set[int]] = defaultdict(set)
+            for country, violator, disclosed in disclosures:
+                if inside(disclosed):
+                    users[country].add(violator)
+            expected = {
+                c: (received[c], fulfilled[c], rejected[c], len(users[c]))
+                for c in set(received) | set(rejected) | set(fulfilled)
+            }
+            report = await build_report(store, parse_period(quarter))
+            assert by_country(report) == expected, quarter
+            everyone = {v for _, v, d in disclosures if inside(d)}
+            assert report.totals.users == len(everyone), quarter
+    finally:
+        await store.close()

@@ -1,0 +1,92 @@
+"""`report-bot transparency export`: one period's transparency report as CSV or JSON.
+
+The report goes to stdout (or --out FILE); problems go to stderr as `report-bot: ...`. The
+output holds counts only, never who: the same data gives the same bytes, so a published report
+can be re-created and compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.settings import Settings
+from moderation.clock import SystemClock
+from moderation.transparency import (
+    BadPeriod,
+    TransparencyReport,
+    build_report,
+    period_or_default,
+    to_csv,
+    to_json,
+)
+from storage import StorageError, Store
+
+
+def add_transparency_commands(
+    commands: Any, *, ok: int, failed: int, usage: int, err: Callable[[str], None]
+) -> None:
+    transparency = commands.add_parser(
+        "transparency",
+        help="the transparency report: export a period as CSV or JSON",
+        description="Legal requests per country and period: received, fulfilled, rejected "
+        "and users whose data was disclosed, counted from the requests and the disclosure "
+        "ledger (README: Transparency report).",
+    )
+    actions = transparency.add_subparsers(
+        dest="transparency_command", required=True, metavar="ACTION"
+    )
+    export = actions.add_parser(
+        "export",
+        help="print (or write) one period's report",
+        description="Periods: 2026Q3 (a quarter), 2026H1 (a half year), 2026 (a year); "
+        "UTC, start inclusive, end exclusive. The JSON also has telegram_format, the shape "
+        "of Telegram's own published reports.",
+    )
+    export.add_argument(
+        "--period", default=None, help="e.g. 2026Q3 (default: the current quarter, to date)"
+    )
+    export.add_argument("--format", choices=("csv", "json"), default="json", help="default json")
+    export.add_argument(
+        "--out", type=Path, default=None, metavar="FILE", help="write here instead of stdout"
+    )
+
+    def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+        try:
+            period = period_or_default(args.period, SystemClock().now())
+        except BadPeriod as exc:
+            err(f"transparency export: --period {args.period}: {exc}")
+            return usage
+
+        async def work() -> TransparencyReport:
+            store = await Store.open(settings.database_path)
+            try:
+                return await build_report(store, period)
+            finally:
+                await store.close()
+
+        try:
+            report = asyncio.run(work())
+        except StorageError as exc:
+            err(f"transparency export: {exc}")
+            return failed
+        text = to_csv(report) if args.format == "csv" else to_json(report) + "\n"
+        out: Path | None = args.out
+        if out is None:
+            print(text, end="")
+            return ok
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            err(f"transparency export: cannot write {out}: {exc}")
+            return failed
+        print(
+            f"transparency report {period.label} ({args.format}, "
+            f"{len(report.countries)} countries) written to {out}"
+        )
+        return ok
+
+    export.set_defaults(handler=cmd_export)
