@@ -41,6 +41,7 @@ from bot.metrics import BotMetrics, instrument_handlers
 from bot.settings import Settings
 from bot.telegram_health import TelegramHealth
 from bot.transport import AiohttpRequest
+from bot.update_journal import JournalingRequest, UpdateJournal, replayed
 from bot.update_processor import OrderedPerSenderProcessor
 from handlers import (
     appeal,
@@ -93,15 +94,20 @@ def build_application(
     the_clock = clock or SystemClock()
     telegram = TelegramHealth(the_clock.now)
     metrics = BotMetrics(telegram)
+    journal = UpdateJournal()
     builder = (
         ApplicationBuilder()
         .token(settings.token())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.api_file_url)
         .request(AiohttpRequest(health=telegram))
-        .get_updates_request(AiohttpRequest(connection_pool_size=1, health=telegram))
+        # Each batch of updates is kept in the database before Telegram can be told it
+        # arrived, and released once handled (bot.update_journal: no update lost to a crash).
+        .get_updates_request(
+            JournalingRequest(AiohttpRequest(connection_pool_size=1, health=telegram), journal)
+        )
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
-        .concurrent_updates(OrderedPerSenderProcessor(settings.max_concurrent_updates))
+        .concurrent_updates(OrderedPerSenderProcessor(settings.max_concurrent_updates, journal))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -265,11 +271,32 @@ def _post_init_factory(
             await metrics.serve(store, settings.metrics_listen, settings.metrics_port)
         await register_menus(application.bot, settings, texts)
         await register_staff_menus(application.bot, store, settings, texts)
+        await _open_journal(application, store, settings, clock)
         schedule_jobs(application)
         worker.start(application)
         log.info("bot_ready", bot_username=application.bot.username)
 
     return post_init
+
+
+def _journal_of(application: Application[Any, Any, Any, Any, Any, Any]) -> UpdateJournal | None:
+    processor = application.update_processor
+    return processor.journal if isinstance(processor, OrderedPerSenderProcessor) else None
+
+
+async def _open_journal(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    store: Store,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    """Updates a previous run took but never handled are queued first (before polling)."""
+    journal = _journal_of(application)
+    if journal is None:
+        return
+    await journal.open(store, settings.cipher() if settings.encryption_key else None, clock)
+    for update in replayed(await journal.replay(), application.bot):
+        await application.update_queue.put(update)
 
 
 async def _post_stop(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -290,6 +317,9 @@ async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any])
     if services is not None:
         if isinstance(services.delivery, DeliveryWorker):
             await services.delivery.stop()
+        journal = _journal_of(application)
+        if journal is not None:
+            await journal.close()  # the last releases, while the database is open
         await services.metrics.close()
         await services.store.close()
         log.info("database_closed")

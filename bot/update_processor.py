@@ -3,12 +3,14 @@
 Updates from different users run concurrently (database I/O overlaps), while two updates from
 the same user in the same chat never run at the same time, so a conversation step can't race
 the next one. Each update also gets its own logging context (update id, chat, hashed user).
+With an update journal, a handled update is released from it, and the second copy of an update
+(the journal's and Telegram's after a crash) is skipped (bot.update_journal).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Hashable
+from collections.abc import Awaitable, Coroutine, Hashable
 from typing import Any
 
 import structlog
@@ -16,15 +18,21 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot.logging_setup import bind_update_context
+from bot.update_journal import UpdateJournal
 
 log = structlog.get_logger(__name__)
 
 
 class OrderedPerSenderProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int) -> None:
+    def __init__(self, max_concurrent_updates: int, journal: UpdateJournal | None = None) -> None:
         super().__init__(max_concurrent_updates)
+        self._journal = journal
         self._locks: dict[Hashable, asyncio.Lock] = {}
         self._waiters: dict[Hashable, int] = {}
+
+    @property
+    def journal(self) -> UpdateJournal | None:
+        return self._journal
 
     async def initialize(self) -> None:
         """Nothing to set up; locks are created per sender on demand."""
@@ -33,6 +41,25 @@ class OrderedPerSenderProcessor(BaseUpdateProcessor):
         """Nothing to release; in-flight updates are awaited by the Application."""
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        journal = self._journal
+        if journal is None or not isinstance(update, Update):
+            await self._process(update, coroutine)
+            return
+        if journal.take_duplicate(update.update_id):
+            log.info("update_duplicate_skipped", update_id=update.update_id)
+            if isinstance(coroutine, Coroutine):
+                coroutine.close()
+            return
+        try:
+            await self._process(update, coroutine)
+        except asyncio.CancelledError:
+            raise  # not handled: the journal keeps it for the next start
+        except Exception:
+            journal.handled(update.update_id)
+            raise
+        journal.handled(update.update_id)
+
+    async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _sender_key(update)
         if isinstance(update, Update):
             bind_update_context(

@@ -31,7 +31,7 @@ from storage.state import StateRepository
 from storage.stats import StatsRepository
 from storage.targets import TargetRepository
 from storage.transparency import TransparencyRepository
-from storage.updates import ProcessedUpdateRepository
+from storage.updates import ProcessedUpdateRepository, UpdateJournalRepository
 from storage.users import UserRepository
 
 
@@ -43,6 +43,7 @@ class UnitOfWork:
         self.state = StateRepository(conn)
         self.audit = AuditRepository(conn)
         self.updates = ProcessedUpdateRepository(conn)
+        self.journal = UpdateJournalRepository(conn)
         self.targets = TargetRepository(conn)
         self.cases = CaseRepository(conn)
         self.reports = ReportRepository(conn)

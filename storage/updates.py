@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import aiosqlite
 
 from storage.codec import encode_time
-from storage.sql import fetch_value, run
+from storage.sql import fetch_all, fetch_value, run
 
 
 class ProcessedUpdateRepository:
@@ -35,5 +36,59 @@ class ProcessedUpdateRepository:
         return await run(
             self._conn,
             "DELETE FROM processed_updates WHERE processed_at < ?",
+            (encode_time(before),),
+        )
+
+
+class UpdateJournalRepository:
+    """Updates taken from Telegram and not yet handled (see migration 0014)."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def keep(
+        self, entries: Sequence[tuple[int, str | None, bytes]], at: datetime
+    ) -> list[int]:
+        """Keeps each (update id, key id, payload) not seen before; returns the ids already
+        known (a redelivery of an update kept or handled earlier)."""
+        known: list[int] = []
+        when = encode_time(at)
+        for update_id, key_id, payload in entries:
+            added = await run(
+                self._conn,
+                "INSERT INTO update_journal (update_id, key_id, payload, received_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (update_id) DO NOTHING",
+                (update_id, key_id, payload, when),
+            )
+            if added == 0:
+                known.append(update_id)
+        return known
+
+    async def release(self, update_ids: Sequence[int], at: datetime) -> None:
+        """Handled: the payload goes, a tombstone stays to recognise a redelivery."""
+        when = encode_time(at)
+        for update_id in update_ids:
+            await run(
+                self._conn,
+                "UPDATE update_journal SET payload = NULL, key_id = NULL, released_at = ? "
+                "WHERE update_id = ? AND released_at IS NULL",
+                (when, update_id),
+            )
+
+    async def unreleased(self) -> list[tuple[int, str | None, bytes]]:
+        """Updates taken but never handled (the bot stopped first), oldest first."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT update_id, key_id, payload FROM update_journal "
+            "WHERE released_at IS NULL ORDER BY update_id",
+            (),
+        )
+        return [(row["update_id"], row["key_id"], bytes(row["payload"])) for row in rows]
+
+    async def forget_released_before(self, before: datetime) -> int:
+        """Drops tombstones; Telegram never redelivers an update after 24 hours."""
+        return await run(
+            self._conn,
+            "DELETE FROM update_journal WHERE released_at IS NOT NULL AND released_at < ?",
             (encode_time(before),),
         )

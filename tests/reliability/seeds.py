@@ -161,6 +161,7 @@ async def seed_everything(store: Store, cipher: PersonalDataCipher) -> Seeded:
         )
         await uow.state.put("seed.marker", "kept", NOW)
         await uow.updates.mark_processed(424242, NOW)
+        await uow.journal.keep([(424243, None, b'{"update_id": 424243}')], NOW)
 
     await grant(store, bootstrap, ADMIN, [str(NEW_MODERATOR), "moderator"], NOW)
     await block(store, bootstrap, ADMIN, [str(BLOCKED), "floods", "reports"], NOW)

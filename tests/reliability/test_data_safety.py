@@ -256,6 +256,12 @@ SEEDS: dict[int, tuple[str, ...]] = {
         "content_sha256, prev_hash, entry_hash) VALUES (1, 1, 1, 'DE', :t6, 'cd34', "
         "'genesis', 'ef56')",
     ),
+    14: (
+        # An update taken but not handled when the bot stopped, and a handled one's tombstone.
+        "INSERT INTO update_journal (update_id, key_id, payload, received_at, released_at) "
+        "VALUES (51, NULL, CAST('{\"update_id\":51}' AS BLOB), :t6, NULL), "
+        "(50, NULL, NULL, :t6, :t6)",
+    ),
 }
 
 # What must hold after migrating any seeded version to the latest (each query lists offenders):
@@ -364,6 +370,10 @@ async def read_v12(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
     assert [entry.seq for entry in await uow.legal.ledger()] == [1]
 
 
+async def read_v14(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
+    assert await uow.journal.unreleased() == [(51, None, b'{"update_id":51}')]
+
+
 # Reads through the bot's repositories, keyed like SEEDS: every seeded version must be readable.
 READS: dict[int, Callable[[UnitOfWork, PersonalDataCipher], Awaitable[None]]] = {
     1: read_v1,
@@ -376,6 +386,7 @@ READS: dict[int, Callable[[UnitOfWork, PersonalDataCipher], Awaitable[None]]] = 
     9: read_v9,
     11: read_v11,
     12: read_v12,
+    14: read_v14,
 }
 
 LATEST = latest_version()
