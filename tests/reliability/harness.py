@@ -123,6 +123,13 @@ class SoakTotals:
     seconds: float = 0.0
     violations: list[str] = field(default_factory=list)
 
+    def flag(self, area: str, text: str) -> None:
+        """Records a broken promise under its area (reports, cases, decisions, ...)."""
+        self.violations.append(f"[{area}] {text}")
+
+    def in_area(self, *areas: str) -> list[str]:
+        return [v for v in self.violations if any(v.startswith(f"[{a}]") for a in areas)]
+
     def lines(self) -> list[str]:
         """The totals as printed by bench/soak.py and shown when a test fails."""
         faults = ", ".join(f"{kind} {n}" for kind, n in sorted(self.faults_by_kind.items()))
@@ -579,13 +586,13 @@ async def run_soak(
             polls_before = len(server.calls("getUpdates"))
             left = await settle(server, database, config.settle_timeout)
             if left:
-                totals.violations.append("still owed after settling: " + ", ".join(left))
+                totals.flag("delivery", "still owed after settling: " + ", ".join(left))
             with contextlib.suppress(TimeoutError):
                 await server.wait_for(
                     lambda: len(server.calls("getUpdates")) > polls_before + 1, timeout=30
                 )
             if len(server.calls("getUpdates")) <= polls_before:
-                totals.violations.append("the bot stopped polling")
+                totals.flag("polling", "the bot stopped polling")
         finally:
             watcher.cancel()
             killer.cancel()
@@ -595,10 +602,10 @@ async def run_soak(
                 await killer
             code = await bot.stop()
         if code != 0:
-            totals.violations.append(f"the bot's graceful stop exited with {code}")
+            totals.flag("process", f"the bot's graceful stop exited with {code}")
         totals.bot_exits = len(bot.exits)
         if bot.exits:
-            totals.violations.append(f"the bot ended on its own {len(bot.exits)}x: {bot.exits}")
+            totals.flag("process", f"the bot ended on its own {len(bot.exits)}x: {bot.exits}")
         totals.attempts = drive.attempts
         totals.unanswered_attempts = drive.unanswered
         totals.apologies = drive.apologies
@@ -664,7 +671,7 @@ def check(
     world: World, drive: Drive, config: SoakConfig, totals: SoakTotals, calls: Sequence[ApiCall]
 ) -> None:
     """Every promise of the issue, from the loopback's record and the database."""
-    database, violations = world.database, totals.violations
+    database = world.database
     kills = drive.kill_times
     timeouts = config.faults > 0
     explained: Counter[str] = Counter()
@@ -675,15 +682,15 @@ def check(
                 why, unexplained = _explain_duplicates(copies, kills, timeouts)
                 explained.update(why)
                 if unexplained:
-                    violations.append(f"{what} {key} sent {len(copies)}x without a reason")
+                    totals.flag(what + "s", f"{what} {key} sent {len(copies)}x without a reason")
 
     # Integrity first: nothing else is worth reading from a damaged file.
     integrity = _rows(database, "PRAGMA integrity_check")
     if integrity != [("ok",)]:
-        violations.append(f"integrity_check: {integrity[:3]}")
+        totals.flag("database", f"integrity_check: {integrity[:3]}")
     foreign = _rows(database, "PRAGMA foreign_key_check")
     if foreign:
-        violations.append(f"foreign_key_check: {foreign[:3]}")
+        totals.flag("database", f"foreign_key_check: {foreign[:3]}")
 
     # Reports: receipts, storage, answers.
     reporter_ids = {user.id for user in world.reporters}
@@ -697,7 +704,7 @@ def check(
     per_query = Counter(query for _, query in stored.values())
     twice = [query for query, n in per_query.items() if n > 1]
     if twice:
-        violations.append(f"{len(twice)} reports stored more than once, e.g. {twice[:3]}")
+        totals.flag("reports", f"{len(twice)} reports stored more than once, e.g. {twice[:3]}")
     receipts: dict[tuple[int, int], list[ApiCall]] = defaultdict(list)
     for call in _applied(calls, "sendMessage"):
         chat = int(call.params.get("chat_id", "0"))
@@ -708,19 +715,19 @@ def check(
     totals.repeated_receipts = sum(len(c) - 1 for c in receipts.values())
     for reporter, report_id in receipts:
         if stored.get(report_id, (None, ""))[0] != reporter:
-            violations.append(f"receipt for report #{report_id} but no such report stored")
+            totals.flag("reports", f"receipt for report #{report_id} but no such report stored")
     unanswered = config.reports - len(drive.answered_reports)
     if unanswered:
-        violations.append(f"{unanswered} reports never answered after three tries")
+        totals.flag("reports", f"{unanswered} reports never answered after three tries")
     if drive.unanswered and not config.faults:
         # Without faults every update the bot took must be handled, kill or not.
-        violations.append(f"{drive.unanswered} report messages lost (no answer at all)")
+        totals.flag("reports", f"{drive.unanswered} report messages lost (no answer at all)")
     answered_stored = {
         int(m.group(1)) for _, query in stored.values() if (m := QUERY.search(query))
     }
     lost = drive.answered_reports - answered_stored
     if lost:
-        violations.append(f"{len(lost)} answered reports not stored, e.g. {sorted(lost)[:5]}")
+        totals.flag("reports", f"{len(lost)} answered reports not stored, e.g. {sorted(lost)[:5]}")
     filed = Counter(
         json.loads(details).get("report_id")
         for (details,) in _rows(
@@ -728,9 +735,10 @@ def check(
         )
     )
     if set(filed) != set(stored) or any(n != 1 for n in filed.values()):
-        violations.append(
+        totals.flag(
+            "audit",
             f"report.filed audit entries do not match reports: {len(filed)} entries for "
-            f"{len(stored)} reports, {sum(1 for n in filed.values() if n > 1)} repeated"
+            f"{len(stored)} reports, {sum(1 for n in filed.values() if n > 1)} repeated",
         )
 
     # Cases: each posted once, the message in the chat showing its current state.
@@ -761,33 +769,34 @@ def check(
     in_chat = {m.message_id: m for m in world.review.messages()}
     for case_id, (_, version, message_id, shown) in cases.items():
         if message_id is None:
-            violations.append(f"case {case_id} never posted")
+            totals.flag("cases", f"case {case_id} never posted")
             continue
         if posted_audit.get(case_id) != 1:
-            violations.append(
-                f"case {case_id} has {posted_audit.get(case_id, 0)} case.posted entries"
+            totals.flag(
+                "cases", f"case {case_id} has {posted_audit.get(case_id, 0)} case.posted entries"
             )
         message = in_chat.get(message_id)
         if message is None or CASE.search(message.text) is None:
-            violations.append(f"case {case_id}: message {message_id} is not in the review chat")
+            totals.flag("cases", f"case {case_id}: message {message_id} is not in the review chat")
         if shown is None or shown < version:
-            violations.append(f"case {case_id}: its message shows version {shown} of {version}")
+            totals.flag("cases", f"case {case_id}: its message shows version {shown} of {version}")
 
     # Decisions: each applied once, shown, its reporters notified once.
     decided = {case_id: status for case_id, (status, *_) in cases.items() if status != "pending"}
     totals.decisions = len(decided)
     if len(decided) != config.decisions or set(decided) != set(drive.decided):
-        violations.append(
+        totals.flag(
+            "decisions",
             f"{len(decided)} cases decided in the database, {len(drive.decided)} seen decided "
-            f"in the chat, {config.decisions} asked for"
+            f"in the chat, {config.decisions} asked for",
         )
     for case_id, seen in drive.decided.items():
         if decided.get(case_id) != seen:
-            violations.append(f"case {case_id} shows {seen} but is {decided.get(case_id)}")
+            totals.flag("decisions", f"case {case_id} shows {seen} but is {decided.get(case_id)}")
         message_id = cases[case_id][2] if case_id in cases else None
         shown_msg = in_chat.get(message_id) if message_id is not None else None
         if shown_msg is None or DECIDED.search(shown_msg.text) is None:
-            violations.append(f"case {case_id}: the decision is not on its message")
+            totals.flag("decisions", f"case {case_id}: the decision is not on its message")
     decisions_audit = Counter(
         subject
         for (subject,) in _rows(
@@ -798,11 +807,12 @@ def check(
     )
     for case_id in decided:
         if decisions_audit.get(case_id) != 1:
-            violations.append(
-                f"case {case_id} has {decisions_audit.get(case_id, 0)} decision audit entries"
+            totals.flag(
+                "audit",
+                f"case {case_id} has {decisions_audit.get(case_id, 0)} decision audit entries",
             )
     if set(decisions_audit) - set(decided):
-        violations.append("decision audit entries for undecided cases")
+        totals.flag("audit", "decision audit entries for undecided cases")
     outcomes = _rows(
         database,
         "SELECT chat_id, payload, status FROM outbox WHERE kind = 'case_outcome' "
@@ -820,12 +830,12 @@ def check(
     totals.notifications = len(told)
     for key, status in owed_notes.items():
         if status != "sent":
-            violations.append(f"notification for report #{key[1]} is {status}")
+            totals.flag("notifications", f"notification for report #{key[1]} is {status}")
         if key not in told:
-            violations.append(f"notification for report #{key[1]} never arrived")
+            totals.flag("notifications", f"notification for report #{key[1]} never arrived")
     strays = set(told) - set(owed_notes)
     if strays:
-        violations.append(f"{len(strays)} notifications nobody was owed")
+        totals.flag("notifications", f"{len(strays)} notifications nobody was owed")
     duplicates("notification", told)
     # A report filed in the same instant as the decision may miss it (the decision read the
     # case's reporters first); one filed well before must be notified.
@@ -837,5 +847,8 @@ def check(
     ):
         before = datetime.fromisoformat(decided_at) - datetime.fromisoformat(filed_at)
         if report_id not in owed_reports and before.total_seconds() > 2:
-            violations.append(f"report #{report_id} was decided but its reporter is not owed news")
+            totals.flag(
+                "notifications",
+                f"report #{report_id} was decided but its reporter is not owed news",
+            )
     totals.duplicates_explained = dict(explained)

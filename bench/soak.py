@@ -1,0 +1,61 @@
+"""Crash and fault soak: the real bot killed with SIGKILL and/or under a Telegram fault storm.
+
+Runs tests/reliability/harness.py at any size: `--reports` one-message reports from many
+reporters on many targets, `--decisions` approvals and rejections pressed in the review chat,
+`--kills` SIGKILLs at seeded points (the bot is started again each time and must poll again),
+`--faults` the share of all Bot API calls that fail (429 with retry_after, 500, 502, dropped
+connections before and after applying, slow answers and timeouts; seeded). `--rounds` repeats
+the run with seeds seed, seed+1, ... Prints the totals and every check; exit 1 on a violation.
+
+    .venv/bin/python bench/soak.py --reports 1000 --decisions 200 --kills 20 --faults 0.2 --seed 1
+    .venv/bin/python bench/soak.py --reports 20 --decisions 4 --kills 2 --seed 7    # CI round
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ is not installed
+
+from tests.reliability.harness import SoakConfig, run_soak
+
+
+async def main(arguments: argparse.Namespace) -> int:
+    failed = 0
+    for round_number in range(arguments.rounds):
+        config = SoakConfig(
+            reports=arguments.reports,
+            decisions=arguments.decisions,
+            kills=arguments.kills,
+            seed=arguments.seed + round_number,
+            faults=arguments.faults,
+            reporters=arguments.reporters,
+            targets=arguments.targets,
+            settle_timeout=arguments.settle,
+        )
+        with tempfile.TemporaryDirectory(prefix="soak-") as folder:
+            totals = await run_soak(config, Path(folder))
+        print("\n".join(totals.lines()), flush=True)
+        failed += bool(totals.violations)
+    print(f"rounds: {arguments.rounds}, survived without a violation: {arguments.rounds - failed}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=1000)
+    parser.add_argument("--decisions", type=int, default=200)
+    parser.add_argument("--kills", type=int, default=10)
+    parser.add_argument("--faults", type=float, default=0.0, help="share of failing calls")
+    parser.add_argument("--seed", type=int, default=1, help="printed; the same seed, the same plan")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--reporters", type=int, help="default: five reports each")
+    parser.add_argument("--targets", type=int, help="default: decisions and a quarter more")
+    parser.add_argument(
+        "--settle", type=float, default=3600.0, help="seconds allowed for what is owed to arrive"
+    )
+    sys.exit(asyncio.run(main(parser.parse_args())))
