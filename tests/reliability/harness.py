@@ -93,7 +93,7 @@ class SoakConfig:
 
     @property
     def target_count(self) -> int:
-        return self.targets or max(self.decisions + max(1, self.decisions // 4), 2)
+        return self.targets or max(self.decisions + max(1, self.decisions // 4), 5)
 
 
 @dataclass
