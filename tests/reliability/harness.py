@@ -170,6 +170,7 @@ class BotProcess:
         self._process: asyncio.subprocess.Process | None = None
         self.generation = 0
         self.exits: list[int] = []  # exit codes of processes that ended on their own
+        self._turn = asyncio.Lock()  # one start, kill or restart at a time
 
     @property
     def log_files(self) -> list[Path]:
@@ -197,19 +198,26 @@ class BotProcess:
 
     async def ensure_running(self) -> None:
         """Restarts a bot that ended on its own (recorded: that should not happen)."""
-        process = self._process
-        if process is not None and process.returncode is not None:
-            self.exits.append(process.returncode)
-            await self.start()
+        async with self._turn:
+            process = self._process
+            if process is not None and process.returncode is not None:
+                self.exits.append(process.returncode)
+                await self.start()
 
-    async def kill(self) -> None:
-        process = self._process
-        if process is not None and process.returncode is None:
-            process.send_signal(signal.SIGKILL)
-            await process.wait()
+    async def kill_and_restart(self) -> datetime:
+        """SIGKILL, then a new process, polling again; returns when the old one was dead."""
+        async with self._turn:
+            process = self._process
+            if process is not None and process.returncode is None:
+                process.send_signal(signal.SIGKILL)
+                await process.wait()
+            killed = datetime.now(UTC)
+            await self.start()
+            return killed
 
     async def stop(self) -> int | None:
         """SIGTERM and wait: the bot's graceful stop; its exit code."""
+        await self._turn.acquire()  # no restart after this
         process = self._process
         if process is None:
             return None
@@ -419,10 +427,8 @@ async def _killer(
             drive.progressed.clear()
             await drive.progressed.wait()
         await asyncio.sleep(rng.uniform(0.0, 0.4))
-        await bot.kill()
-        drive.kill_times.append(datetime.now(UTC))
+        drive.kill_times.append(await bot.kill_and_restart())
         totals.kills += 1
-        await bot.start()
         totals.restarts += 1
 
 
