@@ -114,12 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.set_defaults(handler=_cmd_sandbox)
     add_registry_commands(commands, ok=EXIT_OK, failed=EXIT_FAILED, usage=EXIT_CONFIG, err=_err)
     add_legal_commands(commands, ok=EXIT_OK, failed=EXIT_FAILED, usage=EXIT_CONFIG, err=_err)
-    # report-bot transparency export (bot/cli_transparency.py); skipped while bot/cli_legal.py
-    # still adds its earlier copy of the command (argparse refuses a name twice)
-    if "transparency" not in commands.choices:
-        add_transparency_commands(
-            commands, ok=EXIT_OK, failed=EXIT_FAILED, usage=EXIT_CONFIG, err=_err
-        )
+    add_transparency_commands(commands, ok=EXIT_OK, failed=EXIT_FAILED, usage=EXIT_CONFIG, err=_err)
     return parser
 
 

@@ -1,5 +1,5 @@
 """Legal commands of `report-bot`: register a request from a JSON file, list open requests,
-verify the disclosure ledger, export the transparency report.
+verify the disclosure ledger.
 
 `legal add` is the batch twin of the guided /legal new conversation: the same validation, the
 same checklist, the same audit entry; the registering officer is named with --by and must be a
@@ -22,14 +22,6 @@ from moderation.legal import OrderDocument, form_from
 from moderation.legal_flow import LegalRefused, LegalRequest, Officer, open_requests, register
 from moderation.legal_flow import verify_ledger as verify_chain
 from moderation.roles import roles_of
-from moderation.transparency import (
-    BadPeriod,
-    TransparencyReport,
-    build_report,
-    parse_period,
-    to_csv,
-    to_json,
-)
 from storage import StorageError, Store
 
 
@@ -180,48 +172,3 @@ def add_legal_commands(
         return ok
 
     verify.set_defaults(handler=cmd_verify)
-
-    transparency = commands.add_parser(
-        "transparency",
-        help="the transparency report: export a period as CSV or JSON",
-        description="Counts per country from the legal requests and the disclosure ledger.",
-    )
-    t_commands = transparency.add_subparsers(
-        dest="transparency_command", required=True, metavar="ACTION"
-    )
-    export = t_commands.add_parser(
-        "export",
-        help="print (or write) one period's report",
-        description="Periods: 2026Q3 (quarter), 2026H1 (half year), 2026 (year).",
-    )
-    export.add_argument("--period", required=True, help="e.g. 2026Q3")
-    export.add_argument("--format", choices=("csv", "json"), default="json")
-    export.add_argument("--out", type=Path, default=None, help="write here instead of stdout")
-
-    def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-        try:
-            period = parse_period(args.period)
-        except BadPeriod as exc:
-            err(f"transparency export: --period: {exc}")
-            return usage
-
-        async def work() -> TransparencyReport:
-            store = await Store.open(settings.database_path)
-            try:
-                return await build_report(store, period)
-            finally:
-                await store.close()
-
-        try:
-            report = asyncio.run(work())
-        except StorageError as exc:
-            err(f"transparency export: {exc}")
-            return failed
-        text = to_csv(report) if args.format == "csv" else to_json(report) + "\n"
-        if args.out is None:
-            print(text, end="")
-        else:
-            args.out.write_text(text, encoding="utf-8")
-        return ok
-
-    export.set_defaults(handler=cmd_export)
