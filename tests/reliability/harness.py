@@ -396,25 +396,35 @@ def _changed(world: World, case_id: int, before: tuple[str, Any]) -> bool:
 
 
 async def _moderate(world: World, drive: Drive, config: SoakConfig, rng: random.Random) -> None:
-    """Moderators decide the first `decisions` cases as they appear, a few at a time."""
+    """Moderators decide the first `decisions` cases as they appear, each moderator one case
+    at a time (as a person would: pressing many cases at once only queues the presses)."""
     deadline = time.monotonic() + config.settle_timeout
-    started: set[int] = set()
-    running: set[asyncio.Task[None]] = set()
-    while len(started) < config.decisions:
-        await world.server.wait_for(
-            lambda: any(c not in started for c in _case_messages(world.review)),
-            timeout=config.settle_timeout,
-        )
-        for case_id in sorted(_case_messages(world.review)):
-            if case_id in started or len(started) >= config.decisions:
-                continue
-            started.add(case_id)
-            moderator = world.moderators[case_id % len(world.moderators)]
-            approve = rng.random() < 0.5
-            running.add(
-                asyncio.create_task(_decide(world, drive, moderator, case_id, approve, deadline))
+    queue: asyncio.Queue[tuple[int, bool]] = asyncio.Queue()
+
+    async def moderator_at_work(moderator: UserHandle) -> None:
+        while True:
+            case_id, approve = await queue.get()
+            with contextlib.suppress(TimeoutError):  # the checks report the undecided case
+                await _decide(world, drive, moderator, case_id, approve, deadline)
+            queue.task_done()
+
+    workers = [asyncio.create_task(moderator_at_work(m)) for m in world.moderators]
+    try:
+        started: set[int] = set()
+        while len(started) < config.decisions:
+            await world.server.wait_for(
+                lambda: any(c not in started for c in _case_messages(world.review)),
+                timeout=config.settle_timeout,
             )
-    await asyncio.gather(*running)
+            for case_id in sorted(_case_messages(world.review)):
+                if case_id not in started and len(started) < config.decisions:
+                    started.add(case_id)
+                    queue.put_nowait((case_id, rng.random() < 0.5))
+        await queue.join()
+    finally:
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
 
 
 async def _killer(
