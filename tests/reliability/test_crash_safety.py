@@ -23,7 +23,7 @@ from tests.reliability.harness import SoakConfig, SoakTotals, run_soak
 
 #: Printed with the totals; a failing round is repeated with this seed (bench/soak.py --seed).
 SEED = 20261123
-ROUND = SoakConfig(reports=60, decisions=15, kills=4, seed=SEED, settle_timeout=240)
+ROUND = SoakConfig(reports=40, decisions=10, kills=3, seed=SEED, settle_timeout=240)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import pytest
 from tests.reliability.harness import SoakConfig, SoakTotals, run_soak
 
 SEED = 424242
-ROUND = SoakConfig(reports=30, decisions=8, kills=0, seed=SEED, faults=0.2, settle_timeout=240)
+ROUND = SoakConfig(reports=20, decisions=6, kills=0, seed=SEED, faults=0.2, settle_timeout=240)
 
 
 @pytest.fixture(scope="module")

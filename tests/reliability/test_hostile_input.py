@@ -26,7 +26,7 @@ from tests.helpers import FakeClock
 
 settings.register_profile(
     "ci",
-    max_examples=60,
+    max_examples=30,
     deadline=None,
     derandomize=True,  # the same inputs on every CI run; failures reproduce exactly
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
