@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from datetime import timedelta
 
 import structlog
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.app import ALLOWED_UPDATES
 from bot.context import BotApplication
@@ -40,7 +41,7 @@ async def serve(
     updater = application.updater
     if updater is None:
         raise RuntimeError("the application was built without an updater")
-    await application.initialize()
+    await _initialize(application)
     try:
         if application.post_init is not None:
             await application.post_init(application)
@@ -83,6 +84,33 @@ async def serve(
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
         log.info("bot_stopped")
+
+
+#: Start-up tries getMe this often before giving up (a dropped connection or a 5xx at the
+#: moment the bot starts must not end the process; an unreachable API still does, soon).
+INITIALIZE_ATTEMPTS = 6
+
+
+async def _initialize(application: BotApplication) -> None:
+    """`application.initialize()` (it calls getMe), retried with backoff on network errors
+    and 429s; a bad token fails at once."""
+    for attempt in range(1, INITIALIZE_ATTEMPTS + 1):
+        try:
+            await application.initialize()
+            return
+        except InvalidToken:
+            raise
+        except (NetworkError, RetryAfter) as exc:
+            if attempt == INITIALIZE_ATTEMPTS:
+                raise
+            wait = min(0.5 * 2 ** (attempt - 1), 8.0)
+            if isinstance(exc, RetryAfter):
+                after = exc.retry_after
+                wait = after.total_seconds() if isinstance(after, timedelta) else float(after)
+            log.warning(
+                "initialize_retry", attempt=attempt, error_type=type(exc).__name__, wait=wait
+            )
+            await asyncio.sleep(wait)
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:

@@ -445,7 +445,8 @@ async def _killer(
 async def _watch_exits(bot: BotProcess) -> None:
     while True:
         await asyncio.sleep(0.5)
-        await bot.ensure_running()
+        with contextlib.suppress(TimeoutError):  # a start that failed again: the next turn
+            await bot.ensure_running()
 
 
 def _plan(config: SoakConfig, rng: random.Random) -> list[list[tuple[int, int, str]]]:

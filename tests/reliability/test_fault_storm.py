@@ -10,9 +10,12 @@ bot never got the first answer (dropped after applying, timed out); those are co
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
+from bot.loopback import LoopbackServer
 from tests.reliability.harness import SoakConfig, SoakTotals, run_soak
 
 SEED = 424242
@@ -59,3 +62,15 @@ def test_every_notification_arrives_once_per_answered_attempt(storm: SoakTotals)
 
 def test_the_database_stays_intact(storm: SoakTotals) -> None:
     assert storm.in_area("database") == [], explain(storm)
+
+
+async def test_failed_get_me_at_start_up_is_retried_and_the_bot_polls(
+    start_bot: Callable[..., Any], loopback: LoopbackServer
+) -> None:
+    dropped = loopback.faults.inject("getMe", kind="drop", times=1)
+    failed = loopback.faults.inject("getMe", kind="server_error", times=1)
+    await start_bot()
+    assert (dropped.hits, failed.hits) == (1, 1)
+    alice = loopback.add_user(first_name="Alice", language_code="en")
+    await alice.send("/start")
+    assert (await alice.next_message(timeout=15)).text.startswith("👋 Hello, Alice!")
