@@ -11,6 +11,7 @@ from bot.context import BotContext
 from bot.metrics import package_version
 from handlers.i18n import Catalog, Html
 from moderation.operating import queue_state
+from moderation.staff import record_denial
 from storage.operating import database_size
 
 
@@ -23,13 +24,9 @@ async def health_command(update: Update, context: BotContext) -> None:
     roles = await staff_roles(services.store, services.settings, user.id)
     in_place = chat.type == chat.PRIVATE or chat.id == services.settings.review_chat_id
     if not (roles.is_admin and in_place):
-        async with services.store.transaction() as uow:
-            await uow.audit.append(
-                at=services.clock.now(),
-                actor_id=user.id,
-                action="access.denied",
-                details={"command": "health"},
-            )
+        await record_denial(
+            services.store, user.id, "health", services.clock.now(), chat_type=chat.type
+        )
         await message.reply_text(texts.render(language, "health.refused"))
         return
     now = services.clock.now()

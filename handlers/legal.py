@@ -44,6 +44,7 @@ from moderation.legal_flow import (
     write_analysis,
 )
 from moderation.lookup import Asker, BadLookup, LookupKind, lookup
+from moderation.staff import record_denial
 from storage.crypto import PersonalDataCipher
 
 log = structlog.get_logger(__name__)
@@ -61,13 +62,7 @@ async def _officer(services: Services, user: User) -> Officer:
 
 
 async def _refuse_stranger(services: Services, user: User, command: str) -> None:
-    async with services.store.transaction() as uow:
-        await uow.audit.append(
-            at=services.clock.now(),
-            actor_id=user.id,
-            action="access.denied",
-            details={"command": command},
-        )
+    await record_denial(services.store, user.id, command, services.clock.now())
 
 
 @dataclass

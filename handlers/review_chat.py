@@ -2,7 +2,7 @@
 `/reject <why>` or `/escalate <note>` in reply to a case message.
 
 Replies from people who are not moderators are ignored (a review chat may have other members);
-commands from them get a short refusal.
+commands from them get a short refusal, audit-logged as `access.denied`.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from moderation.case_actions import (
 from moderation.decisions import AlreadyDecided, Decided, NotAllowed
 from moderation.delivery import review_chat
 from moderation.review import CaseView, Moderator
+from moderation.staff import record_denial
 
 log = structlog.get_logger(__name__)
 
@@ -80,6 +81,9 @@ async def queue_command(update: Update, context: BotContext) -> None:
     wants_escalated = bool(args) and args[0].lower() == "escalated"
     if moderator is None or (wants_escalated and not (moderator.is_admin or moderator.is_legal)):
         key = "review.queue.escalated_only" if moderator else "review.queue.not_moderator"
+        await record_denial(
+            services.store, user.id, "queue", services.clock.now(), chat_type=message.chat.type
+        )
         await _reply(message, services, views.t(key))
         return
     if args and not wants_escalated:
@@ -140,16 +144,23 @@ async def escalate_reply(update: Update, context: BotContext) -> None:
 
 
 async def _reply_command(update: Update, context: BotContext, command: str) -> None:
-    message = update.effective_message
-    if message is None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
         return
     services = context.services
     views = _views(context)
     found = await _case_replied_to(update, context)
     if found is None:
         chat_id = await review_chat(services.store, services.settings.review_chat_id)
-        if message.chat.id == chat_id:
-            await _reply(message, services, views.t(f"review.{command}.usage"))
+        if message.chat.id != chat_id:
+            return
+        if await _reviewer(context, user, chat_id) is None:
+            await record_denial(
+                services.store, user.id, command, services.clock.now(), chat_type=message.chat.type
+            )
+            await _reply(message, services, views.t("review.alert.not_moderator"))
+            return
+        await _reply(message, services, views.t(f"review.{command}.usage"))
         return
     _, moderator, case = found
     text = " ".join(context.args or [])

@@ -14,6 +14,7 @@ from bot.context import BotContext, Services
 from handlers.report_views import ReportViews
 from handlers.stats_chart import stats_chart
 from handlers.stats_views import StatsViews
+from moderation.staff import record_denial
 from moderation.stats import BadWindow, build_stats, parse_window
 
 log = structlog.get_logger(__name__)
@@ -32,13 +33,9 @@ async def stats_command(update: Update, context: BotContext) -> None:
     services = context.services
     views, language = _views(context), user.language_code
     if not await _may_see_stats(services, user.id, chat):
-        async with services.store.transaction() as uow:
-            await uow.audit.append(
-                at=services.clock.now(),
-                actor_id=user.id,
-                action="access.denied",
-                details={"command": "stats", "chat_type": chat.type},
-            )
+        await record_denial(
+            services.store, user.id, "stats", services.clock.now(), chat_type=chat.type
+        )
         log.info("stats_refused", chat_type=chat.type)
         await message.reply_text(views.refused(language))
         return

@@ -16,6 +16,7 @@ from bot.access import staff_roles
 from bot.context import BotContext, Services
 from handlers.transparency_chart import transparency_chart
 from handlers.transparency_views import TransparencyViews
+from moderation.staff import record_denial
 from moderation.transparency import BadPeriod, build_report, period_or_default
 
 log = structlog.get_logger(__name__)
@@ -35,13 +36,14 @@ async def transparency_command(update: Update, context: BotContext) -> None:
     views, language = TransparencyViews(services.texts), user.language_code
     access = await _access(services, user.id, chat)
     if access is not Access.ALLOWED:
-        async with services.store.transaction() as uow:
-            await uow.audit.append(
-                at=services.clock.now(),
-                actor_id=user.id,
-                action="access.denied",
-                details={"command": "transparency", "chat_type": chat.type, "why": access.value},
-            )
+        await record_denial(
+            services.store,
+            user.id,
+            "transparency",
+            services.clock.now(),
+            chat_type=chat.type,
+            why=access.value,
+        )
         log.info("transparency_refused", chat_type=chat.type, why=access.value)
         refusal = views.refused if access is Access.NOT_STAFF else views.private_only
         await message.reply_text(refusal(language))

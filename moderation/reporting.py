@@ -167,8 +167,10 @@ def _standing_after(closed: ClosedCase | None, policy: CasePolicy, now: datetime
 async def refusal_for(
     uow: ReportingUnit, reporter_id: int, limits: ReportLimits, now: datetime
 ) -> ReporterBlocked | LimitReached | None:
-    """Why this person may not report right now, if anything."""
+    """Why this person may not report right now, if anything. A blocked reporter's attempt is
+    audit-logged (a denial); a rate limit is not (the reporter is told when room opens)."""
     if await uow.blocks.is_blocked(reporter_id):
+        await uow.audit.append(at=now, actor_id=reporter_id, action="report.blocked_refused")
         return ReporterBlocked()
     times = await uow.reports.times_since(reporter_id, now - DAY)
     last_hour = [t for t in times if t > now - HOUR]

@@ -234,6 +234,20 @@ async def _denied(uow: StaffUnit, actor_id: int, command: StaffCommand, now: dat
     return Refused(Refusal.NOT_ALLOWED, command)
 
 
+async def record_denial(
+    store: StaffStore, actor_id: int, command: str, now: datetime, **details: str
+) -> None:
+    """A command refused for want of a role: nothing changes, but the attempt is on record
+    (`access.denied`, the command and where it was sent) before the refusal is answered."""
+    async with store.transaction() as uow:
+        await uow.audit.append(
+            at=now,
+            actor_id=actor_id,
+            action="access.denied",
+            details={"command": command, **details},
+        )
+
+
 async def _refused(uow: StaffUnit, actor_id: int, refusal: Refused, now: datetime) -> Refused:
     person = refusal.person
     await uow.audit.append(

@@ -57,6 +57,12 @@ class BotHandle:
     def record(self) -> BotRecord:
         return self._record
 
+    @property
+    def last_update_id(self) -> int | None:
+        """The id of the newest update queued for this bot (None before the first)."""
+        history = self._record.updates.history()
+        return int(history[-1]["update_id"]) if history else None
+
     def update_id_of(self, message: Message) -> int:
         """The id of the update that delivered one of a user's messages to this bot."""
         for update in reversed(self._record.updates.history()):
