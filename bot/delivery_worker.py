@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
 
@@ -62,6 +63,15 @@ DUE_BATCH: Final = 40
 STOP_GRACE_SECONDS: Final = 15.0
 
 
+@dataclass(frozen=True, slots=True)
+class _Accepted:
+    """A post Telegram accepted, as it was sent (the version shown is the task's)."""
+
+    task: PostTask
+    chat_id: int
+    message_id: int
+
+
 def posting_reserve(per_minute: int) -> int:
     """Messages per minute kept free of backlog posting for decisions and replies."""
     return per_minute // 4
@@ -75,6 +85,11 @@ class DeliveryWorker:
         self._application: BotApplication | None = None
         self._warned_no_chat = False
         self._stopping = asyncio.Event()
+        # Posts Telegram accepted whose record could not be written (the database locked or
+        # full): the next pass records these instead of posting the case or appeal again.
+        self._unrecorded_cases: dict[int, _Accepted] = {}
+        self._unrecorded_appeals: dict[int, _Accepted] = {}
+        self._unrecorded_notifications: set[int] = set()
 
     def wake(self) -> None:
         self._wake.set()
@@ -175,13 +190,20 @@ class DeliveryWorker:
             views = AppealViews(review_views(application, services))
             try:
                 if task.message_id is None:
-                    sent = await application.bot.send_message(
-                        chat_id,
-                        views.text(view),
-                        reply_markup=views.keyboard(view),
-                        message_thread_id=services.settings.review_thread_id,
+                    accepted = self._unrecorded_appeals.get(task.case_id)
+                    if accepted is None:
+                        sent = await application.bot.send_message(
+                            chat_id,
+                            views.text(view),
+                            reply_markup=views.keyboard(view),
+                            message_thread_id=services.settings.review_thread_id,
+                        )
+                        accepted = _Accepted(task, chat_id, sent.message_id)
+                        self._unrecorded_appeals[task.case_id] = accepted
+                    await appeal_posted(
+                        services.store, accepted.task, accepted.chat_id, accepted.message_id, now
                     )
-                    await appeal_posted(services.store, task, chat_id, sent.message_id, now)
+                    del self._unrecorded_appeals[task.case_id]
                 else:
                     try:
                         await application.bot.edit_message_text(
@@ -228,14 +250,23 @@ class DeliveryWorker:
         bot = application.bot
         try:
             if task.message_id is None:
-                sent = await bot.send_message(
-                    chat_id,
-                    text,
-                    reply_markup=keyboard,
-                    message_thread_id=settings.review_thread_id,
+                accepted = self._unrecorded_cases.get(task.case_id)
+                if accepted is None:
+                    sent = await bot.send_message(
+                        chat_id,
+                        text,
+                        reply_markup=keyboard,
+                        message_thread_id=settings.review_thread_id,
+                    )
+                    accepted = _Accepted(task, chat_id, sent.message_id)
+                    self._unrecorded_cases[task.case_id] = accepted
+                else:
+                    log.info("case_post_recorded_late", case_id=task.case_id)
+                await mark_posted(
+                    services.store, accepted.task, accepted.chat_id, accepted.message_id, now
                 )
-                await mark_posted(services.store, task, chat_id, sent.message_id, now)
-                log.info("case_posted", case_id=task.case_id, message_id=sent.message_id)
+                del self._unrecorded_cases[task.case_id]
+                log.info("case_posted", case_id=task.case_id, message_id=accepted.message_id)
             else:
                 try:
                     await bot.edit_message_text(
@@ -294,19 +325,28 @@ class DeliveryWorker:
             minutes=services.settings.undo_window_minutes
         )
         log.warning("case_message_gone", case_id=task.case_id, message_id=task.message_id)
-        try:
-            sent = await application.bot.send_message(
-                chat_id,
-                text,
-                reply_markup=views.keyboard(view, undo_open=undo_open),
-                message_thread_id=services.settings.review_thread_id,
-            )
-        except TelegramError as exc:
-            log.warning("case_repost_failed", case_id=task.case_id, error_type=type(exc).__name__)
-            await mark_lost(services.store, task, now)  # the next pass posts it from scratch
-            self.wake()
-            return not isinstance(exc, RetryAfter | Forbidden | ChatMigrated)
-        await mark_reposted(services.store, task, chat_id, sent.message_id, now)
+        accepted = self._unrecorded_cases.get(task.case_id)
+        if accepted is None:
+            try:
+                sent = await application.bot.send_message(
+                    chat_id,
+                    text,
+                    reply_markup=views.keyboard(view, undo_open=undo_open),
+                    message_thread_id=services.settings.review_thread_id,
+                )
+            except TelegramError as exc:
+                log.warning(
+                    "case_repost_failed", case_id=task.case_id, error_type=type(exc).__name__
+                )
+                await mark_lost(services.store, task, now)  # the next pass posts it afresh
+                self.wake()
+                return not isinstance(exc, RetryAfter | Forbidden | ChatMigrated)
+            accepted = _Accepted(task, chat_id, sent.message_id)
+            self._unrecorded_cases[task.case_id] = accepted
+        await mark_reposted(
+            services.store, accepted.task, accepted.chat_id, accepted.message_id, now
+        )
+        del self._unrecorded_cases[task.case_id]
         return True
 
     async def _digest(
@@ -383,6 +423,10 @@ class DeliveryWorker:
                 services.store, notification, "unknown kind", now, permanent=True
             )
             return
+        if notification.id in self._unrecorded_notifications:
+            await notification_sent(services.store, notification, now)  # sent on a past pass
+            self._unrecorded_notifications.discard(notification.id)
+            return
         try:
             await application.bot.send_message(notification.chat_id, text)
         except RetryAfter as exc:
@@ -401,7 +445,9 @@ class DeliveryWorker:
         except TelegramError as exc:
             await notification_failed(services.store, notification, type(exc).__name__, now)
         else:
+            self._unrecorded_notifications.add(notification.id)
             await notification_sent(services.store, notification, now)
+            self._unrecorded_notifications.discard(notification.id)
 
 
 def review_views(application: BotApplication, services: Services) -> ReviewViews:

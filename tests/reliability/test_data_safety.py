@@ -125,6 +125,10 @@ async def test_a_backup_restores_to_an_identical_database_the_bot_runs_on(
     assert after.keys() == before.keys()
     for table in before:
         assert after[table] == before[table], f"{table} differs after the restore"
+    tables = [name for name in before if not name.startswith("<")]
+    rows = sum(len(before[name]) for name in tables)
+    objects = len(before["<schema>"])
+    print(f"backup restored: {len(tables)} tables, {rows} rows, {objects} schema objects")  # noqa: T201
     assert pragma_rows(live, "user_version") == pragma_rows(original, "user_version")
     assert pragma_rows(live, "integrity_check") == [("ok",)]
     assert pragma_rows(live, "foreign_key_check") == []
@@ -608,4 +612,45 @@ async def test_a_full_disk_is_explained_loses_nothing_acknowledged_and_work_resu
     await loopback.wait_for(lambda: len(chat.messages()) >= cases, timeout=15)
     titles = [message.text.split("\n", 1)[0] for message in chat.messages()]
     assert len(titles) == len(set(titles)) == cases  # each case posted once
+    assert check_database(database).ok
+
+
+async def test_a_post_telegram_accepted_while_the_database_was_locked_is_not_posted_again(
+    start_bot: Callable[..., Any],
+    make_settings: Callable[..., Any],
+    loopback: LoopbackServer,
+) -> None:
+    """Another process (a backup, an import, an operator's sqlite3 shell) holds the write lock
+    longer than the bot's busy timeout while a case post is on its way: Telegram accepts the
+    post, its record cannot be written. Once the lock is gone the post is recorded, not sent
+    a second time (the same holds for a full disk that refuses even an in-place update)."""
+    moderator = loopback.add_user(first_name="Mona", language_code="en", user_id=MODERATOR_ID)
+    chat = loopback.add_supergroup(title="Review", members=[moderator], bot_admin=True)
+    bot: RunningBot = await start_bot(make_settings(review_chat_id=chat.id))
+    database = bot.settings.database_path
+    loopback.faults.inject("sendMessage", kind="delay", delay=3.0, chat_id=chat.id, times=1)
+    reporter = Reporter(loopback.add_user(first_name="Rita", language_code="en"), loopback)
+    assert "received" in (await reporter.say("/report @locked_shop drugs cheap pills")).text
+
+    blocker = sqlite3.connect(database, timeout=30, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        await loopback.wait_for(lambda: len(chat.messages()) == 1, timeout=15)
+        await loopback.wait_for(lambda: bool(events(bot, "delivery_failed")), timeout=30)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+
+    [posted] = chat.messages()
+    recorded = "SELECT message_id FROM case_posts"
+    await loopback.wait_for(
+        lambda: query_rows(database, recorded) == [(posted.message_id,)], timeout=30
+    )
+    assert len(events(bot, "case_post_recorded_late")) == 1
+    # The case lives on in that message: pressing its buttons edits it, nothing is posted again.
+    moderator_view = chat.messages()[0]
+    press = await moderator.press(moderator_view, text="❌ Reject")
+    await press.answered(timeout=15)
+    await loopback.wait_for(lambda: chat.messages()[0].buttons() != posted.buttons(), timeout=15)
+    assert len(chat.messages()) == 1
     assert check_database(database).ok
