@@ -9,6 +9,9 @@ the run with seeds seed, seed+1, ... Prints the totals and every check; exit 1 o
 
     .venv/bin/python bench/soak.py --reports 1000 --decisions 200 --kills 20 --faults 0.2 --seed 1
     .venv/bin/python bench/soak.py --reports 20 --decisions 4 --kills 2 --seed 7    # CI round
+
+First runs the same plan undisturbed (no kills, no faults; `--no-baseline` skips it) and prints
+each round's time as a ratio of that run's.
 """
 
 from __future__ import annotations
@@ -24,24 +27,46 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ is not in
 from tests.reliability.harness import SoakConfig, run_soak
 
 
+def _config(arguments: argparse.Namespace, seed: int, *, undisturbed: bool) -> SoakConfig:
+    return SoakConfig(
+        reports=arguments.reports,
+        decisions=arguments.decisions,
+        kills=0 if undisturbed else arguments.kills,
+        seed=seed,
+        faults=0.0 if undisturbed else arguments.faults,
+        reporters=arguments.reporters,
+        targets=arguments.targets,
+        settle_timeout=arguments.settle,
+    )
+
+
 async def main(arguments: argparse.Namespace) -> int:
-    failed = 0
+    baseline: float | None = None
+    if arguments.baseline:
+        # The same plan with no kills and no faults: what the disturbances cost in time.
+        calm_config = _config(arguments, arguments.seed, undisturbed=True)
+        with tempfile.TemporaryDirectory(prefix="soak-") as folder:
+            calm = await run_soak(calm_config, Path(folder))
+        print("baseline, the same plan undisturbed:", flush=True)
+        print("\n".join(f"  {line}" for line in calm.lines()), flush=True)
+        if calm.violations:
+            return 1
+        baseline = calm.seconds
+    failed, kills, restarts, faults = 0, 0, 0, 0
     for round_number in range(arguments.rounds):
-        config = SoakConfig(
-            reports=arguments.reports,
-            decisions=arguments.decisions,
-            kills=arguments.kills,
-            seed=arguments.seed + round_number,
-            faults=arguments.faults,
-            reporters=arguments.reporters,
-            targets=arguments.targets,
-            settle_timeout=arguments.settle,
-        )
+        config = _config(arguments, arguments.seed + round_number, undisturbed=False)
         with tempfile.TemporaryDirectory(prefix="soak-") as folder:
             totals = await run_soak(config, Path(folder))
         print("\n".join(totals.lines()), flush=True)
+        if baseline:
+            print(f"ratio of time to the undisturbed run: {totals.seconds / baseline:.2f}")
         failed += bool(totals.violations)
-    print(f"rounds: {arguments.rounds}, survived without a violation: {arguments.rounds - failed}")
+        kills, restarts = kills + totals.kills, restarts + totals.restarts
+        faults += totals.faults_injected
+    print(
+        f"rounds: {arguments.rounds}, survived without a violation: {arguments.rounds - failed}; "
+        f"kills {kills}, restarts {restarts}, faults injected {faults}"
+    )
     return 1 if failed else 0
 
 
@@ -55,6 +80,12 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--reporters", type=int, help="default: five reports each")
     parser.add_argument("--targets", type=int, help="default: decisions and a quarter more")
+    parser.add_argument(
+        "--no-baseline",
+        dest="baseline",
+        action="store_false",
+        help="skip the undisturbed run of the same plan the ratio is measured against",
+    )
     parser.add_argument(
         "--settle", type=float, default=3600.0, help="seconds allowed for what is owed to arrive"
     )
