@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +32,8 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 settings.register_profile(
-    "soak",
-    max_examples=2000,
+    "soak",  # HYPOTHESIS_EXAMPLES sets the count (default 2000)
+    max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "2000")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -168,7 +168,7 @@ class Playground:
 @pytest.fixture
 async def playground(
     start_bot: Callable[..., Any], make_settings: Callable[..., Any], loopback: LoopbackServer
-) -> Playground:
+) -> AsyncIterator[Playground]:
     users = {
         "reporter": loopback.add_user(first_name="Rita", language_code="en"),
         "moderator": loopback.add_user(
@@ -183,7 +183,10 @@ async def playground(
     channel = loopback.add_channel(title="Some channel", username="some_channel")
     settings_ = make_settings(review_chat_id=review.id)
     bot: RunningBot = await start_bot(settings_, clock=FakeClock())
-    return Playground(bot, loopback, users, channel, review)
+    ground = Playground(bot, loopback, users, channel, review)
+    yield ground
+    if ground.tried:
+        print(f"hostile input: {ground.tried} inputs tried")  # noqa: T201  (bench/README figures)
 
 
 def registered_commands(bot: RunningBot) -> list[str]:
