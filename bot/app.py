@@ -100,7 +100,8 @@ def build_application(
         .token(settings.token())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.api_file_url)
-        .request(AiohttpRequest(health=telegram))
+        # A call that failed in passing (5xx, dropped connection, timeout) is made again.
+        .request(AiohttpRequest(health=telegram, retries=3))
         # Each batch of updates is kept in the database before Telegram can be told it
         # arrived, and released once handled (bot.update_journal: no update lost to a crash).
         .get_updates_request(
