@@ -798,7 +798,12 @@ def check(
         if shown is None or shown < version:
             totals.flag("cases", f"case {case_id}: its message shows version {shown} of {version}")
 
-    # Decisions: each applied once, shown, its reporters notified once.
+    # Decisions: each applied once, shown, its reporters notified once. A decision whose edit
+    # showed only after the moderator stopped watching (the review chat's budget under load)
+    # counts as seen when the settled chat shows it.
+    for case_id, message in _case_messages(world.review).items():
+        if case_id not in drive.decided and DECIDED.search(message.text):
+            drive.decided[case_id] = "approved" if "Approved by" in message.text else "rejected"
     decided = {case_id: status for case_id, (status, *_) in cases.items() if status != "pending"}
     totals.decisions = len(decided)
     if len(decided) != config.decisions or set(decided) != set(drive.decided):
