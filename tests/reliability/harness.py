@@ -859,16 +859,22 @@ def check(
     if strays:
         totals.flag("notifications", f"{len(strays)} notifications nobody was owed")
     duplicates("notification", told)
-    # A report filed in the same instant as the decision may miss it (the decision read the
-    # case's reporters first); one filed well before must be notified.
+    # Writers commit one at a time and each appends its audit row inside its transaction, so
+    # the audit ids give the commit order: a report whose filing committed before the case's
+    # last decision was among the reporters that decision read, and must be owed news. (Its
+    # created_at cannot tell: it is taken before the write waits for the lock.)
     owed_reports = {report_id for _, report_id in owed_notes}
-    for report_id, filed_at, decided_at in _rows(
+    for (report_id,) in _rows(
         database,
-        "SELECT r.id, r.created_at, c.decided_at FROM reports r JOIN cases c ON c.id = r.case_id "
-        "WHERE c.status <> 'pending' AND r.created_at <= c.decided_at",
+        "SELECT r.id FROM reports r JOIN cases c ON c.id = r.case_id "
+        "LEFT JOIN users u ON u.user_id = r.reporter_id "
+        "JOIN audit_log f ON f.action = 'report.filed' "
+        "AND json_extract(f.details, '$.report_id') = r.id "
+        "WHERE c.status IN ('approved', 'rejected') AND coalesce(u.notify_outcomes, 1) = 1 "
+        "AND f.id < (SELECT max(d.id) FROM audit_log d WHERE d.subject_type = 'case' "
+        "AND d.subject_id = CAST(c.id AS TEXT) AND d.action IN ('case.approved', 'case.rejected'))",
     ):
-        before = datetime.fromisoformat(decided_at) - datetime.fromisoformat(filed_at)
-        if report_id not in owed_reports and before.total_seconds() > 2:
+        if report_id not in owed_reports:
             totals.flag(
                 "notifications",
                 f"report #{report_id} was decided but its reporter is not owed news",
