@@ -502,9 +502,13 @@ class PostRepository:
         )
 
     async def shown(self, case_id: int, version: int, at: datetime) -> None:
+        """The last edit to finish sets what the message shows. The decision's own edit and the
+        worker's count edit can race: when an older version's edit finishes after a newer one,
+        Telegram may have applied it last, so the post falls behind and is edited again (an
+        edit that changes nothing is answered "not modified" and costs nothing)."""
         await run(
             self._conn,
-            "UPDATE case_posts SET shown_version = max(shown_version, ?), edited_at = ?, "
+            "UPDATE case_posts SET shown_version = ?, edited_at = ?, "
             "attempts = 0, last_error = NULL WHERE case_id = ?",
             (version, encode_time(at), case_id),
         )

@@ -29,7 +29,7 @@ from moderation.decisions import (
     decide,
     undo,
 )
-from moderation.delivery import backlog_size, due_posts, mark_posted
+from moderation.delivery import backlog_size, due_posts, mark_posted, mark_shown
 from moderation.priority import CasePolicy
 from moderation.reporting import file_report
 from moderation.reports import (
@@ -449,6 +449,24 @@ async def test_the_worker_posts_asked_for_cases_then_decisions_then_new_cases_by
     assert [(t.requested, t.decided) for t in due[:2]] == [(True, False), (False, True)]
     [audit] = desk.audit("case.post_requested", asked)
     assert (audit["before"], audit["after"]) == ("queued", "requested")
+
+
+async def test_an_older_edit_finishing_after_the_decision_puts_the_post_due_again(
+    store: Store,
+) -> None:
+    desk = Desk(store)
+    case_id = await desk.new_case("raced_edit_x", [desk.reporter()])
+    [task] = [t for t in await due_posts(store, desk.now, timedelta(0)) if t.case_id == case_id]
+    await mark_posted(store, task, -1001, 100, desk.tick())
+    await desk.file("raced_edit_x", desk.reporter())  # the worker starts a count edit
+    count_version = (await desk.view(case_id)).version
+    await desk.reject(case_id)  # the decision's own edit shows the newer version first
+    decided_version = (await desk.view(case_id)).version
+    await mark_shown(store, case_id, decided_version, desk.tick())
+    assert case_id not in [t.case_id for t in await due_posts(store, desk.tick(), timedelta(0))]
+    await mark_shown(store, case_id, count_version, desk.tick())  # the count edit lands last
+    [again] = [t for t in await due_posts(store, desk.tick(), timedelta(0)) if t.case_id == case_id]
+    assert (again.version, again.decided) == (decided_version, True)
 
 
 async def test_only_an_unposted_pending_case_can_be_asked_for(store: Store) -> None:
