@@ -106,7 +106,8 @@ class AiohttpRequest(BaseRequest):
         parts = [t for t in (connect, write, read) if t is not None]
         total = sum(parts) if len(parts) == 3 else None
         timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
-        retries = 0 if method_of(url) == "getUpdates" else self._retries
+        api_method = method_of(url)
+        retries = 0 if api_method == "getUpdates" else self._retries
         for attempt in range(retries + 1):
             last = attempt == retries
             try:
@@ -114,11 +115,11 @@ class AiohttpRequest(BaseRequest):
             except (TimedOut, NetworkError) as exc:
                 if last:
                     raise
-                log.info("bot_api_retry", api_method=method_of(url), error_type=type(exc).__name__)
+                log.info("bot_api_retry", api_method=api_method, error_type=type(exc).__name__)
             else:
                 if last or status not in TRANSIENT_STATUSES:
                     return status, body
-                log.info("bot_api_retry", api_method=method_of(url), status=status)
+                log.info("bot_api_retry", api_method=api_method, status=status)
             await asyncio.sleep(RETRY_PAUSES[attempt])
         raise AssertionError("unreachable: the last attempt returns or raises")
 
