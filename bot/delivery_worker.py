@@ -15,7 +15,14 @@ from datetime import timedelta
 from typing import Final
 
 import structlog
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.context import BotApplication, Services
 from handlers.appeal_views import AppealViews
@@ -306,7 +313,14 @@ class DeliveryWorker:
             return False
         except TelegramError as exc:
             log.warning("case_post_failed", case_id=task.case_id, error_type=type(exc).__name__)
-            await post_failed(services.store, task, f"{type(exc).__name__}: {exc}", now)
+            unanswered = task.message_id is not None and isinstance(exc, NetworkError)
+            await post_failed(
+                services.store,
+                task,
+                f"{type(exc).__name__}: {exc}",
+                now,
+                maybe_shown=view.version if unanswered else None,
+            )
         return True
 
     async def _repost(

@@ -14,7 +14,7 @@ from datetime import timedelta
 import structlog
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.access import moderator_for
 from bot.context import BotContext, Services
@@ -34,7 +34,7 @@ from moderation.decisions import (
     record_refused_press,
     undo,
 )
-from moderation.delivery import mark_shown, review_chat
+from moderation.delivery import edit_unconfirmed, mark_shown, review_chat
 from moderation.reports import CaseStatus
 from moderation.review import CaseView, Decision, Moderator, RejectReason
 
@@ -248,6 +248,8 @@ async def show_case(
             return  # the delivery worker brings the message up to date later
     except TelegramError as exc:
         log.warning("case_message_edit_failed", case_id=case.id, error_type=type(exc).__name__)
+        if isinstance(exc, NetworkError):
+            await edit_unconfirmed(services.store, case.id, case.version)
         return
     await mark_shown(services.store, case.id, case.version, now)
 

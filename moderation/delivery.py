@@ -53,10 +53,26 @@ async def mark_shown(store: ReviewStore, case_id: int, version: int, now: dateti
 
 
 async def post_failed(
-    store: ReviewStore, task: PostTask, error: str, now: datetime, wait: timedelta | None = None
+    store: ReviewStore,
+    task: PostTask,
+    error: str,
+    now: datetime,
+    wait: timedelta | None = None,
+    *,
+    maybe_shown: int | None = None,
 ) -> None:
+    """`maybe_shown`: the version an edit tried to show when its answer was lost, not refused."""
     async with store.transaction() as uow:
-        await uow.posts.failed(task.case_id, now + (wait or backoff(task.attempts)), error)
+        await uow.posts.failed(
+            task.case_id, now + (wait or backoff(task.attempts)), error, maybe_shown
+        )
+
+
+async def edit_unconfirmed(store: ReviewStore, case_id: int, version: int) -> None:
+    """A handler's edit of the case message lost its answer: Telegram may show that version, even
+    after a newer one, so the delivery worker edits again if it is behind."""
+    async with store.transaction() as uow:
+        await uow.posts.maybe_shown(case_id, version)
 
 
 async def due_notifications(

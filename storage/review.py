@@ -513,12 +513,27 @@ class PostRepository:
             (version, encode_time(at), case_id),
         )
 
-    async def failed(self, case_id: int, retry_at: datetime, error: str) -> None:
+    async def failed(
+        self, case_id: int, retry_at: datetime, error: str, maybe_shown: int | None = None
+    ) -> None:
+        """`maybe_shown`: the version of an edit whose answer was lost (a timeout, a dropped
+        connection, a 5xx). Telegram may still have applied it, after a newer edit, so the post
+        counts as showing no more than that version and is edited again if it is behind."""
         await run(
             self._conn,
-            "UPDATE case_posts SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
-            "WHERE case_id = ?",
-            (encode_time(retry_at), error[:200], case_id),
+            "UPDATE case_posts SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, "
+            "shown_version = CASE WHEN ? IS NULL OR message_id IS NULL THEN shown_version "
+            "ELSE min(shown_version, ?) END WHERE case_id = ?",
+            (encode_time(retry_at), error[:200], maybe_shown, maybe_shown, case_id),
+        )
+
+    async def maybe_shown(self, case_id: int, version: int) -> None:
+        """An edit by a button's handler lost its answer: see `failed`."""
+        await run(
+            self._conn,
+            "UPDATE case_posts SET shown_version = min(shown_version, ?) "
+            "WHERE case_id = ? AND message_id IS NOT NULL",
+            (version, case_id),
         )
 
     async def moved(self, old_chat_id: int, new_chat_id: int) -> None:

@@ -29,7 +29,14 @@ from moderation.decisions import (
     decide,
     undo,
 )
-from moderation.delivery import backlog_size, due_posts, mark_posted, mark_shown
+from moderation.delivery import (
+    backlog_size,
+    due_posts,
+    edit_unconfirmed,
+    mark_posted,
+    mark_shown,
+    post_failed,
+)
 from moderation.priority import CasePolicy
 from moderation.reporting import file_report
 from moderation.reports import (
@@ -467,6 +474,45 @@ async def test_an_older_edit_finishing_after_the_decision_puts_the_post_due_agai
     await mark_shown(store, case_id, count_version, desk.tick())  # the count edit lands last
     [again] = [t for t in await due_posts(store, desk.tick(), timedelta(0)) if t.case_id == case_id]
     assert (again.version, again.decided) == (decided_version, True)
+
+
+async def test_an_older_edit_that_lost_its_answer_puts_the_post_due_again(
+    store: Store,
+) -> None:
+    """A timed-out edit may still be applied by Telegram, after the decision's edit."""
+    desk = Desk(store)
+    case_id = await desk.new_case("lost_answer_x", [desk.reporter()])
+    [task] = [t for t in await due_posts(store, desk.now, timedelta(0)) if t.case_id == case_id]
+    await mark_posted(store, task, -1001, 100, desk.tick())
+    await desk.file("lost_answer_x", desk.reporter())
+    [count_task] = [
+        t for t in await due_posts(store, desk.tick(), timedelta(0)) if t.case_id == case_id
+    ]
+    await desk.reject(case_id)
+    decided_version = (await desk.view(case_id)).version
+    await mark_shown(store, case_id, decided_version, desk.tick())
+    # A refusal (not a lost answer) leaves what the message shows alone.
+    await post_failed(store, count_task, "BadRequest: x", desk.tick(), timedelta(0))
+    assert case_id not in [t.case_id for t in await due_posts(store, desk.tick(), timedelta(0))]
+    await post_failed(
+        store, count_task, "TimedOut", desk.tick(), timedelta(0), maybe_shown=count_task.version
+    )
+    [again] = [t for t in await due_posts(store, desk.tick(), timedelta(0)) if t.case_id == case_id]
+    assert (again.version, again.decided) == (decided_version, True)
+    await mark_shown(store, case_id, decided_version, desk.tick())
+    # The same from a button's own edit.
+    await edit_unconfirmed(store, case_id, count_task.version)
+    [again] = [t for t in await due_posts(store, desk.tick(), timedelta(0)) if t.case_id == case_id]
+    assert again.version == decided_version
+
+
+async def test_a_lost_answer_for_the_newest_version_changes_nothing_shown(store: Store) -> None:
+    desk = Desk(store)
+    case_id = await desk.new_case("lost_newest_x", [desk.reporter()])
+    [task] = [t for t in await due_posts(store, desk.now, timedelta(0)) if t.case_id == case_id]
+    await mark_posted(store, task, -1001, 100, desk.tick())
+    await edit_unconfirmed(store, case_id, task.version + 5)
+    assert case_id not in [t.case_id for t in await due_posts(store, desk.tick(), timedelta(0))]
 
 
 async def test_only_an_unposted_pending_case_can_be_asked_for(store: Store) -> None:
