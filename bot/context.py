@@ -6,7 +6,7 @@ module globals (PTB's contexttypesbot pattern).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -14,6 +14,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.access import ChatAdminCache
 from bot.chat_budget import ChatBudget
+from bot.message_locks import MessageLocks
 from bot.settings import Settings
 from handlers.i18n import Catalog
 from handlers.review_views import OpenMenus
@@ -55,6 +56,7 @@ class Services:
     open_menus: OpenMenus
     telegram: TelegramHealth  # failed Bot API calls by kind, and the last one (/health)
     metrics: BotMetrics  # this Application's Prometheus registry (served when METRICS_PORT)
+    case_messages: MessageLocks = field(default_factory=MessageLocks)  # one edit at a time
 
 
 class BotData:

@@ -15,15 +15,9 @@ from datetime import timedelta
 from typing import Final
 
 import structlog
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-)
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
+from bot.case_edits import case_message_edit
 from bot.context import BotApplication, Services
 from handlers.appeal_views import AppealViews
 from handlers.errors import is_message_gone, is_not_modified
@@ -275,19 +269,22 @@ class DeliveryWorker:
                 del self._unrecorded_cases[task.case_id]
                 log.info("case_posted", case_id=task.case_id, message_id=accepted.message_id)
             else:
-                try:
-                    await bot.edit_message_text(
-                        text,
-                        chat_id=task.chat_id or chat_id,
-                        message_id=task.message_id,
-                        reply_markup=keyboard,
-                    )
-                except BadRequest as exc:
-                    if is_message_gone(exc):
-                        return await self._repost(application, services, task, chat_id, text, view)
-                    if not is_not_modified(exc):
-                        raise
-                await mark_shown(services.store, task.case_id, view.version, now)
+                async with case_message_edit(services, task.case_id):
+                    try:
+                        await bot.edit_message_text(
+                            text,
+                            chat_id=task.chat_id or chat_id,
+                            message_id=task.message_id,
+                            reply_markup=keyboard,
+                        )
+                    except BadRequest as exc:
+                        if is_message_gone(exc):
+                            return await self._repost(
+                                application, services, task, chat_id, text, view
+                            )
+                        if not is_not_modified(exc):
+                            raise
+                    await mark_shown(services.store, task.case_id, view.version, now)
         except ChatMigrated as exc:
             configured = settings.review_chat_id
             if configured is not None:
@@ -313,14 +310,7 @@ class DeliveryWorker:
             return False
         except TelegramError as exc:
             log.warning("case_post_failed", case_id=task.case_id, error_type=type(exc).__name__)
-            unanswered = task.message_id is not None and isinstance(exc, NetworkError)
-            await post_failed(
-                services.store,
-                task,
-                f"{type(exc).__name__}: {exc}",
-                now,
-                maybe_shown=view.version if unanswered else None,
-            )
+            await post_failed(services.store, task, f"{type(exc).__name__}: {exc}", now)
         return True
 
     async def _repost(

@@ -191,6 +191,7 @@ class Settings(BaseSettings):
     undo_window_minutes: int = Field(default=5, ge=1, le=1440)
     chat_admin_cache_seconds: int = Field(default=60, ge=0, le=86400)
     case_edit_debounce_seconds: int = Field(default=10, ge=0, le=3600)
+    case_edit_recheck_seconds: int = Field(default=30, ge=1, le=3600)
     review_messages_per_minute: int = Field(default=20, ge=1, le=20)
     review_message_gap_seconds: float = Field(default=1.0, ge=0, le=10)
     backlog_digest_minutes: int = Field(default=3, ge=1, le=60)

@@ -15,11 +15,19 @@ may have applied a call whose answer was lost, so the message can arrive twice: 
 attempt Telegram accepted, never silently dropped. getUpdates is never retried here (PTB's
 polling loop does, and a long poll must not be repeated behind its back); 429s are left to
 the rate limiter, which waits as long as Telegram asks.
+
+`watch_answers()` counts, for the calls made inside it, the attempts whose answer was lost or
+a 5xx: Telegram may still apply such an attempt later, after a newer call (the delivery
+worker rechecks a case message an edit like that touched).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Final
 
 import aiohttp
@@ -39,6 +47,34 @@ RETRY_PAUSES: Final = (0.5, 1.5, 3.0)
 TRANSIENT_STATUSES: Final = frozenset({500, 502, 503, 504})
 
 log = structlog.get_logger(__name__)
+
+
+@dataclass
+class AnswerWatch:
+    """Attempts, among the calls made inside `watch_answers()`, that Telegram may have applied
+    without the bot hearing so: timeouts, dropped connections, 5xx answers."""
+
+    lost: int = 0
+
+
+_watch: ContextVar[AnswerWatch | None] = ContextVar("bot_api_answer_watch", default=None)
+
+
+@contextmanager
+def watch_answers() -> Iterator[AnswerWatch]:
+    """Counts lost answers of the Bot API calls this task makes inside the block."""
+    watch = AnswerWatch()
+    token = _watch.set(watch)
+    try:
+        yield watch
+    finally:
+        _watch.reset(token)
+
+
+def _answer_lost() -> None:
+    watch = _watch.get()
+    if watch is not None:
+        watch.lost += 1
 
 
 class AiohttpRequest(BaseRequest):
@@ -113,10 +149,13 @@ class AiohttpRequest(BaseRequest):
             try:
                 status, body = await self._once(url, method, request_data, timeout)
             except (TimedOut, NetworkError) as exc:
+                _answer_lost()
                 if last:
                     raise
                 log.info("bot_api_retry", api_method=api_method, error_type=type(exc).__name__)
             else:
+                if status in TRANSIENT_STATUSES:
+                    _answer_lost()
                 if last or status not in TRANSIENT_STATUSES:
                     return status, body
                 log.info("bot_api_retry", api_method=api_method, status=status)

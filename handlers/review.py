@@ -14,9 +14,10 @@ from datetime import timedelta
 import structlog
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from bot.access import moderator_for
+from bot.case_edits import case_message_edit
 from bot.context import BotContext, Services
 from handlers.callback_data import ReviewAction, ReviewButton, parse_review_button
 from handlers.errors import is_not_modified
@@ -34,7 +35,7 @@ from moderation.decisions import (
     record_refused_press,
     undo,
 )
-from moderation.delivery import edit_unconfirmed, mark_shown, review_chat
+from moderation.delivery import mark_shown, review_chat
 from moderation.reports import CaseStatus
 from moderation.review import CaseView, Decision, Moderator, RejectReason
 
@@ -111,7 +112,8 @@ async def review_button(update: Update, context: BotContext) -> None:
             return
         await query.answer()
         services.open_menus.opened(case.id, _MENUS[button.action])
-        await _edit_keyboard(query, views, case, _MENUS[button.action])
+        async with case_message_edit(services, case.id):
+            await _edit_keyboard(query, views, case, _MENUS[button.action])
     else:
         await _decide(query, services, views, moderator, case, button)
 
@@ -238,20 +240,19 @@ async def show_case(
     now = services.clock.now()
     window = timedelta(minutes=services.settings.undo_window_minutes)
     undo_open = case.decided_at is not None and now < case.decided_at + window
-    try:
-        await message.edit_text(
-            views.case_text(case), reply_markup=views.keyboard(case, undo_open=undo_open)
-        )
-    except BadRequest as exc:
-        if not is_not_modified(exc):
-            log.warning("case_message_edit_failed", case_id=case.id, error=exc.message)
-            return  # the delivery worker brings the message up to date later
-    except TelegramError as exc:
-        log.warning("case_message_edit_failed", case_id=case.id, error_type=type(exc).__name__)
-        if isinstance(exc, NetworkError):
-            await edit_unconfirmed(services.store, case.id, case.version)
-        return
-    await mark_shown(services.store, case.id, case.version, now)
+    async with case_message_edit(services, case.id):
+        try:
+            await message.edit_text(
+                views.case_text(case), reply_markup=views.keyboard(case, undo_open=undo_open)
+            )
+        except BadRequest as exc:
+            if not is_not_modified(exc):
+                log.warning("case_message_edit_failed", case_id=case.id, error=exc.message)
+                return  # the delivery worker brings the message up to date later
+        except TelegramError as exc:
+            log.warning("case_message_edit_failed", case_id=case.id, error_type=type(exc).__name__)
+            return
+        await mark_shown(services.store, case.id, case.version, now)
 
 
 async def _edit_keyboard(

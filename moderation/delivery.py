@@ -52,27 +52,17 @@ async def mark_shown(store: ReviewStore, case_id: int, version: int, now: dateti
         await uow.posts.shown(case_id, version, now)
 
 
+async def recheck_post(store: ReviewStore, case_id: int, at: datetime) -> None:
+    """An edit of the case message lost its answer and may be applied late: edit again at `at`."""
+    async with store.transaction() as uow:
+        await uow.posts.recheck(case_id, at)
+
+
 async def post_failed(
-    store: ReviewStore,
-    task: PostTask,
-    error: str,
-    now: datetime,
-    wait: timedelta | None = None,
-    *,
-    maybe_shown: int | None = None,
+    store: ReviewStore, task: PostTask, error: str, now: datetime, wait: timedelta | None = None
 ) -> None:
-    """`maybe_shown`: the version an edit tried to show when its answer was lost, not refused."""
     async with store.transaction() as uow:
-        await uow.posts.failed(
-            task.case_id, now + (wait or backoff(task.attempts)), error, maybe_shown
-        )
-
-
-async def edit_unconfirmed(store: ReviewStore, case_id: int, version: int) -> None:
-    """A handler's edit of the case message lost its answer: Telegram may show that version, even
-    after a newer one, so the delivery worker edits again if it is behind."""
-    async with store.transaction() as uow:
-        await uow.posts.maybe_shown(case_id, version)
+        await uow.posts.failed(task.case_id, now + (wait or backoff(task.attempts)), error)
 
 
 async def due_notifications(

@@ -426,19 +426,20 @@ class PostRepository:
 
     async def due(self, now: datetime, edit_before: datetime, limit: int) -> list[PostTask]:
         """What to send next, most urgent first: cases a moderator asked for, edits that show a
-        decision, new cases by priority, then count updates (debounced by `edit_before`)."""
+        decision, new cases by priority, then count updates (debounced by `edit_before`) and
+        rechecks of messages an edit with a lost answer may have changed (see `recheck`)."""
         rows = await fetch_all(
             self._conn,
             "SELECT p.case_id, p.message_id, p.chat_id, c.version, p.attempts, "
             "p.requested_at IS NOT NULL AS requested, c.status <> 'pending' AS decided "
             "FROM case_posts p JOIN cases c ON c.id = p.case_id "
-            "WHERE p.next_attempt_at <= ? AND (p.message_id IS NULL OR "
+            "WHERE p.next_attempt_at <= ? AND (p.message_id IS NULL OR p.recheck_at <= ? OR "
             "(p.shown_version < c.version AND (p.edited_at IS NULL OR p.edited_at <= ? "
             "OR c.status <> 'pending'))) "
             "ORDER BY CASE WHEN p.message_id IS NULL AND p.requested_at IS NOT NULL THEN 0 "
             "WHEN p.message_id IS NOT NULL AND c.status <> 'pending' THEN 1 "
             "WHEN p.message_id IS NULL THEN 2 ELSE 3 END, c.priority DESC, p.case_id LIMIT ?",
-            (encode_time(now), encode_time(edit_before), limit),
+            (encode_time(now), encode_time(now), encode_time(edit_before), limit),
         )
         return [
             PostTask(
@@ -483,7 +484,8 @@ class PostRepository:
         """The case message is gone from the chat (deleted): post the case again."""
         changed = await run(
             self._conn,
-            "UPDATE case_posts SET message_id = NULL, shown_version = -1, next_attempt_at = ?, "
+            "UPDATE case_posts SET message_id = NULL, shown_version = -1, recheck_at = NULL, "
+            "next_attempt_at = ?, "
             "requested_at = coalesce(requested_at, ?) WHERE case_id = ? AND message_id = ?",
             (encode_time(at), encode_time(at), case_id, message_id),
         )
@@ -496,44 +498,42 @@ class PostRepository:
         await run(
             self._conn,
             "UPDATE case_posts SET message_id = ?, chat_id = ?, posted_at = ?, shown_version = ?, "
-            "edited_at = ?, attempts = 0, last_error = NULL, requested_at = NULL "
-            "WHERE case_id = ?",
+            "edited_at = ?, attempts = 0, last_error = NULL, requested_at = NULL, "
+            "recheck_at = NULL WHERE case_id = ?",
             (message_id, chat_id, when, version, when, case_id),
         )
 
     async def shown(self, case_id: int, version: int, at: datetime) -> None:
-        """The last edit to finish sets what the message shows. The decision's own edit and the
-        worker's count edit can race: when an older version's edit finishes after a newer one,
-        Telegram may have applied it last, so the post falls behind and is edited again (an
-        edit that changes nothing is answered "not modified" and costs nothing)."""
+        """An edit started at `at` showed `version`. Edits of one message are made one at a time
+        (bot/message_locks.py), so the last to finish is the last Telegram applied and sets
+        what the message shows: an older version's edit finishing after a newer one puts the
+        post due again. It clears a recheck that was due by the time the edit started."""
+        when = encode_time(at)
         await run(
             self._conn,
-            "UPDATE case_posts SET shown_version = ?, edited_at = ?, "
-            "attempts = 0, last_error = NULL WHERE case_id = ?",
-            (version, encode_time(at), case_id),
+            "UPDATE case_posts SET shown_version = ?, edited_at = ?, attempts = 0, "
+            "last_error = NULL, recheck_at = CASE WHEN recheck_at <= ? THEN NULL "
+            "ELSE recheck_at END WHERE case_id = ?",
+            (version, when, when, case_id),
         )
 
-    async def failed(
-        self, case_id: int, retry_at: datetime, error: str, maybe_shown: int | None = None
-    ) -> None:
-        """`maybe_shown`: the version of an edit whose answer was lost (a timeout, a dropped
-        connection, a 5xx). Telegram may still have applied it, after a newer edit, so the post
-        counts as showing no more than that version and is edited again if it is behind."""
+    async def recheck(self, case_id: int, at: datetime) -> None:
+        """An edit of the case message lost an answer: Telegram may still apply it, after a
+        newer edit, so the message is edited once more at `at` (see migration 0015)."""
+        when = encode_time(at)
         await run(
             self._conn,
-            "UPDATE case_posts SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, "
-            "shown_version = CASE WHEN ? IS NULL OR message_id IS NULL THEN shown_version "
-            "ELSE min(shown_version, ?) END WHERE case_id = ?",
-            (encode_time(retry_at), error[:200], maybe_shown, maybe_shown, case_id),
-        )
-
-    async def maybe_shown(self, case_id: int, version: int) -> None:
-        """An edit by a button's handler lost its answer: see `failed`."""
-        await run(
-            self._conn,
-            "UPDATE case_posts SET shown_version = min(shown_version, ?) "
+            "UPDATE case_posts SET recheck_at = max(coalesce(recheck_at, ?), ?) "
             "WHERE case_id = ? AND message_id IS NOT NULL",
-            (version, case_id),
+            (when, when, case_id),
+        )
+
+    async def failed(self, case_id: int, retry_at: datetime, error: str) -> None:
+        await run(
+            self._conn,
+            "UPDATE case_posts SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
+            "WHERE case_id = ?",
+            (encode_time(retry_at), error[:200], case_id),
         )
 
     async def moved(self, old_chat_id: int, new_chat_id: int) -> None:

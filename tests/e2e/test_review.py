@@ -254,6 +254,33 @@ async def test_case_committed_while_the_bot_was_down_is_posted_once_after_restar
     assert len(chat.messages()) == 1
 
 
+async def test_a_count_edit_telegram_applies_after_the_decision_is_put_right_by_a_recheck(
+    review: Review,
+) -> None:
+    """Telegram may apply an edit whose answer the bot never got (it gave up after its 5 s read
+    timeout and retried) at any time later, here after the decision's own edit."""
+    await file(review.server, "Alice")
+    posted = await review.chat.next_message(timeout=15)
+    await review.settled()
+    late = review.server.faults.inject(
+        "editMessageText", kind="delay", delay=15.0, chat_id=review.chat.id, times=1
+    )
+    await file(review.server, "Bob")  # the count edit's first attempt lands 15 s late
+    await review.server.wait_for(lambda: "reporters: 2" in review.current(posted).text, 15)
+    menu = await review.tap(review.moderator, posted, "✅ Approve")
+    decided = await review.tap(review.moderator, menu, "✓ Illegal drugs")
+    assert "Approved by @mona_mod" in decided.text
+    await review.server.wait_for(lambda: "Approved by" not in review.current(posted).text, 20)
+    assert late.hits == 1  # the late edit put the pending count back on the message
+    database = review.bot.settings.database_path
+    [(recheck_at,)] = rows(database, "SELECT recheck_at FROM case_posts")
+    assert recheck_at is not None
+    review.clock.advance(timedelta(seconds=review.bot.settings.case_edit_recheck_seconds + 1))
+    await review.flush()
+    assert "Approved by @mona_mod" in review.current(posted).text
+    assert rows(database, "SELECT recheck_at FROM case_posts") == [(None,)]
+
+
 @pytest.mark.parametrize("kind", ["retry_after", "server_error"])
 async def test_failed_posts_are_delivered_later_once(review: Review, kind: str) -> None:
     review.server.faults.inject("sendMessage", kind=kind, chat_id=review.chat.id, times=8)  # type: ignore[arg-type]

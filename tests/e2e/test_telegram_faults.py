@@ -5,6 +5,7 @@ outlasts the retries reaches the error handler and the user gets an apology."""
 from __future__ import annotations
 
 from bot.loopback import LoopbackServer
+from bot.transport import watch_answers
 from tests.conftest import RunningBot
 
 
@@ -64,3 +65,27 @@ async def test_a_failed_reply_reaches_the_error_handler_and_the_user(
     assert "Nothing you sent was lost" in apology.text
     assert "Traceback" not in apology.text
     assert '"event": "update_failed"' in bot.log_text()
+
+
+async def test_answers_that_may_have_been_applied_are_counted_for_the_caller(
+    bot: RunningBot, loopback: LoopbackServer
+) -> None:
+    """A 5xx or a dropped connection may hide a call Telegram applied; a 429 or a 400 did not."""
+    alice = loopback.add_user(first_name="Alice", language_code="en")
+    await alice.send("/start")
+    await alice.next_message(timeout=15)
+    loopback.faults.inject("sendMessage", kind="server_error", times=1)
+    loopback.faults.inject("sendMessage", kind="drop", when="after", times=1)
+    with watch_answers() as lost:
+        await bot.application.bot.send_message(alice.id, "one")
+    assert lost.lost == 2
+    loopback.faults.inject("sendMessage", kind="retry_after", retry_after=1, times=1)
+    with watch_answers() as refused:
+        await bot.application.bot.send_message(alice.id, "two")
+    assert refused.lost == 0
+    with watch_answers() as outside:
+        pass
+    await bot.application.bot.send_message(alice.id, "three")  # no watch: nothing counted
+    assert outside.lost == 0
+    texts = [m.text for m in loopback.messages(alice.id)][1:]
+    assert texts == ["one", "one", "two", "three"]

@@ -484,7 +484,7 @@ def owed(database: Path) -> list[str]:
     unposted = _rows(
         database,
         "SELECT count(*) FROM case_posts p JOIN cases c ON c.id = p.case_id "
-        "WHERE p.message_id IS NULL OR p.shown_version < c.version",
+        "WHERE p.message_id IS NULL OR p.shown_version < c.version OR p.recheck_at IS NOT NULL",
     )[0][0]
     outbox = _rows(database, "SELECT count(*) FROM outbox WHERE status = 'pending'")[0][0]
     missing = []

@@ -32,10 +32,9 @@ from moderation.decisions import (
 from moderation.delivery import (
     backlog_size,
     due_posts,
-    edit_unconfirmed,
     mark_posted,
     mark_shown,
-    post_failed,
+    recheck_post,
 )
 from moderation.priority import CasePolicy
 from moderation.reporting import file_report
@@ -476,43 +475,49 @@ async def test_an_older_edit_finishing_after_the_decision_puts_the_post_due_agai
     assert (again.version, again.decided) == (decided_version, True)
 
 
-async def test_an_older_edit_that_lost_its_answer_puts_the_post_due_again(
+async def test_an_edit_that_lost_its_answer_is_made_again_after_the_recheck_time(
     store: Store,
 ) -> None:
-    """A timed-out edit may still be applied by Telegram, after the decision's edit."""
+    """Telegram may apply an edit whose answer was lost later, after a newer edit."""
     desk = Desk(store)
     case_id = await desk.new_case("lost_answer_x", [desk.reporter()])
     [task] = [t for t in await due_posts(store, desk.now, timedelta(0)) if t.case_id == case_id]
     await mark_posted(store, task, -1001, 100, desk.tick())
-    await desk.file("lost_answer_x", desk.reporter())
-    [count_task] = [
-        t for t in await due_posts(store, desk.tick(), timedelta(0)) if t.case_id == case_id
-    ]
     await desk.reject(case_id)
     decided_version = (await desk.view(case_id)).version
-    await mark_shown(store, case_id, decided_version, desk.tick())
-    # A refusal (not a lost answer) leaves what the message shows alone.
-    await post_failed(store, count_task, "BadRequest: x", desk.tick(), timedelta(0))
+    started = desk.tick()
+    await recheck_post(store, case_id, started + timedelta(seconds=30))
+    await mark_shown(store, case_id, decided_version, started)  # a retry of it was answered
     assert case_id not in [t.case_id for t in await due_posts(store, desk.tick(), timedelta(0))]
-    await post_failed(
-        store, count_task, "TimedOut", desk.tick(), timedelta(0), maybe_shown=count_task.version
-    )
-    [again] = [t for t in await due_posts(store, desk.tick(), timedelta(0)) if t.case_id == case_id]
+    [again] = [
+        t
+        for t in await due_posts(store, desk.tick(timedelta(seconds=30)), timedelta(0))
+        if t.case_id == case_id
+    ]
     assert (again.version, again.decided) == (decided_version, True)
-    await mark_shown(store, case_id, decided_version, desk.tick())
-    # The same from a button's own edit.
-    await edit_unconfirmed(store, case_id, count_task.version)
-    [again] = [t for t in await due_posts(store, desk.tick(), timedelta(0)) if t.case_id == case_id]
-    assert again.version == decided_version
-
-
-async def test_a_lost_answer_for_the_newest_version_changes_nothing_shown(store: Store) -> None:
-    desk = Desk(store)
-    case_id = await desk.new_case("lost_newest_x", [desk.reporter()])
-    [task] = [t for t in await due_posts(store, desk.now, timedelta(0)) if t.case_id == case_id]
-    await mark_posted(store, task, -1001, 100, desk.tick())
-    await edit_unconfirmed(store, case_id, task.version + 5)
+    # A later recheck wins over an earlier one; only an edit started after it clears it.
+    await recheck_post(store, case_id, desk.now + timedelta(seconds=60))
+    await recheck_post(store, case_id, desk.now + timedelta(seconds=5))
+    await mark_shown(store, case_id, decided_version, desk.tick(timedelta(seconds=10)))
     assert case_id not in [t.case_id for t in await due_posts(store, desk.tick(), timedelta(0))]
+    later = desk.tick(timedelta(seconds=60))
+    assert case_id in [t.case_id for t in await due_posts(store, later, timedelta(0))]
+    await mark_shown(store, case_id, decided_version, later)
+    assert case_id not in [
+        t.case_id for t in await due_posts(store, desk.tick(timedelta(hours=1)), timedelta(0))
+    ]
+
+
+async def test_a_recheck_needs_a_posted_message_and_a_new_post_clears_it(store: Store) -> None:
+    desk = Desk(store)
+    case_id = await desk.new_case("recheck_unposted_x", [desk.reporter()])
+    await recheck_post(store, case_id, desk.now)
+    [task] = [t for t in await due_posts(store, desk.tick(), timedelta(0)) if t.case_id == case_id]
+    assert task.message_id is None
+    await mark_posted(store, task, -1001, 100, desk.tick())
+    assert case_id not in [
+        t.case_id for t in await due_posts(store, desk.tick(timedelta(hours=1)), timedelta(0))
+    ]
 
 
 async def test_only_an_unposted_pending_case_can_be_asked_for(store: Store) -> None:
