@@ -86,6 +86,10 @@ class SoakConfig:
     settle_timeout: float = 600.0
     #: Concurrent reporters (each sends its reports one after another).
     concurrency: int = 25
+    #: The bot's CASE_EDIT_RECHECK_SECONDS (its default is 30). A late edit here lands at most
+    #: TIMEOUT_DELAY after it was sent, before the edit that lost it ends, so any value above
+    #: that catches it; short rounds use less to settle sooner.
+    recheck_seconds: int = 30
 
     @property
     def reporter_count(self) -> int:
@@ -555,6 +559,7 @@ async def run_soak(
             REPORT_LIMIT_PER_DAY=str(max(100, per_reporter)),
             UNDO_WINDOW_MINUTES="1",
             CASE_EDIT_DEBOUNCE_SECONDS="30",
+            CASE_EDIT_RECHECK_SECONDS=str(config.recheck_seconds),
             REVIEW_MESSAGE_GAP_SECONDS="0",
             LOG_FORMAT="json",
             LOG_LEVEL="INFO",

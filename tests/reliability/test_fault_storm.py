@@ -19,7 +19,9 @@ from bot.loopback import LoopbackServer
 from tests.reliability.harness import SoakConfig, SoakTotals, run_soak
 
 SEED = 424242
-ROUND = SoakConfig(reports=20, decisions=6, kills=0, seed=SEED, faults=0.2, settle_timeout=240)
+ROUND = SoakConfig(
+    reports=20, decisions=6, kills=0, seed=SEED, faults=0.2, settle_timeout=240, recheck_seconds=8
+)
 
 
 @pytest.fixture(scope="module")
