@@ -284,7 +284,9 @@ class DeliveryWorker:
                             )
                         if not is_not_modified(exc):
                             raise
-                    await mark_shown(services.store, task.case_id, view.version, now)
+                    await mark_shown(
+                        services.store, task.case_id, task.message_id, view.version, now
+                    )
         except ChatMigrated as exc:
             configured = settings.review_chat_id
             if configured is not None:

@@ -22,7 +22,14 @@ from bot.context import BotContext, Services
 from handlers.callback_data import ReviewAction, ReviewButton, parse_review_button
 from handlers.errors import is_not_modified
 from handlers.review_views import Menu, ReviewViews, build_review_views
-from moderation.case_actions import ActionRefusal, Done, Refused, escalate, request_post
+from moderation.case_actions import (
+    ActionRefusal,
+    Done,
+    Refused,
+    case_at,
+    escalate,
+    request_post,
+)
 from moderation.decisions import (
     AlreadyDecided,
     Decided,
@@ -86,6 +93,13 @@ async def review_button(update: Update, context: BotContext) -> None:
         # The winner's press edits the message; the worker catches up if that edit failed.
         await query.answer(views.already(case), show_alert=True)
         services.delivery.wake()
+        if (
+            where.id == chat_id
+            and await case_at(services.store, where.id, query.message.message_id) is None
+        ):
+            # A second post of the case (Telegram applied a post whose answer was lost): the
+            # worker never edits it, so the press shows the decision on it.
+            await show_case(query.message, services, views, case)
         return
     if not moderator.may_decide(case.escalated):
         key = "review.alert.escalated" if case.escalated else "review.alert.not_moderator"
@@ -252,7 +266,7 @@ async def show_case(
         except TelegramError as exc:
             log.warning("case_message_edit_failed", case_id=case.id, error_type=type(exc).__name__)
             return
-        await mark_shown(services.store, case.id, case.version, now)
+        await mark_shown(services.store, case.id, message.message_id, case.version, now)
 
 
 async def _edit_keyboard(

@@ -47,9 +47,12 @@ async def mark_posted(
         )
 
 
-async def mark_shown(store: ReviewStore, case_id: int, version: int, now: datetime) -> None:
+async def mark_shown(
+    store: ReviewStore, case_id: int, message_id: int, version: int, now: datetime
+) -> None:
+    """The case's message `message_id` shows `version` (nothing if it is not the case's post)."""
     async with store.transaction() as uow:
-        await uow.posts.shown(case_id, version, now)
+        await uow.posts.shown(case_id, message_id, version, now)
 
 
 async def recheck_post(store: ReviewStore, case_id: int, at: datetime) -> None:

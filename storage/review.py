@@ -503,18 +503,20 @@ class PostRepository:
             (message_id, chat_id, when, version, when, case_id),
         )
 
-    async def shown(self, case_id: int, version: int, at: datetime) -> None:
-        """An edit started at `at` showed `version`. Edits of one message are made one at a time
-        (bot/message_locks.py), so the last to finish is the last Telegram applied and sets
-        what the message shows: an older version's edit finishing after a newer one puts the
-        post due again. It clears a recheck that was due by the time the edit started."""
+    async def shown(self, case_id: int, message_id: int, version: int, at: datetime) -> None:
+        """An edit of message `message_id` started at `at` showed `version`. Edits of one
+        message are made one at a time (bot/message_locks.py), so the last to finish is the
+        last Telegram applied and sets what the message shows: an older version's edit
+        finishing after a newer one puts the post due again. It clears a recheck that was due
+        by the time the edit started. An edit of another message of the case (a second post
+        Telegram applied whose answer was lost, pressed by a moderator) records nothing."""
         when = encode_time(at)
         await run(
             self._conn,
             "UPDATE case_posts SET shown_version = ?, edited_at = ?, attempts = 0, "
             "last_error = NULL, recheck_at = CASE WHEN recheck_at <= ? THEN NULL "
-            "ELSE recheck_at END WHERE case_id = ?",
-            (version, when, when, case_id),
+            "ELSE recheck_at END WHERE case_id = ? AND message_id = ?",
+            (version, when, when, case_id, message_id),
         )
 
     async def recheck(self, case_id: int, at: datetime) -> None:

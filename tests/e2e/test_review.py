@@ -281,6 +281,44 @@ async def test_a_count_edit_telegram_applies_after_the_decision_is_put_right_by_
     assert rows(database, "SELECT recheck_at FROM case_posts") == [(None,)]
 
 
+async def posted_twice(review: Review) -> tuple[SentMessage, SentMessage]:
+    """A case post Telegram applied whose answer was lost, then its retry: (recorded, extra)."""
+    review.server.faults.inject(
+        "sendMessage", kind="drop", when="after", chat_id=review.chat.id, times=1
+    )
+    await file(review.server, "Alice")
+    await review.server.wait_for(lambda: len(review.chat.messages()) == 2, 15)
+    await review.settled()
+    [(recorded_id,)] = rows(review.bot.settings.database_path, "SELECT message_id FROM case_posts")
+    [recorded] = [m for m in review.chat.messages() if m.message_id == recorded_id]
+    [extra] = [m for m in review.chat.messages() if m.message_id != recorded_id]
+    return recorded, extra
+
+
+async def test_a_decision_made_on_a_second_post_of_the_case_reaches_the_recorded_post(
+    review: Review,
+) -> None:
+    recorded, extra = await posted_twice(review)
+    menu = await review.tap(review.moderator, extra, "✅ Approve")
+    decided = await review.tap(review.moderator, menu, "✓ Illegal drugs")
+    assert "Approved by @mona_mod" in decided.text
+    await review.flush()
+    assert "Approved by @mona_mod" in review.current(recorded).text
+
+
+async def test_a_second_post_of_a_decided_case_shows_the_decision_when_pressed(
+    review: Review,
+) -> None:
+    recorded, extra = await posted_twice(review)
+    menu = await review.tap(review.moderator, recorded, "✅ Approve")
+    await review.tap(review.moderator, menu, "✓ Illegal drugs")
+    press = await review.moderator.press(review.current(extra), text="✅ Approve")
+    answer = await press.answered(timeout=15)
+    assert answer.show_alert
+    await review.server.wait_for(lambda: "Approved by" in review.current(extra).text, 15)
+    assert review.current(extra).button_texts() == ["↩️ Undo"]
+
+
 @pytest.mark.parametrize("kind", ["retry_after", "server_error"])
 async def test_failed_posts_are_delivered_later_once(review: Review, kind: str) -> None:
     review.server.faults.inject("sendMessage", kind=kind, chat_id=review.chat.id, times=8)  # type: ignore[arg-type]

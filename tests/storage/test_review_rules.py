@@ -468,9 +468,9 @@ async def test_an_older_edit_finishing_after_the_decision_puts_the_post_due_agai
     count_version = (await desk.view(case_id)).version
     await desk.reject(case_id)  # the decision's own edit shows the newer version first
     decided_version = (await desk.view(case_id)).version
-    await mark_shown(store, case_id, decided_version, desk.tick())
+    await mark_shown(store, case_id, 100, decided_version, desk.tick())
     assert case_id not in [t.case_id for t in await due_posts(store, desk.tick(), timedelta(0))]
-    await mark_shown(store, case_id, count_version, desk.tick())  # the count edit lands last
+    await mark_shown(store, case_id, 100, count_version, desk.tick())  # the count edit lands last
     [again] = [t for t in await due_posts(store, desk.tick(), timedelta(0)) if t.case_id == case_id]
     assert (again.version, again.decided) == (decided_version, True)
 
@@ -487,7 +487,7 @@ async def test_an_edit_that_lost_its_answer_is_made_again_after_the_recheck_time
     decided_version = (await desk.view(case_id)).version
     started = desk.tick()
     await recheck_post(store, case_id, started + timedelta(seconds=30))
-    await mark_shown(store, case_id, decided_version, started)  # a retry of it was answered
+    await mark_shown(store, case_id, 100, decided_version, started)  # a retry of it was answered
     assert case_id not in [t.case_id for t in await due_posts(store, desk.tick(), timedelta(0))]
     [again] = [
         t
@@ -498,11 +498,11 @@ async def test_an_edit_that_lost_its_answer_is_made_again_after_the_recheck_time
     # A later recheck wins over an earlier one; only an edit started after it clears it.
     await recheck_post(store, case_id, desk.now + timedelta(seconds=60))
     await recheck_post(store, case_id, desk.now + timedelta(seconds=5))
-    await mark_shown(store, case_id, decided_version, desk.tick(timedelta(seconds=10)))
+    await mark_shown(store, case_id, 100, decided_version, desk.tick(timedelta(seconds=10)))
     assert case_id not in [t.case_id for t in await due_posts(store, desk.tick(), timedelta(0))]
     later = desk.tick(timedelta(seconds=60))
     assert case_id in [t.case_id for t in await due_posts(store, later, timedelta(0))]
-    await mark_shown(store, case_id, decided_version, later)
+    await mark_shown(store, case_id, 100, decided_version, later)
     assert case_id not in [
         t.case_id for t in await due_posts(store, desk.tick(timedelta(hours=1)), timedelta(0))
     ]
