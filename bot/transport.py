@@ -154,9 +154,10 @@ class AiohttpRequest(BaseRequest):
                     raise
                 log.info("bot_api_retry", api_method=api_method, error_type=type(exc).__name__)
             else:
-                if status in TRANSIENT_STATUSES:
-                    _answer_lost()
-                if last or status not in TRANSIENT_STATUSES:
+                if status not in TRANSIENT_STATUSES:
+                    return status, body
+                _answer_lost()
+                if last:
                     return status, body
                 log.info("bot_api_retry", api_method=api_method, status=status)
             await asyncio.sleep(RETRY_PAUSES[attempt])

@@ -47,12 +47,13 @@ from moderation.reports import (
     ReportSource,
     Standing,
 )
-from moderation.review import CaseView, Decision, Moderator, RejectReason
+from moderation.review import CaseView, Decision, Moderator, PostTask, RejectReason
 from moderation.targets import TargetKind, TargetRef
 from storage import Store
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 LIMITS = ReportLimits(per_hour=1000, per_day=1000)
+POSTED_MESSAGE = 100  # the review-chat message id a posted case gets here
 UNDO = timedelta(minutes=5)
 CATEGORIES = parse_categories(DEFAULT_CATEGORIES)
 MODERATOR = Moderator(900002, "@mona_mod")
@@ -104,6 +105,15 @@ class Desk:
         )
         assert isinstance(outcome, Filed | AlreadyUnderReview), outcome
         return outcome
+
+    async def due(self, delta: timedelta = timedelta(seconds=1)) -> dict[int, PostTask]:
+        """The posts and edits due after `delta` more (no debounce), by case."""
+        return {t.case_id: t for t in await due_posts(self.store, self.tick(delta), timedelta(0))}
+
+    async def post(self, case_id: int, message_id: int = POSTED_MESSAGE) -> None:
+        """The delivery worker posted the case's message."""
+        task = (await self.due(timedelta(0)))[case_id]
+        await mark_posted(self.store, task, -1001, message_id, self.tick())
 
     async def new_case(self, name: str, reporters: list[int], category: str = "scam") -> int:
         case_ids = set()
@@ -462,16 +472,16 @@ async def test_an_older_edit_finishing_after_the_decision_puts_the_post_due_agai
 ) -> None:
     desk = Desk(store)
     case_id = await desk.new_case("raced_edit_x", [desk.reporter()])
-    [task] = [t for t in await due_posts(store, desk.now, timedelta(0)) if t.case_id == case_id]
-    await mark_posted(store, task, -1001, 100, desk.tick())
+    await desk.post(case_id)
     await desk.file("raced_edit_x", desk.reporter())  # the worker starts a count edit
     count_version = (await desk.view(case_id)).version
     await desk.reject(case_id)  # the decision's own edit shows the newer version first
     decided_version = (await desk.view(case_id)).version
-    await mark_shown(store, case_id, 100, decided_version, desk.tick())
-    assert case_id not in [t.case_id for t in await due_posts(store, desk.tick(), timedelta(0))]
-    await mark_shown(store, case_id, 100, count_version, desk.tick())  # the count edit lands last
-    [again] = [t for t in await due_posts(store, desk.tick(), timedelta(0)) if t.case_id == case_id]
+    await mark_shown(store, case_id, POSTED_MESSAGE, decided_version, desk.tick())
+    assert case_id not in await desk.due()
+    # the count edit lands last
+    await mark_shown(store, case_id, POSTED_MESSAGE, count_version, desk.tick())
+    again = (await desk.due())[case_id]
     assert (again.version, again.decided) == (decided_version, True)
 
 
@@ -481,43 +491,35 @@ async def test_an_edit_that_lost_its_answer_is_made_again_after_the_recheck_time
     """Telegram may apply an edit whose answer was lost later, after a newer edit."""
     desk = Desk(store)
     case_id = await desk.new_case("lost_answer_x", [desk.reporter()])
-    [task] = [t for t in await due_posts(store, desk.now, timedelta(0)) if t.case_id == case_id]
-    await mark_posted(store, task, -1001, 100, desk.tick())
+    await desk.post(case_id)
     await desk.reject(case_id)
     decided_version = (await desk.view(case_id)).version
     started = desk.tick()
     await recheck_post(store, case_id, started + timedelta(seconds=30))
-    await mark_shown(store, case_id, 100, decided_version, started)  # a retry of it was answered
-    assert case_id not in [t.case_id for t in await due_posts(store, desk.tick(), timedelta(0))]
-    [again] = [
-        t
-        for t in await due_posts(store, desk.tick(timedelta(seconds=30)), timedelta(0))
-        if t.case_id == case_id
-    ]
+    # a retry of it was answered
+    await mark_shown(store, case_id, POSTED_MESSAGE, decided_version, started)
+    assert case_id not in await desk.due()
+    again = (await desk.due(timedelta(seconds=30)))[case_id]
     assert (again.version, again.decided) == (decided_version, True)
     # A later recheck wins over an earlier one; only an edit started after it clears it.
     await recheck_post(store, case_id, desk.now + timedelta(seconds=60))
     await recheck_post(store, case_id, desk.now + timedelta(seconds=5))
-    await mark_shown(store, case_id, 100, decided_version, desk.tick(timedelta(seconds=10)))
-    assert case_id not in [t.case_id for t in await due_posts(store, desk.tick(), timedelta(0))]
-    later = desk.tick(timedelta(seconds=60))
-    assert case_id in [t.case_id for t in await due_posts(store, later, timedelta(0))]
-    await mark_shown(store, case_id, 100, decided_version, later)
-    assert case_id not in [
-        t.case_id for t in await due_posts(store, desk.tick(timedelta(hours=1)), timedelta(0))
-    ]
+    await mark_shown(
+        store, case_id, POSTED_MESSAGE, decided_version, desk.tick(timedelta(seconds=10))
+    )
+    assert case_id not in await desk.due()
+    assert case_id in await desk.due(timedelta(seconds=60))
+    await mark_shown(store, case_id, POSTED_MESSAGE, decided_version, desk.now)
+    assert case_id not in await desk.due(timedelta(hours=1))
 
 
 async def test_a_recheck_needs_a_posted_message_and_a_new_post_clears_it(store: Store) -> None:
     desk = Desk(store)
     case_id = await desk.new_case("recheck_unposted_x", [desk.reporter()])
     await recheck_post(store, case_id, desk.now)
-    [task] = [t for t in await due_posts(store, desk.tick(), timedelta(0)) if t.case_id == case_id]
-    assert task.message_id is None
-    await mark_posted(store, task, -1001, 100, desk.tick())
-    assert case_id not in [
-        t.case_id for t in await due_posts(store, desk.tick(timedelta(hours=1)), timedelta(0))
-    ]
+    assert (await desk.due())[case_id].message_id is None
+    await desk.post(case_id)
+    assert case_id not in await desk.due(timedelta(hours=1))
 
 
 async def test_only_an_unposted_pending_case_can_be_asked_for(store: Store) -> None:
