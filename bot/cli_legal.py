@@ -18,9 +18,10 @@ from typing import Any
 
 from bot.settings import Settings
 from moderation.clock import SystemClock
+from moderation.disclosure import verify_ledger as verify_chain
 from moderation.legal import OrderDocument, form_from
-from moderation.legal_flow import LegalRefused, LegalRequest, Officer, open_requests, register
-from moderation.legal_flow import verify_ledger as verify_chain
+from moderation.legal_flow import open_requests, register
+from moderation.legal_records import LegalRefused, LegalRequest, Officer
 from moderation.roles import roles_of
 from storage import StorageError, Store
 

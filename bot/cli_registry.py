@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from bot.settings import Settings
 from moderation.clock import SystemClock
-from moderation.legal_flow import rotate_legal_keys
+from moderation.disclosure import rotate_legal_keys
 from moderation.lookup import Asker, BadLookup, LookupKind, ViolatorFile, lookup
 from moderation.metadata_import import ImportSummary, import_lines
 from moderation.registry import rotate_keys

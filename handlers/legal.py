@@ -18,6 +18,7 @@ from telegram.ext import ApplicationHandlerStop, filters
 from bot.access import display_name, staff_roles
 from bot.context import BotContext, Services
 from handlers.legal_views import LegalViews
+from moderation.disclosure import disclose, retrieve
 from moderation.legal import (
     FIELDS,
     FieldProblem,
@@ -28,21 +29,16 @@ from moderation.legal import (
     parse_field,
 )
 from moderation.legal_flow import (
-    Disclosure,
-    LegalRefused,
-    LegalRequest,
-    Officer,
     approve,
     close,
-    disclose,
     open_requests,
     override,
     register,
     reject,
-    retrieve,
     show,
     write_analysis,
 )
+from moderation.legal_records import Disclosure, LegalRefused, LegalRequest, Officer
 from moderation.lookup import Asker, BadLookup, LookupKind, lookup
 from moderation.staff import record_denial
 from storage.crypto import PersonalDataCipher

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from handlers.i18n import Catalog, Html
 from moderation.legal import FIELDS, country_name
-from moderation.legal_flow import LegalRequest
+from moderation.legal_records import LegalRequest
 from moderation.lookup import ViolatorFile
 
 MESSAGE_LIMIT = 4000  # Telegram's 4096, with room for the frame

@@ -18,7 +18,7 @@ from moderation.legal import (
     Target,
     TargetKind,
 )
-from moderation.legal_flow import LegalRequest, StoredDisclosure, Vote
+from moderation.legal_records import LegalRequest, StoredDisclosure, Vote
 from moderation.registry import (
     ObservationKind,
     ObservationSource,

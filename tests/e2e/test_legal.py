@@ -15,7 +15,9 @@ import pytest
 
 from bot.loopback import LoopbackServer, SentMessage, UserHandle
 from moderation.decisions import decide
-from moderation.legal_flow import Officer, retrieve, rotate_legal_keys, show, verify_ledger
+from moderation.disclosure import retrieve, rotate_legal_keys, verify_ledger
+from moderation.legal_flow import show
+from moderation.legal_records import Officer
 from moderation.priority import CasePolicy
 from moderation.registry import Observation, ObservationKind, ObservationSource, record_observation
 from moderation.reporting import file_report

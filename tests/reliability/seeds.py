@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from moderation.appeals import AppealFiled, NewAppeal, file_appeal
 from moderation.case_actions import add_note
 from moderation.decisions import decide
+from moderation.disclosure import disclose
 from moderation.drafts import Draft, Step
 from moderation.legal import (
     LegalPolicy,
@@ -22,7 +23,8 @@ from moderation.legal import (
     Target,
     TargetKind,
 )
-from moderation.legal_flow import Officer, approve, disclose, register, write_analysis
+from moderation.legal_flow import approve, register, write_analysis
+from moderation.legal_records import Officer
 from moderation.people import Visitor, record_visit
 from moderation.priority import CasePolicy
 from moderation.registry import Observation, ObservationKind, ObservationSource, record_observation

@@ -15,6 +15,7 @@ from typing import Any
 
 from moderation.audit import AuditEntry
 from moderation.decisions import decide
+from moderation.disclosure import disclose
 from moderation.legal import (
     LegalPolicy,
     OrderDocument,
@@ -23,15 +24,8 @@ from moderation.legal import (
     Target,
     TargetKind,
 )
-from moderation.legal_flow import (
-    Disclosure,
-    LegalRequest,
-    Officer,
-    approve,
-    disclose,
-    register,
-    write_analysis,
-)
+from moderation.legal_flow import approve, register, write_analysis
+from moderation.legal_records import Disclosure, LegalRequest, Officer
 from moderation.priority import CasePolicy
 from moderation.registry import (
     Observation,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from moderation.decisions import UndoRefusal, reverse_decision
+from moderation.disclosure import disclose, verify_ledger
 from moderation.legal import (
     LegalPolicy,
     OrderDocument,
@@ -19,15 +20,8 @@ from moderation.legal import (
     Target,
     TargetKind,
 )
-from moderation.legal_flow import (
-    Officer,
-    approve,
-    close,
-    disclose,
-    register,
-    verify_ledger,
-    write_analysis,
-)
+from moderation.legal_flow import approve, close, register, write_analysis
+from moderation.legal_records import Officer
 from moderation.priority import CasePolicy
 from moderation.retention import purge_expired
 from storage import Store

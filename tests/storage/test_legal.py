@@ -17,23 +17,20 @@ from pathlib import Path
 
 import pytest
 
+from moderation.disclosure import disclose, retrieve, verify_ledger
 from moderation.ledger import entry_hash
 from moderation.legal import OrderType, RequestState, Target, TargetKind
 from moderation.legal_flow import (
-    LEDGER_HEAD_KEY,
-    LegalRefused,
     approve,
     close,
-    disclose,
     open_requests,
     override,
     register,
     reject,
-    retrieve,
     show,
-    verify_ledger,
     write_analysis,
 )
+from moderation.legal_records import LEDGER_HEAD_KEY, LegalRefused
 from moderation.registry import ObservationKind
 from moderation.retention import purge_expired
 from storage import Store
