@@ -16,13 +16,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.cli_legal_officer import add_officer_commands, cli_officer
 from bot.settings import Settings
 from moderation.clock import SystemClock
 from moderation.disclosure import verify_ledger as verify_chain
 from moderation.legal import OrderDocument, form_from
 from moderation.legal_flow import open_requests, register
-from moderation.legal_records import LegalRefused, LegalRequest, Officer
-from moderation.roles import roles_of
+from moderation.legal_records import LegalRefused, LegalRequest
 from storage import StorageError, Store
 
 
@@ -78,11 +78,7 @@ def add_legal_commands(
         async def work() -> LegalRequest:
             store = await Store.open(settings.database_path)
             try:
-                async with store.reading() as uow:
-                    roles = await roles_of(uow.roles, settings.bootstrap_roles(), args.by)
-                officer = Officer(
-                    args.by, f"id {args.by}", is_legal=roles.is_legal, is_admin=roles.is_admin
-                )
+                officer = cli_officer(args.by)
                 return await register(
                     store,
                     cipher,
@@ -116,10 +112,14 @@ def add_legal_commands(
         async def work() -> list[LegalRequest]:
             store = await Store.open(settings.database_path)
             try:
-                async with store.reading() as uow:
-                    roles = await roles_of(uow.roles, settings.bootstrap_roles(), args.by)
-                officer = Officer(args.by, f"id {args.by}", is_legal=roles.is_legal)
-                return await open_requests(store, cipher, officer, limit=1000)
+                return await open_requests(
+                    store,
+                    cipher,
+                    settings.legal_policy(),
+                    cli_officer(args.by),
+                    SystemClock().now(),
+                    limit=1000,
+                )
             finally:
                 await store.close()
 
@@ -136,6 +136,7 @@ def add_legal_commands(
         return ok
 
     listing.set_defaults(handler=cmd_list)
+    add_officer_commands(legal_commands, ok=ok, failed=failed, usage=usage, err=err)
 
     ledger = commands.add_parser(
         "ledger",

@@ -22,7 +22,15 @@ from tqdm import tqdm
 from bot.settings import Settings
 from moderation.clock import SystemClock
 from moderation.disclosure import rotate_legal_keys
-from moderation.lookup import Asker, BadLookup, LookupKind, ViolatorFile, lookup
+from moderation.legal_officers import Officer
+from moderation.lookup import (
+    BadLookup,
+    LookupKind,
+    LookupRefused,
+    LookupResult,
+    ViolatorFile,
+    lookup,
+)
 from moderation.metadata_import import ImportSummary, import_lines
 from moderation.registry import rotate_keys
 from moderation.retention import purge_expired, set_legal_hold
@@ -157,50 +165,59 @@ def add_registry_commands(
 
     finder = commands.add_parser(
         "lookup",
-        help="show a confirmed violator, its cases and metadata timeline (audit-logged)",
-        description="Look a violator up by exactly one key. Every lookup is audit-logged with "
-        "--by and --reason; personal data asked for is logged only as its blind index.",
+        help="a confirmed violator, its cases and metadata, for a legal request (audit-logged)",
+        description="Look a violator up by exactly one key, for an open legal request, as a "
+        "registered legal officer. Phone numbers and IP addresses are shown only as sealed "
+        "counts: they leave the registry only in the disclosure of an approved request "
+        "(report-bot legal disclose). Every lookup and refusal is audit-logged.",
     )
     keys_group = finder.add_mutually_exclusive_group(required=True)
     for kind in LookupKind:
         keys_group.add_argument(
             f"--{kind.value.replace('_', '-')}", dest=kind.value, metavar="VALUE"
         )
-    finder.add_argument("--reason", required=True, help="why: a legal request id or ticket")
     finder.add_argument(
-        "--by", default=getpass.getuser(), help="who asks (default: the operating-system user)"
+        "--request", type=int, required=True, metavar="ID", help="the open legal request's id"
+    )
+    finder.add_argument(
+        "--by", type=int, required=True, metavar="ID", help="your Telegram id (a legal officer)"
     )
 
     def cmd_lookup(args: argparse.Namespace, settings: Settings) -> int:
         cipher = settings.cipher()
         kind = next(k for k in LookupKind if getattr(args, k.value) is not None)
 
-        async def work() -> list[ViolatorFile]:
+        async def work() -> LookupResult:
             store = await Store.open(settings.database_path)
             try:
                 return await lookup(
                     store,
                     cipher,
+                    settings.legal_policy(),
                     kind,
                     getattr(args, kind.value),
-                    Asker(None, args.by, args.reason),
+                    Officer(args.by, f"id {args.by} (command line)"),
+                    args.request,
                     SystemClock().now(),
                 )
             finally:
                 await store.close()
 
         try:
-            files = asyncio.run(work())
+            result = asyncio.run(work())
         except BadLookup as exc:
             err(f"lookup: {exc}")
             return usage
+        except LookupRefused as exc:
+            err(f"lookup: {exc}")
+            return failed
         except StorageError as exc:
             err(f"lookup: {exc}")
             return failed
-        if not files:
-            print("no confirmed violator matches")
-        for record in files:
-            print(render_file(record))
+        if not result.files:
+            print(f"no confirmed violator matches (logged for legal request #{result.request_id})")
+        for record in result.files:
+            print(render_file(record, result))
         return ok
 
     finder.set_defaults(handler=cmd_lookup)
@@ -328,10 +345,11 @@ BLOCKLIST_FIELDS = [
 ]
 
 
-def render_file(record: ViolatorFile) -> str:
+def render_file(record: ViolatorFile, result: LookupResult) -> str:
     violator = record.violator
     target = violator.target
     name = f"@{target.username}" if target.username else (target.title or "")
+    first, last = result.period
     lines = [
         f"violator #{violator.id}: {target.kind.value} {name} telegram id "
         f"{target.chat_id if target.chat_id is not None else 'unknown'} · {violator.category}"
@@ -348,5 +366,8 @@ def render_file(record: ViolatorFile) -> str:
             f"({item.source.value}, recorded {item.recorded_at:%Y-%m-%d})"
             for item in record.timeline
         ),
+        f"  sealed: {record.in_period.phones} phone number(s), {record.in_period.ips} IP "
+        f"address(es) in {first}..{last} ({record.all_time.phones} and {record.all_time.ips} "
+        f"in all); shown only in the disclosure of approved request #{result.request_id}",
     ]
     return "\n".join(lines)

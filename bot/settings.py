@@ -286,6 +286,8 @@ class Settings(BaseSettings):
             max_period_days=self.legal_max_period_days,
             approvals_needed=self.legal_approvals,
             registrar_may_approve=self.legal_registrar_may_approve,
+            bootstrap_legal=self.legal_officer_ids,
+            bootstrap_admins=self.admin_ids,
         )
 
     @field_validator("report_categories", mode="before")

@@ -38,8 +38,9 @@ from moderation.legal_flow import (
     show,
     write_analysis,
 )
-from moderation.legal_records import Disclosure, LegalRefused, LegalRequest, Officer
-from moderation.lookup import Asker, BadLookup, LookupKind, lookup
+from moderation.legal_officers import Officer
+from moderation.legal_records import Disclosure, LegalRefused, LegalRequest
+from moderation.lookup import BadLookup, LookupKind, LookupRefused, lookup
 from moderation.staff import record_denial
 from storage.crypto import PersonalDataCipher
 
@@ -98,7 +99,9 @@ class LegalHandlers:
         policy = services.settings.legal_policy()
         try:
             if sub == "list":
-                requests = await open_requests(services.store, self._sealer(services), officer)
+                requests = await open_requests(
+                    services.store, self._sealer(services), policy, officer, services.clock.now()
+                )
                 await message.reply_text(views.listing(requests, policy.approvals_needed))
             elif sub == "new":
                 await self._start_draft(message, services, views, user.id)
@@ -126,7 +129,7 @@ class LegalHandlers:
         sealer, policy = self._sealer(services), services.settings.legal_policy()
         now = services.clock.now()
         if sub == "show":
-            request, document = await show(services.store, sealer, request_id, officer)
+            request, document = await show(services.store, sealer, policy, request_id, officer, now)
             await message.reply_text(views.card(request, policy.approvals_needed))
             if document is not None:
                 await message.reply_document(
@@ -149,10 +152,10 @@ class LegalHandlers:
         elif sub == "disclose":  # an approval whose disclosure was interrupted
             await self._disclose(message, services, views, officer, request_id)
         elif sub == "close":
-            await close(services.store, sealer, request_id, officer, now)
+            await close(services.store, sealer, policy, request_id, officer, now)
             await message.reply_text(views.t("legal.closed", id=request_id))
         else:
-            disclosure = await retrieve(services.store, sealer, request_id, officer, now)
+            disclosure = await retrieve(services.store, sealer, policy, request_id, officer, now)
             await _send_disclosure(message, views, disclosure)
 
     async def _disclose(
@@ -200,7 +203,7 @@ class LegalHandlers:
             await reject(services.store, sealer, policy, request_id, text, officer, now)
             await message.reply_text(views.t("legal.rejected", id=request_id))
         else:
-            request = await override(services.store, sealer, request_id, text, officer, now)
+            request = await override(services.store, sealer, policy, request_id, text, officer, now)
             await message.reply_text(views.card(request, policy.approvals_needed))
 
     @staticmethod
@@ -352,31 +355,25 @@ class LegalHandlers:
         except ValueError:
             await message.reply_text(views.t("legal.bad_id"))
             return
-        sealer = services.cipher
-        if sealer is None:
+        indexer = services.cipher
+        if indexer is None:
             await message.reply_text(views.t("legal.refused_step", reason="no registry keys"))
             return
         try:
-            request, _ = await show(services.store, sealer, request_id, officer)
-        except LegalRefused as exc:
-            await message.reply_text(views.t("legal.refused_step", reason=str(exc)))
-            return
-        if not request.state.open:
-            await message.reply_text(views.t("lookup.request_not_open", id=request_id))
-            return
-        try:
-            files = await lookup(
+            result = await lookup(
                 services.store,
-                sealer,
+                indexer,
+                services.settings.legal_policy(),
                 kinds[args[1].lower()],
                 " ".join(args[2:]),
-                Asker(user.id, officer.name, f"legal request #{request_id}"),
+                officer,
+                request_id,
                 services.clock.now(),
             )
-        except BadLookup as exc:
+        except (BadLookup, LookupRefused) as exc:
             await message.reply_text(views.t("legal.refused_step", reason=str(exc)))
             return
-        await message.reply_text(views.lookup_result(files, request_id))
+        await message.reply_text(views.lookup_result(result))
 
 
 def _request_id(text: str) -> int:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from handlers.i18n import Catalog, Html
 from moderation.legal import FIELDS, country_name
 from moderation.legal_records import LegalRequest
-from moderation.lookup import ViolatorFile
+from moderation.lookup import LookupResult
 
 MESSAGE_LIMIT = 4000  # Telegram's 4096, with room for the frame
 
@@ -62,6 +62,15 @@ class LegalViews:
             lines.append(self.t("legal.card.analysis", text=request.analysis[:1500]))
         if request.override_reason:
             lines.append(self.t("legal.card.override", text=request.override_reason[:500]))
+        for vote in request.voided:
+            lines.append(
+                self.t(
+                    "legal.card.voided",
+                    officer=vote.officer_id,
+                    at=f"{vote.voided_at:%Y-%m-%d %H:%M}" if vote.voided_at else "-",
+                    reason=vote.voided_reason or "-",
+                )
+            )
         if request.rejected_reason:
             lines.append(self.t("legal.card.rejected", text=request.rejected_reason[:500]))
         lines.append(self.t(f"legal.next.{request.state.value}", id=request.id))
@@ -85,11 +94,13 @@ class LegalViews:
         )
         return _fit(self.t("legal.list", rows=Html(rows)))
 
-    def lookup_result(self, files: list[ViolatorFile], request_id: int) -> str:
-        if not files:
+    def lookup_result(self, result: LookupResult) -> str:
+        request_id = result.request_id
+        if not result.files:
             return self.t("lookup.none", request=request_id)
-        parts = [self.t("lookup.header", request=request_id, count=len(files))]
-        for found in files:
+        parts = [self.t("lookup.header", request=request_id, count=len(result.files))]
+        first, last = result.period
+        for found in result.files:
             v = found.violator
             cases = ", ".join(f"#{c.case_id} {c.category}" for c in found.cases) or "-"
             timeline = "\n".join(
@@ -108,6 +119,16 @@ class LegalViews:
                     shown=min(40, len(found.timeline)),
                     total=len(found.timeline),
                     timeline=timeline or "-",
+                    sealed=self.t(
+                        "lookup.sealed",
+                        phones=found.in_period.phones,
+                        ips=found.in_period.ips,
+                        first=first,
+                        last=last,
+                        all_phones=found.all_time.phones,
+                        all_ips=found.all_time.ips,
+                        request=request_id,
+                    ),
                 )
             )
         return _fit("\n\n".join(parts))

@@ -15,21 +15,23 @@ from moderation.legal import (
     country_name,
     day_bounds,
 )
+from moderation.legal_officers import Officer
 from moderation.legal_records import (
     LEDGER_HEAD_KEY,
     Disclosure,
     LegalRefused,
     LegalRequest,
     LegalStore,
-    Officer,
+    LegalUnit,
+    Refused,
     StoredDisclosure,
-    _blocking_problem,
-    _get,
-    _observation_kind,
-    _opened,
-    _refusal,
-    _require_legal,
+    blocking_problem,
+    get_request,
     ledger_time,
+    observation_kind,
+    opened_request,
+    run_step,
+    void_lapsed,
 )
 from moderation.registry import Sealer
 
@@ -45,92 +47,115 @@ async def disclose(
     now: datetime,
 ) -> Disclosure:
     """Discloses the IP addresses and phone numbers of the approved request's violator
-    observed within the requested period, and appends the disclosure to the ledger."""
-    _require_legal(officer)
-    async with store.transaction() as uow:
-        request = _opened(sealer, await _get(uow.legal, request_id))
-        problem: str | None = None
-        if request.state is not RequestState.APPROVED:
-            problem = (
-                f"request #{request_id} is {request.state.value}; only an approved request is "
-                "disclosed"
-            )
-        elif len(set(request.approvals)) < policy.approvals_needed or not request.violator_id:
-            problem = f"request #{request_id} lacks its approvals or its violator"
-        else:
-            problem = _blocking_problem(request)
+    observed within the requested period, and appends the disclosure to the ledger.
+
+    The one place a phone number or IP address of the registry is decrypted: only for a
+    request that passed its checks and holds the approvals of officers who hold the legal role
+    at this moment, only for the violator it names and the period it covers."""
+
+    async def body(uow: LegalUnit, acting: Officer) -> Disclosure | Refused:
+        request = await void_lapsed(
+            uow, policy, await get_request(uow.legal, request_id), acting.user_id, now
+        )
+        request = opened_request(sealer, request)
+        problem = disclosure_problem(request, policy)
         if problem is not None:
-            await _refusal(uow, officer, request_id, "disclose", problem, now)
-        else:
-            violator_id = request.violator_id
-            assert violator_id is not None  # checked above
-            start, end = day_bounds(request.form.period_start, request.form.period_end)
-            rows = await uow.legal.personal_observations(violator_id, start, end)
-            items = []
-            for row in rows:
-                if row.sealed.ciphertext is None or row.sealed.key_id is None:
-                    continue
-                items.append(
-                    {
-                        "kind": row.kind.value,
-                        "value": sealer.decrypt(row.sealed.key_id, row.sealed.ciphertext, row.kind),
-                        "observed_at": row.observed_at.isoformat(),
-                        "source": row.source.value,
-                    }
-                )
-            content = _content(request, items, now)
-            digest = hashlib.sha256(content).hexdigest()
-            key_id, blob = sealer.encrypt(content.decode(), "disclosure")
-            phones = sum(1 for i in items if i["kind"] == "phone")
-            ips = len(items) - phones
-            stored = StoredDisclosure(
-                request_id, key_id, blob, digest, phones, ips, officer.user_id or 0, now
+            return Refused(problem)
+        violator_id = request.violator_id
+        assert violator_id is not None  # disclosure_problem checked it
+        start, end = day_bounds(request.form.period_start, request.form.period_end)
+        rows = await uow.legal.personal_observations(violator_id, start, end)
+        items = []
+        for row in rows:
+            if row.sealed.ciphertext is None or row.sealed.key_id is None:
+                continue
+            items.append(
+                {
+                    "kind": row.kind.value,
+                    "value": sealer.decrypt(row.sealed.key_id, row.sealed.ciphertext, row.kind),
+                    "observed_at": row.observed_at.isoformat(),
+                    "source": row.source.value,
+                }
             )
-            await uow.legal.add_disclosure(stored)
-            entry = next_entry(
-                await uow.legal.ledger_last(),
-                request_id,
-                violator_id,
-                request.form.country,
-                ledger_time(now),
-                digest,
-            )
-            await uow.legal.add_ledger_entry(entry)
-            await uow.state.put(
-                LEDGER_HEAD_KEY,
-                json.dumps({"count": entry.seq, "last_hash": entry.entry_hash}),
-                now,
-            )
-            await uow.legal.set_state(request_id, RequestState.DISCLOSED)
-            await uow.audit.append(
-                at=now,
-                actor_id=officer.user_id,
-                action="legal.disclosed",
-                subject_type="legal_request",
-                subject_id=request_id,
-                # Counts and hashes only: the audit log never holds the disclosed values.
-                details={
-                    "by": officer.name,
-                    "violator_id": request.violator_id,
-                    "phones": phones,
-                    "ips": ips,
-                    "content_sha256": digest,
-                    "ledger_seq": entry.seq,
-                    "before": RequestState.APPROVED.value,
-                    "after": RequestState.DISCLOSED.value,
-                },
-            )
-    if problem is not None or request.violator_id is None:
-        raise LegalRefused(problem or "no violator")
-    return Disclosure(request_id, content, digest, render_html(content), phones, ips, entry.seq)
+        content = _content(request, items, now)
+        digest = hashlib.sha256(content).hexdigest()
+        key_id, blob = sealer.encrypt(content.decode(), "disclosure")
+        phones = sum(1 for i in items if i["kind"] == "phone")
+        ips = len(items) - phones
+        stored = StoredDisclosure(
+            request_id, key_id, blob, digest, phones, ips, acting.user_id, now
+        )
+        await uow.legal.add_disclosure(stored)
+        entry = next_entry(
+            await uow.legal.ledger_last(),
+            request_id,
+            violator_id,
+            request.form.country,
+            ledger_time(now),
+            digest,
+        )
+        await uow.legal.add_ledger_entry(entry)
+        await uow.state.put(
+            LEDGER_HEAD_KEY,
+            json.dumps({"count": entry.seq, "last_hash": entry.entry_hash}),
+            now,
+        )
+        await uow.legal.set_state(request_id, RequestState.DISCLOSED)
+        await uow.audit.append(
+            at=now,
+            actor_id=acting.user_id,
+            action="legal.disclosed",
+            subject_type="legal_request",
+            subject_id=request_id,
+            # Counts and hashes only: the audit log never holds the disclosed values.
+            details={
+                "by": acting.name,
+                "violator_id": violator_id,
+                "phones": phones,
+                "ips": ips,
+                "content_sha256": digest,
+                "ledger_seq": entry.seq,
+                "approved_by": sorted(request.approvals),
+                "before": RequestState.APPROVED.value,
+                "after": RequestState.DISCLOSED.value,
+            },
+        )
+        return Disclosure(request_id, content, digest, render_html(content), phones, ips, entry.seq)
+
+    return await run_step(store, policy, officer, "disclose", request_id, now, body)
+
+
+def disclosure_problem(request: LegalRequest, policy: LegalPolicy) -> str | None:
+    """Why this request cannot be disclosed now (None: it can)."""
+    if request.state is not RequestState.APPROVED:
+        return (
+            f"request #{request.id} is {request.state.value}; only an approved request is "
+            f"disclosed (approved by {policy.approvals_needed} legal officers)"
+        )
+    approvers = set(request.approvals)
+    if not policy.registrar_may_approve:
+        approvers.discard(request.registered_by)
+    if len(approvers) < policy.approvals_needed:
+        return (
+            f"request #{request.id} holds {len(approvers)} of the {policy.approvals_needed} "
+            "approvals it needs from legal officers who hold the role now"
+        )
+    if not request.violator_id:
+        return f"request #{request.id} names no confirmed violator"
+    return blocking_problem(request)
 
 
 async def retrieve(
-    store: LegalStore, sealer: Sealer, request_id: int, officer: Officer, now: datetime
+    store: LegalStore,
+    sealer: Sealer,
+    policy: LegalPolicy,
+    request_id: int,
+    officer: Officer,
+    now: datetime,
 ) -> Disclosure:
     """A disclosure made earlier, decrypted again for a legal officer (audit-logged)."""
-    _require_legal(officer)
-    async with store.transaction() as uow:
+
+    async def body(uow: LegalUnit, acting: Officer) -> Disclosure:
         stored = await uow.legal.disclosure(request_id)
         if stored is None:
             raise LegalRefused(f"nothing was disclosed for request #{request_id}")
@@ -138,21 +163,23 @@ async def retrieve(
         seq = next((e.seq for e in await uow.legal.ledger() if e.request_id == request_id), 0)
         await uow.audit.append(
             at=now,
-            actor_id=officer.user_id,
+            actor_id=acting.user_id,
             action="legal.disclosure_retrieved",
             subject_type="legal_request",
             subject_id=request_id,
-            details={"by": officer.name, "content_sha256": stored.content_sha256},
+            details={"by": acting.name, "content_sha256": stored.content_sha256},
         )
-    return Disclosure(
-        request_id,
-        content,
-        stored.content_sha256,
-        render_html(content),
-        stored.phones,
-        stored.ips,
-        seq,
-    )
+        return Disclosure(
+            request_id,
+            content,
+            stored.content_sha256,
+            render_html(content),
+            stored.phones,
+            stored.ips,
+            seq,
+        )
+
+    return await run_step(store, policy, officer, "file", request_id, now, body)
 
 
 async def verify_ledger(store: LegalStore, sealer: Sealer) -> tuple[int, list[str]]:
@@ -205,7 +232,7 @@ async def rotate_legal_keys(store: LegalStore, sealer: Sealer, current_key_id: s
                 await uow.legal.reseal(stored.request_id, key_id, blob)
             targets = await uow.legal.targets_under_other_keys(current_key_id, 100)
             for request_id, kind, old_key, blob in targets:
-                observation = _observation_kind(kind)
+                observation = observation_kind(kind)
                 plain = sealer.decrypt(old_key, blob, observation)
                 key_id, sealed = sealer.encrypt(plain, observation)
                 await uow.legal.reseal_target(request_id, key_id, sealed)

@@ -165,6 +165,9 @@ class LegalPolicy:
     max_period_days: int = 366
     approvals_needed: int = 2
     registrar_may_approve: bool = False
+    # LEGAL_OFFICER_IDS and ADMIN_IDS: roles that hold without a grant in the database.
+    bootstrap_legal: frozenset[int] = frozenset()
+    bootstrap_admins: frozenset[int] = frozenset()
 
 
 # --- parsing one field ------------------------------------------------------------------

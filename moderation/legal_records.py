@@ -3,14 +3,16 @@ and the ports the legal flow and the disclosure need from storage."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from moderation.ledger import LedgerEntry
 from moderation.legal import (
     CheckResult,
+    LegalPolicy,
     OrderDocument,
     RequestForm,
     RequestState,
@@ -18,6 +20,7 @@ from moderation.legal import (
     TargetKind,
     blocking,
 )
+from moderation.legal_officers import Officer, OfficerRoles, Vote, lapsed, verified
 from moderation.ports import AuditTrail
 from moderation.registry import ObservationKind, SealedObservation, SealedValue, Sealer
 
@@ -26,22 +29,6 @@ LEDGER_HEAD_KEY = "disclosure_ledger_head"
 
 class LegalRefused(Exception):
     """A step is not allowed now; the message says why and what would make it possible."""
-
-
-@dataclass(frozen=True, slots=True)
-class Officer:
-    user_id: int | None  # None: an operator at the command line
-    name: str
-    is_legal: bool
-    is_admin: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Vote:
-    officer_id: int
-    approve: bool
-    reason: str | None
-    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +49,12 @@ class LegalRequest:
 
     @property
     def approvals(self) -> tuple[int, ...]:
-        return tuple(v.officer_id for v in self.votes if v.approve)
+        """Officers whose approval counts: live votes only (a voided one is kept, not counted)."""
+        return tuple(v.officer_id for v in self.votes if v.approve and v.live)
+
+    @property
+    def voided(self) -> tuple[Vote, ...]:
+        return tuple(v for v in self.votes if not v.live)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +103,8 @@ class LegalRecords(Protocol):
     async def add_vote(
         self, request_id: int, officer_id: int, approve: bool, reason: str | None, at: datetime
     ) -> bool: ...
+    async def void_votes(self, vote_ids: list[int], reason: str, at: datetime) -> None: ...
+    async def live_approvals_by(self, officer_id: int) -> list[int]: ...
     async def set_state(self, request_id: int, state: RequestState) -> None: ...
     async def reject(self, request_id: int, reason: str, by: int, at: datetime) -> None: ...
     async def close(self, request_id: int, by: int | None, at: datetime) -> None: ...
@@ -148,6 +142,8 @@ class LegalUnit(Protocol):
     @property
     def legal(self) -> LegalRecords: ...
     @property
+    def roles(self) -> OfficerRoles: ...
+    @property
     def registry(self) -> TargetFinder: ...
     @property
     def audit(self) -> AuditTrail: ...
@@ -155,12 +151,21 @@ class LegalUnit(Protocol):
     def state(self) -> KeyValue: ...
 
 
+class VotingUnit(Protocol):
+    """What voiding approvals needs (role changes void them from outside the legal flow)."""
+
+    @property
+    def legal(self) -> LegalRecords: ...
+    @property
+    def audit(self) -> AuditTrail: ...
+
+
 class LegalStore(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[LegalUnit]: ...
     def reading(self) -> AbstractAsyncContextManager[LegalUnit]: ...
 
 
-def _blocking_problem(request: LegalRequest) -> str | None:
+def blocking_problem(request: LegalRequest) -> str | None:
     stopping = blocking(request.checks, overridden=request.override_reason is not None)
     if not stopping:
         return None
@@ -176,8 +181,8 @@ def _blocking_problem(request: LegalRequest) -> str | None:
     )
 
 
-async def _refusal(
-    uow: LegalUnit, officer: Officer, request_id: int, step: str, why: str, now: datetime
+async def refusal(
+    uow: LegalUnit, officer: Officer, request_id: int | None, step: str, why: str, now: datetime
 ) -> None:
     await uow.audit.append(
         at=now,
@@ -197,37 +202,145 @@ def ledger_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
-def _require_legal(officer: Officer) -> None:
-    if not officer.is_legal:
-        raise LegalRefused("only legal officers handle legal requests")
-
-
-async def _get(records: LegalRecords, request_id: int) -> LegalRequest:
+async def get_request(records: LegalRecords, request_id: int) -> LegalRequest:
     request = await records.request(request_id)
     if request is None:
         raise LegalRefused(f"there is no legal request #{request_id}; /legal lists open ones")
     return request
 
 
-def _observation_kind(kind: TargetKind) -> ObservationKind:
+def observation_kind(kind: TargetKind) -> ObservationKind:
     return ObservationKind.PHONE if kind is TargetKind.PHONE else ObservationKind.IP
 
 
-async def _resolve(finder: TargetFinder, sealer: Sealer, target: Target) -> list[int]:
+async def resolve_target(finder: TargetFinder, sealer: Sealer, target: Target) -> list[int]:
     if target.kind is TargetKind.TELEGRAM_ID:
         return sorted(set(await finder.by_telegram_id(int(target.value))))
     if target.kind is TargetKind.USERNAME:
         return sorted(set(await finder.by_username(target.value)))
-    kind = _observation_kind(target.kind)
+    kind = observation_kind(target.kind)
     return sorted(set(await finder.by_blind_index(kind, sealer.blind_index(kind, target.value))))
 
 
-def _opened(sealer: Sealer, request: LegalRequest) -> LegalRequest:
+def opened_request(sealer: Sealer, request: LegalRequest) -> LegalRequest:
     sealed = request.target_sealed
     if sealed is None or sealed.ciphertext is None or sealed.key_id is None:
         return request
-    kind = _observation_kind(request.form.target.kind)
+    kind = observation_kind(request.form.target.kind)
     value = sealer.decrypt(sealed.key_id, sealed.ciphertext, kind)
     return replace(
         request, form=replace(request.form, target=Target(request.form.target.kind, value))
     )
+
+
+# --- running a step ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A step's body refusing after it wrote something that must stay (voided approvals):
+    the transaction commits with the refusal on record, then LegalRefused is raised."""
+
+    problem: str
+
+
+T = TypeVar("T")
+
+
+async def run_step(
+    store: LegalStore,
+    policy: LegalPolicy,
+    officer: Officer,
+    step: str,
+    request_id: int | None,
+    now: datetime,
+    body: Callable[[LegalUnit, Officer], Awaitable[T | Refused]],
+    *,
+    admins_too: bool = False,
+) -> T:
+    """One step of a legal request in one transaction, after checking, from the roles table
+    and the bootstrap ids, that the officer may take it. A refusal (LegalRefused raised by the
+    body) rolls the step back and is recorded on its own; every refusal is audit-logged."""
+    try:
+        async with store.transaction() as uow:
+            acting = await verified(uow.roles, policy, officer)
+            if not (acting.is_legal or (admins_too and acting.is_admin)):
+                raise LegalRefused(
+                    "only legal officers handle legal requests"
+                    + (" (admins may override a failed check)" if admins_too else "")
+                )
+            outcome = await body(uow, acting)
+            if isinstance(outcome, Refused):
+                await refusal(uow, officer, request_id, step, outcome.problem, now)
+    except LegalRefused as exc:
+        async with store.transaction() as uow:
+            await refusal(uow, officer, request_id, step, str(exc), now)
+        raise
+    if isinstance(outcome, Refused):
+        raise LegalRefused(outcome.problem)
+    return outcome
+
+
+async def void_approvals(
+    uow: VotingUnit,
+    request: LegalRequest,
+    votes: list[Vote],
+    reason: str,
+    actor_id: int | None,
+    now: datetime,
+) -> LegalRequest:
+    """Voids live approvals (kept on record with when and why); an approved request that loses
+    one goes back under analysis, since it held exactly the approvals it needed."""
+    live = [v for v in votes if v.live and v.approve]
+    if not live:
+        return request
+    await uow.legal.void_votes([v.id for v in live], reason, now)
+    state = request.state
+    if state is RequestState.APPROVED:
+        state = RequestState.UNDER_ANALYSIS
+        await uow.legal.set_state(request.id, state)
+    await uow.audit.append(
+        at=now,
+        actor_id=actor_id,
+        action="legal.approvals_voided",
+        subject_type="legal_request",
+        subject_id=request.id,
+        details={
+            "officers": [v.officer_id for v in live],
+            "reason": reason,
+            "before": request.state.value,
+            "after": state.value,
+        },
+    )
+    return await get_request(uow.legal, request.id)
+
+
+async def void_lapsed(
+    uow: LegalUnit, policy: LegalPolicy, request: LegalRequest, actor_id: int | None, now: datetime
+) -> LegalRequest:
+    """Voids the approvals of officers who no longer hold the legal role (or hold it only by a
+    grant newer than their vote)."""
+    stale = await lapsed(uow.roles, policy, request.votes)
+    if not stale:
+        return request
+    return await void_approvals(
+        uow, request, stale, "the approving officer no longer holds the legal role", actor_id, now
+    )
+
+
+async def void_officer_approvals(
+    uow: VotingUnit, officer_id: int, actor_id: int, now: datetime
+) -> list[int]:
+    """An officer lost the legal role: their approvals of requests not yet disclosed stop
+    counting now. Returns the requests affected."""
+    affected = []
+    for request_id in await uow.legal.live_approvals_by(officer_id):
+        request = await get_request(uow.legal, request_id)
+        if request.state not in (RequestState.UNDER_ANALYSIS, RequestState.APPROVED):
+            continue
+        votes = [v for v in request.votes if v.officer_id == officer_id]
+        await void_approvals(
+            uow, request, votes, "the approving officer's legal role was revoked", actor_id, now
+        )
+        affected.append(request_id)
+    return affected

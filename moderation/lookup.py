@@ -1,7 +1,13 @@
-"""Looking a violator up: by violator id, telegram id, username (current or past), phone or IP.
+"""Preparing a legal request: looking a violator up by violator id, telegram id, username
+(current or past), phone or IP.
 
-Every lookup is audit-logged with who asked, why, and which records were shown; a phone number
-or IP address asked for is never written to the audit log in clear (its blind index stands in).
+A lookup shows who the violator is, their cases, usernames, names, devices and apps, and their
+phone numbers and IP addresses only as sealed counts: it holds no decryption key (it is given
+a blind indexer, not the cipher), so no lookup can show a phone or an IP, whoever asks and
+from wherever. Those leave the registry only in the disclosure of an approved request.
+Only a legal officer (checked against the roles table now) may look up, only for an open legal
+request, and every lookup and every refusal is audit-logged with who, for which request, and
+which records were shown; a phone number or IP asked for is logged only as its blind index.
 """
 
 from __future__ import annotations
@@ -12,19 +18,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from moderation.legal import LegalPolicy, day_bounds
+from moderation.legal_officers import Officer, OfficerRoles, verified
+from moderation.legal_records import LegalRecords
 from moderation.personal_data import NotPersonalData
 from moderation.ports import AuditTrail
 from moderation.registry import (
     ObservationKind,
     SealedObservation,
-    Sealer,
     StoredObservation,
     ViolatorRow,
     normalize_value,
-    opened,
 )
-
-REASON_MIN = 5
 
 
 class LookupKind(StrEnum):
@@ -44,14 +49,41 @@ class ViolatorCase:
 
 
 @dataclass(frozen=True, slots=True)
+class SealedCounts:
+    """How many phone numbers and IP addresses are kept, never what they are."""
+
+    phones: int
+    ips: int
+
+
+@dataclass(frozen=True, slots=True)
 class ViolatorFile:
     violator: ViolatorRow
     cases: tuple[ViolatorCase, ...]
-    timeline: tuple[StoredObservation, ...]
+    timeline: tuple[StoredObservation, ...]  # usernames, names, devices, apps: never personal
+    in_period: SealedCounts  # observed within the request's period
+    all_time: SealedCounts
+
+
+@dataclass(frozen=True, slots=True)
+class LookupResult:
+    request_id: int
+    period: tuple[str, str]  # the request's first and last day, ISO
+    files: tuple[ViolatorFile, ...]
 
 
 class BadLookup(ValueError):
     """The query cannot be looked up as given; the message says what to fix."""
+
+
+class LookupRefused(PermissionError):
+    """The asker may not look up now (not a legal officer, no such open request)."""
+
+
+class BlindIndexer(Protocol):
+    """Finds a phone or IP by its keyed index; it cannot decrypt anything."""
+
+    def blind_index(self, kind: str, normalized: str) -> bytes: ...
 
 
 class LookupRecords(Protocol):
@@ -59,13 +91,20 @@ class LookupRecords(Protocol):
     async def by_telegram_id(self, chat_id: int) -> list[int]: ...
     async def by_username(self, username: str) -> list[int]: ...
     async def by_blind_index(self, kind: ObservationKind, index: bytes) -> list[int]: ...
-    async def timeline(self, violator_id: int) -> list[SealedObservation]: ...
+    async def public_timeline(self, violator_id: int) -> list[SealedObservation]: ...
+    async def personal_counts(
+        self, violator_id: int, start: datetime | None, end: datetime | None
+    ) -> dict[ObservationKind, int]: ...
     async def cases_of(self, violator_id: int) -> list[ViolatorCase]: ...
 
 
 class LookupUnit(Protocol):
     @property
     def registry(self) -> LookupRecords: ...
+    @property
+    def legal(self) -> LegalRecords: ...
+    @property
+    def roles(self) -> OfficerRoles: ...
     @property
     def audit(self) -> AuditTrail: ...
 
@@ -74,45 +113,67 @@ class LookupStore(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[LookupUnit]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Asker:
-    user_id: int | None  # None: an operator at the command line
-    name: str
-    reason: str  # why: a legal request id, a ticket
-
-
 async def lookup(
     store: LookupStore,
-    sealer: Sealer,
+    indexer: BlindIndexer,
+    policy: LegalPolicy,
     kind: LookupKind,
     query: str,
-    asker: Asker,
+    asker: Officer,
+    request_id: int,
     now: datetime,
-) -> list[ViolatorFile]:
-    if len(asker.reason.strip()) < REASON_MIN:
-        raise BadLookup("say why you look this up (a legal request id or ticket)")
+) -> LookupResult:
+    """Raises LookupRefused (audit-logged) or BadLookup; otherwise the matching files."""
+    refused: str | None = None
     async with store.transaction() as uow:
-        ids, logged_query = await _find(uow.registry, sealer, kind, query)
-        files = [await _file(uow.registry, sealer, violator_id) for violator_id in ids]
-        shown = [f for f in files if f is not None]
-        await uow.audit.append(
-            at=now,
-            actor_id=asker.user_id,
-            action="registry.lookup",
-            details={
-                "by": asker.name,
-                "why": asker.reason,
-                "kind": kind.value,
-                "query": logged_query,
-                "shown": [f.violator.id for f in shown],
-                "observations_shown": sum(len(f.timeline) for f in shown),
-            },
-        )
-        return shown
+        acting = await verified(uow.roles, policy, asker)
+        request = await uow.legal.request(request_id)
+        if not acting.is_legal:
+            refused = "only legal officers look violators up, for a legal request"
+        elif request is None:
+            refused = f"there is no legal request #{request_id}"
+        elif not request.state.open:
+            refused = f"legal request #{request_id} is {request.state.value}, not open"
+        if refused is not None or request is None:
+            await uow.audit.append(
+                at=now,
+                actor_id=asker.user_id,
+                action="registry.lookup_refused",
+                subject_type="legal_request",
+                subject_id=request_id,
+                details={"by": asker.name, "kind": kind.value, "why": refused},
+            )
+        else:
+            ids, logged_query = await _find(uow.registry, indexer, kind, query)
+            start, end = day_bounds(request.form.period_start, request.form.period_end)
+            files = []
+            for violator_id in ids:
+                found = await _file(uow.registry, violator_id, start, end)
+                if found is not None:
+                    files.append(found)
+            await uow.audit.append(
+                at=now,
+                actor_id=acting.user_id,
+                action="registry.lookup",
+                subject_type="legal_request",
+                subject_id=request_id,
+                details={
+                    "by": acting.name,
+                    "why": f"legal request #{request_id}",
+                    "kind": kind.value,
+                    "query": logged_query,
+                    "shown": [f.violator.id for f in files],
+                    "observations_shown": sum(len(f.timeline) for f in files),
+                    "personal_values_shown": 0,
+                },
+            )
+            period = (request.form.period_start.isoformat(), request.form.period_end.isoformat())
+            return LookupResult(request_id, period, tuple(files))
+    raise LookupRefused(refused)
 
 
 async def _find(
-    records: LookupRecords, sealer: Sealer, kind: LookupKind, query: str
+    records: LookupRecords, indexer: BlindIndexer, kind: LookupKind, query: str
 ) -> tuple[list[int], str]:
     text = query.strip()
     if kind in (LookupKind.VIOLATOR, LookupKind.TELEGRAM_ID):
@@ -120,6 +181,8 @@ async def _find(
             number = int(text)
         except ValueError:
             raise BadLookup(f"{kind.value} must be a whole number") from None
+        if not 0 < number < 2**63:
+            raise BadLookup(f"{kind.value} is out of range")
         if kind is LookupKind.VIOLATOR:
             return ([number] if await records.violator(number) else []), text
         return await records.by_telegram_id(number), text
@@ -131,14 +194,34 @@ async def _find(
         value = normalize_value(observation_kind, text)
     except NotPersonalData as exc:
         raise BadLookup(str(exc)) from None
-    index = sealer.blind_index(observation_kind.value, value)
+    index = indexer.blind_index(observation_kind.value, value)
     # The audit log records the blind index, never the phone number or address itself.
     return await records.by_blind_index(observation_kind, index), f"index:{index.hex()[:16]}"
 
 
-async def _file(records: LookupRecords, sealer: Sealer, violator_id: int) -> ViolatorFile | None:
+async def _file(
+    records: LookupRecords, violator_id: int, start: datetime, end: datetime
+) -> ViolatorFile | None:
     violator = await records.violator(violator_id)
     if violator is None:
         return None
-    timeline = tuple(opened(sealer, row) for row in await records.timeline(violator_id))
-    return ViolatorFile(violator, tuple(await records.cases_of(violator_id)), timeline)
+    timeline = tuple(
+        StoredObservation(
+            row.id, row.kind, row.sealed.value or "", row.observed_at, row.source, row.recorded_at
+        )
+        for row in await records.public_timeline(violator_id)
+        if not row.kind.personal
+    )
+    return ViolatorFile(
+        violator,
+        tuple(await records.cases_of(violator_id)),
+        timeline,
+        _counts(await records.personal_counts(violator_id, start, end)),
+        _counts(await records.personal_counts(violator_id, None, None)),
+    )
+
+
+def _counts(by_kind: dict[ObservationKind, int]) -> SealedCounts:
+    return SealedCounts(
+        phones=by_kind.get(ObservationKind.PHONE, 0), ips=by_kind.get(ObservationKind.IP, 0)
+    )

@@ -17,6 +17,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Final, Protocol
 
+from moderation.legal_records import LegalRecords, void_officer_approvals
 from moderation.ports import AuditTrail
 from moderation.roles import Role, RoleGrant, Roles, bootstrap_roles
 
@@ -95,6 +96,8 @@ class StaffUnit(Protocol):
     def blocks(self) -> Blocks: ...
     @property
     def audit(self) -> AuditTrail: ...
+    @property
+    def legal(self) -> LegalRecords: ...
 
 
 class StaffStore(Protocol):
@@ -331,6 +334,9 @@ async def _change_role(
                     uow, actor_id, Refused(Refusal.NOT_GRANTED, command, person, role), now
                 )
             await uow.roles.revoke(person.user_id, role)
+            if role is Role.LEGAL:
+                # Their approvals of requests not yet disclosed stop counting now.
+                await void_officer_approvals(uow, person.user_id, actor_id, now)
         after = await _roles(uow, bootstrap, person.user_id)
         await uow.audit.append(
             at=now,

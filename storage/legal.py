@@ -18,7 +18,8 @@ from moderation.legal import (
     Target,
     TargetKind,
 )
-from moderation.legal_records import LegalRequest, StoredDisclosure, Vote
+from moderation.legal_officers import Vote
+from moderation.legal_records import LegalRequest, StoredDisclosure
 from moderation.registry import (
     ObservationKind,
     ObservationSource,
@@ -130,16 +131,19 @@ class LegalRepository:
     async def _votes(self, request_id: int) -> tuple[Vote, ...]:
         rows = await fetch_all(
             self._conn,
-            "SELECT officer_id, decision, reason, decided_at FROM legal_approvals "
-            "WHERE request_id = ? ORDER BY decided_at, officer_id",
+            "SELECT id, officer_id, decision, reason, decided_at, voided_at, voided_reason "
+            "FROM legal_approvals WHERE request_id = ? ORDER BY id",
             (request_id,),
         )
         return tuple(
             Vote(
-                row["officer_id"],
-                row["decision"] == "approve",
-                row["reason"],
-                decode_time(row["decided_at"]),
+                id=row["id"],
+                officer_id=row["officer_id"],
+                approve=row["decision"] == "approve",
+                reason=row["reason"],
+                at=decode_time(row["decided_at"]),
+                voided_at=decode_time(row["voided_at"]) if row["voided_at"] else None,
+                voided_reason=row["voided_reason"],
             )
             for row in rows
         )
@@ -184,10 +188,30 @@ class LegalRepository:
         added = await run(
             self._conn,
             "INSERT INTO legal_approvals (request_id, officer_id, decision, reason, decided_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (request_id, officer_id) DO NOTHING",
+            "VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (request_id, officer_id) WHERE voided_at IS NULL DO NOTHING",
             (request_id, officer_id, "approve" if approve else "reject", reason, encode_time(at)),
         )
         return added == 1
+
+    async def void_votes(self, vote_ids: list[int], reason: str, at: datetime) -> None:
+        for vote_id in vote_ids:
+            await run(
+                self._conn,
+                "UPDATE legal_approvals SET voided_at = ?, voided_reason = ? "
+                "WHERE id = ? AND voided_at IS NULL",
+                (encode_time(at), reason, vote_id),
+            )
+
+    async def live_approvals_by(self, officer_id: int) -> list[int]:
+        """Requests this officer's live approval counts toward."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT request_id FROM legal_approvals WHERE officer_id = ? AND decision = 'approve' "
+            "AND voided_at IS NULL ORDER BY request_id",
+            (officer_id,),
+        )
+        return [row["request_id"] for row in rows]
 
     async def set_state(self, request_id: int, state: RequestState) -> None:
         await run(

@@ -172,6 +172,34 @@ class RegistryRepository:
         )
         return [_observation(row) for row in rows]
 
+    async def public_timeline(self, violator_id: int) -> list[SealedObservation]:
+        """Usernames, names, devices and apps: the rows a lookup may show (never a ciphertext)."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT id, kind, value, NULL AS ciphertext, NULL AS key_id, NULL AS blind_index, "
+            "observed_at, source, recorded_at FROM observations WHERE violator_id = ? "
+            "AND kind NOT IN ('phone', 'ip') ORDER BY observed_at, id",
+            (violator_id,),
+        )
+        return [_observation(row) for row in rows]
+
+    async def personal_counts(
+        self, violator_id: int, start: datetime | None, end: datetime | None
+    ) -> dict[ObservationKind, int]:
+        """How many phone numbers and IP addresses are kept, in [start, end) when given."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT kind, count(*) AS n FROM observations WHERE violator_id = ? "
+            "AND kind IN ('phone', 'ip') AND (? IS NULL OR observed_at >= ?) "
+            "AND (? IS NULL OR observed_at < ?) GROUP BY kind",
+            (
+                violator_id,
+                *(2 * [encode_time(start) if start else None]),
+                *(2 * [encode_time(end) if end else None]),
+            ),
+        )
+        return {ObservationKind(row["kind"]): row["n"] for row in rows}
+
     async def cases_of(self, violator_id: int) -> list[ViolatorCase]:
         rows = await fetch_all(
             self._conn,

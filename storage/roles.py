@@ -60,3 +60,12 @@ class RoleRepository:
             self._conn, "SELECT user_id FROM role_grants WHERE role = ?", (role.value,)
         )
         return frozenset(row["user_id"] for row in rows)
+
+    async def granted_at(self, user_id: int, role: Role) -> datetime | None:
+        """When the role a user holds by grant was granted (None: not granted)."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT granted_at FROM role_grants WHERE user_id = ? AND role = ?",
+            (user_id, role.value),
+        )
+        return decode_time(rows[0]["granted_at"]) if rows else None

@@ -85,6 +85,7 @@ TEXTS: Final[dict[str, str]] = {
     "legal.card.analysis": "<b>Written analysis</b>\n{text}",
     "legal.card.override": "<b>Admin override</b>\n{text}",
     "legal.card.rejected": "<b>Rejected</b>\n{text}",
+    "legal.card.voided": "Approval by {officer} voided {at}: {reason}",
     "legal.next.received": (
         "Next: write the legal analysis: <code>/legal analysis {id} &lt;text&gt;</code>"
     ),
@@ -138,15 +139,17 @@ TEXTS: Final[dict[str, str]] = {
         "Usage: <code>/lookup &lt;legal request id&gt; "
         "&lt;violator|telegram_id|username|phone|ip&gt; &lt;value&gt;</code>"
     ),
-    "lookup.request_not_open": (
-        "⚠️ Request #{id} is not open; a lookup needs an open legal request."
-    ),
     "lookup.none": "No confirmed violator matches (lookup logged for request #{request}).",
     "lookup.header": "<b>{count} violator(s)</b> · logged for legal request #{request}",
     "lookup.hold": " · on legal hold",
     "lookup.violator": (
         "<b>Violator #{id}</b> {target} · {category} · confirmed {confirmed}{hold}\n"
         "Cases: {cases}\n"
-        "Timeline ({shown} of {total}, latest last):\n<pre>{timeline}</pre>"
+        "Timeline ({shown} of {total}, latest last):\n<pre>{timeline}</pre>\n{sealed}"
+    ),
+    "lookup.sealed": (
+        "🔒 Sealed: {phones} phone number(s), {ips} IP address(es) in the period {first} to "
+        "{last} ({all_phones} and {all_ips} in all). Phone numbers and IP addresses are shown "
+        "only in the disclosure, after two approvals of request #{request}."
     ),
 }

@@ -82,6 +82,7 @@ TEXTS: Final[dict[str, str]] = {
     "legal.card.analysis": "<b>Письменный анализ</b>\n{text}",
     "legal.card.override": "<b>Решение администратора</b>\n{text}",
     "legal.card.rejected": "<b>Отклонён</b>\n{text}",
+    "legal.card.voided": "Одобрение {officer} аннулировано {at}: {reason}",
     "legal.next.received": (
         "Дальше: напишите анализ: <code>/legal analysis {id} &lt;текст&gt;</code>"
     ),
@@ -134,15 +135,17 @@ TEXTS: Final[dict[str, str]] = {
         "Использование: <code>/lookup &lt;id запроса&gt; "
         "&lt;violator|telegram_id|username|phone|ip&gt; &lt;значение&gt;</code>"
     ),
-    "lookup.request_not_open": (
-        "⚠️ Запрос #{id} не открыт; для поиска нужен открытый юридический запрос."
-    ),
     "lookup.none": "Подтверждённых нарушителей не найдено (поиск записан для запроса #{request}).",
     "lookup.header": "<b>Нарушителей: {count}</b> · записано для запроса #{request}",
     "lookup.hold": " · удержание",
     "lookup.violator": (
         "<b>Нарушитель #{id}</b> {target} · {category} · подтверждён {confirmed}{hold}\n"
         "Дела: {cases}\n"
-        "История ({shown} из {total}, последние внизу):\n<pre>{timeline}</pre>"
+        "История ({shown} из {total}, последние внизу):\n<pre>{timeline}</pre>\n{sealed}"
+    ),
+    "lookup.sealed": (
+        "🔒 Скрыто: телефонов {phones}, IP-адресов {ips} за период с {first} по {last} "
+        "(всего {all_phones} и {all_ips}). Телефоны и IP-адреса показываются только в "
+        "раскрытии, после двух одобрений запроса #{request}."
     ),
 }

@@ -17,7 +17,7 @@ from bot.loopback import LoopbackServer, SentMessage, UserHandle
 from moderation.decisions import decide
 from moderation.disclosure import retrieve, rotate_legal_keys, verify_ledger
 from moderation.legal_flow import show
-from moderation.legal_records import Officer
+from moderation.legal_officers import Officer
 from moderation.priority import CasePolicy
 from moderation.registry import Observation, ObservationKind, ObservationSource, record_observation
 from moderation.reporting import file_report
@@ -228,23 +228,64 @@ async def test_a_failing_check_blocks_approval_with_its_reason(
     assert "disclosed" in (await say(carol, "/legal approve 1")).text
 
 
-async def test_lookup_needs_an_open_legal_request_and_is_audited(
+async def test_lookup_needs_an_open_legal_request_and_shows_phones_and_ips_sealed(
     legal_bot: RunningBot, loopback: LoopbackServer
 ) -> None:
+    """One officer alone, with a request still `received` (no analysis, no approvals), sees
+    the violator, cases and devices, and phones and IPs only as sealed counts; nothing of
+    either is shown or logged, and the lookup is audited for the request."""
     alice = officer(loopback, LEGAL_OFFICER_ID, "Alice")
     missing = await say(alice, "/lookup 5 username pill_shop")
     assert "no legal request #5" in missing.text
     await register_by_conversation(alice)
-    found = await say(alice, f"/lookup 1 phone {PHONE_IN}")
-    assert "Violator #1" in found.text
-    assert "legal request #1" in found.text
-    assert IP_IN in found.text
+    for query in (f"phone {PHONE_IN}", "violator 1", "username pill_shop", f"ip {IP_IN}"):
+        found = await say(alice, f"/lookup 1 {query}")
+        assert "Violator #1" in found.text
+        assert "legal request #1" in found.text
+        assert "Pixel 8" in found.text  # devices are preparation material
+        assert "1 phone number(s), 1 IP address(es) in the period 2026-07-01 to 2026-07-31" in (
+            found.text
+        )
+        assert "(2 and 1 in all)" in found.text
+        for value in (PHONE_IN, PHONE_OUT, IP_IN):
+            assert value not in found.text
     rows = _rows(
         legal_bot.settings.database_path,
         "SELECT details FROM audit_log WHERE action = 'registry.lookup'",
     )
-    assert json.loads(rows[0][0])["why"] == "legal request #1"
-    assert PHONE_IN not in rows[0][0]
+    assert len(rows) == 4
+    assert {json.loads(row[0])["why"] for row in rows} == {"legal request #1"}
+    assert {json.loads(row[0])["personal_values_shown"] for row in rows} == {0}
+    assert PHONE_IN not in json.dumps(rows)
+
+
+async def test_an_admin_who_grants_themselves_the_legal_role_sees_no_phone_or_ip(
+    legal_bot: RunningBot, loopback: LoopbackServer
+) -> None:
+    """The insider path of the issue: an admin grants themselves the legal role, registers an
+    order whose target check fails, and looks up every violator: no phone, no IP."""
+    admin = loopback.add_user(first_name="Ada", language_code="en", user_id=ADMIN_ID)
+    granted = await say(admin, f"/grant {ADMIN_ID} legal")
+    assert "legal" in granted.text
+    await say(admin, "/legal new")
+    for answer in [*ANSWERS[:6], "@nobody_here", ANSWERS[7]]:
+        await say(admin, answer)
+    await admin.send_document("order.pdf", b"%PDF-1.4 test order, not a real one")
+    card = await admin.next_message(timeout=15)
+    assert "Legal request #1" in card.text
+    seen = []
+    for query in ("violator 1", "username pill_shop", f"phone {PHONE_IN}", f"ip {IP_IN}"):
+        seen.append((await say(admin, f"/lookup 1 {query}")).text)
+    assert all("Violator #1" in text for text in seen)
+    for value in (PHONE_IN, PHONE_OUT, IP_IN):
+        assert all(value not in text for text in seen)
+    for command in ("/legal approve 1", "/legal disclose 1", "/legal file 1"):
+        reply = await say(admin, command)
+        for value in (PHONE_IN, PHONE_OUT, IP_IN):
+            assert value not in reply.text
+        assert reply.document is None
+    ledger = _rows(legal_bot.settings.database_path, "SELECT count(*) FROM disclosure_ledger")
+    assert ledger == [(0,)]
 
 
 def test_cli_registers_from_json_and_verifies_the_ledger(tmp_path: Path) -> None:
@@ -320,10 +361,14 @@ async def test_key_rotation_re_encrypts_disclosures_and_the_ledger_stays_intact(
     count, problems = await verify_ledger(services.store, rotated)
     assert (count, problems) == (1, [])
     officer_c = Officer(OFFICER_C, "Carol", is_legal=True)
-    again = await retrieve(services.store, rotated, 1, officer_c, NOW)
+    again = await retrieve(
+        services.store, rotated, services.settings.legal_policy(), 1, officer_c, NOW
+    )
     assert before.document is not None
     assert again.content == before.document.data
-    request, _ = await show(services.store, rotated, 1, officer_c)
+    request, _ = await show(
+        services.store, rotated, services.settings.legal_policy(), 1, officer_c, NOW
+    )
     assert request.form.target.value == PHONE_IN
 
 

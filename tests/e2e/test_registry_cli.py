@@ -211,15 +211,44 @@ async def test_metadata_import_validates_drops_non_violators_and_is_idempotent(
     assert b"192.0.2.10" not in raw  # the violator's IP is stored only encrypted
 
 
-async def test_lookup_by_each_key_shows_the_file_and_is_audited(tmp_path: Path) -> None:
+OFFICER = 900001
+
+
+def registered_request(tmp_path: Path, env: dict[str, str], **changes: object) -> None:
+    """Legal request #1 about @hidden_shop for October 2026, registered from the shell."""
+    (tmp_path / "order.pdf").write_bytes(b"%PDF-1.4 test order, not a real one")
+    request = {
+        "authority": "Amtsgericht Teststadt",
+        "country": "DE",
+        "reference": "AG-7/26",
+        "order_type": "court_order",
+        "issued_on": "2026-10-20",
+        "offence": "weapons trafficking",
+        "target": "@hidden_shop",
+        "period_start": "2026-10-01",
+        "period_end": "2026-10-31",
+        "document": "order.pdf",
+        **changes,
+    }
+    (tmp_path / "request.json").write_text(json.dumps(request))
+    added = cli(env, tmp_path, "legal", "add", "request.json", "--by", str(OFFICER))
+    assert added.returncode == 0, added.stderr
+
+
+async def test_lookup_shows_the_file_with_phones_and_ips_sealed_and_is_audited(
+    tmp_path: Path,
+) -> None:
+    """A lookup from the shell finds the violator by each key, for an open legal request, as a
+    registered legal officer; phone numbers and IP addresses appear only as sealed counts."""
     database = tmp_path / "db.sqlite3"
     await approved(database, "hidden_shop")
     keys = generated_keys(tmp_path, "k1")
-    env = cli_env(DATABASE_PATH=str(database), **keys)
+    env = cli_env(DATABASE_PATH=str(database), LEGAL_OFFICER_IDS=str(OFFICER), **keys)
     export = tmp_path / "export.jsonl"
     export.write_text(export_lines())
     cli(env, tmp_path, "metadata", "import", str(export))
-    why = ("--reason", "LR-2026-0042", "--by", "officer.kay")
+    registered_request(tmp_path, env)
+    why = ("--request", "1", "--by", str(OFFICER))
     for flag, value in (
         ("--violator", "1"),
         ("--username", "@HIDDEN_SHOP"),
@@ -230,25 +259,42 @@ async def test_lookup_by_each_key_shows_the_file_and_is_audited(tmp_path: Path) 
         assert found.returncode == 0, found.stderr
         assert "violator #1: public @hidden_shop" in found.stdout
         assert "#1 weapons confirmed by 7" in found.stdout
-        assert "ip           192.0.2.10 (import" in found.stdout
-        assert "phone        +442079460011" in found.stdout
+        assert "app          " in found.stdout  # devices and apps are shown
+        assert "sealed: 1 phone number(s), 1 IP address(es) in 2026-10-01..2026-10-31" in (
+            found.stdout
+        )
+        assert "192.0.2.10" not in found.stdout
+        assert "7946" not in found.stdout
     nobody = cli(env, tmp_path, "lookup", "--ip", "192.0.2.11", *why)
     assert "no confirmed violator matches" in nobody.stdout
     bad = cli(env, tmp_path, "lookup", "--phone", "call me", *why)
     assert bad.returncode == 2
     assert "lookup: not a phone number" in bad.stderr
-    no_reason = cli(env, tmp_path, "lookup", "--violator", "1")
-    assert no_reason.returncode == 2
-    assert "--reason" in no_reason.stderr
+    no_request = cli(env, tmp_path, "lookup", "--violator", "1", "--by", str(OFFICER))
+    assert no_request.returncode == 2
+    assert "--request" in no_request.stderr
+    old_style = cli(env, tmp_path, "lookup", "--violator", "1", "--reason", "curious")
+    assert old_style.returncode == 2
+    stranger = cli(env, tmp_path, "lookup", "--violator", "1", "--request", "1", "--by", "5")
+    assert stranger.returncode == 1
+    assert "only legal officers" in stranger.stderr
+    missing = cli(env, tmp_path, "lookup", "--violator", "1", "--request", "9", *why[2:])
+    assert missing.returncode == 1
+    assert "no legal request #9" in missing.stderr
+    for result in (stranger, missing, bad):
+        assert "Traceback" not in result.stderr
 
     store = await Store.open(database)
     async with store.reading() as uow:
-        rows = await uow.audit.recent(20)
+        rows = await uow.audit.recent(40)
     await store.close()
     lookups = [r for r in rows if r.action == "registry.lookup"]
     assert len(lookups) == 5
-    assert {r.details["by"] for r in lookups} == {"officer.kay"}
-    assert {r.details["why"] for r in lookups} == {"LR-2026-0042"}
+    assert {r.details["by"] for r in lookups} == {f"id {OFFICER} (command line)"}
+    assert {r.details["why"] for r in lookups} == {"legal request #1"}
+    assert {r.details["personal_values_shown"] for r in lookups} == {0}
+    refused = [r for r in rows if r.action == "registry.lookup_refused"]
+    assert sorted(r.actor_id or 0 for r in refused) == [5, OFFICER]
     logged = json.dumps([r.details for r in lookups])
     assert "192.0.2.1" not in logged
     assert "7946" not in logged

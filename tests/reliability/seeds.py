@@ -24,7 +24,7 @@ from moderation.legal import (
     TargetKind,
 )
 from moderation.legal_flow import approve, register, write_analysis
-from moderation.legal_records import Officer
+from moderation.legal_officers import Officer
 from moderation.people import Visitor, record_visit
 from moderation.priority import CasePolicy
 from moderation.registry import Observation, ObservationKind, ObservationSource, record_observation
@@ -49,7 +49,9 @@ OFFICER_C = Officer(910023, "carol", is_legal=True)
 PHONE_INSIDE = "+447700900123"
 PHONE_AFTER = "+447700900124"
 IP_INSIDE = "192.0.2.44"
-POLICY = LegalPolicy(offences={"drug_trafficking": "drugs"})
+POLICY = LegalPolicy(
+    offences={"drug_trafficking": "drugs"}, bootstrap_legal=frozenset({910021, 910022, 910023})
+)
 LIMITS = ReportLimits(10, 10)
 UNDO_WINDOW = timedelta(minutes=5)
 

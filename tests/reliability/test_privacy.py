@@ -92,7 +92,8 @@ async def test_personal_data_reaches_only_legal_officers(
     disclosed = await say(carol, "/legal approve 1")
     assert "disclosed" in disclosed.text
     found = await say(alice, f"/lookup 1 ip {IPS[1]}")
-    assert IPS[1] in found.text  # legal officers do see it
+    assert IPS[1] not in found.text  # sealed: only the disclosure shows it
+    assert "1 phone number(s), 2 IP address(es)" in found.text
     # A moderator who tries the legal commands sees nothing.
     await say(moderator, f"/lookup 1 phone {PHONES[0]}")
     # Some failing input for the exception paths.

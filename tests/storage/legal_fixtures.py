@@ -25,7 +25,8 @@ from moderation.legal import (
     TargetKind,
 )
 from moderation.legal_flow import approve, register, write_analysis
-from moderation.legal_records import Disclosure, LegalRequest, Officer
+from moderation.legal_officers import Officer
+from moderation.legal_records import Disclosure, LegalRequest
 from moderation.priority import CasePolicy
 from moderation.registry import (
     Observation,
@@ -49,6 +50,8 @@ MODERATOR = Moderator(7, "@mod")
 POLICY = LegalPolicy(
     offences={"drug_trafficking": "drugs", "fraud": "scam"},
     denied_countries=frozenset({"KP"}),
+    bootstrap_legal=frozenset({101, 102, 103, 900}),
+    bootstrap_admins=frozenset({900}),
 )
 
 REGISTRAR = Officer(101, "registrar", is_legal=True)

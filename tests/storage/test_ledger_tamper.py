@@ -21,7 +21,7 @@ from moderation.legal import (
     TargetKind,
 )
 from moderation.legal_flow import approve, close, register, write_analysis
-from moderation.legal_records import Officer
+from moderation.legal_officers import Officer
 from moderation.priority import CasePolicy
 from moderation.retention import purge_expired
 from storage import Store
@@ -34,7 +34,7 @@ from storage.crypto import (
 )
 from tests.e2e.test_legal import NOW, confirmed_violator
 
-POLICY = LegalPolicy(offences={"fraud": "scam"})
+POLICY = LegalPolicy(offences={"fraud": "scam"}, bootstrap_legal=frozenset({1, 2, 3}))
 ALICE = Officer(1, "alice", is_legal=True)
 BOB = Officer(2, "bob", is_legal=True)
 CAROL = Officer(3, "carol", is_legal=True)
@@ -156,7 +156,7 @@ async def test_an_open_request_holds_the_violators_metadata_until_closed(
     with sqlite3.connect(store.path) as conn:
         (kept,) = conn.execute("SELECT count(*) FROM observations").fetchone()
     assert kept == 4
-    await close(store, cipher, request_id, ALICE, later)
+    await close(store, cipher, POLICY, request_id, ALICE, later)
     assert await purge_expired(store, timedelta(days=365), later) == 4
     with sqlite3.connect(store.path) as conn:
         (left,) = conn.execute("SELECT count(*) FROM observations").fetchone()

@@ -30,6 +30,7 @@ from moderation.legal_flow import (
     show,
     write_analysis,
 )
+from moderation.legal_officers import Officer
 from moderation.legal_records import LEDGER_HEAD_KEY, LegalRefused
 from moderation.registry import ObservationKind
 from moderation.retention import purge_expired
@@ -162,7 +163,7 @@ async def test_a_disclosed_request_is_in_state_disclosed(
     store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
 ) -> None:
     result = await disclosed(store, cipher)
-    request, document = await show(store, cipher, result.request_id, BOB)
+    request, document = await show(store, cipher, POLICY, result.request_id, BOB, NOW)
     assert request.state is RequestState.DISCLOSED
     assert set(request.approvals) == {BOB.user_id, CAROL.user_id}
     assert document == DOCUMENT
@@ -173,7 +174,7 @@ async def test_retrieving_a_disclosure_returns_the_same_bytes(
     store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
 ) -> None:
     result = await disclosed(store, cipher)
-    again = await retrieve(store, cipher, result.request_id, BOB, NOW + timedelta(days=3))
+    again = await retrieve(store, cipher, POLICY, result.request_id, BOB, NOW + timedelta(days=3))
     assert again == result
     assert actions(await audit_log(store))[-1] == "legal.disclosure_retrieved"
 
@@ -207,7 +208,7 @@ async def test_a_phone_target_resolves_to_its_violator_and_is_disclosed(
     form = order(target=Target(TargetKind.PHONE, PHONE_FIRST_INSTANT))
     result = await disclosed(store, cipher, form)
     assert json.loads(result.content)["violator_id"] == pill_shop
-    request, _ = await show(store, cipher, result.request_id, BOB)
+    request, _ = await show(store, cipher, POLICY, result.request_id, BOB, NOW)
     assert request.form.target == Target(TargetKind.PHONE, PHONE_FIRST_INSTANT)
 
 
@@ -272,7 +273,7 @@ async def test_a_failing_check_stops_approval_with_its_reason(
     assert f"{check}: " in str(refused.value)
     assert reason in str(refused.value)
     assert "an admin may override" in str(refused.value)
-    request, _ = await show(store, cipher, request.id, BOB)
+    request, _ = await show(store, cipher, POLICY, request.id, BOB, NOW)
     assert (request.state, request.votes) == (RequestState.UNDER_ANALYSIS, ())
 
 
@@ -302,7 +303,7 @@ async def test_an_admin_override_lets_a_failed_check_through_and_is_audited(
     store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
 ) -> None:
     request = await analysed(store, cipher, order(order_type=OrderType.SUBPOENA))
-    overridden = await override(store, cipher, request.id, OVERRIDE, ADMIN, NOW)
+    overridden = await override(store, cipher, POLICY, request.id, OVERRIDE, ADMIN, NOW)
     assert overridden.override_reason == OVERRIDE
     await approve(store, cipher, POLICY, request.id, BOB, NOW)
     await approve(store, cipher, POLICY, request.id, CAROL, NOW)
@@ -327,8 +328,8 @@ async def test_no_override_gets_past_the_target_check(
     )
     for request in (alone, with_another):
         with pytest.raises(LegalRefused, match="no override can change that"):
-            await override(store, cipher, request.id, OVERRIDE, ADMIN, NOW)
-        stored, _ = await show(store, cipher, request.id, ADMIN)
+            await override(store, cipher, POLICY, request.id, OVERRIDE, ADMIN, NOW)
+        stored, _ = await show(store, cipher, POLICY, request.id, ADMIN, NOW)
         assert stored.override_reason is None
         with pytest.raises(LegalRefused, match="target_resolves"):
             await approve(store, cipher, POLICY, request.id, BOB, NOW)
@@ -340,8 +341,8 @@ async def test_a_non_admin_cannot_override(
 ) -> None:
     request = await analysed(store, cipher, order(order_type=OrderType.SUBPOENA))
     with pytest.raises(LegalRefused, match="only an admin can override"):
-        await override(store, cipher, request.id, OVERRIDE, BOB, NOW)
-    stored, _ = await show(store, cipher, request.id, BOB)
+        await override(store, cipher, POLICY, request.id, OVERRIDE, BOB, NOW)
+    stored, _ = await show(store, cipher, POLICY, request.id, BOB, NOW)
     assert stored.override_reason is None
     with pytest.raises(LegalRefused, match="judicial_authority"):
         await approve(store, cipher, POLICY, request.id, BOB, NOW)
@@ -358,7 +359,7 @@ async def test_the_same_officer_cannot_approve_twice(
     assert (first.approvals, first.needed, first.complete) == (1, 2, False)
     with pytest.raises(LegalRefused, match=f"you have already decided on request #{request.id}"):
         await approve(store, cipher, POLICY, request.id, BOB, NOW)
-    stored, _ = await show(store, cipher, request.id, BOB)
+    stored, _ = await show(store, cipher, POLICY, request.id, BOB, NOW)
     assert (stored.state, stored.approvals) == (RequestState.UNDER_ANALYSIS, (BOB.user_id,))
     refusal = (await audit_log(store))[-1]
     assert refusal.action == "legal.refused"
@@ -371,7 +372,7 @@ async def test_the_registering_officer_cannot_approve(
     request = await analysed(store, cipher)
     with pytest.raises(LegalRefused, match="you registered this request"):
         await approve(store, cipher, POLICY, request.id, REGISTRAR, NOW)
-    stored, _ = await show(store, cipher, request.id, BOB)
+    stored, _ = await show(store, cipher, POLICY, request.id, BOB, NOW)
     assert stored.votes == ()
 
 
@@ -399,9 +400,9 @@ async def test_a_rejection_with_a_reason_ends_the_request_and_nothing_is_disclos
     with pytest.raises(LegalRefused, match="is rejected; only an approved request"):
         await disclose(store, cipher, POLICY, request.id, CAROL, NOW)
     with pytest.raises(LegalRefused, match="nothing was disclosed"):
-        await retrieve(store, cipher, request.id, CAROL, NOW)
+        await retrieve(store, cipher, POLICY, request.id, CAROL, NOW)
     assert await disclosure_count(store) == (0, 0)
-    assert await open_requests(store, cipher, BOB) == []
+    assert await open_requests(store, cipher, POLICY, BOB, NOW) == []
 
 
 async def test_a_rejection_without_a_reason_is_refused(
@@ -410,7 +411,7 @@ async def test_a_rejection_without_a_reason_is_refused(
     request = await analysed(store, cipher)
     with pytest.raises(LegalRefused, match="say why you reject it"):
         await reject(store, cipher, POLICY, request.id, "  no  ", BOB, NOW)
-    stored, _ = await show(store, cipher, request.id, BOB)
+    stored, _ = await show(store, cipher, POLICY, request.id, BOB, NOW)
     assert (stored.state, stored.votes) == (RequestState.UNDER_ANALYSIS, ())
 
 
@@ -446,11 +447,11 @@ async def test_a_non_violator_gets_nothing(
         with pytest.raises(LegalRefused, match="not a confirmed violator"):
             await approve(store, cipher, POLICY, request.id, officer, NOW)
     with pytest.raises(LegalRefused, match="no override"):
-        await override(store, cipher, request.id, OVERRIDE, ADMIN, NOW)
+        await override(store, cipher, POLICY, request.id, OVERRIDE, ADMIN, NOW)
     with pytest.raises(LegalRefused):
         await disclose(store, cipher, POLICY, request.id, CAROL, NOW)
     with pytest.raises(LegalRefused, match="nothing was disclosed"):
-        await retrieve(store, cipher, request.id, CAROL, NOW)
+        await retrieve(store, cipher, POLICY, request.id, CAROL, NOW)
     assert await disclosure_count(store) == (0, 0)
 
 
@@ -464,31 +465,39 @@ async def test_a_duplicate_registration_is_refused(
     same_order = order(offence="fraud", period_start=date(2026, 7, 2))
     with pytest.raises(LegalRefused, match=f"already registered as request #{first.id}"):
         await register(store, cipher, POLICY, same_order, DOCUMENT, BOB, NOW)
-    assert [r.id for r in await open_requests(store, cipher, BOB)] == [first.id]
+    assert [r.id for r in await open_requests(store, cipher, POLICY, BOB, NOW)] == [first.id]
     other_court = await registered(store, cipher, order(reference="AG-2/26"))
     assert other_court.id != first.id
 
 
+@pytest.mark.parametrize(
+    "intruder",
+    [NOT_LEGAL, Officer(NOT_LEGAL.user_id, "claims to be legal", is_legal=True, is_admin=True)],
+    ids=["says-not-legal", "claims-legal-and-admin"],
+)
 async def test_a_non_legal_officer_is_refused_at_every_step(
-    store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
+    store: Store, cipher: PersonalDataCipher, violators: tuple[int, int], intruder: Officer
 ) -> None:
+    """The roles table decides, not what the caller says about itself: an id that holds no
+    legal role is refused at every step even when the caller claims it does; each refusal is
+    audit-logged and nothing else changes."""
     done = await disclosed(store, cipher)
     open_one = await analysed(store, cipher, order(reference="AG-2/26"))
     steps: dict[str, Callable[[], Awaitable[object]]] = {
         "register": lambda: register(
-            store, cipher, POLICY, order(reference="AG-3/26"), DOCUMENT, NOT_LEGAL, NOW
+            store, cipher, POLICY, order(reference="AG-3/26"), DOCUMENT, intruder, NOW
         ),
         "write_analysis": lambda: write_analysis(
-            store, cipher, POLICY, open_one.id, ANALYSIS, NOT_LEGAL, NOW
+            store, cipher, POLICY, open_one.id, ANALYSIS, intruder, NOW
         ),
-        "approve": lambda: approve(store, cipher, POLICY, open_one.id, NOT_LEGAL, NOW),
-        "reject": lambda: reject(store, cipher, POLICY, open_one.id, REASON, NOT_LEGAL, NOW),
-        "disclose": lambda: disclose(store, cipher, POLICY, open_one.id, NOT_LEGAL, NOW),
-        "retrieve": lambda: retrieve(store, cipher, done.request_id, NOT_LEGAL, NOW),
-        "close": lambda: close(store, cipher, open_one.id, NOT_LEGAL, NOW),
-        "show": lambda: show(store, cipher, open_one.id, NOT_LEGAL),
-        "open_requests": lambda: open_requests(store, cipher, NOT_LEGAL),
-        "override": lambda: override(store, cipher, open_one.id, OVERRIDE, NOT_LEGAL, NOW),
+        "approve": lambda: approve(store, cipher, POLICY, open_one.id, intruder, NOW),
+        "reject": lambda: reject(store, cipher, POLICY, open_one.id, REASON, intruder, NOW),
+        "disclose": lambda: disclose(store, cipher, POLICY, open_one.id, intruder, NOW),
+        "retrieve": lambda: retrieve(store, cipher, POLICY, done.request_id, intruder, NOW),
+        "close": lambda: close(store, cipher, POLICY, open_one.id, intruder, NOW),
+        "show": lambda: show(store, cipher, POLICY, open_one.id, intruder, NOW),
+        "open_requests": lambda: open_requests(store, cipher, POLICY, intruder, NOW),
+        "override": lambda: override(store, cipher, POLICY, open_one.id, OVERRIDE, intruder, NOW),
     }
     before = await audit_log(store)
     refused = []
@@ -497,13 +506,17 @@ async def test_a_non_legal_officer_is_refused_at_every_step(
             await step()
         refused.append(name)
     assert refused == list(steps)
-    stored, _ = await show(store, cipher, open_one.id, BOB)
+    stored, _ = await show(store, cipher, POLICY, open_one.id, BOB, NOW)
     assert (stored.state, stored.votes) == (RequestState.UNDER_ANALYSIS, ())
-    assert [r.id for r in await open_requests(store, cipher, BOB)] == [
+    assert [r.id for r in await open_requests(store, cipher, POLICY, BOB, NOW)] == [
         done.request_id,
         open_one.id,
     ]
-    assert await audit_log(store) == before
+    added = (await audit_log(store))[len(before) :]
+    assert [(e.action, e.actor_id) for e in added] == [("legal.refused", intruder.user_id)] * len(
+        steps
+    )
+    assert all("only" in str(e.details["why"]) for e in added)
 
 
 # --- the audit log ------------------------------------------------------------------------
@@ -514,7 +527,7 @@ async def test_every_step_of_a_disclosure_writes_its_audit_entry(
 ) -> None:
     pill_shop, _ = violators
     result = await disclosed(store, cipher)
-    await close(store, cipher, result.request_id, BOB, NOW)
+    await close(store, cipher, POLICY, result.request_id, BOB, NOW)
     entries = [e for e in await audit_log(store) if e.action.startswith("legal.")]
     assert [(e.action, e.actor_id) for e in entries] == [
         ("legal.registered", REGISTRAR.user_id),
@@ -540,6 +553,7 @@ async def test_every_step_of_a_disclosure_writes_its_audit_entry(
         "ips": 2,
         "content_sha256": result.content_sha256,
         "ledger_seq": 1,
+        "approved_by": [BOB.user_id, CAROL.user_id],
         "before": "approved",
         "after": "disclosed",
     }
@@ -590,12 +604,12 @@ async def test_no_audit_entry_holds_a_phone_or_ip_in_clear(
     by_ip = order(target=Target(TargetKind.IP, IP_INSIDE), reference="AG-2/26")
     for form in (by_phone, by_ip):
         result = await disclosed(store, cipher, form)
-        await retrieve(store, cipher, result.request_id, BOB, NOW)
-        await close(store, cipher, result.request_id, BOB, NOW)
+        await retrieve(store, cipher, POLICY, result.request_id, BOB, NOW)
+        await close(store, cipher, POLICY, result.request_id, BOB, NOW)
     subpoena = await analysed(
         store, cipher, order(reference="AG-3/26", order_type=OrderType.SUBPOENA)
     )
-    await override(store, cipher, subpoena.id, OVERRIDE, ADMIN, NOW)
+    await override(store, cipher, POLICY, subpoena.id, OVERRIDE, ADMIN, NOW)
     await reject(store, cipher, POLICY, subpoena.id, REASON, BOB, NOW)
     with pytest.raises(LegalRefused):
         await register(store, cipher, POLICY, by_phone, DOCUMENT, REGISTRAR, NOW)
@@ -645,11 +659,11 @@ async def test_an_open_request_keeps_the_violator_out_of_the_purge_until_closed(
     async with store.reading() as uow:
         assert len(await uow.registry.timeline(pill_shop)) == 7
         assert await uow.registry.timeline(other) == []
-    await close(store, cipher, result.request_id, BOB, NOW)
+    await close(store, cipher, POLICY, result.request_id, BOB, NOW)
     assert await purge_expired(store, RETENTION, NOW) == 7
     async with store.reading() as uow:
         assert await uow.registry.timeline(pill_shop) == []
-    again = await retrieve(store, cipher, result.request_id, BOB, NOW)
+    again = await retrieve(store, cipher, POLICY, result.request_id, BOB, NOW)
     assert again.content == result.content  # the disclosure outlives the metadata
 
 

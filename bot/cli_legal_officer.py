@@ -1,0 +1,217 @@
+"""What a legal officer does from the shell: see a request, disclose an approved one to a
+folder, close it.
+
+The shell cannot prove who types, so it never approves: the two approvals come from the
+officers' own Telegram accounts (`/legal approve`). `--by` names the officer acting; the legal
+flow checks that id against the roles table like any other step, and every step, refusals
+included, is audit-logged. A disclosure written here is a ledger entry like one sent in the
+chat, and the legal officers are told of it in Telegram.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.settings import Settings
+from moderation.clock import SystemClock
+from moderation.disclosure import disclose, retrieve
+from moderation.legal import RequestState
+from moderation.legal_flow import close, show
+from moderation.legal_officers import Officer
+from moderation.legal_records import Disclosure, LegalRefused, LegalRequest
+from storage import StorageError, Store
+
+
+def cli_officer(user_id: int) -> Officer:
+    return Officer(user_id, f"id {user_id} (command line)")
+
+
+def add_officer_commands(
+    legal_commands: Any, *, ok: int, failed: int, usage: int, err: Callable[[str], None]
+) -> None:
+    shown = legal_commands.add_parser(
+        "show",
+        help="a legal request: its order, checklist, analysis and approvals",
+        description="Print a legal request as legal officers see it in the chat.",
+    )
+    shown.add_argument("request", type=int, metavar="ID")
+    shown.add_argument("--by", type=int, required=True, help="your Telegram id (legal officer)")
+
+    def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+        cipher = settings.cipher()
+
+        async def work() -> LegalRequest:
+            store = await Store.open(settings.database_path)
+            try:
+                request, _ = await show(
+                    store,
+                    cipher,
+                    settings.legal_policy(),
+                    args.request,
+                    cli_officer(args.by),
+                    SystemClock().now(),
+                )
+                return request
+            finally:
+                await store.close()
+
+        try:
+            request = asyncio.run(work())
+        except (LegalRefused, StorageError) as exc:
+            err(f"legal show: {exc}")
+            return failed
+        print(render_request(request, settings.legal_policy().approvals_needed))
+        return ok
+
+    shown.set_defaults(handler=cmd_show)
+
+    out = legal_commands.add_parser(
+        "disclose",
+        help="write an approved request's disclosure (JSON and HTML) to a folder",
+        description="For a request two legal officers approved in the chat: disclose it "
+        "(or, once disclosed, write another copy) into FOLDER as disclosure-ID.json and "
+        "disclosure-ID.html, readable by you only. Refused unless the request holds its "
+        "approvals from officers who hold the role now. Each copy is a ledger entry.",
+    )
+    out.add_argument("request", type=int, metavar="ID")
+    out.add_argument("--by", type=int, required=True, help="your Telegram id (legal officer)")
+    out.add_argument("--to", type=Path, required=True, metavar="FOLDER", help="where to write")
+
+    def cmd_disclose(args: argparse.Namespace, settings: Settings) -> int:
+        folder: Path = args.to
+        problem = _writable_folder(folder, args.request)
+        if problem is not None:
+            err(f"legal disclose: {problem}")
+            return usage
+        cipher = settings.cipher()
+
+        async def work() -> Disclosure:
+            store = await Store.open(settings.database_path)
+            try:
+                policy, officer, now = settings.legal_policy(), cli_officer(args.by), _now()
+                async with store.reading() as uow:
+                    request = await uow.legal.request(args.request)
+                if request is not None and request.state is not RequestState.APPROVED:
+                    return await retrieve(store, cipher, policy, args.request, officer, now)
+                return await disclose(store, cipher, policy, args.request, officer, now)
+            finally:
+                await store.close()
+
+        try:
+            disclosure = asyncio.run(work())
+        except (LegalRefused, StorageError) as exc:
+            err(f"legal disclose: {exc}")
+            return failed
+        written = _write_files(folder, disclosure)
+        print(
+            f"request #{disclosure.request_id}: {disclosure.phones} phone number(s), "
+            f"{disclosure.ips} IP address(es); ledger entry {disclosure.ledger_seq}; content "
+            f"SHA-256 {disclosure.content_sha256}"
+        )
+        for path in written:
+            print(f"  wrote {path}")
+        return ok
+
+    out.set_defaults(handler=cmd_disclose)
+
+    closing = legal_commands.add_parser(
+        "close",
+        help="close a legal request (ends its hold on the violator's data)",
+        description="Close a request that is not rejected or closed already.",
+    )
+    closing.add_argument("request", type=int, metavar="ID")
+    closing.add_argument("--by", type=int, required=True, help="your Telegram id (legal officer)")
+
+    def cmd_close(args: argparse.Namespace, settings: Settings) -> int:
+        cipher = settings.cipher()
+
+        async def work() -> LegalRequest:
+            store = await Store.open(settings.database_path)
+            try:
+                return await close(
+                    store,
+                    cipher,
+                    settings.legal_policy(),
+                    args.request,
+                    cli_officer(args.by),
+                    _now(),
+                )
+            finally:
+                await store.close()
+
+        try:
+            request = asyncio.run(work())
+        except (LegalRefused, StorageError) as exc:
+            err(f"legal close: {exc}")
+            return failed
+        print(f"legal request #{request.id} is {request.state.value}")
+        return ok
+
+    closing.set_defaults(handler=cmd_close)
+
+
+def render_request(request: LegalRequest, approvals_needed: int) -> str:
+    form = request.form
+    lines = [
+        f"legal request #{request.id} · {request.state.value}",
+        f"  {form.authority}, {form.country} · reference {form.reference} · "
+        f"{form.order_type.value} issued {form.issued_on.isoformat()}",
+        f"  offence: {form.offence}",
+        f"  target: {form.target.kind.value} {form.target.shown()} · violator "
+        + (f"#{request.violator_id}" if request.violator_id else "-"),
+        f"  period: {form.period_start.isoformat()} to {form.period_end.isoformat()}",
+        f"  order document SHA-256: {request.document_sha256 or '-'}",
+        "  checks:",
+        *(
+            f"    {'pass' if c.passed else 'FAIL'}  {c.key.value}: {c.reason}"
+            for c in request.checks
+        ),
+        f"  approvals: {len(request.approvals)}/{approvals_needed}"
+        + (f" ({', '.join(str(o) for o in request.approvals)})" if request.approvals else ""),
+        *(
+            f"    voided: approval by {v.officer_id}"
+            + (f" at {v.voided_at:%Y-%m-%d %H:%M} UTC" if v.voided_at else "")
+            + f": {v.voided_reason}"
+            for v in request.voided
+        ),
+    ]
+    if request.analysis:
+        lines.append(f"  analysis: {request.analysis}")
+    if request.override_reason:
+        lines.append(f"  admin override: {request.override_reason}")
+    if request.rejected_reason:
+        lines.append(f"  rejected: {request.rejected_reason}")
+    return "\n".join(lines)
+
+
+def _now() -> datetime:
+    return SystemClock().now()
+
+
+def _writable_folder(folder: Path, request_id: int) -> str | None:
+    if not folder.is_dir():
+        return f"{folder} is not a folder; create it first (readable by you only: mkdir -m 700)"
+    for suffix in ("json", "html"):
+        path = folder / f"disclosure-{request_id}.{suffix}"
+        if path.exists():
+            return f"{path} exists already; move it away or choose another folder"
+    return None
+
+
+def _write_files(folder: Path, disclosure: Disclosure) -> list[Path]:
+    written = []
+    for suffix, data in (("json", disclosure.content), ("html", disclosure.html)):
+        path = folder / f"disclosure-{disclosure.request_id}.{suffix}"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        written.append(path)
+    return written
