@@ -174,9 +174,9 @@ def generate_legal(conn: sqlite3.Connection, rng: random.Random, requests: int) 
         if state == "disclosed":
             seq += 1
             conn.execute(
-                "INSERT INTO disclosure_ledger (seq, request_id, violator_id, country, "
+                "INSERT INTO disclosure_ledger (seq, kind, request_id, violator_id, country, "
                 "disclosed_at, content_sha256, prev_hash, entry_hash) "
-                "VALUES (?, ?, ?, 'DE', ?, 'c', 'p', ?)",
+                "VALUES (?, 'disclosure', ?, ?, 'DE', ?, 'c', 'p', ?)",
                 (
                     seq,
                     n,

@@ -262,6 +262,7 @@ def _post_init_factory(
                     min_gap=settings.review_message_gap_seconds,
                 ),
                 cipher=settings.cipher() if settings.encryption_key else None,
+                ledger=settings.ledger() if settings.ledger_key else None,
                 violator_ids=registry_jobs.ViolatorIds(),
                 open_menus=OpenMenus(),
                 telegram=telegram,

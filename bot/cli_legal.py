@@ -19,7 +19,8 @@ from typing import Any
 from bot.cli_legal_officer import add_officer_commands, cli_officer
 from bot.settings import Settings
 from moderation.clock import SystemClock
-from moderation.disclosure import verify_ledger as verify_chain
+from moderation.ledger import parse_head
+from moderation.ledger_check import LedgerReport, verify_ledger
 from moderation.legal import OrderDocument, form_from
 from moderation.legal_flow import open_requests, register
 from moderation.legal_records import LegalRefused, LegalRequest
@@ -141,36 +142,77 @@ def add_legal_commands(
     ledger = commands.add_parser(
         "ledger",
         help="the disclosure ledger: verify it",
-        description="Every disclosure is an entry chained to the one before it by SHA-256.",
+        description="Every time phone numbers or IP addresses left the registry is an entry "
+        "keyed under LEDGER_KEY, chained to the one before it and checkpointed in "
+        "LEDGER_ANCHOR_DIR, outside the database.",
     )
     ledger_commands = ledger.add_subparsers(dest="ledger_command", required=True, metavar="ACTION")
     verify = ledger_commands.add_parser(
         "verify",
-        help="check the chain and every disclosure's content; exit 1 on any change",
-        description="Detects a changed, deleted or reordered entry and a changed disclosure.",
+        help="check the chain, its checkpoints and every disclosure; exit 1 on any change",
+        description="Detects a changed, inserted, deleted or reordered entry, a ledger cut at "
+        "its end or re-chained (against the checkpoint file and the heads you give), an entry "
+        "whose country, violator, request or period differs from the disclosed content, and "
+        "a changed disclosure.",
+    )
+    verify.add_argument(
+        "--head",
+        action="append",
+        default=[],
+        metavar="SEQ:HASH",
+        help="an entry hash a legal officer was told in Telegram (or a transparency export "
+        "printed); repeat for several",
+    )
+    verify.add_argument(
+        "--without-anchors",
+        action="store_true",
+        help="check the chain and the content only, not the checkpoint file (for a copy of "
+        "the database examined without its checkpoints; says so in its answer)",
     )
 
     def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
-        cipher = settings.cipher()
+        try:
+            heads = tuple(parse_head(text) for text in args.head)
+        except ValueError as exc:
+            err(f"ledger verify: --head: {exc}")
+            return usage
+        cipher, ledger_keys = settings.cipher(), settings.ledger()
 
-        async def work() -> tuple[int, list[str]]:
+        async def work() -> LedgerReport:
             store = await Store.open(settings.database_path)
             try:
-                return await verify_chain(store, cipher)
+                return await verify_ledger(
+                    store,
+                    cipher,
+                    ledger_keys,
+                    with_anchors=not args.without_anchors,
+                    heads=heads,
+                )
             finally:
                 await store.close()
 
         try:
-            count, problems = asyncio.run(work())
+            report = asyncio.run(work())
         except StorageError as exc:
             err(f"ledger verify: {exc}")
             return failed
-        for problem in problems:
+        for problem in report.problems:
             err(f"ledger verify: {problem}")
-        if problems:
-            print(f"ledger: {count} entries, {len(problems)} problem(s): NOT intact")
+        for note in report.notes:
+            err(f"ledger verify: note: {note}")
+        scope = (
+            f"checked against {ledger_keys.anchor.where}"
+            if report.anchored
+            else "NOT checked against the checkpoint file"
+        )
+        head = f"; head {report.head[0]}:{report.head[1]}" if report.head else ""
+        if report.problems:
+            print(
+                f"ledger: {report.entries} entries, {len(report.problems)} problem(s): "
+                f"NOT intact ({scope})"
+            )
             return failed
-        print(f"ledger: {count} entries, intact")
+        print(f"ledger: {report.entries} entries, intact ({scope}){head}")
         return ok
 
     verify.set_defaults(handler=cmd_verify)

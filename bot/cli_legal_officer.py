@@ -21,7 +21,6 @@ from typing import Any
 from bot.settings import Settings
 from moderation.clock import SystemClock
 from moderation.disclosure import disclose, retrieve
-from moderation.legal import RequestState
 from moderation.legal_flow import close, show
 from moderation.legal_officers import Officer
 from moderation.legal_records import Disclosure, LegalRefused, LegalRequest
@@ -89,17 +88,17 @@ def add_officer_commands(
         if problem is not None:
             err(f"legal disclose: {problem}")
             return usage
-        cipher = settings.cipher()
+        cipher, ledger = settings.cipher(), settings.ledger()
 
         async def work() -> Disclosure:
             store = await Store.open(settings.database_path)
             try:
                 policy, officer, now = settings.legal_policy(), cli_officer(args.by), _now()
                 async with store.reading() as uow:
-                    request = await uow.legal.request(args.request)
-                if request is not None and request.state is not RequestState.APPROVED:
-                    return await retrieve(store, cipher, policy, args.request, officer, now)
-                return await disclose(store, cipher, policy, args.request, officer, now)
+                    done = await uow.legal.disclosure(args.request) is not None
+                if done:  # disclosed before: this is a copy
+                    return await retrieve(store, cipher, policy, ledger, args.request, officer, now)
+                return await disclose(store, cipher, policy, ledger, args.request, officer, now)
             finally:
                 await store.close()
 

@@ -50,7 +50,7 @@ def add_registry_commands(
     key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
     generate = key_commands.add_parser(
         "generate",
-        help="print a new ENCRYPTION_KEY and BLIND_INDEX_KEY for .env",
+        help="print a new ENCRYPTION_KEY, BLIND_INDEX_KEY and LEDGER_KEY for .env",
         description="Print fresh random keys in the format the settings expect.",
     )
     generate.add_argument("--key-id", default="k1", help="id of the new encryption key")
@@ -58,6 +58,7 @@ def add_registry_commands(
     def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
         print(f"ENCRYPTION_KEY={new_key_text(args.key_id)}")
         print(f"BLIND_INDEX_KEY={new_secret_text()}")
+        print(f"LEDGER_KEY={new_key_text('l1')}")
         return ok
 
     generate.set_defaults(handler=cmd_generate)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,11 @@ def add_transparency_commands(
             err(f"transparency export: {exc}")
             return failed
         text = to_csv(report) if args.format == "csv" else to_json(report) + "\n"
+        if report.ledger_head is not None:
+            # The JSON carries it; for the CSV it goes beside the table. Publishing it pins the
+            # ledger: `report-bot ledger verify --head SEQ:HASH` checks it later.
+            seq, digest = report.ledger_head
+            print(f"ledger head {seq}:{digest}", file=sys.stderr)
         out: Path | None = args.out
         if out is None:
             print(text, end="")

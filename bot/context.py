@@ -19,6 +19,7 @@ from bot.settings import Settings
 from handlers.i18n import Catalog
 from handlers.review_views import OpenMenus
 from moderation.clock import Clock
+from moderation.ledger import Ledger
 from storage import Store
 from storage.crypto import PersonalDataCipher
 
@@ -52,6 +53,7 @@ class Services:
     delivery: Waker
     review_budget: ChatBudget  # posts and edits in the review chat, shared by all senders
     cipher: PersonalDataCipher | None  # None only until the registry keys are configured
+    ledger: Ledger | None  # None until LEDGER_KEY is set: then nothing can be disclosed
     violator_ids: ViolatorLookup
     open_menus: OpenMenus
     telegram: TelegramHealth  # failed Bot API calls by kind, and the last one (/health)

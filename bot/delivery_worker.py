@@ -51,6 +51,7 @@ from moderation.delivery import (
     review_chat,
     review_chat_moved,
 )
+from moderation.disclosure import LEDGER_CHECKPOINT_KIND
 from moderation.reports import CaseStatus
 from moderation.review import CaseView, Notification, PostTask
 
@@ -473,6 +474,17 @@ def render_notification(
             language_code,
             f"notify.appeal.{payload.get('decision')}",
             appeal_id=payload.get("appeal_id"),
+        )
+    if notification.kind == LEDGER_CHECKPOINT_KIND:
+        what = services.texts.render(language_code, f"notify.ledger.{payload.get('entry_kind')}")
+        return services.texts.render(
+            language_code,
+            "notify.ledger.checkpoint",
+            seq=payload.get("seq"),
+            what=what,
+            request_id=payload.get("request_id"),
+            by=payload.get("by"),
+            hash=payload.get("entry_hash"),
         )
     if notification.kind != OUTCOME_KIND:
         return None

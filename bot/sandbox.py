@@ -143,6 +143,7 @@ def sandbox_settings(
         undo_window_minutes=UNDO_WINDOW_MINUTES,
         encryption_key=new_key_text("sandbox"),
         blind_index_key=new_secret_text(),
+        ledger_key=new_key_text("sandbox-ledger"),
     )
 
 

@@ -26,10 +26,12 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from moderation.categories import DEFAULT_CATEGORIES, Categories, parse_categories
+from moderation.ledger import Ledger, LedgerKeys
 from moderation.legal import LegalPolicy, OrderType
 from moderation.priority import CasePolicy
 from moderation.roles import Role
 from storage.crypto import DataKey, PersonalDataCipher, decode_secret, parse_key
+from storage.ledger_anchor import FileAnchor
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,200}$")
@@ -204,6 +206,9 @@ class Settings(BaseSettings):
     encryption_key: SecretStr | None = None
     encryption_previous_keys: SecretStr | None = None
     blind_index_key: SecretStr | None = None
+    ledger_key: SecretStr | None = None
+    ledger_previous_keys: SecretStr | None = None
+    ledger_anchor_dir: Path | None = None
     legal_order_types: str = "court_order,judicial_warrant"
     legal_offences: str = DEFAULT_LEGAL_OFFENCES
     legal_denied_countries: str = ""
@@ -234,6 +239,9 @@ class Settings(BaseSettings):
         "encryption_key",
         "encryption_previous_keys",
         "blind_index_key",
+        "ledger_key",
+        "ledger_previous_keys",
+        "ledger_anchor_dir",
         mode="before",
     )
     @classmethod
@@ -319,6 +327,79 @@ class Settings(BaseSettings):
         if value is not None:
             decode_secret(value.get_secret_value(), "the key")
         return value
+
+    @field_validator("ledger_key")
+    @classmethod
+    def _ledger_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_key(value.get_secret_value(), "the key")
+        return value
+
+    @field_validator("ledger_previous_keys")
+    @classmethod
+    def _ledger_previous_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            for position, part in enumerate(value.get_secret_value().split(","), start=1):
+                if part.strip():
+                    parse_key(part, f"key {position}")
+        return value
+
+    @model_validator(mode="after")
+    def _separate_ledger_key(self) -> Settings:
+        if self.ledger_key is None:
+            return self
+        ledger = parse_key(self.ledger_key.get_secret_value(), "LEDGER_KEY")
+        others: set[bytes] = set()
+        if self.encryption_key is not None:
+            others.add(parse_key(self.encryption_key.get_secret_value()).secret)
+            others.update(key.secret for key in self._previous_keys_parsed())
+        if self.blind_index_key is not None:
+            others.add(decode_secret(self.blind_index_key.get_secret_value(), "BLIND_INDEX_KEY"))
+        if ledger.secret in others:
+            raise ValueError(
+                "LEDGER_KEY: must be a separate key, not the encryption or blind-index key "
+                "(generate one with: report-bot keys generate)"
+            )
+        if ledger.key_id in {key.key_id for key in self._ledger_previous_parsed()}:
+            raise ValueError(
+                "LEDGER_PREVIOUS_KEYS: repeats the id of LEDGER_KEY; give the new key a new id"
+            )
+        return self
+
+    def _ledger_previous_parsed(self) -> list[DataKey]:
+        if self.ledger_previous_keys is None:
+            return []
+        return [
+            parse_key(part, "LEDGER_PREVIOUS_KEYS")
+            for part in self.ledger_previous_keys.get_secret_value().split(",")
+            if part.strip()
+        ]
+
+    @property
+    def anchor_dir(self) -> Path:
+        """LEDGER_ANCHOR_DIR, or a folder beside the database when it is not set."""
+        return self.ledger_anchor_dir or self.database_path.parent / "ledger-anchors"
+
+    def ledger(self) -> Ledger:
+        """The ledger's keys and its checkpoint file; `require_ledger` checks the key is set."""
+        self.require_ledger()
+        assert self.ledger_key is not None
+        current = parse_key(self.ledger_key.get_secret_value(), "LEDGER_KEY")
+        secrets = {key.key_id: key.secret for key in self._ledger_previous_parsed()}
+        secrets[current.key_id] = current.secret
+        return Ledger(LedgerKeys(current.key_id, secrets), FileAnchor(self.anchor_dir))
+
+    def require_ledger(self) -> None:
+        if self.ledger_key is None:
+            raise SettingsError(
+                [
+                    _problem(
+                        "LEDGER_KEY",
+                        "required: every disclosure is chained in the ledger under this key "
+                        "(generate one with: report-bot keys generate)",
+                    )
+                ]
+            )
 
     @model_validator(mode="after")
     def _distinct_keys(self) -> Settings:

@@ -19,6 +19,7 @@ from bot.access import display_name, staff_roles
 from bot.context import BotContext, Services
 from handlers.legal_views import LegalViews
 from moderation.disclosure import disclose, retrieve
+from moderation.ledger import Ledger
 from moderation.legal import (
     FIELDS,
     FieldProblem,
@@ -155,7 +156,9 @@ class LegalHandlers:
             await close(services.store, sealer, policy, request_id, officer, now)
             await message.reply_text(views.t("legal.closed", id=request_id))
         else:
-            disclosure = await retrieve(services.store, sealer, policy, request_id, officer, now)
+            disclosure = await retrieve(
+                services.store, sealer, policy, self._ledger(services), request_id, officer, now
+            )
             await _send_disclosure(message, views, disclosure)
 
     async def _disclose(
@@ -168,7 +171,13 @@ class LegalHandlers:
     ) -> None:
         sealer, policy = self._sealer(services), services.settings.legal_policy()
         disclosure = await disclose(
-            services.store, sealer, policy, request_id, officer, services.clock.now()
+            services.store,
+            sealer,
+            policy,
+            self._ledger(services),
+            request_id,
+            officer,
+            services.clock.now(),
         )
         await message.reply_text(
             views.t(
@@ -205,6 +214,12 @@ class LegalHandlers:
         else:
             request = await override(services.store, sealer, policy, request_id, text, officer, now)
             await message.reply_text(views.card(request, policy.approvals_needed))
+
+    @staticmethod
+    def _ledger(services: Services) -> Ledger:
+        if services.ledger is None:
+            raise LegalRefused("LEDGER_KEY is not configured, so nothing can be disclosed")
+        return services.ledger
 
     @staticmethod
     def _sealer(services: Services) -> PersonalDataCipher:

@@ -115,6 +115,7 @@ class TransparencyViews:
             more=Html(more),
             entries=report.ledger_entries,
             users=report.totals.users,
+            copies=report.totals.copies,
         )
 
 

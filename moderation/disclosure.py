@@ -1,14 +1,35 @@
-"""Disclosing an approved request, retrieving it again, verifying the ledger, re-keying."""
+"""Disclosing an approved request, and sending a disclosure again.
+
+The one place a phone number or IP address of the registry is decrypted for anyone to see:
+only for a request that passed its checks and holds the approvals of officers who hold the
+legal role at this moment, only for the violator it names and the period it covers. Every time
+phone numbers or IP addresses leave (the disclosure, and each copy sent again) is a ledger
+entry: the ledger is checked first (a broken ledger stops disclosures until someone looks),
+the entry is checkpointed outside the database before the transaction commits, and every legal
+officer is told its hash in Telegram.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import html
 import json
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Final
 
-from moderation.ledger import LedgerHead, next_entry, verify
+from moderation.ledger import (
+    Checkpoint,
+    CheckpointEvent,
+    EntryKind,
+    Ledger,
+    LedgerEntry,
+    LedgerHead,
+    checkpoint_line,
+    next_entry,
+    read_checkpoints,
+    verify,
+    verify_anchors,
+)
 from moderation.legal import (
     LegalPolicy,
     RequestState,
@@ -27,31 +48,29 @@ from moderation.legal_records import (
     StoredDisclosure,
     blocking_problem,
     get_request,
-    ledger_time,
     observation_kind,
     opened_request,
     run_step,
     void_lapsed,
 )
 from moderation.registry import Sealer
+from moderation.roles import Role
 
-# --- disclosure -------------------------------------------------------------------------
+#: The outbox kind of the message that tells legal officers each new ledger head.
+LEDGER_CHECKPOINT_KIND: Final = "ledger_checkpoint"
 
 
 async def disclose(
     store: LegalStore,
     sealer: Sealer,
     policy: LegalPolicy,
+    ledger: Ledger,
     request_id: int,
     officer: Officer,
     now: datetime,
 ) -> Disclosure:
     """Discloses the IP addresses and phone numbers of the approved request's violator
-    observed within the requested period, and appends the disclosure to the ledger.
-
-    The one place a phone number or IP address of the registry is decrypted: only for a
-    request that passed its checks and holds the approvals of officers who hold the legal role
-    at this moment, only for the violator it names and the period it covers."""
+    observed within the requested period, and appends the disclosure to the ledger."""
 
     async def body(uow: LegalUnit, acting: Officer) -> Disclosure | Refused:
         request = await void_lapsed(
@@ -86,21 +105,10 @@ async def disclose(
             request_id, key_id, blob, digest, phones, ips, acting.user_id, now
         )
         await uow.legal.add_disclosure(stored)
-        entry = next_entry(
-            await uow.legal.ledger_last(),
-            request_id,
-            violator_id,
-            request.form.country,
-            ledger_time(now),
-            digest,
-        )
-        await uow.legal.add_ledger_entry(entry)
-        await uow.state.put(
-            LEDGER_HEAD_KEY,
-            json.dumps({"count": entry.seq, "last_hash": entry.entry_hash}),
-            now,
-        )
         await uow.legal.set_state(request_id, RequestState.DISCLOSED)
+        entry = await _chain(
+            uow, policy, ledger, EntryKind.DISCLOSURE, request, acting, digest, now
+        )
         await uow.audit.append(
             at=now,
             actor_id=acting.user_id,
@@ -120,9 +128,20 @@ async def disclose(
                 "after": RequestState.DISCLOSED.value,
             },
         )
-        return Disclosure(request_id, content, digest, render_html(content), phones, ips, entry.seq)
+        return Disclosure(
+            request_id,
+            content,
+            digest,
+            render_html(content),
+            phones,
+            ips,
+            entry.seq,
+            entry.entry_hash,
+        )
 
-    return await run_step(store, policy, officer, "disclose", request_id, now, body)
+    disclosure = await run_step(store, policy, officer, "disclose", request_id, now, body)
+    _settled(ledger, disclosure, EntryKind.DISCLOSURE, now)
+    return disclosure
 
 
 def disclosure_problem(request: LegalRequest, policy: LegalPolicy) -> str | None:
@@ -149,25 +168,39 @@ async def retrieve(
     store: LegalStore,
     sealer: Sealer,
     policy: LegalPolicy,
+    ledger: Ledger,
     request_id: int,
     officer: Officer,
     now: datetime,
 ) -> Disclosure:
-    """A disclosure made earlier, decrypted again for a legal officer (audit-logged)."""
+    """A disclosure made earlier, decrypted again for a legal officer: it shows phone numbers
+    and IP addresses once more, so it is a ledger entry of its own (a copy)."""
 
     async def body(uow: LegalUnit, acting: Officer) -> Disclosure:
         stored = await uow.legal.disclosure(request_id)
-        if stored is None:
+        request = await uow.legal.request(request_id)
+        if stored is None or request is None or request.violator_id is None:
             raise LegalRefused(f"nothing was disclosed for request #{request_id}")
         content = sealer.decrypt(stored.key_id, stored.ciphertext, "disclosure").encode()
-        seq = next((e.seq for e in await uow.legal.ledger() if e.request_id == request_id), 0)
+        if hashlib.sha256(content).hexdigest() != stored.content_sha256:
+            raise LegalRefused(
+                f"the kept disclosure of request #{request_id} does not match its recorded "
+                "hash; run report-bot ledger verify"
+            )
+        entry = await _chain(
+            uow, policy, ledger, EntryKind.COPY, request, acting, stored.content_sha256, now
+        )
         await uow.audit.append(
             at=now,
             actor_id=acting.user_id,
             action="legal.disclosure_retrieved",
             subject_type="legal_request",
             subject_id=request_id,
-            details={"by": acting.name, "content_sha256": stored.content_sha256},
+            details={
+                "by": acting.name,
+                "content_sha256": stored.content_sha256,
+                "ledger_seq": entry.seq,
+            },
         )
         return Disclosure(
             request_id,
@@ -176,46 +209,134 @@ async def retrieve(
             render_html(content),
             stored.phones,
             stored.ips,
-            seq,
+            entry.seq,
+            entry.entry_hash,
         )
 
-    return await run_step(store, policy, officer, "file", request_id, now, body)
+    disclosure = await run_step(store, policy, officer, "file", request_id, now, body)
+    _settled(ledger, disclosure, EntryKind.COPY, now)
+    return disclosure
 
 
-async def verify_ledger(store: LegalStore, sealer: Sealer) -> tuple[int, list[str]]:
-    """(entries checked, problems); every disclosure's stored content is hashed again."""
-    async with store.reading() as uow:
-        entries = await uow.legal.ledger()
-        recorded = await uow.legal.recorded_as_disclosed()
-        head_text = await uow.state.get(LEDGER_HEAD_KEY)
-        hashes: dict[int, str] = {}
-        problems: list[str] = []
-        for stored in await uow.legal.disclosures():
-            try:
-                content = sealer.decrypt(stored.key_id, stored.ciphertext, "disclosure")
-            except Exception:
-                problems.append(
-                    f"the disclosure of request {stored.request_id} cannot be decrypted "
-                    "(changed, or its key is missing)"
-                )
-                continue
-            actual = hashlib.sha256(content.encode()).hexdigest()
-            if actual != stored.content_sha256:
-                problems.append(
-                    f"the disclosure of request {stored.request_id} does not match its "
-                    "recorded hash"
-                )
-            hashes[stored.request_id] = actual
+# --- the ledger entry ----------------------------------------------------------------------
+
+
+async def _chain(
+    uow: LegalUnit,
+    policy: LegalPolicy,
+    ledger: Ledger,
+    kind: EntryKind,
+    request: LegalRequest,
+    acting: Officer,
+    digest: str,
+    now: datetime,
+) -> LedgerEntry:
+    """Appends one ledger entry, after checking the ledger is intact, checkpoints it outside
+    the database (before the transaction commits) and tells every legal officer its hash."""
+    entries = await uow.legal.ledger()
+    problems = await ledger_problems(uow, ledger, entries)
+    if problems:
+        raise LegalRefused(
+            f"the disclosure ledger does not verify ({problems[0]}); nothing was disclosed. "
+            "Run report-bot ledger verify and resolve it first"
+        )
+    last = entries[-1] if entries else None
+    if last is not None and last.key_id is None:
+        _anchor(ledger, CheckpointEvent.ADOPTED, last, now)
+    assert request.violator_id is not None
+    entry = next_entry(
+        ledger.keys,
+        last,
+        kind=kind,
+        request_id=request.id,
+        violator_id=request.violator_id,
+        country=request.form.country,
+        period=(request.form.period_start.isoformat(), request.form.period_end.isoformat()),
+        disclosed_at=ledger_time(now),
+        disclosed_to=acting.user_id,
+        content_sha256=digest,
+    )
+    await uow.legal.add_ledger_entry(entry)
+    await uow.state.put(
+        LEDGER_HEAD_KEY, json.dumps({"count": entry.seq, "last_hash": entry.entry_hash}), now
+    )
+    _anchor(ledger, CheckpointEvent.PREPARED, entry, now)
+    officers = set(policy.bootstrap_legal) | set(await uow.roles.holders(Role.LEGAL))
+    for officer_id in sorted(officers):
+        await uow.outbox.add(
+            dedupe_key=f"ledger:{entry.seq}:{entry.entry_hash[:16]}:{officer_id}",
+            kind=LEDGER_CHECKPOINT_KIND,
+            chat_id=officer_id,
+            payload={
+                "seq": entry.seq,
+                "entry_hash": entry.entry_hash,
+                "request_id": entry.request_id,
+                "entry_kind": entry.kind.value,
+                "by": acting.user_id,
+            },
+            at=now,
+            not_before=now,
+        )
+    return entry
+
+
+async def ledger_problems(uow: LegalUnit, ledger: Ledger, entries: list[LedgerEntry]) -> list[str]:
+    """What is wrong with the chain and its checkpoints (the content is checked by `report-bot
+    ledger verify`, which decrypts every disclosure)."""
+    head_text = await uow.state.get(LEDGER_HEAD_KEY)
     head = None
     if head_text is not None:
         data = json.loads(head_text)
         head = LedgerHead(int(data["count"]), str(data["last_hash"]))
-    in_ledger = {entry.request_id for entry in entries}
-    problems.extend(
-        f"request {request_id} was disclosed (audit log or its state) but has no ledger entry"
-        for request_id in sorted(recorded - in_ledger)
+    problems = verify(ledger.keys, entries, head)
+    lines = ledger.anchor.lines()
+    if lines is None:
+        if any(entry.key_id is not None for entry in entries):
+            problems.append(
+                f"the checkpoint file {ledger.anchor.where} is missing, but the ledger holds "
+                "keyed entries: restore it, or point LEDGER_ANCHOR_DIR at it"
+            )
+        return problems
+    checkpoints, bad = read_checkpoints(ledger.keys, lines)
+    anchored, _ = verify_anchors(entries, checkpoints)
+    return problems + bad + anchored
+
+
+def _anchor(ledger: Ledger, event: CheckpointEvent, entry: LedgerEntry, now: datetime) -> None:
+    checkpoint = Checkpoint(
+        event=event,
+        seq=entry.seq,
+        entry_hash=entry.entry_hash,
+        request_id=entry.request_id,
+        kind=entry.kind.value,
+        at=ledger_time(now),
     )
-    return len(entries), problems + verify(entries, head, hashes)
+    try:
+        ledger.anchor.append(checkpoint_line(ledger.keys, checkpoint))
+    except OSError as exc:
+        raise LegalRefused(f"{exc}; nothing was disclosed") from None
+
+
+def _settled(ledger: Ledger, disclosure: Disclosure, kind: EntryKind, now: datetime) -> None:
+    """The entry committed: its checkpoint says so. If this line cannot be written, the
+    prepared one still vouches for the entry."""
+    checkpoint = Checkpoint(
+        event=CheckpointEvent.COMMITTED,
+        seq=disclosure.ledger_seq,
+        entry_hash=disclosure.ledger_hash,
+        request_id=disclosure.request_id,
+        kind=kind.value,
+        at=ledger_time(now),
+    )
+    try:
+        ledger.anchor.append(checkpoint_line(ledger.keys, checkpoint))
+    except OSError:
+        return
+
+
+def ledger_time(moment: datetime) -> str:
+    """UTC with microseconds, the one format every stored time has, so periods compare as text."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
 async def rotate_legal_keys(store: LegalStore, sealer: Sealer, current_key_id: str) -> int:

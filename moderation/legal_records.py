@@ -3,11 +3,11 @@ and the ports the legal flow and the disclosure need from storage."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from typing import Protocol, TypeVar
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
 
 from moderation.ledger import LedgerEntry
 from moderation.legal import (
@@ -78,6 +78,7 @@ class Disclosure:
     phones: int
     ips: int
     ledger_seq: int
+    ledger_hash: str  # the ledger entry's keyed hash: the head the officers are told
 
 
 class LegalRecords(Protocol):
@@ -138,6 +139,19 @@ class KeyValue(Protocol):
     async def put(self, key: str, value: str, at: datetime) -> None: ...
 
 
+class Outbox(Protocol):
+    async def add(
+        self,
+        *,
+        dedupe_key: str,
+        kind: str,
+        chat_id: int,
+        payload: Mapping[str, Any],
+        at: datetime,
+        not_before: datetime,
+    ) -> int | None: ...
+
+
 class LegalUnit(Protocol):
     @property
     def legal(self) -> LegalRecords: ...
@@ -149,6 +163,8 @@ class LegalUnit(Protocol):
     def audit(self) -> AuditTrail: ...
     @property
     def state(self) -> KeyValue: ...
+    @property
+    def outbox(self) -> Outbox: ...
 
 
 class VotingUnit(Protocol):
@@ -195,11 +211,6 @@ async def refusal(
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def ledger_time(moment: datetime) -> str:
-    """UTC with microseconds, the one format every stored time has, so periods compare as text."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
 async def get_request(records: LegalRecords, request_id: int) -> LegalRequest:

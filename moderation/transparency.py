@@ -4,7 +4,9 @@ Four numbers per country and period, each from one place, so each can be checked
 - received: legal requests registered in the period (legal_requests.registered_at);
 - fulfilled: disclosures made in the period (disclosure_ledger entries, by disclosed_at);
 - rejected: legal requests rejected in the period (legal_requests.rejected_at);
-- users: distinct violators whose data was disclosed in the period (the same ledger entries).
+- users: distinct violators whose data was disclosed in the period (the same ledger entries);
+- copies: copies of earlier disclosures sent again in the period (ledger entries of kind copy:
+  each showed phone numbers and IP addresses once more).
 A request registered in one quarter and fulfilled in the next counts as received in the first
 and fulfilled in the second, as in published transparency reports.
 
@@ -126,6 +128,7 @@ class CountryCounts:
     fulfilled: int
     rejected: int
     users: int  # distinct users whose data was disclosed
+    copies: int = 0  # earlier disclosures sent again
 
     @property
     def name(self) -> str:
@@ -141,6 +144,7 @@ class Totals:
     fulfilled: int
     rejected: int
     users: int
+    copies: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +155,9 @@ class TransparencyReport:
     #: A plain count of the ledger entries in the period, taken on its own in the same
     #: snapshot; always equal to totals.fulfilled, shown so a reader can see it is.
     ledger_entries: int
+    #: The ledger's last entry when the report was made (seq, keyed hash): published with the
+    #: report, it pins the ledger so it cannot be rewritten unnoticed later.
+    ledger_head: tuple[int, str] | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -174,6 +181,10 @@ class TransparencyCounts(Protocol):
 
     async def disclosures_in(self, start: datetime, end: datetime) -> Disclosed: ...
 
+    async def copies_by_country(self, start: datetime, end: datetime) -> Mapping[str, int]: ...
+
+    async def ledger_head(self) -> tuple[int, str] | None: ...
+
 
 class TransparencyUnit(Protocol):
     @property
@@ -193,6 +204,8 @@ async def build_report(store: TransparencyStore, period: Period) -> Transparency
         rejected = await counts.requests_rejected_by_country(start, end)
         disclosed = await counts.disclosures_by_country(start, end)
         ledger = await counts.disclosures_in(start, end)
+        copies = await counts.copies_by_country(start, end)
+        head = await counts.ledger_head()
     nothing = Disclosed(0, 0)
     countries = sorted(
         (
@@ -202,8 +215,9 @@ async def build_report(store: TransparencyStore, period: Period) -> Transparency
                 fulfilled=disclosed.get(code, nothing).entries,
                 rejected=rejected.get(code, 0),
                 users=disclosed.get(code, nothing).users,
+                copies=copies.get(code, 0),
             )
-            for code in set(received) | set(rejected) | set(disclosed)
+            for code in set(received) | set(rejected) | set(disclosed) | set(copies)
         ),
         key=lambda c: (-c.received, -c.fulfilled, -c.rejected, c.country),
     )
@@ -212,8 +226,9 @@ async def build_report(store: TransparencyStore, period: Period) -> Transparency
         fulfilled=sum(c.fulfilled for c in countries),
         rejected=sum(c.rejected for c in countries),
         users=ledger.users,
+        copies=sum(c.copies for c in countries),
     )
-    return TransparencyReport(period, tuple(countries), totals, ledger.entries)
+    return TransparencyReport(period, tuple(countries), totals, ledger.entries, head)
 
 
 # --- exports ---------------------------------------------------------------------------------
@@ -233,7 +248,13 @@ def to_data(report: TransparencyReport) -> dict[str, Any]:
             "requests_fulfilled": totals.fulfilled,
             "requests_rejected": totals.rejected,
             "users_disclosed": totals.users,
+            "copies_sent": totals.copies,
         },
+        "ledger_head": (
+            None
+            if report.ledger_head is None
+            else {"seq": report.ledger_head[0], "entry_hash": report.ledger_head[1]}
+        ),
         "countries": [
             {
                 "country": c.country,
@@ -242,6 +263,7 @@ def to_data(report: TransparencyReport) -> dict[str, Any]:
                 "requests_fulfilled": c.fulfilled,
                 "requests_rejected": c.rejected,
                 "users_disclosed": c.users,
+                "copies_sent": c.copies,
             }
             for c in report.countries
         ],
@@ -276,6 +298,7 @@ CSV_HEADER: Final = (
     "requests_fulfilled",
     "requests_rejected",
     "users_disclosed",
+    "copies_sent",
 )
 
 
@@ -287,7 +310,9 @@ def to_csv(report: TransparencyReport) -> str:
     period = report.period
     dates = [period.label, period.start.isoformat(), period.last_day.isoformat()]
     for c in report.countries:
-        writer.writerow([*dates, c.country, c.name, c.received, c.fulfilled, c.rejected, c.users])
+        writer.writerow(
+            [*dates, c.country, c.name, c.received, c.fulfilled, c.rejected, c.users, c.copies]
+        )
     totals = report.totals
     writer.writerow(
         [
@@ -298,6 +323,7 @@ def to_csv(report: TransparencyReport) -> str:
             totals.fulfilled,
             totals.rejected,
             totals.users,
+            totals.copies,
         ]
     )
     return out.getvalue()

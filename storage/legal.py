@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from moderation.ledger import LedgerEntry
+from moderation.ledger import EntryKind, LedgerEntry
 from moderation.legal import (
     CheckResult,
     OrderDocument,
@@ -302,17 +302,22 @@ class LegalRepository:
     async def add_ledger_entry(self, entry: LedgerEntry) -> None:
         await run(
             self._conn,
-            "INSERT INTO disclosure_ledger (seq, request_id, violator_id, country, disclosed_at, "
-            "content_sha256, prev_hash, entry_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO disclosure_ledger ({_LEDGER}) "  # noqa: S608 - constant columns
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 entry.seq,
+                entry.kind.value,
                 entry.request_id,
                 entry.violator_id,
                 entry.country,
+                entry.period_start,
+                entry.period_end,
                 entry.disclosed_at,
+                entry.disclosed_to,
                 entry.content_sha256,
                 entry.prev_hash,
                 entry.entry_hash,
+                entry.key_id,
             ),
         )
 
@@ -378,7 +383,8 @@ _DISCLOSURE = (
     "request_id, ciphertext, key_id, content_sha256, phones, ips, disclosed_to, disclosed_at"
 )
 _LEDGER = (
-    "seq, request_id, violator_id, country, disclosed_at, content_sha256, prev_hash, entry_hash"
+    "seq, kind, request_id, violator_id, country, period_start, period_end, disclosed_at, "
+    "disclosed_to, content_sha256, prev_hash, entry_hash, key_id"
 )
 
 
@@ -398,13 +404,18 @@ def _disclosure(row: Any) -> StoredDisclosure:
 def _entry(row: Any) -> LedgerEntry:
     return LedgerEntry(
         seq=row["seq"],
+        kind=EntryKind(row["kind"]),
         request_id=row["request_id"],
         violator_id=row["violator_id"],
         country=row["country"],
+        period_start=row["period_start"],
+        period_end=row["period_end"],
         disclosed_at=row["disclosed_at"],
+        disclosed_to=row["disclosed_to"],
         content_sha256=row["content_sha256"],
         prev_hash=row["prev_hash"],
         entry_hash=row["entry_hash"],
+        key_id=row["key_id"],
     )
 
 

@@ -184,7 +184,7 @@ class StatsRepository:
             "(SELECT count(*) FROM legal_requests INDEXED BY legal_requests_rejected "
             "WHERE rejected_at >= ? AND rejected_at < ?) AS rejected, "
             "(SELECT count(*) FROM disclosure_ledger INDEXED BY disclosure_ledger_time "
-            "WHERE disclosed_at >= ? AND disclosed_at < ?) AS disclosed, "
+            "WHERE disclosed_at >= ? AND disclosed_at < ? AND kind = 'disclosure') AS disclosed, "
             "(SELECT count(*) FROM legal_requests "
             "WHERE state NOT IN ('rejected', 'closed')) AS open_now",
             (*bounds, *bounds, *bounds),

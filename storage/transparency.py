@@ -55,10 +55,23 @@ class TransparencyRepository:
             self._conn,
             "SELECT country, count(*) AS n, count(DISTINCT violator_id) AS users "
             "FROM disclosure_ledger INDEXED BY disclosure_ledger_time "
-            "WHERE disclosed_at >= ? AND disclosed_at < ? GROUP BY country",
+            "WHERE disclosed_at >= ? AND disclosed_at < ? AND kind = 'disclosure' "
+            "GROUP BY country",
             _range(start, end),
         )
         return {row["country"]: Disclosed(row["n"], row["users"]) for row in rows}
+
+    async def copies_by_country(self, start: datetime, end: datetime) -> dict[str, int]:
+        """Per country: copies of earlier disclosures sent again in the range (each showed
+        phone numbers and IP addresses once more, so each is counted)."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT country, count(*) AS n "
+            "FROM disclosure_ledger INDEXED BY disclosure_ledger_time "
+            "WHERE disclosed_at >= ? AND disclosed_at < ? AND kind = 'copy' GROUP BY country",
+            _range(start, end),
+        )
+        return {row["country"]: row["n"] for row in rows}
 
     async def disclosures_in(self, start: datetime, end: datetime) -> Disclosed:
         """All ledger entries made in the range and the distinct violators in them, counted
@@ -67,9 +80,15 @@ class TransparencyRepository:
             self._conn,
             "SELECT count(*) AS n, count(DISTINCT violator_id) AS users "
             "FROM disclosure_ledger INDEXED BY disclosure_ledger_time "
-            "WHERE disclosed_at >= ? AND disclosed_at < ?",
+            "WHERE disclosed_at >= ? AND disclosed_at < ? AND kind = 'disclosure'",
             _range(start, end),
         )
         if row is None:  # an aggregate without GROUP BY always gives one row
             raise StorageError("counting the disclosure ledger returned no row")
         return Disclosed(row["n"], row["users"])
+
+    async def ledger_head(self) -> tuple[int, str] | None:
+        row = await fetch_one(
+            self._conn, "SELECT seq, entry_hash FROM disclosure_ledger ORDER BY seq DESC LIMIT 1"
+        )
+        return None if row is None else (int(row["seq"]), str(row["entry_hash"]))

@@ -64,6 +64,7 @@ def make_settings(
             # Fresh random keys per test: nothing real-looking is committed.
             "encryption_key": new_key_text("test"),
             "blind_index_key": new_secret_text(),
+            "ledger_key": new_key_text("ledger"),
         }
         values.update(overrides)
         return load_settings(**values)

@@ -17,7 +17,11 @@ def cli_env(**variables: str) -> dict[str, str]:
     """A clean environment (no developer settings leak in) plus the given variables."""
     env = {key: value for key, value in os.environ.items() if key in _KEPT_ENV}
     # Fresh random keys (the bot refuses to run without them); tests may override them.
-    env.update(ENCRYPTION_KEY=new_key_text("test"), BLIND_INDEX_KEY=new_secret_text())
+    env.update(
+        ENCRYPTION_KEY=new_key_text("test"),
+        BLIND_INDEX_KEY=new_secret_text(),
+        LEDGER_KEY=new_key_text("ledger"),
+    )
     env.update(variables)
     return env
 

@@ -123,6 +123,14 @@ TEXTS: Final[dict[str, str]] = {
         "{ips} IP address(es) from the requested period. Ledger entry {seq}, content "
         "SHA-256 <code>{sha256}</code>. The files follow; keep them safe."
     ),
+    "notify.ledger.checkpoint": (
+        "🔗 Disclosure ledger entry {seq}: {what} of legal request #{request_id}, sent to "
+        "{by}.\nEntry hash: <code>{hash}</code>\nKeep this message: "
+        "<code>report-bot ledger verify --head {seq}:{hash}</code> checks that the ledger still "
+        "holds this entry unchanged. If you did not expect it, tell the other legal officers."
+    ),
+    "notify.ledger.disclosure": "the disclosure",
+    "notify.ledger.copy": "a copy of the disclosure",
     "legal.file_caption": "Disclosure for legal request #{id} · SHA-256 {sha256}",
     "legal.closed": "Request #{id} is closed; its hold on the violator's data has ended.",
     "legal.rejected": "Request #{id} is rejected. Nothing will be disclosed for it.",

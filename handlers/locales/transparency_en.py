@@ -25,7 +25,7 @@ TEXTS: Final[dict[str, str]] = {
         "disclosed.\n"
         "<pre>{table}</pre>{more}\n"
         "Counted from the disclosure ledger: {entries} disclosure(s) in the period, about "
-        "{users} different user(s)."
+        "{users} different user(s); {copies} copy(ies) of earlier disclosures sent again."
     ),
     "transparency.report_empty": (
         "<b>Transparency report {period}</b> ({start} to {end}, UTC){to_date}\n"

@@ -25,7 +25,7 @@ TEXTS: Final[dict[str, str]] = {
         "раскрыты.\n"
         "<pre>{table}</pre>{more}\n"
         "Посчитано по реестру раскрытий: раскрытий за период — {entries}, разных "
-        "пользователей — {users}."
+        "пользователей — {users}; повторно отправленных копий — {copies}."
     ),
     "transparency.report_empty": (
         "<b>Отчёт о прозрачности {period}</b> (с {start} по {end}, UTC){to_date}\n"

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ import pytest
 
 from bot.loopback import LoopbackServer, SentMessage, UserHandle
 from moderation.decisions import decide
-from moderation.disclosure import retrieve, rotate_legal_keys, verify_ledger
+from moderation.disclosure import retrieve, rotate_legal_keys
+from moderation.ledger_check import verify_ledger
 from moderation.legal_flow import show
 from moderation.legal_officers import Officer
 from moderation.priority import CasePolicy
@@ -92,9 +94,25 @@ def officer(server: LoopbackServer, user_id: int, name: str) -> UserHandle:
     return server.add_user(first_name=name, language_code="en", user_id=user_id)
 
 
+LEDGER_NOTICE = "🔗 Disclosure ledger entry"
+
+
+async def reply(user: UserHandle) -> SentMessage:
+    """The next message that answers the user: every legal officer also gets a ledger notice
+    after each disclosure, whenever the delivery worker sends it, so those are passed over."""
+    while True:
+        message = await user.next_message(timeout=15)
+        if not message.text.startswith(LEDGER_NOTICE):
+            return message
+
+
+def told_head(user: UserHandle, entry_hash: str) -> bool:
+    return any(m.text.startswith(LEDGER_NOTICE) and entry_hash in m.text for m in user.messages())
+
+
 async def say(user: UserHandle, text: str) -> SentMessage:
     await user.send(text)
-    return await user.next_message(timeout=15)
+    return await reply(user)
 
 
 ANSWERS = [
@@ -116,7 +134,7 @@ async def register_by_conversation(user: UserHandle) -> SentMessage:
         prompt = await say(user, answer)
     assert "order document as a file" in prompt.text
     await user.send_document("order.pdf", b"%PDF-1.4 test court order, not a real one")
-    return await user.next_message(timeout=15)
+    return await reply(user)
 
 
 async def test_a_valid_order_goes_through_four_eyes_to_the_disclosure_files(
@@ -140,7 +158,7 @@ async def test_a_valid_order_goes_through_four_eyes_to_the_disclosure_files(
     assert "already decided" in again.text
     done = await say(carol, "/legal approve 1")
     assert "disclosed: 1 phone number(s), 1 IP address(es)" in done.text
-    as_json, as_html = await carol.next_message(timeout=15), await carol.next_message(timeout=15)
+    as_json, as_html = await reply(carol), await reply(carol)
     assert as_json.document is not None
     assert as_html.document is not None
     content = json.loads(as_json.document.data)
@@ -160,6 +178,10 @@ async def test_a_valid_order_goes_through_four_eyes_to_the_disclosure_files(
         assert action in actions
     details = " ".join(r[0] for r in _rows(database, "SELECT details FROM audit_log"))
     assert PHONE_IN not in details
+    # Every legal officer is told the new ledger head, to check the ledger against later.
+    ((entry_hash,),) = _rows(database, "SELECT entry_hash FROM disclosure_ledger WHERE seq = 1")
+    for person in (alice, bob, carol):
+        await loopback.wait_for(partial(told_head, person, entry_hash), timeout=15)
     assert IP_IN not in details
     again_file = await say(alice, "/legal file 1")
     assert again_file.document is not None
@@ -205,7 +227,7 @@ async def test_a_failing_check_blocks_approval_with_its_reason(
     for answer in [*ANSWERS[:3], "subpoena", *ANSWERS[4:]]:
         await say(alice, answer)
     await alice.send_document("order.pdf", b"%PDF-1.4 test subpoena")
-    card = await alice.next_message(timeout=15)
+    card = await reply(alice)
     assert "❌ Judicial authority: subpoena is not an order of a judicial authority" in card.text
     await say(alice, "/legal analysis 1 A subpoena from a prosecutor, not a court order.")
     refused = await say(bob, "/legal approve 1")
@@ -271,7 +293,7 @@ async def test_an_admin_who_grants_themselves_the_legal_role_sees_no_phone_or_ip
     for answer in [*ANSWERS[:6], "@nobody_here", ANSWERS[7]]:
         await say(admin, answer)
     await admin.send_document("order.pdf", b"%PDF-1.4 test order, not a real one")
-    card = await admin.next_message(timeout=15)
+    card = await reply(admin)
     assert "Legal request #1" in card.text
     seen = []
     for query in ("violator 1", "username pill_shop", f"phone {PHONE_IN}", f"ip {IP_IN}"):
@@ -280,10 +302,10 @@ async def test_an_admin_who_grants_themselves_the_legal_role_sees_no_phone_or_ip
     for value in (PHONE_IN, PHONE_OUT, IP_IN):
         assert all(value not in text for text in seen)
     for command in ("/legal approve 1", "/legal disclose 1", "/legal file 1"):
-        reply = await say(admin, command)
+        refusal = await say(admin, command)
         for value in (PHONE_IN, PHONE_OUT, IP_IN):
-            assert value not in reply.text
-        assert reply.document is None
+            assert value not in refusal.text
+        assert refusal.document is None
     ledger = _rows(legal_bot.settings.database_path, "SELECT count(*) FROM disclosure_ledger")
     assert ledger == [(0,)]
 
@@ -344,11 +366,11 @@ async def test_key_rotation_re_encrypts_disclosures_and_the_ledger_stays_intact(
     for answer in [*ANSWERS[:6], PHONE_IN, ANSWERS[7]]:  # the target named by its phone
         await say(alice, answer)
     await alice.send_document("order.pdf", b"%PDF-1.4 test court order")
-    await alice.next_message(timeout=15)
+    await reply(alice)
     await say(alice, "/legal analysis 1 Valid court order naming the phone number of the seller.")
     await say(bob, "/legal approve 1")
     await say(carol, "/legal approve 1")
-    before = await carol.next_message(timeout=15)
+    before = await reply(carol)
     services = legal_bot.application.bot_data.services
     old = services.settings
     rotated = PersonalDataCipher(
@@ -358,11 +380,18 @@ async def test_key_rotation_re_encrypts_disclosures_and_the_ledger_stays_intact(
     )
     assert await rotate_legal_keys(services.store, rotated, "k2") == 2
     assert _rows(old.database_path, "SELECT DISTINCT key_id FROM disclosures") == [("k2",)]
-    count, problems = await verify_ledger(services.store, rotated)
-    assert (count, problems) == (1, [])
+    assert services.ledger is not None
+    verdict = await verify_ledger(services.store, rotated, services.ledger)
+    assert (verdict.entries, verdict.problems) == (1, ())
     officer_c = Officer(OFFICER_C, "Carol", is_legal=True)
     again = await retrieve(
-        services.store, rotated, services.settings.legal_policy(), 1, officer_c, NOW
+        services.store,
+        rotated,
+        services.settings.legal_policy(),
+        services.ledger,
+        1,
+        officer_c,
+        NOW,
     )
     assert before.document is not None
     assert again.content == before.document.data
@@ -388,7 +417,7 @@ async def test_transparency_report_counts_equal_the_ledger_and_come_with_a_chart
     assert rows["DE"] == ["1", "1", "0", "1"]  # received, fulfilled, rejected, users
     assert rows["all"] == ["1", "1", "0", "1"]
     assert "1 disclosure(s) in the period" in table.text
-    chart = await admin.next_message(timeout=15)
+    chart = await reply(admin)
     assert chart.photo is not None
     assert chart.photo.data.startswith(b"\x89PNG\r\n\x1a\n")
     ledger = _rows(legal_bot.settings.database_path, "SELECT country FROM disclosure_ledger")

@@ -64,8 +64,10 @@ def insert_rows(database: Path) -> None:
 
         def disclosed(request_id: int, violator: int, country: str, when: str) -> None:
             conn.execute(
-                "INSERT INTO disclosure_ledger (request_id, violator_id, country, disclosed_at, "
-                "content_sha256, prev_hash, entry_hash) VALUES (?, ?, ?, ?, 'c', 'p', ?)",
+                "INSERT INTO disclosure_ledger (seq, kind, request_id, violator_id, country, "
+                "disclosed_at, content_sha256, prev_hash, entry_hash) VALUES ("
+                "(SELECT coalesce(max(seq), 0) + 1 FROM disclosure_ledger), 'disclosure', "
+                "?, ?, ?, ?, 'c', 'p', ?)",
                 (request_id, violator, country, when, f"h{request_id}"),
             )
 
@@ -319,6 +321,7 @@ async def test_the_json_export_matches_the_inserted_rows(database: Path, tmp_pat
         "requests_fulfilled": 2,
         "requests_rejected": 1,
         "users_disclosed": 1,
+        "copies_sent": 0,
     }
     countries = {
         c["country"]: [

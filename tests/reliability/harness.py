@@ -160,7 +160,11 @@ class SoakTotals:
 
 def _environment(**variables: str) -> dict[str, str]:
     kept = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
-    keys = {"ENCRYPTION_KEY": new_key_text("soak"), "BLIND_INDEX_KEY": new_secret_text()}
+    keys = {
+        "ENCRYPTION_KEY": new_key_text("soak"),
+        "BLIND_INDEX_KEY": new_secret_text(),
+        "LEDGER_KEY": new_key_text("soak-ledger"),
+    }
     return {**kept, **keys, **variables}
 
 

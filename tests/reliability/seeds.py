@@ -15,6 +15,7 @@ from moderation.case_actions import add_note
 from moderation.decisions import decide
 from moderation.disclosure import disclose
 from moderation.drafts import Draft, Step
+from moderation.ledger import Ledger
 from moderation.legal import (
     LegalPolicy,
     OrderDocument,
@@ -37,6 +38,7 @@ from moderation.targets import TargetKind as ReportTargetKind
 from moderation.targets import TargetRef
 from storage import Store
 from storage.crypto import PersonalDataCipher
+from tests.storage.legal_fixtures import ledger_for
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 ADMIN = 910001
@@ -100,7 +102,9 @@ async def _decided(store: Store, case_id: int, decision: Decision, at: datetime)
     )
 
 
-async def seed_everything(store: Store, cipher: PersonalDataCipher) -> Seeded:
+async def seed_everything(
+    store: Store, cipher: PersonalDataCipher, ledger: Ledger | None = None
+) -> Seeded:
     """A realistic history written through the domain functions the bot itself calls: people,
     reports and cases, an approval (violator, blocklist, notifications) with a metadata
     timeline, a rejection and its appeal, a moderator's note, a guided draft, a role grant and
@@ -188,5 +192,6 @@ async def seed_everything(store: Store, cipher: PersonalDataCipher) -> Seeded:
     await write_analysis(store, cipher, POLICY, request.id, analysis, alice, NOW)
     await approve(store, cipher, POLICY, request.id, bob, NOW)
     await approve(store, cipher, POLICY, request.id, OFFICER_C, NOW)
-    await disclose(store, cipher, POLICY, request.id, OFFICER_C, NOW)
+    ledger = ledger or ledger_for(store)
+    await disclose(store, cipher, POLICY, ledger, request.id, OFFICER_C, NOW)
     return Seeded(approved_case, rejected_case, pending_case, violator_id, request.id)

@@ -14,7 +14,7 @@ from bot.loopback import LoopbackServer, UserHandle
 from bot.settings import LogLevel
 from moderation.metadata_import import import_lines
 from tests.conftest import LEGAL_OFFICER_ID, MODERATOR_ID, TEST_TOKEN, RunningBot
-from tests.e2e.test_legal import ANSWERS, OFFICER_B, OFFICER_C, say
+from tests.e2e.test_legal import ANSWERS, OFFICER_B, OFFICER_C, reply, say
 from tests.helpers import FakeClock
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -86,7 +86,7 @@ async def test_personal_data_reaches_only_legal_officers(
     for answer in ANSWERS:
         await say(alice, answer)
     await alice.send_document("order.pdf", b"%PDF-1.4 test court order")
-    await alice.next_message(timeout=15)
+    await reply(alice)
     await say(alice, "/legal analysis 1 Valid German court order about drug sales via the channel.")
     await say(bob, "/legal approve 1")
     disclosed = await say(carol, "/legal approve 1")

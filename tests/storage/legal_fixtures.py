@@ -8,6 +8,7 @@ IP addresses from the documentation ranges (192.0.2.0/24, 198.51.100.0/24, 2001:
 from __future__ import annotations
 
 import dataclasses
+import os
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 from moderation.audit import AuditEntry
 from moderation.decisions import decide
 from moderation.disclosure import disclose
+from moderation.ledger import Ledger, LedgerKeys
 from moderation.legal import (
     LegalPolicy,
     OrderDocument,
@@ -42,6 +44,7 @@ from moderation.review import Decision, Moderator
 from moderation.targets import TargetKind as ReportTargetKind
 from moderation.targets import TargetRef
 from storage import Store
+from storage.ledger_anchor import FileAnchor
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 CONFIRMED_AT = NOW - timedelta(days=200)
@@ -79,6 +82,15 @@ SHARED_IP = "192.0.2.77"  # seen for both violators (the target that matches two
 INSIDE = (PHONE_FIRST_INSTANT, IP_INSIDE, IPV6_LAST_INSTANT)
 OUTSIDE = (PHONE_JUST_BEFORE, IP_JUST_AFTER, OTHER_PHONE)
 PERSONAL_VALUES = (*INSIDE, *OUTSIDE, SHARED_IP)
+
+#: A ledger key made up for the tests (random per run, never a real-looking value).
+TEST_LEDGER_KEYS = LedgerKeys("test-ledger", {"test-ledger": os.urandom(32)})
+
+
+def ledger_for(store: Store) -> Ledger:
+    """The test ledger: its checkpoints in a folder beside the test database."""
+    return Ledger(TEST_LEDGER_KEYS, FileAnchor(store.path.parent / "ledger-anchors"))
+
 
 DOCUMENT = OrderDocument("order.pdf", "application/pdf", b"%PDF-1.4 test order, not a real one")
 
@@ -213,7 +225,7 @@ async def disclosed(
     policy: LegalPolicy = POLICY,
 ) -> Disclosure:
     request = await approved(store, sealer, form, policy)
-    return await disclose(store, sealer, policy, request.id, CAROL, NOW)
+    return await disclose(store, sealer, policy, ledger_for(store), request.id, CAROL, NOW)
 
 
 async def audit_log(store: Store) -> list[AuditEntry]:
@@ -243,6 +255,8 @@ def tamper(path: Path, *statements: Statement) -> None:
             "disclosure_ledger_no_update",
             "disclosure_ledger_no_delete",
             "disclosures_no_delete",
+            "disclosures_only_reseal",
+            "disclosure_ledger_no_replace",
         ):
             conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         for statement in statements:

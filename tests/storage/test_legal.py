@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from moderation.disclosure import disclose, retrieve, verify_ledger
-from moderation.ledger import entry_hash
+from moderation.disclosure import disclose, retrieve
+from moderation.ledger import LedgerKeys, expected_hash, legacy_hash
+from moderation.ledger_check import verify_ledger
 from moderation.legal import OrderType, RequestState, Target, TargetKind
 from moderation.legal_flow import (
     approve,
@@ -64,6 +65,7 @@ from tests.storage.legal_fixtures import (
     audit_log,
     database_bytes,
     disclosed,
+    ledger_for,
     observe,
     order,
     registered,
@@ -97,8 +99,12 @@ async def violators(store: Store, cipher: PersonalDataCipher) -> tuple[int, int]
 
 
 async def ledger_problems(store: Store, cipher: PersonalDataCipher) -> list[str]:
-    _, problems = await verify_ledger(store, cipher)
-    return problems
+    return list((await verify_ledger(store, cipher, ledger_for(store))).problems)
+
+
+async def ledger_summary(store: Store, cipher: PersonalDataCipher) -> tuple[int, list[str]]:
+    report = await verify_ledger(store, cipher, ledger_for(store))
+    return report.entries, list(report.problems)
 
 
 async def disclosure_count(store: Store) -> tuple[int, int]:
@@ -174,9 +180,24 @@ async def test_retrieving_a_disclosure_returns_the_same_bytes(
     store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
 ) -> None:
     result = await disclosed(store, cipher)
-    again = await retrieve(store, cipher, POLICY, result.request_id, BOB, NOW + timedelta(days=3))
-    assert again == result
+    again = await retrieve(
+        store, cipher, POLICY, ledger_for(store), result.request_id, BOB, NOW + timedelta(days=3)
+    )
+    assert (again.content, again.html, again.content_sha256) == (
+        result.content,
+        result.html,
+        result.content_sha256,
+    )
     assert actions(await audit_log(store))[-1] == "legal.disclosure_retrieved"
+    # Shown again, so a ledger entry of its own, chained after the disclosure.
+    async with store.reading() as uow:
+        entries = await uow.legal.ledger()
+    assert [(e.seq, e.kind.value, e.disclosed_to) for e in entries] == [
+        (1, "disclosure", CAROL.user_id),
+        (2, "copy", BOB.user_id),
+    ]
+    assert (again.ledger_seq, again.ledger_hash) == (2, entries[1].entry_hash)
+    assert await ledger_problems(store, cipher) == []
 
 
 async def test_the_html_copy_holds_every_value_escaped(
@@ -197,7 +218,7 @@ async def test_a_request_is_disclosed_only_once(
 ) -> None:
     result = await disclosed(store, cipher)
     with pytest.raises(LegalRefused, match="is disclosed; only an approved request"):
-        await disclose(store, cipher, POLICY, result.request_id, CAROL, NOW)
+        await disclose(store, cipher, POLICY, ledger_for(store), result.request_id, CAROL, NOW)
     assert await disclosure_count(store) == (1, 1)
 
 
@@ -307,7 +328,7 @@ async def test_an_admin_override_lets_a_failed_check_through_and_is_audited(
     assert overridden.override_reason == OVERRIDE
     await approve(store, cipher, POLICY, request.id, BOB, NOW)
     await approve(store, cipher, POLICY, request.id, CAROL, NOW)
-    result = await disclose(store, cipher, POLICY, request.id, CAROL, NOW)
+    result = await disclose(store, cipher, POLICY, ledger_for(store), request.id, CAROL, NOW)
     assert (result.phones, result.ips) == (1, 2)
     (entry,) = [e for e in await audit_log(store) if e.action == "legal.overridden"]
     assert (entry.actor_id, entry.subject_id) == (ADMIN.user_id, str(request.id))
@@ -385,7 +406,7 @@ async def test_the_registering_officer_may_approve_when_the_policy_allows(
     outcome = await approve(store, cipher, policy, request.id, BOB, NOW)
     assert outcome.complete
     assert outcome.request.state is RequestState.APPROVED
-    result = await disclose(store, cipher, policy, request.id, BOB, NOW)
+    result = await disclose(store, cipher, policy, ledger_for(store), request.id, BOB, NOW)
     assert result.ledger_seq == 1
 
 
@@ -398,9 +419,9 @@ async def test_a_rejection_with_a_reason_ends_the_request_and_nothing_is_disclos
     with pytest.raises(LegalRefused, match="is rejected; no more decisions"):
         await approve(store, cipher, POLICY, request.id, CAROL, NOW)
     with pytest.raises(LegalRefused, match="is rejected; only an approved request"):
-        await disclose(store, cipher, POLICY, request.id, CAROL, NOW)
+        await disclose(store, cipher, POLICY, ledger_for(store), request.id, CAROL, NOW)
     with pytest.raises(LegalRefused, match="nothing was disclosed"):
-        await retrieve(store, cipher, POLICY, request.id, CAROL, NOW)
+        await retrieve(store, cipher, POLICY, ledger_for(store), request.id, CAROL, NOW)
     assert await disclosure_count(store) == (0, 0)
     assert await open_requests(store, cipher, POLICY, BOB, NOW) == []
 
@@ -420,10 +441,10 @@ async def test_disclosure_is_refused_before_two_approvals(
 ) -> None:
     request = await analysed(store, cipher)
     with pytest.raises(LegalRefused, match="only an approved request is disclosed"):
-        await disclose(store, cipher, POLICY, request.id, BOB, NOW)
+        await disclose(store, cipher, POLICY, ledger_for(store), request.id, BOB, NOW)
     await approve(store, cipher, POLICY, request.id, BOB, NOW)
     with pytest.raises(LegalRefused, match="is under_analysis; only an approved request"):
-        await disclose(store, cipher, POLICY, request.id, BOB, NOW)
+        await disclose(store, cipher, POLICY, ledger_for(store), request.id, BOB, NOW)
     assert await disclosure_count(store) == (0, 0)
     refusals = [e for e in await audit_log(store) if e.action == "legal.refused"]
     assert [e.details["step"] for e in refusals] == ["disclose", "disclose"]
@@ -449,9 +470,9 @@ async def test_a_non_violator_gets_nothing(
     with pytest.raises(LegalRefused, match="no override"):
         await override(store, cipher, POLICY, request.id, OVERRIDE, ADMIN, NOW)
     with pytest.raises(LegalRefused):
-        await disclose(store, cipher, POLICY, request.id, CAROL, NOW)
+        await disclose(store, cipher, POLICY, ledger_for(store), request.id, CAROL, NOW)
     with pytest.raises(LegalRefused, match="nothing was disclosed"):
-        await retrieve(store, cipher, POLICY, request.id, CAROL, NOW)
+        await retrieve(store, cipher, POLICY, ledger_for(store), request.id, CAROL, NOW)
     assert await disclosure_count(store) == (0, 0)
 
 
@@ -492,8 +513,12 @@ async def test_a_non_legal_officer_is_refused_at_every_step(
         ),
         "approve": lambda: approve(store, cipher, POLICY, open_one.id, intruder, NOW),
         "reject": lambda: reject(store, cipher, POLICY, open_one.id, REASON, intruder, NOW),
-        "disclose": lambda: disclose(store, cipher, POLICY, open_one.id, intruder, NOW),
-        "retrieve": lambda: retrieve(store, cipher, POLICY, done.request_id, intruder, NOW),
+        "disclose": lambda: disclose(
+            store, cipher, POLICY, ledger_for(store), open_one.id, intruder, NOW
+        ),
+        "retrieve": lambda: retrieve(
+            store, cipher, POLICY, ledger_for(store), done.request_id, intruder, NOW
+        ),
         "close": lambda: close(store, cipher, POLICY, open_one.id, intruder, NOW),
         "show": lambda: show(store, cipher, POLICY, open_one.id, intruder, NOW),
         "open_requests": lambda: open_requests(store, cipher, POLICY, intruder, NOW),
@@ -604,7 +629,7 @@ async def test_no_audit_entry_holds_a_phone_or_ip_in_clear(
     by_ip = order(target=Target(TargetKind.IP, IP_INSIDE), reference="AG-2/26")
     for form in (by_phone, by_ip):
         result = await disclosed(store, cipher, form)
-        await retrieve(store, cipher, POLICY, result.request_id, BOB, NOW)
+        await retrieve(store, cipher, POLICY, ledger_for(store), result.request_id, BOB, NOW)
         await close(store, cipher, POLICY, result.request_id, BOB, NOW)
     subpoena = await analysed(
         store, cipher, order(reference="AG-3/26", order_type=OrderType.SUBPOENA)
@@ -663,7 +688,7 @@ async def test_an_open_request_keeps_the_violator_out_of_the_purge_until_closed(
     assert await purge_expired(store, RETENTION, NOW) == 7
     async with store.reading() as uow:
         assert await uow.registry.timeline(pill_shop) == []
-    again = await retrieve(store, cipher, POLICY, result.request_id, BOB, NOW)
+    again = await retrieve(store, cipher, POLICY, ledger_for(store), result.request_id, BOB, NOW)
     assert again.content == result.content  # the disclosure outlives the metadata
 
 
@@ -692,6 +717,15 @@ async def test_a_rejected_request_does_not_hold_the_metadata(
 # --- the ledger ---------------------------------------------------------------------------
 
 
+def missing_checkpointed(seq: int) -> list[str]:
+    """What verify says of an entry its checkpoints name but the ledger no longer holds."""
+    return [
+        f"entry {seq} is missing (checkpoint {event} at {NOW.isoformat(timespec='microseconds')}): "
+        "the ledger was cut or rewritten"
+        for event in ("prepared", "committed")
+    ]
+
+
 async def three_disclosures(store: Store, cipher: PersonalDataCipher) -> list[int]:
     """Request ids of three disclosures about @pill_shop, ledger entries 1, 2 and 3."""
     ids = []
@@ -706,7 +740,7 @@ async def test_three_disclosures_verify_clean(
     store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
 ) -> None:
     ids = await three_disclosures(store, cipher)
-    assert await verify_ledger(store, cipher) == (3, [])
+    assert await ledger_summary(store, cipher) == (3, [])
     async with store.reading() as uow:
         entries = await uow.legal.ledger()
     assert [(e.seq, e.request_id, e.country) for e in entries] == [
@@ -732,7 +766,7 @@ async def test_the_ledger_refuses_updates_and_deletes(
                 conn.execute(statement)
     finally:
         conn.close()
-    assert await verify_ledger(store, cipher) == (3, [])
+    assert await ledger_summary(store, cipher) == (3, [])
 
 
 async def test_an_edited_entry_country_is_detected(
@@ -740,7 +774,10 @@ async def test_an_edited_entry_country_is_detected(
 ) -> None:
     await three_disclosures(store, cipher)
     tamper(store.path, "UPDATE disclosure_ledger SET country = 'FR' WHERE seq = 2")
-    assert await ledger_problems(store, cipher) == ["entry 2 was changed after it was written"]
+    assert await ledger_problems(store, cipher) == [
+        "entry 2 was changed after it was written",
+        "entry 2: the country is FR in the ledger but BR in the disclosed content",
+    ]
 
 
 async def test_an_edited_entry_content_hash_is_detected(
@@ -756,30 +793,31 @@ async def test_an_edited_entry_content_hash_is_detected(
     ]
 
 
-async def test_an_entry_edited_with_its_hash_recomputed_breaks_the_chain(
+async def test_an_entry_edited_with_its_hash_recomputed_without_the_key_is_detected(
     store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
 ) -> None:
+    """Someone with the database but not LEDGER_KEY edits entry 2 and recomputes its hash the
+    only way they can (plain SHA-256, or a key of their own)."""
     await three_disclosures(store, cipher)
     async with store.reading() as uow:
         second = (await uow.legal.ledger())[1]
-    forged = entry_hash(
-        second.seq,
-        second.request_id,
-        second.violator_id,
-        "FR",
-        second.disclosed_at,
-        second.content_sha256,
-        second.prev_hash,
-    )
-    tamper(
-        store.path,
-        ("UPDATE disclosure_ledger SET country = 'FR', entry_hash = ? WHERE seq = 2", (forged,)),
-    )
-    problems = await ledger_problems(store, cipher)
-    assert problems == [
-        "entry 3 does not follow the entry before it (reordered, or an earlier entry was "
-        "changed or deleted)"
-    ]
+    edited = replace(second, country="FR")
+    forged_plain = legacy_hash(edited)
+    forged_keyed = expected_hash(LedgerKeys("test-ledger", {"test-ledger": b"\x07" * 32}), edited)
+    for forged in (forged_plain, forged_keyed):
+        tamper(
+            store.path,
+            (
+                "UPDATE disclosure_ledger SET country = 'FR', entry_hash = ? WHERE seq = 2",
+                (forged,),
+            ),
+        )
+        problems = await ledger_problems(store, cipher)
+        assert "entry 2 was changed after it was written" in problems
+        assert (
+            "entry 2: the country is FR in the ledger but BR in the disclosed content" in problems
+        )
+        assert any(p.startswith("entry 3 does not follow the entry before it") for p in problems)
 
 
 async def test_a_deleted_middle_entry_is_detected(
@@ -792,8 +830,12 @@ async def test_a_deleted_middle_entry_is_detected(
         " ".join(problems)
     )
     assert any(p.startswith("entry 3 does not follow the entry before it") for p in problems)
-    assert f"the disclosure of request {ids[1]} has no ledger entry (deleted?)" in problems
+    assert (
+        f"request {ids[1]} was disclosed (audit log, its state or its kept disclosure) but has "
+        "no ledger entry"
+    ) in problems
     assert any("holds 2 entries but 3 were written" in p for p in problems)
+    assert set(missing_checkpointed(2)) <= set(problems)
 
 
 async def test_a_deleted_last_entry_is_detected(
@@ -802,9 +844,10 @@ async def test_a_deleted_last_entry_is_detected(
     ids = await three_disclosures(store, cipher)
     tamper(store.path, "DELETE FROM disclosure_ledger WHERE seq = 3")
     assert await ledger_problems(store, cipher) == [
-        f"request {ids[2]} was disclosed (audit log or its state) but has no ledger entry",
-        f"the disclosure of request {ids[2]} has no ledger entry (deleted?)",
         "the ledger holds 2 entries but 3 were written (entries deleted or added outside the bot)",
+        *missing_checkpointed(3),
+        f"request {ids[2]} was disclosed (audit log, its state or its kept disclosure) but has "
+        "no ledger entry",
     ]
 
 
@@ -821,28 +864,34 @@ async def test_a_deleted_last_entry_with_a_rewritten_head_is_still_detected(
         ("UPDATE bot_state SET value = ? WHERE key = ?", (head, LEDGER_HEAD_KEY)),
     )
     assert await ledger_problems(store, cipher) == [
-        f"request {ids[2]} was disclosed (audit log or its state) but has no ledger entry",
-        f"the disclosure of request {ids[2]} has no ledger entry (deleted?)",
+        *missing_checkpointed(3),
+        f"request {ids[2]} was disclosed (audit log, its state or its kept disclosure) but has "
+        "no ledger entry",
     ]
 
 
-async def test_a_deleted_last_disclosure_and_entry_with_a_rewritten_head_are_still_detected(
+async def test_a_whole_disclosure_erased_with_a_rewritten_head_is_caught_by_its_checkpoints(
     store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
 ) -> None:
+    """The ledger entry, the kept disclosure, the request and its audit rows all gone, the
+    head rewritten: nothing in the database remembers, the checkpoints outside it do."""
     ids = await three_disclosures(store, cipher)
     async with store.reading() as uow:
         second = (await uow.legal.ledger())[1]
     head = json.dumps({"count": 2, "last_hash": second.entry_hash})
     tamper(
         store.path,
-        "DROP TRIGGER IF EXISTS disclosures_no_delete",
+        "DROP TRIGGER IF EXISTS audit_log_no_delete",
         "DELETE FROM disclosure_ledger WHERE seq = 3",
         ("DELETE FROM disclosures WHERE request_id = ?", (ids[2],)),
+        ("DELETE FROM audit_log WHERE subject_type = 'legal_request' AND subject_id = ?",
+         (str(ids[2]),)),
+        ("UPDATE legal_requests SET state = 'closed' WHERE id = ?", (ids[2],)),
         ("UPDATE bot_state SET value = ? WHERE key = ?", (head, LEDGER_HEAD_KEY)),
-    )
-    assert await ledger_problems(store, cipher) == [
-        f"request {ids[2]} was disclosed (audit log or its state) but has no ledger entry",
-    ]
+    )  # fmt: skip
+    report = await verify_ledger(store, cipher, ledger_for(store), with_anchors=False)
+    assert report.problems == ()
+    assert await ledger_problems(store, cipher) == missing_checkpointed(3)
 
 
 async def test_two_swapped_entries_are_detected(
@@ -877,7 +926,6 @@ async def test_a_changed_disclosure_ciphertext_is_detected(
     )
     assert await ledger_problems(store, cipher) == [
         f"the disclosure of request {ids[1]} cannot be decrypted (changed, or its key is missing)",
-        f"entry 2: the disclosure of request {ids[1]} is missing",
     ]
 
 
@@ -890,7 +938,8 @@ async def test_a_changed_disclosure_content_hash_is_detected(
         ("UPDATE disclosures SET content_sha256 = ? WHERE request_id = ?", ("0" * 64, ids[1])),
     )
     assert await ledger_problems(store, cipher) == [
-        f"the disclosure of request {ids[1]} does not match its recorded hash"
+        f"the disclosure of request {ids[1]} does not match its recorded hash",
+        f"entry 2: the disclosed content of request {ids[1]} was changed",
     ]
 
 
@@ -898,8 +947,9 @@ async def test_a_disclosure_replaced_by_other_content_is_detected(
     store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
 ) -> None:
     """Someone with the key writes a different disclosure and its matching hash."""
+    pill_shop, _ = violators
     ids = await three_disclosures(store, cipher)
-    other = json.dumps({"items": []}).encode()
+    other = json.dumps({"items": [], "request": {"id": ids[1], "country": "BR"}}).encode()
     key_id, blob = cipher.encrypt(other.decode(), "disclosure")
     tamper(
         store.path,
@@ -910,5 +960,8 @@ async def test_a_disclosure_replaced_by_other_content_is_detected(
         ),
     )
     assert await ledger_problems(store, cipher) == [
-        f"entry 2: the disclosed content of request {ids[1]} was changed"
+        f"entry 2: the disclosed content of request {ids[1]} was changed",
+        f"entry 2: the violator is {pill_shop} in the ledger but None in the disclosed content",
+        "entry 2: the period start is 2026-07-01 in the ledger but None in the disclosed content",
+        "entry 2: the period end is 2026-07-31 in the ledger but None in the disclosed content",
     ]

@@ -38,6 +38,7 @@ from tests.storage.legal_fixtures import (
     REGISTRAR,
     analysed,
     audit_log,
+    ledger_for,
     order,
     registered,
     two_violators,
@@ -73,7 +74,7 @@ async def test_a_revoked_officers_approval_is_voided_and_the_request_not_disclos
     outcome = await approve(store, cipher, POLICY, request.id, CAROL, NOW)
     assert (outcome.approvals, outcome.complete) == (1, False)
     with pytest.raises(LegalRefused, match="only an approved request"):
-        await disclose(store, cipher, POLICY, request.id, CAROL, NOW)
+        await disclose(store, cipher, POLICY, ledger_for(store), request.id, CAROL, NOW)
     shown, _ = await show(store, cipher, POLICY, request.id, BOB, NOW)
     assert shown.state is RequestState.UNDER_ANALYSIS
     assert shown.approvals == (CAROL.user_id,)
@@ -94,7 +95,7 @@ async def test_a_revocation_after_the_second_approval_stops_the_disclosure(
     assert (await approve(store, cipher, POLICY, request.id, CAROL, NOW)).complete
     await revoke(store, BOOTSTRAP, ADMIN_ID, [str(DAVE.user_id), "legal"], NOW)
     with pytest.raises(LegalRefused, match="is under_analysis; only an approved request"):
-        await disclose(store, cipher, POLICY, request.id, CAROL, NOW)
+        await disclose(store, cipher, POLICY, ledger_for(store), request.id, CAROL, NOW)
     async with store.reading() as uow:
         assert await uow.legal.disclosures() == []
 
@@ -110,7 +111,7 @@ async def test_a_role_lost_outside_the_bot_voids_the_approval_at_disclosure(
     with sqlite3.connect(store.path) as conn:
         conn.execute("DELETE FROM role_grants WHERE user_id = ?", (DAVE.user_id,))
     with pytest.raises(LegalRefused, match="only an approved request"):
-        await disclose(store, cipher, POLICY, request.id, CAROL, NOW)
+        await disclose(store, cipher, POLICY, ledger_for(store), request.id, CAROL, NOW)
     without_carol = dataclasses.replace(
         POLICY, bootstrap_legal=POLICY.bootstrap_legal - {CAROL.user_id}
     )

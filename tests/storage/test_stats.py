@@ -104,8 +104,10 @@ def add_legal_request(
     )
     if disclosed is not None:
         conn.execute(
-            "INSERT INTO disclosure_ledger (request_id, violator_id, country, disclosed_at, "
-            "content_sha256, prev_hash, entry_hash) VALUES (?, 1, 'DE', ?, 'c', 'p', ?)",
+            "INSERT INTO disclosure_ledger (seq, kind, request_id, violator_id, country, "
+            "disclosed_at, content_sha256, prev_hash, entry_hash) VALUES ("
+            "(SELECT coalesce(max(seq), 0) + 1 FROM disclosure_ledger), 'disclosure', "
+            "?, 1, 'DE', ?, 'c', 'p', ?)",
             (cursor.lastrowid, at(disclosed), f"h{reference}"),
         )
 

@@ -62,8 +62,10 @@ def add_disclosure(
     conn: sqlite3.Connection, request_id: int, violator: int, country: str, disclosed_at: str
 ) -> None:
     conn.execute(
-        "INSERT INTO disclosure_ledger (request_id, violator_id, country, disclosed_at, "
-        "content_sha256, prev_hash, entry_hash) VALUES (?, ?, ?, ?, 'c', 'p', ?)",
+        "INSERT INTO disclosure_ledger (seq, kind, request_id, violator_id, country, "
+        "disclosed_at, content_sha256, prev_hash, entry_hash) VALUES ("
+        "(SELECT coalesce(max(seq), 0) + 1 FROM disclosure_ledger), 'disclosure', "
+        "?, ?, ?, ?, 'c', 'p', ?)",
         (request_id, violator, country, disclosed_at, f"h{request_id}"),
     )
 
@@ -219,6 +221,7 @@ async def test_the_json_export_carries_the_counts_of_the_database(store: Store) 
         "requests_fulfilled": 3,
         "requests_rejected": 1,
         "users_disclosed": 2,
+        "copies_sent": 0,
     }
     assert data["telegram_format"] == [
         {

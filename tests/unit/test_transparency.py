@@ -124,6 +124,8 @@ class FakeCounts:
     rejected: dict[str, int] = field(default_factory=dict)
     disclosed: dict[str, Disclosed] = field(default_factory=dict)
     all_disclosed: Disclosed = field(default_factory=lambda: Disclosed(0, 0))
+    copies: dict[str, int] = field(default_factory=dict)
+    head: tuple[int, str] | None = None
     asked: list[tuple[datetime, datetime]] = field(default_factory=list)
 
     async def requests_received_by_country(
@@ -144,6 +146,12 @@ class FakeCounts:
 
     async def disclosures_in(self, start: datetime, end: datetime) -> Disclosed:
         return self.all_disclosed
+
+    async def copies_by_country(self, start: datetime, end: datetime) -> Mapping[str, int]:
+        return self.copies
+
+    async def ledger_head(self) -> tuple[int, str] | None:
+        return self.head
 
 
 @dataclass
@@ -196,9 +204,10 @@ async def test_the_counts_are_asked_for_the_period_bounds() -> None:
 
 REPORT = TransparencyReport(
     period=parse_period("2026Q3"),
-    countries=(CountryCounts("DE", 3, 3, 0, 2), CountryCounts("BR", 1, 0, 1, 0)),
-    totals=Totals(4, 3, 1, 2),
+    countries=(CountryCounts("DE", 3, 3, 0, 2, copies=1), CountryCounts("BR", 1, 0, 1, 0)),
+    totals=Totals(4, 3, 1, 2, copies=1),
     ledger_entries=3,
+    ledger_head=(4, "ab" * 32),
 )
 
 
@@ -215,10 +224,11 @@ def test_the_csv_has_one_row_per_country_and_an_all_countries_row() -> None:
             "requests_fulfilled",
             "requests_rejected",
             "users_disclosed",
+            "copies_sent",
         ],
-        ["2026Q3", "2026-07-01", "2026-09-30", "DE", "Germany", "3", "3", "0", "2"],
-        ["2026Q3", "2026-07-01", "2026-09-30", "BR", "Brazil", "1", "0", "1", "0"],
-        ["2026Q3", "2026-07-01", "2026-09-30", "ALL", "All countries", "4", "3", "1", "2"],
+        ["2026Q3", "2026-07-01", "2026-09-30", "DE", "Germany", "3", "3", "0", "2", "1"],
+        ["2026Q3", "2026-07-01", "2026-09-30", "BR", "Brazil", "1", "0", "1", "0", "0"],
+        ["2026Q3", "2026-07-01", "2026-09-30", "ALL", "All countries", "4", "3", "1", "2", "1"],
     ]
 
 
@@ -232,7 +242,9 @@ def test_the_json_has_totals_countries_and_the_telegram_format() -> None:
             "requests_fulfilled": 3,
             "requests_rejected": 1,
             "users_disclosed": 2,
+            "copies_sent": 1,
         },
+        "ledger_head": {"seq": 4, "entry_hash": "ab" * 32},
         "countries": [
             {
                 "country": "DE",
@@ -241,6 +253,7 @@ def test_the_json_has_totals_countries_and_the_telegram_format() -> None:
                 "requests_fulfilled": 3,
                 "requests_rejected": 0,
                 "users_disclosed": 2,
+                "copies_sent": 1,
             },
             {
                 "country": "BR",
@@ -249,6 +262,7 @@ def test_the_json_has_totals_countries_and_the_telegram_format() -> None:
                 "requests_fulfilled": 0,
                 "requests_rejected": 1,
                 "users_disclosed": 0,
+                "copies_sent": 0,
             },
         ],
         "telegram_format": [
