@@ -19,6 +19,7 @@ from bot.cli_legal import add_legal_commands
 from bot.cli_registry import add_registry_commands
 from bot.cli_transparency import add_transparency_commands
 from bot.instance_lock import AlreadyRunningError, InstanceLock
+from bot.log_pseudonym import log_key_from
 from bot.logging_setup import configure_logging
 from bot.metrics import MetricsServerError
 from bot.runner import serve, stop_on_signals
@@ -140,7 +141,13 @@ def _configure_logs(settings: Settings) -> None:
         for secret in (settings.bot_token, settings.webhook_secret_token)
         if secret is not None
     ]
-    configure_logging(level=settings.log_level, log_format=settings.log_format, secrets=secrets)
+    configure_logging(
+        level=settings.log_level,
+        log_format=settings.log_format,
+        secrets=secrets,
+        pseudonym_key=log_key_from(settings),
+        unsafe_debug=settings.log_unsafe_debug,
+    )
 
 
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:

@@ -3,11 +3,13 @@
 structlog renders everything, stdlib records included (through ProcessorFormatter), so the
 redaction processor sees every line. httpx and httpcore log each request URL, which holds the bot
 token, at INFO: they stay at WARNING unless LOG_LEVEL is DEBUG, and are redacted regardless.
+Libraries' records are summarised first (`bot.library_records`): at DEBUG they would otherwise
+carry whole updates, request parameters and SQL parameters. Users appear only as keyed
+pseudonyms (`bot.log_pseudonym`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import sys
 from collections.abc import Iterable
@@ -16,8 +18,12 @@ from typing import IO, Any
 import structlog
 from structlog.types import Processor
 
+from bot.library_records import summarise_library_record
+from bot.log_pseudonym import Pseudonyms
 from bot.redaction import Redactor
 from bot.settings import LogFormat, LogLevel
+
+log = structlog.get_logger(__name__)
 
 _NOISY_LOGGERS = ("httpx", "httpcore", "hpack", "tornado.access", "aiohttp.access")
 
@@ -48,8 +54,18 @@ def configure_logging(
     log_format: LogFormat = LogFormat.AUTO,
     secrets: Iterable[str] = (),
     stream: IO[str] | None = None,
+    pseudonym_key: bytes | None = None,
+    unsafe_debug: bool = False,
 ) -> None:
-    """Configures structlog and the stdlib root logger; safe to call again (tests, CLI)."""
+    """Configures structlog and the stdlib root logger; safe to call again (tests, CLI).
+
+    `pseudonym_key` (see `bot.log_pseudonym.log_key_from`) keys the user pseudonyms; without it
+    they are stable only within this process. `unsafe_debug` (LOG_UNSAFE_DEBUG) lets libraries'
+    records through unsummarised, for a developer's own machine.
+    """
+    global _pseudonyms, _ephemeral_noted
+    _pseudonyms = Pseudonyms(pseudonym_key)
+    _ephemeral_noted = False
     out = stream if stream is not None else sys.stderr
     redactor = Redactor(secrets)
     renderer: Processor = (
@@ -68,8 +84,10 @@ def configure_logging(
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
     )
+    foreign_chain = pre_chain if unsafe_debug else [summarise_library_record, *pre_chain]
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=pre_chain,
+        foreign_pre_chain=foreign_chain,
+        pass_foreign_args=not unsafe_debug,  # the summary needs a record's arguments
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             renderer,
@@ -85,11 +103,35 @@ def configure_logging(
     noisy_level = logging.DEBUG if level is LogLevel.DEBUG else logging.WARNING
     for name in _NOISY_LOGGERS:
         logging.getLogger(name).setLevel(noisy_level)
+    if unsafe_debug:
+        log.warning(
+            "log_unsafe_debug_enabled",
+            hint="LOG_UNSAFE_DEBUG is on: library records go to the log unsummarised, with "
+            "message texts, names, user ids and SQL parameters; for a developer's machine only, "
+            "never in production",
+        )
+
+
+_pseudonyms = Pseudonyms(None)
+_ephemeral_noted = False
 
 
 def user_hash(user_id: int) -> str:
     """A stable pseudonym for a user id in logs: correlates events without naming anyone."""
-    return hashlib.sha256(f"report-bot-user:{user_id}".encode()).hexdigest()[:12]
+    global _ephemeral_noted
+    if _pseudonyms.ephemeral and not _ephemeral_noted:
+        _ephemeral_noted = True
+        log.info(
+            "log_pseudonym_key_ephemeral",
+            hint="no LOG_PSEUDONYM_KEY or BLIND_INDEX_KEY: user pseudonyms in this process's "
+            "log do not match those of other runs",
+        )
+    return _pseudonyms.of(user_id)
+
+
+def chat_for_log(chat_id: int) -> int | str:
+    """A group's id as it is; a private chat's id is its user's id, so it gets the pseudonym."""
+    return user_hash(chat_id) if chat_id > 0 else chat_id
 
 
 def bind_update_context(update_id: int | None, chat_id: int | None, user_id: int | None) -> None:
@@ -97,7 +139,7 @@ def bind_update_context(update_id: int | None, chat_id: int | None, user_id: int
     structlog.contextvars.clear_contextvars()
     values: dict[str, Any] = {"update_id": update_id}
     if chat_id is not None:
-        values["chat_id"] = chat_id
+        values["chat_id"] = chat_for_log(chat_id)
     if user_id is not None:
         values["user"] = user_hash(user_id)
     structlog.contextvars.bind_contextvars(**values)

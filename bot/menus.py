@@ -24,6 +24,7 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
+from bot.logging_setup import user_hash
 from bot.settings import Settings
 from handlers.i18n import DEFAULT_LANGUAGE, Catalog
 from moderation.roles import Role
@@ -163,11 +164,11 @@ async def set_staff_menu(
         except TelegramError as exc:
             log.warning(
                 "staff_menu_not_registered",
-                user_id=user_id,
+                user=user_hash(user_id),
                 roles=sorted(role.value for role in held),
                 language=language,
                 error=str(exc),
             )
             return False
-    log.info("staff_menu_set", user_id=user_id, roles=sorted(role.value for role in held))
+    log.info("staff_menu_set", user=user_hash(user_id), roles=sorted(role.value for role in held))
     return True

@@ -4,6 +4,8 @@ Bot tokens, phone numbers and IP addresses must never reach a log line: httpx al
 request URL, and the URL carries the token. Masking is by key (a field named like `phone` or `ip`
 is masked whole) and by pattern inside every string, including formatted exceptions and foreign
 (stdlib) records. Integer values are left alone so that chat and update ids stay readable.
+Names and message texts have no pattern: our events never carry them, and a field named like one
+(`first_name`, `text`, `comment`...) is masked whole should one ever be added.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ TOKEN_MASK = "[token]"  # noqa: S105 - a placeholder, not a credential
 PHONE_MASK = "[phone]"
 IP_MASK = "[ip]"
 SECRET_MASK = "[secret]"  # noqa: S105 - a placeholder, not a credential
+PERSONAL_MASK = "[personal]"
 
 # The colon may be URL-encoded (%3A) where a library quotes the URL, e.g. file downloads.
 _TOKEN = re.compile(r"(?<![0-9])[0-9]{3,20}(?::|%3[Aa])[A-Za-z0-9_-]{20,}")
@@ -35,6 +38,10 @@ _PASSTHROUGH = frozenset({"_record", "_from_structlog"})
 _PHONE_KEYS = ("phone", "msisdn")
 _IP_KEYS = ("ip", "ip_address", "ipv4", "ipv6", "remote_addr", "client_ip")
 _SECRET_KEYS = ("token", "secret", "password", "encryption_key", "api_key", "authorization")
+# Exact names only: `bot_username` (the bot's own) stays readable.
+_PERSONAL_KEYS = frozenset(
+    {"first_name", "last_name", "full_name", "username", "text", "caption", "comment", "note"}
+)
 
 
 class Redactor:
@@ -70,6 +77,8 @@ class Redactor:
                 return IP_MASK
             if _matches(lowered, _SECRET_KEYS) and not isinstance(value, int):
                 return SECRET_MASK
+            if lowered in _PERSONAL_KEYS:
+                return PERSONAL_MASK
         return self._walk(value)
 
     def _walk(self, value: Any) -> Any:

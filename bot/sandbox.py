@@ -25,6 +25,7 @@ from typing import IO, Final, TypeVar
 from bot.app import build_application
 from bot.context import BotApplication
 from bot.delivery_worker import DeliveryWorker
+from bot.log_pseudonym import log_key_from
 from bot.logging_setup import configure_logging
 from bot.loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from bot.runner import serve
@@ -173,6 +174,7 @@ async def run_sandbox(
                 log_format=LogFormat.CONSOLE,
                 secrets=[settings.token()],
                 stream=log_stream,
+                pseudonym_key=log_key_from(settings),
             )
             clock = SandboxClock()
             application = build_application(settings, clock=clock)

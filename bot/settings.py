@@ -67,6 +67,8 @@ EXPECTED: dict[str, str] = {
     "TELEGRAM_API_BASE_URL": f"a URL ending in /bot, e.g. {DEFAULT_API_BASE_URL}",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
     "LOG_FORMAT": "one of auto, json, console",
+    "LOG_PSEUDONYM_KEY": "base64 of 32 random bytes, or empty (derived from BLIND_INDEX_KEY)",
+    "LOG_UNSAFE_DEBUG": "true or false (false in production)",
     "WEBHOOK_URL": "an https:// URL Telegram can reach, e.g. https://bot.example.org/telegram",
     "WEBHOOK_SECRET_TOKEN": "1-256 characters of A-Z, a-z, 0-9, _ and -",
     "WEBHOOK_LISTEN": "the address to listen on, e.g. 127.0.0.1 or 0.0.0.0",
@@ -172,6 +174,8 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = DEFAULT_API_BASE_URL
     log_level: LogLevel = LogLevel.INFO
     log_format: LogFormat = LogFormat.AUTO
+    log_pseudonym_key: SecretStr | None = None
+    log_unsafe_debug: bool = False
     webhook_url: str | None = None
     webhook_secret_token: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
@@ -242,6 +246,7 @@ class Settings(BaseSettings):
         "ledger_key",
         "ledger_previous_keys",
         "ledger_anchor_dir",
+        "log_pseudonym_key",
         mode="before",
     )
     @classmethod
@@ -321,9 +326,9 @@ class Settings(BaseSettings):
                     parse_key(part, f"key {position}")
         return value
 
-    @field_validator("blind_index_key")
+    @field_validator("blind_index_key", "log_pseudonym_key")
     @classmethod
-    def _blind_index_key(cls, value: SecretStr | None) -> SecretStr | None:
+    def _base64_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
             decode_secret(value.get_secret_value(), "the key")
         return value

@@ -6,6 +6,7 @@ import structlog
 from telegram import Update
 
 from bot.context import BotContext
+from bot.logging_setup import chat_for_log
 
 log = structlog.get_logger(__name__)
 
@@ -17,7 +18,7 @@ async def bot_membership_changed(update: Update, context: BotContext) -> None:
     is_review_chat = change.chat.id == context.services.settings.review_chat_id
     removed = change.new_chat_member.status in {"left", "kicked"}
     fields = {
-        "chat_id": change.chat.id,
+        "chat_id": chat_for_log(change.chat.id),
         "chat_type": change.chat.type,
         "old_status": change.old_chat_member.status,
         "new_status": change.new_chat_member.status,

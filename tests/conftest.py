@@ -14,6 +14,7 @@ import pytest
 
 from bot.app import build_application
 from bot.context import BotApplication
+from bot.log_pseudonym import log_key_from
 from bot.logging_setup import configure_logging
 from bot.loopback import BotHandle, LoopbackServer
 from bot.runner import serve
@@ -105,7 +106,12 @@ async def start_bot(
         the_settings = settings or make_settings()
         log = io.StringIO()
         configure_logging(
-            level=log_level, log_format=LogFormat.JSON, secrets=[TEST_TOKEN], stream=log
+            level=log_level,
+            log_format=LogFormat.JSON,
+            secrets=[TEST_TOKEN],
+            stream=log,
+            pseudonym_key=log_key_from(the_settings),
+            unsafe_debug=the_settings.log_unsafe_debug,
         )
         application = build_application(the_settings, clock=clock)
         stop, started = asyncio.Event(), asyncio.Event()

@@ -10,7 +10,7 @@ import pytest
 import structlog
 
 from bot.logging_setup import configure_logging
-from bot.redaction import IP_MASK, PHONE_MASK, TOKEN_MASK, Redactor
+from bot.redaction import IP_MASK, PERSONAL_MASK, PHONE_MASK, TOKEN_MASK, Redactor
 from bot.settings import LogFormat
 
 TOKEN = "123456789:TEST-loopback-token-not-a-secret-0000"
@@ -64,6 +64,13 @@ def test_fields_named_phone_or_ip_are_masked_whatever_their_value() -> None:
     event = Redactor()(None, "info", {"event": "x", "phone_number": "5550100", "client_ip": 1})
     assert event["phone_number"] == PHONE_MASK
     assert event["client_ip"] == IP_MASK
+
+
+def test_fields_that_hold_names_or_texts_are_masked_whole() -> None:
+    fields = {"first_name": "Zephyrine", "username": "zephy_q", "text": "hi", "comment": "c"}
+    event = Redactor()(None, "info", {"event": "x", "bot_username": "report_bot", **fields})
+    assert {key: event[key] for key in fields} == dict.fromkeys(fields, PERSONAL_MASK)
+    assert event["bot_username"] == "report_bot"
 
 
 def test_integer_ids_stay_readable() -> None:

@@ -1,0 +1,51 @@
+"""Keyed pseudonyms for Telegram user ids in logs.
+
+A bare hash of a user id is no pseudonym: ids are integers below about 10^10, so hashing every
+candidate finds the id behind any hash in minutes. An HMAC under a secret key cannot be reversed
+that way by someone who reads the logs but not the key. The key is LOG_PSEUDONYM_KEY when set,
+otherwise derived from BLIND_INDEX_KEY under a label of its own (operators need no new secret, and
+the two uses never share a key); a deployment keeps the same pseudonyms across restarts. Without
+either key (a command run without keys) the process draws a random key of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from bot.settings import Settings
+from storage.crypto import KEY_BYTES, decode_secret
+
+#: Feeds BLIND_INDEX_KEY through HMAC with this label to get the log key (an HKDF-Expand step).
+DERIVATION_LABEL = b"report-bot log pseudonym v1"
+_DOMAIN = "report-bot-user:"
+#: 64 bits: collisions among a deployment's users stay negligible, lines stay short.
+PSEUDONYM_HEX_DIGITS = 16
+_PROCESS_KEY = secrets.token_bytes(KEY_BYTES)
+
+
+def derive_log_key(blind_index_key: bytes) -> bytes:
+    return hmac.new(blind_index_key, DERIVATION_LABEL, hashlib.sha256).digest()
+
+
+def log_key_from(settings: Settings) -> bytes | None:
+    """The configured key, or None when the settings hold neither key."""
+    if settings.log_pseudonym_key is not None:
+        return decode_secret(settings.log_pseudonym_key.get_secret_value(), "LOG_PSEUDONYM_KEY")
+    if settings.blind_index_key is not None:
+        index_key = decode_secret(settings.blind_index_key.get_secret_value(), "BLIND_INDEX_KEY")
+        return derive_log_key(index_key)
+    return None
+
+
+class Pseudonyms:
+    """User id -> pseudonym under one key; `ephemeral` when the key is this process's own."""
+
+    def __init__(self, key: bytes | None) -> None:
+        self.ephemeral = key is None
+        self._key = _PROCESS_KEY if key is None else key
+
+    def of(self, user_id: int) -> str:
+        digest = hmac.new(self._key, f"{_DOMAIN}{user_id}".encode(), hashlib.sha256)
+        return digest.hexdigest()[:PSEUDONYM_HEX_DIGITS]
