@@ -14,6 +14,7 @@ anything that is not a regular file inside that file's folder.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 from collections.abc import Iterable
@@ -95,7 +96,7 @@ def ensure_private_dir(path: Path) -> None:
             new.mkdir(mode=PRIVATE_DIR_MODE)
             os.chmod(new, PRIVATE_DIR_MODE)  # mkdir's mode is masked by the umask too
     if not path.is_dir():
-        raise NotADirectoryError(f"{path} is not a folder")
+        raise NotADirectoryError(errno.ENOTDIR, "it is not a folder", str(path))
 
 
 def fsync_folder(path: Path) -> None:
@@ -127,7 +128,7 @@ def loose_files(paths: Iterable[Path]) -> list[LooseFile]:
     for path in paths:
         try:
             mode = stat.S_IMODE(path.stat().st_mode)
-        except FileNotFoundError:
+        except OSError:  # missing, or not ours to see: nothing to warn about here
             continue
         if mode & _OTHERS:
             found.append(LooseFile(path, mode))
