@@ -174,7 +174,7 @@ def add_legal_commands(
 
 def read_request_file(path: Path) -> dict[str, Any]:
     """The request file's one JSON object; UnsafeFile says why it cannot be used."""
-    content = read_regular_file(path, REQUEST_FILE_MAX_BYTES)
+    content = read_regular_file(path, REQUEST_FILE_MAX_BYTES, shown="the file")
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
