@@ -342,9 +342,11 @@ async def main() -> int:
                 return 0
             export = folder / "export.jsonl"
             import_file(export, options.import_lines, options.violators)
-            started = time.perf_counter()
+            started, now = time.perf_counter(), datetime.now(UTC)
             parsed = sum(
-                1 for number, text in enumerate(lines_of(export), 1) if parse_line(number, text)
+                1
+                for number, text in enumerate(lines_of(export), 1)
+                if parse_line(number, text, now)
             )
             parse_rate = parsed / (time.perf_counter() - started)
             started = time.perf_counter()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -39,6 +40,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
 PROG = "report-bot"
+PRIVATE_UMASK = 0o077
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
         "db-check",
         help="check the database's integrity and foreign keys",
         description="Run PRAGMA integrity_check and foreign_key_check and compare the "
-        "schema version with this code. Exits 1 when anything is wrong.",
+        "schema version with this code. Exits 1 when anything is wrong. Also warns (exit "
+        "code unchanged) about database files other users may read, with the chmod to fix it.",
     )
     check.set_defaults(handler=_cmd_db_check)
 
@@ -120,9 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    # Everything this process creates (the database, its -wal and -shm, backups, exports) is
+    # its user's alone, whatever umask Docker or a shell handed it; storage/files.py also sets
+    # the mode explicitly, this covers whatever else a library creates.
+    previous_umask = os.umask(PRIVATE_UMASK)
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
         settings = load_settings(args.env_file)
         handler: Callable[[argparse.Namespace, Settings], int] = args.handler
         return handler(args, settings)
@@ -133,6 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return EXIT_FAILED
+    finally:
+        os.umask(previous_umask)  # matters only to a caller in the same process (tests)
 
 
 def _configure_logs(settings: Settings) -> None:
@@ -213,6 +222,9 @@ def _cmd_db_check(args: argparse.Namespace, settings: Settings) -> int:
     print(f"foreign_key_check: {len(report.foreign_key_violations)} violation(s)")
     for violation in report.foreign_key_violations[:20]:
         print(f"  {violation}")
+    print(f"file permissions: {'ok' if not report.loose_files else 'WARNING'}")
+    for loose in report.loose_files:
+        print(f"  warning: {loose.warning()}")
     print("result: ok" if report.ok else "result: PROBLEMS FOUND")
     return EXIT_OK if report.ok else EXIT_FAILED
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import mimetypes
 from collections.abc import Callable
 from pathlib import Path
@@ -18,13 +17,23 @@ from typing import Any
 
 from bot.cli_legal_officer import add_officer_commands, cli_officer
 from bot.settings import Settings
+from moderation.bounded_json import BadJson, parse
 from moderation.clock import SystemClock
 from moderation.ledger import parse_head
 from moderation.ledger_check import LedgerReport, verify_ledger
-from moderation.legal import OrderDocument, form_from
+from moderation.legal import (
+    DOCUMENT_MAX_BYTES,
+    REQUEST_FILE_MAX_BYTES,
+    REQUEST_MAX_DEPTH,
+    FieldProblem,
+    OrderDocument,
+    check_document,
+    form_from,
+)
 from moderation.legal_flow import open_requests, register
 from moderation.legal_records import LegalRefused, LegalRequest
 from storage import StorageError, Store
+from storage.files import UnsafeFile, read_file_inside, read_regular_file
 
 
 def add_legal_commands(
@@ -49,31 +58,20 @@ def add_legal_commands(
     def cmd_add(args: argparse.Namespace, settings: Settings) -> int:
         path: Path = args.file
         try:
-            values = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            err(f"legal add: cannot read {path}: {exc}")
-            return failed
-        if not isinstance(values, dict):
-            err("legal add: the file must hold one JSON object")
+            values = read_request_file(path)
+        except UnsafeFile as exc:
+            err(f"legal add: {path}: {exc}")
             return failed
         form, problems = form_from(values)
-        document_path = values.get("document")
-        if not isinstance(document_path, str) or not document_path.strip():
-            err("legal add: document: the path of the order document is missing")
-            return failed
-        document_file = (path.parent / document_path).resolve()
-        if not document_file.is_file():
-            err(f"legal add: document: {document_file} is not a file")
-            return failed
-        if problems or form is None:
+        document: OrderDocument | None = None
+        try:
+            document = order_document(path, values.get("document"))
+        except UnsafeFile as exc:
+            problems.append(FieldProblem("document", str(exc)))
+        if problems or form is None or document is None:
             for problem in problems:
                 err(f"legal add: {problem.field}: {problem}")
             return failed
-        document = OrderDocument(
-            document_file.name,
-            mimetypes.guess_type(document_file.name)[0],
-            document_file.read_bytes(),
-        )
         cipher = settings.cipher()
 
         async def work() -> LegalRequest:
@@ -94,7 +92,7 @@ def add_legal_commands(
 
         try:
             request = asyncio.run(work())
-        except (LegalRefused, StorageError) as exc:
+        except (LegalRefused, StorageError, FieldProblem) as exc:
             err(f"legal add: {exc}")
             return failed
         print(f"registered legal request #{request.id} ({request.state.value})")
@@ -216,3 +214,35 @@ def add_legal_commands(
         return ok
 
     verify.set_defaults(handler=cmd_verify)
+
+
+def read_request_file(path: Path) -> dict[str, Any]:
+    """The request file's one JSON object; UnsafeFile says why it cannot be used."""
+    content = read_regular_file(path, REQUEST_FILE_MAX_BYTES, shown="the file")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnsafeFile(f"not UTF-8 text (byte {exc.start + 1}); save it as UTF-8") from None
+    try:
+        values = parse(text, max_depth=REQUEST_MAX_DEPTH)
+    except BadJson as exc:
+        raise UnsafeFile(str(exc)) from None
+    if not isinstance(values, dict):
+        raise UnsafeFile("the file must hold one JSON object")
+    return values
+
+
+def order_document(request_file: Path, raw: object) -> OrderDocument:
+    """The order document the request names: a regular file inside the request file's own
+    folder, at most 20 MB (what the chat accepts), never a path that leads elsewhere (it
+    would be stored and later sent to legal officers in Telegram)."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise UnsafeFile("the path of the order document (relative to the request file) is missing")
+    _, content = read_file_inside(request_file.parent, raw, DOCUMENT_MAX_BYTES)
+    name = Path(raw).name
+    document = OrderDocument(name, mimetypes.guess_type(name)[0], content)
+    try:
+        check_document(document)  # empty
+    except FieldProblem as exc:
+        raise UnsafeFile(str(exc)) from None
+    return document

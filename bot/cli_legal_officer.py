@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ from moderation.legal_flow import close, show
 from moderation.legal_officers import Officer
 from moderation.legal_records import Disclosure, LegalRefused, LegalRequest
 from storage import StorageError, Store
+from storage.files import write_private_file
 
 
 def cli_officer(user_id: int) -> Officer:
@@ -107,7 +107,15 @@ def add_officer_commands(
         except (LegalRefused, StorageError) as exc:
             err(f"legal disclose: {exc}")
             return failed
-        written = _write_files(folder, disclosure)
+        try:
+            written = _write_files(folder, disclosure)
+        except OSError as exc:
+            err(
+                f"legal disclose: ledger entry {disclosure.ledger_seq} was made but the files "
+                f"could not be written to {folder} ({exc.strerror or type(exc).__name__}); run "
+                "the command again with another --to folder to write a copy"
+            )
+            return failed
         print(
             f"request #{disclosure.request_id}: {disclosure.phones} phone number(s), "
             f"{disclosure.ips} IP address(es); ledger entry {disclosure.ledger_seq}; content "
@@ -204,13 +212,10 @@ def _writable_folder(folder: Path, request_id: int) -> str | None:
 
 
 def _write_files(folder: Path, disclosure: Disclosure) -> list[Path]:
+    """Readable by the operator's user only, never over an existing file."""
     written = []
     for suffix, data in (("json", disclosure.content), ("html", disclosure.html)):
         path = folder / f"disclosure-{disclosure.request_id}.{suffix}"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        write_private_file(path, data, replace=False)
         written.append(path)
     return written

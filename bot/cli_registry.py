@@ -31,7 +31,7 @@ from moderation.lookup import (
     ViolatorFile,
     lookup,
 )
-from moderation.metadata_import import ImportSummary, import_lines
+from moderation.metadata_import import ImportSummary, import_lines, read_lines
 from moderation.registry import rotate_keys
 from moderation.retention import purge_expired, set_legal_hold
 from storage import StorageError, Store
@@ -114,16 +114,18 @@ def add_registry_commands(
     def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         cipher = settings.cipher()
         path: Path = args.file
-        if not path.is_file():
-            err(f"metadata import: {path} is not a file")
+        if not path.is_file():  # also refuses a FIFO, which would block the read
+            err(f"metadata import: {path} is not a regular file")
             return failed
         total = path.stat().st_size
 
         async def work() -> ImportSummary:
             store = await Store.open(settings.database_path)
             try:
+                # surrogateescape: a line that is not UTF-8 reaches the parser, which names it;
+                # utf-8-sig: an export saved with a byte-order mark reads like one without.
                 with (
-                    path.open(encoding="utf-8", errors="replace") as lines,
+                    path.open(encoding="utf-8-sig", errors="surrogateescape") as stream,
                     tqdm(
                         total=total,
                         unit="B",
@@ -136,10 +138,9 @@ def add_registry_commands(
                     return await import_lines(
                         store,
                         cipher,
-                        lines,
+                        read_lines(stream, bar.update),
                         SystemClock().now(),
                         dry_run=args.dry_run,
-                        progress=bar.update,
                     )
             finally:
                 await store.close()
@@ -148,6 +149,12 @@ def add_registry_commands(
             summary = asyncio.run(work())
         except StorageError as exc:
             err(f"metadata import: {exc}")
+            return failed
+        except OSError as exc:
+            err(
+                f"metadata import: cannot read {path}: {exc.strerror or exc}; fix that and run "
+                "the import again (it adds only what is missing)"
+            )
             return failed
         for number, reason in summary.bad:
             err(f"{path.name}: line {number}: {reason}")

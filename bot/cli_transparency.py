@@ -2,7 +2,8 @@
 
 The report goes to stdout (or --out FILE); problems go to stderr as `report-bot: ...`. The
 output holds counts only, never who: the same data gives the same bytes, so a published report
-can be re-created and compared.
+can be re-created and compared. --out is created 0600 like every file the bot writes: it is
+for publishing, but only once someone decides to publish it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from moderation.transparency import (
     to_json,
 )
 from storage import StorageError, Store
+from storage.files import write_private_file
 
 
 def add_transparency_commands(
@@ -85,9 +87,9 @@ def add_transparency_commands(
             print(text, end="")
             return ok
         try:
-            out.write_text(text, encoding="utf-8")
+            write_private_file(out, text)
         except OSError as exc:
-            err(f"transparency export: cannot write {out}: {exc}")
+            err(f"transparency export: cannot write {out}: {exc.strerror or exc}")
             return failed
         print(
             f"transparency report {period.label} ({args.format}, "

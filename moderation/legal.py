@@ -26,6 +26,14 @@ TEXT_MAX: Final = 500
 REASON_MIN: Final = 10
 ANALYSIS_MIN: Final = 20
 DOCUMENT_MAX_BYTES: Final = 20 * 1024 * 1024  # the Bot API's download limit
+#: `legal add FILE.json`: a request is a few hundred bytes; its deepest part is `target` or
+#: `period` given as an object (depth 2), with room for an extra wrapper.
+REQUEST_FILE_MAX_BYTES: Final = 1024 * 1024
+REQUEST_MAX_DEPTH: Final = 4
+#: Dates an order may carry: nothing about Telegram predates 1970, and a far-future date is a
+#: typo (and 9999-12-31 would overflow the period's end-of-day bound).
+EARLIEST_DATE: Final = date(1970, 1, 1)
+LATEST_DATE: Final = date(2999, 12, 31)
 _USERNAME = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{3,31})$")
 _LINK = re.compile(r"^(?:https?://)?(?:t\.me|telegram\.me)/([A-Za-z][A-Za-z0-9_]{3,31})/?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -178,6 +186,10 @@ def clean_text(field_name: str, raw: object, *, minimum: int = 2, maximum: int =
         raw = str(raw)  # a JSON form may give a reference or a Telegram id as a number
     if not isinstance(raw, str):
         raise FieldProblem(field_name, f"{field_name} must be text")
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, e.g. "\ud800" in a JSON file
+        raise FieldProblem(field_name, f"{field_name} is not valid text (not UTF-8)") from None
     text = " ".join(_CONTROL.sub(" ", raw).split())
     if len(text) < minimum:
         raise FieldProblem(field_name, f"{field_name} is missing or too short")
@@ -224,9 +236,16 @@ def parse_date(field_name: str, raw: object) -> date:
     if not _ISO_DATE.fullmatch(text):  # fromisoformat also takes 20260331 and 2026-W01
         raise FieldProblem(field_name, f"{field_name} must be a date like 2026-03-31")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise FieldProblem(field_name, f"{field_name} must be a date like 2026-03-31") from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise FieldProblem(
+            field_name,
+            f"{field_name} must be a date between {EARLIEST_DATE.isoformat()} and "
+            f"{LATEST_DATE.isoformat()}",
+        )
+    return day
 
 
 def parse_offence(raw: object) -> str:
@@ -240,7 +259,7 @@ def parse_target(raw: object) -> Target:
     if isinstance(raw, Mapping):
         kind_text, value = raw.get("kind"), raw.get("value")
         try:
-            kind = TargetKind(str(kind_text))
+            kind = TargetKind(kind_text if isinstance(kind_text, str) else "")
         except ValueError:
             raise FieldProblem(
                 "target", "target kind must be username, telegram_id, phone or ip"
@@ -259,7 +278,9 @@ def parse_target(raw: object) -> Target:
 
 
 def _target_of_kind(kind: TargetKind, raw: object) -> Target:
-    text = clean_text("target", raw if isinstance(raw, str) else str(raw), minimum=1, maximum=100)
+    if not isinstance(raw, str | int) or isinstance(raw, bool):
+        raise FieldProblem("target", "target value must be text (or a Telegram id as a number)")
+    text = clean_text("target", raw, minimum=1, maximum=100)
     if kind is TargetKind.TELEGRAM_ID:
         # ASCII digits only ("²".isdigit() is true but int() refuses it), and within SQLite's
         # INTEGER range, which the lookup by id binds it to.

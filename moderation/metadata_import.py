@@ -1,7 +1,9 @@
 """The platform's metadata export, read line by line into the registry.
 
 JSON Lines, one observation per line (schema in the README). Every line is validated; a bad
-line is reported with its number and reason and the import goes on. Only observations of
+line is reported with its number and reason and the import goes on. No line can abort it: a
+line is at most MAX_LINE_CHARS long and MAX_DEPTH deep, ids fit SQLite's INTEGER (Telegram ids
+52 bits), observed_at lies between 1970 and tomorrow, text is UTF-8. Only observations of
 confirmed violators are kept; the rest are counted and dropped (data minimisation). Importing
 the same file again adds nothing (each observation has a keyed dedupe fingerprint).
 """
@@ -9,11 +11,12 @@ the same file again adds nothing (each observation has a keyed dedupe fingerprin
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, TextIO
 
+from moderation.bounded_json import BadJson, parse
 from moderation.personal_data import NotPersonalData
 from moderation.registry import (
     Observation,
@@ -31,6 +34,14 @@ from moderation.registry import (
 #: Lines per transaction: large enough to be fast, small enough not to hold the writer long.
 BATCH = 2000
 MAX_BAD_SHOWN = 1000
+#: An observation is a few hundred characters; a line far longer is not one.
+MAX_LINE_CHARS: Final = 65_536
+#: The line's object, an app value's object, and room for a few nested extras the export adds.
+MAX_DEPTH: Final = 8
+#: SQLite's INTEGER is signed 64-bit; Telegram promises ids of at most 52 significant bits.
+MAX_SQL_INTEGER: Final = 2**63 - 1
+MAX_TELEGRAM_ID: Final = 2**52
+EARLIEST: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _SUBJECT_KEYS = ("violator_id", "telegram_id", "username")
 _CLEAR = SealedValue("", None, None, None)  # a dry run seals nothing
 
@@ -61,14 +72,18 @@ class BadLine(ValueError):
     pass
 
 
-def parse_line(number: int, text: str) -> ImportLine | None:
+def parse_line(number: int, text: str, now: datetime) -> ImportLine | None:
     """None for a blank line; BadLine (with a reason a person can act on) for a wrong one."""
+    if len(text.rstrip("\r\n")) > MAX_LINE_CHARS:
+        raise BadLine(
+            f"longer than {MAX_LINE_CHARS:,} characters; an observation is one short line"
+        )
     if not text.strip():
         return None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadLine(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+        data = parse(text, max_depth=MAX_DEPTH)
+    except BadJson as exc:
+        raise BadLine(str(exc)) from None
     if not isinstance(data, dict):
         raise BadLine("not a JSON object")
     subject = _subject(data)
@@ -90,8 +105,33 @@ def parse_line(number: int, text: str) -> ImportLine | None:
     return ImportLine(
         number,
         subject,
-        Observation(kind, value, _observed_at(data.get("observed_at")), ObservationSource.IMPORT),
+        Observation(
+            kind, value, _observed_at(data.get("observed_at"), now), ObservationSource.IMPORT
+        ),
     )
+
+
+def read_lines(stream: TextIO, progress: Callable[[int], object] | None = None) -> Iterator[str]:
+    """The lines of a text file, a line longer than MAX_LINE_CHARS cut just past the limit (so
+    parse_line refuses it) with the rest skipped, never held in memory whole. `progress` gets
+    the bytes read (the stream decodes with surrogateescape, so they re-encode exactly)."""
+    while True:
+        text = stream.readline(MAX_LINE_CHARS + 1)
+        if not text:
+            return
+        size = _size(text)
+        if len(text) > MAX_LINE_CHARS and not text.endswith("\n"):
+            while rest := stream.readline(MAX_LINE_CHARS):
+                size += _size(rest)
+                if rest.endswith("\n"):
+                    break
+        if progress is not None:
+            progress(size)
+        yield text
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogateescape"))
 
 
 def _subject(data: dict[str, Any]) -> tuple[str, int | str]:
@@ -107,9 +147,19 @@ def _subject(data: dict[str, Any]) -> tuple[str, int | str]:
             return key, normalize_value(ObservationKind.USERNAME, value)
         except NotPersonalData as exc:
             raise BadLine(f"username: {exc}") from None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise BadLine(f"{key} must be an integer")
+    if key == "violator_id":
+        if not _integer(value) or not 0 < value <= MAX_SQL_INTEGER:
+            raise BadLine("violator_id must be a positive whole number (the registry's #N)")
+    elif not _integer(value) or not 0 < abs(value) < MAX_TELEGRAM_ID:
+        raise BadLine(
+            "telegram_id must be a whole number other than 0 of at most 52 bits, as Telegram's "
+            "user and chat ids are"
+        )
     return key, value
+
+
+def _integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _app(raw: dict[str, Any]) -> str:
@@ -123,7 +173,7 @@ def _app(raw: dict[str, Any]) -> str:
     )
 
 
-def _observed_at(value: Any) -> datetime:
+def _observed_at(value: Any, now: datetime) -> datetime:
     if not isinstance(value, str):
         raise BadLine("observed_at must be an ISO-8601 time, e.g. 2026-05-01T12:00:00Z")
     try:
@@ -132,7 +182,17 @@ def _observed_at(value: Any) -> datetime:
         raise BadLine("observed_at is not an ISO-8601 time, e.g. 2026-05-01T12:00:00Z") from None
     if moment.tzinfo is None:
         raise BadLine("observed_at needs a time zone (Z or +00:00)")
-    return moment.astimezone(UTC)
+    latest = now + timedelta(days=1)
+    try:
+        utc: datetime | None = moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the first representable instant
+        utc = None
+    if utc is None or not EARLIEST <= utc <= latest:
+        raise BadLine(
+            f"observed_at must be between {EARLIEST:%Y-%m-%d} and tomorrow "
+            f"({latest:%Y-%m-%d %H:%M} UTC)"
+        )
+    return utc
 
 
 async def import_lines(
@@ -142,7 +202,6 @@ async def import_lines(
     now: datetime,
     *,
     dry_run: bool = False,
-    progress: Callable[[int], object] | None = None,
 ) -> ImportSummary:
     summary = ImportSummary()
     resolved: dict[tuple[str, int | str], int | None] = {}
@@ -150,7 +209,7 @@ async def import_lines(
     for number, text in enumerate(lines, start=1):
         summary.lines += 1
         try:
-            parsed = parse_line(number, text)
+            parsed = parse_line(number, text, now)
         except BadLine as exc:
             summary.refuse(number, str(exc))
             parsed = None
@@ -159,8 +218,6 @@ async def import_lines(
         if len(batch) >= BATCH:
             await _store_batch(store, sealer, batch, resolved, summary, now, dry_run)
             batch = []
-        if progress is not None:
-            progress(len(text.encode()) + 1)
     if batch:
         await _store_batch(store, sealer, batch, resolved, summary, now, dry_run)
     if not dry_run:

@@ -2,7 +2,8 @@
 
 WAL lets readers work while one writer commits; synchronous=FULL makes every commit durable
 across power loss, not only process crashes; foreign keys are enforced; a busy connection waits
-instead of failing at once.
+instead of failing at once. A new database is created readable by the bot's user only
+(storage/files.py), whatever the umask.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Final
 import aiosqlite
 
 from storage.errors import StorageError
+from storage.files import ensure_private_dir, ensure_private_file
 
 BUSY_TIMEOUT_MS: Final = 10_000
 # Page cache per connection (grows only as pages are used). SQLite's 2 MB default makes every
@@ -31,9 +33,14 @@ async def connect(path: Path, *, read_only: bool = False) -> aiosqlite.Connectio
         )
     if not read_only:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            ensure_private_dir(path.parent)
         except OSError as exc:
             raise StorageError(f"cannot create the folder {path.parent}: {exc.strerror}") from None
+        try:
+            # Created 0600 before SQLite opens it: SQLite gives -wal and -shm the same mode.
+            ensure_private_file(path)
+        except OSError as exc:
+            raise StorageError(f"cannot create the database {path}: {exc.strerror}") from None
     try:
         conn = await aiosqlite.connect(path, isolation_level=None)
     except sqlite3.Error as exc:

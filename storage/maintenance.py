@@ -4,7 +4,8 @@ Backups use SQLite's online backup API in one step, which copies a single consis
 even while the bot writes (in WAL mode the copy does not block the writer). The copy is written
 next to its destination, checked, switched to a single self-contained file (journal_mode
 DELETE), synced, and only then renamed into place, so a failed backup never leaves a
-half-written file under the requested name.
+half-written file under the requested name. The copy is created 0600 (storage/files.py): it
+holds everything the database does.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.errors import StorageError
+from storage.files import LooseFile, create_private_file, loose_files
 from storage.migrations import latest_version
 
 
@@ -25,6 +27,8 @@ class CheckReport:
     latest_version: int
     integrity_messages: tuple[str, ...]
     foreign_key_violations: tuple[str, ...]
+    #: The database's files that others may read: a warning, not a failed check.
+    loose_files: tuple[LooseFile, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -42,8 +46,15 @@ class BackupResult:
     pages: int
 
 
+def database_files(path: Path) -> list[Path]:
+    """The database and the files next to it that hold its data or guard it."""
+    return [path, *(path.with_name(path.name + end) for end in ("-wal", "-shm", ".lock"))]
+
+
 def check_database(path: Path) -> CheckReport:
-    """Runs integrity_check and foreign_key_check on `path`, read-only."""
+    """Runs integrity_check and foreign_key_check on `path`, read-only, and finds its files
+    that others than the bot's user may read."""
+    loose = tuple(loose_files(database_files(path)))  # before opening creates any -shm
     conn = _open_existing(path, read_only=True)
     try:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -58,7 +69,7 @@ def check_database(path: Path) -> CheckReport:
         raise StorageError(f"cannot check {path}: {exc}") from None
     finally:
         conn.close()
-    return CheckReport(version, latest_version(), messages, violations)
+    return CheckReport(version, latest_version(), messages, violations, loose)
 
 
 def backup_database(source: Path, destination: Path, *, overwrite: bool = False) -> BackupResult:
@@ -71,6 +82,9 @@ def backup_database(source: Path, destination: Path, *, overwrite: bool = False)
     temporary = destination.with_name(f".{destination.name}.{os.getpid()}.partial")
     src = _open_existing(source, read_only=True)
     try:
+        # Created 0600 first: SQLite opens the empty file as a new database and gives its
+        # journal the same mode.
+        os.close(create_private_file(temporary, replace_stale=True))
         with contextlib.closing(sqlite3.connect(temporary, isolation_level=None)) as copy:
             src.backup(copy, pages=-1)
             problems = [row[0] for row in copy.execute("PRAGMA integrity_check") if row[0] != "ok"]
