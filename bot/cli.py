@@ -27,6 +27,7 @@ from bot.runner import serve, stop_on_signals
 from bot.sandbox import DEFAULT_STEP_TIMEOUT
 from bot.sandbox import run as run_sandbox
 from bot.settings import Settings, SettingsError, load_settings
+from bot.webhook_server import WebhookSetupError
 from storage import (
     DatabaseTooNewError,
     MigrationError,
@@ -183,7 +184,7 @@ async def _run(settings: Settings, *, rate_limiter: bool | None) -> int:
             "check it with @BotFather (/mybots -> API Token)"
         )
         return EXIT_CONFIG
-    except MetricsServerError as exc:
+    except (MetricsServerError, WebhookSetupError) as exc:
         _err(f"configuration: {exc}")
         return EXIT_CONFIG
     except (DatabaseTooNewError, MigrationError, StorageError) as exc:

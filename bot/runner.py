@@ -8,21 +8,25 @@ A graceful stop (SIGTERM or SIGINT, see `stop_on_signals`) runs in this order: t
 stops taking updates (and confirms the ones it fetched), the Application handles every update
 already taken and waits for running jobs, the delivery worker ends its pass with the outbox
 saved (post_stop), the bot's HTTP sessions close, then the metrics server and the database
-(post_shutdown).
+(post_shutdown). In webhook mode the bot's own endpoint (bot.webhook_server) stops first,
+answering the deliveries it is journaling.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from datetime import timedelta
 
 import structlog
-from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.app import ALLOWED_UPDATES
 from bot.context import BotApplication
 from bot.settings import Settings
+from bot.update_processor import OrderedPerSenderProcessor
+from bot.webhook_server import WebhookServer, WebhookSetupError
 from handlers.errors import log_background_error
 
 log = structlog.get_logger(__name__)
@@ -42,20 +46,15 @@ async def serve(
     if updater is None:
         raise RuntimeError("the application was built without an updater")
     await _initialize(application)
+    endpoint: WebhookServer | None = None
     try:
         if application.post_init is not None:
             await application.post_init(application)
         if settings.webhook_url is not None and settings.webhook_secret_token is not None:
-            await updater.start_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=settings.webhook_path,
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret_token.get_secret_value(),
-                allowed_updates=ALLOWED_UPDATES,
-                drop_pending_updates=False,
-                bootstrap_retries=-1,
-            )
+            endpoint = _webhook_server(application, settings)
+            await endpoint.start(settings.webhook_listen, settings.webhook_port)
+            if not await _set_webhook(application, settings, stop):
+                return  # asked to stop before Telegram accepted the webhook
             mode = "webhook"
         else:
             await updater.start_polling(
@@ -74,6 +73,8 @@ async def serve(
         await stop.wait()
         log.info("bot_stopping")
     finally:
+        if endpoint is not None:
+            await endpoint.stop()
         if updater.running:
             await updater.stop()
         if application.running:
@@ -84,6 +85,56 @@ async def serve(
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
         log.info("bot_stopped")
+
+
+def _webhook_server(application: BotApplication, settings: Settings) -> WebhookServer:
+    processor = application.update_processor
+    journal = processor.journal if isinstance(processor, OrderedPerSenderProcessor) else None
+    if journal is None or settings.webhook_secret_token is None:
+        raise RuntimeError("webhook mode needs the update journal and WEBHOOK_SECRET_TOKEN")
+    return WebhookServer(
+        settings.webhook_path,
+        settings.webhook_secret_token.get_secret_value(),
+        journal,
+        application.bot,
+        application.update_queue,
+    )
+
+
+#: Longest pause between two setWebhook attempts while Telegram cannot be reached.
+SET_WEBHOOK_MAX_WAIT = 30.0
+
+
+async def _set_webhook(
+    application: BotApplication, settings: Settings, stop: asyncio.Event
+) -> bool:
+    """setWebhook (with the secret, the allowed updates, pending updates kept), tried until
+    Telegram accepts it; False when `stop` was set first. A refused URL or token raises."""
+    secret = settings.webhook_secret_token
+    wait = 1.0
+    while not stop.is_set():
+        try:
+            await application.bot.set_webhook(
+                url=settings.webhook_url or "",
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+                secret_token=secret.get_secret_value() if secret is not None else None,
+            )
+            return True
+        except BadRequest as exc:  # the URL (or secret) itself: trying again cannot help
+            raise WebhookSetupError(
+                f"WEBHOOK_URL: Telegram refused the webhook ({exc.message}); use an https URL "
+                "Telegram can reach, with WEBHOOK_SECRET_TOKEN of A-Z a-z 0-9 _ -"
+            ) from None
+        except (NetworkError, RetryAfter) as exc:
+            if isinstance(exc, RetryAfter):
+                after = exc.retry_after
+                wait = after.total_seconds() if isinstance(after, timedelta) else float(after)
+            log.warning("set_webhook_retry", error_type=type(exc).__name__, wait=wait)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
+        wait = min(wait * 2, SET_WEBHOOK_MAX_WAIT)
+    return False
 
 
 #: Start-up tries getMe this often before giving up (a dropped connection or a 5xx at the

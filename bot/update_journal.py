@@ -6,7 +6,9 @@ higher offset) as soon as the batch is queued, while its updates are still being
 bot killed then would lose them, and Telegram would never send them again. So the getUpdates
 request (`JournalingRequest`) writes each new update to the `update_journal` table before it
 returns the batch to PTB, and the update processor releases an update once it was handled.
-On start-up (`UpdateJournal.replay`) every update still kept is queued again.
+On start-up (`UpdateJournal.replay`) every update still kept is queued again. In webhook mode
+Telegram hears it arrived from the answer to its POST, so the endpoint (bot.webhook_server)
+keeps each update with `UpdateJournal.keep_delivered` and answers 200 only once it is committed.
 
 Telegram redelivers what was not confirmed when the bot died, so an update may arrive both
 from the journal and from Telegram: a released update leaves a tombstone for a day, and the
@@ -40,6 +42,10 @@ log = structlog.get_logger(__name__)
 PAYLOAD_KIND: Final = "update_journal"
 #: Telegram keeps an unconfirmed update for 24 hours; tombstones need not outlive that.
 TOMBSTONE_LIFETIME: Final = timedelta(days=1)
+
+
+class JournalUnavailable(Exception):
+    """An update could not be written to the journal (the message names the cause's type)."""
 
 
 class UpdateJournal:
@@ -100,6 +106,23 @@ class UpdateJournal:
         if known:
             log.info("journal_redelivered", updates=len(known))
             self._duplicates.update(known)
+
+    async def keep_delivered(self, update: dict[str, Any]) -> bool:
+        """Writes and commits one update Telegram delivered by webhook, before it is answered;
+        False when the journal already knew it (a redelivery: kept, being handled or handled).
+
+        Raises JournalUnavailable when it cannot be written: the caller answers an error, so
+        Telegram delivers the update again later, instead of handling it unprotected."""
+        if self._store is None or self._clock is None:
+            raise JournalUnavailable("the update journal is not open")
+        update_id = int(update["update_id"])
+        key_id, payload = self._seal(json.dumps(update, separators=(",", ":")))
+        try:
+            async with self._store.transaction() as uow:
+                known = await uow.journal.keep([(update_id, key_id, payload)], self._clock.now())
+        except Exception as exc:  # locked by another process, a full disk, ...
+            raise JournalUnavailable(type(exc).__name__) from exc
+        return not known
 
     def take_duplicate(self, update_id: int) -> bool:
         """True (once per extra copy) when this copy of the update is one too many."""

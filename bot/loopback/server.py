@@ -43,14 +43,18 @@ class LoopbackServer:
         clock: Callable[[], float] | None = None,
         webhook_retry_delay: float = 0.05,
         webhook_max_retry_delay: float = 1.0,
+        webhook_timeout: float = 10.0,
     ) -> None:
-        """`clock` (monotonic seconds) drives callback expiry and flood control in tests."""
+        """`clock` (monotonic seconds) drives callback expiry and flood control in tests;
+        a webhook POST not answered within `webhook_timeout` seconds counts as failed."""
         self._host = host
         self._port = port
         self._callback_query_ttl = callback_query_ttl
         self._world = World(clock or time.monotonic)
         self._flood = FloodControl(flood_limits, self._world.clock) if flood_limits else None
-        self._webhooks = WebhookSender(self._world, webhook_retry_delay, webhook_max_retry_delay)
+        self._webhooks = WebhookSender(
+            self._world, webhook_retry_delay, webhook_max_retry_delay, webhook_timeout
+        )
         self._runner: web.AppRunner | None = None
         self.faults = FaultInjector()
 

@@ -19,10 +19,13 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  (a header name)
 class WebhookSender:
     """One delivery task per bot; a failed delivery is retried with doubling backoff."""
 
-    def __init__(self, world: World, first_retry: float, max_retry: float) -> None:
+    def __init__(
+        self, world: World, first_retry: float, max_retry: float, timeout: float = 10.0
+    ) -> None:
         self._world = world
         self._first_retry = first_retry
         self._max_retry = max_retry
+        self._timeout = timeout
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._session: aiohttp.ClientSession | None = None
 
@@ -68,7 +71,9 @@ class WebhookSender:
     async def _post(self, config: WebhookConfig, update: dict[str, Any]) -> str | None:
         """None on a 2xx answer, else the error Telegram would report in getWebhookInfo."""
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self._timeout)
+            )
         headers = {"Content-Type": "application/json"}
         if config.secret_token:
             headers[SECRET_HEADER] = config.secret_token

@@ -1,34 +1,58 @@
-"""Webhook mode: Telegram's deliveries are accepted, requests without the secret are refused."""
+"""Webhook mode: deliveries are journaled before they are answered 200, requests without the
+secret are refused, a body that is not an update gets 400, a second copy is not handled twice.
+
+The kill test (the bot killed after answering 200, mid-handler) is in
+tests/reliability/test_webhook_crash.py; it needs the bot in its own process.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import contextlib
+import json
+import socket
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import aiohttp
 import pytest
 
-from bot.loopback import LoopbackServer
+from bot.loopback import BotHandle, LoopbackServer
 from bot.settings import Settings
-from tests.conftest import RunningBot
+from bot.webhook_server import WebhookSetupError
+from tests.conftest import TEST_BOT_USERNAME, TEST_TOKEN, RunningBot
 from tests.helpers import free_port
 
 SECRET = "test-webhook-secret_0123"
+#: The bot's busy timeout is 10 s: a delivery waiting for a locked database must be answered
+#: (503) before the loopback gives up on it, as Telegram would.
+DELIVERY_TIMEOUT = 30.0
+
+
+@pytest.fixture
+async def loopback() -> AsyncIterator[LoopbackServer]:
+    async with LoopbackServer(webhook_timeout=DELIVERY_TIMEOUT) as server:
+        server.add_bot(token=TEST_TOKEN, username=TEST_BOT_USERNAME, first_name="Report Bot")
+        yield server
 
 
 @pytest.fixture
 async def webhook_bot(
     start_bot: Callable[..., Any], make_settings: Callable[..., Settings]
 ) -> RunningBot:
-    port = free_port()
-    settings = make_settings(
+    running: RunningBot = await start_bot(webhook_settings(make_settings))
+    return running
+
+
+def webhook_settings(make_settings: Callable[..., Settings], port: int | None = None) -> Settings:
+    port = port or free_port()
+    return make_settings(
         webhook_url=f"http://127.0.0.1:{port}/telegram",
         webhook_secret_token=SECRET,
         webhook_listen="127.0.0.1",
         webhook_port=port,
     )
-    running: RunningBot = await start_bot(settings)
-    return running
 
 
 def update_json(update_id: int, user_id: int) -> dict[str, Any]:
@@ -45,14 +69,123 @@ def update_json(update_id: int, user_id: int) -> dict[str, Any]:
     }
 
 
+def journaled(bot: RunningBot) -> list[tuple[int, bool]]:
+    """(update id, released) for every update the journal holds."""
+    with sqlite3.connect(bot.settings.database_path) as conn:
+        rows = conn.execute(
+            "SELECT update_id, released_at IS NOT NULL FROM update_journal ORDER BY update_id"
+        )
+        return [(int(update_id), bool(released)) for update_id, released in rows]
+
+
+async def eventually(condition: Callable[[], bool], attempts: int = 300) -> None:
+    """Waits for a condition on the database (the loopback's wait_for only wakes on calls)."""
+    for _ in range(attempts):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    assert condition()
+
+
+def events(bot: RunningBot, name: str) -> list[dict[str, Any]]:
+    found = [json.loads(line) for line in bot.log_text().splitlines() if line.startswith("{")]
+    return [event for event in found if event.get("event") == name]
+
+
+def last_webhook_error(account: BotHandle) -> str | None:
+    config = account.record.updates.webhook
+    return config.last_error_message if config is not None else None
+
+
 async def test_updates_arrive_through_the_webhook(
-    webhook_bot: RunningBot, loopback: LoopbackServer
+    webhook_bot: RunningBot, loopback: LoopbackServer, bot_account: BotHandle
 ) -> None:
     alice = loopback.add_user(first_name="Alice", language_code="en")
-    await alice.send("/start")
+    sent = await alice.send("/start")
     reply = await alice.next_message()
     assert reply.text.startswith("👋 Hello, Alice!")
     assert not loopback.calls("getUpdates")
+    [set_webhook] = loopback.calls("setWebhook")
+    assert set_webhook.params["secret_token"] == SECRET
+    assert json.loads(set_webhook.params["allowed_updates"]) == [
+        "message",
+        "edited_message",
+        "callback_query",
+        "my_chat_member",
+    ]
+    assert set_webhook.params["drop_pending_updates"] == "false"
+    # Kept in the journal (encrypted) before it was answered, released once handled.
+    update_id = bot_account.update_id_of(sent)
+    await eventually(lambda: journaled(webhook_bot) == [(update_id, True)])
+
+
+async def test_a_delivery_the_journal_cannot_keep_is_refused_and_handled_when_redelivered(
+    webhook_bot: RunningBot, loopback: LoopbackServer, bot_account: BotHandle
+) -> None:
+    """Another process holds the database's write lock past the bot's busy timeout: the
+    delivery is answered 503 (not 200), so Telegram keeps it and delivers it again."""
+    alice = loopback.add_user(first_name="Alice", language_code="en")
+    blocker = sqlite3.connect(webhook_bot.settings.database_path, timeout=30, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        await alice.send("/start")
+        await loopback.wait_for(lambda: last_webhook_error(bot_account) is not None, timeout=30)
+        assert bot_account.pending_update_count == 1  # not confirmed: Telegram still has it
+        assert alice.messages() == []  # and nothing was handled
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    reply = await alice.next_message(timeout=30)
+    assert reply.text.startswith("👋 Hello, Alice!")
+    await loopback.wait_for(lambda: bot_account.pending_update_count == 0, timeout=15)
+    assert last_webhook_error(bot_account) == (
+        "Wrong response from the webhook: 503 Service Unavailable"
+    )
+    assert len(alice.messages()) == 1
+    [failed, *_] = events(webhook_bot, "webhook_journal_failed")
+    assert failed["error"] == "DatabaseLockedError"
+    assert "Traceback" not in webhook_bot.log_text()
+
+
+async def test_a_redelivered_update_that_was_handled_is_not_handled_again(
+    webhook_bot: RunningBot, loopback: LoopbackServer, bot_account: BotHandle
+) -> None:
+    alice = loopback.add_user(first_name="Alice", language_code="en")
+    sent = await alice.send("/start")
+    await alice.next_message(timeout=15)
+    update_id = bot_account.update_id_of(sent)
+    await eventually(lambda: journaled(webhook_bot) == [(update_id, True)])
+
+    bot_account.redeliver(update_id)  # Telegram sends it again (say the 200 was lost)
+    await loopback.wait_for(lambda: bot_account.pending_update_count == 0, timeout=15)
+    [skipped] = events(webhook_bot, "update_duplicate_skipped")
+    assert skipped["update_id"] == update_id
+    assert len(alice.messages()) == 1
+
+
+async def test_a_redelivered_update_still_being_handled_is_not_handled_twice(
+    webhook_bot: RunningBot, loopback: LoopbackServer, bot_account: BotHandle
+) -> None:
+    alice = loopback.add_user(first_name="Alice", language_code="en")
+    # The answer hangs, so the second copy arrives while the first is being handled.
+    loopback.faults.inject("sendMessage", kind="delay", delay=2.0, chat_id=alice.id, times=1)
+    sent = await alice.send("/start")
+    update_id = bot_account.update_id_of(sent)
+    await loopback.wait_for(
+        lambda: any(call.pending for call in loopback.calls("sendMessage")), timeout=15
+    )
+    assert journaled(webhook_bot) == [(update_id, False)]
+    with sqlite3.connect(webhook_bot.settings.database_path) as conn:
+        [(key_id, payload)] = conn.execute("SELECT key_id, payload FROM update_journal")
+    assert key_id == "test"  # sealed under ENCRYPTION_KEY, as polling keeps it
+    assert b"/start" not in payload
+
+    bot_account.redeliver(update_id)
+    await loopback.wait_for(lambda: bool(events(webhook_bot, "update_duplicate_skipped")))
+    reply = await alice.next_message(timeout=15)
+    assert reply.text.startswith("👋 Hello, Alice!")
+    await eventually(lambda: journaled(webhook_bot) == [(update_id, True)])
+    assert len(alice.messages()) == 1
 
 
 @pytest.mark.parametrize(
@@ -60,6 +193,7 @@ async def test_updates_arrive_through_the_webhook(
     [
         pytest.param({}, id="missing-secret"),
         pytest.param({"X-Telegram-Bot-Api-Secret-Token": "wrong-secret"}, id="wrong-secret"),
+        pytest.param({"X-Telegram-Bot-Api-Secret-Token": SECRET[:-1]}, id="secret-prefix"),
     ],
 )
 async def test_request_without_the_right_secret_is_refused(
@@ -85,3 +219,81 @@ async def test_request_without_the_right_secret_is_refused(
     reply = await trent.next_message()
     assert reply.text.startswith("👋 Hello, Mallory!")  # the forged update names Mallory
     assert len(loopback.messages(mallory.id)) == 1  # only the hint: nothing for the forgery
+    assert 900_001 not in [update_id for update_id, _ in journaled(webhook_bot)]
+    assert SECRET not in webhook_bot.log_text()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"this is not JSON", id="not-json"),
+        pytest.param(b"[1, 2, 3]", id="a-list"),
+        pytest.param(b'{"message": {"text": "/start"}}', id="no-update-id"),
+        pytest.param(b'{"update_id": "7"}', id="update-id-not-a-number"),
+        pytest.param(b'{"update_id": 7, "message": {"chat": 12}}', id="broken-message"),
+    ],
+)
+async def test_a_body_that_is_not_an_update_gets_400_without_a_traceback(
+    webhook_bot: RunningBot, loopback: LoopbackServer, body: bytes
+) -> None:
+    url = webhook_bot.settings.webhook_url
+    assert url is not None
+    async with aiohttp.ClientSession() as session:
+        answer = await session.post(
+            url,
+            data=body,
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"},
+        )
+        assert answer.status == 400
+    assert events(webhook_bot, "webhook_not_an_update")
+    assert "Traceback" not in webhook_bot.log_text()
+    assert journaled(webhook_bot) == []
+    # The endpoint still takes real updates.
+    alice = loopback.add_user(first_name="Alice", language_code="en")
+    await alice.send("/start")
+    assert (await alice.next_message()).text.startswith("👋 Hello, Alice!")
+
+
+async def test_a_webhook_port_in_use_is_named_in_the_error(
+    start_bot: Callable[..., Any], make_settings: Callable[..., Settings]
+) -> None:
+    port = free_port()
+    with socket_bound(port), pytest.raises(WebhookSetupError) as caught:
+        await start_bot(webhook_settings(make_settings, port))
+    assert str(caught.value).startswith(f"WEBHOOK_PORT: cannot listen on 127.0.0.1:{port}")
+
+
+@contextlib.contextmanager
+def socket_bound(port: int) -> Iterator[None]:
+    """Something else listens on the port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        yield
+
+
+async def test_set_webhook_is_tried_again_while_telegram_fails(
+    start_bot: Callable[..., Any], make_settings: Callable[..., Settings], loopback: LoopbackServer
+) -> None:
+    # More 500s than one call's own retries: start-up waits and sets the webhook again.
+    loopback.faults.inject("setWebhook", kind="server_error", times=4)
+    bot: RunningBot = await start_bot(webhook_settings(make_settings))
+    assert events(bot, "set_webhook_retry")
+    alice = loopback.add_user(first_name="Alice", language_code="en")
+    await alice.send("/start")
+    assert (await alice.next_message()).text.startswith("👋 Hello, Alice!")
+
+
+async def test_a_webhook_telegram_refuses_is_named_in_the_error(
+    start_bot: Callable[..., Any], make_settings: Callable[..., Settings], loopback: LoopbackServer
+) -> None:
+    loopback.faults.inject(
+        "setWebhook",
+        kind="error",
+        description="Bad Request: bad webhook: Failed to resolve host: Name or service not known",
+    )
+    with pytest.raises(WebhookSetupError) as caught:
+        await start_bot(webhook_settings(make_settings))
+    assert str(caught.value).startswith(  # PTB capitalises Telegram's description
+        "WEBHOOK_URL: Telegram refused the webhook (Bad webhook: failed to resolve host: "
+    )

@@ -185,8 +185,8 @@ class BotProcess:
         return [self._folder / f"bot-{n}.log" for n in range(1, self.generation + 1)]
 
     async def start(self) -> None:
-        """Starts the bot and returns once it polls Telegram for updates."""
-        polls = len(self._server.calls("getUpdates"))
+        """Starts the bot and returns once it takes updates (polls, or has set its webhook)."""
+        taking = self._taking_updates()
         self.generation += 1
         log_file = self._folder / f"bot-{self.generation}.log"
         with log_file.open("wb") as log:  # a file, not a pipe: a full pipe would stall the bot
@@ -200,9 +200,11 @@ class BotProcess:
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=log,
             )
-        await self._server.wait_for(
-            lambda: len(self._server.calls("getUpdates")) > polls, timeout=60
-        )
+        await self._server.wait_for(lambda: self._taking_updates() > taking, timeout=60)
+
+    def _taking_updates(self) -> int:
+        webhooks = sum(1 for call in self._server.calls("setWebhook") if call.ok)
+        return len(self._server.calls("getUpdates")) + webhooks
 
     async def ensure_running(self) -> None:
         """Restarts a bot that ended on its own (recorded: that should not happen)."""

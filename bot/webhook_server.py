@@ -1,0 +1,142 @@
+"""Webhook mode's endpoint: an update is kept in the journal before Telegram hears 200.
+
+Telegram forgets an update once its POST was answered 2xx. So the endpoint checks the secret
+token, parses the update, keeps it in the update journal (committed, `UpdateJournal.
+keep_delivered`) and only then answers 200 and queues the update for the Application; a bot
+killed after answering replays it on its next start (bot.update_journal). When the journal
+cannot be written the answer is 503 and nothing is queued: Telegram delivers the update again.
+A second copy of an update the journal already knew is answered 200 and not handled again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+from enum import IntEnum
+from typing import Any, Final
+
+import structlog
+from aiohttp import web
+from telegram import Bot, Update
+
+from bot.update_journal import JournalUnavailable, UpdateJournal
+
+log = structlog.get_logger(__name__)
+
+SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  (a header name)
+#: Telegram's updates are a few kilobytes; anything much larger is not one.
+MAX_BODY_BYTES: Final = 1024 * 1024
+#: How long a graceful stop waits for deliveries being journaled (the database's busy
+#: timeout is 10 s).
+SHUTDOWN_SECONDS: Final = 15.0
+
+
+class WebhookSetupError(Exception):
+    """Webhook mode could not start (port taken, URL refused); the message names the setting."""
+
+
+class Answer(IntEnum):
+    """What a delivery is answered with (the HTTP status)."""
+
+    KEPT = 200  # journaled (or already known) and queued
+    NOT_AN_UPDATE = 400  # Telegram would never send it; a retry cannot help
+    REFUSED = 403  # the secret token is missing or wrong
+    NOT_KEPT = 503  # the journal could not be written: Telegram delivers it again
+
+
+async def take_update(
+    body: bytes, journal: UpdateJournal, bot: Bot, queue: asyncio.Queue[object]
+) -> Answer:
+    """The step between Telegram's POST and the handlers, without the HTTP around it: the body
+    is parsed, the update journaled and committed, then queued (a known one is not queued
+    again, as polling skips its second copy)."""
+    data = _update_json(body)
+    if data is None:
+        return Answer.NOT_AN_UPDATE
+    try:
+        update = Update.de_json(data, bot)
+    except Exception as exc:  # a malformed field deep inside: not an update PTB can handle
+        log.warning("webhook_not_an_update", reason="fields", error_type=type(exc).__name__)
+        return Answer.NOT_AN_UPDATE
+    try:
+        new = await journal.keep_delivered(data)
+    except JournalUnavailable as exc:
+        log.error("webhook_journal_failed", update_id=update.update_id, error=str(exc))
+        return Answer.NOT_KEPT
+    if not new:
+        log.info("update_duplicate_skipped", update_id=update.update_id, source="webhook")
+        return Answer.KEPT
+    await queue.put(update)
+    return Answer.KEPT
+
+
+def _update_json(body: bytes) -> dict[str, Any] | None:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        log.warning("webhook_not_an_update", reason="not JSON")
+        return None
+    update_id = data.get("update_id") if isinstance(data, dict) else None
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        log.warning("webhook_not_an_update", reason="no update_id")
+        return None
+    return data  # type: ignore[no-any-return]
+
+
+class WebhookServer:
+    """Listens for Telegram's POSTs on one path; `stop` lets deliveries in progress finish."""
+
+    def __init__(
+        self,
+        path: str,
+        secret: str,
+        journal: UpdateJournal,
+        bot: Bot,
+        queue: asyncio.Queue[object],
+    ) -> None:
+        self._path = "/" + path.lstrip("/")
+        self._secret = secret.encode()
+        self._journal = journal
+        self._bot = bot
+        self._queue = queue
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    async def start(self, listen: str, port: int) -> None:
+        app = web.Application(client_max_size=MAX_BODY_BYTES)
+        app.router.add_post(self._path, self._receive)
+        runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_SECONDS
+        )
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, listen, port)
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise WebhookSetupError(
+                f"WEBHOOK_PORT: cannot listen on {listen}:{port} ({exc.strerror or exc}); "
+                "choose a free port (or another WEBHOOK_LISTEN address)"
+            ) from None
+        self._runner = runner
+        self.port = int(runner.addresses[0][1])
+        log.info("webhook_listening", listen=listen, port=self.port, path=self._path)
+
+    async def stop(self) -> None:
+        """No new deliveries are taken; those being journaled finish and are answered."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        offered = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(offered, self._secret):
+            log.warning("webhook_request_refused", reason="secret" if offered else "no secret")
+            return _answer(Answer.REFUSED)
+        body = await request.read()
+        return _answer(await take_update(body, self._journal, self._bot, self._queue))
+
+
+def _answer(answer: Answer) -> web.Response:
+    return web.Response(status=int(answer), text=answer.name.lower().replace("_", " "))
