@@ -29,10 +29,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from moderation.lookup import Asker, LookupKind, lookup
+from moderation.legal import LegalPolicy, OrderType, RequestForm, Target, TargetKind
+from moderation.legal_officers import Officer
+from moderation.lookup import LookupKind, lookup
 from moderation.metadata_import import import_lines, parse_line
 from moderation.registry import (
     Observation,
@@ -40,7 +42,7 @@ from moderation.registry import (
     ObservationSource,
     dedupe_key,
     normalize_value,
-    seal,
+    sealed_observation,
 )
 from storage import Store, migrate
 from storage.codec import encode_time
@@ -125,6 +127,7 @@ def generate(path: Path, cipher: PersonalDataCipher, violators: int, observation
         rows = []
         for n in ids:
             for k in range(per):
+                row_id = written + len(rows) + 1
                 kind = KINDS[k % len(KINDS)]
                 item = Observation(
                     kind,
@@ -132,9 +135,10 @@ def generate(path: Path, cipher: PersonalDataCipher, violators: int, observation
                     START + timedelta(minutes=k),
                     ObservationSource.IMPORT,
                 )
-                sealed = seal(cipher, kind, item.value)
+                sealed = sealed_observation(cipher, row_id, n, item)
                 rows.append(
                     (
+                        row_id,
                         n,
                         kind.value,
                         sealed.value,
@@ -145,12 +149,13 @@ def generate(path: Path, cipher: PersonalDataCipher, violators: int, observation
                         item.source.value,
                         when,
                         dedupe_key(cipher, n, item),
+                        sealed.index_key_id,
                     )
                 )
         conn.executemany(
-            "INSERT INTO observations (violator_id, kind, value, ciphertext, key_id, "
-            "blind_index, observed_at, source, recorded_at, dedupe) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO observations (id, violator_id, kind, value, ciphertext, key_id, "
+            "blind_index, observed_at, source, recorded_at, dedupe, blind_key_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         conn.execute("COMMIT")
@@ -216,13 +221,13 @@ async def measure_lookups(
         async def by_phone(n: int) -> list[int]:
             value = normalize_value(ObservationKind.PHONE, phone(n, 2))
             return await registry.by_blind_index(
-                ObservationKind.PHONE, cipher.blind_index("phone", value)
+                ObservationKind.PHONE, cipher.blind_indexes("phone", value)
             )
 
         async def by_ip(n: int) -> list[int]:
             value = normalize_value(ObservationKind.IP, ip(n, 3))
             return await registry.by_blind_index(
-                ObservationKind.IP, cipher.blind_index("ip", value)
+                ObservationKind.IP, cipher.blind_indexes("ip", value)
             )
 
         # One untimed pass first, so every kind is measured with the file in the page cache
@@ -240,25 +245,49 @@ async def measure_lookups(
             await run("ip (blind index)", by_ip)
 
         async def whole_file(n: int) -> None:
+            # What a lookup shows: phones and IPs only counted, never decrypted.
             await registry.violator(n)
             await registry.cases_of(n)
-            for row in await registry.timeline(n):
-                if row.sealed.ciphertext is not None and row.sealed.key_id is not None:
-                    cipher.decrypt(row.sealed.key_id, row.sealed.ciphertext, row.kind.value)
+            await registry.public_timeline(n)
+            await registry.personal_counts(n, None, None)
 
-        results["file: violator + cases + decrypted timeline"] = await timed(
+        results["file: violator + cases + timeline + sealed counts"] = await timed(
             [lambda n=n: whole_file(n) for n in picks]  # type: ignore[misc]
         )
-    asker = Asker(None, "bench", "bench run")
+    async with store.transaction() as uow:  # the open legal request a lookup is made for
+        request_id = await uow.legal.next_request_id()
+        await uow.legal.add_request(request_id, BENCH_ORDER, None, OFFICER.user_id, START)
     results["audited lookup() by phone (incl. fsync'd audit row)"] = await timed(
         [
             lambda n=n: lookup(  # type: ignore[misc]
-                store, cipher, LookupKind.PHONE, phone(n, 2), asker, datetime.now(UTC)
+                store,
+                cipher,
+                BENCH_POLICY,
+                LookupKind.PHONE,
+                phone(n, 2),
+                OFFICER,
+                request_id,
+                datetime.now(UTC),
             )
             for n in picks[: max(1, count // 10)]
         ]
     )
     return results
+
+
+OFFICER = Officer(1, "bench officer")
+BENCH_POLICY = LegalPolicy(bootstrap_legal=frozenset({OFFICER.user_id}))
+BENCH_ORDER = RequestForm(
+    authority="Bench court",
+    country="DE",
+    reference="BENCH-1",
+    order_type=OrderType.COURT_ORDER,
+    issued_on=date(2026, 10, 1),
+    offence="drug_trafficking",
+    target=Target(TargetKind.USERNAME, "user_1"),
+    period_start=date(2026, 1, 1),
+    period_end=date(2026, 6, 30),
+)
 
 
 def import_file(path: Path, lines: int, violators: int) -> None:

@@ -39,6 +39,7 @@ from bot.delivery_worker import DeliveryWorker
 from bot.menus import register_menus, register_staff_menus
 from bot.metrics import BotMetrics, instrument_handlers
 from bot.settings import Settings
+from bot.stores import opened_store
 from bot.telegram_health import TelegramHealth
 from bot.transport import AiohttpRequest
 from bot.update_journal import JournalingRequest, UpdateJournal, replayed
@@ -228,6 +229,9 @@ def schedule_jobs(application: BotApplication) -> None:
     if jobs is None:  # pragma: no cover - the job-queue extra is a dependency
         raise RuntimeError("python-telegram-bot[job-queue] is required")
     jobs.run_repeating(report.expire_job, interval=DRAFT_SWEEP_SECONDS, first=5, name="drafts")
+    jobs.run_repeating(
+        legal.expire_drafts_job, interval=DRAFT_SWEEP_SECONDS, first=5, name="legal_drafts"
+    )
     jobs.run_repeating(report.forget_updates_job, interval=3600, first=60, name="updates")
     jobs.run_repeating(registry_jobs.retention_job, interval=86400, first=300, name="retention")
     jobs.run_repeating(
@@ -243,7 +247,8 @@ def _post_init_factory(
     metrics: BotMetrics,
 ) -> Any:
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        store = await Store.open(settings.database_path)
+        # Before anything reads a sealed value (the journal's replay first of all).
+        store = await opened_store(settings)
         worker = DeliveryWorker()
         bot_data: BotData = application.bot_data
         bot_data.attach(

@@ -27,15 +27,20 @@ from bot.runner import serve, stop_on_signals
 from bot.sandbox import DEFAULT_STEP_TIMEOUT
 from bot.sandbox import run as run_sandbox
 from bot.settings import Settings, SettingsError, load_settings
+from bot.stores import upgraded_seals
 from bot.webhook_server import WebhookSetupError
+from moderation.sealing import Upgrade
 from storage import (
     DatabaseTooNewError,
     MigrationError,
     StorageError,
+    Store,
     backup_database,
     check_database,
     migrate,
 )
+from storage.files import loose_files
+from storage.ledger_anchor import FILE_NAME as ANCHOR_FILE
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -197,9 +202,17 @@ def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     _configure_logs(settings)
     try:
         report = asyncio.run(migrate(settings.database_path))
+        upgrade = asyncio.run(_bind_seals(settings))
     except (DatabaseTooNewError, MigrationError, StorageError) as exc:
         _err(f"migrate: {exc}")
         return EXIT_FAILED
+    if upgrade is not None:
+        print(f"sealed values bound to their rows: {upgrade.resealed}")
+        if upgrade.unopenable:
+            _err(
+                f"migrate: {len(upgrade.unopenable)} sealed value(s) did not open and stay "
+                f"sealed, never disclosed: {', '.join(upgrade.unopenable[:20])}"
+            )
     if report.applied:
         print(
             f"migrated {settings.database_path}: schema version {report.from_version} -> "
@@ -208,6 +221,17 @@ def _cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(f"{settings.database_path}: schema version {report.to_version}, nothing to do")
     return EXIT_OK
+
+
+async def _bind_seals(settings: Settings) -> Upgrade | None:
+    """With the registry keys set: what migration 0018 left to re-seal, bound to its row."""
+    if settings.encryption_key is None or settings.blind_index_key is None:
+        return None
+    store = await Store.open(settings.database_path)
+    try:
+        return await upgraded_seals(store, settings)
+    finally:
+        await store.close()
 
 
 def _cmd_db_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -223,9 +247,10 @@ def _cmd_db_check(args: argparse.Namespace, settings: Settings) -> int:
     print(f"foreign_key_check: {len(report.foreign_key_violations)} violation(s)")
     for violation in report.foreign_key_violations[:20]:
         print(f"  {violation}")
-    print(f"file permissions: {'ok' if not report.loose_files else 'WARNING'}")
-    for loose in report.loose_files:
-        print(f"  warning: {loose.warning()}")
+    loose = [*report.loose_files, *loose_files([settings.anchor_dir / ANCHOR_FILE])]
+    print(f"file permissions: {'ok' if not loose else 'WARNING'}")
+    for file in loose:
+        print(f"  warning: {file.warning()}")
     print("result: ok" if report.ok else "result: PROBLEMS FOUND")
     return EXIT_OK if report.ok else EXIT_FAILED
 

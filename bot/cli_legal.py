@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.cli_legal_officer import add_officer_commands, cli_officer
 from bot.settings import Settings
+from bot.stores import opened_store
 from moderation.bounded_json import BadJson, parse
 from moderation.clock import SystemClock
 from moderation.ledger import parse_head
@@ -32,7 +33,7 @@ from moderation.legal import (
 )
 from moderation.legal_flow import open_requests, register
 from moderation.legal_records import LegalRefused, LegalRequest
-from storage import StorageError, Store
+from storage import StorageError
 from storage.files import UnsafeFile, read_file_inside, read_regular_file
 
 
@@ -75,7 +76,7 @@ def add_legal_commands(
         cipher = settings.cipher()
 
         async def work() -> LegalRequest:
-            store = await Store.open(settings.database_path)
+            store = await opened_store(settings)
             try:
                 officer = cli_officer(args.by)
                 return await register(
@@ -109,7 +110,7 @@ def add_legal_commands(
         cipher = settings.cipher()
 
         async def work() -> list[LegalRequest]:
-            store = await Store.open(settings.database_path)
+            store = await opened_store(settings)
             try:
                 return await open_requests(
                     store,
@@ -177,7 +178,7 @@ def add_legal_commands(
         cipher, ledger_keys = settings.cipher(), settings.ledger()
 
         async def work() -> LedgerReport:
-            store = await Store.open(settings.database_path)
+            store = await opened_store(settings)
             try:
                 return await verify_ledger(
                     store,

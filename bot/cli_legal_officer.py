@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import Settings
+from bot.stores import opened_store
 from moderation.clock import SystemClock
 from moderation.disclosure import disclose, retrieve
 from moderation.legal_flow import close, show
 from moderation.legal_officers import Officer
 from moderation.legal_records import Disclosure, LegalRefused, LegalRequest
-from storage import StorageError, Store
+from storage import StorageError
 from storage.files import write_private_file
 
 
@@ -46,7 +47,7 @@ def add_officer_commands(
         cipher = settings.cipher()
 
         async def work() -> LegalRequest:
-            store = await Store.open(settings.database_path)
+            store = await opened_store(settings)
             try:
                 request, _ = await show(
                     store,
@@ -91,7 +92,7 @@ def add_officer_commands(
         cipher, ledger = settings.cipher(), settings.ledger()
 
         async def work() -> Disclosure:
-            store = await Store.open(settings.database_path)
+            store = await opened_store(settings)
             try:
                 policy, officer, now = settings.legal_policy(), cli_officer(args.by), _now()
                 async with store.reading() as uow:
@@ -139,7 +140,7 @@ def add_officer_commands(
         cipher = settings.cipher()
 
         async def work() -> LegalRequest:
-            store = await Store.open(settings.database_path)
+            store = await opened_store(settings)
             try:
                 return await close(
                     store,

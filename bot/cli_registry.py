@@ -20,8 +20,8 @@ from typing import Any
 from tqdm import tqdm
 
 from bot.settings import Settings
+from bot.stores import opened_store
 from moderation.clock import SystemClock
-from moderation.disclosure import rotate_legal_keys
 from moderation.legal_officers import Officer
 from moderation.lookup import (
     BadLookup,
@@ -32,10 +32,10 @@ from moderation.lookup import (
     lookup,
 )
 from moderation.metadata_import import ImportSummary, import_lines, read_lines
-from moderation.registry import rotate_keys
+from moderation.rekeying import Rotation, rotate_everything
 from moderation.retention import purge_expired, set_legal_hold
-from storage import StorageError, Store
-from storage.crypto import new_key_text, new_secret_text
+from storage import StorageError
+from storage.crypto import DecryptionFailed, new_key_text, new_secret_text
 
 
 def add_registry_commands(
@@ -65,28 +65,42 @@ def add_registry_commands(
 
     rotate = key_commands.add_parser(
         "rotate",
-        help="re-encrypt every stored value under the current ENCRYPTION_KEY",
+        help="re-encrypt every stored value under the current keys; rebuild blind indexes",
         description="Put the new key in ENCRYPTION_KEY and the old one in "
-        "ENCRYPTION_PREVIOUS_KEYS, run this, then drop the old key. Safe to re-run.",
+        "ENCRYPTION_PREVIOUS_KEYS (likewise BLIND_INDEX_KEY as <new id>:<key> and the old one "
+        "in BLIND_INDEX_PREVIOUS_KEYS), run this, then drop the old keys. Every sealed column "
+        "is re-encrypted (observations, disclosures, request targets, order documents, "
+        "journaled updates, legal drafts) and every index rebuilt, in batches: safe to re-run, "
+        "and a run that was killed carries on where it stopped.",
     )
 
     def cmd_rotate(args: argparse.Namespace, settings: Settings) -> int:
         cipher = settings.cipher()
 
-        async def work() -> int:
-            store = await Store.open(settings.database_path)
+        async def work() -> Rotation:
+            store = await opened_store(settings)
             try:
-                count = await rotate_keys(store, cipher, SystemClock().now())
-                return count + await rotate_legal_keys(store, cipher, cipher.current_key_id)
+                return await rotate_everything(store, cipher, SystemClock().now())
             finally:
                 await store.close()
 
         try:
-            count = asyncio.run(work())
+            done = asyncio.run(work())
         except StorageError as exc:
             err(f"keys rotate: {exc}")
             return failed
-        print(f"re-encrypted {count} value(s) under key {cipher.current_key_id}")
+        except DecryptionFailed as exc:
+            err(
+                f"keys rotate: {exc}; put the key that sealed it in ENCRYPTION_PREVIOUS_KEYS and "
+                "run this again (what was done so far is kept)"
+            )
+            return failed
+        print(
+            f"re-encrypted {done.total - done.indexes} value(s) under key "
+            f"{cipher.current_key_id} (observations {done.observations}, legal "
+            f"{done.legal}, journal {done.journal}, drafts {done.drafts}); "
+            f"re-indexed {done.indexes} under blind index key {cipher.current_index_key_id}"
+        )
         return ok
 
     rotate.set_defaults(handler=cmd_rotate)
@@ -120,7 +134,7 @@ def add_registry_commands(
         total = path.stat().st_size
 
         async def work() -> ImportSummary:
-            store = await Store.open(settings.database_path)
+            store = await opened_store(settings)
             try:
                 # surrogateescape: a line that is not UTF-8 reaches the parser, which names it;
                 # utf-8-sig: an export saved with a byte-order mark reads like one without.
@@ -196,7 +210,7 @@ def add_registry_commands(
         kind = next(k for k in LookupKind if getattr(args, k.value) is not None)
 
         async def work() -> LookupResult:
-            store = await Store.open(settings.database_path)
+            store = await opened_store(settings)
             try:
                 return await lookup(
                     store,
@@ -242,7 +256,7 @@ def add_registry_commands(
 
     def cmd_hold(args: argparse.Namespace, settings: Settings) -> int:
         async def work() -> bool:
-            store = await Store.open(settings.database_path)
+            store = await opened_store(settings)
             try:
                 return await set_legal_hold(
                     store,
@@ -278,7 +292,7 @@ def add_registry_commands(
 
     def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
         async def work() -> int:
-            store = await Store.open(settings.database_path)
+            store = await opened_store(settings)
             try:
                 return await purge_expired(
                     store,
@@ -316,7 +330,7 @@ def add_registry_commands(
 
     def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         async def work() -> list[dict[str, Any]]:
-            store = await Store.open(settings.database_path)
+            store = await opened_store(settings)
             try:
                 async with store.reading() as uow:
                     return await uow.review.blocklist()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import Settings
+from bot.stores import opened_store
 from moderation.clock import SystemClock
 from moderation.transparency import (
     BadPeriod,
@@ -25,7 +26,7 @@ from moderation.transparency import (
     to_csv,
     to_json,
 )
-from storage import StorageError, Store
+from storage import StorageError
 from storage.files import write_private_file
 
 
@@ -65,7 +66,7 @@ def add_transparency_commands(
             return usage
 
         async def work() -> TransparencyReport:
-            store = await Store.open(settings.database_path)
+            store = await opened_store(settings)
             try:
                 return await build_report(store, period)
             finally:

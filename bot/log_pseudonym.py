@@ -15,7 +15,7 @@ import hmac
 import secrets
 
 from bot.settings import Settings
-from storage.crypto import KEY_BYTES, decode_secret
+from storage.crypto import KEY_BYTES, decode_secret, parse_index_key
 
 #: Feeds BLIND_INDEX_KEY through HMAC with this label to get the log key (an HKDF-Expand step).
 DERIVATION_LABEL = b"report-bot log pseudonym v1"
@@ -34,8 +34,8 @@ def log_key_from(settings: Settings) -> bytes | None:
     if settings.log_pseudonym_key is not None:
         return decode_secret(settings.log_pseudonym_key.get_secret_value(), "LOG_PSEUDONYM_KEY")
     if settings.blind_index_key is not None:
-        index_key = decode_secret(settings.blind_index_key.get_secret_value(), "BLIND_INDEX_KEY")
-        return derive_log_key(index_key)
+        index_key = parse_index_key(settings.blind_index_key.get_secret_value())
+        return derive_log_key(index_key.secret)
     return None
 
 

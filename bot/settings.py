@@ -30,7 +30,13 @@ from moderation.ledger import Ledger, LedgerKeys
 from moderation.legal import LegalPolicy, OrderType
 from moderation.priority import CasePolicy
 from moderation.roles import Role
-from storage.crypto import DataKey, PersonalDataCipher, decode_secret, parse_key
+from storage.crypto import (
+    DataKey,
+    PersonalDataCipher,
+    decode_secret,
+    parse_index_key,
+    parse_key,
+)
 from storage.ledger_anchor import FileAnchor
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
@@ -101,7 +107,16 @@ EXPECTED: dict[str, str] = {
     "ENCRYPTION_KEY": "<id>:<base64 of 32 random bytes>, as `report-bot keys generate` prints it",
     "ENCRYPTION_PREVIOUS_KEYS": "comma-separated <id>:<base64> keys still needed to decrypt, "
     "or empty",
-    "BLIND_INDEX_KEY": "base64 of 32 random bytes, as `report-bot keys generate` prints it",
+    "BLIND_INDEX_KEY": "base64 of 32 random bytes, as `report-bot keys generate` prints it "
+    "(after a rotation <id>:<base64>)",
+    "BLIND_INDEX_PREVIOUS_KEYS": "comma-separated <id>:<base64> index keys still being replaced "
+    "by `report-bot keys rotate`, or empty",
+    "LEDGER_KEY": "<id>:<base64 of 32 random bytes>, separate from the other keys, as "
+    "`report-bot keys generate` prints it",
+    "LEDGER_PREVIOUS_KEYS": "comma-separated <id>:<base64> ledger keys older entries were "
+    "written under, or empty",
+    "LEDGER_ANCHOR_DIR": "a folder for the checkpoint file, on another volume than the "
+    "database, or empty (beside the database)",
     "LEGAL_ORDER_TYPES": "comma-separated order types a judicial authority issues, from "
     "court_order, judicial_warrant, subpoena, emergency, other",
     "LEGAL_OFFENCES": "comma-separated offence=category pairs, e.g. drug_trafficking=drugs",
@@ -210,6 +225,7 @@ class Settings(BaseSettings):
     encryption_key: SecretStr | None = None
     encryption_previous_keys: SecretStr | None = None
     blind_index_key: SecretStr | None = None
+    blind_index_previous_keys: SecretStr | None = None
     ledger_key: SecretStr | None = None
     ledger_previous_keys: SecretStr | None = None
     ledger_anchor_dir: Path | None = None
@@ -243,6 +259,7 @@ class Settings(BaseSettings):
         "encryption_key",
         "encryption_previous_keys",
         "blind_index_key",
+        "blind_index_previous_keys",
         "ledger_key",
         "ledger_previous_keys",
         "ledger_anchor_dir",
@@ -326,11 +343,27 @@ class Settings(BaseSettings):
                     parse_key(part, f"key {position}")
         return value
 
-    @field_validator("blind_index_key", "log_pseudonym_key")
+    @field_validator("log_pseudonym_key")
     @classmethod
     def _base64_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
             decode_secret(value.get_secret_value(), "the key")
+        return value
+
+    @field_validator("blind_index_key")
+    @classmethod
+    def _index_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_index_key(value.get_secret_value(), "the key")
+        return value
+
+    @field_validator("blind_index_previous_keys")
+    @classmethod
+    def _previous_index_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            for position, part in enumerate(value.get_secret_value().split(","), start=1):
+                if part.strip():
+                    parse_key(part, f"key {position}")
         return value
 
     @field_validator("ledger_key")
@@ -358,8 +391,7 @@ class Settings(BaseSettings):
         if self.encryption_key is not None:
             others.add(parse_key(self.encryption_key.get_secret_value()).secret)
             others.update(key.secret for key in self._previous_keys_parsed())
-        if self.blind_index_key is not None:
-            others.add(decode_secret(self.blind_index_key.get_secret_value(), "BLIND_INDEX_KEY"))
+        others.update(key.secret for key in self._index_keys_parsed())
         if ledger.secret in others:
             raise ValueError(
                 "LEDGER_KEY: must be a separate key, not the encryption or blind-index key "
@@ -417,11 +449,34 @@ class Settings(BaseSettings):
                 "ENCRYPTION_PREVIOUS_KEYS: repeats the id of ENCRYPTION_KEY; give the new key "
                 "a new id"
             )
-        if self.blind_index_key is not None and decode_secret(
-            self.blind_index_key.get_secret_value(), "BLIND_INDEX_KEY"
-        ) in {current.secret, *(key.secret for key in previous)}:
+        index_keys = self._index_keys_parsed()
+        if index_keys and {key.secret for key in index_keys} & {
+            current.secret,
+            *(key.secret for key in previous),
+        }:
             raise ValueError("BLIND_INDEX_KEY: must be a separate key, not an encryption key")
+        ids = [key.key_id for key in index_keys]
+        if len(ids) != len(set(ids)):
+            raise ValueError(
+                "BLIND_INDEX_PREVIOUS_KEYS: repeats the id of BLIND_INDEX_KEY; write the new key "
+                "as <new id>:<base64> (the first key's id is b1)"
+            )
         return self
+
+    def _index_keys_parsed(self) -> list[DataKey]:
+        """BLIND_INDEX_KEY first, then BLIND_INDEX_PREVIOUS_KEYS."""
+        if self.blind_index_key is None:
+            return []
+        previous = [
+            parse_key(part, "BLIND_INDEX_PREVIOUS_KEYS")
+            for part in (
+                self.blind_index_previous_keys.get_secret_value().split(",")
+                if self.blind_index_previous_keys is not None
+                else []
+            )
+            if part.strip()
+        ]
+        return [parse_index_key(self.blind_index_key.get_secret_value()), *previous]
 
     def _previous_keys_parsed(self) -> list[DataKey]:
         if self.encryption_previous_keys is None:
@@ -437,10 +492,12 @@ class Settings(BaseSettings):
         self.require_keys()
         assert self.encryption_key is not None
         assert self.blind_index_key is not None
+        index_key, *previous_index_keys = self._index_keys_parsed()
         return PersonalDataCipher(
             parse_key(self.encryption_key.get_secret_value()),
             self._previous_keys_parsed(),
-            decode_secret(self.blind_index_key.get_secret_value(), "BLIND_INDEX_KEY"),
+            index_key,
+            previous_index_keys,
         )
 
     def require_keys(self) -> None:

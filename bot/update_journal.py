@@ -33,13 +33,13 @@ from telegram._utils.types import ODVInput
 from telegram.request import BaseRequest, RequestData
 
 from moderation.clock import Clock
+from moderation.sealing import update_context
 from storage import Store
 from storage.crypto import DecryptionFailed, PersonalDataCipher
 
 log = structlog.get_logger(__name__)
 
 #: The cipher's associated data for journal payloads.
-PAYLOAD_KIND: Final = "update_journal"
 #: Telegram keeps an unconfirmed update for 24 hours; tombstones need not outlive that.
 TOMBSTONE_LIFETIME: Final = timedelta(days=1)
 
@@ -77,7 +77,7 @@ class UpdateJournal:
         unreadable: list[int] = []
         for update_id, key_id, payload in kept:
             try:
-                updates.append(json.loads(self._open_payload(key_id, payload)))
+                updates.append(json.loads(self._open_payload(update_id, key_id, payload)))
             except (DecryptionFailed, ValueError) as exc:
                 log.error("journal_update_unreadable", update_id=update_id, error=str(exc))
                 unreadable.append(update_id)
@@ -95,8 +95,9 @@ class UpdateJournal:
             return
         entries = []
         for update in updates:
-            key_id, payload = self._seal(json.dumps(update, separators=(",", ":")))
-            entries.append((int(update["update_id"]), key_id, payload))
+            update_id = int(update["update_id"])
+            key_id, payload = self._seal(update_id, json.dumps(update, separators=(",", ":")))
+            entries.append((update_id, key_id, payload))
         try:
             async with self._store.transaction() as uow:
                 known = await uow.journal.keep(entries, self._clock.now())
@@ -116,7 +117,7 @@ class UpdateJournal:
         if self._store is None or self._clock is None:
             raise JournalUnavailable("the update journal is not open")
         update_id = int(update["update_id"])
-        key_id, payload = self._seal(json.dumps(update, separators=(",", ":")))
+        key_id, payload = self._seal(update_id, json.dumps(update, separators=(",", ":")))
         try:
             async with self._store.transaction() as uow:
                 known = await uow.journal.keep([(update_id, key_id, payload)], self._clock.now())
@@ -175,17 +176,18 @@ class UpdateJournal:
             self._handled[:0] = batch
             raise
 
-    def _seal(self, text: str) -> tuple[str | None, bytes]:
+    def _seal(self, update_id: int, text: str) -> tuple[str | None, bytes]:
+        """Sealed bound to its update id: a payload moved to another row does not open."""
         if self._cipher is None:
             return None, text.encode()
-        return self._cipher.encrypt(text, PAYLOAD_KIND)
+        return self._cipher.encrypt(text, update_context(update_id))
 
-    def _open_payload(self, key_id: str | None, payload: bytes) -> str:
+    def _open_payload(self, update_id: int, key_id: str | None, payload: bytes) -> str:
         if key_id is None:
             return payload.decode()
         if self._cipher is None:
             raise DecryptionFailed("the update was encrypted and no ENCRYPTION_KEY is set")
-        return self._cipher.decrypt(key_id, payload, PAYLOAD_KIND)
+        return self._cipher.decrypt(key_id, payload, update_context(update_id))
 
 
 class JournalingRequest(BaseRequest):

@@ -7,8 +7,8 @@ answers before the reporting flow sees them.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import structlog
 from telegram import InputFile, Message, Update, User
@@ -29,6 +29,13 @@ from moderation.legal import (
     form_of,
     parse_field,
 )
+from moderation.legal_drafts import (
+    drop_draft,
+    expire_drafts,
+    load_draft,
+    save_draft,
+    start_draft,
+)
 from moderation.legal_flow import (
     approve,
     close,
@@ -46,8 +53,6 @@ from moderation.staff import record_denial
 from storage.crypto import PersonalDataCipher
 
 log = structlog.get_logger(__name__)
-
-DRAFT_KEY = "legal_draft:{user_id}"
 
 
 def _views(context: BotContext, user: User) -> LegalViews:
@@ -232,15 +237,12 @@ class LegalHandlers:
     async def _start_draft(
         self, message: Message, services: Services, views: LegalViews, user_id: int
     ) -> None:
-        key = DRAFT_KEY.format(user_id=user_id)
-        async with services.store.transaction() as uow:
-            existing = await uow.state.get(key)
-            draft = json.loads(existing) if existing else {"values": {}}
-            if not existing:
-                await uow.state.put(key, json.dumps(draft), services.clock.now())
+        values, resumed = await start_draft(
+            services.store, self._sealer(services), user_id, _idle(services), services.clock.now()
+        )
         self.drafts.users.add(user_id)
-        step = len(draft["values"])
-        intro = "legal.draft.resumed" if existing else "legal.draft.started"
+        step = len(values)
+        intro = "legal.draft.resumed" if resumed else "legal.draft.started"
         await message.reply_text(views.t(intro) + "\n\n" + views.prompt(step))
 
     async def draft_step(self, update: Update, context: BotContext) -> None:
@@ -257,19 +259,22 @@ class LegalHandlers:
             await self._drop_draft(services, user.id)
             await message.reply_text(views.t("legal.draft.cancelled"))
             raise ApplicationHandlerStop
-        key = DRAFT_KEY.format(user_id=user.id)
-        async with services.store.reading() as uow:
-            stored = await uow.state.get(key)
-        if stored is None:
+        sealer = services.cipher
+        values = (
+            None
+            if sealer is None
+            else await load_draft(
+                services.store, sealer, user.id, _idle(services), services.clock.now()
+            )
+        )
+        if values is None:  # none, timed out (dropped) or no keys: not a draft answer
             self.drafts.users.discard(user.id)
             return
-        draft = json.loads(stored)
-        values: dict[str, str] = draft["values"]
         step = len(values)
         if step < len(FIELDS):
-            await self._answer(message, services, views, key, values, step, text)
+            await self._answer(message, services, views, user.id, values, step, text)
         else:
-            await self._document(message, context, views, key, values, user)
+            await self._document(message, context, views, values, user)
         raise ApplicationHandlerStop
 
     async def _answer(
@@ -277,7 +282,7 @@ class LegalHandlers:
         message: Message,
         services: Services,
         views: LegalViews,
-        key: str,
+        user_id: int,
         values: dict[str, str],
         step: int,
         text: str,
@@ -296,8 +301,9 @@ class LegalHandlers:
             )
             return
         values[name] = text
-        async with services.store.transaction() as uow:
-            await uow.state.put(key, json.dumps({"values": values}), services.clock.now())
+        await save_draft(
+            services.store, self._sealer(services), user_id, values, services.clock.now()
+        )
         await message.reply_text(views.prompt(step + 1))
 
     async def _document(
@@ -305,7 +311,6 @@ class LegalHandlers:
         message: Message,
         context: BotContext,
         views: LegalViews,
-        key: str,
         values: dict[str, str],
         user: User,
     ) -> None:
@@ -343,8 +348,7 @@ class LegalHandlers:
         await message.reply_text(views.card(request, policy.approvals_needed))
 
     async def _drop_draft(self, services: Services, user_id: int) -> None:
-        async with services.store.transaction() as uow:
-            await uow.state.delete(DRAFT_KEY.format(user_id=user_id))
+        await drop_draft(services.store, user_id)
         self.drafts.users.discard(user_id)
 
     # --- /lookup ---------------------------------------------------------------------
@@ -389,6 +393,19 @@ class LegalHandlers:
             await message.reply_text(views.t("legal.refused_step", reason=str(exc)))
             return
         await message.reply_text(views.lookup_result(result))
+
+
+def _idle(services: Services) -> timedelta:
+    """A registration idle this long is dropped, like a reporter's unfinished report."""
+    return timedelta(minutes=services.settings.conversation_timeout_minutes)
+
+
+async def expire_drafts_job(context: BotContext) -> None:
+    """Drops legal registrations idle past the conversation timeout (runs every minute)."""
+    services = context.services
+    dropped = await expire_drafts(services.store, _idle(services), services.clock.now())
+    if dropped:
+        log.info("legal_drafts_expired", drafts=dropped)
 
 
 def _request_id(text: str) -> int:

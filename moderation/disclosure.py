@@ -48,13 +48,13 @@ from moderation.legal_records import (
     StoredDisclosure,
     blocking_problem,
     get_request,
-    observation_kind,
     opened_request,
     run_step,
     void_lapsed,
 )
-from moderation.registry import Sealer
+from moderation.registry import SealedObservation, Sealer, context_of
 from moderation.roles import Role
+from moderation.sealing import disclosure_context
 
 #: The outbox kind of the message that tells legal officers each new ledger head.
 LEDGER_CHECKPOINT_KIND: Final = "ledger_checkpoint"
@@ -84,21 +84,10 @@ async def disclose(
         assert violator_id is not None  # disclosure_problem checked it
         start, end = day_bounds(request.form.period_start, request.form.period_end)
         rows = await uow.legal.personal_observations(violator_id, start, end)
-        items = []
-        for row in rows:
-            if row.sealed.ciphertext is None or row.sealed.key_id is None:
-                continue
-            items.append(
-                {
-                    "kind": row.kind.value,
-                    "value": sealer.decrypt(row.sealed.key_id, row.sealed.ciphertext, row.kind),
-                    "observed_at": row.observed_at.isoformat(),
-                    "source": row.source.value,
-                }
-            )
-        content = _content(request, items, now)
+        items, withheld = _open_observations(sealer, violator_id, rows)
+        content = _content(request, items, withheld, now)
         digest = hashlib.sha256(content).hexdigest()
-        key_id, blob = sealer.encrypt(content.decode(), "disclosure")
+        key_id, blob = sealer.encrypt(content.decode(), disclosure_context(request_id))
         phones = sum(1 for i in items if i["kind"] == "phone")
         ips = len(items) - phones
         stored = StoredDisclosure(
@@ -123,6 +112,7 @@ async def disclose(
                 "ips": ips,
                 "content_sha256": digest,
                 "ledger_seq": entry.seq,
+                "withheld": len(withheld),
                 "approved_by": sorted(request.approvals),
                 "before": RequestState.APPROVED.value,
                 "after": RequestState.DISCLOSED.value,
@@ -137,6 +127,7 @@ async def disclose(
             ips,
             entry.seq,
             entry.entry_hash,
+            len(withheld),
         )
 
     disclosure = await run_step(store, policy, officer, "disclose", request_id, now, body)
@@ -181,7 +172,21 @@ async def retrieve(
         request = await uow.legal.request(request_id)
         if stored is None or request is None or request.violator_id is None:
             raise LegalRefused(f"nothing was disclosed for request #{request_id}")
-        content = sealer.decrypt(stored.key_id, stored.ciphertext, "disclosure").encode()
+        handled = {request.registered_by, stored.disclosed_to, *request.approvals}
+        if acting.user_id not in handled:
+            raise LegalRefused(
+                f"only the officers who handled request #{request_id} (its registrar, its "
+                "approvers and the officer it was disclosed to) may have a copy"
+            )
+        try:
+            content = sealer.decrypt_bytes(
+                stored.key_id, stored.ciphertext, disclosure_context(request_id)
+            )
+        except Exception:  # a disclosure that does not open is refused
+            raise LegalRefused(
+                f"the kept disclosure of request #{request_id} does not open in its row; run "
+                "report-bot ledger verify"
+            ) from None
         if hashlib.sha256(content).hexdigest() != stored.content_sha256:
             raise LegalRefused(
                 f"the kept disclosure of request #{request_id} does not match its recorded "
@@ -211,6 +216,7 @@ async def retrieve(
             stored.ips,
             entry.seq,
             entry.entry_hash,
+            len(json.loads(content).get("withheld", [])),
         )
 
     disclosure = await run_step(store, policy, officer, "file", request_id, now, body)
@@ -336,33 +342,48 @@ def _settled(ledger: Ledger, disclosure: Disclosure, kind: EntryKind, now: datet
 
 def ledger_time(moment: datetime) -> str:
     """UTC with microseconds, the one format every stored time has, so periods compare as text."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.%f+00:00")
 
 
-async def rotate_legal_keys(store: LegalStore, sealer: Sealer, current_key_id: str) -> int:
-    """Re-encrypts kept disclosures and phone/IP request targets under the current key (the
-    registry's rotation does the observations); their hashes are over the plaintext, so the
-    ledger stays valid."""
-    total = 0
-    while True:
-        async with store.transaction() as uow:
-            disclosures = await uow.legal.sealed_under_other_keys(current_key_id, 100)
-            for stored in disclosures:
-                plain = sealer.decrypt(stored.key_id, stored.ciphertext, "disclosure")
-                key_id, blob = sealer.encrypt(plain, "disclosure")
-                await uow.legal.reseal(stored.request_id, key_id, blob)
-            targets = await uow.legal.targets_under_other_keys(current_key_id, 100)
-            for request_id, kind, old_key, blob in targets:
-                observation = observation_kind(kind)
-                plain = sealer.decrypt(old_key, blob, observation)
-                key_id, sealed = sealer.encrypt(plain, observation)
-                await uow.legal.reseal_target(request_id, key_id, sealed)
-        total += len(disclosures) + len(targets)
-        if not disclosures and not targets:
-            return total
+def _open_observations(
+    sealer: Sealer, violator_id: int, rows: list[SealedObservation]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(items disclosed, items withheld). A value that does not open in its row (its
+    ciphertext changed, or moved there from another row) is withheld and said so, never
+    disclosed as this violator's."""
+    items: list[dict[str, Any]] = []
+    withheld: list[dict[str, Any]] = []
+    for row in rows:
+        described = {
+            "kind": row.kind.value,
+            "observed_at": row.observed_at.isoformat(),
+            "source": row.source.value,
+        }
+        sealed = row.sealed
+        try:
+            if sealed.ciphertext is None or sealed.key_id is None or row.violator_id != violator_id:
+                raise ValueError("not a sealed value of this violator")
+            value = sealer.decrypt(sealed.key_id, sealed.ciphertext, context_of(row))
+        except Exception:  # anything that does not open is withheld
+            withheld.append(
+                {
+                    **described,
+                    "reason": "does not open in its row: changed, moved from another row, or "
+                    "its key is missing",
+                }
+            )
+            continue
+        items.append({**described, "value": value})
+    return items, withheld
 
 
-def _content(request: LegalRequest, items: list[dict[str, Any]], now: datetime) -> bytes:
+def _content(
+    request: LegalRequest,
+    items: list[dict[str, Any]],
+    withheld: list[dict[str, Any]],
+    now: datetime,
+) -> bytes:
     form = request.form
     document: dict[str, Any] = {
         "request": {
@@ -381,6 +402,8 @@ def _content(request: LegalRequest, items: list[dict[str, Any]], now: datetime) 
         "disclosed": "IP addresses and phone numbers observed within the period; nothing else",
         "items": sorted(items, key=lambda i: (i["observed_at"], i["kind"], i["value"])),
     }
+    if withheld:
+        document["withheld"] = sorted(withheld, key=lambda i: (i["observed_at"], i["kind"]))
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode()
 
 

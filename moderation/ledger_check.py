@@ -17,6 +17,7 @@ from moderation.disclosure import ledger_problems
 from moderation.ledger import EntryKind, Ledger, LedgerEntry, LedgerHead, verify
 from moderation.legal_records import LEDGER_HEAD_KEY, LegalStore
 from moderation.registry import Sealer
+from moderation.sealing import disclosure_context
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,9 @@ async def verify_ledger(
         contents: dict[int, dict[str, Any]] = {}
         for request_id, disclosure in sorted(stored.items()):
             try:
-                plain = sealer.decrypt(disclosure.key_id, disclosure.ciphertext, "disclosure")
+                plain = sealer.decrypt(
+                    disclosure.key_id, disclosure.ciphertext, disclosure_context(request_id)
+                )
             except Exception:
                 problems.append(
                     f"the disclosure of request {request_id} cannot be decrypted (changed, or "

@@ -107,8 +107,16 @@ class Target:
     value: str  # normalised: username without @ lower-cased, digits, E.164, canonical IP
 
     def shown(self) -> str:
-        """How the target is named on screen; a phone or IP only ever to legal officers."""
-        return f"@{self.value}" if self.kind is TargetKind.USERNAME else self.value
+        """How the target is named on screen. A phone number or IP address is never shown,
+        not even the one the order names: it is in the order document, and the screen says
+        only what kind of target it is."""
+        if self.kind is TargetKind.USERNAME:
+            return f"@{self.value}"
+        if self.kind is TargetKind.PHONE:
+            return "a phone number (sealed; as the order document names it)"
+        if self.kind is TargetKind.IP:
+            return "an IP address (sealed; as the order document names it)"
+        return self.value
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,13 +31,16 @@ from moderation.legal_records import (
     blocking_problem,
     get_request,
     observation_kind,
+    opened_document,
     opened_request,
     resolve_target,
     run_step,
+    sealed_document,
     void_approvals,
     void_lapsed,
 )
 from moderation.registry import Sealer, seal
+from moderation.sealing import target_context
 
 # --- registering and analysing ----------------------------------------------------------
 
@@ -61,11 +64,14 @@ async def register(
                 f"this order ({form.country}, {form.authority}, {form.reference}) is already "
                 f"registered as request #{existing}"
             )
+        # The id first: the target and the document are sealed bound to their request.
+        request_id = await uow.legal.next_request_id()
         sealed = None
         if form.target.kind.personal:
-            sealed = seal(sealer, observation_kind(form.target.kind), form.target.value)
-        request_id = await uow.legal.add_request(form, sealed, acting.user_id, now)
-        await uow.legal.add_document(request_id, document, now)
+            context = target_context(request_id, form.target.kind.value)
+            sealed = seal(sealer, observation_kind(form.target.kind), form.target.value, context)
+        await uow.legal.add_request(request_id, form, sealed, acting.user_id, now)
+        await uow.legal.add_document(request_id, sealed_document(sealer, request_id, document), now)
         violators = await resolve_target(uow.registry, sealer, form.target)
         checks = analyse(form, policy, violators, now.date())
         await uow.legal.set_analysis(
@@ -384,10 +390,11 @@ async def show(
         request = await get_request(uow.legal, request_id)
         if request.state.open:
             request = await void_lapsed(uow, policy, request, acting.user_id, now)
-        return request, await uow.legal.document(request_id)
+        kept = await uow.legal.document(request_id)
+        document = None if kept is None else opened_document(sealer, request_id, kept)
+        return opened_request(sealer, request), document
 
-    request, document = await run_step(store, policy, officer, "show", request_id, now, body)
-    return opened_request(sealer, request), document
+    return await run_step(store, policy, officer, "show", request_id, now, body)
 
 
 async def open_requests(

@@ -23,6 +23,7 @@ from moderation.legal import (
 from moderation.legal_officers import Officer, OfficerRoles, Vote, lapsed, verified
 from moderation.ports import AuditTrail
 from moderation.registry import ObservationKind, SealedObservation, SealedValue, Sealer
+from moderation.sealing import document_context, target_context
 
 LEDGER_HEAD_KEY = "disclosure_ledger_head"
 
@@ -79,17 +80,40 @@ class Disclosure:
     ips: int
     ledger_seq: int
     ledger_hash: str  # the ledger entry's keyed hash: the head the officers are told
+    withheld: int = 0  # values that did not open in their row: named in the content, not shown
+
+
+@dataclass(frozen=True, slots=True)
+class SealedDocument:
+    """An order document as kept: encrypted, bound to its request and its SHA-256."""
+
+    file_name: str
+    mime_type: str | None
+    sha256: str
+    key_id: str | None  # None: kept in clear from before migration 0018, not yet re-sealed
+    blob: bytes
+    telegram_file_id: str | None
 
 
 class LegalRecords(Protocol):
     async def duplicate_of(self, country: str, authority: str, reference: str) -> int | None: ...
+    async def next_request_id(self) -> int: ...
     async def add_request(
-        self, form: RequestForm, sealed: SealedValue | None, registered_by: int, at: datetime
-    ) -> int: ...
-    async def add_document(
-        self, request_id: int, document: OrderDocument, at: datetime
+        self,
+        request_id: int,
+        form: RequestForm,
+        sealed: SealedValue | None,
+        registered_by: int,
+        at: datetime,
     ) -> None: ...
-    async def document(self, request_id: int) -> OrderDocument | None: ...
+    async def add_document(
+        self, request_id: int, document: SealedDocument, at: datetime
+    ) -> None: ...
+    async def document(self, request_id: int) -> SealedDocument | None: ...
+    async def documents_under_other_keys(
+        self, key_id: str, limit: int
+    ) -> list[tuple[int, SealedDocument]]: ...
+    async def reseal_document(self, request_id: int, key_id: str, blob: bytes) -> None: ...
     async def request(self, request_id: int) -> LegalRequest | None: ...
     async def set_analysis(
         self,
@@ -131,7 +155,7 @@ class LegalRecords(Protocol):
 class TargetFinder(Protocol):
     async def by_telegram_id(self, chat_id: int) -> list[int]: ...
     async def by_username(self, username: str) -> list[int]: ...
-    async def by_blind_index(self, kind: ObservationKind, index: bytes) -> list[int]: ...
+    async def by_blind_index(self, kind: ObservationKind, indexes: list[bytes]) -> list[int]: ...
 
 
 class KeyValue(Protocol):
@@ -230,18 +254,61 @@ async def resolve_target(finder: TargetFinder, sealer: Sealer, target: Target) -
     if target.kind is TargetKind.USERNAME:
         return sorted(set(await finder.by_username(target.value)))
     kind = observation_kind(target.kind)
-    return sorted(set(await finder.by_blind_index(kind, sealer.blind_index(kind, target.value))))
+    indexes = sealer.blind_indexes(kind, target.value)
+    return sorted(set(await finder.by_blind_index(kind, indexes)))
 
 
 def opened_request(sealer: Sealer, request: LegalRequest) -> LegalRequest:
+    """The request with its phone or IP target opened for the legal officers handling it (the
+    order's own words, not registry data)."""
     sealed = request.target_sealed
     if sealed is None or sealed.ciphertext is None or sealed.key_id is None:
         return request
-    kind = observation_kind(request.form.target.kind)
-    value = sealer.decrypt(sealed.key_id, sealed.ciphertext, kind)
+    context = target_context(request.id, request.form.target.kind.value)
+    try:
+        value = sealer.decrypt(sealed.key_id, sealed.ciphertext, context)
+    except Exception:  # a value that does not open in its row is refused
+        raise LegalRefused(
+            f"the target of request #{request.id} does not open in its row (changed, moved "
+            "from another row, or its key is missing); run report-bot ledger verify and "
+            "report-bot db-check"
+        ) from None
     return replace(
         request, form=replace(request.form, target=Target(request.form.target.kind, value))
     )
+
+
+def sealed_document(sealer: Sealer, request_id: int, document: OrderDocument) -> SealedDocument:
+    key_id, blob = sealer.encrypt_bytes(
+        document.content, document_context(request_id, document.sha256)
+    )
+    return SealedDocument(
+        document.file_name,
+        document.mime_type,
+        document.sha256,
+        key_id,
+        blob,
+        document.telegram_file_id,
+    )
+
+
+def opened_document(sealer: Sealer, request_id: int, sealed: SealedDocument) -> OrderDocument:
+    """The order document, after checking it opens in its row and matches its SHA-256."""
+    problem = f"the order document of request #{request_id} "
+    if sealed.key_id is None:
+        raise LegalRefused(
+            problem + "is still stored in clear; run report-bot migrate (with the registry "
+            "keys set) to encrypt it"
+        )
+    try:
+        content = sealer.decrypt_bytes(
+            sealed.key_id, sealed.blob, document_context(request_id, sealed.sha256)
+        )
+    except Exception:  # a document that does not open is refused
+        raise LegalRefused(
+            problem + "does not open in its row (changed, moved, or its key is missing)"
+        ) from None
+    return OrderDocument(sealed.file_name, sealed.mime_type, content, sealed.telegram_file_id)
 
 
 # --- running a step ----------------------------------------------------------------------

@@ -83,14 +83,14 @@ class LookupRefused(PermissionError):
 class BlindIndexer(Protocol):
     """Finds a phone or IP by its keyed index; it cannot decrypt anything."""
 
-    def blind_index(self, kind: str, normalized: str) -> bytes: ...
+    def blind_indexes(self, kind: str, normalized: str) -> list[bytes]: ...
 
 
 class LookupRecords(Protocol):
     async def violator(self, violator_id: int) -> ViolatorRow | None: ...
     async def by_telegram_id(self, chat_id: int) -> list[int]: ...
     async def by_username(self, username: str) -> list[int]: ...
-    async def by_blind_index(self, kind: ObservationKind, index: bytes) -> list[int]: ...
+    async def by_blind_index(self, kind: ObservationKind, indexes: list[bytes]) -> list[int]: ...
     async def public_timeline(self, violator_id: int) -> list[SealedObservation]: ...
     async def personal_counts(
         self, violator_id: int, start: datetime | None, end: datetime | None
@@ -194,9 +194,10 @@ async def _find(
         value = normalize_value(observation_kind, text)
     except NotPersonalData as exc:
         raise BadLookup(str(exc)) from None
-    index = indexer.blind_index(observation_kind.value, value)
+    indexes = indexer.blind_indexes(observation_kind.value, value)
     # The audit log records the blind index, never the phone number or address itself.
-    return await records.by_blind_index(observation_kind, index), f"index:{index.hex()[:16]}"
+    found = await records.by_blind_index(observation_kind, indexes)
+    return found, f"index:{indexes[0].hex()[:16]}"
 
 
 async def _file(

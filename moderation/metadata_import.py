@@ -28,7 +28,7 @@ from moderation.registry import (
     Sealer,
     dedupe_key,
     normalize_value,
-    seal,
+    sealed_observation,
 )
 
 #: Lines per transaction: large enough to be fast, small enough not to hold the writer long.
@@ -261,17 +261,23 @@ async def _store_batch(
             for value in distinct:
                 resolved[(key, value)] = found.get(value)
         rows: list[ObservationRow] = []
+        # Ids first: each phone or IP is sealed bound to the row it goes into.
+        row_id = await uow.registry.next_observation_id()
         for line in batch:
             violator_id = resolved[line.subject]
             if violator_id is None:
                 summary.not_violators += 1
                 continue
             observation = line.observation
+            row_id += 1
             rows.append(
                 ObservationRow(
+                    row_id - 1,
                     violator_id,
                     observation.kind,
-                    seal(sealer, observation.kind, observation.value) if not dry_run else _CLEAR,
+                    sealed_observation(sealer, row_id - 1, violator_id, observation)
+                    if not dry_run
+                    else _CLEAR,
                     observation.observed_at,
                     observation.source,
                     now,

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from moderation.personal_data import NotPersonalData, canonical_ip, normalize_phone
 from moderation.ports import AuditTrail
+from moderation.sealing import observation_context
 from moderation.targets import TargetRef
 from moderation.text import clean_line
 
@@ -63,12 +64,14 @@ class StoredObservation:
 
 @dataclass(frozen=True, slots=True)
 class SealedValue:
-    """What storage keeps for a value: clear text, or ciphertext with key id and blind index."""
+    """What storage keeps for a value: clear text, or ciphertext with key id and blind index
+    (and the id of the BLIND_INDEX_KEY that made the index)."""
 
     value: str | None
     ciphertext: bytes | None
     key_id: str | None
     blind_index: bytes | None
+    index_key_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,7 @@ class ViolatorRow:
 @dataclass(frozen=True, slots=True)
 class SealedObservation:
     id: int
+    violator_id: int
     kind: ObservationKind
     sealed: SealedValue
     observed_at: datetime
@@ -93,8 +97,10 @@ class SealedObservation:
 
 @dataclass(frozen=True, slots=True)
 class ObservationRow:
-    """One observation ready for storage (sealed, with its dedupe fingerprint)."""
+    """One observation ready for storage (sealed, bound to its row id, with its dedupe
+    fingerprint)."""
 
+    id: int
     violator_id: int
     kind: ObservationKind
     sealed: SealedValue
@@ -105,9 +111,16 @@ class ObservationRow:
 
 
 class Sealer(Protocol):
-    def encrypt(self, plaintext: str, kind: str) -> tuple[str, bytes]: ...
-    def decrypt(self, key_id: str, blob: bytes, kind: str) -> str: ...
+    """Encrypts bound to a context (moderation/sealing.py) and makes blind indexes."""
+
+    @property
+    def current_index_key_id(self) -> str: ...
+    def encrypt(self, plaintext: str, context: str) -> tuple[str, bytes]: ...
+    def decrypt(self, key_id: str, blob: bytes, context: str) -> str: ...
+    def encrypt_bytes(self, data: bytes, context: str) -> tuple[str, bytes]: ...
+    def decrypt_bytes(self, key_id: str, blob: bytes, context: str) -> bytes: ...
     def blind_index(self, kind: str, normalized: str) -> bytes: ...
+    def blind_indexes(self, kind: str, normalized: str) -> list[bytes]: ...
 
 
 def normalize_value(kind: ObservationKind, raw: str) -> str:
@@ -129,11 +142,23 @@ def normalize_value(kind: ObservationKind, raw: str) -> str:
     return value
 
 
-def seal(sealer: Sealer, kind: ObservationKind, value: str) -> SealedValue:
+def seal(sealer: Sealer, kind: ObservationKind, value: str, context: str) -> SealedValue:
+    """A phone or IP encrypted bound to `context` (its row) with its blind index; other kinds
+    in clear."""
     if not kind.personal:
-        return SealedValue(value, None, None, None)
-    key_id, blob = sealer.encrypt(value, kind.value)
-    return SealedValue(None, blob, key_id, sealer.blind_index(kind.value, value))
+        return SealedValue(value, None, None, None, sealer.current_index_key_id)
+    key_id, blob = sealer.encrypt(value, context)
+    index = sealer.blind_index(kind.value, value)
+    return SealedValue(None, blob, key_id, index, sealer.current_index_key_id)
+
+
+def sealed_observation(
+    sealer: Sealer, row_id: int, violator_id: int, observation: Observation
+) -> SealedValue:
+    context = observation_context(
+        row_id, violator_id, observation.kind.value, observation.observed_at
+    )
+    return seal(sealer, observation.kind, observation.value, context)
 
 
 def dedupe_key(sealer: Sealer, violator_id: int, observation: Observation) -> bytes:
@@ -152,8 +177,10 @@ def dedupe_key(sealer: Sealer, violator_id: int, observation: Observation) -> by
 
 class RegistryRecords(Protocol):
     async def violator(self, violator_id: int) -> ViolatorRow | None: ...
+    async def next_observation_id(self) -> int: ...
     async def add_observation(
         self,
+        row_id: int,
         violator_id: int,
         kind: ObservationKind,
         sealed: SealedValue,
@@ -194,10 +221,12 @@ async def record_observation(
     """Appends one observation of a confirmed violator; False if it was recorded before."""
     if await uow.registry.violator(violator_id) is None:
         raise NotAViolator(violator_id)
+    row_id = await uow.registry.next_observation_id()
     return await uow.registry.add_observation(
+        row_id,
         violator_id,
         observation.kind,
-        seal(sealer, observation.kind, observation.value),
+        sealed_observation(sealer, row_id, violator_id, observation),
         observation.observed_at,
         observation.source,
         now,
@@ -205,10 +234,16 @@ async def record_observation(
     )
 
 
+def context_of(row: SealedObservation) -> str:
+    return observation_context(row.id, row.violator_id, row.kind.value, row.observed_at)
+
+
 def opened(sealer: Sealer, row: SealedObservation) -> StoredObservation:
+    """The row's value in clear. Registry code that shows values never calls this for a phone
+    or an IP: only the disclosure and re-keying open those."""
     sealed = row.sealed
     if sealed.ciphertext is not None and sealed.key_id is not None:
-        value = sealer.decrypt(sealed.key_id, sealed.ciphertext, row.kind.value)
+        value = sealer.decrypt(sealed.key_id, sealed.ciphertext, context_of(row))
     else:
         value = sealed.value or ""
     return StoredObservation(row.id, row.kind, value, row.observed_at, row.source, row.recorded_at)
@@ -237,7 +272,7 @@ async def rotate_keys(
             rows = await uow.registry.sealed_under_other_keys(sealer.current_key_id, batch)
             for row in rows:
                 plaintext = opened(sealer, row).value
-                key_id, blob = sealer.encrypt(plaintext, row.kind.value)
+                key_id, blob = sealer.encrypt(plaintext, context_of(row))
                 await uow.registry.reseal(row.id, key_id, blob)
             if rows:
                 await uow.audit.append(

@@ -19,7 +19,10 @@ _FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
 def encode_time(value: datetime) -> str:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("naive datetime refused: pass an aware datetime (UTC)")
-    return value.astimezone(UTC).strftime(_FORMAT)
+    moment = value.astimezone(UTC)
+    # The year zero-padded by hand: strftime's %Y gives "1" for year 1 on glibc, and an
+    # unpadded year breaks both the fixed width text comparison and decode_time.
+    return f"{moment.year:04d}-" + moment.strftime(_FORMAT.removeprefix("%Y-"))
 
 
 def decode_time(text: str) -> datetime:

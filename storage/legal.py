@@ -11,7 +11,6 @@ import aiosqlite
 from moderation.ledger import EntryKind, LedgerEntry
 from moderation.legal import (
     CheckResult,
-    OrderDocument,
     OrderType,
     RequestForm,
     RequestState,
@@ -19,7 +18,7 @@ from moderation.legal import (
     TargetKind,
 )
 from moderation.legal_officers import Vote
-from moderation.legal_records import LegalRequest, StoredDisclosure
+from moderation.legal_records import LegalRequest, SealedDocument, StoredDisclosure
 from moderation.registry import (
     ObservationKind,
     ObservationSource,
@@ -27,7 +26,7 @@ from moderation.registry import (
     SealedValue,
 )
 from storage.codec import decode_time, encode_time
-from storage.sql import fetch_all, fetch_one, fetch_value, insert, run
+from storage.sql import fetch_all, fetch_one, fetch_value, run
 
 _REQUEST_COLUMNS = (
     "r.id, r.authority, r.country, r.reference, r.order_type, r.issued_on, r.offence, "
@@ -49,16 +48,28 @@ class LegalRepository:
         )
         return int(value) if value is not None else None
 
+    async def next_request_id(self) -> int:
+        """The id the next request gets, known before its target and document are sealed
+        (they are bound to it). Writers are serialised, so it cannot be taken in between."""
+        value = await fetch_value(self._conn, "SELECT coalesce(max(id), 0) + 1 FROM legal_requests")
+        return int(value) if value is not None else 1
+
     async def add_request(
-        self, form: RequestForm, sealed: SealedValue | None, registered_by: int, at: datetime
-    ) -> int:
-        return await insert(
+        self,
+        request_id: int,
+        form: RequestForm,
+        sealed: SealedValue | None,
+        registered_by: int,
+        at: datetime,
+    ) -> None:
+        await run(
             self._conn,
-            "INSERT INTO legal_requests (authority, country, reference, order_type, issued_on, "
-            "offence, target_kind, target_value, target_cipher, target_key_id, target_blind, "
-            "period_start, period_end, registered_by, registered_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO legal_requests (id, authority, country, reference, order_type, "
+            "issued_on, offence, target_kind, target_value, target_cipher, target_key_id, "
+            "target_blind, target_blind_key_id, period_start, period_end, registered_by, "
+            "registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
+                request_id,
                 form.authority,
                 form.country,
                 form.reference,
@@ -70,6 +81,7 @@ class LegalRepository:
                 sealed.ciphertext if sealed is not None else None,
                 sealed.key_id if sealed is not None else None,
                 sealed.blind_index if sealed is not None else None,
+                sealed.index_key_id if sealed is not None else None,
                 form.period_start.isoformat(),
                 form.period_end.isoformat(),
                 registered_by,
@@ -77,34 +89,48 @@ class LegalRepository:
             ),
         )
 
-    async def add_document(self, request_id: int, document: OrderDocument, at: datetime) -> None:
+    async def add_document(self, request_id: int, document: SealedDocument, at: datetime) -> None:
         await run(
             self._conn,
             "INSERT INTO legal_documents (request_id, file_name, mime_type, size, sha256, "
-            "content, telegram_file_id, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "content, key_id, telegram_file_id, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 request_id,
                 document.file_name,
                 document.mime_type,
-                len(document.content),
+                len(document.blob),
                 document.sha256,
-                document.content,
+                document.blob,
+                document.key_id,
                 document.telegram_file_id,
                 encode_time(at),
             ),
         )
 
-    async def document(self, request_id: int) -> OrderDocument | None:
+    async def document(self, request_id: int) -> SealedDocument | None:
         row = await fetch_one(
             self._conn,
-            "SELECT file_name, mime_type, content, telegram_file_id FROM legal_documents "
-            "WHERE request_id = ?",
+            f"SELECT {_DOCUMENT} FROM legal_documents WHERE request_id = ?",  # noqa: S608
             (request_id,),
         )
-        if row is None:
-            return None
-        return OrderDocument(
-            row["file_name"], row["mime_type"], bytes(row["content"]), row["telegram_file_id"]
+        return None if row is None else _document(row)
+
+    async def documents_under_other_keys(
+        self, key_id: str, limit: int
+    ) -> list[tuple[int, SealedDocument]]:
+        rows = await fetch_all(
+            self._conn,
+            f"SELECT request_id, {_DOCUMENT} FROM legal_documents "  # noqa: S608
+            "WHERE key_id IS NOT NULL AND key_id <> ? ORDER BY request_id LIMIT ?",
+            (key_id, limit),
+        )
+        return [(row["request_id"], _document(row)) for row in rows]
+
+    async def reseal_document(self, request_id: int, key_id: str, blob: bytes) -> None:
+        await run(
+            self._conn,
+            "UPDATE legal_documents SET key_id = ?, content = ? WHERE request_id = ?",
+            (key_id, blob, request_id),
         )
 
     async def request(self, request_id: int) -> LegalRequest | None:
@@ -241,14 +267,15 @@ class LegalRepository:
         """Phone numbers and IP addresses observed in [start, end); nothing else is asked for."""
         rows = await fetch_all(
             self._conn,
-            "SELECT id, kind, ciphertext, key_id, blind_index, observed_at, source, recorded_at "
-            "FROM observations WHERE violator_id = ? AND kind IN ('phone', 'ip') "
+            "SELECT id, violator_id, kind, ciphertext, key_id, blind_index, observed_at, source, "
+            "recorded_at FROM observations WHERE violator_id = ? AND kind IN ('phone', 'ip') "
             "AND observed_at >= ? AND observed_at < ? ORDER BY observed_at, id",
             (violator_id, encode_time(start), encode_time(end)),
         )
         return [
             SealedObservation(
                 id=row["id"],
+                violator_id=row["violator_id"],
                 kind=ObservationKind(row["kind"]),
                 sealed=SealedValue(
                     None, bytes(row["ciphertext"]), row["key_id"], bytes(row["blind_index"])
@@ -377,6 +404,20 @@ class LegalRepository:
             "UPDATE legal_requests SET target_key_id = ?, target_cipher = ? WHERE id = ?",
             (key_id, ciphertext, request_id),
         )
+
+
+_DOCUMENT = "file_name, mime_type, sha256, key_id, content, telegram_file_id"
+
+
+def _document(row: Any) -> SealedDocument:
+    return SealedDocument(
+        file_name=row["file_name"],
+        mime_type=row["mime_type"],
+        sha256=row["sha256"],
+        key_id=row["key_id"],
+        blob=bytes(row["content"]),
+        telegram_file_id=row["telegram_file_id"],
+    )
 
 
 _DISCLOSURE = (

@@ -59,14 +59,23 @@ class RegistryRepository:
         )
         return [row[0] for row in rows]
 
-    async def by_blind_index(self, kind: ObservationKind, index: bytes) -> list[int]:
+    async def by_blind_index(self, kind: ObservationKind, indexes: list[bytes]) -> list[int]:
+        """Violators with a phone or IP whose index is any of `indexes` (one per configured
+        BLIND_INDEX_KEY, so a lookup works while `keys rotate` rebuilds them)."""
+        marks = ",".join("?" * len(indexes))
         rows = await fetch_all(
             self._conn,
-            "SELECT DISTINCT violator_id FROM observations WHERE blind_index = ? AND kind = ? "
-            "ORDER BY 1",
-            (index, kind.value),
+            f"SELECT DISTINCT violator_id FROM observations WHERE blind_index IN ({marks}) "  # noqa: S608
+            "AND kind = ? ORDER BY 1",
+            (*indexes, kind.value),
         )
         return [row[0] for row in rows]
+
+    async def next_observation_id(self) -> int:
+        """The id the next observation gets, known before it is sealed (its ciphertext is
+        bound to it). Writers are serialised, so it cannot be taken in between."""
+        rows = await fetch_all(self._conn, "SELECT coalesce(max(id), 0) + 1 AS n FROM observations")
+        return int(rows[0]["n"])
 
     async def resolve_many(self, key: str, values: list[int | str]) -> dict[int | str, int]:
         """The violators a platform export's lines are about (by violator id, telegram id or
@@ -89,11 +98,12 @@ class RegistryRepository:
     async def add_observations(self, rows: list[ObservationRow]) -> int:
         """Appends many observations in one statement; returns how many were new."""
         cursor = await self._conn.executemany(
-            "INSERT INTO observations (violator_id, kind, value, ciphertext, key_id, blind_index, "
-            "observed_at, source, recorded_at, dedupe) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (dedupe) DO NOTHING",
+            "INSERT INTO observations (id, violator_id, kind, value, ciphertext, key_id, "
+            "blind_index, observed_at, source, recorded_at, dedupe, blind_key_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING",
             [
                 (
+                    row.id,
                     row.violator_id,
                     row.kind.value,
                     row.sealed.value,
@@ -104,6 +114,7 @@ class RegistryRepository:
                     row.source.value,
                     encode_time(row.recorded_at),
                     row.dedupe,
+                    row.sealed.index_key_id,
                 )
                 for row in rows
             ],
@@ -124,6 +135,7 @@ class RegistryRepository:
 
     async def add_observation(
         self,
+        row_id: int,
         violator_id: int,
         kind: ObservationKind,
         sealed: SealedValue,
@@ -135,10 +147,11 @@ class RegistryRepository:
         """False when the same observation was recorded before (an idempotent re-import)."""
         added = await run(
             self._conn,
-            "INSERT INTO observations (violator_id, kind, value, ciphertext, key_id, blind_index, "
-            "observed_at, source, recorded_at, dedupe) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (dedupe) DO NOTHING",
+            "INSERT INTO observations (id, violator_id, kind, value, ciphertext, key_id, "
+            "blind_index, observed_at, source, recorded_at, dedupe, blind_key_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING",
             (
+                row_id,
                 violator_id,
                 kind.value,
                 sealed.value,
@@ -149,6 +162,7 @@ class RegistryRepository:
                 source.value,
                 encode_time(recorded_at),
                 dedupe,
+                sealed.index_key_id,
             ),
         )
         return added == 1
@@ -166,7 +180,8 @@ class RegistryRepository:
     async def timeline(self, violator_id: int) -> list[SealedObservation]:
         rows = await fetch_all(
             self._conn,
-            "SELECT id, kind, value, ciphertext, key_id, blind_index, observed_at, source, "
+            "SELECT id, violator_id, kind, value, ciphertext, key_id, blind_index, observed_at, "
+            "source, "
             "recorded_at FROM observations WHERE violator_id = ? ORDER BY observed_at, id",
             (violator_id,),
         )
@@ -176,7 +191,8 @@ class RegistryRepository:
         """Usernames, names, devices and apps: the rows a lookup may show (never a ciphertext)."""
         rows = await fetch_all(
             self._conn,
-            "SELECT id, kind, value, NULL AS ciphertext, NULL AS key_id, NULL AS blind_index, "
+            "SELECT id, violator_id, kind, value, NULL AS ciphertext, NULL AS key_id, "
+            "NULL AS blind_index, "
             "observed_at, source, recorded_at FROM observations WHERE violator_id = ? "
             "AND kind NOT IN ('phone', 'ip') ORDER BY observed_at, id",
             (violator_id,),
@@ -290,7 +306,8 @@ class RegistryRepository:
     ) -> list[SealedObservation]:
         rows = await fetch_all(
             self._conn,
-            "SELECT id, kind, value, ciphertext, key_id, blind_index, observed_at, source, "
+            "SELECT id, violator_id, kind, value, ciphertext, key_id, blind_index, observed_at, "
+            "source, "
             "recorded_at FROM observations WHERE key_id IS NOT NULL AND key_id <> ? "
             "ORDER BY id LIMIT ?",
             (current_key_id, limit),
@@ -302,6 +319,48 @@ class RegistryRepository:
             self._conn,
             "UPDATE observations SET key_id = ?, ciphertext = ? WHERE id = ?",
             (key_id, ciphertext, observation_id),
+        )
+
+    async def indexed_under_other_keys(
+        self, index_key_id: str, limit: int
+    ) -> list[SealedObservation]:
+        rows = await fetch_all(
+            self._conn,
+            "SELECT id, violator_id, kind, value, ciphertext, key_id, blind_index, observed_at, "
+            "source, recorded_at FROM observations WHERE blind_key_id <> ? ORDER BY id LIMIT ?",
+            (index_key_id, limit),
+        )
+        return [_observation(row) for row in rows]
+
+    async def reindex(
+        self, observation_id: int, blind_index: bytes | None, dedupe: bytes, index_key_id: str
+    ) -> None:
+        await run(
+            self._conn,
+            "UPDATE observations SET blind_index = ?, dedupe = ?, blind_key_id = ? WHERE id = ?",
+            (blind_index, dedupe, index_key_id, observation_id),
+        )
+
+    async def targets_indexed_under_other_keys(
+        self, index_key_id: str, limit: int
+    ) -> list[tuple[int, str, str, bytes]]:
+        """(request id, target kind, key id, ciphertext) of phone/IP targets to re-index."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT id, target_kind, target_key_id, target_cipher FROM legal_requests "
+            "WHERE target_cipher IS NOT NULL AND target_blind_key_id <> ? ORDER BY id LIMIT ?",
+            (index_key_id, limit),
+        )
+        return [
+            (row["id"], row["target_kind"], row["target_key_id"], bytes(row["target_cipher"]))
+            for row in rows
+        ]
+
+    async def reindex_target(self, request_id: int, blind: bytes, index_key_id: str) -> None:
+        await run(
+            self._conn,
+            "UPDATE legal_requests SET target_blind = ?, target_blind_key_id = ? WHERE id = ?",
+            (blind, index_key_id, request_id),
         )
 
 
@@ -319,6 +378,7 @@ def _violator(row: Any) -> ViolatorRow:
 def _observation(row: Any) -> SealedObservation:
     return SealedObservation(
         id=row["id"],
+        violator_id=row["violator_id"],
         kind=ObservationKind(row["kind"]),
         sealed=SealedValue(row["value"], row["ciphertext"], row["key_id"], row["blind_index"]),
         observed_at=decode_time(row["observed_at"]),

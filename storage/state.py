@@ -6,8 +6,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.codec import encode_time
-from storage.sql import fetch_value, run
+from storage.codec import decode_time, encode_time
+from storage.sql import fetch_all, fetch_value, run
 
 
 class StateRepository:
@@ -17,6 +17,13 @@ class StateRepository:
     async def get(self, key: str) -> str | None:
         value = await fetch_value(self._conn, "SELECT value FROM bot_state WHERE key = ?", (key,))
         return None if value is None else str(value)
+
+    async def get_stamped(self, key: str) -> tuple[str, datetime] | None:
+        """The value and when it was last written."""
+        rows = await fetch_all(
+            self._conn, "SELECT value, updated_at FROM bot_state WHERE key = ?", (key,)
+        )
+        return None if not rows else (rows[0]["value"], decode_time(rows[0]["updated_at"]))
 
     async def put(self, key: str, value: str, at: datetime) -> None:
         await run(
@@ -29,3 +36,26 @@ class StateRepository:
 
     async def delete(self, key: str) -> bool:
         return await run(self._conn, "DELETE FROM bot_state WHERE key = ?", (key,)) == 1
+
+    async def with_prefix(self, prefix: str) -> list[tuple[str, str, datetime]]:
+        """(key, value, updated_at) of every value whose key starts with `prefix`."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT key, value, updated_at FROM bot_state WHERE key LIKE ? ESCAPE '\\' "
+            "ORDER BY key",
+            (_like_prefix(prefix),),
+        )
+        return [(row["key"], row["value"], decode_time(row["updated_at"])) for row in rows]
+
+    async def delete_prefix_before(self, prefix: str, before: datetime) -> int:
+        """Deletes the values under `prefix` last written before `before`."""
+        return await run(
+            self._conn,
+            "DELETE FROM bot_state WHERE key LIKE ? ESCAPE '\\' AND updated_at < ?",
+            (_like_prefix(prefix), encode_time(before)),
+        )
+
+
+def _like_prefix(prefix: str) -> str:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"

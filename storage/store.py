@@ -27,6 +27,7 @@ from storage.registry import RegistryRepository
 from storage.reports import ReportRepository
 from storage.review import OutboxRepository, PostRepository, ReviewRepository
 from storage.roles import RoleRepository
+from storage.sealing import SealRepository
 from storage.state import StateRepository
 from storage.stats import StatsRepository
 from storage.targets import TargetRepository
@@ -59,6 +60,7 @@ class UnitOfWork:
         self.roles = RoleRepository(conn)
         self.operating = OperatingRepository(conn)
         self.stats = StatsRepository(conn)
+        self.seals = SealRepository(conn)
 
 
 class Store:

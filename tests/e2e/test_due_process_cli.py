@@ -25,6 +25,7 @@ from moderation.ledger import GENESIS, EntryKind, LedgerEntry, expected_hash
 from moderation.legal_flow import approve, write_analysis
 from moderation.legal_officers import Officer
 from moderation.legal_records import LEDGER_HEAD_KEY
+from moderation.sealing import disclosure_context
 from storage import Store
 from tests.e2e.test_legal import IP_IN, PHONE_IN, PHONE_OUT, confirmed_violator
 from tests.helpers import cli_command, cli_env
@@ -231,10 +232,10 @@ def rewrite_everything(settings: Settings) -> None:
         ):
             conn.execute(f"DROP TRIGGER {trigger}")
         key_id, blob = conn.execute("SELECT key_id, ciphertext FROM disclosures").fetchone()
-        content = json.loads(cipher.decrypt(key_id, blob, "disclosure"))
+        content = json.loads(cipher.decrypt(key_id, blob, disclosure_context(1)))
         content["request"]["country"] = "US"
         text = json.dumps(content, ensure_ascii=False, indent=2, sort_keys=True)
-        new_key, new_blob = cipher.encrypt(text, "disclosure")
+        new_key, new_blob = cipher.encrypt(text, disclosure_context(1))
         digest = hashlib.sha256(text.encode()).hexdigest()
         conn.execute(
             "UPDATE disclosures SET key_id = ?, ciphertext = ?, content_sha256 = ?",

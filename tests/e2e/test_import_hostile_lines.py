@@ -6,7 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.e2e.test_registry_cli import approved, cli, generated_keys
+from tests.e2e.test_registry_cli import (
+    OFFICER,
+    approved,
+    cli,
+    generated_keys,
+    registered_request,
+)
 from tests.helpers import cli_env
 
 
@@ -59,7 +65,11 @@ LINES: list[tuple[bytes, str | None]] = [
 async def test_each_hostile_line_is_reported_and_the_good_ones_imported(tmp_path: Path) -> None:
     database = tmp_path / "db.sqlite3"
     await approved(database, "hidden_shop")
-    env = cli_env(DATABASE_PATH=str(database), **generated_keys(tmp_path, "k1"))
+    env = cli_env(
+        DATABASE_PATH=str(database),
+        LEGAL_OFFICER_IDS=str(OFFICER),
+        **generated_keys(tmp_path, "k1"),
+    )
     export = tmp_path / "export.jsonl"
     export.write_bytes(b"\n".join(text for text, _ in LINES) + b"\n")
 
@@ -80,9 +90,8 @@ async def test_each_hostile_line_is_reported_and_the_good_ones_imported(tmp_path
     for number, reason in expected.items():
         assert reason in reported[number], reported[number]
 
-    shown = cli(
-        env, tmp_path, "lookup", "--violator", "1", "--reason", "LR-2026-0042", "--by", "kay"
-    )
+    registered_request(tmp_path, env)
+    shown = cli(env, tmp_path, "lookup", "--violator", "1", "--request", "1", "--by", str(OFFICER))
     assert shown.returncode == 0, shown.stderr
     assert "Pixel 1" in shown.stdout
     assert "Pixel 2" in shown.stdout

@@ -16,12 +16,13 @@ import pytest
 
 from bot.loopback import LoopbackServer, SentMessage, UserHandle
 from moderation.decisions import decide
-from moderation.disclosure import retrieve, rotate_legal_keys
+from moderation.disclosure import retrieve
 from moderation.ledger_check import verify_ledger
 from moderation.legal_flow import show
 from moderation.legal_officers import Officer
 from moderation.priority import CasePolicy
 from moderation.registry import Observation, ObservationKind, ObservationSource, record_observation
+from moderation.rekeying import rotate_legal_keys
 from moderation.reporting import file_report
 from moderation.reports import Filed, NewReport, ReportLimits, ReportSource
 from moderation.review import Decision, Moderator
@@ -378,7 +379,8 @@ async def test_key_rotation_re_encrypts_disclosures_and_the_ledger_stays_intact(
         [parse_key(old.encryption_key.get_secret_value())],  # type: ignore[union-attr]
         decode_secret(old.blind_index_key.get_secret_value(), "index"),  # type: ignore[union-attr]
     )
-    assert await rotate_legal_keys(services.store, rotated, "k2") == 2
+    # The disclosure, the phone target and the order document.
+    assert await rotate_legal_keys(services.store, rotated, "k2") == 3
     assert _rows(old.database_path, "SELECT DISTINCT key_id FROM disclosures") == [("k2",)]
     assert services.ledger is not None
     verdict = await verify_ledger(services.store, rotated, services.ledger)
@@ -445,3 +447,28 @@ async def test_transparency_export_writes_the_period_as_csv_and_json(
     bad = _cli(env, tmp_path, "transparency", "export", "--period", "Q4")
     assert bad.returncode != 0
     assert "2026Q3" in bad.stderr
+
+
+async def test_a_legal_draft_is_kept_encrypted_and_dropped_after_the_conversation_timeout(
+    legal_bot: RunningBot, loopback: LoopbackServer
+) -> None:
+    """A phone typed as the target of /legal new sat in clear in bot_state until the draft
+    ended, and an abandoned draft stayed forever."""
+    alice = officer(loopback, LEGAL_OFFICER_ID, "Alice")
+    await say(alice, "/legal new")
+    for answer in [*ANSWERS[:6], PHONE_IN]:
+        await say(alice, answer)
+    database = legal_bot.settings.database_path
+    raw = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
+    assert PHONE_IN.encode() not in raw
+    assert PHONE_IN[1:].encode() not in raw
+    ((kept,),) = _rows(database, "SELECT value FROM bot_state WHERE key LIKE 'legal_draft:%'")
+    assert PHONE_IN not in kept
+    assert "Amtsgericht" not in kept
+    again = await say(alice, "/legal new")
+    assert "Continuing the legal request you started" in again.text
+    clock: FakeClock = legal_bot.application.bot_data.services.clock  # type: ignore[assignment]
+    clock.advance(timedelta(minutes=legal_bot.settings.conversation_timeout_minutes + 1))
+    fresh = await say(alice, "/legal new")
+    assert "New legal request" in fresh.text
+    assert "1/9" in fresh.text

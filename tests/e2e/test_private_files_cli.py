@@ -65,3 +65,9 @@ def test_database_backup_and_export_are_private_and_db_check_warns_about_loose_o
     assert f"warning: {database} has mode 0644" in warned.stdout
     assert f"(fix: chmod 600 {database})" in warned.stdout
     assert "result: ok" in warned.stdout
+    anchor = database.parent / "ledger-anchors" / "ledger-checkpoints.jsonl"
+    anchor.parent.mkdir()
+    anchor.write_text("")
+    anchor.chmod(0o644)
+    both = run(env, tmp_path, "db-check")
+    assert f"warning: {anchor} has mode 0644" in both.stdout

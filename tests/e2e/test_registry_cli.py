@@ -201,7 +201,7 @@ async def test_metadata_import_validates_drops_non_violators_and_is_idempotent(
     async with store.reading() as uow:
         kinds = [row.kind.value for row in await uow.registry.timeline(1)]
         found = await uow.registry.by_blind_index(
-            ObservationKind.PHONE, settings.cipher().blind_index("phone", "+442079460011")
+            ObservationKind.PHONE, [settings.cipher().blind_index("phone", "+442079460011")]
         )
     await store.close()
     assert kinds == ["ip", "phone", "app"]

@@ -111,7 +111,8 @@ class History:
         )
         now = self.clock.now()
         async with services.store.transaction() as uow:
-            request_id = await uow.legal.add_request(form, None, ADMIN_ID, now)
+            request_id = await uow.legal.next_request_id()
+            await uow.legal.add_request(request_id, form, None, ADMIN_ID, now)
             if rejected_after is not None:
                 await uow.legal.reject(request_id, "no basis", ADMIN_ID, now + rejected_after)
 

@@ -21,6 +21,7 @@ from moderation.registry import ObservationKind, opened
 from moderation.reporting import file_report
 from moderation.reports import Filed
 from moderation.roles import Role
+from moderation.sealing import target_context, upgrade_seals
 from storage import Store, UnitOfWork, check_database, latest_version, migrate
 from storage.crypto import (
     PersonalDataCipher,
@@ -36,7 +37,11 @@ from tests.reliability.seeds import LIMITS, NOW, REPORTERS, new_report, seed_eve
 
 # Tables the bot writes that a seeded database must fill; a new table fails the check below
 # until the scenario in seeds.py writes to it too (or it is named here with the reason).
-ALLOWED_EMPTY: frozenset[str] = frozenset()
+ALLOWED_EMPTY: frozenset[str] = frozenset(
+    # Rows sealed before migration 0018, waiting to be re-sealed bound to their row: a
+    # database the current code wrote never has any (the migration tests fill it).
+    {"sealed_before_binding"}
+)
 
 Dump = dict[str, list[tuple[Any, ...]]]
 
@@ -357,7 +362,7 @@ async def read_v9(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
         ("phone", SEED_PHONE),
     }
     blind = cipher.blind_index("phone", SEED_PHONE)
-    assert await uow.registry.by_blind_index(ObservationKind.PHONE, blind) == [1]
+    assert await uow.registry.by_blind_index(ObservationKind.PHONE, [blind]) == [1]
 
 
 async def read_v11(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
@@ -373,7 +378,8 @@ async def read_v12(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
     assert sealed is not None
     assert sealed.ciphertext is not None
     assert sealed.key_id is not None
-    assert cipher.decrypt(sealed.key_id, sealed.ciphertext, "phone") == SEED_LEGAL_PHONE
+    context = target_context(1, "phone")
+    assert cipher.decrypt(sealed.key_id, sealed.ciphertext, context) == SEED_LEGAL_PHONE
     assert [entry.seq for entry in await uow.legal.ledger()] == [1]
 
 
@@ -497,7 +503,13 @@ async def test_every_earlier_schema_version_migrates_to_the_latest_with_its_data
 
     store = await Store.open(path)
     try:
+        # What the bot does first at start-up: values sealed before the row binding (all of
+        # these seeds) are re-sealed bound to their rows; the seeded placeholder disclosure
+        # (not a ciphertext) does not open and is named.
+        upgrade = await upgrade_seals(store, cipher)
+        assert set(upgrade.unopenable) <= {"disclosures 1"}
         async with store.reading() as uow:
+            assert await uow.seals.pending() == 0
             for seeded, read in READS.items():
                 if seeded <= version:
                     await read(uow, cipher)

@@ -19,6 +19,7 @@ from tests.helpers import FakeClock
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 PHONES = ("+447700900123", "+447700900456")
+OFFICER_D = 900013  # a legal officer who takes no part in the request
 IPS = ("192.0.2.44", "2001:db8::77")
 
 
@@ -29,7 +30,7 @@ async def test_personal_data_reaches_only_legal_officers(
     review = loopback.add_supergroup(title="Review", members=[moderator], bot_admin=True)
     settings = make_settings(
         review_chat_id=review.id,
-        legal_officer_ids=frozenset({LEGAL_OFFICER_ID, OFFICER_B, OFFICER_C}),
+        legal_officer_ids=frozenset({LEGAL_OFFICER_ID, OFFICER_B, OFFICER_C, OFFICER_D}),
         undo_window_minutes=1,
     )
     clock = FakeClock(NOW)
@@ -94,6 +95,26 @@ async def test_personal_data_reaches_only_legal_officers(
     found = await say(alice, f"/lookup 1 ip {IPS[1]}")
     assert IPS[1] not in found.text  # sealed: only the disclosure shows it
     assert "1 phone number(s), 2 IP address(es)" in found.text
+    # Every path one legal officer can take alone, the registrar and an officer who took no
+    # part in the request: lookups of every kind, the request, the list, the files again.
+    dave = loopback.add_user(first_name="Dave", language_code="en", user_id=OFFICER_D)
+    for person in (alice, dave):
+        for command in (
+            f"/lookup 1 phone {PHONES[0]}",
+            f"/lookup 1 ip {IPS[0]}",
+            "/lookup 1 username pill_shop",
+            "/lookup 1 violator 1",
+            "/legal show 1",
+            "/legal",
+            "/legal file 1",
+            "/legal disclose 1",
+            "/legal approve 1",
+        ):
+            await say(person, command)
+    await loopback.wait_for(
+        lambda: any("only the officers who handled request #1" in m.text for m in dave.messages()),
+        timeout=15,
+    )
     # A moderator who tries the legal commands sees nothing.
     await say(moderator, f"/lookup 1 phone {PHONES[0]}")
     # Some failing input for the exception paths.
@@ -108,16 +129,25 @@ async def test_personal_data_reaches_only_legal_officers(
     raw = bot.settings.database_path.read_bytes()
     for secret in (*PHONES, *IPS):
         assert secret.encode() not in raw, secret
-    legal_officers = {LEGAL_OFFICER_ID, OFFICER_B, OFFICER_C}
-    everyone: list[UserHandle] = [*reporters, moderator, alice, bob, carol]
+    # The only messages that ever held a phone or an IP: the two disclosure files sent to the
+    # officer whose approval completed the four eyes (and the copy the registrar asked for).
+    everyone: list[UserHandle] = [*reporters, moderator, alice, bob, carol, dave]
+    carrying: list[tuple[str, str | None]] = []
     for user in everyone:
-        if user.id in legal_officers:
-            continue
         for message in user.messages():
             shown = message.text + (message.caption or "")
-            shown += message.document.data.decode(errors="replace") if message.document else ""
             for secret in (*PHONES, *IPS):
                 assert secret not in shown, (user.first_name, secret)
+            if message.document is not None:
+                data = message.document.data.decode(errors="replace")
+                if any(secret in data for secret in (*PHONES, *IPS)):
+                    carrying.append((user.first_name, message.document.filename))
+    assert sorted(carrying) == [
+        ("Carol", "disclosure-1.html"),
+        ("Carol", "disclosure-1.json"),
+        ("Lea", "disclosure-1.html"),
+        ("Lea", "disclosure-1.json"),
+    ]
     for message in review.messages():
         for secret in (*PHONES, *IPS):
             assert secret not in message.text

@@ -39,6 +39,7 @@ from moderation.legal_officers import Officer
 from moderation.legal_records import LEDGER_HEAD_KEY, LegalRefused, StoredDisclosure
 from moderation.priority import CasePolicy
 from moderation.retention import purge_expired
+from moderation.sealing import disclosure_context
 from storage import Store
 from storage.crypto import (
     PersonalDataCipher,
@@ -267,7 +268,7 @@ async def test_old_unkeyed_entries_are_adopted_by_the_first_keyed_disclosure(
     the next disclosure checkpoints its head and chains on, keyed."""
     request_id = await approved_request(store, cipher, "OLD-1")
     content = b'{"legacy": true}'
-    key_id, blob = cipher.encrypt(content.decode(), "disclosure")
+    key_id, blob = cipher.encrypt(content.decode(), disclosure_context(request_id))
     digest = hashlib.sha256(content).hexdigest()
     when = "2026-11-01T00:00:00.000000+00:00"
     old = LedgerEntry(1, EntryKind.DISCLOSURE, request_id, 1, "DE", None, None, when, None,

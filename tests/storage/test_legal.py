@@ -35,6 +35,7 @@ from moderation.legal_officers import Officer
 from moderation.legal_records import LEDGER_HEAD_KEY, LegalRefused
 from moderation.registry import ObservationKind
 from moderation.retention import purge_expired
+from moderation.sealing import disclosure_context
 from storage import Store
 from storage.crypto import (
     PersonalDataCipher,
@@ -578,6 +579,7 @@ async def test_every_step_of_a_disclosure_writes_its_audit_entry(
         "ips": 2,
         "content_sha256": result.content_sha256,
         "ledger_seq": 1,
+        "withheld": 0,
         "approved_by": [BOB.user_id, CAROL.user_id],
         "before": "approved",
         "after": "disclosed",
@@ -950,7 +952,7 @@ async def test_a_disclosure_replaced_by_other_content_is_detected(
     pill_shop, _ = violators
     ids = await three_disclosures(store, cipher)
     other = json.dumps({"items": [], "request": {"id": ids[1], "country": "BR"}}).encode()
-    key_id, blob = cipher.encrypt(other.decode(), "disclosure")
+    key_id, blob = cipher.encrypt(other.decode(), disclosure_context(ids[1]))
     tamper(
         store.path,
         (

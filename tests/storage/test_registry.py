@@ -180,9 +180,9 @@ async def test_lookups_by_telegram_username_and_blind_index(
         assert await uow.registry.by_username("BAD_SHOP") == [violator_id]
         assert await uow.registry.by_username("former_name") == [violator_id]
         index = sealer.blind_index("ip", normalize_value(ObservationKind.IP, "::ffff:" + IP))
-        assert await uow.registry.by_blind_index(ObservationKind.IP, index) == [violator_id]
+        assert await uow.registry.by_blind_index(ObservationKind.IP, [index]) == [violator_id]
         other = sealer.blind_index("ip", "192.0.2.45")
-        assert await uow.registry.by_blind_index(ObservationKind.IP, other) == []
+        assert await uow.registry.by_blind_index(ObservationKind.IP, [other]) == []
 
 
 async def test_rotation_re_encrypts_every_value_under_the_new_key(
@@ -207,7 +207,7 @@ async def test_rotation_re_encrypts_every_value_under_the_new_key(
         assert {opened(only_new, row).value for row in rows} == {IP}
         # The blind index does not depend on the encryption key, so lookups keep working.
         found = await uow.registry.by_blind_index(
-            ObservationKind.IP, only_new.blind_index("ip", IP)
+            ObservationKind.IP, [only_new.blind_index("ip", IP)]
         )
         assert found == [violator_id]
 

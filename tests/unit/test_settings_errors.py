@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
@@ -13,6 +14,9 @@ from bot.settings import load_settings
 from storage.crypto import new_key_text, new_secret_text
 
 GOOD_TOKEN = "123456789:TEST-loopback-token-not-a-secret-0000"
+SHARED_KEY = new_key_text("same")
+SHARED_SECRET = new_secret_text()
+OTHER = new_secret_text()
 
 
 def run_cli(
@@ -109,6 +113,31 @@ BAD_SETTINGS = [
         {"POLL_TIMEOUT_SECONDS": "600"},
         "POLL_TIMEOUT_SECONDS: input should be less than or equal to 50",
         id="poll-timeout",
+    ),
+    pytest.param(
+        {"ENCRYPTION_KEY": "k1:" + base64.b64encode(bytes(32)).decode()},
+        "ENCRYPTION_KEY: the key is the same byte repeated (all zero?)",
+        id="encryption-key-all-zero",
+    ),
+    pytest.param(
+        {"BLIND_INDEX_KEY": base64.b64encode(b"secret!!" * 4).decode()},
+        "BLIND_INDEX_KEY: the key repeats a 8-byte pattern",
+        id="index-key-repeated-pattern",
+    ),
+    pytest.param(
+        {"LEDGER_KEY": "l1:" + base64.b64encode(b"short").decode()},
+        "LEDGER_KEY: the key must be 32 bytes",
+        id="ledger-key-short",
+    ),
+    pytest.param(
+        {"LEDGER_KEY": SHARED_KEY, "ENCRYPTION_KEY": SHARED_KEY},
+        "must be a separate key, not the encryption or blind-index key",
+        id="ledger-key-reused",
+    ),
+    pytest.param(
+        {"BLIND_INDEX_KEY": "b1:" + SHARED_SECRET, "BLIND_INDEX_PREVIOUS_KEYS": "b1:" + OTHER},
+        "BLIND_INDEX_PREVIOUS_KEYS: repeats the id of BLIND_INDEX_KEY",
+        id="index-key-ids-repeat",
     ),
 ]
 

@@ -1,0 +1,37 @@
+"""Opening the database for a command: migrated, and with the registry keys at hand, every
+value sealed before the row binding (migration 0018) re-sealed bound to its row first."""
+
+from __future__ import annotations
+
+import structlog
+
+from bot.settings import Settings
+from moderation.sealing import Upgrade, upgrade_seals
+from storage import Store
+
+log = structlog.get_logger(__name__)
+
+
+async def opened_store(settings: Settings) -> Store:
+    store = await Store.open(settings.database_path)
+    if settings.encryption_key is not None and settings.blind_index_key is not None:
+        try:
+            await upgraded_seals(store, settings)
+        except BaseException:
+            await store.close()
+            raise
+    return store
+
+
+async def upgraded_seals(store: Store, settings: Settings) -> Upgrade | None:
+    """None when nothing was waiting (the usual case: one count)."""
+    async with store.reading() as uow:
+        waiting = await uow.seals.pending()
+    if not waiting:
+        return None
+    upgrade = await upgrade_seals(store, settings.cipher())
+    log.info("seals_bound_to_rows", values=upgrade.resealed, unopenable=len(upgrade.unopenable))
+    if upgrade.unopenable:
+        # Named by table and row, never by value: these stay sealed and are never disclosed.
+        log.warning("seals_unopenable", rows=list(upgrade.unopenable))
+    return upgrade
