@@ -327,14 +327,16 @@ class Settings(BaseSettings):
             return parse_categories(value if value.strip() else DEFAULT_CATEGORIES)
         return value
 
-    @field_validator("encryption_key")
+    @field_validator("encryption_key", "ledger_key")
     @classmethod
-    def _encryption_key(cls, value: SecretStr | None) -> SecretStr | None:
+    def _key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
             parse_key(value.get_secret_value(), "the key")  # KeyProblem is a ValueError
         return value
 
-    @field_validator("encryption_previous_keys")
+    @field_validator(
+        "encryption_previous_keys", "blind_index_previous_keys", "ledger_previous_keys"
+    )
     @classmethod
     def _previous_keys(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
@@ -355,31 +357,6 @@ class Settings(BaseSettings):
     def _index_key(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
             parse_index_key(value.get_secret_value(), "the key")
-        return value
-
-    @field_validator("blind_index_previous_keys")
-    @classmethod
-    def _previous_index_keys(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None:
-            for position, part in enumerate(value.get_secret_value().split(","), start=1):
-                if part.strip():
-                    parse_key(part, f"key {position}")
-        return value
-
-    @field_validator("ledger_key")
-    @classmethod
-    def _ledger_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None:
-            parse_key(value.get_secret_value(), "the key")
-        return value
-
-    @field_validator("ledger_previous_keys")
-    @classmethod
-    def _ledger_previous_keys(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None:
-            for position, part in enumerate(value.get_secret_value().split(","), start=1):
-                if part.strip():
-                    parse_key(part, f"key {position}")
         return value
 
     @model_validator(mode="after")
@@ -404,13 +381,7 @@ class Settings(BaseSettings):
         return self
 
     def _ledger_previous_parsed(self) -> list[DataKey]:
-        if self.ledger_previous_keys is None:
-            return []
-        return [
-            parse_key(part, "LEDGER_PREVIOUS_KEYS")
-            for part in self.ledger_previous_keys.get_secret_value().split(",")
-            if part.strip()
-        ]
+        return _key_list(self.ledger_previous_keys, "LEDGER_PREVIOUS_KEYS")
 
     @property
     def anchor_dir(self) -> Path:
@@ -467,25 +438,11 @@ class Settings(BaseSettings):
         """BLIND_INDEX_KEY first, then BLIND_INDEX_PREVIOUS_KEYS."""
         if self.blind_index_key is None:
             return []
-        previous = [
-            parse_key(part, "BLIND_INDEX_PREVIOUS_KEYS")
-            for part in (
-                self.blind_index_previous_keys.get_secret_value().split(",")
-                if self.blind_index_previous_keys is not None
-                else []
-            )
-            if part.strip()
-        ]
+        previous = _key_list(self.blind_index_previous_keys, "BLIND_INDEX_PREVIOUS_KEYS")
         return [parse_index_key(self.blind_index_key.get_secret_value()), *previous]
 
     def _previous_keys_parsed(self) -> list[DataKey]:
-        if self.encryption_previous_keys is None:
-            return []
-        return [
-            parse_key(part)
-            for part in self.encryption_previous_keys.get_secret_value().split(",")
-            if part.strip()
-        ]
+        return _key_list(self.encryption_previous_keys, "ENCRYPTION_PREVIOUS_KEYS")
 
     def cipher(self) -> PersonalDataCipher:
         """The personal-data cipher; `require_keys` has checked the keys are there."""
@@ -595,6 +552,13 @@ class Settings(BaseSettings):
                 )
         if problems:
             raise SettingsError(problems)
+
+
+def _key_list(value: SecretStr | None, what: str) -> list[DataKey]:
+    """Comma-separated <id>:<base64> keys (the validators have checked each)."""
+    if value is None:
+        return []
+    return [parse_key(part, what) for part in value.get_secret_value().split(",") if part.strip()]
 
 
 def _problem(variable: str, what: str) -> str:

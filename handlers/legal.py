@@ -194,6 +194,8 @@ class LegalHandlers:
                 sha256=disclosure.content_sha256,
             )
         )
+        if disclosure.withheld:
+            await message.reply_text(views.t("legal.withheld", count=disclosure.withheld))
         await _send_disclosure(message, views, disclosure)
 
     async def _with_text(

@@ -131,6 +131,11 @@ TEXTS: Final[dict[str, str]] = {
     ),
     "notify.ledger.disclosure": "the disclosure",
     "notify.ledger.copy": "a copy of the disclosure",
+    "legal.withheld": (
+        "⚠️ {count} stored value(s) did not open in their row (changed, or moved there from "
+        "another row) and were withheld, not disclosed; the file lists them. Tell the "
+        "operators: the database may have been tampered with."
+    ),
     "legal.file_caption": "Disclosure for legal request #{id} · SHA-256 {sha256}",
     "legal.closed": "Request #{id} is closed; its hold on the violator's data has ended.",
     "legal.rejected": "Request #{id} is rejected. Nothing will be disclosed for it.",

@@ -472,3 +472,35 @@ async def test_a_legal_draft_is_kept_encrypted_and_dropped_after_the_conversatio
     fresh = await say(alice, "/legal new")
     assert "New legal request" in fresh.text
     assert "1/9" in fresh.text
+
+
+async def test_a_moved_ciphertext_is_withheld_and_the_officer_warned(
+    legal_bot: RunningBot, loopback: LoopbackServer
+) -> None:
+    """Someone with the database copies the August phone's ciphertext into a new row dated in
+    July: the disclosure withholds it, lists it, and the officer is told."""
+    database = legal_bot.settings.database_path
+    with sqlite3.connect(database) as conn:
+        conn.execute(
+            "INSERT INTO observations (violator_id, kind, value, ciphertext, key_id, blind_index, "
+            "observed_at, source, recorded_at, dedupe, blind_key_id) "
+            "SELECT violator_id, kind, value, ciphertext, key_id, blind_index, "
+            "'2026-07-20T00:00:00.000000+00:00', source, recorded_at, randomblob(32), "
+            "blind_key_id FROM observations WHERE observed_at LIKE '2026-08-02%'"
+        )
+    alice = officer(loopback, LEGAL_OFFICER_ID, "Alice")
+    bob, carol = officer(loopback, OFFICER_B, "Bob"), officer(loopback, OFFICER_C, "Carol")
+    await register_by_conversation(alice)
+    await say(alice, "/legal analysis 1 Valid German court order about drug sales via the channel.")
+    await say(bob, "/legal approve 1")
+    done = await say(carol, "/legal approve 1")
+    assert "disclosed: 1 phone number(s), 1 IP address(es)" in done.text
+    warning = await reply(carol)
+    assert "1 stored value(s) did not open in their row" in warning.text
+    as_json = await reply(carol)
+    assert as_json.document is not None
+    content = json.loads(as_json.document.data)
+    assert PHONE_OUT not in as_json.document.data.decode()
+    assert [(w["kind"], w["observed_at"]) for w in content["withheld"]] == [
+        ("phone", "2026-07-20T00:00:00+00:00")
+    ]
