@@ -39,13 +39,25 @@ def log_key_from(settings: Settings) -> bytes | None:
     return None
 
 
+#: Pseudonyms kept at hand (a few hundred KB at most).
+_REMEMBERED = 10_000
+
+
 class Pseudonyms:
     """User id -> pseudonym under one key; `ephemeral` when the key is this process's own."""
 
     def __init__(self, key: bytes | None) -> None:
         self.ephemeral = key is None
         self._key = _PROCESS_KEY if key is None else key
+        self._known: dict[int, str] = {}  # every update names its user twice or more
 
     def of(self, user_id: int) -> str:
+        known = self._known.get(user_id)
+        if known is not None:
+            return known
         digest = hmac.new(self._key, f"{_DOMAIN}{user_id}".encode(), hashlib.sha256)
-        return digest.hexdigest()[:PSEUDONYM_HEX_DIGITS]
+        pseudonym = digest.hexdigest()[:PSEUDONYM_HEX_DIGITS]
+        if len(self._known) >= _REMEMBERED:
+            self._known.clear()  # bounded: a report wave of new users does not grow it forever
+        self._known[user_id] = pseudonym
+        return pseudonym
