@@ -20,6 +20,7 @@ from moderation.ports import AuditTrail
 from moderation.registry import (
     Observation,
     ObservationKind,
+    RegistryRecords,
     SealedObservation,
     Sealer,
     dedupe_key,
@@ -46,7 +47,7 @@ class JournalRecords(Protocol):
     async def reseal(self, table: str, row_id: int, key_id: str, blob: bytes) -> None: ...
 
 
-class IndexRecords(Protocol):
+class IndexRecords(RegistryRecords, Protocol):
     async def indexed_under_other_keys(
         self, index_key_id: str, limit: int
     ) -> list[SealedObservation]: ...
@@ -74,6 +75,7 @@ class RekeyUnit(Protocol):
 
 class RekeyStore(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[RekeyUnit]: ...
+    def reading(self) -> AbstractAsyncContextManager[RekeyUnit]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,7 @@ async def rotate_everything(
 ) -> Rotation:
     """Re-seals every sealed column under the current key, then re-indexes under the current
     BLIND_INDEX_KEY. Safe to run again; resumes after a kill."""
-    observations = await rotate_keys(store, sealer, now, batch)  # type: ignore[arg-type]
+    observations = await rotate_keys(store, sealer, now, batch)
     legal = await rotate_legal_keys(store, sealer, sealer.current_key_id, batch)
     journal = await rotate_journal(store, sealer, batch)
     drafts = await rotate_drafts(store, sealer)

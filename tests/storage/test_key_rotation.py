@@ -9,7 +9,7 @@ import asyncio
 import base64
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -171,6 +171,9 @@ class FirstCommit:
             yield uow
         self._committed.set()
         await asyncio.sleep(3600)  # parked here until cancelled, as a process that is killed
+
+    def reading(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        return self._store.reading()
 
 
 async def test_a_lookup_finds_a_phone_while_its_index_is_being_rebuilt(store: Store) -> None:
