@@ -11,12 +11,14 @@ officer is told its hash in Telegram.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
+from moderation.clock import utc_text
 from moderation.ledger import (
     Checkpoint,
     CheckpointEvent,
@@ -240,7 +242,7 @@ async def _chain(
     """Appends one ledger entry, after checking the ledger is intact, checkpoints it outside
     the database (before the transaction commits) and tells every legal officer its hash."""
     entries = await uow.legal.ledger()
-    problems = await ledger_problems(uow, ledger, entries)
+    problems, _ = await ledger_problems(uow, ledger, entries)
     if problems:
         raise LegalRefused(
             f"the disclosure ledger does not verify ({problems[0]}); nothing was disclosed. "
@@ -248,7 +250,7 @@ async def _chain(
         )
     last = entries[-1] if entries else None
     if last is not None and last.key_id is None:
-        _anchor(ledger, CheckpointEvent.ADOPTED, last, now)
+        _prepared(ledger, CheckpointEvent.ADOPTED, last, now)
     assert request.violator_id is not None
     entry = next_entry(
         ledger.keys,
@@ -258,7 +260,7 @@ async def _chain(
         violator_id=request.violator_id,
         country=request.form.country,
         period=(request.form.period_start.isoformat(), request.form.period_end.isoformat()),
-        disclosed_at=ledger_time(now),
+        disclosed_at=utc_text(now),
         disclosed_to=acting.user_id,
         content_sha256=digest,
     )
@@ -266,7 +268,7 @@ async def _chain(
     await uow.state.put(
         LEDGER_HEAD_KEY, json.dumps({"count": entry.seq, "last_hash": entry.entry_hash}), now
     )
-    _anchor(ledger, CheckpointEvent.PREPARED, entry, now)
+    _prepared(ledger, CheckpointEvent.PREPARED, entry, now)
     officers = set(policy.bootstrap_legal) | set(await uow.roles.holders(Role.LEGAL))
     for officer_id in sorted(officers):
         await uow.outbox.add(
@@ -286,9 +288,11 @@ async def _chain(
     return entry
 
 
-async def ledger_problems(uow: LegalUnit, ledger: Ledger, entries: list[LedgerEntry]) -> list[str]:
-    """What is wrong with the chain and its checkpoints (the content is checked by `report-bot
-    ledger verify`, which decrypts every disclosure)."""
+async def ledger_problems(
+    uow: LegalUnit, ledger: Ledger, entries: list[LedgerEntry]
+) -> tuple[list[str], list[str]]:
+    """(problems, notes) of the chain and its checkpoints (the content is checked by
+    `report-bot ledger verify`, which decrypts every disclosure)."""
     head_text = await uow.state.get(LEDGER_HEAD_KEY)
     head = None
     if head_text is not None:
@@ -302,23 +306,30 @@ async def ledger_problems(uow: LegalUnit, ledger: Ledger, entries: list[LedgerEn
                 f"the checkpoint file {ledger.anchor.where} is missing, but the ledger holds "
                 "keyed entries: restore it, or point LEDGER_ANCHOR_DIR at it"
             )
-        return problems
+        return problems, []
     checkpoints, bad = read_checkpoints(ledger.keys, lines)
-    anchored, _ = verify_anchors(entries, checkpoints)
-    return problems + bad + anchored
+    anchored, notes = verify_anchors(entries, checkpoints)
+    return problems + bad + anchored, notes
 
 
-def _anchor(ledger: Ledger, event: CheckpointEvent, entry: LedgerEntry, now: datetime) -> None:
-    checkpoint = Checkpoint(
-        event=event,
-        seq=entry.seq,
-        entry_hash=entry.entry_hash,
-        request_id=entry.request_id,
-        kind=entry.kind.value,
-        at=ledger_time(now),
-    )
+def _anchor(
+    ledger: Ledger,
+    event: CheckpointEvent,
+    seq: int,
+    entry_hash: str,
+    request_id: int,
+    kind: EntryKind,
+    now: datetime,
+) -> None:
+    """One checkpoint line; OSError (AnchorUnwritable) as the file system gives it."""
+    checkpoint = Checkpoint(event, seq, entry_hash, request_id, kind.value, utc_text(now))
+    ledger.anchor.append(checkpoint_line(ledger.keys, checkpoint))
+
+
+def _prepared(ledger: Ledger, event: CheckpointEvent, entry: LedgerEntry, now: datetime) -> None:
+    """Before the commit: no checkpoint, no disclosure."""
     try:
-        ledger.anchor.append(checkpoint_line(ledger.keys, checkpoint))
+        _anchor(ledger, event, entry.seq, entry.entry_hash, entry.request_id, entry.kind, now)
     except OSError as exc:
         raise LegalRefused(f"{exc}; nothing was disclosed") from None
 
@@ -326,24 +337,16 @@ def _anchor(ledger: Ledger, event: CheckpointEvent, entry: LedgerEntry, now: dat
 def _settled(ledger: Ledger, disclosure: Disclosure, kind: EntryKind, now: datetime) -> None:
     """The entry committed: its checkpoint says so. If this line cannot be written, the
     prepared one still vouches for the entry."""
-    checkpoint = Checkpoint(
-        event=CheckpointEvent.COMMITTED,
-        seq=disclosure.ledger_seq,
-        entry_hash=disclosure.ledger_hash,
-        request_id=disclosure.request_id,
-        kind=kind.value,
-        at=ledger_time(now),
-    )
-    try:
-        ledger.anchor.append(checkpoint_line(ledger.keys, checkpoint))
-    except OSError:
-        return
-
-
-def ledger_time(moment: datetime) -> str:
-    """UTC with microseconds, the one format every stored time has, so periods compare as text."""
-    utc = moment.astimezone(UTC)
-    return f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.%f+00:00")
+    with contextlib.suppress(OSError):
+        _anchor(
+            ledger,
+            CheckpointEvent.COMMITTED,
+            disclosure.ledger_seq,
+            disclosure.ledger_hash,
+            disclosure.request_id,
+            kind,
+            now,
+        )
 
 
 def _open_observations(

@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Final, Protocol
 
@@ -103,37 +103,21 @@ class Ledger:
     anchor: LedgerAnchor = field(repr=False)
 
 
-def _fields(entry: LedgerEntry | dict[str, Any]) -> list[Any]:
-    data = entry if isinstance(entry, dict) else _as_dict(entry)
+def _fields(entry: LedgerEntry) -> list[Any]:
+    """What an entry's keyed hash covers: every field but the hash and the key id."""
     return [
-        data["seq"],
-        data["kind"],
-        data["request_id"],
-        data["violator_id"],
-        data["country"],
-        data["period_start"],
-        data["period_end"],
-        data["disclosed_at"],
-        data["disclosed_to"],
-        data["content_sha256"],
-        data["prev_hash"],
+        entry.seq,
+        entry.kind.value,
+        entry.request_id,
+        entry.violator_id,
+        entry.country,
+        entry.period_start,
+        entry.period_end,
+        entry.disclosed_at,
+        entry.disclosed_to,
+        entry.content_sha256,
+        entry.prev_hash,
     ]
-
-
-def _as_dict(entry: LedgerEntry) -> dict[str, Any]:
-    return {
-        "seq": entry.seq,
-        "kind": entry.kind.value,
-        "request_id": entry.request_id,
-        "violator_id": entry.violator_id,
-        "country": entry.country,
-        "period_start": entry.period_start,
-        "period_end": entry.period_end,
-        "disclosed_at": entry.disclosed_at,
-        "disclosed_to": entry.disclosed_to,
-        "content_sha256": entry.content_sha256,
-        "prev_hash": entry.prev_hash,
-    }
 
 
 def _canonical(value: object) -> bytes:
@@ -192,11 +176,7 @@ def next_entry(
     )
     digest = expected_hash(keys, draft)
     assert digest is not None  # the current key is always configured
-    return LedgerEntry(**{**_entry_kwargs(draft), "entry_hash": digest})
-
-
-def _entry_kwargs(entry: LedgerEntry) -> dict[str, Any]:
-    return {name: getattr(entry, name) for name in LedgerEntry.__slots__}
+    return replace(draft, entry_hash=digest)
 
 
 def verify(

@@ -49,15 +49,15 @@ async def verify_ledger(
         recorded = await uow.legal.recorded_as_disclosed()
         stored = {d.request_id: d for d in await uow.legal.disclosures()}
         head_text = await uow.state.get(LEDGER_HEAD_KEY)
+        notes: list[str] = []
         if with_anchors:
-            problems = await ledger_problems(uow, ledger, entries)
+            problems, notes = await ledger_problems(uow, ledger, entries)
         else:
             head = None
             if head_text is not None:
                 data = json.loads(head_text)
                 head = LedgerHead(int(data["count"]), str(data["last_hash"]))
             problems = verify(ledger.keys, entries, head)
-        notes: list[str] = []
         contents: dict[int, dict[str, Any]] = {}
         for request_id, disclosure in sorted(stored.items()):
             try:

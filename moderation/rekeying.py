@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from moderation.legal import TargetKind
 from moderation.legal_drafts import DRAFT_PREFIX, DraftState, resealed_draft, sealed_under
-from moderation.legal_records import LegalRecords, SealedDocument
+from moderation.legal_records import LegalRecords, SealedDocument, observation_kind
 from moderation.ports import AuditTrail
 from moderation.registry import (
     Observation,
-    ObservationKind,
     RegistryRecords,
     SealedObservation,
     Sealer,
@@ -192,7 +192,7 @@ async def rotate_index_key(
                 await uow.registry.reindex(row.id, index, dedupe, current)
             targets = await uow.registry.targets_indexed_under_other_keys(current, batch)
             for request_id, kind, key_id, blob in targets:
-                observed = observation_kind_of(kind)
+                observed = observation_kind(TargetKind(kind))
                 value = sealer.decrypt(key_id, blob, target_context(request_id, kind))
                 await uow.registry.reindex_target(
                     request_id, sealer.blind_index(observed.value, value), current
@@ -207,7 +207,3 @@ async def rotate_index_key(
         total += len(rows) + len(targets)
         if len(rows) < batch and len(targets) < batch:
             return total
-
-
-def observation_kind_of(target_kind: str) -> ObservationKind:
-    return ObservationKind.PHONE if target_kind == "phone" else ObservationKind.IP

@@ -15,8 +15,10 @@ from __future__ import annotations
 import json
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
+
+from moderation.clock import utc_text
 
 #: How rows were bound before migration 0018: by their kind alone.
 _LEGACY_OBSERVATION_KINDS = frozenset({"phone", "ip"})
@@ -26,13 +28,8 @@ def _context(*parts: object) -> str:
     return json.dumps(parts, separators=(",", ":"))
 
 
-def _instant(moment: datetime) -> str:
-    utc = moment.astimezone(UTC)
-    return f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.%f+00:00")
-
-
 def observation_context(row_id: int, violator_id: int, kind: str, observed_at: datetime) -> str:
-    return _context("observation", row_id, violator_id, kind, _instant(observed_at))
+    return _context("observation", row_id, violator_id, kind, utc_text(observed_at))
 
 
 def disclosure_context(request_id: int) -> str:

@@ -11,18 +11,16 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from moderation.clock import utc_text
 from moderation.targets import ForwardOrigin, TargetKind, TargetRef
-
-_FORMAT = "%Y-%m-%dT%H:%M:%S.%f+00:00"
 
 
 def encode_time(value: datetime) -> str:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("naive datetime refused: pass an aware datetime (UTC)")
-    moment = value.astimezone(UTC)
-    # The year zero-padded by hand: strftime's %Y gives "1" for year 1 on glibc, and an
-    # unpadded year breaks both the fixed width text comparison and decode_time.
-    return f"{moment.year:04d}-" + moment.strftime(_FORMAT.removeprefix("%Y-"))
+    # The year zero-padded (strftime's %Y gives "1" for year 1 on glibc, which broke both
+    # the text order and decode_time); the same text the domain hashes and binds to.
+    return utc_text(value)
 
 
 def decode_time(text: str) -> datetime:
