@@ -11,14 +11,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Final
 
 import structlog
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram import InlineKeyboardMarkup
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
+from bot.case_copies import retire_copy
 from bot.case_edits import case_message_edit
 from bot.context import BotApplication, Services
+from bot.transport import watch_answers
 from handlers.appeal_views import AppealViews
 from handlers.errors import is_message_gone, is_not_modified
 from handlers.report_views import ReportViews
@@ -31,6 +41,7 @@ from moderation.appeals import (
     appeal_view,
     due_appeal_posts,
 )
+from moderation.case_copies import PostRef, due_copies, lost_race
 from moderation.decisions import OUTCOME_KIND, case_view
 from moderation.delivery import (
     backlog_size,
@@ -50,6 +61,8 @@ from moderation.delivery import (
     post_failed,
     review_chat,
     review_chat_moved,
+    send_begun,
+    send_refused,
 )
 from moderation.disclosure import LEDGER_CHECKPOINT_KIND
 from moderation.reports import CaseStatus
@@ -72,6 +85,7 @@ class _Accepted:
     task: PostTask
     chat_id: int
     message_id: int
+    lost: int = 0  # attempts of the call whose answer was lost: each may have left a copy
 
 
 def posting_reserve(per_minute: int) -> int:
@@ -162,7 +176,9 @@ class DeliveryWorker:
         reserve = posting_reserve(budget.per_minute)
         now = services.clock.now()
         debounce = timedelta(seconds=settings.case_edit_debounce_seconds)
-        # The digest first: when the backlog is large, saying so matters more than one post.
+        # Copies with live buttons first: a press on one still counts, but confuses.
+        await self._copies(application, services)
+        # The digest next: when the backlog is large, saying so matters more than one post.
         await self._digest(application, services, chat_id, reserve)
         due = (
             await due_posts(services.store, now, debounce, DUE_BATCH) if budget.available() else []
@@ -254,21 +270,14 @@ class DeliveryWorker:
             if task.message_id is None:
                 accepted = self._unrecorded_cases.get(task.case_id)
                 if accepted is None:
-                    sent = await bot.send_message(
-                        chat_id,
-                        text,
-                        reply_markup=keyboard,
-                        message_thread_id=settings.review_thread_id,
+                    accepted = await self._send_post(
+                        application, services, task, chat_id, text, keyboard
                     )
-                    accepted = _Accepted(task, chat_id, sent.message_id)
                     self._unrecorded_cases[task.case_id] = accepted
                 else:
                     log.info("case_post_recorded_late", case_id=task.case_id)
-                await mark_posted(
-                    services.store, accepted.task, accepted.chat_id, accepted.message_id, now
-                )
+                await self._record_post(services, accepted, now)
                 del self._unrecorded_cases[task.case_id]
-                log.info("case_posted", case_id=task.case_id, message_id=accepted.message_id)
             else:
                 async with case_message_edit(services, task.case_id):
                     try:
@@ -316,6 +325,62 @@ class DeliveryWorker:
             await post_failed(services.store, task, f"{type(exc).__name__}: {exc}", now)
         return True
 
+    async def _send_post(
+        self,
+        application: BotApplication,
+        services: Services,
+        task: PostTask,
+        chat_id: int,
+        text: str,
+        keyboard: InlineKeyboardMarkup | None,
+    ) -> _Accepted:
+        """Sends a case post, written down as begun first: a kill before it is recorded leaves
+        a copy in the chat that the next post then says may be above it (0019)."""
+        await send_begun(services.store, task.case_id, services.clock.now())
+        with watch_answers() as watch:
+            try:
+                sent = await application.bot.send_message(
+                    chat_id,
+                    text,
+                    reply_markup=keyboard,
+                    message_thread_id=services.settings.review_thread_id,
+                )
+            except TelegramError as exc:
+                if not watch.lost and _refused(exc):
+                    await send_refused(services.store, task.case_id)
+                raise
+        return _Accepted(task, chat_id, sent.message_id, watch.lost)
+
+    async def _record_post(self, services: Services, accepted: _Accepted, now: datetime) -> None:
+        task, post = accepted.task, PostRef(accepted.chat_id, accepted.message_id)
+        if task.message_id is not None:
+            await mark_reposted(
+                services.store, task, post.chat_id, post.message_id, now, lost=accepted.lost
+            )
+        elif not await mark_posted(
+            services.store, task, post.chat_id, post.message_id, now, lost=accepted.lost
+        ):
+            # A moderator pressed an unrecorded earlier post meanwhile and it became the
+            # case's post: this one is the copy now, and goes at once.
+            log.info("case_post_superseded", case_id=task.case_id, message_id=post.message_id)
+            await lost_race(services.store, task.case_id, post, now)
+            self.wake()
+            return
+        log.info("case_posted", case_id=task.case_id, message_id=post.message_id)
+
+    async def _copies(self, application: BotApplication, services: Services) -> None:
+        """Copies Telegram named that their finder could not retire: deleted or disarmed."""
+        budget = services.review_budget
+        for task in await due_copies(services.store, services.clock.now()):
+            if self._stopping.is_set():
+                return
+            await budget.pace()
+            if not budget.try_spend(0):
+                return
+            views = review_views(application, services)
+            if not await retire_copy(application.bot, services, views, task):
+                return
+
     async def _repost(
         self,
         application: BotApplication,
@@ -335,11 +400,13 @@ class DeliveryWorker:
         accepted = self._unrecorded_cases.get(task.case_id)
         if accepted is None:
             try:
-                sent = await application.bot.send_message(
+                accepted = await self._send_post(
+                    application,
+                    services,
+                    task,
                     chat_id,
                     text,
-                    reply_markup=views.keyboard(view, undo_open=undo_open),
-                    message_thread_id=services.settings.review_thread_id,
+                    views.keyboard(view, undo_open=undo_open),
                 )
             except TelegramError as exc:
                 log.warning(
@@ -348,11 +415,8 @@ class DeliveryWorker:
                 await mark_lost(services.store, task, now)  # the next pass posts it afresh
                 self.wake()
                 return not isinstance(exc, RetryAfter | Forbidden | ChatMigrated)
-            accepted = _Accepted(task, chat_id, sent.message_id)
             self._unrecorded_cases[task.case_id] = accepted
-        await mark_reposted(
-            services.store, accepted.task, accepted.chat_id, accepted.message_id, now
-        )
+        await self._record_post(services, accepted, now)
         del self._unrecorded_cases[task.case_id]
         return True
 
@@ -499,6 +563,12 @@ def render_notification(
         report_id=payload.get("report_id"),
         category=label,
     )
+
+
+def _refused(error: TelegramError) -> bool:
+    """Telegram answered the call with a refusal (4xx): it was not applied. A timeout, a
+    dropped connection or a 5xx may have been (PTB raises NetworkError for those)."""
+    return isinstance(error, BadRequest) or not isinstance(error, NetworkError)
 
 
 def _seconds(value: timedelta | float) -> timedelta:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import structlog
-from telegram import CallbackQuery, Message, Update
+from telegram import Bot, CallbackQuery, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
@@ -21,15 +21,16 @@ from bot.case_edits import case_message_edit
 from bot.context import BotContext, Services
 from handlers.callback_data import ReviewAction, ReviewButton, parse_review_button
 from handlers.errors import is_not_modified
+from handlers.review_copies import Located, locate, retire_now
 from handlers.review_views import Menu, ReviewViews, build_review_views
 from moderation.case_actions import (
     ActionRefusal,
     Done,
     Refused,
-    case_at,
     escalate,
     request_post,
 )
+from moderation.case_copies import PostRef
 from moderation.decisions import (
     AlreadyDecided,
     Decided,
@@ -47,6 +48,9 @@ from moderation.reports import CaseStatus
 from moderation.review import CaseView, Decision, Moderator, RejectReason
 
 log = structlog.get_logger(__name__)
+
+#: Telegram's limit for the text of a callback query's answer.
+ALERT_MAX = 200
 
 _MENUS = {
     ReviewAction.APPROVE: Menu.CATEGORIES,
@@ -86,75 +90,119 @@ async def review_button(update: Update, context: BotContext) -> None:
     if case is None:
         await query.answer(views.t("review.alert.stale"), show_alert=True)
         return
-    if button.action is ReviewAction.UNDO:
-        await _undo(query, services, views, moderator, case)
-        return
-    if case.status is not CaseStatus.PENDING:
-        # The winner's press edits the message; the worker catches up if that edit failed.
-        await query.answer(views.already(case), show_alert=True)
-        services.delivery.wake()
-        if (
-            where.id == chat_id
-            and await case_at(services.store, where.id, query.message.message_id) is None
-        ):
-            # A second post of the case (Telegram applied a post whose answer was lost): the
-            # worker never edits it, so the press shows the decision on it.
-            await show_case(query.message, services, views, case)
-        return
-    if not moderator.may_decide(case.escalated):
-        key = "review.alert.escalated" if case.escalated else "review.alert.not_moderator"
-        await query.answer(views.t(key), show_alert=True)
-        await record_refused_press(
-            services.store,
-            case.id,
-            user.id,
-            "escalated" if case.escalated else "legal only",
-            services.clock.now(),
-        )
-        return
-    if button.action is ReviewAction.POST:
-        await _post(query, services, views, moderator, case)
-    elif button.action is ReviewAction.ESCALATE:
-        await query.answer(views.t("review.alert.escalated_hint"), show_alert=True)
-        outcome = await escalate(services.store, case.id, moderator, None, services.clock.now())
-        if isinstance(outcome, Done):
-            log.info("case_escalated", case_id=case.id)
-            await show_case(query.message, services, views, outcome.view)
-    elif button.action in _MENUS:
-        if not services.review_budget.try_spend():
-            await _busy(query, services, views)
+    answer = _Answer(query)
+    located = Located(PostRef(where.id, query.message.message_id), None)
+    if where.id == chat_id and button.action is not ReviewAction.POST:
+        found = await locate(query.message, context.bot.id, services, case.id, "press")
+        if found is None:
+            await query.answer(views.t("review.alert.stale"), show_alert=True)
             return
-        await query.answer()
-        services.open_menus.opened(case.id, _MENUS[button.action])
-        async with case_message_edit(services, case.id):
-            await _edit_keyboard(query, views, case, _MENUS[button.action])
-    else:
-        await _decide(query, services, views, moderator, case, button)
+        located = found
+        if located.copy is not None:
+            # A copy Telegram accepted but the bot never recorded (a restart or a lost answer
+            # in between): the press counts for the case, shown on the live post.
+            answer.notice = views.t("review.alert.copy", case_id=case.id)
+            log.info("case_copy_pressed", case_id=case.id, message_id=located.copy.message_id)
+    try:
+        await _press(answer, services, views, moderator, case, button, located.live)
+    finally:
+        await retire_now(context.bot, services, views, case.id, located)
 
 
-async def _decide(
-    query: CallbackQuery,
+async def _press(
+    answer: _Answer,
     services: Services,
     views: ReviewViews,
     moderator: Moderator,
     case: CaseView,
     button: ReviewButton,
+    post: PostRef,
+) -> None:
+    bot = answer.query.get_bot()
+    user_id = moderator.user_id
+    if button.action is ReviewAction.UNDO:
+        await _undo(answer, services, views, moderator, case, post)
+        return
+    if case.status is not CaseStatus.PENDING:
+        # The winner's press edits the message; the worker catches up if that edit failed.
+        await answer(views.already(case), show_alert=True)
+        services.delivery.wake()
+        return
+    if not moderator.may_decide(case.escalated):
+        key = "review.alert.escalated" if case.escalated else "review.alert.not_moderator"
+        await answer(views.t(key), show_alert=True)
+        await record_refused_press(
+            services.store,
+            case.id,
+            user_id,
+            "escalated" if case.escalated else "legal only",
+            services.clock.now(),
+        )
+        return
+    if button.action is ReviewAction.POST:
+        await _post(answer, services, views, moderator, case)
+    elif button.action is ReviewAction.ESCALATE:
+        await answer(views.t("review.alert.escalated_hint"), show_alert=True)
+        outcome = await escalate(services.store, case.id, moderator, None, services.clock.now())
+        if isinstance(outcome, Done):
+            log.info("case_escalated", case_id=case.id)
+            await show_case(bot, post, services, views, outcome.view)
+    elif button.action in _MENUS:
+        if not services.review_budget.try_spend():
+            await _busy(answer, services, views)
+            return
+        await answer()
+        services.open_menus.opened(case.id, _MENUS[button.action])
+        async with case_message_edit(services, case.id):
+            await _edit_keyboard(bot, post, views, case, _MENUS[button.action])
+    else:
+        await _decide(answer, services, views, moderator, case, button, post)
+
+
+class _Answer:
+    """Answers the press once. On a copy the copy's notice leads, with the press's own alert
+    after it when both fit in Telegram's 200 characters (else the press's own alert)."""
+
+    def __init__(self, query: CallbackQuery) -> None:
+        self.query = query
+        self.notice: str | None = None
+        self._done = False
+
+    async def __call__(self, text: str | None = None, *, show_alert: bool = False) -> None:
+        if self._done:
+            return
+        self._done = True
+        if self.notice is not None:
+            both = f"{self.notice}\n\n{text}" if text else self.notice
+            text = both if len(both) <= ALERT_MAX else text
+            show_alert = True
+        await self.query.answer(text, show_alert=show_alert)
+
+
+async def _decide(
+    answer: _Answer,
+    services: Services,
+    views: ReviewViews,
+    moderator: Moderator,
+    case: CaseView,
+    button: ReviewButton,
+    post: PostRef,
 ) -> None:
     settings = services.settings
     if button.action is ReviewAction.CONFIRM:
         if button.arg not in settings.report_categories:
-            await query.answer(views.t("review.alert.stale"), show_alert=True)
+            await answer(views.t("review.alert.stale"), show_alert=True)
             return
         decision, category, reason = Decision.APPROVED, button.arg, None
     else:
         if button.arg not in {r.value for r in RejectReason}:
-            await query.answer(views.t("review.alert.stale"), show_alert=True)
+            await answer(views.t("review.alert.stale"), show_alert=True)
             return
         decision, category, reason = Decision.REJECTED, None, RejectReason(button.arg)
     if reason is RejectReason.OTHER:
-        await query.answer(views.t("review.alert.other_hint"), show_alert=True)
+        await answer(views.t("review.alert.other_hint"), show_alert=True)
     else:
-        await query.answer()  # before any database work
+        await answer()  # before any database work
     services.open_menus.opened(case.id, Menu.MAIN)
     outcome = await decide(
         services.store,
@@ -171,15 +219,14 @@ async def _decide(
         log.info("case_decided", case_id=case.id, decision=decision.value)
         services.delivery.wake()
         services.violator_ids.forget()  # a new violator is noticed from its next message
-        if isinstance(query.message, Message):
-            await show_case(query.message, services, views, outcome.view)
+        await show_case(answer.query.get_bot(), post, services, views, outcome.view)
     elif isinstance(outcome, AlreadyDecided | NotAllowed):
         # Lost the race after the answer went out: the winner's edit shows who decided.
         services.delivery.wake()
 
 
 async def _post(
-    query: CallbackQuery,
+    answer: _Answer,
     services: Services,
     views: ReviewViews,
     moderator: Moderator,
@@ -188,7 +235,7 @@ async def _post(
     # One short write decides what the answer says (posted since the listing, or next).
     outcome = await request_post(services.store, case.id, moderator, services.clock.now())
     if isinstance(outcome, Done):
-        await query.answer(views.t("review.alert.posting", case_id=case.id))
+        await answer(views.t("review.alert.posting", case_id=case.id))
         services.delivery.wake()
     elif isinstance(outcome, Refused):
         key = (
@@ -196,58 +243,58 @@ async def _post(
             if outcome.reason is ActionRefusal.POSTED
             else ("review.refused.decided")
         )
-        await query.answer(views.t(key), show_alert=True)
+        await answer(views.t(key), show_alert=True)
     else:
-        await query.answer(views.t("review.alert.stale"), show_alert=True)
+        await answer(views.t("review.alert.stale"), show_alert=True)
 
 
 async def _undo(
-    query: CallbackQuery,
+    answer: _Answer,
     services: Services,
     views: ReviewViews,
     moderator: Moderator,
     case: CaseView,
+    post: PostRef,
 ) -> None:
     window = timedelta(minutes=services.settings.undo_window_minutes)
     now = services.clock.now()
     policy = services.settings.case_policy()
-    message = query.message
-    assert isinstance(message, Message)  # checked by the caller
+    bot = answer.query.get_bot()
     # Checked on what we just read, so the answer goes out before the write.
     if case.status is CaseStatus.PENDING:
-        await query.answer(views.t("review.alert.not_decided"), show_alert=True)
-        await show_case(message, services, views, case)
+        await answer(views.t("review.alert.not_decided"), show_alert=True)
+        await show_case(bot, post, services, views, case)
         return
     if case.decided_by != moderator.user_id and not moderator.is_admin:
-        await query.answer(views.t("review.alert.undo_not_yours"), show_alert=True)
+        await answer(views.t("review.alert.undo_not_yours"), show_alert=True)
         await undo(  # refused again inside, and audited there
             services.store, case.id, moderator, undo_window=window, now=now, policy=policy
         )
         return
     if case.decided_at is not None and now > case.decided_at + window:
-        await query.answer(views.t("review.alert.undo_expired"), show_alert=True)
-        await show_case(message, services, views, case)
+        await answer(views.t("review.alert.undo_expired"), show_alert=True)
+        await show_case(bot, post, services, views, case)
         return
-    await query.answer(views.t("review.alert.undone"))
+    await answer(views.t("review.alert.undone"))
     outcome = await undo(
         services.store, case.id, moderator, undo_window=window, now=now, policy=policy
     )
     if isinstance(outcome, Undone):
         services.delivery.wake()
-        await show_case(message, services, views, outcome.view)
+        await show_case(bot, post, services, views, outcome.view)
     elif isinstance(outcome, UndoRefused) and outcome.reason is UndoRefusal.NEWER_CASE:
         log.info("undo_refused_newer_case", case_id=case.id)
-        await _tell_chat(message, services, views.t("review.newer_case", case_id=case.id))
+        await _tell_chat(bot, post, services, views.t("review.newer_case", case_id=case.id))
     elif isinstance(outcome, UndoRefused) and outcome.reason is UndoRefusal.LEGAL_REQUEST:
         log.info("undo_refused_legal_request", case_id=case.id)
-        await _tell_chat(message, services, views.t("review.legal_request", case_id=case.id))
+        await _tell_chat(bot, post, services, views.t("review.legal_request", case_id=case.id))
 
 
 async def show_case(
-    message: Message, services: Services, views: ReviewViews, case: CaseView
+    bot: Bot, post: PostRef, services: Services, views: ReviewViews, case: CaseView
 ) -> None:
-    """Edits the case message to the case's current state, if the chat's budget allows now;
-    otherwise the delivery worker does it when there is room."""
+    """Edits the case message `post` to the case's current state, if the chat's budget allows
+    now; otherwise the delivery worker does it when there is room."""
     if not services.review_budget.try_spend():
         services.delivery.wake()
         return
@@ -256,8 +303,11 @@ async def show_case(
     undo_open = case.decided_at is not None and now < case.decided_at + window
     async with case_message_edit(services, case.id):
         try:
-            await message.edit_text(
-                views.case_text(case), reply_markup=views.keyboard(case, undo_open=undo_open)
+            await bot.edit_message_text(
+                views.case_text(case),
+                chat_id=post.chat_id,
+                message_id=post.message_id,
+                reply_markup=views.keyboard(case, undo_open=undo_open),
             )
         except BadRequest as exc:
             if not is_not_modified(exc):
@@ -266,27 +316,31 @@ async def show_case(
         except TelegramError as exc:
             log.warning("case_message_edit_failed", case_id=case.id, error_type=type(exc).__name__)
             return
-        await mark_shown(services.store, case.id, message.message_id, case.version, now)
+        await mark_shown(services.store, case.id, post.message_id, case.version, now)
 
 
 async def _edit_keyboard(
-    query: CallbackQuery, views: ReviewViews, case: CaseView, menu: Menu
+    bot: Bot, post: PostRef, views: ReviewViews, case: CaseView, menu: Menu
 ) -> None:
     try:
-        await query.edit_message_reply_markup(reply_markup=views.keyboard(case, menu))
+        await bot.edit_message_reply_markup(
+            chat_id=post.chat_id,
+            message_id=post.message_id,
+            reply_markup=views.keyboard(case, menu),
+        )
     except BadRequest as exc:
         if not is_not_modified(exc):
             log.warning("case_keyboard_edit_failed", case_id=case.id, error=exc.message)
 
 
-async def _busy(query: CallbackQuery, services: Services, views: ReviewViews) -> None:
+async def _busy(answer: _Answer, services: Services, views: ReviewViews) -> None:
     seconds = max(1, round(services.review_budget.seconds_until_free()))
-    await query.answer(views.t("review.alert.busy", seconds=seconds), show_alert=True)
+    await answer(views.t("review.alert.busy", seconds=seconds), show_alert=True)
 
 
-async def _tell_chat(message: Message, services: Services, text: str) -> None:
+async def _tell_chat(bot: Bot, post: PostRef, services: Services, text: str) -> None:
     services.review_budget.spend()
     try:
-        await message.reply_text(text)
+        await bot.send_message(post.chat_id, text, reply_to_message_id=post.message_id)
     except TelegramError as exc:
         log.warning("review_reply_failed", error_type=type(exc).__name__)

@@ -7,6 +7,7 @@ commands from them get a short refusal, audit-logged as `access.denied`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
@@ -17,6 +18,7 @@ from telegram.error import TelegramError
 from bot.access import moderator_for
 from bot.context import BotContext, Services
 from handlers.review import show_case
+from handlers.review_copies import Located, buttons_case, locate, retire_now
 from handlers.review_views import ReviewViews, build_review_views
 from moderation.case_actions import (
     ActionOutcome,
@@ -29,7 +31,8 @@ from moderation.case_actions import (
     queue,
     reject_with_explanation,
 )
-from moderation.decisions import AlreadyDecided, Decided, NotAllowed
+from moderation.case_copies import PostRef
+from moderation.decisions import AlreadyDecided, Decided, NotAllowed, case_view
 from moderation.delivery import review_chat
 from moderation.review import CaseView, Moderator
 from moderation.staff import record_denial
@@ -99,10 +102,17 @@ async def queue_command(update: Update, context: BotContext) -> None:
     )
 
 
-async def _case_replied_to(
-    update: Update, context: BotContext
-) -> tuple[Message, Moderator, CaseView] | None:
-    """The moderator's reply and the case it answers, when it is one."""
+@dataclass(frozen=True, slots=True)
+class _Replied:
+    message: Message
+    moderator: Moderator
+    case: CaseView
+    located: Located  # the case's live post, and the copy replied to if it was one
+
+
+async def _case_replied_to(update: Update, context: BotContext) -> _Replied | None:
+    """The moderator's reply and the case it answers, when it is one. A reply to a copy of
+    the case's post (sent around a restart, never recorded) answers the case too."""
     message, user = update.effective_message, update.effective_user
     if message is None or user is None or message.reply_to_message is None:
         return None
@@ -110,14 +120,23 @@ async def _case_replied_to(
     chat_id = await review_chat(services.store, services.settings.review_chat_id)
     if message.chat.id != chat_id:
         return None
-    case = await case_at(services.store, message.chat.id, message.reply_to_message.message_id)
-    if case is None:
+    replied = message.reply_to_message
+    case = await case_at(services.store, message.chat.id, replied.message_id)
+    copy_of = buttons_case(replied, context.bot.id) if case is None else None
+    if case is None and copy_of is None:
         return None
     moderator = await _reviewer(context, user, chat_id)
     if moderator is None:
         log.info("review_reply_ignored", reason="not a moderator")
         return None
-    return message, moderator, case
+    if case is None and copy_of is not None:
+        located = await locate(replied, context.bot.id, services, copy_of, "reply")
+        case = await case_view(services.store, copy_of)
+        if located is None or case is None:
+            return None
+        return _Replied(message, moderator, case, located)
+    assert case is not None
+    return _Replied(message, moderator, case, Located(PostRef(chat_id, replied.message_id), None))
 
 
 async def note_reply(update: Update, context: BotContext) -> None:
@@ -125,12 +144,15 @@ async def note_reply(update: Update, context: BotContext) -> None:
     found = await _case_replied_to(update, context)
     if found is None:
         return
-    message, moderator, case = found
     services = context.services
     outcome = await add_note(
-        services.store, case.id, moderator, message.text or "", services.clock.now()
+        services.store,
+        found.case.id,
+        found.moderator,
+        found.message.text or "",
+        services.clock.now(),
     )
-    await _after_action(message, context, outcome)
+    await _after_action(found, context, outcome)
 
 
 async def reject_reply(update: Update, context: BotContext) -> None:
@@ -162,7 +184,7 @@ async def _reply_command(update: Update, context: BotContext, command: str) -> N
             return
         await _reply(message, services, views.t(f"review.{command}.usage"))
         return
-    _, moderator, case = found
+    moderator, case = found.moderator, found.case
     text = " ".join(context.args or [])
     now = services.clock.now()
     outcome: ActionOutcome | Decided | AlreadyDecided
@@ -184,22 +206,33 @@ async def _reply_command(update: Update, context: BotContext, command: str) -> N
             now=now,
             policy=services.settings.case_policy(),
         )
-    await _after_action(message, context, outcome)
+    await _after_action(found, context, outcome)
 
 
 async def _after_action(
-    message: Message,
+    found: _Replied,
     context: BotContext,
     outcome: ActionOutcome | Decided | AlreadyDecided,
 ) -> None:
     services = context.services
     views = _views(context)
-    if isinstance(outcome, Done | Decided):
-        services.delivery.wake()
-        case_message = message.reply_to_message
-        if case_message is not None:
-            await show_case(case_message, services, views, outcome.view)
-        return
+    message = found.message
+    try:
+        if isinstance(outcome, Done | Decided):
+            services.delivery.wake()
+            await show_case(context.bot, found.located.live, services, views, outcome.view)
+        else:
+            await _refusal(message, services, views, outcome)
+    finally:
+        await retire_now(context.bot, services, views, found.case.id, found.located)
+
+
+async def _refusal(
+    message: Message,
+    services: Services,
+    views: ReviewViews,
+    outcome: ActionOutcome | Decided | AlreadyDecided,
+) -> None:
     if isinstance(outcome, AlreadyDecided):
         await _reply(message, services, views.already(outcome.view))
     elif isinstance(outcome, NotAllowed):

@@ -16,6 +16,7 @@ from handlers.callback_data import ReviewAction, review_button
 from handlers.i18n import DEFAULT_LANGUAGE, Catalog, Html
 from handlers.report_views import ReportViews
 from moderation.case_actions import Queue
+from moderation.case_copies import PostRef
 from moderation.categories import Categories
 from moderation.reports import CaseStatus
 from moderation.review import CaseView, Decision, QueueEntry, RejectReason
@@ -79,6 +80,10 @@ class ReviewViews:
                 case_id=case.id,
                 status=self.t(f"review.status.{case.status.value}"),
             ),
+        ]
+        if case.copy_since is not None:
+            lines.append(self.t("review.case.copy_above", when=when_text(case.copy_since)))
+        lines += [
             self.t("review.case.target", target=Html(target), resolved=Html(resolved)),
             self.t(
                 "review.case.category",
@@ -204,6 +209,17 @@ class ReviewViews:
             rows.append([button(self.t("review.button.escalate"), ReviewAction.ESCALATE)])
         return InlineKeyboardMarkup(rows)
 
+    def copy_retired_text(self, case_id: int, live: PostRef | None) -> str:
+        """What a copy that could not be deleted (over 48 hours old) is edited into."""
+        link = (
+            _post_link(live.chat_id, live.message_id, f"#{case_id}") if live is not None else None
+        )
+        return self.t(
+            "review.case.copy_retired",
+            case_id=case_id,
+            link=Html(link) if link else self.t("review.case.copy_below"),
+        )
+
     def digest_text(self, backlog: int, per_minute: int) -> str:
         return self.t("review.digest", backlog=backlog, per_minute=per_minute)
 
@@ -269,10 +285,18 @@ def build_review_views(texts: Catalog, categories: Categories, bot_username: str
 
 def _message_link(entry: QueueEntry) -> str:
     """A link to the case message; only supergroups (-100...) have message links."""
-    chat = str(entry.chat_id or "")
-    if chat.startswith("-100") and entry.message_id is not None:
-        return f'<a href="https://t.me/c/{chat[4:]}/{entry.message_id}">#{entry.case_id}</a>'
+    if entry.chat_id is not None and entry.message_id is not None:
+        link = _post_link(entry.chat_id, entry.message_id, f"#{entry.case_id}")
+        if link is not None:
+            return link
     return f"#{entry.case_id}"
+
+
+def _post_link(chat_id: int, message_id: int, label: str) -> str | None:
+    chat = str(chat_id)
+    if chat.startswith("-100"):
+        return f'<a href="https://t.me/c/{chat[4:]}/{message_id}">{label}</a>'
+    return None
 
 
 def when_text(moment: datetime) -> str:

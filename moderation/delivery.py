@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from moderation.copy_count import copies_after_send
 from moderation.review import Notification, PostTask
 from moderation.review_ports import ReviewStore
 
@@ -32,11 +33,35 @@ async def due_posts(
         return await uow.posts.due(now, now - debounce, limit)
 
 
-async def mark_posted(
-    store: ReviewStore, task: PostTask, chat_id: int, message_id: int, now: datetime
-) -> None:
+async def send_begun(store: ReviewStore, case_id: int, now: datetime) -> None:
+    """Written down before each sendMessage of a case post: if the bot dies before recording
+    what Telegram accepted, the next post knows a copy may be above it (migration 0019)."""
     async with store.transaction() as uow:
-        await uow.posts.posted(task.case_id, chat_id, message_id, task.version, now)
+        await uow.posts.send_begun(case_id, now)
+
+
+async def send_refused(store: ReviewStore, case_id: int) -> None:
+    """Telegram refused the send outright: that attempt left no copy."""
+    async with store.transaction() as uow:
+        await uow.posts.send_refused(case_id)
+
+
+async def mark_posted(
+    store: ReviewStore,
+    task: PostTask,
+    chat_id: int,
+    message_id: int,
+    now: datetime,
+    *,
+    lost: int = 0,
+) -> bool:
+    """False when a press adopted an unrecorded copy meanwhile: this post is then the copy."""
+    async with store.transaction() as uow:
+        copies = copies_after_send(await uow.posts.unsettled(task.case_id), lost)
+        if not await uow.posts.posted(
+            task.case_id, chat_id, message_id, task.version, now, copies=copies, reedit=lost > 0
+        ):
+            return False
         await uow.audit.append(
             at=now,
             actor_id=None,
@@ -45,6 +70,7 @@ async def mark_posted(
             subject_id=task.case_id,
             details={"before": None, "after": {"message_id": message_id, "chat_id": chat_id}},
         )
+        return True
 
 
 async def mark_shown(
@@ -123,11 +149,28 @@ async def review_chat_moved(
 
 
 async def mark_reposted(
-    store: ReviewStore, task: PostTask, chat_id: int, message_id: int, now: datetime
+    store: ReviewStore,
+    task: PostTask,
+    chat_id: int,
+    message_id: int,
+    now: datetime,
+    *,
+    lost: int = 0,
 ) -> None:
     """The case message had been deleted; a new one shows the case again."""
     async with store.transaction() as uow:
-        await uow.posts.posted(task.case_id, chat_id, message_id, task.version, now)
+        copies = copies_after_send(await uow.posts.unsettled(task.case_id), lost)
+        if not await uow.posts.posted(
+            task.case_id,
+            chat_id,
+            message_id,
+            task.version,
+            now,
+            replacing=task.message_id,
+            copies=copies,
+            reedit=lost > 0,
+        ):
+            return
         await uow.audit.append(
             at=now,
             actor_id=None,

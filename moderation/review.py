@@ -82,6 +82,8 @@ class CaseView:
     notes_total: int = 0
     provisionally_hidden_at: datetime | None = None
     hidden_now: bool = False  # an entry in the search blocklist, provisional or confirmed
+    #: A copy of the case's post may be above it, sent at or after this (moderation/case_copies)
+    copy_since: datetime | None = None
 
     @property
     def escalated(self) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 
 import aiosqlite
 
+from moderation.case_copies import PostRef
 from moderation.priority import ReporterRecord
 from moderation.reports import CaseStatus
 from moderation.review import (
@@ -47,8 +48,11 @@ class ReviewRepository:
             "c.escalated_at, c.escalated_by, c.escalated_by_name, c.escalation_note, "
             "c.provisionally_hidden_at, t.kind, t.username, t.chat_id, t.post_id, "
             "t.invite_hash, t.term, t.title, "
-            "EXISTS (SELECT 1 FROM search_blocklist b WHERE b.target_id = c.target_id) AS hidden "
-            "FROM cases c JOIN targets t ON t.id = c.target_id WHERE c.id = ?",
+            "EXISTS (SELECT 1 FROM search_blocklist b WHERE b.target_id = c.target_id) AS hidden, "
+            "CASE WHEN p.message_id IS NULL THEN p.send_started_at "
+            "WHEN p.copies_unknown > 0 THEN p.copy_since END AS copy_since "
+            "FROM cases c JOIN targets t ON t.id = c.target_id "
+            "LEFT JOIN case_posts p ON p.case_id = c.id WHERE c.id = ?",
             (case_id,),
         )
         if row is None:
@@ -117,6 +121,7 @@ class ReviewRepository:
             notes_total=notes[0]["total"] if notes else 0,
             provisionally_hidden_at=decode_optional_time(row["provisionally_hidden_at"]),
             hidden_now=bool(row["hidden"]),
+            copy_since=decode_optional_time(row["copy_since"]),
         )
 
     async def decide(self, record: DecisionRecord, decided_by_name: str) -> bool:
@@ -492,15 +497,110 @@ class PostRepository:
         return changed == 1
 
     async def posted(
-        self, case_id: int, chat_id: int, message_id: int, version: int, at: datetime
-    ) -> None:
+        self,
+        case_id: int,
+        chat_id: int,
+        message_id: int,
+        version: int,
+        at: datetime,
+        *,
+        replacing: int | None = None,
+        copies: int = 0,
+        reedit: bool = False,
+    ) -> bool:
+        """Records the new post in place of `replacing` (None: the case had none); False when
+        the case's post changed meanwhile (a press adopted a copy). `copies` more may be
+        above it (migration 0019); `reedit` has the worker edit it once more, to say so."""
         when = encode_time(at)
+        changed = await run(
+            self._conn,
+            "UPDATE case_posts SET message_id = ?, chat_id = ?, posted_at = ?, "
+            "shown_version = CASE WHEN ? THEN -1 ELSE ? END, "
+            "edited_at = ?, attempts = 0, last_error = NULL, requested_at = NULL, "
+            "recheck_at = NULL, copies_unknown = copies_unknown + ?, "
+            "copy_since = CASE WHEN copies_unknown + ? > 0 "
+            "THEN coalesce(copy_since, send_started_at, ?) END, "
+            "sends_unsettled = 0, send_started_at = NULL WHERE case_id = ? AND message_id IS ?",
+            (
+                message_id,
+                chat_id,
+                when,
+                reedit,
+                version,
+                when,
+                copies,
+                copies,
+                when,
+                case_id,
+                replacing,
+            ),
+        )
+        return changed == 1
+
+    async def unsettled(self, case_id: int) -> int:
+        """Send attempts of the case's post begun and neither recorded nor refused."""
+        value = await fetch_value(
+            self._conn, "SELECT sends_unsettled FROM case_posts WHERE case_id = ?", (case_id,)
+        )
+        return int(value or 0)
+
+    async def send_begun(self, case_id: int, at: datetime) -> None:
+        """A sendMessage of the case's post is about to go out (committed before it does)."""
         await run(
             self._conn,
-            "UPDATE case_posts SET message_id = ?, chat_id = ?, posted_at = ?, shown_version = ?, "
-            "edited_at = ?, attempts = 0, last_error = NULL, requested_at = NULL, "
-            "recheck_at = NULL WHERE case_id = ?",
-            (message_id, chat_id, when, version, when, case_id),
+            "UPDATE case_posts SET sends_unsettled = sends_unsettled + 1, "
+            "send_started_at = coalesce(send_started_at, ?) WHERE case_id = ?",
+            (encode_time(at), case_id),
+        )
+
+    async def send_refused(self, case_id: int) -> None:
+        """Telegram refused the attempt outright (a 4xx answer): it left no copy."""
+        await run(
+            self._conn,
+            "UPDATE case_posts SET sends_unsettled = max(sends_unsettled - 1, 0), "
+            "send_started_at = CASE WHEN sends_unsettled > 1 THEN send_started_at END "
+            "WHERE case_id = ?",
+            (case_id,),
+        )
+
+    async def recorded(self, case_id: int) -> PostRef | None:
+        row = await fetch_one(
+            self._conn,
+            "SELECT chat_id, message_id FROM case_posts WHERE case_id = ? "
+            "AND message_id IS NOT NULL",
+            (case_id,),
+        )
+        return None if row is None else PostRef(row["chat_id"], row["message_id"])
+
+    async def owner(self, chat_id: int, message_id: int) -> int | None:
+        return await self.case_for_message(chat_id, message_id)
+
+    async def adopt(self, case_id: int, post: PostRef, copies: int, at: datetime) -> bool:
+        """A post of the case Telegram accepted and the bot never recorded becomes its post
+        (it shows an older version: the worker edits it at once); `copies` more may exist."""
+        when = encode_time(at)
+        changed = await run(
+            self._conn,
+            "UPDATE case_posts SET message_id = ?, chat_id = ?, posted_at = ?, "
+            "shown_version = -1, edited_at = NULL, attempts = 0, last_error = NULL, "
+            "requested_at = NULL, recheck_at = NULL, next_attempt_at = ?, "
+            "copies_unknown = copies_unknown + ?, "
+            "copy_since = CASE WHEN copies_unknown + ? > 0 "
+            "THEN coalesce(copy_since, send_started_at, ?) END, "
+            "sends_unsettled = 0, send_started_at = NULL "
+            "WHERE case_id = ? AND message_id IS NULL",
+            (post.message_id, post.chat_id, when, when, copies, copies, when, case_id),
+        )
+        return changed == 1
+
+    async def copy_found(self, case_id: int) -> None:
+        """One copy fewer unknown; the post stops saying a copy may be above at its next edit
+        once none is left."""
+        await run(
+            self._conn,
+            "UPDATE case_posts SET copies_unknown = max(copies_unknown - 1, 0), "
+            "copy_since = CASE WHEN copies_unknown > 1 THEN copy_since END WHERE case_id = ?",
+            (case_id,),
         )
 
     async def shown(self, case_id: int, message_id: int, version: int, at: datetime) -> None:

@@ -17,6 +17,7 @@ import aiosqlite
 from storage.appeals import AppealRepository
 from storage.audit import AuditRepository
 from storage.blocks import BlockRepository
+from storage.case_copies import CopyRepository
 from storage.cases import CaseRepository
 from storage.database import Database
 from storage.drafts import DraftRepository
@@ -52,6 +53,7 @@ class UnitOfWork:
         self.blocks = BlockRepository(conn)
         self.review = ReviewRepository(conn)
         self.posts = PostRepository(conn)
+        self.copies = CopyRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.appeals = AppealRepository(conn)
         self.registry = RegistryRepository(conn)

@@ -22,6 +22,7 @@ class FaultRule:
     chat_id: int | None = None
     retry_after: int = 1
     delay: float = 0.0
+    #: A drop or delay "before" the call is applied, or "after" (applied, answer held back).
     when: DropMoment = "before"
     error_code: int = 400
     description: str = "Bad Request: injected failure"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dtm
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -208,6 +209,11 @@ class ChatHandle:
             for record in self._record.log.sent_by_bots()
             if thread_id is None or record.message.message_thread_id == thread_id
         ]
+
+    def backdate(self, message_id: int, by: dtm.timedelta) -> None:
+        """Makes a message older, as if sent `by` earlier (deleteMessage refuses after 48 h)."""
+        record = self._record.log.records[message_id]
+        record.sent_at -= by
 
     async def next_message(self, timeout: float = 10.0) -> SentMessage:  # noqa: ASYNC109
         """The next bot message here this handle has not returned yet."""

@@ -97,7 +97,7 @@ class BotApiHttp:
         )
         fired = self._faults.firing(method, params.text("chat_id"))
         for rule in fired:
-            if rule.kind == "delay":
+            if rule.kind == "delay" and rule.when == "before":
                 await asyncio.sleep(rule.delay)
         failure = next((rule for rule in fired if rule.kind != "delay"), None)
         drop_after = failure is not None and failure.kind == "drop" and failure.when == "after"
@@ -130,6 +130,9 @@ class BotApiHttp:
             self._record_call(index, self._failed(method, params, internal, at, bot))
             return self._error_response(internal)
         result = outcome.result if isinstance(outcome, Described) else outcome
+        for rule in fired:  # applied, its answer still on the way (a kill can land here)
+            if rule.kind == "delay" and rule.when == "after":
+                await asyncio.sleep(rule.delay)
         if drop_after:
             self._record_call(index, self._dropped(method, params, at, bot, applied=True))
             return self._drop(request)

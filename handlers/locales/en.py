@@ -323,6 +323,18 @@ TEXTS: Final[dict[str, str]] = {
         "explanation (possible while Undo is shown)."
     ),
     "review.alert.posting": "Case #{case_id} goes to the review chat next.",
+    "review.case.copy_above": (
+        "📌 <b>Live post.</b> An earlier copy from {when} may be above (sent just before a "
+        "restart): its buttons act here, and pressing one removes it."
+    ),
+    "review.case.copy_retired": (
+        "↪️ Extra copy of case #{case_id}, no longer used. The live post: {link}"
+    ),
+    "review.case.copy_below": "further down this chat",
+    "review.alert.copy": (
+        "That was an extra copy of case #{case_id} (sent twice around a restart); it is being "
+        "removed. Your press counts on the live post below."
+    ),
     "review.alert.busy": (
         "Telegram's message limit for this chat is used up for the moment; try again in "
         "{seconds} s."

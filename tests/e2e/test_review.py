@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -281,6 +282,18 @@ async def test_a_count_edit_telegram_applies_after_the_decision_is_put_right_by_
     assert rows(database, "SELECT recheck_at FROM case_posts") == [(None,)]
 
 
+COPY_MARKER = "may be above"
+
+
+async def recorded_rows(database: Path, sql: str, expected: list[tuple[Any, ...]]) -> None:
+    """The bot records what Telegram did just after Telegram did it: waits for the record."""
+    for _ in range(200):
+        if rows(database, sql) == expected:
+            return
+        await asyncio.sleep(0.05)
+    assert rows(database, sql) == expected
+
+
 async def posted_twice(review: Review) -> tuple[SentMessage, SentMessage]:
     """A case post Telegram applied whose answer was lost, then its retry: (recorded, extra)."""
     review.server.faults.inject(
@@ -295,28 +308,94 @@ async def posted_twice(review: Review) -> tuple[SentMessage, SentMessage]:
     return recorded, extra
 
 
-async def test_a_decision_made_on_a_second_post_of_the_case_reaches_the_recorded_post(
+async def test_a_second_post_says_which_is_live_and_a_press_on_the_copy_retires_it(
     review: Review,
 ) -> None:
     recorded, extra = await posted_twice(review)
-    menu = await review.tap(review.moderator, extra, "✅ Approve")
+    assert COPY_MARKER in review.current(recorded).text  # edited in once the post is recorded
+    assert COPY_MARKER not in extra.text
+    press = await review.moderator.press(extra, text="✅ Approve")
+    answer = await press.answered(timeout=15)
+    assert answer.show_alert
+    assert "extra copy of case #1" in (answer.text or "")
+    await review.server.wait_for(lambda: review.current(extra).deleted, 15)
+    # The press counted for the case: the category menu is open on the recorded post.
+    menu = review.current(recorded)
+    assert "✓ Illegal drugs" in menu.button_texts()
     decided = await review.tap(review.moderator, menu, "✓ Illegal drugs")
     assert "Approved by @mona_mod" in decided.text
-    await review.flush()
-    assert "Approved by @mona_mod" in review.current(recorded).text
+    assert COPY_MARKER not in decided.text  # no unknown copy is left
+    database = review.bot.settings.database_path
+    query = "SELECT found_by, retired_how FROM case_post_copies"
+    await recorded_rows(database, query, [("press", "deleted")])
+    assert rows(database, "SELECT count(*) FROM audit_log WHERE action = 'case.approved'") == [(1,)]
 
 
-async def test_a_second_post_of_a_decided_case_shows_the_decision_when_pressed(
-    review: Review,
-) -> None:
+async def test_a_press_on_the_copy_of_a_decided_case_retires_the_copy(review: Review) -> None:
     recorded, extra = await posted_twice(review)
     menu = await review.tap(review.moderator, recorded, "✅ Approve")
     await review.tap(review.moderator, menu, "✓ Illegal drugs")
     press = await review.moderator.press(review.current(extra), text="✅ Approve")
     answer = await press.answered(timeout=15)
     assert answer.show_alert
-    await review.server.wait_for(lambda: "Approved by" in review.current(extra).text, 15)
-    assert review.current(extra).button_texts() == ["↩️ Undo"]
+    assert "Already approved by @mona_mod" in (answer.text or "")
+    await review.server.wait_for(lambda: review.current(extra).deleted, 15)
+    assert "Approved by @mona_mod" in review.current(recorded).text
+
+
+async def test_a_copy_too_old_to_delete_is_edited_into_a_link_without_buttons(
+    review: Review,
+) -> None:
+    recorded, extra = await posted_twice(review)
+    review.chat.backdate(extra.message_id, timedelta(hours=49))
+    press = await review.moderator.press(extra, text="❌ Reject")
+    await press.answered(timeout=15)
+    await review.server.wait_for(lambda: "Extra copy" in review.current(extra).text, 15)
+    copy = review.current(extra)
+    assert not copy.deleted
+    assert copy.button_texts() == []
+    assert f"/{recorded.message_id}" in copy.html  # a link to the live post
+    assert "Not a violation" in review.current(recorded).button_texts()
+    database = review.bot.settings.database_path
+    await recorded_rows(database, "SELECT retired_how FROM case_post_copies", [("edited",)])
+
+
+async def test_a_reply_to_a_copy_is_a_note_on_the_case_and_retires_the_copy(
+    review: Review,
+) -> None:
+    recorded, extra = await posted_twice(review)
+    await review.moderator.send(
+        "seen this shop before", chat=review.chat, reply_to=extra.message_id
+    )
+    await review.server.wait_for(lambda: review.current(extra).deleted, 15)
+    await review.server.wait_for(lambda: "seen this shop" in review.current(recorded).text, 15)
+    database = review.bot.settings.database_path
+    query = "SELECT found_by, retired_how FROM case_post_copies"
+    await recorded_rows(database, query, [("reply", "deleted")])
+
+
+async def test_a_press_on_an_unrecorded_post_makes_it_the_case_post_and_none_is_sent_again(
+    review: Review,
+) -> None:
+    # Applied, answer lost; the retry refused: one post in the chat, none recorded.
+    chat = review.chat.id
+    review.server.faults.inject("sendMessage", kind="drop", when="after", chat_id=chat, times=1)
+    review.server.faults.inject("sendMessage", kind="error", chat_id=chat, times=1)
+    await file(review.server, "Alice")
+    await review.server.wait_for(lambda: review.chat.messages(), 15)
+    [orphan] = review.chat.messages()
+    database = review.bot.settings.database_path
+    assert rows(database, "SELECT message_id FROM case_posts") == [(None,)]
+    menu = await review.tap(review.moderator, orphan, "✅ Approve")
+    assert "✓ Illegal drugs" in menu.button_texts()
+    assert rows(database, "SELECT message_id FROM case_posts") == [(orphan.message_id,)]
+    review.clock.advance(timedelta(minutes=1))
+    await review.flush()
+    # Adopted: the case is not posted again.
+    assert [m.message_id for m in review.chat.messages()] == [orphan.message_id]
+    assert rows(database, "SELECT count(*) FROM audit_log WHERE action = 'case.post_adopted'") == [
+        (1,)
+    ]
 
 
 @pytest.mark.parametrize("kind", ["retry_after", "server_error"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
@@ -90,3 +92,18 @@ async def test_deleting_others_messages_needs_the_right(bot: Bot, server: Loopba
     with pytest.raises(BadRequest, match=r"^Message can't be deleted$"):
         await bot.delete_message(plain.id, in_plain.message_id)
     assert await bot.delete_message(moderated.id, in_moderated.message_id)
+
+
+async def test_a_message_sent_48_hours_ago_cannot_be_deleted_but_can_be_edited(
+    bot: Bot, server: LoopbackServer
+) -> None:
+    group = server.add_supergroup(title="Review", bot_admin=True)
+    sent = await bot.send_message(group.id, "old post", reply_markup=KEYBOARD)
+    group.backdate(sent.message_id, dt.timedelta(hours=48))
+    with pytest.raises(BadRequest, match=r"^Message can't be deleted$"):
+        await bot.delete_message(group.id, sent.message_id)
+    await bot.edit_message_text("pointer", chat_id=group.id, message_id=sent.message_id)
+    [shown] = group.messages()
+    assert shown.text == "pointer"
+    assert shown.reply_markup is None  # an edit without reply_markup drops the buttons
+    assert not shown.deleted

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -108,3 +109,15 @@ async def test_chat_filter_limits_the_fault_to_one_chat(
 def test_unknown_fault_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown fault kind"):
         LoopbackServer().faults.inject("getMe", kind="explode")  # type: ignore[arg-type]
+
+
+async def test_delay_after_applies_the_call_then_holds_the_answer(
+    bot: Bot, server: LoopbackServer, alice: UserHandle
+) -> None:
+    server.faults.inject("sendMessage", kind="delay", when="after", delay=0.5, times=1)
+    sending = asyncio.create_task(bot.send_message(alice.id, "held"))
+    await server.wait_for(lambda: [m.text for m in server.messages(alice.id)] == ["held"])
+    assert server.calls("sendMessage")[-1].pending  # applied; the answer is still on its way
+    sent = await sending
+    assert sent.text == "held"
+    assert not server.calls("sendMessage")[-1].pending

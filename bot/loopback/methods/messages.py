@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from telegram import Message
@@ -21,6 +22,9 @@ from bot.loopback.message_factory import build_message, replace_message, store
 from bot.loopback.message_text import MAX_TEXT_LENGTH, format_text
 from bot.loopback.methods.context import CallContext
 
+#: The Bot API's deleteMessage: "a message can only be deleted if it was sent less than 48
+#: hours ago" (older ones answer 400 "message can't be deleted"; editing them still works).
+DELETABLE_FOR = timedelta(hours=48)
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the "
     "same as a current content and reply markup of the message"
@@ -190,6 +194,8 @@ async def delete_message(ctx: CallContext) -> Any:
     record = view.log.get(message_id)
     if record is None:
         raise bad_request("message to delete not found")
+    if utc_now() - record.sent_at >= DELETABLE_FOR:
+        raise bad_request("message can't be deleted")
     others = view.group is not None and record.sender_bot_id != ctx.bot.id
     if (
         others
