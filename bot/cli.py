@@ -159,7 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         for problem in exc.problems:
             _err(f"configuration: {problem}")
-        _err("see .env.example for every setting")
+        _err(
+            f"see .env.example for every setting; `{PROG} setup` checks what a first run "
+            "still needs and names the next step"
+        )
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return EXIT_FAILED
