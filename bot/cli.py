@@ -27,6 +27,7 @@ from bot.runner import serve, stop_on_signals
 from bot.sandbox import DEFAULT_STEP_TIMEOUT
 from bot.sandbox import run as run_sandbox
 from bot.settings import Settings, SettingsError, load_settings
+from bot.setup_check import run_setup
 from bot.stores import upgraded_seals
 from bot.webhook_server import WebhookSetupError
 from moderation.sealing import Upgrade
@@ -47,6 +48,7 @@ EXIT_FAILED = 1
 EXIT_CONFIG = 2
 PROG = "report-bot"
 PRIVATE_UMASK = 0o077
+SETUP = "setup"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,6 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"how long each step waits for the bot (default {DEFAULT_STEP_TIMEOUT:g})",
     )
     sandbox.set_defaults(handler=_cmd_sandbox)
+
+    commands.add_parser(
+        SETUP,
+        aliases=["doctor"],
+        help="check what the first run still needs: keys, token, the review group and the "
+        "bot's rights there (exit 0 when ready)",
+        description="Read the settings as `run` does and check them against Telegram: the "
+        "token (getMe), the groups the bot was added to with their ids (from its pending "
+        "updates, none of them confirmed or taken from the bot), and its rights in "
+        "REVIEW_CHAT_ID (and REVIEW_THREAD_ID). Prints the next step to take; exits 0 when "
+        "everything is ready, 1 otherwise. Never prints a secret.",
+    )
     add_registry_commands(commands, ok=EXIT_OK, failed=EXIT_FAILED, usage=EXIT_CONFIG, err=_err)
     add_legal_commands(commands, ok=EXIT_OK, failed=EXIT_FAILED, usage=EXIT_CONFIG, err=_err)
     add_transparency_commands(commands, ok=EXIT_OK, failed=EXIT_FAILED, usage=EXIT_CONFIG, err=_err)
@@ -136,13 +150,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+        if args.command in {SETUP, "doctor"}:
+            # reports unusable settings itself, as one more thing still to do (exit 1)
+            return run_setup(args.env_file, sys.stdout)
         settings = load_settings(args.env_file)
         handler: Callable[[argparse.Namespace, Settings], int] = args.handler
         return handler(args, settings)
     except SettingsError as exc:
         for problem in exc.problems:
             _err(f"configuration: {problem}")
-        _err("see .env.example for every setting")
+        _err(
+            f"see .env.example for every setting; `{PROG} setup` checks what a first run "
+            "still needs and names the next step"
+        )
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return EXIT_FAILED

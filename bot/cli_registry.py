@@ -11,6 +11,7 @@ import asyncio
 import csv
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import timedelta
@@ -252,7 +253,7 @@ def add_registry_commands(
     hold.add_argument("action", choices=("set", "clear"))
     hold.add_argument("--violator", type=int, required=True, metavar="ID")
     hold.add_argument("--reason", required=True, help="why: a legal request id or ticket")
-    hold.add_argument("--by", default=getpass.getuser(), help="who (default: the OS user)")
+    hold.add_argument("--by", default=None, help="who (default: the OS user)")
 
     def cmd_hold(args: argparse.Namespace, settings: Settings) -> int:
         async def work() -> bool:
@@ -262,7 +263,7 @@ def add_registry_commands(
                     store,
                     args.violator,
                     args.action == "set",
-                    args.by,
+                    args.by or os_user(),
                     args.reason,
                     SystemClock().now(),
                 )
@@ -393,3 +394,11 @@ def render_file(record: ViolatorFile, result: LookupResult) -> str:
         f"in all); shown only in the disclosure of approved request #{result.request_id}",
     ]
     return "\n".join(lines)
+
+
+def os_user() -> str:
+    """The OS user's name, or its uid where it has none (a container run with --user 4242)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # getpwuid() finds no entry for the uid
+        return f"uid {os.getuid()}"

@@ -221,3 +221,19 @@ async def test_keyboard_and_preview_options_are_kept_as_sent(
     assert stored.reply_markup == markup.to_dict()
     assert stored.button_texts() == ["Approve"]
     assert stored.link_preview_options == {"is_disabled": True}
+
+
+async def test_chat_action_checks_the_chat_the_topic_and_the_action(
+    bot: Bot, server: LoopbackServer
+) -> None:
+    forum = server.add_supergroup(title="Review", forum=True, bot_admin=True)
+    cases = forum.create_topic("Cases")
+    assert await bot.send_chat_action(forum.id, "typing", message_thread_id=cases)
+    assert not server.messages(forum.id)  # nothing is posted
+    with pytest.raises(BadRequest, match="Message thread not found"):
+        await bot.send_chat_action(forum.id, "typing", message_thread_id=cases + 100)
+    with pytest.raises(BadRequest, match="Wrong parameter action in request"):
+        await bot.send_chat_action(forum.id, "dancing")
+    outside = server.add_supergroup(title="Elsewhere", bot_member=False)
+    with pytest.raises(Forbidden, match="bot is not a member of the supergroup chat"):
+        await bot.send_chat_action(outside.id, "typing")

@@ -1,4 +1,4 @@
-"""sendMessage, editMessageText, editMessageReplyMarkup and deleteMessage."""
+"""sendMessage, sendChatAction, editMessageText, editMessageReplyMarkup and deleteMessage."""
 
 from __future__ import annotations
 
@@ -206,4 +206,31 @@ async def delete_message(ctx: CallContext) -> Any:
     record.deleted = True
     view.log.touch()
     ctx.world.changed()
+    return True
+
+
+#: The actions Telegram accepts in sendChatAction.
+CHAT_ACTIONS = frozenset(
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
+
+
+async def send_chat_action(ctx: CallContext) -> Any:
+    """Shows nothing here; refuses what Telegram refuses (chat, rights, topic, action)."""
+    view = sendable_chat(ctx.world, ctx.bot, ctx.params)
+    if ctx.params.text("action") not in CHAT_ACTIONS:
+        raise bad_request("wrong parameter action in request")
+    resolve_thread(view, ctx.params.integer("message_thread_id"))
     return True

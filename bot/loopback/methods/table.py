@@ -16,6 +16,7 @@ _HANDLERS: Mapping[str, Handler] = MappingProxyType(
         "deleteWebhook": updates.delete_webhook,
         "getWebhookInfo": updates.get_webhook_info,
         "sendMessage": messages.send_message,
+        "sendChatAction": messages.send_chat_action,
         "editMessageText": messages.edit_message_text,
         "editMessageReplyMarkup": messages.edit_message_reply_markup,
         "deleteMessage": messages.delete_message,

@@ -1,0 +1,444 @@
+"""`report-bot setup`: what a first real run still needs, checked against Telegram itself.
+
+A new operator needs the review group's id before the bot is useful, and the only place it
+shows is Telegram. This reads the settings the way `run` does, asks the Bot API who the bot
+is, which groups it was added to and what it may do in REVIEW_CHAT_ID, and ends with the one
+next step to take. It never prints a secret and never changes what the bot will receive:
+
+- getUpdates is called without an offset, so nothing is confirmed (Telegram confirms updates
+  only through a higher offset) and no allowed_updates, so the bot's own filter stays. The
+  updates it reads stay queued for `report-bot run`.
+- It is not called while `run` holds this database's instance lock (the running bot takes
+  updates as they arrive; a second getUpdates would interrupt its long poll), nor while a
+  webhook is set (Telegram refuses it then).
+- A forum topic is checked with sendChatAction ("typing" in that topic for a few seconds): the
+  Bot API has no way to read a topic, and this posts nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from telegram import (
+    Bot,
+    Chat,
+    ChatFullInfo,
+    ChatMember,
+    ChatMemberAdministrator,
+    ChatMemberRestricted,
+    Update,
+)
+from telegram.constants import ChatAction, ChatMemberStatus, ChatType
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.log_pseudonym import log_key_from
+from bot.logging_setup import configure_logging
+from bot.redaction import SECRET_MASK, TOKEN_MASK
+from bot.settings import LogLevel, Settings, SettingsError, load_settings
+from bot.transport import AiohttpRequest
+
+EXIT_READY = 0
+EXIT_NOT_READY = 1
+#: getUpdates answers at most this many; more pending updates are not read.
+UPDATES_LIMIT = 100
+_KEYS = ("ENCRYPTION_KEY", "BLIND_INDEX_KEY", "LEDGER_KEY")
+_GROUP_TYPES = frozenset({ChatType.GROUP, ChatType.SUPERGROUP, ChatType.CHANNEL})
+_GONE = frozenset({ChatMemberStatus.LEFT, ChatMemberStatus.BANNED})
+
+
+@dataclass
+class SetupReport:
+    """Lines in the order they were found; the first problem's remedy is the next step."""
+
+    lines: list[tuple[str, str]] = field(default_factory=list)
+    next_steps: list[str] = field(default_factory=list)
+
+    def ok(self, text: str) -> None:
+        self.lines.append(("ok", text))
+
+    def note(self, text: str) -> None:
+        self.lines.append(("note", text))
+
+    def problem(self, text: str, next_step: str) -> None:
+        self.lines.append(("TODO", text))
+        self.next_steps.append(next_step)
+
+    @property
+    def ready(self) -> bool:
+        return not self.next_steps
+
+
+@dataclass(frozen=True)
+class SeenChat:
+    """A group the bot's pending updates mention, with the bot's latest status there."""
+
+    chat_id: int
+    kind: str
+    title: str
+    bot_status: str | None  # None: seen in a message only
+
+
+def run_setup(env_file: Path | None, out: TextIO) -> int:
+    """The whole check; prints to `out`, returns EXIT_READY or EXIT_NOT_READY."""
+    report = SetupReport()
+    source = env_file if env_file is not None else Path(".env")
+    secrets: list[str] = []
+    try:
+        settings = load_settings(env_file)
+    except SettingsError as exc:
+        _header(out, source)
+        for problem in exc.problems:
+            report.problem(f"configuration: {problem}", f"fix the lines marked TODO in {source}")
+        return _finish(report, out, secrets)
+    secrets = _secrets_of(settings)
+    # Warnings only, redacted (the transport's request lines carry the token in their URL).
+    configure_logging(
+        level=LogLevel.DEBUG if settings.log_level is LogLevel.DEBUG else LogLevel.WARNING,
+        log_format=settings.log_format,
+        secrets=secrets,
+        pseudonym_key=log_key_from(settings),
+    )
+    _header(out, source)
+    _check_settings(settings, report)
+    if settings.bot_token is not None:
+        asyncio.run(_check_telegram(settings, report))
+    return _finish(report, out, secrets)
+
+
+def _header(out: TextIO, source: Path) -> None:
+    where = f"{source} and the environment" if source.is_file() else "the environment only"
+    print(f"report-bot setup: settings from {where}", file=out)
+
+
+def _check_settings(settings: Settings, report: SetupReport) -> None:
+    missing = [
+        name
+        for name, value in zip(
+            _KEYS,
+            (settings.encryption_key, settings.blind_index_key, settings.ledger_key),
+            strict=True,
+        )
+        if value is None
+    ]
+    if missing:
+        report.problem(
+            f"{', '.join(missing)} not set: personal data is stored only encrypted, and "
+            "disclosures are chained under LEDGER_KEY",
+            "run `report-bot keys generate >> .env` (it appends the three keys; keep a copy of "
+            "them apart from the database), then run `report-bot setup` again",
+        )
+    else:
+        report.ok("ENCRYPTION_KEY, BLIND_INDEX_KEY and LEDGER_KEY are set (not shown)")
+    if settings.bot_token is None:
+        report.problem(
+            "BOT_TOKEN is not set",
+            "create the bot with @BotFather (/newbot), put its token in .env as BOT_TOKEN=..., "
+            "then run `report-bot setup` again",
+        )
+    else:
+        report.ok("BOT_TOKEN is set (not shown)")
+
+
+async def _check_telegram(settings: Settings, report: SetupReport) -> None:
+    requests = (AiohttpRequest(connection_pool_size=4), AiohttpRequest(connection_pool_size=1))
+    bot = Bot(
+        settings.token(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.api_file_url,
+        request=requests[0],
+        get_updates_request=requests[1],
+    )
+    for request in requests:
+        await request.initialize()
+    try:
+        await _check_with(bot, settings, report)
+    finally:
+        for request in requests:
+            await request.shutdown()
+
+
+async def _check_with(bot: Bot, settings: Settings, report: SetupReport) -> None:
+    api = settings.telegram_api_base_url.removesuffix("/bot")
+    try:
+        me = await bot.get_me()
+    except InvalidToken:
+        report.problem(
+            "Telegram rejected BOT_TOKEN (401 Unauthorized): it was revoked or mistyped",
+            "copy the token again from @BotFather (/mybots -> your bot -> API Token) into "
+            ".env as BOT_TOKEN=..., then run `report-bot setup` again",
+        )
+        return
+    except (NetworkError, RetryAfter) as exc:
+        report.problem(
+            f"could not reach the Bot API at {api} ({_reason(exc)})",
+            "check the network (or TELEGRAM_API_BASE_URL), then run `report-bot setup` again",
+        )
+        return
+    report.ok(f"token accepted: the bot is @{me.username} (id {me.id})")
+    try:
+        chats = await _seen_chats(bot, settings, report)
+        if settings.review_chat_id is None:
+            _ask_for_review_chat(chats, me.username or str(me.id), report)
+        else:
+            await _check_review_chat(bot, settings, me.id, report)
+    except (NetworkError, RetryAfter) as exc:
+        report.problem(
+            f"the Bot API at {api} stopped answering ({_reason(exc)})",
+            "run `report-bot setup` again in a moment",
+        )
+
+
+async def _seen_chats(bot: Bot, settings: Settings, report: SetupReport) -> list[SeenChat]:
+    """The groups pending updates mention, or [] with the reason they cannot be read."""
+    webhook = await bot.get_webhook_info()
+    if webhook.url:
+        report.note(
+            f"a webhook is set ({webhook.url}): Telegram refuses getUpdates while it is, so "
+            "setup cannot list the chats the bot was added to; the running bot logs each one "
+            "as bot_added_to_chat with its chat_id"
+        )
+        return []
+    holder = running_instance(settings.database_path)
+    if holder is not None:
+        report.note(
+            f"report-bot is running with this database ({holder}): it takes every update as "
+            "it arrives, so setup leaves them to it; its log names each chat it is added to "
+            "(bot_added_to_chat, chat_id)"
+        )
+        return []
+    try:
+        # No offset: nothing is confirmed, every update stays queued for `report-bot run`.
+        updates = await bot.get_updates(timeout=0, limit=UPDATES_LIMIT)
+    except Conflict:
+        report.problem(
+            "another program is polling this bot's updates (409 Conflict: terminated by other "
+            "getUpdates request): a report-bot on another machine, or an old copy",
+            "stop the other instance (one bot token, one running instance), then run "
+            "`report-bot setup` again; its log names each chat (bot_added_to_chat, chat_id)",
+        )
+        return []
+    report.ok(
+        f"no webhook set: read {len(updates)} pending update(s) without confirming any (they "
+        "stay queued for `report-bot run`)"
+    )
+    chats = chats_in(updates)
+    for chat in chats:
+        report.note(f"chat {_describe(chat)}")
+    return chats
+
+
+def chats_in(updates: Sequence[Update]) -> list[SeenChat]:
+    """Groups, supergroups and channels the updates mention, latest status last seen."""
+    seen: dict[int, SeenChat] = {}
+    for update in updates:
+        change = update.my_chat_member
+        if change is not None:
+            _remember(seen, change.chat, change.new_chat_member.status)
+            continue
+        for message in (update.message, update.edited_message, update.channel_post):
+            if message is not None:
+                previous = seen.get(message.chat.id)
+                _remember(seen, message.chat, previous.bot_status if previous else None)
+    return list(seen.values())
+
+
+def _remember(seen: dict[int, SeenChat], chat: Chat, status: str | None) -> None:
+    if chat.type in _GROUP_TYPES:
+        seen[chat.id] = SeenChat(chat.id, chat.type, chat.title or "", status)
+
+
+def _describe(chat: SeenChat) -> str:
+    statuses: dict[str | None, str] = {
+        None: "the bot is in it",
+        ChatMemberStatus.ADMINISTRATOR: "the bot is an administrator",
+        ChatMemberStatus.MEMBER: "the bot is a member, not an administrator",
+        ChatMemberStatus.LEFT: "the bot left it",
+        ChatMemberStatus.BANNED: "the bot was removed",
+    }
+    status = statuses.get(chat.bot_status, f"the bot is {chat.bot_status}")
+    return f'{chat.chat_id}: {chat.kind} "{chat.title}", {status}'
+
+
+def _ask_for_review_chat(chats: Sequence[SeenChat], username: str, report: SetupReport) -> None:
+    present = [chat for chat in chats if chat.bot_status not in _GONE and chat.kind != "channel"]
+    if present:
+        choice = present[-1].chat_id
+        report.problem(
+            "REVIEW_CHAT_ID is not set",
+            f"put the review group's id in .env as REVIEW_CHAT_ID={choice} (one of the chats "
+            "listed above), then run `report-bot setup` again",
+        )
+        return
+    report.problem(
+        "REVIEW_CHAT_ID is not set, and no group has added the bot yet (none in its pending "
+        "updates)",
+        f"create the review group, add @{username} to it as an administrator (group -> Manage "
+        "-> Administrators -> Add Admin), then run `report-bot setup` again: it will show the "
+        "group's id",
+    )
+
+
+async def _check_review_chat(
+    bot: Bot, settings: Settings, bot_id: int, report: SetupReport
+) -> None:
+    chat_id = settings.review_chat_id
+    assert chat_id is not None
+    name = f"REVIEW_CHAT_ID={chat_id}"
+    try:
+        chat = await bot.get_chat(chat_id)
+    except ChatMigrated as exc:
+        report.problem(
+            f"{name}: this group was upgraded to a supergroup with a new id",
+            f"set REVIEW_CHAT_ID={exc.new_chat_id} in .env, then run `report-bot setup` again",
+        )
+        return
+    except (BadRequest, Forbidden) as exc:
+        report.problem(
+            f"{name}: Telegram answers '{exc.message}': the bot is not in that chat, or the id "
+            "is mistyped",
+            "add the bot to the review group as an administrator and check the id (setup lists "
+            "the groups it was added to while REVIEW_CHAT_ID is empty), then run "
+            "`report-bot setup` again",
+        )
+        return
+    title = f'{chat.type} "{chat.title or ""}"'
+    if chat.type not in {ChatType.GROUP, ChatType.SUPERGROUP}:
+        report.problem(
+            f"{name} is a {title}, not a group: moderators decide cases in a group",
+            "create a group for the review team, add the bot as an administrator and put its "
+            "id in REVIEW_CHAT_ID",
+        )
+        return
+    report.ok(f"review chat: {title}")
+    member = await bot.get_chat_member(chat_id, bot_id)
+    if not _review_rights(member, report):
+        return
+    if settings.review_thread_id is not None:
+        await _check_topic(bot, chat, settings.review_thread_id, report)
+
+
+def _review_rights(member: ChatMember, report: SetupReport) -> bool:
+    """Whether the bot may work in the review chat; reports each right it relies on."""
+    status = member.status
+    admin_steps = (
+        "in the review group: Manage -> Administrators -> Add Admin -> the bot, then run "
+        "`report-bot setup` again"
+    )
+    if status in _GONE:
+        report.problem("the bot is not in the review chat (it left or was removed)", admin_steps)
+        return False
+    if isinstance(member, ChatMemberRestricted) and not member.can_send_messages:
+        report.problem("the bot is restricted in the review chat: it may not post", admin_steps)
+        return False
+    if status not in {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}:
+        report.problem(
+            "the bot is a member of the review chat but not an administrator: it needs to be one "
+            "to see moderators' replies and notes",
+            admin_steps,
+        )
+        return False
+    report.ok("the bot is an administrator of the review chat")
+    report.ok("posting cases: allowed (administrators may always post in a group)")
+    report.ok("editing its case messages: allowed (anyone may edit their own messages)")
+    deletes = not isinstance(member, ChatMemberAdministrator) or member.can_delete_messages
+    report.note(
+        f"deleting messages: {'allowed' if deletes else 'not allowed'} (the bot does not need it)"
+    )
+    return True
+
+
+async def _check_topic(bot: Bot, chat: ChatFullInfo, thread_id: int, report: SetupReport) -> None:
+    if not chat.is_forum:
+        report.problem(
+            f"REVIEW_THREAD_ID={thread_id} is set but the review chat has no topics",
+            "enable Topics in the group's settings, or leave REVIEW_THREAD_ID empty to post in "
+            "the group itself",
+        )
+        return
+    try:
+        await bot.send_chat_action(chat.id, ChatAction.TYPING, message_thread_id=thread_id)
+    except BadRequest as exc:
+        report.problem(
+            f"REVIEW_THREAD_ID={thread_id}: Telegram answers '{exc.message}'",
+            "put the topic's id in REVIEW_THREAD_ID: the number after the group's in a link to "
+            "a message in that topic (https://t.me/c/<group>/<topic>/<message>)",
+        )
+        return
+    report.ok(f"forum topic {thread_id} exists and the bot may post there")
+
+
+def running_instance(database_path: Path) -> str | None:
+    """Who holds `run`'s instance lock on this database ("process N"), or None.
+
+    Only looks: a missing lock file is not created, and a free lock is let go at once.
+    """
+    lock_path = database_path.with_name(database_path.name + ".lock")
+    try:
+        fd = os.open(lock_path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raw = os.read(fd, 32).decode(errors="replace").strip()
+            return f"process {raw}" if raw.isdigit() else "another process"
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
+def _reason(exc: TelegramError) -> str:
+    if isinstance(exc, RetryAfter):
+        return f"flood control: retry after {exc.retry_after}"
+    return f"{type(exc).__name__}: {exc.message}"
+
+
+def _secrets_of(settings: Settings) -> list[str]:
+    values = (
+        settings.bot_token,
+        settings.webhook_secret_token,
+        settings.encryption_key,
+        settings.encryption_previous_keys,
+        settings.blind_index_key,
+        settings.blind_index_previous_keys,
+        settings.ledger_key,
+        settings.ledger_previous_keys,
+        settings.log_pseudonym_key,
+    )
+    return [value.get_secret_value() for value in values if value is not None]
+
+
+def _finish(report: SetupReport, out: TextIO, secrets: Iterable[str]) -> int:
+    for mark, text in report.lines:
+        print(f"  {mark:<5} {_masked(text, secrets)}", file=out)
+    if report.ready:
+        print("Ready. Next: start the bot with `report-bot run`.", file=out)
+        return EXIT_READY
+    print(f"Next step: {_masked(report.next_steps[0], secrets)}", file=out)
+    return EXIT_NOT_READY
+
+
+def _masked(text: str, secrets: Iterable[str]) -> str:
+    """Belt and braces: no line is built from a secret, but a URL or an answer might hold one."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret:
+            mask = TOKEN_MASK if secret.partition(":")[0].isdigit() else SECRET_MASK
+            text = text.replace(secret, mask)
+    return text
