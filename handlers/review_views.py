@@ -80,6 +80,11 @@ class ReviewViews:
                 status=self.t(f"review.status.{case.status.value}"),
             ),
             self.t("review.case.target", target=Html(target), resolved=Html(resolved)),
+            *(
+                [self.t("review.case.private_link")]
+                if case.target.private_link_id is not None
+                else []
+            ),
             self.t(
                 "review.case.category",
                 category=self.reports.category_label(case.category, self.language),
