@@ -80,17 +80,16 @@ class ReviewViews:
                 status=self.t(f"review.status.{case.status.value}"),
             ),
             self.t("review.case.target", target=Html(target), resolved=Html(resolved)),
-            *(
-                [self.t("review.case.private_link")]
-                if case.target.private_link_id is not None
-                else []
-            ),
+        ]
+        if case.target.private_link_id is not None:  # moderators may not be able to open it
+            lines.append(self.t("review.case.private_link"))
+        lines.append(
             self.t(
                 "review.case.category",
                 category=self.reports.category_label(case.category, self.language),
-            ),
-            self.t("review.case.counts", reports=case.reports, reporters=case.reporters),
-        ]
+            )
+        )
+        lines.append(self.t("review.case.counts", reports=case.reports, reporters=case.reporters))
         if case.sample_queries:
             quoted = ", ".join(f"“{shorten(q, QUERY_SHOWN)}”" for q in case.sample_queries)
             lines.append(self.t("review.case.queries", queries=quoted))
