@@ -100,7 +100,7 @@ BUTTONS: Final[Mapping[str, ButtonAccess]] = {
     # a reporter's own draft, in the private chat; a blocked reporter may not file it
     **{
         f"r1:{action}": ButtonAccess(Where.PRIVATE, _EVERYONE_PRIVATE)
-        for action in ("new", "term", "cat", "skip", "edit", "field", "back", "cancel")
+        for action in ("new", "term", "cat", "skip", "edit", "field", "back", "cancel", "cont")
     },
     "r1:submit": ButtonAccess(Where.PRIVATE, _EVERYONE_PRIVATE - {Who.BLOCKED}),
     # a case in the review chat

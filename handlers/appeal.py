@@ -11,6 +11,7 @@ from bot.context import BotContext, Services
 from handlers.appeal_views import AppealViews, filing_reply
 from handlers.callback_data import AppealAction, parse_appeal_button
 from handlers.errors import is_not_modified
+from handlers.report import reply_noting_open_report
 from handlers.review_views import build_review_views
 from moderation.appeals import (
     STATEMENT_MAX,
@@ -49,31 +50,31 @@ async def appeal_command(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
+    text = await _appeal(update, context, user.id, user.language_code)
+    await reply_noting_open_report(update, context, message, text)
+
+
+async def _appeal(update: Update, context: BotContext, user_id: int, language: str | None) -> str:
     services = context.services
-    language = user.language_code
     views = appeal_views(context, language)
     args = context.args or []
     if not args:
-        await message.reply_text(views.t("appeal.usage"))
-        return
+        return views.t("appeal.usage")
     target = parse_result(args[0])
     if isinstance(target, ParseProblem):
-        await message.reply_text(views.t("appeal.bad_target", given=args[0][:60]))
-        return
+        return views.t("appeal.bad_target", given=args[0][:60])
     statement = clean_multiline(" ".join(args[1:]))
     if len(statement) < STATEMENT_MIN:
-        await message.reply_text(views.t("appeal.statement_short", minimum=STATEMENT_MIN))
-        return
+        return views.t("appeal.statement_short", minimum=STATEMENT_MIN)
     if len(statement) > STATEMENT_MAX:
-        await message.reply_text(views.t("appeal.statement_long", maximum=STATEMENT_MAX))
-        return
+        return views.t("appeal.statement_long", maximum=STATEMENT_MAX)
     outcome = await file_appeal(
         services.store,
-        NewAppeal(user.id, language, target, statement, update.update_id),
+        NewAppeal(user_id, language, target, statement, update.update_id),
         services.clock.now(),
     )
     services.delivery.wake()
-    await message.reply_text(filing_reply(views.review, language, outcome))
+    return filing_reply(views.review, language, outcome)
 
 
 async def appeal_button(update: Update, context: BotContext) -> None:

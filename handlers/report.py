@@ -17,10 +17,11 @@ from bot.context import BotContext, Services
 from handlers.callback_data import parse_report_button
 from handlers.errors import is_not_modified
 from handlers.report_input import BotChatResolver, message_input
-from handlers.report_views import ReportViews, View
+from handlers.report_views import HELD_NOTICE, ReportViews, View
 from moderation.drafts import Draft
 from moderation.one_message import OneMessageHelp, file_one_message
 from moderation.report_flow import (
+    Action,
     CommandInput,
     Event,
     FlowConfig,
@@ -30,6 +31,7 @@ from moderation.report_flow import (
     Submitted,
     expire_drafts,
     handle,
+    hold_open_report,
 )
 from moderation.reporting import forget_old_updates, my_reports, set_notifications
 from moderation.reports import ReportLimits
@@ -126,6 +128,11 @@ async def report_button(update: Update, context: BotContext) -> None:
     if isinstance(reply, Submitted):
         toast = view.text.split("\n", 1)[0][:190]
     await query.answer(toast)
+    if button.action is Action.CONTINUE or button.arg == HELD_NOTICE:
+        # An on-hold notice may share its message with /help or /myreports: that text stays.
+        await _drop_keyboard(query)
+        await query.message.reply_text(view.text, reply_markup=view.keyboard)
+        return
     await _show_in_place(query, view)
 
 
@@ -135,7 +142,7 @@ async def my_reports_command(update: Update, context: BotContext) -> None:
         return
     reports = await my_reports(context.services.store, user.id, MY_REPORTS_LIMIT)
     view = views(context).my_reports(reports, user.language_code)
-    await message.reply_text(view.text, reply_markup=view.keyboard)
+    await reply_noting_open_report(update, context, message, view.text, view.keyboard)
 
 
 async def notify_command(update: Update, context: BotContext) -> None:
@@ -147,7 +154,7 @@ async def notify_command(update: Update, context: BotContext) -> None:
     services = context.services
     enabled = await set_notifications(services.store, user.id, choice, services.clock.now())
     view = views(context).notify(enabled, choice is not None, user.language_code)
-    await message.reply_text(view.text)
+    await reply_noting_open_report(update, context, message, view.text)
 
 
 async def expire_job(context: BotContext) -> None:
@@ -161,6 +168,29 @@ async def expire_job(context: BotContext) -> None:
             await context.bot.send_message(draft.chat_id, view.text, reply_markup=view.keyboard)
         except TelegramError as exc:
             log.info("timeout_notice_not_sent", error_type=type(exc).__name__)
+
+
+async def reply_noting_open_report(
+    update: Update,
+    context: BotContext,
+    message: Message,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Answers a command in a private chat; while the sender has a report open, the answer
+    also says so and offers Continue / Cancel, and the report waits on hold, so the next
+    message is not silently taken as its answer."""
+    user = update.effective_user
+    if user is not None:
+        services = context.services
+        held = await hold_open_report(
+            services.store, user.id, flow_config(services), services.clock.now()
+        )
+        if held is not None:
+            renderer = views(context)
+            text = f"{text}\n\n{renderer.hold_notice(held, user.language_code)}"
+            keyboard = renderer.hold_keyboard(held, user.language_code)
+    await message.reply_text(text, reply_markup=keyboard)
 
 
 # --- shared -------------------------------------------------------------------------------
@@ -212,7 +242,7 @@ async def _one_message(update: Update, context: BotContext, message: Message, ar
         view = renderer.one_message_help(result, language)
     else:
         view = renderer.reply(result, language)
-    await message.reply_text(view.text, reply_markup=view.keyboard)
+    await reply_noting_open_report(update, context, message, view.text, view.keyboard)
 
 
 async def _show_in_place(query: CallbackQuery, view: View) -> None:
@@ -236,7 +266,8 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is not None:
         language = user.language_code if user else None
-        await message.reply_text(context.services.texts.render(language, "command.unknown"))
+        text = context.services.texts.render(language, "command.unknown")
+        await reply_noting_open_report(update, context, message, text)
 
 
 async def forget_updates_job(context: BotContext) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -16,7 +18,9 @@ from moderation.report_flow import (
     Action,
     AlreadyReported,
     Cancelled,
+    HoldReason,
     Notice,
+    OnHold,
     Outside,
     Problem,
     Prompt,
@@ -38,6 +42,20 @@ from moderation.reports import (
 )
 from moderation.targets import TargetKind, TargetRef
 from moderation.text import shorten
+
+#: The arg of the Cancel button under an on-hold notice: the notice may share its message with
+#: another answer (/help, /myreports), so that message keeps its text and the reply is new.
+HELD_NOTICE: Final = "held"
+
+#: Where each step stands in the report, for "step 2 of 5".
+_STEP_NUMBER: Final = {
+    Step.QUERY: 1,
+    Step.RESULT: 2,
+    Step.CATEGORY: 3,
+    Step.COMMENT: 4,
+    Step.CONFIRM: 5,
+    Step.EDIT: 5,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +80,8 @@ class ReportViews:
     def reply(self, reply: Reply, language: str | None) -> View:
         if isinstance(reply, Prompt):
             return self.prompt(reply, language)
+        if isinstance(reply, OnHold):
+            return self.on_hold(reply, language)
         if isinstance(reply, Submitted):
             return self.outcome(reply.outcome, language)
         if isinstance(reply, Refused):
@@ -88,6 +108,55 @@ class ReportViews:
             parts.append(self.problem(prompt.problem, language, prompt.detail))
         parts.append(self._question(draft, language))
         return View("\n\n".join(parts), self._keyboard(draft, language))
+
+    def on_hold(self, held: OnHold, language: str | None) -> View:
+        parts: list[str] = []
+        if held.reason is HoldReason.MEDIA:
+            what = self.t(language, f"media.{held.detail or 'other'}")
+            parts.append(self.t(language, "report.held.media", what=what))
+        elif held.reason in {HoldReason.TEXT, HoldReason.REPORT}:
+            parts.append(self.t(language, f"report.held.{held.reason.value}"))
+        parts.append(self.hold_notice(held.draft, language))
+        return View("\n\n".join(parts), self.hold_keyboard(held.draft, language))
+
+    def hold_notice(self, draft: Draft, language: str | None) -> str:
+        """Which report is open (what it holds so far), where it stopped, and the choice."""
+        lines = [self.t(language, "report.held.title")]
+        if draft.query:
+            lines.append(self.t(language, "report.held.query", query=shorten(draft.query, 80)))
+        if draft.target is not None:
+            target = Html(self.target(draft.target, language))
+            lines.append(self.t(language, "report.held.result", target=target))
+        if draft.category:
+            category = self.category_label(draft.category, language)
+            lines.append(self.t(language, "report.held.category", category=category))
+        lines.append(
+            self.t(
+                language,
+                "report.held.step",
+                number=_STEP_NUMBER[draft.step],
+                total=max(_STEP_NUMBER.values()),
+                step=self.t(language, f"report.step.{draft.step.value}"),
+            )
+        )
+        lines.append(self.t(language, "report.held.choice"))
+        return "\n".join(lines)
+
+    def hold_keyboard(self, draft: Draft, language: str | None) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        self.t(language, "button.continue"),
+                        callback_data=report_button(Action.CONTINUE, draft.draft_id),
+                    ),
+                    InlineKeyboardButton(
+                        self.t(language, "button.cancel_report"),
+                        callback_data=report_button(Action.CANCEL, draft.draft_id, HELD_NOTICE),
+                    ),
+                ]
+            ]
+        )
 
     def outcome(self, outcome: FilingOutcome, language: str | None) -> View:
         if isinstance(outcome, Filed | AlreadyFiled):
@@ -234,23 +303,38 @@ class ReportViews:
         )
 
     def target(self, target: TargetRef, language: str | None) -> str:
-        """Safe HTML naming the target, with its link when there is one."""
-        kind = self.t(language, f"kind.{target.kind.value}")
-        if target.kind is TargetKind.SEARCH_TERM:
-            return self.t(language, "target.term", kind=kind, term=shorten(target.term or "", 80))
-        name = (
-            f"@{target.username}"
-            if target.username
-            else target.title or (str(target.chat_id) if target.chat_id else "")
-        )
-        if target.kind is TargetKind.INVITE:
-            name = self.t(language, "target.invite")
-        if target.post_id is not None:
-            name = self.t(language, "target.post", name=name, post_id=target.post_id)
+        """Safe HTML naming the target in words a reporter understands (never a bare
+        Bot API id), linked when Telegram has a link for it."""
         link = target.link
-        if link is None:
-            return self.t(language, "target.plain", kind=kind, name=shorten(name, 80))
-        return self.t(language, "target.linked", kind=kind, name=shorten(name, 80), link=link)
+        text = self._target_words(target, language)
+        return text if link is None else f'<a href="{html.escape(link)}">{text}</a>'
+
+    def _target_words(self, target: TargetRef, language: str | None) -> str:
+        if target.kind is TargetKind.SEARCH_TERM:
+            return self.t(language, "target.term", term=shorten(target.term or "", 80))
+        if target.kind is TargetKind.INVITE:
+            return self.t(language, "target.invite")
+        if target.username:
+            name = html.escape(f"@{target.username}")
+        elif target.title:
+            name = self.t(language, "target.title", title=shorten(target.title, 80))
+        else:
+            name = None
+        private = target.private_link_id
+        if target.kind is TargetKind.POST:
+            post = target.post_id
+            if name is not None:
+                return self.t(language, "target.post", post_id=post, chat=Html(name))
+            if private is not None:
+                return self.t(language, "target.post_private", post_id=post, chat_id=private)
+            return self.t(language, "target.post_by_id", post_id=post, chat_id=target.chat_id)
+        if name is not None:
+            kind = self.t(language, f"kind.{target.kind.value}")
+            return self.t(language, "target.named", kind=kind, name=Html(name))
+        if private is not None:
+            return self.t(language, "target.private", chat_id=private)
+        kind = self.t(language, f"kind.{target.kind.value}")
+        return self.t(language, "target.by_id", kind=kind, chat_id=target.chat_id)
 
     def _notice(self, notice: Notice, draft: Draft, language: str | None) -> str:
         if notice is Notice.STARTED_WITH_RESULT or notice is Notice.RESULT_NOTED:
@@ -271,7 +355,7 @@ class ReportViews:
 
     def _summary(self, draft: Draft, language: str | None) -> str:
         none = self.t(language, "report.summary.none")
-        return self.t(
+        text = self.t(
             language,
             "report.summary",
             query=draft.query or none,
@@ -279,6 +363,12 @@ class ReportViews:
             category=self.category_label(draft.category, language) if draft.category else none,
             comment=shorten(draft.comment, 300) if draft.comment else none,
         )
+        if draft.target is not None and draft.target.private_link_id is not None:
+            # Moderators who are not members of that chat see nothing behind the link.
+            text += "\n\n" + self.t(language, "report.summary.private_link")
+            if draft.forward_origin is None:
+                text += " " + self.t(language, "report.summary.private_link_forward")
+        return text + "\n\n" + self.t(language, "report.summary.submit")
 
     def _keyboard(self, draft: Draft, language: str | None) -> InlineKeyboardMarkup:
         def button(label_key: str, action: Action, arg: str = "") -> InlineKeyboardButton:

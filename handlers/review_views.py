@@ -85,12 +85,16 @@ class ReviewViews:
             lines.append(self.t("review.case.copy_above", when=when_text(case.copy_since)))
         lines += [
             self.t("review.case.target", target=Html(target), resolved=Html(resolved)),
+        ]
+        if case.target.private_link_id is not None:  # moderators may not be able to open it
+            lines.append(self.t("review.case.private_link"))
+        lines.append(
             self.t(
                 "review.case.category",
                 category=self.reports.category_label(case.category, self.language),
-            ),
-            self.t("review.case.counts", reports=case.reports, reporters=case.reporters),
-        ]
+            )
+        )
+        lines.append(self.t("review.case.counts", reports=case.reports, reporters=case.reporters))
         if case.sample_queries:
             quoted = ", ".join(f"“{shorten(q, QUERY_SHOWN)}”" for q in case.sample_queries)
             lines.append(self.t("review.case.queries", queries=quoted))

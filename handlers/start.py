@@ -24,9 +24,12 @@ async def start(update: Update, context: BotContext) -> None:
     await record_visit(
         services.store, Visitor(user.id, user.language_code, user.username), services.clock.now()
     )
-    await message.reply_text(
+    await report.reply_noting_open_report(
+        update,
+        context,
+        message,
         services.texts.render(user.language_code, "start.greeting", name=user.first_name),
-        reply_markup=report.views(context).start_keyboard(user.language_code),
+        report.views(context).start_keyboard(user.language_code),
     )
 
 
@@ -38,8 +41,11 @@ async def help_command(update: Update, context: BotContext) -> None:
     texts = context.services.texts
     if chat.type == ChatType.PRIVATE:
         categories = report.views(context).category_list(language)
-        await message.reply_text(
-            texts.render(language, "help.private", categories=Html(categories))
+        await report.reply_noting_open_report(
+            update,
+            context,
+            message,
+            texts.render(language, "help.private", categories=Html(categories)),
         )
     else:
         await message.reply_text(

@@ -47,6 +47,9 @@ class Draft:
     comment: str | None = None
     comment_done: bool = False
     editing: bool = False
+    # The reporter turned to something else (a command, a message that answers nothing):
+    # nothing they send is taken as an answer until they choose to continue.
+    on_hold: bool = False
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at <= now

@@ -106,6 +106,7 @@ class Action(StrEnum):
     FIELD = "field"
     BACK = "back"
     CANCEL = "cancel"
+    CONTINUE = "cont"  # back to an on-hold report's current question
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +137,6 @@ class Event:
 class Problem(StrEnum):
     QUERY_EMPTY = "query_empty"
     QUERY_TOO_LONG = "query_too_long"
-    TEXT_EXPECTED = "text_expected"
     RESULT_EMPTY = "result_empty"
     RESULT_NOT_TELEGRAM = "result_not_telegram"
     RESULT_BAD_USERNAME = "result_bad_username"
@@ -145,16 +145,12 @@ class Problem(StrEnum):
     RESULT_HIDDEN_USER = "result_hidden_user"
     RESULT_PRIVATE_UNKNOWN = "result_private_unknown"
     RESULT_TOO_LONG = "result_too_long"
-    RESULT_EXPECTED = "result_expected"
-    CATEGORY_USE_BUTTONS = "category_use_buttons"
     COMMENT_EMPTY = "comment_empty"
     COMMENT_TOO_LONG = "comment_too_long"
-    USE_BUTTONS = "use_buttons"
     SKIP_NOT_HERE = "skip_not_here"
 
 
 class Notice(StrEnum):
-    RESUMED = "resumed"  # /report while a report is in progress
     EXPIRED = "expired"  # the previous draft had timed out
     RESULT_NOTED = "result_noted"  # a link sent where the query was asked: kept for later
     STARTED_WITH_RESULT = "started_with_result"  # a link or forward started the report
@@ -167,6 +163,26 @@ class Prompt:
     draft: Draft
     problem: Problem | None = None
     notice: Notice | None = None
+    detail: str = ""  # e.g. what kind of media was sent
+
+
+class HoldReason(StrEnum):
+    """Why an open report was put on hold instead of taking what was sent as an answer."""
+
+    COMMAND = "command"  # another command; its own answer comes with the notice
+    REPORT = "report"  # /report (or the Report button) while this one is open
+    MEDIA = "media"  # a sticker, photo, forward ... where it answers nothing
+    TEXT = "text"  # text at a step that is answered with a button
+    WAITING = "waiting"  # anything sent while the report is already on hold
+
+
+@dataclass(frozen=True, slots=True)
+class OnHold:
+    """An open report the reporter turned away from: say which, at what step, and offer
+    Continue / Cancel. Until they continue, nothing they send is taken as an answer."""
+
+    draft: Draft
+    reason: HoldReason
     detail: str = ""  # e.g. what kind of media was sent
 
 
@@ -206,7 +222,7 @@ class Outside:
     detail: str = ""
 
 
-Reply = Prompt | Submitted | Refused | AlreadyReported | Cancelled | StaleButton | Outside
+Reply = Prompt | OnHold | Submitted | Refused | AlreadyReported | Cancelled | StaleButton | Outside
 
 
 # --- the machine --------------------------------------------------------------------------
@@ -235,6 +251,21 @@ async def handle(
         return await _Step(uow, event, config, now, resolution).run()
 
 
+async def hold_open_report(
+    store: ReportingStore, user_id: int, config: FlowConfig, now: datetime
+) -> Draft | None:
+    """A command outside the report (/start, /help, /myreports ...) puts an open report on
+    hold, so the reporter's next message is not silently taken as its answer. Returns the
+    held draft, or None when there is no open report (an expired one is left to the sweep)."""
+    async with store.transaction() as uow:
+        draft = await uow.drafts.get(user_id)
+        if draft is None or draft.expired(now):
+            return None
+        held = replace(draft.touched(now, config.timeout), on_hold=True)
+        await uow.drafts.save(held)
+        return held
+
+
 async def expire_drafts(store: ReportingStore, now: datetime, limit: int = 100) -> list[Draft]:
     """Drops drafts idle past their timeout; the caller tells each reporter."""
     async with store.transaction() as uow:
@@ -256,7 +287,9 @@ async def _redelivered(uow: ReportingUnit, event: Event, now: datetime) -> Reply
     if filed is not None:
         return Submitted(AlreadyFiled(filed))
     draft = await uow.drafts.get(event.reporter.user_id)
-    return Prompt(draft) if draft is not None else Outside()
+    if draft is None:
+        return Outside()
+    return OnHold(draft, HoldReason.WAITING) if draft.on_hold else Prompt(draft)
 
 
 def _result_from(
@@ -354,11 +387,13 @@ class _Step:
             return Cancelled(had_draft=draft is not None)
         if value.name == "report":
             if draft is not None:
-                return Prompt(draft, notice=Notice.RESUMED)
+                return await self._hold(draft, HoldReason.REPORT)
             return await self._start(None, notice)
         # /skip
         if draft is None:
             return Outside(Problem.SKIP_NOT_HERE, notice)
+        if draft.on_hold:
+            return await self._hold(draft, HoldReason.WAITING)
         if draft.step is not Step.COMMENT:
             return Prompt(draft, Problem.SKIP_NOT_HERE)
         return await self._save(replace(draft, comment=None, comment_done=True))
@@ -368,7 +403,7 @@ class _Step:
     ) -> Reply:
         if value.action is Action.START:
             if draft is not None:
-                return Prompt(draft, notice=Notice.RESUMED)
+                return await self._hold(draft, HoldReason.REPORT)
             return await self._start(None, notice)
         if draft is None or draft.draft_id != value.draft_id:
             if value.action is Action.SUBMIT:
@@ -380,6 +415,8 @@ class _Step:
             await self._drop(draft, "report.cancelled")
             return Cancelled(had_draft=True)
         step = draft.step
+        if value.action is Action.CONTINUE:
+            return await self._save(draft, step=step)
         if value.action is Action.TERM and step is Step.RESULT and draft.query is not None:
             term = search_term(draft.query)
             if isinstance(term, ParseProblem):
@@ -415,6 +452,8 @@ class _Step:
 
     async def _message(self, value: Input, draft: Draft) -> Reply:
         step = draft.step
+        if draft.on_hold:
+            return await self._hold(draft, HoldReason.WAITING)
         if step is Step.QUERY:
             if draft.target is None and self.result is not None:
                 if isinstance(self.result, ParseProblem):
@@ -423,7 +462,7 @@ class _Step:
                     draft, self.result, _raw(value), _origin(value), notice=Notice.RESULT_NOTED
                 )
             if not isinstance(value, TextInput):
-                return Prompt(draft, Problem.TEXT_EXPECTED, detail=_media_kind(value))
+                return await self._hold(draft, HoldReason.MEDIA, _media_kind(value))
             query = clean_line(value.text)
             if not query:
                 return Prompt(draft, Problem.QUERY_EMPTY)
@@ -436,26 +475,27 @@ class _Step:
             return await self._save(replace(draft, query=query, target=target))
         if step is Step.RESULT:
             if self.result is None:
-                return Prompt(draft, Problem.RESULT_EXPECTED, detail=_media_kind(value))
+                return await self._hold(draft, HoldReason.MEDIA, _media_kind(value))
             if isinstance(self.result, ParseProblem):
                 return Prompt(draft, problem_for(self.result))
             return await self._take_result(draft, self.result, _raw(value), _origin(value))
-        if step is Step.CATEGORY:
-            if isinstance(value, TextInput):
-                key = self._category_named(value.text)
-                if key is not None:
-                    return await self._save(replace(draft, category=key))
-            return Prompt(draft, Problem.CATEGORY_USE_BUTTONS)
+        if step is Step.CATEGORY and isinstance(value, TextInput):
+            key = self._category_named(value.text)
+            if key is not None:
+                return await self._save(replace(draft, category=key))
         if step is Step.COMMENT:
             if not isinstance(value, TextInput):
-                return Prompt(draft, Problem.TEXT_EXPECTED, detail=_media_kind(value))
+                return await self._hold(draft, HoldReason.MEDIA, _media_kind(value))
             comment = clean_multiline(value.text)
             if not comment:
                 return Prompt(draft, Problem.COMMENT_EMPTY)
             if len(comment) > COMMENT_MAX:
                 return Prompt(draft, Problem.COMMENT_TOO_LONG)
             return await self._save(replace(draft, comment=comment, comment_done=True))
-        return Prompt(draft, Problem.USE_BUTTONS)
+        # A step answered with a button (category, summary, edit menu): nothing to take here.
+        if isinstance(value, TextInput):
+            return await self._hold(draft, HoldReason.TEXT)
+        return await self._hold(draft, HoldReason.MEDIA, _media_kind(value))
 
     # --- transitions ------------------------------------------------------------------
 
@@ -521,9 +561,15 @@ class _Step:
             draft.touched(self.now, self.config.timeout),
             step=following,
             editing=draft.editing and following is not Step.CONFIRM,
+            on_hold=False,  # answering (or tapping Continue) takes it off hold
         )
         await self.uow.drafts.save(saved)
         return Prompt(saved)
+
+    async def _hold(self, draft: Draft, reason: HoldReason, detail: str = "") -> Reply:
+        held = replace(draft.touched(self.now, self.config.timeout), on_hold=True)
+        await self.uow.drafts.save(held)
+        return OnHold(held, reason, detail)
 
     async def _submit(self, draft: Draft) -> Reply:
         if draft.query is None or draft.target is None or draft.category is None:

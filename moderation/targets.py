@@ -108,6 +108,15 @@ class TargetRef:
             return f"https://t.me/{'+' if plus else 'joinchat/'}{self.invite_hash}"
         return None
 
+    @property
+    def private_link_id(self) -> str | None:
+        """The number in t.me/c/<number> when that is the only way to name this chat (no
+        username, no invite). Such a link opens only for the chat's members, so a moderator
+        following it may see nothing; the bot says so to reporters and moderators."""
+        if self.kind is TargetKind.SEARCH_TERM or self.username or self.invite_hash:
+            return None
+        return _internal_id(self.chat_id)
+
     def resolved(self, chat_id: int, kind: TargetKind, title: str | None = None) -> TargetRef:
         """The same target once Telegram told us its id and type (a post stays a post).
 

@@ -45,6 +45,7 @@ class DraftRepository:
             "comment": draft.comment,
             "comment_done": draft.comment_done,
             "editing": draft.editing,
+            "on_hold": draft.on_hold,
         }
         await run(
             self._conn,
@@ -110,4 +111,5 @@ def _draft(row: Any) -> Draft:
         comment=data.get("comment"),
         comment_done=bool(data.get("comment_done", False)),
         editing=bool(data.get("editing", False)),
+        on_hold=bool(data.get("on_hold", False)),
     )

@@ -64,6 +64,8 @@ TEXTS: Final[dict[str, str]] = {
     "button.edit_comment": "Comment",
     "button.back": "⬅️ Back",
     "button.open_private": "Open a private chat",
+    "button.continue": "▶️ Continue",
+    "button.cancel_report": "✖️ Cancel report",
     # --- the guided report -----------------------------------------------------------------
     "report.ask.query": (
         "🔎 <b>What did you search for?</b>\nSend the words you typed into the search."
@@ -84,8 +86,17 @@ TEXTS: Final[dict[str, str]] = {
         "<b>Searched for:</b> {query}\n"
         "<b>Result:</b> {target}\n"
         "<b>Category:</b> {category}\n"
-        "<b>Comment:</b> {comment}\n\n"
-        "Tap Submit to send it to the moderators."
+        "<b>Comment:</b> {comment}"
+    ),
+    "report.summary.submit": "Tap Submit to send it to the moderators.",
+    "report.summary.private_link": (
+        "⚠️ This link points into a private chat. Moderators can open it only if they are "
+        "members of that chat, so they may not see what you saw: please describe it in your "
+        "comment (✏️ Edit → Comment)."
+    ),
+    "report.summary.private_link_forward": (
+        "If you can forward the post itself to me (✏️ Edit → Result), they will also see the "
+        "chat's name."
     ),
     "report.summary.none": "—",
     "report.receipt": (
@@ -145,7 +156,27 @@ TEXTS: Final[dict[str, str]] = {
         "@username, or forward a message from it."
     ),
     "report.outside.retry": "Send /report to start a report step by step.",
-    "report.notice.resumed": "You have a report in progress; let's continue (or /cancel it).",
+    # --- an open report put on hold (another command, or a message that answers nothing) -
+    "report.held.title": "📝 <b>You have a report that is not sent yet.</b>",
+    "report.held.query": "Searched for: {query}",
+    "report.held.result": "Result: {target}",
+    "report.held.category": "Category: {category}",
+    "report.held.step": "It stopped at step {number} of {total}: {step}.",
+    "report.held.choice": (
+        "It is on hold, so nothing you send is added to it. Tap Continue to pick up where you "
+        "left off, or Cancel report to discard it."
+    ),
+    "report.held.media": "I can't use {what} at this step.",
+    "report.held.text": "This step is answered with a button, so I did not use that message.",
+    "report.held.report": (
+        "You already have a report open: finish or cancel it before you start another."
+    ),
+    "report.step.query": "what you searched for",
+    "report.step.result": "which result was unsafe",
+    "report.step.category": "what is wrong with it",
+    "report.step.comment": "a comment for the moderators",
+    "report.step.confirm": "check and submit",
+    "report.step.edit": "choose what to change",
     "report.notice.expired": (
         "⌛ Your previous report was not finished in time and was discarded."
     ),
@@ -155,11 +186,6 @@ TEXTS: Final[dict[str, str]] = {
     "report.problem.query_too_long": (
         "That is too long for a search query ({query_max} characters at most). Please send "
         "only the words you typed into the search."
-    ),
-    "report.problem.text_expected": "I can't use {what} here; please send text.",
-    "report.problem.result_expected": (
-        "I can't use {what} here. Send a link (t.me/…), an @username, or forward a message "
-        "from the result."
     ),
     "report.problem.result_empty": (
         "That message is empty. Send a link (t.me/…), an @username, or forward a message "
@@ -192,13 +218,11 @@ TEXTS: Final[dict[str, str]] = {
     "report.problem.result_too_long": (
         "That message is too long to be a link. Send just the link or @username."
     ),
-    "report.problem.category_use_buttons": ("Please tap one of the category buttons below."),
     "report.problem.comment_empty": "The comment is empty. Send some text, or tap Skip.",
     "report.problem.comment_too_long": (
         "That comment is too long ({comment_max} characters at most). Please shorten it, or "
         "tap Skip."
     ),
-    "report.problem.use_buttons": "Please use the buttons below.",
     "report.problem.skip_not_here": "Only the comment can be skipped; please answer the question.",
     "report.one_message.target": "",
     "report.one_message.category": "The category is missing.",
@@ -235,15 +259,16 @@ TEXTS: Final[dict[str, str]] = {
     "kind.group": "group",
     "kind.bot": "bot",
     "kind.user": "user",
-    "kind.post": "post",
-    "kind.invite": "private chat",
     "kind.public": "account",
-    "kind.search_term": "search term",
-    "target.linked": '{kind} <a href="{link}">{name}</a>',
-    "target.plain": "{kind} {name}",
-    "target.term": "{kind} “{term}”",
-    "target.post": "post {post_id} in {name}",
-    "target.invite": "invite link",
+    "target.named": "{kind} {name}",
+    "target.title": "“{title}”",
+    "target.by_id": "{kind} with id {chat_id}",
+    "target.private": "private chat (id {chat_id})",
+    "target.post": "post {post_id} in {chat}",
+    "target.post_private": "post {post_id} in a private chat (id {chat_id})",
+    "target.post_by_id": "post {post_id} in the chat with id {chat_id}",
+    "target.term": "search term “{term}”",
+    "target.invite": "private chat (invite link)",
     # --- categories (short names are the keys) -----------------------------------------
     "category.drugs": "Illegal drugs",
     "category.csam": "Child sexual abuse material",
@@ -270,6 +295,10 @@ TEXTS: Final[dict[str, str]] = {
     "review.case.title": "🚩 <b>Case #{case_id}</b> · {status}",
     "review.case.target": "<b>Target:</b> {target}{resolved}",
     "review.case.resolved": " · id <code>{chat_id}</code>",
+    "review.case.private_link": (
+        "🔒 <i>A link into a private chat: it opens only for members of that chat, so the "
+        "reporters' comments may be all there is to go on.</i>"
+    ),
     "review.case.category": "<b>Category:</b> {category}",
     "review.case.counts": "<b>Reports:</b> {reports} · <b>reporters:</b> {reporters}",
     "review.case.queries": "<b>Searched for:</b> {queries}",

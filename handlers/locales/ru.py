@@ -65,6 +65,8 @@ TEXTS: Final[dict[str, str]] = {
     "button.edit_comment": "Комментарий",
     "button.back": "⬅️ Назад",
     "button.open_private": "Открыть личный чат",
+    "button.continue": "▶️ Продолжить",
+    "button.cancel_report": "✖️ Отменить жалобу",
     # --- the guided report -----------------------------------------------------------------
     "report.ask.query": ("🔎 <b>Что вы искали?</b>\nПришлите слова, которые вы вводили в поиск."),
     "report.ask.result": (
@@ -82,8 +84,17 @@ TEXTS: Final[dict[str, str]] = {
         "<b>Запрос:</b> {query}\n"
         "<b>Результат:</b> {target}\n"
         "<b>Категория:</b> {category}\n"
-        "<b>Комментарий:</b> {comment}\n\n"
-        "Нажмите «Отправить», чтобы передать её модераторам."
+        "<b>Комментарий:</b> {comment}"
+    ),
+    "report.summary.submit": "Нажмите «Отправить», чтобы передать её модераторам.",
+    "report.summary.private_link": (
+        "⚠️ Это ссылка на закрытый чат. Модераторы откроют её, только если состоят в этом "
+        "чате, поэтому могут не увидеть того, что видели вы: опишите это, пожалуйста, в "
+        "комментарии (✏️ Изменить → Комментарий)."
+    ),
+    "report.summary.private_link_forward": (
+        "Если можете, перешлите мне саму публикацию (✏️ Изменить → Результат): тогда модераторы "
+        "увидят и название чата."
     ),
     "report.summary.none": "—",
     "report.receipt": (
@@ -140,7 +151,27 @@ TEXTS: Final[dict[str, str]] = {
         "пришлите его ссылку или @имя, или перешлите оттуда сообщение."
     ),
     "report.outside.retry": "Отправьте /report, чтобы заполнить жалобу по шагам.",
-    "report.notice.resumed": "У вас есть незаконченная жалоба, продолжим (или /cancel).",
+    # --- an open report put on hold (another command, or a message that answers nothing) -
+    "report.held.title": "📝 <b>У вас есть неотправленная жалоба.</b>",
+    "report.held.query": "Запрос: {query}",
+    "report.held.result": "Результат: {target}",
+    "report.held.category": "Категория: {category}",
+    "report.held.step": "Она остановилась на шаге {number} из {total}: {step}.",
+    "report.held.choice": (
+        "Она приостановлена: ничего из того, что вы пришлёте, в неё не попадёт. Нажмите "
+        "«Продолжить», чтобы вернуться к ней, или «Отменить жалобу», чтобы удалить её."
+    ),
+    "report.held.media": "На этом шаге я не могу принять {what}.",
+    "report.held.text": "На этом шаге нужно нажать кнопку, поэтому это сообщение я не использовал.",
+    "report.held.report": (
+        "У вас уже есть открытая жалоба: закончите или отмените её, прежде чем начинать новую."
+    ),
+    "report.step.query": "что вы искали",
+    "report.step.result": "какой результат опасен",
+    "report.step.category": "что с ним не так",
+    "report.step.comment": "комментарий для модераторов",
+    "report.step.confirm": "проверка и отправка",
+    "report.step.edit": "выбор, что изменить",
     "report.notice.expired": "⌛ Предыдущая жалоба не была заполнена вовремя и удалена.",
     "report.notice.result_noted": "Понял: {target}. Это будет опасный результат.",
     "report.notice.started_with_result": "Начинаем жалобу: {target}.",
@@ -148,11 +179,6 @@ TEXTS: Final[dict[str, str]] = {
     "report.problem.query_too_long": (
         "Это слишком длинно для поискового запроса (не больше {query_max} символов). "
         "Пришлите только слова, которые вы вводили в поиск."
-    ),
-    "report.problem.text_expected": "Здесь я не могу принять {what}; пришлите текст.",
-    "report.problem.result_expected": (
-        "Здесь я не могу принять {what}. Пришлите ссылку (t.me/…), @имя или перешлите "
-        "сообщение из результата."
     ),
     "report.problem.result_empty": (
         "Сообщение пустое. Пришлите ссылку (t.me/…), @имя или перешлите сообщение из результата."
@@ -184,7 +210,6 @@ TEXTS: Final[dict[str, str]] = {
     "report.problem.result_too_long": (
         "Это сообщение слишком длинное для ссылки. Пришлите только ссылку или @имя."
     ),
-    "report.problem.category_use_buttons": "Пожалуйста, выберите категорию кнопкой ниже.",
     "report.problem.comment_empty": (
         "Комментарий пустой. Пришлите текст или нажмите «Пропустить»."
     ),
@@ -192,7 +217,6 @@ TEXTS: Final[dict[str, str]] = {
         "Комментарий слишком длинный (не больше {comment_max} символов). Сократите его или "
         "нажмите «Пропустить»."
     ),
-    "report.problem.use_buttons": "Пожалуйста, воспользуйтесь кнопками ниже.",
     "report.problem.skip_not_here": (
         "Пропустить можно только комментарий; ответьте, пожалуйста, на вопрос."
     ),
@@ -232,15 +256,16 @@ TEXTS: Final[dict[str, str]] = {
     "kind.group": "группа",
     "kind.bot": "бот",
     "kind.user": "пользователь",
-    "kind.post": "публикация",
-    "kind.invite": "закрытый чат",
     "kind.public": "аккаунт",
-    "kind.search_term": "поисковый запрос",
-    "target.linked": '{kind} <a href="{link}">{name}</a>',
-    "target.plain": "{kind} {name}",
-    "target.term": "{kind} «{term}»",
-    "target.post": "публикация {post_id} в {name}",
-    "target.invite": "ссылка-приглашение",
+    "target.named": "{kind} {name}",
+    "target.title": "«{title}»",
+    "target.by_id": "{kind} с id {chat_id}",
+    "target.private": "закрытый чат (id {chat_id})",
+    "target.post": "публикация {post_id} в {chat}",
+    "target.post_private": "публикация {post_id} в закрытом чате (id {chat_id})",
+    "target.post_by_id": "публикация {post_id} в чате с id {chat_id}",
+    "target.term": "поисковый запрос «{term}»",
+    "target.invite": "закрытый чат (ссылка-приглашение)",
     # --- categories (short names are the keys) -----------------------------------------
     "category.drugs": "Наркотики",
     "category.csam": "Сексуальное насилие над детьми",
@@ -269,6 +294,10 @@ TEXTS: Final[dict[str, str]] = {
     "review.case.title": "🚩 <b>Дело №{case_id}</b> · {status}",
     "review.case.target": "<b>Объект:</b> {target}{resolved}",
     "review.case.resolved": " · id <code>{chat_id}</code>",
+    "review.case.private_link": (
+        "🔒 <i>Ссылка на закрытый чат: она открывается только для участников этого чата, "
+        "поэтому, возможно, опираться придётся только на комментарии заявителей.</i>"
+    ),
     "review.case.category": "<b>Категория:</b> {category}",
     "review.case.counts": "<b>Жалоб:</b> {reports} · <b>заявителей:</b> {reporters}",
     "review.case.queries": "<b>Искали:</b> {queries}",

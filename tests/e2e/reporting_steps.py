@@ -32,6 +32,12 @@ class Reporter:
         await self.user.wait_until(lambda: self.user.revision(message) > revision, timeout=15)
         return self.current(message)
 
+    async def tap_for_reply(self, message: SentMessage, label: str) -> SentMessage:
+        """Taps a button whose answer is a new message (Continue / Cancel under a notice)."""
+        press = await self.user.press(self.current(message), text=label)
+        await press.answered(timeout=15)
+        return await self.user.next_message(timeout=15)
+
     async def tap_for_alert(self, message: SentMessage, label: str) -> CallbackAnswer:
         press = await self.user.press(self.current(message), text=label)
         return await press.answered(timeout=15)

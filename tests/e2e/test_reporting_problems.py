@@ -40,8 +40,9 @@ async def test_sticker_where_text_is_expected_is_named(bot: RunningBot, alice: R
     await alice.say("/report")
     await alice.user.send_sticker()
     reply = await alice.user.next_message(timeout=15)
-    assert "I can't use a sticker here" in reply.text
-    assert "What did you search for?" in reply.text
+    assert reply.text.startswith("I can't use a sticker at this step.")
+    assert "It stopped at step 1 of 5: what you searched for." in reply.text
+    assert reply.button_texts() == ["▶️ Continue", "✖️ Cancel report"]
 
 
 async def test_photo_where_the_result_is_expected_is_named(
@@ -51,8 +52,9 @@ async def test_photo_where_the_result_is_expected_is_named(
     await alice.say("words")
     await alice.user.send_photo()
     reply = await alice.user.next_message(timeout=15)
-    assert "I can't use a photo here" in reply.text
-    assert "Which result was unsafe?" in reply.text
+    assert reply.text.startswith("I can't use a photo at this step.")
+    assert "It stopped at step 2 of 5: which result was unsafe." in reply.text
+    assert reply.button_texts() == ["▶️ Continue", "✖️ Cancel report"]
 
 
 @pytest.mark.parametrize(
@@ -89,8 +91,11 @@ async def test_unknown_category_text_asks_for_a_button(bot: RunningBot, alice: R
     await alice.say("words")
     await alice.say("@example_shop")
     reply = await alice.say("something else entirely")
-    assert "tap one of the category buttons" in reply.text
-    assert "Illegal drugs" in reply.button_texts()
+    assert reply.text.startswith("This step is answered with a button")
+    assert "It stopped at step 3 of 5: what is wrong with it." in reply.text
+    ask = await alice.tap_for_reply(reply, "▶️ Continue")
+    assert "What is wrong with it?" in ask.text
+    assert "Illegal drugs" in ask.button_texts()
 
 
 async def test_too_long_comment_is_refused(bot: RunningBot, alice: Reporter) -> None:
@@ -109,8 +114,11 @@ async def test_text_at_the_summary_asks_for_the_buttons(bot: RunningBot, alice: 
     prompt = await alice.tap(ask, "Illegal drugs")
     await alice.tap(prompt, "Skip")
     reply = await alice.say("submit please")
-    assert "Please use the buttons below" in reply.text
-    assert "✅ Submit" in reply.button_texts()
+    assert reply.text.startswith("This step is answered with a button")
+    assert "It stopped at step 5 of 5: check and submit." in reply.text
+    summary = await alice.tap_for_reply(reply, "▶️ Continue")
+    assert "✅ Submit" in summary.button_texts()
+    assert rows(bot.settings.database_path, "SELECT count(*) FROM reports") == [(0,)]
 
 
 async def test_skip_outside_the_comment_step_is_explained(bot: RunningBot, alice: Reporter) -> None:

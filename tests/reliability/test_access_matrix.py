@@ -261,7 +261,7 @@ def _data_of(message: SentMessage, label: str) -> str:
 
 _ARGS = {"confirm": "drugs", "reason": "not_illegal", "cat": "drugs", "field": "query"}
 #: Order: presses that end a draft come last.
-_REPORT_ORDER = ("new", "term", "cat", "skip", "edit", "field", "back", "cancel", "submit")
+_REPORT_ORDER = ("new", "term", "cat", "skip", "edit", "field", "back", "cancel", "cont", "submit")
 
 
 async def test_every_button_against_every_role(matrix: Matrix) -> None:
