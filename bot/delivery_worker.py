@@ -32,7 +32,7 @@ from bot.transport import watch_answers
 from handlers.appeal_views import AppealViews
 from handlers.errors import is_message_gone, is_not_modified
 from handlers.report_views import ReportViews
-from handlers.review_views import ReviewViews, build_review_views
+from handlers.review_views import ReviewViews, build_review_views, when_text
 from moderation.appeals import (
     APPEAL_OUTCOME_KIND,
     appeal_post_failed,
@@ -63,10 +63,12 @@ from moderation.delivery import (
     review_chat_moved,
     send_begun,
     send_refused,
+    undo_windows_closed,
 )
 from moderation.disclosure import LEDGER_CHECKPOINT_KIND
-from moderation.reports import CaseStatus
 from moderation.review import CaseView, Notification, PostTask
+from moderation.severe_waits import NOTICE_KIND, Overdue, check_severe_waits
+from moderation.undo_window import undo_open_until
 
 log = structlog.get_logger(__name__)
 
@@ -100,6 +102,7 @@ class DeliveryWorker:
         self._task: asyncio.Task[None] | None = None
         self._application: BotApplication | None = None
         self._warned_no_chat = False
+        self._severe_waiting = False  # for the log line when severe cases start or stop waiting
         self._stopping = asyncio.Event()
         # Posts Telegram accepted whose record could not be written (the database locked or
         # full): the next pass records these instead of posting the case or appeal again.
@@ -159,12 +162,35 @@ class DeliveryWorker:
             return
         services: Services = application.bot_data.services
         async with self._busy:
-            await self._posts(application, services)
+            overdue = await self._severe_waits(services)
+            await self._posts(application, services, overdue)
             await self._notifications(application, services)
+
+    async def _severe_waits(self, services: Services) -> Overdue:
+        """Severe cases waiting too long: notices to admins once per breach (queued in the
+        outbox, sent below in this pass) and the count for the review chat's digest."""
+        settings = services.settings
+        overdue = await check_severe_waits(
+            services.store, settings.severe_policy(), settings.admin_ids, services.clock.now()
+        )
+        if (overdue.count > 0) != self._severe_waiting:
+            self._severe_waiting = overdue.count > 0
+            if overdue.count:
+                log.warning(
+                    "severe_cases_waiting",
+                    cases=overdue.count,
+                    oldest_case_id=overdue.oldest_case_id,
+                    minutes=settings.sla_severe_pending_minutes,
+                )
+            else:
+                log.info("severe_cases_waiting_cleared")
+        return overdue
 
     # --- the review chat ------------------------------------------------------------------
 
-    async def _posts(self, application: BotApplication, services: Services) -> None:
+    async def _posts(
+        self, application: BotApplication, services: Services, overdue: Overdue
+    ) -> None:
         settings = services.settings
         chat_id = await review_chat(services.store, settings.review_chat_id)
         if chat_id is None:
@@ -174,26 +200,44 @@ class DeliveryWorker:
             return
         budget = services.review_budget
         reserve = posting_reserve(budget.per_minute)
-        now = services.clock.now()
-        debounce = timedelta(seconds=settings.case_edit_debounce_seconds)
         # Copies with live buttons first: a press on one still counts, but confuses.
         await self._copies(application, services)
         # The digest next: when the backlog is large, saying so matters more than one post.
-        await self._digest(application, services, chat_id, reserve)
+        await self._digest(application, services, chat_id, reserve, overdue)
+        finished = await self._due_posts(application, services, chat_id, reserve)
+        # Undo buttons whose window has closed go last, from what the backlog and the count
+        # updates left over and never from the reserve: each becomes an edit due now (kept in
+        # the database until it is made), sent at once.
+        room = budget.available() - reserve
+        if finished and room > 0:
+            closed = await undo_windows_closed(services.store, services.clock.now(), room)
+            if closed:
+                log.info("undo_windows_closed", cases=len(closed))
+                await self._due_posts(application, services, chat_id, reserve)
+        if not self._stopping.is_set():
+            await self._appeals(application, services, chat_id)
+
+    async def _due_posts(
+        self, application: BotApplication, services: Services, chat_id: int, reserve: int
+    ) -> bool:
+        """Sends what is due while the budget allows; False if something due had to wait."""
+        budget = services.review_budget
+        now = services.clock.now()
+        debounce = timedelta(seconds=services.settings.case_edit_debounce_seconds)
         due = (
             await due_posts(services.store, now, debounce, DUE_BATCH) if budget.available() else []
         )
         for task in due:
             if self._stopping.is_set():
-                return
+                return False
             # Asked-for cases and decisions may use the whole budget; the backlog and count
             # updates leave a reserve so a moderator's decision shows at once.
             await budget.pace()
             if not budget.try_spend(0 if task.requested or task.decided else reserve):
-                break
+                return False
             if not await self._post_one(application, services, task, chat_id):
-                break
-        await self._appeals(application, services, chat_id)
+                return False
+        return not self._stopping.is_set()
 
     async def _appeals(self, application: BotApplication, services: Services, chat_id: int) -> None:
         """Appeal messages: few, and someone waits on each, so they skip the reserve."""
@@ -256,15 +300,9 @@ class DeliveryWorker:
         settings = services.settings
         views = review_views(application, services)
         now = services.clock.now()
-        undo_open = view.decided_at is not None and now < view.decided_at + timedelta(
-            minutes=settings.undo_window_minutes
-        )
+        undo_until = undo_open_until(view, now, timedelta(minutes=settings.undo_window_minutes))
         text = views.case_text(view)
-        keyboard = views.keyboard(
-            view,
-            services.open_menus.menu_of(view.id),
-            undo_open=undo_open and view.status is not CaseStatus.PENDING,
-        )
+        keyboard = views.keyboard(view, services.open_menus.menu_of(view.id), undo_until=undo_until)
         bot = application.bot
         try:
             if task.message_id is None:
@@ -276,7 +314,7 @@ class DeliveryWorker:
                     self._unrecorded_cases[task.case_id] = accepted
                 else:
                     log.info("case_post_recorded_late", case_id=task.case_id)
-                await self._record_post(services, accepted, now)
+                await self._record_post(services, accepted, now, undo_until)
                 del self._unrecorded_cases[task.case_id]
             else:
                 async with case_message_edit(services, task.case_id):
@@ -290,12 +328,17 @@ class DeliveryWorker:
                     except BadRequest as exc:
                         if is_message_gone(exc):
                             return await self._repost(
-                                application, services, task, chat_id, text, view
+                                application, services, task, chat_id, text, view, undo_until
                             )
                         if not is_not_modified(exc):
                             raise
                     await mark_shown(
-                        services.store, task.case_id, task.message_id, view.version, now
+                        services.store,
+                        task.case_id,
+                        task.message_id,
+                        view.version,
+                        now,
+                        redraw_at=undo_until,
                     )
         except ChatMigrated as exc:
             configured = settings.review_chat_id
@@ -351,14 +394,33 @@ class DeliveryWorker:
                 raise
         return _Accepted(task, chat_id, sent.message_id, watch.lost)
 
-    async def _record_post(self, services: Services, accepted: _Accepted, now: datetime) -> None:
+    async def _record_post(
+        self,
+        services: Services,
+        accepted: _Accepted,
+        now: datetime,
+        undo_until: datetime | None,
+    ) -> None:
+        """`undo_until`: the end of the undo window the post's Undo button shows, if any."""
         task, post = accepted.task, PostRef(accepted.chat_id, accepted.message_id)
         if task.message_id is not None:
             await mark_reposted(
-                services.store, task, post.chat_id, post.message_id, now, lost=accepted.lost
+                services.store,
+                task,
+                post.chat_id,
+                post.message_id,
+                now,
+                lost=accepted.lost,
+                redraw_at=undo_until,
             )
         elif not await mark_posted(
-            services.store, task, post.chat_id, post.message_id, now, lost=accepted.lost
+            services.store,
+            task,
+            post.chat_id,
+            post.message_id,
+            now,
+            lost=accepted.lost,
+            redraw_at=undo_until,
         ):
             # A moderator pressed an unrecorded earlier post meanwhile and it became the
             # case's post: this one is the copy now, and goes at once.
@@ -389,13 +451,11 @@ class DeliveryWorker:
         chat_id: int,
         text: str,
         view: CaseView,
+        undo_until: datetime | None,
     ) -> bool:
         """Someone deleted the case message: the case is posted again, once."""
         now = services.clock.now()
         views = review_views(application, services)
-        undo_open = view.decided_at is not None and now < view.decided_at + timedelta(
-            minutes=services.settings.undo_window_minutes
-        )
         log.warning("case_message_gone", case_id=task.case_id, message_id=task.message_id)
         accepted = self._unrecorded_cases.get(task.case_id)
         if accepted is None:
@@ -406,7 +466,7 @@ class DeliveryWorker:
                     task,
                     chat_id,
                     text,
-                    views.keyboard(view, undo_open=undo_open),
+                    views.keyboard(view, undo_until=undo_until),
                 )
             except TelegramError as exc:
                 log.warning(
@@ -416,15 +476,21 @@ class DeliveryWorker:
                 self.wake()
                 return not isinstance(exc, RetryAfter | Forbidden | ChatMigrated)
             self._unrecorded_cases[task.case_id] = accepted
-        await self._record_post(services, accepted, now)
+        await self._record_post(services, accepted, now, undo_until)
         del self._unrecorded_cases[task.case_id]
         return True
 
     async def _digest(
-        self, application: BotApplication, services: Services, chat_id: int, reserve: int
+        self,
+        application: BotApplication,
+        services: Services,
+        chat_id: int,
+        reserve: int,
+        overdue: Overdue,
     ) -> None:
         """One message tells the chat how big the backlog is when posting would take longer
-        than a few minutes; it is refreshed now and then and cleared when the backlog is."""
+        than a few minutes, and how many severe cases wait too long; it is refreshed now and
+        then and cleared when both are."""
         settings = services.settings
         budget = services.review_budget
         threshold = (budget.per_minute - reserve) * settings.backlog_digest_minutes
@@ -433,7 +499,7 @@ class DeliveryWorker:
         now = services.clock.now()
         if digest is not None and digest.chat_id != chat_id:
             digest = None  # the chat moved: the old digest is in a chat nobody reads
-        action = digest_due(digest, backlog, threshold, now)
+        action = digest_due(digest, backlog, threshold, now, overdue.count)
         if action is None:
             return
         await budget.pace()
@@ -441,21 +507,27 @@ class DeliveryWorker:
             return
         views = review_views(application, services)
         bot = application.bot
+        minutes = settings.sla_severe_pending_minutes
+        current = views.digest_text(backlog, budget.per_minute - reserve, overdue, minutes)
         try:
             if action == "post":
                 sent = await bot.send_message(
+                    chat_id, current, message_thread_id=settings.review_thread_id
+                )
+                await digest_shown(
+                    services.store,
                     chat_id,
-                    views.digest_text(backlog, budget.per_minute - reserve),
-                    message_thread_id=settings.review_thread_id,
+                    sent.message_id,
+                    backlog,
+                    now,
+                    new=True,
+                    severe=overdue.count,
                 )
-                await digest_shown(services.store, chat_id, sent.message_id, backlog, now, new=True)
-                log.warning("review_backlog", backlog=backlog, threshold=threshold)
+                log.warning(
+                    "review_backlog", backlog=backlog, threshold=threshold, severe=overdue.count
+                )
             elif digest is not None:
-                text = (
-                    views.digest_text(backlog, budget.per_minute - reserve)
-                    if action == "refresh"
-                    else views.digest_cleared_text()
-                )
+                text = current if action == "refresh" else views.digest_cleared_text()
                 try:
                     await bot.edit_message_text(
                         text, chat_id=digest.chat_id, message_id=digest.message_id
@@ -465,7 +537,13 @@ class DeliveryWorker:
                         raise
                 if action == "refresh":
                     await digest_shown(
-                        services.store, chat_id, digest.message_id, backlog, now, new=False
+                        services.store,
+                        chat_id,
+                        digest.message_id,
+                        backlog,
+                        now,
+                        new=False,
+                        severe=overdue.count,
                     )
                 else:
                     await digest_cleared(services.store, digest, now)
@@ -549,6 +627,15 @@ def render_notification(
             request_id=payload.get("request_id"),
             by=payload.get("by"),
             hash=payload.get("entry_hash"),
+        )
+    if notification.kind == NOTICE_KIND:
+        return services.texts.render(
+            language_code,
+            "notify.severe_wait",
+            count=payload.get("count"),
+            minutes=payload.get("minutes"),
+            case_id=payload.get("case_id"),
+            since=when_text(datetime.fromisoformat(str(payload.get("since")))),
         )
     if notification.kind != OUTCOME_KIND:
         return None

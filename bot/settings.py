@@ -30,6 +30,7 @@ from moderation.ledger import Ledger, LedgerKeys
 from moderation.legal import LegalPolicy, OrderType
 from moderation.priority import CasePolicy
 from moderation.roles import Role
+from moderation.severe_waits import SeverePolicy
 from storage.crypto import (
     DataKey,
     PersonalDataCipher,
@@ -40,6 +41,8 @@ from storage.crypto import (
 from storage.ledger_anchor import FileAnchor
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+#: The categories whose pending cases admins hear about when they wait too long.
+DEFAULT_SEVERE_CATEGORIES = "csam,terrorism"
 _TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,200}$")
 _WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -98,6 +101,8 @@ EXPECTED: dict[str, str] = {
     "REVIEW_MESSAGES_PER_MINUTE": "a whole number from 1 to 20",
     "REVIEW_MESSAGE_GAP_SECONDS": "seconds from 0 to 10 between two messages to the review chat",
     "BACKLOG_DIGEST_MINUTES": "a whole number of minutes from 1 to 60",
+    "SLA_SEVERE_CATEGORIES": "comma-separated keys of REPORT_CATEGORIES, e.g. csam,terrorism",
+    "SLA_SEVERE_PENDING_MINUTES": "a whole number of minutes from 0 (off) to 10080",
     "PROVISIONAL_HIDE_REPORTERS": "a whole number from 0 (off) to 1000",
     "REOPEN_AFTER_REPORTERS": "a whole number from 1 to 1000",
     "REOPEN_COOLOFF_DAYS": "a whole number of days from 0 to 3650",
@@ -216,6 +221,8 @@ class Settings(BaseSettings):
     review_messages_per_minute: int = Field(default=20, ge=1, le=20)
     review_message_gap_seconds: float = Field(default=1.0, ge=0, le=10)
     backlog_digest_minutes: int = Field(default=3, ge=1, le=60)
+    sla_severe_categories: str = DEFAULT_SEVERE_CATEGORIES
+    sla_severe_pending_minutes: int = Field(default=60, ge=0, le=10080)
     provisional_hide_reporters: int = Field(default=0, ge=0, le=1000)
     reopen_after_reporters: int = Field(default=3, ge=1, le=1000)
     reopen_cooloff_days: int = Field(default=30, ge=0, le=3650)
@@ -512,6 +519,26 @@ class Settings(BaseSettings):
         if self.report_limit_per_day < self.report_limit_per_hour:
             raise ValueError("REPORT_LIMIT_PER_DAY: is below REPORT_LIMIT_PER_HOUR")
         return self
+
+    @model_validator(mode="after")
+    def _severe_categories_are_categories(self) -> Settings:
+        if "sla_severe_categories" not in self.model_fields_set:
+            return self  # the default names only those of the built-in ones in use
+        for position, item in enumerate(_items(self.sla_severe_categories), start=1):
+            key = item.lower()
+            if key not in self.report_categories:
+                raise ValueError(
+                    f"SLA_SEVERE_CATEGORIES: item {position} ({key[:20]!r}) is not one of the "
+                    "REPORT_CATEGORIES"
+                )
+        return self
+
+    def severe_policy(self) -> SeverePolicy:
+        named = {key.lower() for key in _items(self.sla_severe_categories)}
+        return SeverePolicy(
+            frozenset(named & set(self.report_categories.keys)),
+            timedelta(minutes=self.sla_severe_pending_minutes),
+        )
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Settings:

@@ -1,15 +1,18 @@
 """Review-chat buttons: Approve / Reject (with category or reason), Escalate, Back, Undo, and
 Post from /queue.
 
-Every press is answered at once; only then does the decision hit the database. The decision is
-one atomic transition, so of many presses exactly one wins; the others see who won. Edits of
+Every press is answered at once, except a decision: that is one atomic transition, so of many
+presses exactly one wins, and each press is answered after its transition (within
+DECISION_ANSWER_WAIT) so that every loser is told in an alert who decided what and when. Edits of
 the case message come out of the review chat's message budget; when it is spent, the delivery
 worker shows the change as soon as there is room.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from typing import Final
 
 import structlog
 from telegram import Bot, CallbackQuery, Message, Update
@@ -38,6 +41,7 @@ from moderation.decisions import (
     Undone,
     UndoRefusal,
     UndoRefused,
+    UnknownCase,
     case_view,
     decide,
     record_refused_press,
@@ -46,11 +50,15 @@ from moderation.decisions import (
 from moderation.delivery import mark_shown, review_chat
 from moderation.reports import CaseStatus
 from moderation.review import CaseView, Decision, Moderator, RejectReason
+from moderation.undo_window import undo_open, undo_open_until
 
 log = structlog.get_logger(__name__)
 
 #: Telegram's limit for the text of a callback query's answer.
 ALERT_MAX = 200
+#: How long a decision press waits for the database before it is answered anyway (Telegram
+#: refuses an answer after about 15 s).
+DECISION_ANSWER_WAIT: Final = 5.0
 
 _MENUS = {
     ReviewAction.APPROVE: Menu.CATEGORIES,
@@ -199,30 +207,51 @@ async def _decide(
             await answer(views.t("review.alert.stale"), show_alert=True)
             return
         decision, category, reason = Decision.REJECTED, None, RejectReason(button.arg)
-    if reason is RejectReason.OTHER:
-        await answer(views.t("review.alert.other_hint"), show_alert=True)
-    else:
-        await answer()  # before any database work
     services.open_menus.opened(case.id, Menu.MAIN)
-    outcome = await decide(
-        services.store,
-        case.id,
-        moderator,
-        decision,
-        category=category,
-        reason=reason,
-        undo_window=timedelta(minutes=settings.undo_window_minutes),
-        now=services.clock.now(),
-        policy=settings.case_policy(),
+    # The press is answered once the decision is known, so that of two moderators pressing at
+    # the same moment the one who lost is told, in an alert, who decided what and when.
+    decision_task = asyncio.ensure_future(
+        decide(
+            services.store,
+            case.id,
+            moderator,
+            decision,
+            category=category,
+            reason=reason,
+            undo_window=timedelta(minutes=settings.undo_window_minutes),
+            now=services.clock.now(),
+            policy=settings.case_policy(),
+        )
     )
+    try:
+        outcome = await asyncio.wait_for(asyncio.shield(decision_task), DECISION_ANSWER_WAIT)
+    except TimeoutError:
+        # The database is slow (locked by a backup, say): answer before Telegram expires the
+        # press (a press is answered once, so what follows says nothing more); the case
+        # message shows the outcome when the decision is written.
+        await answer(views.t("review.alert.saving"))
+        outcome = await decision_task
     if isinstance(outcome, Decided):
         log.info("case_decided", case_id=case.id, decision=decision.value)
+        if reason is RejectReason.OTHER:
+            await answer(views.t("review.alert.other_hint"), show_alert=True)
+        else:
+            await answer()
         services.delivery.wake()
         services.violator_ids.forget()  # a new violator is noticed from its next message
         await show_case(answer.query.get_bot(), post, services, views, outcome.view)
-    elif isinstance(outcome, AlreadyDecided | NotAllowed):
-        # Lost the race after the answer went out: the winner's edit shows who decided.
-        services.delivery.wake()
+        return
+    await answer(_refusal_text(views, outcome), show_alert=True)
+    # The winner's edit shows who decided; the worker catches up if that edit failed.
+    services.delivery.wake()
+
+
+def _refusal_text(views: ReviewViews, outcome: AlreadyDecided | NotAllowed | UnknownCase) -> str:
+    if isinstance(outcome, AlreadyDecided):
+        return views.already(outcome.view)
+    if isinstance(outcome, NotAllowed):
+        return views.t("review.alert.escalated")
+    return views.t("review.alert.stale")
 
 
 async def _post(
@@ -271,7 +300,7 @@ async def _undo(
             services.store, case.id, moderator, undo_window=window, now=now, policy=policy
         )
         return
-    if case.decided_at is not None and now > case.decided_at + window:
+    if not undo_open(case, now, window):
         await answer(views.t("review.alert.undo_expired"), show_alert=True)
         await show_case(bot, post, services, views, case)
         return
@@ -300,14 +329,14 @@ async def show_case(
         return
     now = services.clock.now()
     window = timedelta(minutes=services.settings.undo_window_minutes)
-    undo_open = case.decided_at is not None and now < case.decided_at + window
+    undo_until = undo_open_until(case, now, window)
     async with case_message_edit(services, case.id):
         try:
             await bot.edit_message_text(
                 views.case_text(case),
                 chat_id=post.chat_id,
                 message_id=post.message_id,
-                reply_markup=views.keyboard(case, undo_open=undo_open),
+                reply_markup=views.keyboard(case, undo_until=undo_until),
             )
         except BadRequest as exc:
             if not is_not_modified(exc):
@@ -316,7 +345,9 @@ async def show_case(
         except TelegramError as exc:
             log.warning("case_message_edit_failed", case_id=case.id, error_type=type(exc).__name__)
             return
-        await mark_shown(services.store, case.id, post.message_id, case.version, now)
+        await mark_shown(
+            services.store, case.id, post.message_id, case.version, now, redraw_at=undo_until
+        )
 
 
 async def _edit_keyboard(

@@ -20,6 +20,7 @@ from moderation.case_copies import PostRef
 from moderation.categories import Categories
 from moderation.reports import CaseStatus
 from moderation.review import CaseView, Decision, QueueEntry, RejectReason
+from moderation.severe_waits import NONE_OVERDUE, Overdue
 from moderation.text import shorten
 
 QUERY_SHOWN = 60
@@ -172,15 +173,19 @@ class ReviewViews:
         )
 
     def keyboard(
-        self, case: CaseView, menu: Menu = Menu.MAIN, *, undo_open: bool = False
+        self, case: CaseView, menu: Menu = Menu.MAIN, *, undo_until: datetime | None = None
     ) -> InlineKeyboardMarkup | None:
+        """`undo_until`: the end of the undo window while it is open (shown on the button)."""
+
         def button(label: str, action: ReviewAction, arg: str = "") -> InlineKeyboardButton:
             return InlineKeyboardButton(label, callback_data=review_button(action, case.id, arg))
 
         if case.status is not CaseStatus.PENDING:
-            if not undo_open:
+            if undo_until is None:
                 return None
-            return InlineKeyboardMarkup([[button(self.t("review.button.undo"), ReviewAction.UNDO)]])
+            # Minutes only, rounded down: the button never promises time the window lacks.
+            label = self.t("review.button.undo", until=undo_until.strftime("%H:%M UTC"))
+            return InlineKeyboardMarkup([[button(label, ReviewAction.UNDO)]])
         if menu is Menu.CATEGORIES:
             categories = list(self.reports.categories)
             categories.sort(key=lambda c: c.key != case.category)  # the reported one first
@@ -224,8 +229,23 @@ class ReviewViews:
             link=Html(link) if link else self.t("review.case.copy_below"),
         )
 
-    def digest_text(self, backlog: int, per_minute: int) -> str:
-        return self.t("review.digest", backlog=backlog, per_minute=per_minute)
+    def digest_text(
+        self, backlog: int, per_minute: int, overdue: Overdue = NONE_OVERDUE, minutes: int = 0
+    ) -> str:
+        lines = []
+        if backlog > 0:
+            lines.append(self.t("review.digest", backlog=backlog, per_minute=per_minute))
+        if overdue.count and overdue.oldest_since is not None:
+            lines.append(
+                self.t(
+                    "review.digest_severe",
+                    count=overdue.count,
+                    minutes=minutes,
+                    case_id=overdue.oldest_case_id,
+                    since=when_text(overdue.oldest_since),
+                )
+            )
+        return "\n\n".join(lines) or self.digest_cleared_text()
 
     def digest_cleared_text(self) -> str:
         return self.t("review.digest_cleared")

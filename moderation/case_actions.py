@@ -30,6 +30,7 @@ from moderation.review import (
     RejectReason,
 )
 from moderation.review_ports import ReviewStore
+from moderation.undo_window import undo_open
 
 #: Notes and explanations are shown on the case message, which Telegram caps at 4096 characters.
 NOTE_MAX = 500
@@ -151,7 +152,7 @@ async def reject_with_explanation(
             return Refused(ActionRefusal.DECIDED, before)
         if before.decided_by != moderator.user_id and not moderator.is_admin:
             return Refused(ActionRefusal.NOT_YOURS, before)
-        if before.decided_at is None or now > before.decided_at + undo_window:
+        if not undo_open(before, now, undo_window):
             return Refused(ActionRefusal.EXPIRED, before)
         await uow.review.set_reject_note(case_id, text, now)
         after = await uow.review.view(case_id)

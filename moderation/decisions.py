@@ -16,6 +16,7 @@ from moderation.priority import CasePolicy
 from moderation.reports import CaseStatus
 from moderation.review import CaseView, Decision, DecisionRecord, Moderator, RejectReason
 from moderation.review_ports import ReviewStore, ReviewUnit
+from moderation.undo_window import undo_deadline, undo_open
 
 OUTCOME_KIND = "case_outcome"
 
@@ -122,7 +123,9 @@ async def decide_in(
         lifted = await uow.review.lift_provisional(case_id)
     after = await uow.review.view(case_id)
     assert after is not None  # the row was just updated in this transaction
-    await _queue_outcomes(uow, after, now + undo_window, now)
+    deadline = undo_deadline(after, undo_window)
+    assert deadline is not None  # just decided
+    await _queue_outcomes(uow, after, deadline, now)
     await rescore_reporters(uow, case_id, policy, now)
     await uow.audit.append(
         at=now,
@@ -161,7 +164,7 @@ async def undo(
         if before.decided_by != moderator.user_id and not moderator.is_admin:
             await _audit_refusal(uow, case_id, moderator.user_id, "undo_not_yours", now, before)
             return UndoRefused(UndoRefusal.NOT_YOURS, before)
-        if now > before.decided_at + undo_window:
+        if not undo_open(before, now, undo_window):
             return UndoRefused(UndoRefusal.EXPIRED, before)
         reversed_view = await reverse_decision(
             uow, before, moderator.user_id, now, policy, action="case.undone"

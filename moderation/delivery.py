@@ -10,12 +10,15 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from moderation.clock import utc_text
 from moderation.copy_count import copies_after_send
 from moderation.review import Notification, PostTask
-from moderation.review_ports import ReviewStore
+from moderation.review_ports import ReviewStore, ReviewUnit
 
 REVIEW_CHAT_KEY = "review_chat_id"
 DIGEST_KEY = "review_digest"
+#: `undo_shown:<case id>` = the end of the undo window the case's post shows on its Undo button.
+UNDO_SHOWN_PREFIX = "undo_shown:"
 #: The digest's count is refreshed at most this often (each edit costs a message of the budget).
 DIGEST_REFRESH = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(minutes=5)
@@ -54,14 +57,17 @@ async def mark_posted(
     now: datetime,
     *,
     lost: int = 0,
+    redraw_at: datetime | None = None,
 ) -> bool:
-    """False when a press adopted an unrecorded copy meanwhile: this post is then the copy."""
+    """False when a press adopted an unrecorded copy meanwhile: this post is then the copy.
+    `redraw_at`: the end of the undo window the post's Undo button shows (see mark_shown)."""
     async with store.transaction() as uow:
         copies = copies_after_send(await uow.posts.unsettled(task.case_id), lost)
         if not await uow.posts.posted(
             task.case_id, chat_id, message_id, task.version, now, copies=copies, reedit=lost > 0
         ):
             return False
+        await _undo_shown(uow, task.case_id, redraw_at, now)
         await uow.audit.append(
             at=now,
             actor_id=None,
@@ -74,17 +80,54 @@ async def mark_posted(
 
 
 async def mark_shown(
-    store: ReviewStore, case_id: int, message_id: int, version: int, now: datetime
+    store: ReviewStore,
+    case_id: int,
+    message_id: int,
+    version: int,
+    now: datetime,
+    *,
+    redraw_at: datetime | None = None,
 ) -> None:
-    """The case's message `message_id` shows `version` (nothing if it is not the case's post)."""
+    """The case's message `message_id` shows `version` (nothing if it is not the case's post).
+    `redraw_at`: the end of the undo window shown on its Undo button (None: no Undo shown);
+    at that time `undo_windows_closed` makes the post due for the edit that drops the button."""
     async with store.transaction() as uow:
         await uow.posts.shown(case_id, message_id, version, now)
+        await _undo_shown(uow, case_id, redraw_at, now)
 
 
 async def recheck_post(store: ReviewStore, case_id: int, at: datetime) -> None:
     """An edit of the case message lost its answer and may be applied late: edit again at `at`."""
     async with store.transaction() as uow:
         await uow.posts.recheck(case_id, at)
+
+
+async def _undo_shown(uow: ReviewUnit, case_id: int, until: datetime | None, now: datetime) -> None:
+    key = f"{UNDO_SHOWN_PREFIX}{case_id}"
+    if until is None:
+        await uow.state.delete(key)
+    else:
+        await uow.state.put(key, utc_text(until), now)
+
+
+async def undo_windows_closed(store: ReviewStore, now: datetime, limit: int) -> list[int]:
+    """Up to `limit` case posts whose Undo button's window has ended (the longest closed first)
+    become due for an edit, which shows them without it. Both steps are kept in the database,
+    so a restart in between still removes the button: the window's end until it is turned
+    into a due edit, and the due edit (`recheck`) until an edit started after now is made."""
+    async with store.reading() as uow:
+        shown = await uow.state.with_prefix(UNDO_SHOWN_PREFIX)
+    ended = sorted(
+        (until, key) for key, value, _ in shown if (until := datetime.fromisoformat(value)) <= now
+    )
+    closed = [(key, int(key.removeprefix(UNDO_SHOWN_PREFIX))) for _, key in ended[:limit]]
+    if not closed:
+        return []
+    async with store.transaction() as uow:
+        for key, case_id in closed:
+            await uow.posts.recheck(case_id, now)
+            await uow.state.delete(key)
+    return [case_id for _, case_id in closed]
 
 
 async def post_failed(
@@ -156,6 +199,7 @@ async def mark_reposted(
     now: datetime,
     *,
     lost: int = 0,
+    redraw_at: datetime | None = None,
 ) -> None:
     """The case message had been deleted; a new one shows the case again."""
     async with store.transaction() as uow:
@@ -171,6 +215,7 @@ async def mark_reposted(
             reedit=lost > 0,
         ):
             return
+        await _undo_shown(uow, task.case_id, redraw_at, now)
         await uow.audit.append(
             at=now,
             actor_id=None,
@@ -211,6 +256,7 @@ class Digest:
     message_id: int
     backlog: int
     at: datetime
+    severe: int = 0  # severe cases waiting longer than allowed (moderation.severe_waits)
 
 
 async def backlog_size(store: ReviewStore) -> int:
@@ -229,24 +275,38 @@ async def current_digest(store: ReviewStore) -> Digest | None:
         int(data["message_id"]),
         int(data["backlog"]),
         datetime.fromisoformat(data["at"]),
+        int(data.get("severe", 0)),
     )
 
 
-def digest_due(digest: Digest | None, backlog: int, threshold: int, now: datetime) -> str | None:
-    """What to do about the digest: 'post', 'refresh', 'clear' or nothing."""
+def digest_due(
+    digest: Digest | None, backlog: int, threshold: int, now: datetime, severe: int = 0
+) -> str | None:
+    """What to do about the digest: 'post', 'refresh', 'clear' or nothing. It is there while
+    the backlog is long or severe cases wait too long; severe cases starting or ceasing to
+    wait too long show at once, other changes at most every DIGEST_REFRESH."""
     if digest is None:
-        return "post" if backlog > threshold else None
-    if backlog == 0:
+        return "post" if backlog > threshold or severe > 0 else None
+    if backlog == 0 and severe == 0:
         return "clear"
-    if backlog != digest.backlog and now >= digest.at + DIGEST_REFRESH:
+    if (severe > 0) != (digest.severe > 0):
+        return "refresh"
+    if (backlog, severe) != (digest.backlog, digest.severe) and now >= digest.at + DIGEST_REFRESH:
         return "refresh"
     return None
 
 
 async def digest_shown(
-    store: ReviewStore, chat_id: int, message_id: int, backlog: int, now: datetime, *, new: bool
+    store: ReviewStore,
+    chat_id: int,
+    message_id: int,
+    backlog: int,
+    now: datetime,
+    *,
+    new: bool,
+    severe: int = 0,
 ) -> None:
-    payload = {"chat_id": chat_id, "message_id": message_id, "backlog": backlog}
+    payload = {"chat_id": chat_id, "message_id": message_id, "backlog": backlog, "severe": severe}
     async with store.transaction() as uow:
         await uow.state.put(DIGEST_KEY, json.dumps({**payload, "at": now.isoformat()}), now)
         if new:
@@ -265,5 +325,8 @@ async def digest_cleared(store: ReviewStore, digest: Digest, now: datetime) -> N
             at=now,
             actor_id=None,
             action="review.digest_cleared",
-            details={"before": {"backlog": digest.backlog}, "after": {"backlog": 0}},
+            details={
+                "before": {"backlog": digest.backlog, "severe": digest.severe},
+                "after": {"backlog": 0, "severe": 0},
+            },
         )

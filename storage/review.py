@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from moderation.review import (
     QueueEntry,
     RejectReason,
 )
+from moderation.severe_waits import Overdue
 from storage.codec import (
     decode_json,
     decode_optional_time,
@@ -392,6 +394,21 @@ class ReviewRepository:
             for row in rows
         ]
 
+    async def overdue(self, categories: Collection[str], opened_before: datetime) -> Overdue:
+        """Pending cases of these categories opened before `opened_before`: how many, and the
+        oldest (the cases_status index holds both columns)."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT id, opened_at, count(*) OVER () AS total FROM cases "
+            "WHERE status = 'pending' AND opened_at < ? "
+            "AND category IN (SELECT value FROM json_each(?)) ORDER BY opened_at, id LIMIT 1",
+            (encode_time(opened_before), json.dumps(sorted(categories))),
+        )
+        if not rows:
+            return Overdue(0)
+        row = rows[0]
+        return Overdue(row["total"], row["id"], decode_time(row["opened_at"]))
+
     async def counts(self) -> tuple[int, int]:
         """(pending cases, escalated pending cases)."""
         row = await fetch_one(
@@ -620,8 +637,9 @@ class PostRepository:
         )
 
     async def recheck(self, case_id: int, at: datetime) -> None:
-        """An edit of the case message lost an answer: Telegram may still apply it, after a
-        newer edit, so the message is edited once more at `at` (see migration 0015)."""
+        """The case message is edited once more at `at`: an edit of it lost an answer and
+        Telegram may still apply it after a newer edit (see migration 0015), or its Undo
+        button's window has closed. Only an edit started at `at` or later clears it."""
         when = encode_time(at)
         await run(
             self._conn,

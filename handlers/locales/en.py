@@ -316,7 +316,7 @@ TEXTS: Final[dict[str, str]] = {
     "review.button.approve": "✅ Approve",
     "review.button.reject": "❌ Reject",
     "review.button.back": "⬅️ Back",
-    "review.button.undo": "↩️ Undo",
+    "review.button.undo": "↩️ Undo (until {until})",
     "review.reason.not_violation": "Not a violation",
     "review.reason.insufficient": "Insufficient evidence",
     "review.reason.duplicate": "Duplicate",
@@ -329,6 +329,7 @@ TEXTS: Final[dict[str, str]] = {
     "review.alert.undo_not_yours": "Only the moderator who decided, or an admin, can undo.",
     "review.alert.undone": "Undone: the case is pending again.",
     "review.alert.not_decided": "This case is not decided.",
+    "review.alert.saving": "Saving your decision; the case message will show the outcome.",
     "review.case.escalated": "⚠️ <b>Escalated</b> to admins and legal officers by {who} at {when}",
     "review.case.escalation_note": "<b>Escalation note:</b> {note}",
     "review.case.note": "• {who}: {note}",
@@ -378,6 +379,10 @@ TEXTS: Final[dict[str, str]] = {
         "to see them in priority order and post any one now."
     ),
     "review.digest_cleared": "✅ The backlog is cleared: every pending case is in this chat.",
+    "review.digest_severe": (
+        "⏰ <b>{count} severe cases waiting longer than {minutes} min</b> (the oldest, "
+        "#{case_id}, since {since}). Send /queue to see them by priority."
+    ),
     "review.queue.title": (
         "<b>Review queue</b> by priority · pending {pending}, not yet posted {unposted}, "
         "escalated {escalated} (/queue escalated)"
@@ -486,5 +491,11 @@ TEXTS: Final[dict[str, str]] = {
     "notify.outcome.rejected": (
         "ℹ️ Your report #{report_id} was reviewed. The moderators found no violation they can "
         "act on this time. Thank you for reporting."
+    ),
+    "notify.severe_wait": (
+        "⏰ <b>Severe cases are waiting too long.</b> {count} pending case(s) of a severe "
+        "category have waited longer than {minutes} min for review; the oldest is case "
+        "#{case_id}, waiting since {since}. Send /queue in the review chat to see them. You "
+        "are told once until none waits too long; the review chat's digest shows the count."
     ),
 }

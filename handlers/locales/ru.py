@@ -315,7 +315,7 @@ TEXTS: Final[dict[str, str]] = {
     "review.button.approve": "✅ Подтвердить",
     "review.button.reject": "❌ Отклонить",
     "review.button.back": "⬅️ Назад",
-    "review.button.undo": "↩️ Отменить",
+    "review.button.undo": "↩️ Отменить (до {until})",
     "review.reason.not_violation": "Нарушения нет",
     "review.reason.insufficient": "Недостаточно доказательств",
     "review.reason.duplicate": "Дубликат",
@@ -330,6 +330,7 @@ TEXTS: Final[dict[str, str]] = {
     ),
     "review.alert.undone": "Отменено: дело снова на проверке.",
     "review.alert.not_decided": "По этому делу ещё нет решения.",
+    "review.alert.saving": "Решение сохраняется; итог появится в сообщении дела.",
     "review.case.escalated": "⚠️ <b>Передано</b> администраторам и юристам: {who}, {when}",
     "review.case.escalation_note": "<b>Пояснение:</b> {note}",
     "review.case.note": "• {who}: {note}",
@@ -378,6 +379,10 @@ TEXTS: Final[dict[str, str]] = {
         "Команда /queue покажет их по приоритету и опубликует любое сразу."
     ),
     "review.digest_cleared": "✅ Очередь разобрана: все открытые дела уже в этом чате.",
+    "review.digest_severe": (
+        "⏰ <b>Тяжёлых дел ждут дольше {minutes} мин: {count}</b> (самое давнее — №{case_id}, "
+        "с {since}). Команда /queue покажет их по приоритету."
+    ),
     "review.queue.title": (
         "<b>Очередь проверки</b> по приоритету · открыто: {pending}, не опубликовано: "
         "{unposted}, передано выше: {escalated} (/queue escalated)"
@@ -487,5 +492,11 @@ TEXTS: Final[dict[str, str]] = {
     "notify.outcome.rejected": (
         "ℹ️ Ваша жалоба №{report_id} рассмотрена. На этот раз модераторы не нашли нарушения, "
         "по которому можно принять меры. Спасибо, что сообщили."
+    ),
+    "notify.severe_wait": (
+        "⏰ <b>Тяжёлые дела ждут слишком долго.</b> Открытых дел тяжёлых категорий, ждущих "
+        "проверки дольше {minutes} мин: {count}; самое давнее — дело №{case_id}, ждёт с "
+        "{since}. Команда /queue в чате модерации покажет их. Следующее сообщение придёт, "
+        "только когда таких дел не останется и они появятся снова; счёт виден в сводке чата."
     ),
 }

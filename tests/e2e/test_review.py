@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import pytest
 
 from bot.delivery_worker import DeliveryWorker
 from bot.loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
+from handlers.review_views import when_text
 from tests.conftest import MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import Reporter, rows
 from tests.helpers import FakeClock
@@ -50,6 +51,11 @@ class Review:
 
         await self.server.wait_for(changed, timeout=15)
         return self.current(message)
+
+
+def undo_button(decided_at: datetime, window: timedelta = timedelta(minutes=5)) -> str:
+    """The Undo button's label for a decision taken at `decided_at` on the test's clock."""
+    return f"↩️ Undo (until {decided_at + window:%H:%M} UTC)"
 
 
 @pytest.fixture
@@ -108,7 +114,7 @@ async def test_approve_confirms_the_category_hides_the_target_and_notifies_later
     decided = await review.tap(review.moderator, menu, "Weapons")
     assert "Approved by @mona_mod" in decided.text
     assert "Weapons" in decided.text
-    assert decided.button_texts() == ["↩️ Undo"]
+    assert decided.button_texts() == [undo_button(review.clock.now())]
     database = review.bot.settings.database_path
     assert rows(database, "SELECT status, decision_category FROM cases") == [
         ("approved", "weapons")
@@ -202,9 +208,17 @@ async def test_fifty_concurrent_presses_make_exactly_one_decision(
     database = bot.settings.database_path
     assert rows(database, "SELECT count(*) FROM audit_log WHERE action = 'case.approved'") == [(1,)]
     assert rows(database, "SELECT status FROM cases") == [("approved",)]
-    losers = [a for a in answers if a.text and a.text.startswith("Already approved by")]
-    assert len(losers) + 1 >= 1
-    assert len(answers) == 50
+    [(winner_id, decided_at)] = rows(database, "SELECT decided_by, decided_at FROM cases")
+    when = when_text(datetime.fromisoformat(decided_at))
+    told = {m.id: a for m, a in zip(moderators, answers, strict=True)}
+    assert told.pop(winner_id).show_alert is False  # the winner sees the decision on the post
+    # Every loser, however close, is told who decided what and when, as an alert.
+    assert len(told) == 49
+    for answer in told.values():
+        assert (answer.text, answer.show_alert) == (
+            f"Already approved by @mod_{winner_id - 800_000}_x at {when}.",
+            True,
+        )
 
 
 async def test_undo_inside_the_window_reverses_everything(review: Review) -> None:
@@ -212,8 +226,9 @@ async def test_undo_inside_the_window_reverses_everything(review: Review) -> Non
     posted = await review.chat.next_message(timeout=15)
     menu = await review.tap(review.moderator, posted, "✅ Approve")
     decided = await review.tap(review.moderator, menu, "✓ Illegal drugs")
+    label = undo_button(review.clock.now())
     review.clock.advance(timedelta(minutes=2))
-    reopened = await review.tap(review.moderator, decided, "↩️ Undo")
+    reopened = await review.tap(review.moderator, decided, label)
     assert reopened.button_texts() == ["✅ Approve", "❌ Reject", "⚠️ Escalate"]
     database = review.bot.settings.database_path
     assert rows(database, "SELECT status FROM cases") == [("pending",)]
@@ -230,8 +245,9 @@ async def test_undo_after_the_window_is_refused(review: Review) -> None:
     posted = await review.chat.next_message(timeout=15)
     menu = await review.tap(review.moderator, posted, "✅ Approve")
     decided = await review.tap(review.moderator, menu, "✓ Illegal drugs")
+    label = undo_button(review.clock.now())
     review.clock.advance(timedelta(minutes=6))
-    press = await review.moderator.press(decided, text="↩️ Undo")
+    press = await review.moderator.press(decided, text=label)
     answer = await press.answered(timeout=15)
     assert "undo window has passed" in (answer.text or "")
     assert rows(review.bot.settings.database_path, "SELECT status FROM cases") == [("approved",)]

@@ -200,6 +200,8 @@ async def test_a_half_year_adds_up_its_two_quarters(store: Store) -> None:
     q3 = by_country(await report_for(store, "2026Q3"))
     q4 = by_country(await report_for(store, "2026Q4"))
     half = await report_for(store, "2026H2")
+    assert set(q3) | set(q4)  # the fixture has requests in both quarters
+    assert set(by_country(half)) == set(q3) | set(q4)  # no country left out of the loop
     for country, (received, fulfilled, rejected, _) in by_country(half).items():
         parts = [q.get(country, (0, 0, 0, 0)) for q in (q3, q4)]
         assert (received, fulfilled, rejected) == tuple(

@@ -179,6 +179,17 @@ def test_the_digest_count_is_refreshed_at_most_every_few_minutes() -> None:
     assert digest_due(shown, 100, 45, NOW + timedelta(hours=1)) is None
 
 
+def test_severe_cases_waiting_too_long_keep_a_digest_up_and_show_at_once() -> None:
+    assert digest_due(None, 0, 45, NOW, severe=1) == "post"  # no backlog needed
+    severe = Digest(chat_id=-1001, message_id=7, backlog=0, at=NOW, severe=2)
+    assert digest_due(severe, 0, 45, NOW + timedelta(hours=1), severe=2) is None
+    assert digest_due(severe, 0, 45, NOW, severe=5) is None  # a new count waits its turn
+    assert digest_due(severe, 0, 45, NOW + DIGEST_REFRESH, severe=5) == "refresh"
+    assert digest_due(severe, 0, 45, NOW, severe=0) == "clear"
+    assert digest_due(severe, 3, 45, NOW, severe=0) == "refresh"  # the backlog line stays
+    assert digest_due(digest(100), 100, 45, NOW, severe=1) == "refresh"  # shown at once
+
+
 def test_refund_gives_back_a_message_telegram_refused() -> None:
     budget = ChatBudget(2, clock=lambda: 0.0)
     assert budget.try_spend()

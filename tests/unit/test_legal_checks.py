@@ -391,7 +391,9 @@ def test_an_override_lifts_every_failed_check_but_the_target() -> None:
 
 
 def test_a_check_result_survives_its_json_form() -> None:
-    for result in analyse(replace(FORM, country="KP"), POLICY, [], TODAY):
+    results = analyse(replace(FORM, country="KP"), POLICY, [], TODAY)
+    assert [r.key for r in results] == list(CheckKey)
+    for result in results:
         assert CheckResult.from_json(result.to_json()) == result
 
 

@@ -76,6 +76,16 @@ BAD_SETTINGS = [
         "LEGAL_OFFICER_IDS: item 1 is not a positive whole number",
         id="legal-ids-negative",
     ),
+    pytest.param(
+        {"REPORT_CATEGORIES": "drugs,scam", "SLA_SEVERE_CATEGORIES": "drugs,csam"},
+        "SLA_SEVERE_CATEGORIES: item 2 ('csam') is not one of the REPORT_CATEGORIES",
+        id="severe-category-not-reported",
+    ),
+    pytest.param(
+        {"SLA_SEVERE_PENDING_MINUTES": "-1"},
+        "SLA_SEVERE_PENDING_MINUTES: input should be greater than or equal to 0",
+        id="severe-wait-negative",
+    ),
     pytest.param({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL: input should be", id="log-level"),
     pytest.param({"LOG_FORMAT": "xml"}, "LOG_FORMAT: input should be", id="log-format"),
     pytest.param(
