@@ -74,6 +74,22 @@ DRAFT_SWEEP_SECONDS: Final = 30
 #: How often the observation job looks for violators due to be re-read (each run reads a batch).
 OBSERVE_EVERY_SECONDS: Final = 600
 
+#: Staff commands that may be given in a private chat; they do not touch a report in progress,
+#: which is then put on hold and said so after their answer (`report.note_open_report`).
+STAFF_COMMANDS: Final = (
+    "legal",
+    "lookup",
+    "transparency",
+    "stats",
+    "health",
+    "grant",
+    "revoke",
+    "roles",
+    "block",
+    "unblock",
+    "queue",
+)
+
 #: Update types the bot asks Telegram for; anything else is never delivered.
 ALLOWED_UPDATES: Final = [
     Update.MESSAGE,
@@ -168,6 +184,11 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(CommandHandler("roles", roles.roles_command))
     application.add_handler(CommandHandler("block", roles.block_command))
     application.add_handler(CommandHandler("unblock", roles.unblock_command))
+    # group 2, after a staff command has answered in a private chat: a report its sender
+    # has open is put on hold and said so (the reporters' commands say it in their answer)
+    application.add_handler(
+        CommandHandler(STAFF_COMMANDS, report.note_open_report, filters=private), group=2
+    )
     # group 1, after /start has answered: staff who had never opened the chat get their menu
     application.add_handler(
         CommandHandler("start", roles.staff_menu_on_start, filters=private), group=1

@@ -193,6 +193,25 @@ async def reply_noting_open_report(
     await message.reply_text(text, reply_markup=keyboard)
 
 
+async def note_open_report(update: Update, context: BotContext) -> None:
+    """After a staff command in a private chat has answered (/stats, /legal, ...), a report
+    the sender has open is put on hold and said so, as the reporters' own commands do in
+    their answer: the next message is then not silently taken as the report's answer."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    services = context.services
+    held = await hold_open_report(
+        services.store, user.id, flow_config(services), services.clock.now()
+    )
+    if held is not None:
+        renderer = views(context)
+        await message.reply_text(
+            renderer.hold_notice(held, user.language_code),
+            reply_markup=renderer.hold_keyboard(held, user.language_code),
+        )
+
+
 # --- shared -------------------------------------------------------------------------------
 
 

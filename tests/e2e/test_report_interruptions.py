@@ -9,7 +9,7 @@ import json
 import pytest
 
 from bot.loopback import LoopbackServer, SentMessage
-from tests.conftest import RunningBot
+from tests.conftest import ADMIN_ID, LEGAL_OFFICER_ID, RunningBot
 from tests.e2e.reporting_steps import Reporter, rows
 
 HELD = "📝 You have a report that is not sent yet."
@@ -111,6 +111,50 @@ async def test_the_notice_says_which_report_is_open(bot: RunningBot, alice: Repo
         f"{HELD}\nSearched for: cheap pills\nResult: account @example_shop\n"
         f"Category: Illegal drugs\n{STEPS['comment'][0]}\n{CHOICE}"
     )
+
+
+# --- staff commands: answered, then the notice ------------------------------------------
+
+STAFF_COMMANDS = {
+    (ADMIN_ID, "/stats"): "",
+    (ADMIN_ID, "/health"): "🩺 Bot health",
+    (ADMIN_ID, "/roles"): "",
+    (LEGAL_OFFICER_ID, "/legal"): "",
+}
+
+
+@pytest.mark.parametrize(("who", "command"), list(STAFF_COMMANDS))
+async def test_a_staff_command_during_a_report_is_answered_and_the_report_held(
+    bot: RunningBot, loopback: LoopbackServer, who: int, command: str
+) -> None:
+    staff = Reporter(loopback.add_user(first_name="Sam", user_id=who), loopback)
+    await at_step(staff, "comment")
+    answer = await staff.say(command)
+    assert not answer.text.startswith(HELD)  # the command's own answer comes first
+    assert STAFF_COMMANDS[(who, command)] in answer.text
+    notice = await staff.user.next_message(timeout=15)
+    if command == "/stats":  # its chart comes before the notice
+        assert notice.photo
+        notice = await staff.user.next_message(timeout=15)
+    assert_held_notice(notice, "comment")
+    assert notice.text.startswith(HELD)
+    again = await staff.say("ok")  # not the comment: the report is on hold
+    assert again.text.startswith(HELD)
+    row = draft_row(staff, bot)
+    assert row is not None
+    assert row[0] == "comment"
+    assert row[1]["comment"] is None
+    assert row[1]["on_hold"] is True
+
+
+async def test_a_staff_command_without_a_report_open_says_nothing_more(
+    bot: RunningBot, loopback: LoopbackServer
+) -> None:
+    staff = Reporter(loopback.add_user(first_name="Sam", user_id=ADMIN_ID), loopback)
+    await staff.say("/health")
+    await staff.user.send("/myreports")  # the next answer is this one's, not a notice
+    following = await staff.user.next_message(timeout=15)
+    assert following.text.startswith("You have not filed any reports yet.")
 
 
 # --- messages that answer nothing --------------------------------------------------------
