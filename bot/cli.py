@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, TelegramError
 
 from bot.app import build_application
 from bot.cli_legal import add_legal_commands
@@ -23,7 +24,7 @@ from bot.instance_lock import AlreadyRunningError, InstanceLock
 from bot.log_pseudonym import log_key_from
 from bot.logging_setup import configure_logging
 from bot.metrics import MetricsServerError
-from bot.runner import serve, stop_on_signals
+from bot.runner import BotApiUnreachable, api_location, masked_message, serve, stop_on_signals
 from bot.sandbox import DEFAULT_STEP_TIMEOUT
 from bot.sandbox import run as run_sandbox
 from bot.settings import Settings, SettingsError, load_settings
@@ -188,6 +189,9 @@ def _configure_logs(settings: Settings) -> None:
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     settings.require_run()
     _configure_logs(settings)
+    # Until the event loop takes the signals over (bot.runner.stop_on_signals), SIGTERM stops
+    # the bot as Ctrl-C does: nothing has started yet, so leaving is a clean stop.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         with InstanceLock(settings.database_path):
             # None: follow RATE_LIMITER_ENABLED; the flag can only switch it off.
@@ -195,6 +199,10 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     except AlreadyRunningError as exc:
         _err(str(exc))
         return EXIT_FAILED
+    except KeyboardInterrupt:
+        return EXIT_OK
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 async def _run(settings: Settings, *, rate_limiter: bool | None) -> int:
@@ -202,7 +210,10 @@ async def _run(settings: Settings, *, rate_limiter: bool | None) -> int:
     stop_on_signals(stop)
     application = build_application(settings, rate_limiter=rate_limiter)
     try:
-        await serve(application, settings, stop)
+        await serve(application, settings, stop, say=_err)
+    except BotApiUnreachable as exc:
+        _err(str(exc))
+        return EXIT_FAILED
     except InvalidToken:
         _err(
             "configuration: BOT_TOKEN: the Bot API rejected this token (Unauthorized); "
@@ -214,6 +225,12 @@ async def _run(settings: Settings, *, rate_limiter: bool | None) -> int:
         return EXIT_CONFIG
     except (DatabaseTooNewError, MigrationError, StorageError) as exc:
         _err(f"database: {exc}")
+        return EXIT_FAILED
+    except TelegramError as exc:  # anything else the Bot API refused while starting
+        _err(
+            f"the Bot API at {api_location(settings)} refused to start the bot: "
+            f"{masked_message(exc, settings)}; check TELEGRAM_API_BASE_URL"
+        )
         return EXIT_FAILED
     return EXIT_OK
 

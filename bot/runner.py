@@ -10,20 +10,31 @@ already taken and waits for running jobs, the delivery worker ends its pass with
 saved (post_stop), the bot's HTTP sessions close, then the metrics server and the database
 (post_shutdown). In webhook mode the bot's own endpoint (bot.webhook_server) stops first,
 answering the deliveries it is journaling.
+
+A stop asked for during start-up (while Telegram cannot be reached, with a call in flight,
+while the database opens) ends start-up where it is, closes what it had opened and returns
+normally: the process exits 0. While the Bot API cannot be reached, each attempt is said in
+one line (`say`, the operator's terminal for `report-bot run`); after STARTUP_GIVE_UP_MINUTES
+start-up gives up with `BotApiUnreachable` (exit 1, so systemd restarts the bot).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import signal
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, Final, TypeVar
 
 import structlog
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.app import ALLOWED_UPDATES
 from bot.context import BotApplication
+from bot.redaction import TOKEN_MASK
 from bot.settings import Settings
 from bot.update_processor import OrderedPerSenderProcessor
 from bot.webhook_server import WebhookServer, WebhookSetupError
@@ -31,50 +42,44 @@ from handlers.errors import log_background_error
 
 log = structlog.get_logger(__name__)
 
+T = TypeVar("T")
+
+#: Where start-up's one-line notices go (the CLI prints them for the operator).
+Say = Callable[[str], None]
+
 
 async def serve(
     application: BotApplication,
     settings: Settings,
     stop: asyncio.Event,
     started: asyncio.Event | None = None,
+    *,
+    say: Say | None = None,
 ) -> None:
     """Starts polling (or the webhook when WEBHOOK_URL is set) and returns after `stop` is set.
 
     `started` is set once updates are being received (tests and the sandbox wait for it).
+    `say` gets start-up's notices (the Bot API cannot be reached, then can); logged without it.
     """
     updater = application.updater
     if updater is None:
         raise RuntimeError("the application was built without an updater")
-    await _initialize(application)
-    endpoint: WebhookServer | None = None
+    opened = _Opened()
     try:
-        if application.post_init is not None:
-            await application.post_init(application)
-        if settings.webhook_url is not None and settings.webhook_secret_token is not None:
-            endpoint = _webhook_server(application, settings)
-            await endpoint.start(settings.webhook_listen, settings.webhook_port)
-            if not await _set_webhook(application, settings, stop):
-                return  # asked to stop before Telegram accepted the webhook
-            mode = "webhook"
-        else:
-            await updater.start_polling(
-                timeout=settings.poll_timeout_seconds,
-                poll_interval=settings.poll_interval_seconds,
-                allowed_updates=ALLOWED_UPDATES,
-                drop_pending_updates=False,
-                bootstrap_retries=-1,
-                error_callback=_polling_error,
-            )
-            mode = "polling"
-        await application.start()
+        mode = await _unless_stopped(
+            _start(application, settings, stop, say or _log_notice, opened), stop
+        )
+        if mode is None:
+            log.info("bot_stopping", during="start-up")
+            return
         log.info("bot_started", mode=mode, bot_username=application.bot.username)
         if started is not None:
             started.set()
         await stop.wait()
         log.info("bot_stopping")
     finally:
-        if endpoint is not None:
-            await endpoint.stop()
+        if opened.endpoint is not None:
+            await opened.endpoint.stop()
         if updater.running:
             await updater.stop()
         if application.running:
@@ -82,9 +87,76 @@ async def serve(
         if application.post_stop is not None:
             await application.post_stop(application)
         await application.shutdown()
+        # The HTTP sessions, also when getMe never answered (shutdown() above then skips them).
+        await application.bot.shutdown()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)
         log.info("bot_stopped")
+
+
+@dataclass
+class _Opened:
+    """What start-up opened that only `serve` closes."""
+
+    endpoint: WebhookServer | None = None
+
+
+async def _start(
+    application: BotApplication,
+    settings: Settings,
+    stop: asyncio.Event,
+    say: Say,
+    opened: _Opened,
+) -> str | None:
+    """initialize (getMe), post_init, then updates flowing; the mode, or None when `stop`
+    was set before Telegram accepted the webhook."""
+    await _initialize(application, settings, say)
+    if application.post_init is not None:
+        await application.post_init(application)
+    updater = application.updater
+    assert updater is not None  # serve checked
+    if settings.webhook_url is not None and settings.webhook_secret_token is not None:
+        opened.endpoint = _webhook_server(application, settings)
+        await opened.endpoint.start(settings.webhook_listen, settings.webhook_port)
+        if not await _set_webhook(application, settings, stop):
+            return None
+        mode = "webhook"
+    else:
+        await updater.start_polling(
+            timeout=settings.poll_timeout_seconds,
+            poll_interval=settings.poll_interval_seconds,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+            bootstrap_retries=-1,
+            error_callback=_polling_error,
+        )
+        mode = "polling"
+    await application.start()
+    return mode
+
+
+async def _unless_stopped(work: Coroutine[Any, Any, T], stop: asyncio.Event) -> T | None:
+    """`work`'s result; None when `stop` was set first. `work` is then cancelled, and its own
+    clean-up has run by the time this returns."""
+    task = asyncio.create_task(work)
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:  # serve itself was cancelled
+        await _cancelled(task)
+        raise
+    finally:
+        stopping.cancel()
+    if task.done():
+        return task.result()
+    await _cancelled(task)
+    return None
+
+
+async def _cancelled(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def _webhook_server(application: BotApplication, settings: Settings) -> WebhookServer:
@@ -127,9 +199,7 @@ async def _set_webhook(
                 "Telegram can reach, with WEBHOOK_SECRET_TOKEN of A-Z a-z 0-9 _ -"
             ) from None
         except (NetworkError, RetryAfter) as exc:
-            if isinstance(exc, RetryAfter):
-                after = exc.retry_after
-                wait = after.total_seconds() if isinstance(after, timedelta) else float(after)
+            wait = _retry_after(exc) or wait
             log.warning("set_webhook_retry", error_type=type(exc).__name__, wait=wait)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), wait)
@@ -137,31 +207,70 @@ async def _set_webhook(
     return False
 
 
-#: Start-up tries getMe this often before giving up (a dropped connection or a 5xx at the
-#: moment the bot starts must not end the process; an unreachable API still does, soon).
-INITIALIZE_ATTEMPTS = 6
+#: Pauses between attempts to reach the Bot API at start-up grow to at most this.
+STARTUP_MAX_WAIT: Final = 30.0
 
 
-async def _initialize(application: BotApplication) -> None:
-    """`application.initialize()` (it calls getMe), retried with backoff on network errors
-    and 429s; a bad token fails at once."""
-    for attempt in range(1, INITIALIZE_ATTEMPTS + 1):
+class BotApiUnreachable(Exception):
+    """Start-up could not reach the Bot API within STARTUP_GIVE_UP_MINUTES."""
+
+
+def api_location(settings: Settings) -> str:
+    """The Bot API URL the bot calls, with the token masked: safe to show anyone."""
+    return f"{settings.telegram_api_base_url}{TOKEN_MASK}"
+
+
+async def _initialize(application: BotApplication, settings: Settings, say: Say) -> None:
+    """`application.initialize()` (it calls getMe), tried again with growing pauses while the
+    Bot API cannot be reached or asks to wait, one line each; a bad token fails at once."""
+    loop = asyncio.get_running_loop()
+    give_up_at = loop.time() + settings.startup_give_up_minutes * 60
+    where = api_location(settings)
+    pause = 1.0
+    for attempt in itertools.count(1):
         try:
             await application.initialize()
-            return
-        except InvalidToken:
-            raise
+        except (InvalidToken, BadRequest):
+            raise  # trying again cannot help
         except (NetworkError, RetryAfter) as exc:
-            if attempt == INITIALIZE_ATTEMPTS:
-                raise
-            wait = min(0.5 * 2 ** (attempt - 1), 8.0)
-            if isinstance(exc, RetryAfter):
-                after = exc.retry_after
-                wait = after.total_seconds() if isinstance(after, timedelta) else float(after)
-            log.warning(
-                "initialize_retry", attempt=attempt, error_type=type(exc).__name__, wait=wait
+            reason = masked_message(exc, settings)
+            left = give_up_at - loop.time()
+            if left <= 0:
+                raise BotApiUnreachable(
+                    f"gave up after {settings.startup_give_up_minutes:g} minute(s) and "
+                    f"{attempt} attempt(s): cannot reach the Bot API at {where} (last error: "
+                    f"{reason}); check this machine's network, DNS, firewall or proxy and "
+                    "TELEGRAM_API_BASE_URL (STARTUP_GIVE_UP_MINUTES sets how long to keep trying)"
+                ) from None
+            wait = min(_retry_after(exc) or pause, left)
+            problem = (
+                f"the Bot API at {where} asks the bot to wait ({reason})"
+                if isinstance(exc, RetryAfter)
+                else f"cannot reach the Bot API at {where} ({reason})"
             )
+            say(f"{problem}; retrying in {wait:.3g} s (attempt {attempt})")
             await asyncio.sleep(wait)
+            pause = min(pause * 2, STARTUP_MAX_WAIT)
+        else:
+            if attempt > 1:
+                say(f"reached the Bot API at {where} (attempt {attempt})")
+            return
+
+
+def _retry_after(exc: TelegramError) -> float | None:
+    if not isinstance(exc, RetryAfter):
+        return None
+    after = exc.retry_after
+    return after.total_seconds() if isinstance(after, timedelta) else float(after)
+
+
+def masked_message(exc: TelegramError, settings: Settings) -> str:
+    """What went wrong, in the library's words, never with the token."""
+    return exc.message.replace(settings.token(), TOKEN_MASK) or type(exc).__name__
+
+
+def _log_notice(text: str) -> None:
+    log.warning("startup_notice", notice=text)
 
 
 def stop_on_signals(stop: asyncio.Event) -> None:

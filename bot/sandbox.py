@@ -1,8 +1,10 @@
 """`report-bot sandbox`: the whole bot in-process against the loopback Bot API, no token needed.
 
-A scripted walk-through plays a reporter, a moderator and an admin: Rita reports a channel in
-one message, the case appears in the review chat, Mona approves it with the buttons, Rita is
-told the outcome, and Ada asks for /stats and /health. Everything the people say and the bot
+A scripted walk-through plays a reporter, a moderator and an admin: Mona and Ada, the staff,
+have opened the bot's chat before it starts (as real staff do once, so that Telegram lets the
+bot set their per-chat command menus at start-up), Rita reports a channel in one message, the
+case appears in the review chat, Mona approves it with the buttons, Rita is told the outcome,
+and Ada asks for /stats and /health. Everything the people say and the bot
 answers (messages, buttons, presses, edits) is printed as it happens. Nothing leaves 127.0.0.1:
 the database is a temporary file, the keys are fresh random ones, the token is made up.
 
@@ -81,7 +83,10 @@ class Transcript:
     def presses(self, who: str, where: str, label: str) -> None:
         self.line(f"[{who} presses “{label}” in {where}]")
 
-    def bot(self, where: str, message: SentMessage, *, edited: bool = False) -> None:
+    def bot(
+        self, where: str, message: SentMessage, *, edited: bool = False, brief: bool = False
+    ) -> None:
+        """The bot's message as the person sees it; `brief`: its first line only."""
         verb = "edits its message in" if edited else "→"
         body = message.text or message.caption or ""
         if message.photo is not None:
@@ -89,10 +94,14 @@ class Transcript:
         if message.document is not None:
             body = f"📎 {message.document.filename}{': ' + body if body else ''}"
         lines = body.splitlines() or [""]
+        buttons = message.button_texts()
+        if brief:
+            more = " …" if len(lines) > 1 or buttons else ""
+            self.line(f"[bot {verb} {where}] {lines[0]}{more}")
+            return
         self.line(f"[bot {verb} {where}] {lines[0]}")
         for rest in lines[1:]:
             self.line(f"    {rest}" if rest.strip() else "")
-        buttons = message.button_texts()
         if buttons:
             self.line("    " + " ".join(f"[{label}]" for label in buttons))
 
@@ -182,10 +191,15 @@ async def run_sandbox(
                 f"Sandbox: the bot runs against a loopback Bot API at {server.base_url[:-4]} "
                 f"with a temporary database; nothing reaches Telegram."
             )
+            staff = [(moderator, "Mona"), (admin, "Ada")]
+            await _opened_before(transcript, staff)
             stop, started = asyncio.Event(), asyncio.Event()
             bot_task = asyncio.create_task(serve(application, settings, stop, started))
             try:
                 await _until_started(bot_task, started, step_timeout)
+                transcript.line("(the bot starts and answers what was sent while it was away)")
+                for user, who in staff:
+                    await _answers(transcript, user, who, step_timeout, "/start", brief=True)
                 cast = Cast(server, reporter, moderator, admin, review)
                 await _walk_through(cast, application, clock, transcript, step_timeout)
             finally:
@@ -194,6 +208,14 @@ async def run_sandbox(
                     await asyncio.wait_for(bot_task, 30)
     transcript.line()
     transcript.line("✔ Walk-through complete: report → review → decision → outcome → /stats.")
+
+
+async def _opened_before(transcript: Transcript, staff: list[tuple[UserHandle, str]]) -> None:
+    """The staff say /start while the bot is not running yet; it answers once it starts."""
+    transcript.step("0. Before the bot starts, the staff have opened its chat")
+    for user, who in staff:
+        transcript.says(who, f"chat with @{BOT_USERNAME}", "/start")
+        await user.send("/start")
 
 
 async def _until_started(task: asyncio.Task[None], started: asyncio.Event, seconds: float) -> None:
@@ -266,16 +288,29 @@ async def _private(
     """Sends `text`, prints the first answer and whatever else follows it closely."""
     transcript.says(who, where, text)
     await user.send(text)
+    return await _answers(transcript, user, who, seconds, text)
+
+
+async def _answers(
+    transcript: Transcript,
+    user: UserHandle,
+    who: str,
+    seconds: float,
+    text: str,
+    *,
+    brief: bool = False,
+) -> list[SentMessage]:
+    """Prints the bot's first answer to `text` and whatever else follows it closely."""
     first = await within(f"{who}: {text}", seconds, user.next_message(seconds))
     answers = [first]
-    transcript.bot(f"{who}'s chat", first)
+    transcript.bot(f"{who}'s chat", first, brief=brief)
     while True:
         try:
             more = await user.next_message(QUIET_SECONDS)
         except TimeoutError:
             return answers
         answers.append(more)
-        transcript.bot(f"{who}'s chat", more)
+        transcript.bot(f"{who}'s chat", more, brief=brief)
 
 
 async def _press(

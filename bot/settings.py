@@ -89,6 +89,7 @@ EXPECTED: dict[str, str] = {
     "MAX_CONCURRENT_UPDATES": "a whole number from 1 to 1024",
     "POLL_TIMEOUT_SECONDS": "a whole number of seconds from 0 to 50",
     "POLL_INTERVAL_SECONDS": "a number of seconds from 0 to 5, e.g. 0.05",
+    "STARTUP_GIVE_UP_MINUTES": "a number of minutes above 0, up to 1440, e.g. 10",
     "REPORT_CATEGORIES": f"comma-separated category keys, custom ones as key=Label, e.g. "
     f"{DEFAULT_CATEGORIES}",
     "CONVERSATION_TIMEOUT_MINUTES": "a whole number of minutes from 1 to 1440",
@@ -207,6 +208,7 @@ class Settings(BaseSettings):
     max_concurrent_updates: int = Field(default=64, ge=1, le=1024)
     poll_timeout_seconds: int = Field(default=30, ge=0, le=50)
     poll_interval_seconds: float = Field(default=0.05, ge=0, le=5)
+    startup_give_up_minutes: float = Field(default=10, gt=0, le=1440)
     report_categories: Annotated[Categories, NoDecode] = Field(
         default_factory=lambda: parse_categories(DEFAULT_CATEGORIES)
     )

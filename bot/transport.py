@@ -13,7 +13,8 @@ is made again after a short pause, so a receipt or an answer is not lost to one 
 (the fault soak: 4 of 1,000 reports went unanswered three times at 20% failing calls). Telegram
 may have applied a call whose answer was lost, so the message can arrive twice: once per
 attempt Telegram accepted, never silently dropped. getUpdates is never retried here (PTB's
-polling loop does, and a long poll must not be repeated behind its back); 429s are left to
+polling loop does, and a long poll must not be repeated behind its back), nor getMe (start-up
+retries it, one line per attempt on the operator's terminal: bot.runner); 429s are left to
 the rate limiter, which waits as long as Telegram asks.
 
 `watch_answers()` counts, for the calls made inside it, the attempts whose answer was lost or
@@ -45,6 +46,8 @@ MEDIA_WRITE_TIMEOUT: Final = 20.0
 RETRY_PAUSES: Final = (0.5, 1.5, 3.0)
 #: Answers that say Telegram failed in passing (its own documentation: retry later).
 TRANSIENT_STATUSES: Final = frozenset({500, 502, 503, 504})
+#: Methods whose callers retry them (polling; start-up's getMe), never retried here.
+RETRIED_BY_CALLER: Final = frozenset({"getUpdates", "getMe"})
 
 log = structlog.get_logger(__name__)
 
@@ -143,7 +146,7 @@ class AiohttpRequest(BaseRequest):
         total = sum(parts) if len(parts) == 3 else None
         timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
         api_method = method_of(url)
-        retries = 0 if api_method == "getUpdates" else self._retries
+        retries = 0 if api_method in RETRIED_BY_CALLER else self._retries
         for attempt in range(retries + 1):
             last = attempt == retries
             try:

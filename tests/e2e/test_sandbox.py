@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 from tests.helpers import cli_command, cli_env
+
+#: A line that is a log record at warning level or above (console or JSON rendering, stdlib's
+#: default format), or a traceback, or asyncio complaining about what was left open.
+NOISE = re.compile(
+    r"\[\s*(warning|error|critical|exception)\s*\]"
+    r'|"level":\s*"(warning|error|critical|exception)"'
+    r"|^(WARNING|ERROR|CRITICAL)[: ]"
+    r"|Traceback|Unclosed|unclosed|Task was destroyed|Exception ignored",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 async def run_sandbox(tmp_path: Path, *args: str) -> tuple[int, str, str]:
@@ -47,6 +58,18 @@ async def test_the_walk_through_runs_to_the_end_and_prints_the_conversation(
         assert found is not None, f"{expected!r} missing after line {position}:\n{out}"
         position = found + 1
     assert "Traceback" not in err
+
+
+async def test_the_walk_through_prints_no_warning_or_error_of_its_own(tmp_path: Path) -> None:
+    """The sandbox's own setup causes no Telegram error: the staff have opened the bot's chat
+    before it starts, so their command menus are set (a real missing chat still warns)."""
+    code, out, err = await run_sandbox(tmp_path)
+    assert code == 0, out + err
+    noisy = [line for line in (out + err).splitlines() if NOISE.search(line)]
+    assert noisy == [], out + err
+    assert err == "", err  # the sandbox logs at WARNING: any line there is a warning or worse
+    health = next(line for line in out.splitlines() if "Last Telegram error:" in line)
+    assert health.endswith("Last Telegram error: none since the start"), health
 
 
 async def test_a_step_without_an_answer_in_time_exits_1_naming_the_step(tmp_path: Path) -> None:
