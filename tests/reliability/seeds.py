@@ -12,7 +12,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from moderation.appeals import AppealFiled, NewAppeal, file_appeal
 from moderation.case_actions import add_note
+from moderation.case_copies import PostRef, PostRole, pressed_post
 from moderation.decisions import decide
+from moderation.delivery import due_posts, mark_posted, send_begun
 from moderation.disclosure import disclose
 from moderation.drafts import Draft, Step
 from moderation.ledger import Ledger
@@ -56,6 +58,7 @@ POLICY = LegalPolicy(
 )
 LIMITS = ReportLimits(10, 10)
 UNDO_WINDOW = timedelta(minutes=5)
+REVIEW_CHAT = -1009100000001
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,14 @@ async def seed_everything(
     pending_case = await _filed(
         store, new_report(REPORTERS[2], "gun_store"), NOW - timedelta(hours=1)
     )
+
+    # The pending case's post, sent twice across a restart: the copy above it was pressed.
+    [task] = [t for t in await due_posts(store, NOW, timedelta(0), 50) if t.case_id == pending_case]
+    await send_begun(store, pending_case, NOW)
+    await send_begun(store, pending_case, NOW)
+    assert await mark_posted(store, task, REVIEW_CHAT, 502, NOW)
+    copy = PostRef(REVIEW_CHAT, 501)
+    assert (await pressed_post(store, pending_case, copy, "press", NOW)).role is PostRole.COPY
 
     appeal = await file_appeal(
         store,

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from bot.loopback import LoopbackServer, UserHandle
+from moderation.case_copies import PostRef
 from moderation.registry import ObservationKind, opened
 from moderation.reporting import file_report
 from moderation.reports import Filed
@@ -274,6 +275,12 @@ SEEDS: dict[int, tuple[str, ...]] = {
         "VALUES (51, NULL, CAST('{\"update_id\":51}' AS BLOB), :t6, NULL), "
         "(50, NULL, NULL, :t6, :t6)",
     ),
+    19: (
+        # Case 1's post (message 77) had a copy above it, found by a press, not yet retired.
+        "UPDATE case_posts SET copies_unknown = 1, copy_since = :t1 WHERE case_id = 1",
+        "INSERT INTO case_post_copies (chat_id, message_id, case_id, found_at, found_by, "
+        "next_attempt_at) VALUES (-100500, 76, 1, :t6, 'press', :t6)",
+    ),
 }
 
 # What must hold after migrating any seeded version to the latest (each query lists offenders):
@@ -387,6 +394,11 @@ async def read_v14(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
     assert await uow.journal.unreleased() == [(51, None, b'{"update_id":51}')]
 
 
+async def read_v19(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
+    (task,) = await uow.copies.due(datetime(2026, 7, 7, 10, tzinfo=UTC), 10)
+    assert (task.copy, task.case_id, task.live) == (PostRef(-100500, 76), 1, PostRef(-100500, 77))
+
+
 # Reads through the bot's repositories, keyed like SEEDS: every seeded version must be readable.
 READS: dict[int, Callable[[UnitOfWork, PersonalDataCipher], Awaitable[None]]] = {
     1: read_v1,
@@ -400,6 +412,7 @@ READS: dict[int, Callable[[UnitOfWork, PersonalDataCipher], Awaitable[None]]] = 
     11: read_v11,
     12: read_v12,
     14: read_v14,
+    19: read_v19,
 }
 
 LATEST = latest_version()
@@ -651,6 +664,10 @@ async def test_a_post_telegram_accepted_while_the_database_was_locked_is_not_pos
     loopback.faults.inject("sendMessage", kind="delay", delay=3.0, chat_id=chat.id, times=1)
     reporter = Reporter(loopback.add_user(first_name="Rita", language_code="en"), loopback)
     assert "received" in (await reporter.say("/report @locked_shop drugs cheap pills")).text
+    # The send is written down before it goes out (0019): the lock is taken once it is on
+    # its way, held up by the delay above.
+    begun = "SELECT sends_unsettled FROM case_posts"
+    await loopback.wait_for(lambda: query_rows(database, begun) == [(1,)], timeout=15)
 
     blocker = sqlite3.connect(database, timeout=30, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
