@@ -3,11 +3,11 @@ and the ports the legal flow and the disclosure need from storage."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from moderation.ledger import LedgerEntry
 from moderation.legal import (
@@ -21,7 +21,7 @@ from moderation.legal import (
     blocking,
 )
 from moderation.legal_officers import Officer, OfficerRoles, Vote, lapsed, verified
-from moderation.ports import AuditTrail
+from moderation.ports import AuditTrail, NoticeQueue
 from moderation.registry import ObservationKind, SealedObservation, SealedValue, Sealer
 from moderation.sealing import document_context, target_context
 
@@ -163,19 +163,6 @@ class KeyValue(Protocol):
     async def put(self, key: str, value: str, at: datetime) -> None: ...
 
 
-class Outbox(Protocol):
-    async def add(
-        self,
-        *,
-        dedupe_key: str,
-        kind: str,
-        chat_id: int,
-        payload: Mapping[str, Any],
-        at: datetime,
-        not_before: datetime,
-    ) -> int | None: ...
-
-
 class LegalUnit(Protocol):
     @property
     def legal(self) -> LegalRecords: ...
@@ -188,7 +175,7 @@ class LegalUnit(Protocol):
     @property
     def state(self) -> KeyValue: ...
     @property
-    def outbox(self) -> Outbox: ...
+    def outbox(self) -> NoticeQueue: ...
 
 
 class VotingUnit(Protocol):

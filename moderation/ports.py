@@ -78,6 +78,22 @@ class ProcessedUpdates(Protocol):
     async def forget_before(self, before: datetime) -> int: ...
 
 
+class NoticeQueue(Protocol):
+    """Messages owed to users, written in the transaction of the change that owes them (the
+    outbox); the delivery worker sends them. `dedupe_key` makes a second add a no-op (None)."""
+
+    async def add(
+        self,
+        *,
+        dedupe_key: str,
+        kind: str,
+        chat_id: int,
+        payload: Mapping[str, Any],
+        at: datetime,
+        not_before: datetime,
+    ) -> int | None: ...
+
+
 class AuditTrail(Protocol):
     async def append(
         self,

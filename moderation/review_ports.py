@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
-from moderation.ports import AuditTrail
+from moderation.ports import AuditTrail, NoticeQueue
 from moderation.priority import ReporterRecord
 from moderation.review import CaseView, DecisionRecord, Notification, PostTask, QueueEntry
 
@@ -67,17 +66,7 @@ class Posts(Protocol):
     async def lost(self, case_id: int, message_id: int, at: datetime) -> bool: ...
 
 
-class Outbox(Protocol):
-    async def add(
-        self,
-        *,
-        dedupe_key: str,
-        kind: str,
-        chat_id: int,
-        payload: Mapping[str, Any],
-        at: datetime,
-        not_before: datetime,
-    ) -> int | None: ...
+class Outbox(NoticeQueue, Protocol):
     async def cancel_prefix(self, prefix: str) -> int: ...
     async def due(self, now: datetime, limit: int) -> list[Notification]: ...
     async def sent(self, notification_id: int, at: datetime) -> None: ...

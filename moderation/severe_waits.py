@@ -12,14 +12,14 @@ notice itself goes through the outbox like every other message.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final, Protocol
+from typing import Final, Protocol
 
 from moderation.clock import utc_text
-from moderation.ports import AuditTrail
+from moderation.ports import AuditTrail, NoticeQueue
 from moderation.roles import Role
 
 BREACH_KEY: Final = "severe_wait_breach"
@@ -58,19 +58,6 @@ class BreachState(Protocol):
     async def delete(self, key: str) -> bool: ...
 
 
-class Notices(Protocol):
-    async def add(
-        self,
-        *,
-        dedupe_key: str,
-        kind: str,
-        chat_id: int,
-        payload: Mapping[str, Any],
-        at: datetime,
-        not_before: datetime,
-    ) -> int | None: ...
-
-
 class RoleHolders(Protocol):
     async def holders(self, role: Role) -> frozenset[int]: ...
 
@@ -81,7 +68,7 @@ class SevereWaitUnit(Protocol):
     @property
     def state(self) -> BreachState: ...
     @property
-    def outbox(self) -> Notices: ...
+    def outbox(self) -> NoticeQueue: ...
     @property
     def roles(self) -> RoleHolders: ...
     @property
