@@ -535,7 +535,8 @@ def _review_figures(
             strays.append(message_id)
     twice = [case_id for case_id, count in per_case.items() if count > 1]
     audit_twice = conn.execute(
-        "SELECT count(*) FROM (SELECT subject_id FROM audit_log WHERE action = 'case.posted' "
+        "SELECT count(*) FROM (SELECT subject_id FROM audit_log "
+        "WHERE action IN ('case.posted', 'case.post_adopted') "
         "GROUP BY subject_id HAVING count(*) > 1)"
     ).fetchone()[0]
     if twice or audit_twice:

@@ -791,7 +791,9 @@ def check(
         subject
         for (subject,) in _rows(
             database,
-            "SELECT CAST(subject_id AS INTEGER) FROM audit_log WHERE action = 'case.posted'",
+            # A post a moderator pressed before it was recorded is adopted instead (0019).
+            "SELECT CAST(subject_id AS INTEGER) FROM audit_log "
+            "WHERE action IN ('case.posted', 'case.post_adopted')",
         )
     )
     in_chat = {m.message_id: m for m in world.review.messages()}
@@ -801,7 +803,9 @@ def check(
             continue
         if posted_audit.get(case_id) != 1:
             totals.flag(
-                "cases", f"case {case_id} has {posted_audit.get(case_id, 0)} case.posted entries"
+                "cases",
+                f"case {case_id} has {posted_audit.get(case_id, 0)} case.posted or "
+                "case.post_adopted entries",
             )
         message = in_chat.get(message_id)
         if message is None or CASE.search(message.text) is None:
