@@ -103,7 +103,9 @@ def run_setup(env_file: Path | None, out: TextIO) -> int:
     except SettingsError as exc:
         _header(out, source)
         for problem in exc.problems:
-            report.problem(f"configuration: {problem}", f"fix the lines marked TODO in {source}")
+            report.problem(
+                f"configuration: {problem}", f"fix the settings marked TODO above in {source}"
+            )
         return _finish(report, out, secrets)
     secrets = _secrets_of(settings)
     # Warnings only, redacted (the transport's request lines carry the token in their URL).

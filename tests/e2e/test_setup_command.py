@@ -84,7 +84,7 @@ async def test_malformed_setting_is_reported_not_raised(
     code, text = await setup(loopback, tmp_path, BOT_TOKEN=TEST_TOKEN, REVIEW_CHAT_ID="12345")
     assert code == 1
     assert "REVIEW_CHAT_ID: a group's id is negative" in text
-    assert "Next step: fix the lines marked TODO" in text
+    assert "Next step: fix the settings marked TODO above" in text
 
 
 async def test_no_chats_yet_says_to_add_the_bot_to_a_group(
