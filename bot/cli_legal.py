@@ -9,7 +9,6 @@ legal officer.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import mimetypes
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 
 from bot.cli_legal_officer import add_officer_commands, cli_officer
 from bot.settings import Settings
-from bot.stores import opened_store
+from bot.stores import run_with_store
 from moderation.bounded_json import BadJson, parse
 from moderation.clock import SystemClock
 from moderation.ledger import parse_head
@@ -33,7 +32,7 @@ from moderation.legal import (
 )
 from moderation.legal_flow import open_requests, register
 from moderation.legal_records import LegalRefused, LegalRequest
-from storage import StorageError
+from storage import StorageError, Store
 from storage.files import UnsafeFile, read_file_inside, read_regular_file
 
 
@@ -75,24 +74,20 @@ def add_legal_commands(
             return failed
         cipher = settings.cipher()
 
-        async def work() -> LegalRequest:
-            store = await opened_store(settings)
-            try:
-                officer = cli_officer(args.by)
-                return await register(
-                    store,
-                    cipher,
-                    settings.legal_policy(),
-                    form,
-                    document,
-                    officer,
-                    SystemClock().now(),
-                )
-            finally:
-                await store.close()
+        async def work(store: Store) -> LegalRequest:
+            officer = cli_officer(args.by)
+            return await register(
+                store,
+                cipher,
+                settings.legal_policy(),
+                form,
+                document,
+                officer,
+                SystemClock().now(),
+            )
 
         try:
-            request = asyncio.run(work())
+            request = run_with_store(settings, work)
         except (LegalRefused, StorageError, FieldProblem) as exc:
             err(f"legal add: {exc}")
             return failed
@@ -109,22 +104,18 @@ def add_legal_commands(
     def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         cipher = settings.cipher()
 
-        async def work() -> list[LegalRequest]:
-            store = await opened_store(settings)
-            try:
-                return await open_requests(
-                    store,
-                    cipher,
-                    settings.legal_policy(),
-                    cli_officer(args.by),
-                    SystemClock().now(),
-                    limit=1000,
-                )
-            finally:
-                await store.close()
+        async def work(store: Store) -> list[LegalRequest]:
+            return await open_requests(
+                store,
+                cipher,
+                settings.legal_policy(),
+                cli_officer(args.by),
+                SystemClock().now(),
+                limit=1000,
+            )
 
         try:
-            requests = asyncio.run(work())
+            requests = run_with_store(settings, work)
         except (LegalRefused, StorageError) as exc:
             err(f"legal list: {exc}")
             return failed
@@ -177,21 +168,17 @@ def add_legal_commands(
             return usage
         cipher, ledger_keys = settings.cipher(), settings.ledger()
 
-        async def work() -> LedgerReport:
-            store = await opened_store(settings)
-            try:
-                return await verify_ledger(
-                    store,
-                    cipher,
-                    ledger_keys,
-                    with_anchors=not args.without_anchors,
-                    heads=heads,
-                )
-            finally:
-                await store.close()
+        async def work(store: Store) -> LedgerReport:
+            return await verify_ledger(
+                store,
+                cipher,
+                ledger_keys,
+                with_anchors=not args.without_anchors,
+                heads=heads,
+            )
 
         try:
-            report = asyncio.run(work())
+            report = run_with_store(settings, work)
         except StorageError as exc:
             err(f"ledger verify: {exc}")
             return failed

@@ -11,20 +11,19 @@ chat, and the legal officers are told of it in Telegram.
 from __future__ import annotations
 
 import argparse
-import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from bot.settings import Settings
-from bot.stores import opened_store
+from bot.stores import run_with_store
 from moderation.clock import SystemClock
 from moderation.disclosure import disclose, retrieve
 from moderation.legal_flow import close, show
 from moderation.legal_officers import Officer
 from moderation.legal_records import Disclosure, LegalRefused, LegalRequest
-from storage import StorageError
+from storage import StorageError, Store
 from storage.files import write_private_file
 
 
@@ -46,23 +45,19 @@ def add_officer_commands(
     def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
         cipher = settings.cipher()
 
-        async def work() -> LegalRequest:
-            store = await opened_store(settings)
-            try:
-                request, _ = await show(
-                    store,
-                    cipher,
-                    settings.legal_policy(),
-                    args.request,
-                    cli_officer(args.by),
-                    SystemClock().now(),
-                )
-                return request
-            finally:
-                await store.close()
+        async def work(store: Store) -> LegalRequest:
+            request, _ = await show(
+                store,
+                cipher,
+                settings.legal_policy(),
+                args.request,
+                cli_officer(args.by),
+                SystemClock().now(),
+            )
+            return request
 
         try:
-            request = asyncio.run(work())
+            request = run_with_store(settings, work)
         except (LegalRefused, StorageError) as exc:
             err(f"legal show: {exc}")
             return failed
@@ -91,20 +86,16 @@ def add_officer_commands(
             return usage
         cipher, ledger = settings.cipher(), settings.ledger()
 
-        async def work() -> Disclosure:
-            store = await opened_store(settings)
-            try:
-                policy, officer, now = settings.legal_policy(), cli_officer(args.by), _now()
-                async with store.reading() as uow:
-                    done = await uow.legal.disclosure(args.request) is not None
-                if done:  # disclosed before: this is a copy
-                    return await retrieve(store, cipher, policy, ledger, args.request, officer, now)
-                return await disclose(store, cipher, policy, ledger, args.request, officer, now)
-            finally:
-                await store.close()
+        async def work(store: Store) -> Disclosure:
+            policy, officer, now = settings.legal_policy(), cli_officer(args.by), _now()
+            async with store.reading() as uow:
+                done = await uow.legal.disclosure(args.request) is not None
+            if done:  # disclosed before: this is a copy
+                return await retrieve(store, cipher, policy, ledger, args.request, officer, now)
+            return await disclose(store, cipher, policy, ledger, args.request, officer, now)
 
         try:
-            disclosure = asyncio.run(work())
+            disclosure = run_with_store(settings, work)
         except (LegalRefused, StorageError) as exc:
             err(f"legal disclose: {exc}")
             return failed
@@ -139,22 +130,18 @@ def add_officer_commands(
     def cmd_close(args: argparse.Namespace, settings: Settings) -> int:
         cipher = settings.cipher()
 
-        async def work() -> LegalRequest:
-            store = await opened_store(settings)
-            try:
-                return await close(
-                    store,
-                    cipher,
-                    settings.legal_policy(),
-                    args.request,
-                    cli_officer(args.by),
-                    _now(),
-                )
-            finally:
-                await store.close()
+        async def work(store: Store) -> LegalRequest:
+            return await close(
+                store,
+                cipher,
+                settings.legal_policy(),
+                args.request,
+                cli_officer(args.by),
+                _now(),
+            )
 
         try:
-            request = asyncio.run(work())
+            request = run_with_store(settings, work)
         except (LegalRefused, StorageError) as exc:
             err(f"legal close: {exc}")
             return failed

@@ -7,7 +7,6 @@ printed by `keys generate`, which exists to print them.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import getpass
 import json
@@ -21,7 +20,7 @@ from typing import Any
 from tqdm import tqdm
 
 from bot.settings import Settings
-from bot.stores import opened_store
+from bot.stores import run_with_store
 from moderation.clock import SystemClock
 from moderation.legal_officers import Officer
 from moderation.lookup import (
@@ -35,7 +34,7 @@ from moderation.lookup import (
 from moderation.metadata_import import ImportSummary, import_lines, read_lines
 from moderation.rekeying import Rotation, rotate_everything
 from moderation.retention import purge_expired, set_legal_hold
-from storage import StorageError
+from storage import StorageError, Store
 from storage.crypto import DecryptionFailed, new_key_text, new_secret_text
 
 
@@ -78,15 +77,11 @@ def add_registry_commands(
     def cmd_rotate(args: argparse.Namespace, settings: Settings) -> int:
         cipher = settings.cipher()
 
-        async def work() -> Rotation:
-            store = await opened_store(settings)
-            try:
-                return await rotate_everything(store, cipher, SystemClock().now())
-            finally:
-                await store.close()
+        async def work(store: Store) -> Rotation:
+            return await rotate_everything(store, cipher, SystemClock().now())
 
         try:
-            done = asyncio.run(work())
+            done = run_with_store(settings, work)
         except StorageError as exc:
             err(f"keys rotate: {exc}")
             return failed
@@ -134,34 +129,30 @@ def add_registry_commands(
             return failed
         total = path.stat().st_size
 
-        async def work() -> ImportSummary:
-            store = await opened_store(settings)
-            try:
-                # surrogateescape: a line that is not UTF-8 reaches the parser, which names it;
-                # utf-8-sig: an export saved with a byte-order mark reads like one without.
-                with (
-                    path.open(encoding="utf-8-sig", errors="surrogateescape") as stream,
-                    tqdm(
-                        total=total,
-                        unit="B",
-                        unit_scale=True,
-                        desc="importing",
-                        file=sys.stderr,
-                        disable=None,  # no bar when stderr is not a terminal
-                    ) as bar,
-                ):
-                    return await import_lines(
-                        store,
-                        cipher,
-                        read_lines(stream, bar.update),
-                        SystemClock().now(),
-                        dry_run=args.dry_run,
-                    )
-            finally:
-                await store.close()
+        async def work(store: Store) -> ImportSummary:
+            # surrogateescape: a line that is not UTF-8 reaches the parser, which names it;
+            # utf-8-sig: an export saved with a byte-order mark reads like one without.
+            with (
+                path.open(encoding="utf-8-sig", errors="surrogateescape") as stream,
+                tqdm(
+                    total=total,
+                    unit="B",
+                    unit_scale=True,
+                    desc="importing",
+                    file=sys.stderr,
+                    disable=None,  # no bar when stderr is not a terminal
+                ) as bar,
+            ):
+                return await import_lines(
+                    store,
+                    cipher,
+                    read_lines(stream, bar.update),
+                    SystemClock().now(),
+                    dry_run=args.dry_run,
+                )
 
         try:
-            summary = asyncio.run(work())
+            summary = run_with_store(settings, work)
         except StorageError as exc:
             err(f"metadata import: {exc}")
             return failed
@@ -210,24 +201,20 @@ def add_registry_commands(
         cipher = settings.cipher()
         kind = next(k for k in LookupKind if getattr(args, k.value) is not None)
 
-        async def work() -> LookupResult:
-            store = await opened_store(settings)
-            try:
-                return await lookup(
-                    store,
-                    cipher,
-                    settings.legal_policy(),
-                    kind,
-                    getattr(args, kind.value),
-                    Officer(args.by, f"id {args.by} (command line)"),
-                    args.request,
-                    SystemClock().now(),
-                )
-            finally:
-                await store.close()
+        async def work(store: Store) -> LookupResult:
+            return await lookup(
+                store,
+                cipher,
+                settings.legal_policy(),
+                kind,
+                getattr(args, kind.value),
+                Officer(args.by, f"id {args.by} (command line)"),
+                args.request,
+                SystemClock().now(),
+            )
 
         try:
-            result = asyncio.run(work())
+            result = run_with_store(settings, work)
         except BadLookup as exc:
             err(f"lookup: {exc}")
             return usage
@@ -256,22 +243,18 @@ def add_registry_commands(
     hold.add_argument("--by", default=None, help="who (default: the OS user)")
 
     def cmd_hold(args: argparse.Namespace, settings: Settings) -> int:
-        async def work() -> bool:
-            store = await opened_store(settings)
-            try:
-                return await set_legal_hold(
-                    store,
-                    args.violator,
-                    args.action == "set",
-                    args.by or os_user(),
-                    args.reason,
-                    SystemClock().now(),
-                )
-            finally:
-                await store.close()
+        async def work(store: Store) -> bool:
+            return await set_legal_hold(
+                store,
+                args.violator,
+                args.action == "set",
+                args.by or os_user(),
+                args.reason,
+                SystemClock().now(),
+            )
 
         try:
-            changed = asyncio.run(work())
+            changed = run_with_store(settings, work)
         except StorageError as exc:
             err(f"hold: {exc}")
             return failed
@@ -292,19 +275,15 @@ def add_registry_commands(
     )
 
     def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
-        async def work() -> int:
-            store = await opened_store(settings)
-            try:
-                return await purge_expired(
-                    store,
-                    timedelta(days=settings.registry_retention_days),
-                    SystemClock().now(),
-                )
-            finally:
-                await store.close()
+        async def work(store: Store) -> int:
+            return await purge_expired(
+                store,
+                timedelta(days=settings.registry_retention_days),
+                SystemClock().now(),
+            )
 
         try:
-            purged = asyncio.run(work())
+            purged = run_with_store(settings, work)
         except StorageError as exc:
             err(f"purge: {exc}")
             return failed
@@ -330,16 +309,12 @@ def add_registry_commands(
     export.add_argument("--format", choices=("json", "csv"), default="json")
 
     def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-        async def work() -> list[dict[str, Any]]:
-            store = await opened_store(settings)
-            try:
-                async with store.reading() as uow:
-                    return await uow.review.blocklist()
-            finally:
-                await store.close()
+        async def work(store: Store) -> list[dict[str, Any]]:
+            async with store.reading() as uow:
+                return await uow.review.blocklist()
 
         try:
-            rows = asyncio.run(work())
+            rows = run_with_store(settings, work)
         except StorageError as exc:
             err(f"blocklist export: {exc}")
             return failed

@@ -9,14 +9,13 @@ for publishing, but only once someone decides to publish it.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bot.settings import Settings
-from bot.stores import opened_store
+from bot.stores import run_with_store
 from moderation.clock import SystemClock
 from moderation.transparency import (
     BadPeriod,
@@ -26,7 +25,7 @@ from moderation.transparency import (
     to_csv,
     to_json,
 )
-from storage import StorageError
+from storage import StorageError, Store
 from storage.files import write_private_file
 
 
@@ -65,15 +64,11 @@ def add_transparency_commands(
             err(f"transparency export: --period {args.period}: {exc}")
             return usage
 
-        async def work() -> TransparencyReport:
-            store = await opened_store(settings)
-            try:
-                return await build_report(store, period)
-            finally:
-                await store.close()
+        async def work(store: Store) -> TransparencyReport:
+            return await build_report(store, period)
 
         try:
-            report = asyncio.run(work())
+            report = run_with_store(settings, work)
         except StorageError as exc:
             err(f"transparency export: {exc}")
             return failed

@@ -3,6 +3,10 @@ value sealed before the row binding (migration 0018) re-sealed bound to its row 
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 import structlog
 
 from bot.settings import Settings
@@ -10,6 +14,8 @@ from moderation.sealing import Upgrade, upgrade_seals
 from storage import Store
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
 
 
 async def opened_store(settings: Settings) -> Store:
@@ -21,6 +27,20 @@ async def opened_store(settings: Settings) -> Store:
             await store.close()
             raise
     return store
+
+
+def run_with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
+    """What every CLI command does with the database: open it as `run` does, run `work` in
+    its own event loop, close it whatever happens. Errors reach the command, which names them."""
+
+    async def main() -> T:
+        store = await opened_store(settings)
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(main())
 
 
 async def upgraded_seals(store: Store, settings: Settings) -> Upgrade | None:
