@@ -257,6 +257,10 @@ async def hold_open_report(
     """A command outside the report (/start, /help, /myreports ...) puts an open report on
     hold, so the reporter's next message is not silently taken as its answer. Returns the
     held draft, or None when there is no open report (an expired one is left to the sweep)."""
+    async with store.reading() as uow:  # most commands come with no report open: no write
+        draft = await uow.drafts.get(user_id)
+    if draft is None or draft.expired(now):
+        return None
     async with store.transaction() as uow:
         draft = await uow.drafts.get(user_id)
         if draft is None or draft.expired(now):
