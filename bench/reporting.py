@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.loopback import BotHandle, LoopbackServer, SentMessage, UserHandle
+from loopback import BotHandle, LoopbackServer, SentMessage, UserHandle
 from storage.crypto import new_key_text, new_secret_text
 
 OUR_TOKEN = "100001:BENCH-loopback-token-not-a-secret-0"

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.loopback import ApiCall, ChatHandle, FloodLimits, LoopbackServer, UserHandle
+from loopback import ApiCall, ChatHandle, FloodLimits, LoopbackServer, UserHandle
 from moderation.categories import KNOWN_SEVERITY
 from storage.crypto import new_key_text, new_secret_text
 

@@ -29,9 +29,9 @@ from bot.context import BotApplication
 from bot.delivery_worker import DeliveryWorker
 from bot.log_pseudonym import log_key_from
 from bot.logging_setup import configure_logging
-from bot.loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from bot.runner import serve
 from bot.settings import LogFormat, LogLevel, Settings, load_settings
+from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from moderation.categories import DEFAULT_CATEGORIES
 from storage.crypto import new_key_text, new_secret_text
 

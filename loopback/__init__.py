@@ -13,12 +13,12 @@ Groups default to Telegram's privacy mode: a bot that is not an admin only gets 
 replies to it and mentions of it (add_bot(privacy_mode=False) turns that off).
 """
 
-from bot.loopback.faults import FaultInjector, FaultRule
-from bot.loopback.flood_control import FloodLimits
-from bot.loopback.handles import BotHandle, ChatHandle, Press
-from bot.loopback.records import ApiCall, CallbackAnswer, SentFile, SentMessage
-from bot.loopback.server import LoopbackServer
-from bot.loopback.user_handle import UserHandle
+from loopback.faults import FaultInjector, FaultRule
+from loopback.flood_control import FloodLimits
+from loopback.handles import BotHandle, ChatHandle, Press
+from loopback.records import ApiCall, CallbackAnswer, SentFile, SentMessage
+from loopback.server import LoopbackServer
+from loopback.user_handle import UserHandle
 
 __all__ = [
     "ApiCall",

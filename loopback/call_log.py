@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.loopback.records import ApiCall
+from loopback.records import ApiCall
 
 
 def describe_calls(calls: Sequence[ApiCall], last: int = 8) -> str:

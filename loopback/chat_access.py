@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram.constants import ChatType
 
-from bot.loopback.api_errors import bad_request, forbidden
-from bot.loopback.chat_state import ChatRecord, ChatView, MemberStatus, MessageRecord, UserRecord
-from bot.loopback.request_params import Params
-from bot.loopback.world import BotRecord, World
+from loopback.api_errors import bad_request, forbidden
+from loopback.chat_state import ChatRecord, ChatView, MemberStatus, MessageRecord, UserRecord
+from loopback.request_params import Params
+from loopback.world import BotRecord, World
 
 
 def chat_not_found() -> Exception:

@@ -24,8 +24,8 @@ from telegram import (
 )
 from telegram.constants import ChatType
 
-from bot.loopback.file_store import FileKind, StoredFile
-from bot.loopback.records import SentFile, SentMessage
+from loopback.file_store import FileKind, StoredFile
+from loopback.records import SentFile, SentMessage
 
 
 def utc_now() -> dtm.datetime:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import Message, MessageEntity, TelegramObject
 
-from bot.loopback.chat_state import ChatView, UserRecord
-from bot.loopback.world import BotRecord, World
+from loopback.chat_state import ChatView, UserRecord
+from loopback.world import BotRecord, World
 
 
 def _addressed_to(bot: BotRecord, message: Message) -> bool:

@@ -6,7 +6,7 @@ import re
 
 from telegram import MessageEntity
 
-from bot.loopback.formatted_text import Span
+from loopback.formatted_text import Span
 
 _TLDS = (
     "com|org|net|io|me|ru|info|biz|dev|app|co|uk|de|fr|us|tv|xyz|site|online|ly|gl|gg|ai|to"

@@ -12,7 +12,7 @@ from typing import Any
 
 from telegram import MessageEntity, User
 
-from bot.loopback.utf16 import utf16_index, utf16_len
+from loopback.utf16 import utf16_index, utf16_len
 
 #: Entities that own their text: nothing is auto-detected inside them.
 OPAQUE_TYPES = frozenset(

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 
 from telegram import Chat, ForumTopicCreated, Message, User
 
-from bot.loopback.call_log import describe_calls
-from bot.loopback.chat_state import ChatRecord, Membership, MemberStatus, MessageLog
-from bot.loopback.records import CallbackAnswer, SentMessage
-from bot.loopback.user_actions import service_message
-from bot.loopback.world import BotRecord, CallbackRecord, World
+from loopback.call_log import describe_calls
+from loopback.chat_state import ChatRecord, Membership, MemberStatus, MessageLog
+from loopback.records import CallbackAnswer, SentMessage
+from loopback.user_actions import service_message
+from loopback.world import BotRecord, CallbackRecord, World
 
 if TYPE_CHECKING:
-    from bot.loopback.user_handle import UserHandle
+    from loopback.user_handle import UserHandle
 
 #: A message the bot sent, as a test holds it: its snapshot or the PTB Message.
 MessageRef = SentMessage | Message

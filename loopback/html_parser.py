@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from telegram import MessageEntity, User
 
-from bot.loopback.formatted_text import Span
-from bot.loopback.links import mentioned_user_id, normalize_link
-from bot.loopback.utf16 import byte_offset
+from loopback.formatted_text import Span
+from loopback.links import mentioned_user_id, normalize_link
+from loopback.utf16 import byte_offset
 
 _SUPPORTED_TAGS = frozenset(
     {

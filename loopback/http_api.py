@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.loopback.api_errors import (
+from loopback.api_errors import (
     ApiError,
     bad_gateway,
     not_found,
@@ -18,14 +18,14 @@ from bot.loopback.api_errors import (
     too_many_requests,
     unauthorized,
 )
-from bot.loopback.faults import FaultInjector, FaultRule
-from bot.loopback.flood_control import FloodControl
-from bot.loopback.methods.context import CallContext, Described, Handler
-from bot.loopback.methods.table import find_method
-from bot.loopback.records import ApiCall
-from bot.loopback.request_params import Params, read_params
-from bot.loopback.webhook_delivery import WebhookSender
-from bot.loopback.world import BotRecord, World
+from loopback.faults import FaultInjector, FaultRule
+from loopback.flood_control import FloodControl
+from loopback.methods.context import CallContext, Described, Handler
+from loopback.methods.table import find_method
+from loopback.records import ApiCall
+from loopback.request_params import Params, read_params
+from loopback.webhook_delivery import WebhookSender
+from loopback.world import BotRecord, World
 
 log = logging.getLogger(__name__)
 

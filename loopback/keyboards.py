@@ -6,9 +6,9 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
-from bot.loopback.api_errors import bad_request
-from bot.loopback.links import normalize_link
-from bot.loopback.request_params import Params
+from loopback.api_errors import bad_request
+from loopback.links import normalize_link
+from loopback.request_params import Params
 
 MAX_CALLBACK_DATA_BYTES = 64
 _ACTIONS = (

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from telegram import MessageEntity
 
-from bot.loopback.formatted_text import Span
-from bot.loopback.links import normalize_link
-from bot.loopback.utf16 import byte_offset
+from loopback.formatted_text import Span
+from loopback.links import normalize_link
+from loopback.utf16 import byte_offset
 
 _RESERVED = frozenset("_*[]()~`>#+-=|{}.!")
 _ENTITY_NAMES: dict[str, str] = {

@@ -9,7 +9,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Message, User
 from telegram.constants import ChatType
 
-from bot.loopback.chat_state import ChatView, MessageRecord, utc_now
+from loopback.chat_state import ChatView, MessageRecord, utc_now
 
 
 def shallow(message: Message) -> Message:

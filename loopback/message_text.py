@@ -7,9 +7,9 @@ from typing import Any
 
 from telegram import MessageEntity
 
-from bot.loopback.api_errors import bad_request
-from bot.loopback.entity_detection import detect_entities
-from bot.loopback.formatted_text import (
+from loopback.api_errors import bad_request
+from loopback.entity_detection import detect_entities
+from loopback.formatted_text import (
     FormattedText,
     Span,
     merge_detected,
@@ -17,8 +17,8 @@ from bot.loopback.formatted_text import (
     to_formatted,
     trim,
 )
-from bot.loopback.html_parser import HtmlParseError, UserLookup, parse_html
-from bot.loopback.markdown_parser import MarkdownParseError, parse_markdown, parse_markdown_v2
+from loopback.html_parser import HtmlParseError, UserLookup, parse_html
+from loopback.markdown_parser import MarkdownParseError, parse_markdown, parse_markdown_v2
 
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024

@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_request import FileField
 
-from bot.loopback.api_errors import bad_request
+from loopback.api_errors import bad_request
 
 
 @dataclass(frozen=True, slots=True)

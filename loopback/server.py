@@ -15,19 +15,19 @@ from aiohttp import web
 from telegram import BotCommand, BotCommandScope
 from telegram.constants import ChatType
 
-from bot.loopback.call_log import describe_calls
-from bot.loopback.chat_state import ChatRecord, Membership, MemberStatus, MessageRecord, UserRecord
-from bot.loopback.faults import FaultInjector
-from bot.loopback.flood_control import FloodControl, FloodLimits
-from bot.loopback.handles import BotHandle, ChatHandle
-from bot.loopback.http_api import BotApiHttp
-from bot.loopback.methods.commands import scope_key
-from bot.loopback.records import ApiCall, SentMessage
-from bot.loopback.update_queue import UpdateQueue
-from bot.loopback.user_actions import change_bot_membership, owner_of, service_message
-from bot.loopback.user_handle import UserHandle
-from bot.loopback.webhook_delivery import WebhookSender
-from bot.loopback.world import BotRecord, World
+from loopback.call_log import describe_calls
+from loopback.chat_state import ChatRecord, Membership, MemberStatus, MessageRecord, UserRecord
+from loopback.faults import FaultInjector
+from loopback.flood_control import FloodControl, FloodLimits
+from loopback.handles import BotHandle, ChatHandle
+from loopback.http_api import BotApiHttp
+from loopback.methods.commands import scope_key
+from loopback.records import ApiCall, SentMessage
+from loopback.update_queue import UpdateQueue
+from loopback.user_actions import change_bot_membership, owner_of, service_message
+from loopback.user_handle import UserHandle
+from loopback.webhook_delivery import WebhookSender
+from loopback.world import BotRecord, World
 
 
 class LoopbackServer:

@@ -15,7 +15,7 @@ from typing import Any
 
 from telegram import TelegramObject, Update
 
-from bot.loopback.api_errors import conflict
+from loopback.api_errors import conflict
 
 #: Telegram's default when allowed_updates was never set (or set to an empty list).
 DEFAULT_EXCLUDED = frozenset(

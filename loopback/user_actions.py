@@ -10,7 +10,7 @@ from typing import Any
 from telegram import CallbackQuery, ChatMemberUpdated, Message
 from telegram.constants import ChatType
 
-from bot.loopback.chat_state import (
+from loopback.chat_state import (
     ChatRecord,
     ChatView,
     Membership,
@@ -19,10 +19,10 @@ from bot.loopback.chat_state import (
     UserRecord,
     utc_now,
 )
-from bot.loopback.delivery import deliver_message, deliver_to
-from bot.loopback.message_factory import build_message, replace_message, store
-from bot.loopback.message_text import plain_text
-from bot.loopback.world import BotRecord, CallbackRecord, World
+from loopback.delivery import deliver_message, deliver_to
+from loopback.message_factory import build_message, replace_message, store
+from loopback.message_text import plain_text
+from loopback.world import BotRecord, CallbackRecord, World
 
 
 def text_content(text: str, *, caption: bool = False) -> dict[str, Any]:

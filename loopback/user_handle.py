@@ -18,9 +18,9 @@ from telegram import (
     User,
 )
 
-from bot.loopback.chat_state import ChatView, MessageRecord, UserRecord, utc_now
-from bot.loopback.file_store import FileKind
-from bot.loopback.handles import (
+from loopback.chat_state import ChatView, MessageRecord, UserRecord, utc_now
+from loopback.file_store import FileKind
+from loopback.handles import (
     BotHandle,
     ChatHandle,
     MessageRef,
@@ -28,9 +28,9 @@ from bot.loopback.handles import (
     next_bot_message,
     wait_in_log,
 )
-from bot.loopback.images import image_size, tiny_png
-from bot.loopback.records import SentMessage
-from bot.loopback.user_actions import (
+from loopback.images import image_size, tiny_png
+from loopback.records import SentMessage
+from loopback.user_actions import (
     chat_for,
     edit,
     post,
@@ -38,7 +38,7 @@ from bot.loopback.user_actions import (
     private_block_change,
     text_content,
 )
-from bot.loopback.world import BotRecord, World
+from loopback.world import BotRecord, World
 
 
 class UserHandle:

@@ -9,9 +9,9 @@ from typing import Any
 
 import aiohttp
 
-from bot.loopback.chat_state import utc_now
-from bot.loopback.update_queue import WebhookConfig
-from bot.loopback.world import BotRecord, World
+from loopback.chat_state import utc_now
+from loopback.update_queue import WebhookConfig
+from loopback.world import BotRecord, World
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105  (a header name)
 

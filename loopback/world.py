@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 from telegram import BotCommand, User
 
-from bot.loopback.chat_state import ChatRecord, ChatView, MessageLog, UserRecord
-from bot.loopback.file_store import FileStore
-from bot.loopback.records import ApiCall, CallbackAnswer
-from bot.loopback.update_queue import UpdateQueue
+from loopback.chat_state import ChatRecord, ChatView, MessageLog, UserRecord
+from loopback.file_store import FileStore
+from loopback.records import ApiCall, CallbackAnswer
+from loopback.update_queue import UpdateQueue
 
 #: (scope type, chat id, user id, language code or "") as setMyCommands stores menus.
 CommandScopeKey = tuple[str, int | None, int | None, str]

@@ -16,9 +16,9 @@ from bot.app import build_application
 from bot.context import BotApplication
 from bot.log_pseudonym import log_key_from
 from bot.logging_setup import configure_logging
-from bot.loopback import BotHandle, LoopbackServer
 from bot.runner import serve
 from bot.settings import LogFormat, LogLevel, Settings, load_settings
+from loopback import BotHandle, LoopbackServer
 from moderation.clock import Clock
 from storage.crypto import new_key_text, new_secret_text
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.loopback.api_errors import bad_request
-from bot.loopback.links import normalize_link
-from bot.loopback.methods.context import CallContext
-from bot.loopback.records import CallbackAnswer
+from loopback.api_errors import bad_request
+from loopback.links import normalize_link
+from loopback.methods.context import CallContext
+from loopback.records import CallbackAnswer
 
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 _MAX_ANSWER_TEXT = 200

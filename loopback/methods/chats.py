@@ -6,11 +6,11 @@ from typing import Any
 
 from telegram import ChatMemberUpdated
 
-from bot.loopback.api_errors import bad_request
-from bot.loopback.chat_access import resolve_visible_chat
-from bot.loopback.chat_state import Membership, MemberStatus, utc_now
-from bot.loopback.delivery import deliver_to
-from bot.loopback.methods.context import CallContext
+from loopback.api_errors import bad_request
+from loopback.chat_access import resolve_visible_chat
+from loopback.chat_state import Membership, MemberStatus, utc_now
+from loopback.delivery import deliver_to
+from loopback.methods.context import CallContext
 
 
 async def get_chat(ctx: CallContext) -> Any:

@@ -8,10 +8,10 @@ from typing import Any
 
 from telegram import BotCommand
 
-from bot.loopback.api_errors import bad_request
-from bot.loopback.chat_access import resolve_chat
-from bot.loopback.methods.context import CallContext
-from bot.loopback.world import BotRecord, CommandScopeKey, World
+from loopback.api_errors import bad_request
+from loopback.chat_access import resolve_chat
+from loopback.methods.context import CallContext
+from loopback.world import BotRecord, CommandScopeKey, World
 
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _LANGUAGE = re.compile(r"[a-z]{2}")

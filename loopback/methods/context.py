@@ -6,12 +6,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.loopback.api_errors import too_many_requests
-from bot.loopback.chat_state import ChatView
-from bot.loopback.flood_control import FloodControl
-from bot.loopback.request_params import Params
-from bot.loopback.webhook_delivery import WebhookSender
-from bot.loopback.world import BotRecord, World
+from loopback.api_errors import too_many_requests
+from loopback.chat_state import ChatView
+from loopback.flood_control import FloodControl
+from loopback.request_params import Params
+from loopback.webhook_delivery import WebhookSender
+from loopback.world import BotRecord, World
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,17 +7,17 @@ from typing import Any
 
 from telegram import Document, File, PhotoSize
 
-from bot.loopback.api_errors import bad_request
-from bot.loopback.chat_access import sendable_chat
-from bot.loopback.file_store import FileKind, StoredFile
-from bot.loopback.formatted_text import FormattedText
-from bot.loopback.images import image_size
-from bot.loopback.keyboards import inline_markup, parse_reply_markup
-from bot.loopback.message_factory import build_message, store
-from bot.loopback.message_text import MAX_CAPTION_LENGTH, format_text
-from bot.loopback.methods.context import CallContext
-from bot.loopback.methods.messages import entity_list, thread_and_reply
-from bot.loopback.request_params import UploadedFile
+from loopback.api_errors import bad_request
+from loopback.chat_access import sendable_chat
+from loopback.file_store import FileKind, StoredFile
+from loopback.formatted_text import FormattedText
+from loopback.images import image_size
+from loopback.keyboards import inline_markup, parse_reply_markup
+from loopback.message_factory import build_message, store
+from loopback.message_text import MAX_CAPTION_LENGTH, format_text
+from loopback.methods.context import CallContext
+from loopback.methods.messages import entity_list, thread_and_reply
+from loopback.request_params import UploadedFile
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024

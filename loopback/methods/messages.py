@@ -7,20 +7,20 @@ from typing import Any
 
 from telegram import Message
 
-from bot.loopback.api_errors import bad_request
-from bot.loopback.chat_access import (
+from loopback.api_errors import bad_request
+from loopback.chat_access import (
     require_can_send,
     resolve_chat,
     resolve_reply,
     resolve_thread,
     sendable_chat,
 )
-from bot.loopback.chat_state import ChatView, MessageRecord, utc_now
-from bot.loopback.formatted_text import FormattedText
-from bot.loopback.keyboards import inline_markup, parse_reply_markup
-from bot.loopback.message_factory import build_message, replace_message, store
-from bot.loopback.message_text import MAX_TEXT_LENGTH, format_text
-from bot.loopback.methods.context import CallContext
+from loopback.chat_state import ChatView, MessageRecord, utc_now
+from loopback.formatted_text import FormattedText
+from loopback.keyboards import inline_markup, parse_reply_markup
+from loopback.message_factory import build_message, replace_message, store
+from loopback.message_text import MAX_TEXT_LENGTH, format_text
+from loopback.methods.context import CallContext
 
 #: The Bot API's deleteMessage: "a message can only be deleted if it was sent less than 48
 #: hours ago" (older ones answer 400 "message can't be deleted"; editing them still works).

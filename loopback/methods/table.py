@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from bot.loopback.methods import callbacks, chats, commands, media, messages, updates
-from bot.loopback.methods.context import Handler
+from loopback.methods import callbacks, chats, commands, media, messages, updates
+from loopback.methods.context import Handler
 
 _HANDLERS: Mapping[str, Handler] = MappingProxyType(
     {

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 
 from telegram import User, WebhookInfo
 
-from bot.loopback.api_errors import bad_request
-from bot.loopback.methods.context import CallContext, Described
-from bot.loopback.update_queue import WebhookConfig
+from loopback.api_errors import bad_request
+from loopback.methods.context import CallContext, Described
+from loopback.update_queue import WebhookConfig
 
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _MAX_POLL_TIMEOUT = 50.0

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.loopback import CallbackAnswer, LoopbackServer, SentMessage, UserHandle
+from loopback import CallbackAnswer, LoopbackServer, SentMessage, UserHandle
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bot.loopback import SentMessage, UserHandle
+from loopback import SentMessage, UserHandle
 from tests.conftest import ADMIN_ID
 from tests.e2e.reporting_steps import Reporter, rows
 from tests.e2e.test_review import Review, file, review

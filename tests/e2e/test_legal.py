@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.loopback import LoopbackServer, SentMessage, UserHandle
+from loopback import LoopbackServer, SentMessage, UserHandle
 from moderation.decisions import decide
 from moderation.disclosure import retrieve
 from moderation.ledger_check import verify_ledger

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from bot.delivery_worker import DeliveryWorker
-from bot.loopback import LoopbackServer
 from bot.settings import LogLevel, Settings
+from loopback import LoopbackServer
 from storage.crypto import decode_secret
 from tests.conftest import TEST_TOKEN, RunningBot
 from tests.e2e.reporting_steps import Reporter

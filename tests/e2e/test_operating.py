@@ -13,9 +13,9 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from bot.metrics import package_version
 from bot.settings import Settings
+from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from tests.conftest import ADMIN_ID, MODERATOR_ID, TEST_TOKEN, RunningBot
 from tests.e2e.reporting_steps import rows
 from tests.helpers import cli_command, cli_env, database_in, free_port

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.instance_lock import InstanceLock
-from bot.loopback import LoopbackServer
+from loopback import LoopbackServer
 from tests.conftest import TEST_TOKEN
 from tests.helpers import cli_command, cli_env, database_in
 

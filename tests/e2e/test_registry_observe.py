@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.loopback import ChatHandle, LoopbackServer, UserHandle
 from handlers.registry_jobs import BotProfileReader
+from loopback import ChatHandle, LoopbackServer, UserHandle
 from moderation.observing import observe_violators
 from storage.crypto import new_key_text, new_secret_text
 from tests.conftest import MODERATOR_ID, RunningBot

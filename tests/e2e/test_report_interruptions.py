@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from bot.loopback import LoopbackServer, SentMessage
+from loopback import LoopbackServer, SentMessage
 from tests.conftest import ADMIN_ID, LEGAL_OFFICER_ID, RunningBot
 from tests.e2e.reporting_steps import Reporter, rows
 

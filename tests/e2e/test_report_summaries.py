@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.delivery_worker import DeliveryWorker
-from bot.loopback import LoopbackServer, SentMessage
+from loopback import LoopbackServer, SentMessage
 from tests.conftest import MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import Reporter
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.loopback import LoopbackServer
+from loopback import LoopbackServer
 from tests.conftest import TEST_BOT_USERNAME, RunningBot
 from tests.e2e.reporting_steps import Reporter, rows
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.loopback import BotHandle, LoopbackServer
+from loopback import BotHandle, LoopbackServer
 from storage import Store
 from tests.conftest import RunningBot
 from tests.e2e.reporting_steps import Reporter, rows

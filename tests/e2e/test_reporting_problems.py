@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.loopback import LoopbackServer
+from loopback import LoopbackServer
 from tests.conftest import RunningBot
 from tests.e2e.reporting_steps import Reporter, rows
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from bot.delivery_worker import DeliveryWorker
-from bot.loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from handlers.review_views import when_text
+from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from tests.conftest import MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import Reporter, rows
 from tests.helpers import FakeClock

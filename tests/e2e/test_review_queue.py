@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
-from bot.loopback.records import ApiCall
+from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
+from loopback.records import ApiCall
 from tests.conftest import ADMIN_ID, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import Reporter, rows
 from tests.e2e.test_review import Review, undo_button

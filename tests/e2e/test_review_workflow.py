@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from bot.loopback import ChatHandle, LoopbackServer, SentMessage
+from loopback import ChatHandle, LoopbackServer, SentMessage
 from tests.conftest import ADMIN_ID, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import Reporter, rows
 from tests.e2e.test_review import Review, undo_button

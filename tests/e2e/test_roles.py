@@ -11,7 +11,7 @@ import pytest
 from telegram import BotCommandScopeAllPrivateChats, BotCommandScopeChat
 
 from bot.delivery_worker import DeliveryWorker
-from bot.loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
+from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from tests.conftest import ADMIN_ID, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import rows
 from tests.helpers import FakeClock

@@ -13,7 +13,7 @@ from pathlib import Path
 from telegram import Bot
 
 from bot.instance_lock import InstanceLock
-from bot.loopback import BotHandle, LoopbackServer
+from loopback import BotHandle, LoopbackServer
 from tests.conftest import TEST_BOT_USERNAME, TEST_TOKEN
 from tests.helpers import cli_command, cli_env, database_in, free_port
 

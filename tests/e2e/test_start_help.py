@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.loopback import LoopbackServer
+from loopback import LoopbackServer
 from tests.conftest import TEST_BOT_USERNAME, RunningBot
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.loopback import LoopbackServer
 from bot.redaction import TOKEN_MASK
+from loopback import LoopbackServer
 from tests.conftest import TEST_TOKEN
 from tests.helpers import cli_command, cli_env, database_in, free_port
 

@@ -25,7 +25,7 @@ import pytest
 from matplotlib.image import imread
 
 from bot.delivery_worker import DeliveryWorker
-from bot.loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
+from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from moderation.legal import OrderType, RequestForm, Target, TargetKind
 from storage.codec import encode_time
 from tests.conftest import ADMIN_ID, MODERATOR_ID, RunningBot

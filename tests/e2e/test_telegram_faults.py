@@ -4,8 +4,8 @@ outlasts the retries reaches the error handler and the user gets an apology."""
 
 from __future__ import annotations
 
-from bot.loopback import LoopbackServer
 from bot.transport import watch_answers
+from loopback import LoopbackServer
 from tests.conftest import RunningBot
 
 

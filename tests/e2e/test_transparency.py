@@ -26,8 +26,8 @@ import pytest
 from matplotlib.image import imread
 
 from bot.cli_transparency import add_transparency_commands
-from bot.loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from bot.settings import Settings
+from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from storage import migrate
 from tests.conftest import ADMIN_ID, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
 from tests.helpers import FakeClock, cli_command, cli_env

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from bot.loopback import LoopbackServer, SentMessage
+from loopback import LoopbackServer, SentMessage
 from tests.conftest import MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import rows
 from tests.e2e.test_review import Review, file, undo_button

@@ -18,9 +18,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.loopback import BotHandle, LoopbackServer
 from bot.settings import Settings
 from bot.webhook_server import WebhookSetupError
+from loopback import BotHandle, LoopbackServer
 from tests.conftest import TEST_BOT_USERNAME, TEST_TOKEN, RunningBot
 from tests.helpers import free_port
 

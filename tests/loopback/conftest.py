@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import Bot
 
-from bot.loopback import BotHandle, LoopbackServer
+from loopback import BotHandle, LoopbackServer
 
 TOKEN = "123456:TEST_TOKEN_not_real_abcdefghijklmnop"
 BOT_USERNAME = "report_test_bot"

@@ -6,7 +6,7 @@ import pytest
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
-from bot.loopback import LoopbackServer, SentMessage, UserHandle
+from loopback import LoopbackServer, SentMessage, UserHandle
 from tests.loopback.conftest import ManualClock
 
 KEYBOARD = InlineKeyboardMarkup(

@@ -6,7 +6,7 @@ import pytest
 from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from telegram.error import BadRequest
 
-from bot.loopback import LoopbackServer
+from loopback import LoopbackServer
 
 
 async def test_public_chats_resolve_by_username(bot: Bot, server: LoopbackServer) -> None:

@@ -8,7 +8,7 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
-from bot.loopback import LoopbackServer, UserHandle
+from loopback import LoopbackServer, UserHandle
 
 NOT_MODIFIED = (
     "Message is not modified: specified new message content and reply markup are exactly the "

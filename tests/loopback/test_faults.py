@@ -9,7 +9,7 @@ import pytest
 from telegram import Bot
 from telegram.error import NetworkError, RetryAfter
 
-from bot.loopback import LoopbackServer, UserHandle
+from loopback import LoopbackServer, UserHandle
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from telegram import Bot
 from telegram.error import RetryAfter
 
-from bot.loopback import FloodLimits, LoopbackServer
+from loopback import FloodLimits, LoopbackServer
 from tests.loopback.conftest import TOKEN, ManualClock
 
 

@@ -10,7 +10,7 @@ import pytest
 from telegram import Bot
 from telegram.error import InvalidToken
 
-from bot.loopback import BotHandle, LoopbackServer
+from loopback import BotHandle, LoopbackServer
 
 
 async def test_get_me_describes_the_bot(bot: Bot, bot_account: BotHandle) -> None:

@@ -6,8 +6,8 @@ import pytest
 from telegram import Bot, InputFile
 from telegram.error import BadRequest
 
-from bot.loopback import LoopbackServer, UserHandle
-from bot.loopback.images import tiny_png
+from loopback import LoopbackServer, UserHandle
+from loopback.images import tiny_png
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated
 
-from bot.loopback import LoopbackServer
+from loopback import LoopbackServer
 
 
 async def test_old_id_answers_migrated_and_service_messages_arrive(

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from telegram import User
 
-from bot.loopback.formatted_text import to_formatted
-from bot.loopback.html_parser import HtmlParseError, parse_html
-from bot.loopback.markdown_parser import MarkdownParseError, parse_markdown, parse_markdown_v2
-from bot.loopback.message_text import plain_text
+from loopback.formatted_text import to_formatted
+from loopback.html_parser import HtmlParseError, parse_html
+from loopback.markdown_parser import MarkdownParseError, parse_markdown, parse_markdown_v2
+from loopback.message_text import plain_text
 
 
 def _no_users(user_id: int) -> User | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from telegram import Bot
 
-from bot.loopback import LoopbackServer
+from loopback import LoopbackServer
 
 
 async def test_next_message_cursors_are_per_handle(bot: Bot, server: LoopbackServer) -> None:

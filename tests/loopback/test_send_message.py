@@ -13,7 +13,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.loopback import LoopbackServer, UserHandle
+from loopback import LoopbackServer, UserHandle
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from telegram import Bot, Update
 from telegram.error import Conflict
 
-from bot.loopback import BotHandle, LoopbackServer
+from loopback import BotHandle, LoopbackServer
 
 TERMINATED = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance "

@@ -13,7 +13,7 @@ from aiohttp import web
 from telegram import Bot
 from telegram.error import BadRequest, Conflict
 
-from bot.loopback import LoopbackServer
+from loopback import LoopbackServer
 
 SECRET = "s3cret_token-1"
 

@@ -42,8 +42,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from bot.loopback import ApiCall, ChatHandle, LoopbackServer, SentMessage, UserHandle
-from bot.loopback.faults import FaultRule
+from loopback import ApiCall, ChatHandle, LoopbackServer, SentMessage, UserHandle
+from loopback.faults import FaultRule
 from storage.crypto import new_key_text, new_secret_text
 
 TOKEN: Final = "100003:SOAK-loopback-token-not-a-secret-000"

@@ -19,10 +19,10 @@ from telegram import Message
 from telegram.ext import CommandHandler
 
 from bot.delivery_worker import DeliveryWorker
-from bot.loopback import BotHandle, ChatHandle, LoopbackServer, SentMessage, UserHandle
 from bot.menus import MENU, Audience, audiences_of
 from bot.permissions import ACCESS, BUTTONS, DENIALS, PEOPLE, Where, Who
 from handlers.callback_data import AppealAction, ReviewAction
+from loopback import BotHandle, ChatHandle, LoopbackServer, SentMessage, UserHandle
 from moderation.report_flow import Action
 from moderation.roles import Role
 from tests.conftest import ADMIN_ID, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot

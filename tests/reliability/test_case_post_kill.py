@@ -18,7 +18,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from bot.loopback import LoopbackServer, SentMessage
+from loopback import LoopbackServer, SentMessage
 from tests.reliability.harness import BOT_USERNAME, TOKEN, BotProcess, _environment
 
 #: How long the held-back answer waits; the kill comes long before.

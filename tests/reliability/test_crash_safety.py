@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.loopback import BotHandle, LoopbackServer
+from loopback import BotHandle, LoopbackServer
 from storage import Store
 from tests.conftest import RunningBot
 from tests.reliability.harness import SoakConfig, SoakTotals, run_soak

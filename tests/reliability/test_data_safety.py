@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.loopback import LoopbackServer, UserHandle
+from loopback import LoopbackServer, UserHandle
 from moderation.case_copies import PostRef
 from moderation.registry import ObservationKind, opened
 from moderation.reporting import file_report

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.loopback import LoopbackServer
+from loopback import LoopbackServer
 from tests.reliability.harness import SoakConfig, SoakTotals, run_soak
 
 SEED = 424242

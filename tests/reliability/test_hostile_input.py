@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram.ext import CommandHandler
 
-from bot.loopback import ChatHandle, LoopbackServer, UserHandle
+from loopback import ChatHandle, LoopbackServer, UserHandle
 from tests.conftest import ADMIN_ID, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
 from tests.helpers import FakeClock
 

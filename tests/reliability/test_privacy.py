@@ -10,8 +10,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.loopback import LoopbackServer, UserHandle
 from bot.settings import LogLevel
+from loopback import LoopbackServer, UserHandle
 from moderation.metadata_import import import_lines
 from tests.conftest import LEGAL_OFFICER_ID, MODERATOR_ID, TEST_TOKEN, RunningBot
 from tests.e2e.test_legal import ANSWERS, OFFICER_B, OFFICER_C, reply, say

@@ -15,7 +15,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from bot.loopback import LoopbackServer
+from loopback import LoopbackServer
 from tests.helpers import free_port
 from tests.reliability.harness import BOT_USERNAME, TOKEN, BotProcess, _environment
 
