@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from loopback import ApiCall, ChatHandle, FloodLimits, LoopbackServer, UserHandle
-from moderation.categories import KNOWN_SEVERITY
+from moderation.reporting.categories import KNOWN_SEVERITY
 from storage.crypto import new_key_text, new_secret_text
 
 TOKEN = "100001:BENCH-loopback-token-not-a-secret-0"

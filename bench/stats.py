@@ -37,8 +37,8 @@ from handlers.i18n import default_catalog
 from handlers.report_views import ReportViews
 from handlers.stats_chart import stats_png
 from handlers.stats_views import StatsViews, telegram_length
-from moderation.categories import DEFAULT_CATEGORIES, KNOWN_SEVERITY, parse_categories
-from moderation.stats import WINDOWS, StatsReport, build_stats, parse_window
+from moderation.reporting.categories import DEFAULT_CATEGORIES, KNOWN_SEVERITY, parse_categories
+from moderation.stats.figures import WINDOWS, StatsReport, build_stats, parse_window
 from storage import Store, migrate
 from storage.codec import encode_time
 

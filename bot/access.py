@@ -17,8 +17,8 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from bot.settings import Settings
-from moderation.review import Moderator
-from moderation.roles import Roles, roles_of
+from moderation.review.types import Moderator
+from moderation.staff.roles import Roles, roles_of
 from storage import Store
 
 log = structlog.get_logger(__name__)

@@ -177,7 +177,7 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(CommandHandler("health", health.health_command))
 
     # --- running the team, private chat or the review chat (ignored in other groups; who
-    # may is checked inside, from moderation/staff.py's table): admins grant, revoke and
+    # may is checked inside, from moderation/staff/team.py's table): admins grant, revoke and
     # list roles; admins and moderators block and unblock reporters ----------------------
     application.add_handler(CommandHandler("grant", roles.grant_command))
     application.add_handler(CommandHandler("revoke", roles.revoke_command))

@@ -1,4 +1,4 @@
-"""Retiring a copy of a case post once Telegram has named it (moderation/case_copies.py).
+"""Retiring a copy of a case post once Telegram has named it (moderation/review/case_copies.py).
 
 deleteMessage first; Telegram refuses it for a message over 48 hours old, and then the copy is
 edited into a pointer to the live post without buttons (a bot may edit its own messages at any
@@ -18,7 +18,7 @@ from telegram.error import BadRequest, RetryAfter, TelegramError
 from bot.context import Services
 from handlers.errors import is_message_gone, is_not_modified
 from handlers.review_views import ReviewViews
-from moderation.case_copies import CopyTask, RetiredHow, copy_retire_failed, copy_retired
+from moderation.review.case_copies import CopyTask, RetiredHow, copy_retire_failed, copy_retired
 
 log = structlog.get_logger(__name__)
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.context import Services
 from bot.transport import watch_answers
-from moderation.delivery import recheck_post
+from moderation.review.delivery import recheck_post
 
 
 @asynccontextmanager

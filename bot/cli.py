@@ -42,7 +42,7 @@ from storage import (
     migrate,
 )
 from storage.files import loose_files
-from storage.ledger_anchor import FILE_NAME as ANCHOR_FILE
+from storage.legal.ledger_anchor import FILE_NAME as ANCHOR_FILE
 
 EXIT_OK = 0
 EXIT_FAILED = 1

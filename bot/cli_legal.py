@@ -19,9 +19,7 @@ from bot.settings import Settings
 from bot.stores import run_with_store
 from moderation.bounded_json import BadJson, parse
 from moderation.clock import SystemClock
-from moderation.ledger import parse_head
-from moderation.ledger_check import LedgerReport, verify_ledger
-from moderation.legal import (
+from moderation.legal.analysis import (
     DOCUMENT_MAX_BYTES,
     REQUEST_FILE_MAX_BYTES,
     REQUEST_MAX_DEPTH,
@@ -30,8 +28,10 @@ from moderation.legal import (
     check_document,
     form_from,
 )
-from moderation.legal_flow import open_requests, register
-from moderation.legal_records import LegalRefused, LegalRequest
+from moderation.legal.ledger import parse_head
+from moderation.legal.ledger_check import LedgerReport, verify_ledger
+from moderation.legal.lifecycle import open_requests, register
+from moderation.legal.records import LegalRefused, LegalRequest
 from storage import StorageError, Store
 from storage.files import UnsafeFile, read_file_inside, read_regular_file
 

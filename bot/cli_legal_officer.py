@@ -19,10 +19,10 @@ from typing import Any
 from bot.settings import Settings
 from bot.stores import run_with_store
 from moderation.clock import SystemClock
-from moderation.disclosure import disclose, retrieve
-from moderation.legal_flow import close, show
-from moderation.legal_officers import Officer
-from moderation.legal_records import Disclosure, LegalRefused, LegalRequest
+from moderation.legal.disclosure import disclose, retrieve
+from moderation.legal.lifecycle import close, show
+from moderation.legal.officers import Officer
+from moderation.legal.records import Disclosure, LegalRefused, LegalRequest
 from storage import StorageError, Store
 from storage.files import write_private_file
 

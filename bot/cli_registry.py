@@ -22,8 +22,7 @@ from tqdm import tqdm
 from bot.settings import Settings
 from bot.stores import run_with_store
 from moderation.clock import SystemClock
-from moderation.legal_officers import Officer
-from moderation.lookup import (
+from moderation.legal.lookup import (
     BadLookup,
     LookupKind,
     LookupRefused,
@@ -31,9 +30,10 @@ from moderation.lookup import (
     ViolatorFile,
     lookup,
 )
-from moderation.metadata_import import ImportSummary, import_lines, read_lines
+from moderation.legal.officers import Officer
+from moderation.registry.metadata_import import ImportSummary, import_lines, read_lines
+from moderation.registry.retention import purge_expired, set_legal_hold
 from moderation.rekeying import Rotation, rotate_everything
-from moderation.retention import purge_expired, set_legal_hold
 from storage import StorageError, Store
 from storage.crypto import DecryptionFailed, new_key_text, new_secret_text
 

@@ -17,7 +17,7 @@ from typing import Any
 from bot.settings import Settings
 from bot.stores import run_with_store
 from moderation.clock import SystemClock
-from moderation.transparency import (
+from moderation.legal.transparency import (
     BadPeriod,
     TransparencyReport,
     build_report,

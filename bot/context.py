@@ -19,7 +19,7 @@ from bot.settings import Settings
 from handlers.i18n import Catalog
 from handlers.review_views import OpenMenus
 from moderation.clock import Clock
-from moderation.ledger import Ledger
+from moderation.legal.ledger import Ledger
 from storage import Store
 from storage.crypto import PersonalDataCipher
 

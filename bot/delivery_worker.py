@@ -33,7 +33,8 @@ from handlers.appeal_views import AppealViews
 from handlers.errors import is_message_gone, is_not_modified
 from handlers.report_views import ReportViews
 from handlers.review_views import ReviewViews, build_review_views, when_text
-from moderation.appeals import (
+from moderation.legal.disclosure import LEDGER_CHECKPOINT_KIND
+from moderation.review.appeals import (
     APPEAL_OUTCOME_KIND,
     appeal_post_failed,
     appeal_posted,
@@ -41,9 +42,9 @@ from moderation.appeals import (
     appeal_view,
     due_appeal_posts,
 )
-from moderation.case_copies import PostRef, due_copies, lost_race
-from moderation.decisions import OUTCOME_KIND, case_view
-from moderation.delivery import (
+from moderation.review.case_copies import PostRef, due_copies, lost_race
+from moderation.review.decisions import OUTCOME_KIND, case_view
+from moderation.review.delivery import (
     backlog_size,
     backoff,
     current_digest,
@@ -65,10 +66,9 @@ from moderation.delivery import (
     send_refused,
     undo_windows_closed,
 )
-from moderation.disclosure import LEDGER_CHECKPOINT_KIND
-from moderation.review import CaseView, Notification, PostTask
-from moderation.severe_waits import NOTICE_KIND, Overdue, check_severe_waits
-from moderation.undo_window import undo_open_until
+from moderation.review.severe_waits import NOTICE_KIND, Overdue, check_severe_waits
+from moderation.review.types import CaseView, Notification, PostTask
+from moderation.review.undo_window import undo_open_until
 
 log = structlog.get_logger(__name__)
 

@@ -27,8 +27,8 @@ from telegram.ext import ExtBot
 from bot.logging_setup import user_hash
 from bot.settings import Settings
 from handlers.i18n import DEFAULT_LANGUAGE, Catalog
-from moderation.roles import Role
-from moderation.staff import StaffStore, staff_members
+from moderation.staff.roles import Role
+from moderation.staff.team import StaffStore, staff_members
 
 log = structlog.get_logger(__name__)
 

@@ -1,7 +1,7 @@
 """Prometheus metrics: one registry per Application, served on METRICS_LISTEN:METRICS_PORT.
 
 Counts of reports, cases, decisions and the queue are read from the database when Prometheus
-scrapes (moderation.operating.RunningTotals), so no domain code carries metric calls and the
+scrapes (moderation.stats.operating.RunningTotals), so no domain code carries metric calls and the
 numbers can never drift from the records. Telegram API failures come from the Application's
 TelegramHealth (fed by the transport); handler latency from a timing wrapper put around every
 registered handler's callback once, after registration (`instrument_handlers`).
@@ -23,7 +23,7 @@ from prometheus_client.registry import Collector
 
 from bot.context import BotApplication
 from bot.telegram_health import FailureKind, TelegramHealth
-from moderation.operating import OperatingStore, RunningTotals, Totals
+from moderation.stats.operating import OperatingStore, RunningTotals, Totals
 
 log = structlog.get_logger(__name__)
 

@@ -32,7 +32,7 @@ from bot.logging_setup import configure_logging
 from bot.runner import serve
 from bot.settings import LogFormat, LogLevel, Settings, load_settings
 from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
-from moderation.categories import DEFAULT_CATEGORIES
+from moderation.reporting.categories import DEFAULT_CATEGORIES
 from storage.crypto import new_key_text, new_secret_text
 
 DEFAULT_STEP_TIMEOUT: Final = 20.0

@@ -25,12 +25,12 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from moderation.categories import DEFAULT_CATEGORIES, Categories, parse_categories
-from moderation.ledger import Ledger, LedgerKeys
-from moderation.legal import LegalPolicy, OrderType
-from moderation.priority import CasePolicy
-from moderation.roles import Role
-from moderation.severe_waits import SeverePolicy
+from moderation.legal.analysis import LegalPolicy, OrderType
+from moderation.legal.ledger import Ledger, LedgerKeys
+from moderation.reporting.categories import DEFAULT_CATEGORIES, Categories, parse_categories
+from moderation.review.priority import CasePolicy
+from moderation.review.severe_waits import SeverePolicy
+from moderation.staff.roles import Role
 from storage.crypto import (
     DataKey,
     PersonalDataCipher,
@@ -38,7 +38,7 @@ from storage.crypto import (
     parse_index_key,
     parse_key,
 )
-from storage.ledger_anchor import FileAnchor
+from storage.legal.ledger_anchor import FileAnchor
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 #: The categories whose pending cases admins hear about when they wait too long.

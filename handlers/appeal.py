@@ -13,7 +13,8 @@ from handlers.callback_data import AppealAction, parse_appeal_button
 from handlers.errors import is_not_modified
 from handlers.report import reply_noting_open_report
 from handlers.review_views import build_review_views
-from moderation.appeals import (
+from moderation.reporting.targets import ParseProblem, parse_result
+from moderation.review.appeals import (
     STATEMENT_MAX,
     STATEMENT_MIN,
     AppealAlreadyDecided,
@@ -28,9 +29,8 @@ from moderation.appeals import (
     decide_appeal,
     file_appeal,
 )
-from moderation.decisions import record_refused_press
-from moderation.delivery import review_chat
-from moderation.targets import ParseProblem, parse_result
+from moderation.review.decisions import record_refused_press
+from moderation.review.delivery import review_chat
 from moderation.text import clean_multiline
 
 log = structlog.get_logger(__name__)

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.callback_data import AppealAction, appeal_button
 from handlers.i18n import Html
 from handlers.review_views import NOTE_SHOWN, ReviewViews, when_text
-from moderation.appeals import (
+from moderation.review.appeals import (
     AppealFiled,
     AppealLimit,
     AppealPending,

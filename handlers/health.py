@@ -10,9 +10,9 @@ from bot.access import staff_roles
 from bot.context import BotContext
 from bot.metrics import package_version
 from handlers.i18n import Catalog, Html
-from moderation.operating import queue_state
-from moderation.staff import record_denial
-from storage.operating import database_size
+from moderation.staff.team import record_denial
+from moderation.stats.operating import queue_state
+from storage.stats.operating import database_size
 
 
 async def health_command(update: Update, context: BotContext) -> None:

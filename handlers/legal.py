@@ -18,9 +18,7 @@ from telegram.ext import ApplicationHandlerStop, filters
 from bot.access import display_name, staff_roles
 from bot.context import BotContext, Services
 from handlers.legal_views import LegalViews
-from moderation.disclosure import disclose, retrieve
-from moderation.ledger import Ledger
-from moderation.legal import (
+from moderation.legal.analysis import (
     FIELDS,
     FieldProblem,
     OrderDocument,
@@ -29,14 +27,16 @@ from moderation.legal import (
     form_of,
     parse_field,
 )
-from moderation.legal_drafts import (
+from moderation.legal.disclosure import disclose, retrieve
+from moderation.legal.drafts import (
     drop_draft,
     expire_drafts,
     load_draft,
     save_draft,
     start_draft,
 )
-from moderation.legal_flow import (
+from moderation.legal.ledger import Ledger
+from moderation.legal.lifecycle import (
     approve,
     close,
     open_requests,
@@ -46,10 +46,10 @@ from moderation.legal_flow import (
     show,
     write_analysis,
 )
-from moderation.legal_officers import Officer
-from moderation.legal_records import Disclosure, LegalRefused, LegalRequest
-from moderation.lookup import BadLookup, LookupKind, LookupRefused, lookup
-from moderation.staff import record_denial
+from moderation.legal.lookup import BadLookup, LookupKind, LookupRefused, lookup
+from moderation.legal.officers import Officer
+from moderation.legal.records import Disclosure, LegalRefused, LegalRequest
+from moderation.staff.team import record_denial
 from storage.crypto import PersonalDataCipher
 
 log = structlog.get_logger(__name__)

@@ -14,9 +14,9 @@ from telegram.error import RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
 from bot.context import BotContext
-from moderation.observing import Profile, learn_user_id, observe_violators, record_profile
-from moderation.retention import purge_expired
-from moderation.targets import TargetRef
+from moderation.registry.observing import Profile, learn_user_id, observe_violators, record_profile
+from moderation.registry.retention import purge_expired
+from moderation.reporting.targets import TargetRef
 
 log = structlog.get_logger(__name__)
 

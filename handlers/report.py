@@ -18,9 +18,9 @@ from handlers.callback_data import parse_report_button
 from handlers.errors import is_not_modified
 from handlers.report_input import BotChatResolver, message_input
 from handlers.report_views import HELD_NOTICE, ReportViews, View
-from moderation.drafts import Draft
-from moderation.one_message import OneMessageHelp, file_one_message
-from moderation.report_flow import (
+from moderation.reporting.drafts import Draft
+from moderation.reporting.filing import forget_old_updates, my_reports, set_notifications
+from moderation.reporting.guided import (
     Action,
     CommandInput,
     Event,
@@ -33,8 +33,8 @@ from moderation.report_flow import (
     handle,
     hold_open_report,
 )
-from moderation.reporting import forget_old_updates, my_reports, set_notifications
-from moderation.reports import ReportLimits
+from moderation.reporting.one_message import OneMessageHelp, file_one_message
+from moderation.reporting.types import ReportLimits
 
 log = structlog.get_logger(__name__)
 

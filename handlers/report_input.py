@@ -17,8 +17,8 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from moderation.ports import ResolvedChat
-from moderation.report_flow import ForwardInput, Input, MediaInput, Mention, TextInput
-from moderation.targets import ForwardOrigin, TargetKind
+from moderation.reporting.guided import ForwardInput, Input, MediaInput, Mention, TextInput
+from moderation.reporting.targets import ForwardOrigin, TargetKind
 
 log = structlog.get_logger(__name__)
 

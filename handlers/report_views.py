@@ -11,10 +11,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.callback_data import report_button
 from handlers.i18n import Catalog, Html
-from moderation.categories import Categories
-from moderation.drafts import Draft, Field, Step
-from moderation.one_message import Missing, OneMessageHelp
-from moderation.report_flow import (
+from moderation.reporting.categories import Categories
+from moderation.reporting.drafts import Draft, Field, Step
+from moderation.reporting.guided import (
     Action,
     AlreadyReported,
     Cancelled,
@@ -29,7 +28,9 @@ from moderation.report_flow import (
     StaleButton,
     Submitted,
 )
-from moderation.reports import (
+from moderation.reporting.one_message import Missing, OneMessageHelp
+from moderation.reporting.targets import TargetKind, TargetRef
+from moderation.reporting.types import (
     AlreadyFiled,
     AlreadyUnderReview,
     CaseStatus,
@@ -40,7 +41,6 @@ from moderation.reports import (
     ReportSummary,
     Standing,
 )
-from moderation.targets import TargetKind, TargetRef
 from moderation.text import shorten
 
 #: The arg of the Cancel button under an on-hold notice: the notice may share its message with

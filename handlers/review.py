@@ -26,15 +26,16 @@ from handlers.callback_data import ReviewAction, ReviewButton, parse_review_butt
 from handlers.errors import is_not_modified
 from handlers.review_copies import Located, locate, retire_now
 from handlers.review_views import Menu, ReviewViews, build_review_views
-from moderation.case_actions import (
+from moderation.reporting.types import CaseStatus
+from moderation.review.case_actions import (
     ActionRefusal,
     Done,
     Refused,
     escalate,
     request_post,
 )
-from moderation.case_copies import PostRef
-from moderation.decisions import (
+from moderation.review.case_copies import PostRef
+from moderation.review.decisions import (
     AlreadyDecided,
     Decided,
     NotAllowed,
@@ -47,10 +48,9 @@ from moderation.decisions import (
     record_refused_press,
     undo,
 )
-from moderation.delivery import mark_shown, review_chat
-from moderation.reports import CaseStatus
-from moderation.review import CaseView, Decision, Moderator, RejectReason
-from moderation.undo_window import undo_open, undo_open_until
+from moderation.review.delivery import mark_shown, review_chat
+from moderation.review.types import CaseView, Decision, Moderator, RejectReason
+from moderation.review.undo_window import undo_open, undo_open_until
 
 log = structlog.get_logger(__name__)
 

@@ -20,7 +20,7 @@ from bot.context import BotContext, Services
 from handlers.review import show_case
 from handlers.review_copies import Located, buttons_case, locate, retire_now
 from handlers.review_views import ReviewViews, build_review_views
-from moderation.case_actions import (
+from moderation.review.case_actions import (
     ActionOutcome,
     ActionRefusal,
     Done,
@@ -31,11 +31,11 @@ from moderation.case_actions import (
     queue,
     reject_with_explanation,
 )
-from moderation.case_copies import PostRef
-from moderation.decisions import AlreadyDecided, Decided, NotAllowed, case_view
-from moderation.delivery import review_chat
-from moderation.review import CaseView, Moderator
-from moderation.staff import record_denial
+from moderation.review.case_copies import PostRef
+from moderation.review.decisions import AlreadyDecided, Decided, NotAllowed, case_view
+from moderation.review.delivery import review_chat
+from moderation.review.types import CaseView, Moderator
+from moderation.staff.team import record_denial
 
 log = structlog.get_logger(__name__)
 

@@ -1,4 +1,4 @@
-"""Copies of a case post, as a press or a reply reveals them (moderation/case_copies.py).
+"""Copies of a case post, as a press or a reply reveals them (moderation/review/case_copies.py).
 
 Telegram names a message to the bot only when someone touches it: a button pressed on it (the
 callback query carries the message, its buttons included) or a reply to it (the reply carries
@@ -17,7 +17,7 @@ from bot.case_copies import retire_copy
 from bot.context import Services
 from handlers.callback_data import ReviewAction, parse_review_button
 from handlers.review_views import ReviewViews
-from moderation.case_copies import (
+from moderation.review.case_copies import (
     HANDLER_GRACE,
     CopyTask,
     FoundBy,

@@ -15,12 +15,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.callback_data import ReviewAction, review_button
 from handlers.i18n import DEFAULT_LANGUAGE, Catalog, Html
 from handlers.report_views import ReportViews
-from moderation.case_actions import Queue
-from moderation.case_copies import PostRef
-from moderation.categories import Categories
-from moderation.reports import CaseStatus
-from moderation.review import CaseView, Decision, QueueEntry, RejectReason
-from moderation.severe_waits import NONE_OVERDUE, Overdue
+from moderation.reporting.categories import Categories
+from moderation.reporting.types import CaseStatus
+from moderation.review.case_actions import Queue
+from moderation.review.case_copies import PostRef
+from moderation.review.severe_waits import NONE_OVERDUE, Overdue
+from moderation.review.types import CaseView, Decision, QueueEntry, RejectReason
 from moderation.text import shorten
 
 QUERY_SHOWN = 60

@@ -1,7 +1,7 @@
 """/grant, /revoke, /roles (admins) and /block, /unblock (admins and moderators).
 
 Private chats and the review chat only; in any other group these commands are ignored. Who may
-do what, and the audit trail, live in moderation/staff.py; here the arguments are passed on,
+do what, and the audit trail, live in moderation/staff/team.py; here the arguments are passed on,
 the outcome rendered, and after a role change the person's command menu refreshed.
 """
 
@@ -16,9 +16,9 @@ from bot.access import staff_roles
 from bot.context import BotContext, Services
 from bot.menus import set_staff_menu
 from handlers.i18n import Catalog, Html
-from moderation.delivery import review_chat
-from moderation.roles import Role
-from moderation.staff import (
+from moderation.review.delivery import review_chat
+from moderation.staff.roles import Role
+from moderation.staff.team import (
     REASON_MAX,
     ROLE_ORDER,
     BlockChanged,

@@ -8,7 +8,7 @@ from telegram.constants import ChatType
 from bot.context import BotContext
 from handlers import report
 from handlers.i18n import Html
-from moderation.people import Visitor, record_visit
+from moderation.reporting.people import Visitor, record_visit
 
 DEEP_LINK_REPORT = "report"
 

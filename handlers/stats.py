@@ -14,8 +14,8 @@ from bot.context import BotContext, Services
 from handlers.report_views import ReportViews
 from handlers.stats_chart import stats_chart
 from handlers.stats_views import StatsViews
-from moderation.staff import record_denial
-from moderation.stats import BadWindow, build_stats, parse_window
+from moderation.staff.team import record_denial
+from moderation.stats.figures import BadWindow, build_stats, parse_window
 
 log = structlog.get_logger(__name__)
 

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from handlers.stats_views import ChartLabels
-from moderation.stats import DayCount
+from moderation.stats.figures import DayCount
 
 #: Up to this many days the two series are drawn as side-by-side bars, beyond as lines.
 BARS_UP_TO_DAYS: Final = 62

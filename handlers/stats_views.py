@@ -12,7 +12,7 @@ from typing import Final
 
 from handlers.i18n import Catalog, Html
 from handlers.report_views import ReportViews
-from moderation.stats import StatsReport, StatusCounts, Window
+from moderation.stats.figures import StatsReport, StatusCounts, Window
 from moderation.text import shorten
 
 #: Telegram's limit for a message text, in UTF-16 code units after entity parsing. The HTML

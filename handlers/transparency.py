@@ -16,8 +16,8 @@ from bot.access import staff_roles
 from bot.context import BotContext, Services
 from handlers.transparency_chart import transparency_chart
 from handlers.transparency_views import TransparencyViews
-from moderation.staff import record_denial
-from moderation.transparency import BadPeriod, build_report, period_or_default
+from moderation.legal.transparency import BadPeriod, build_report, period_or_default
+from moderation.staff.team import record_denial
 
 log = structlog.get_logger(__name__)
 

@@ -13,7 +13,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from moderation.transparency import TransparencyReport
+from moderation.legal.transparency import TransparencyReport
 
 #: The countries drawn (the report's order: most requests first); the rest are in the table.
 MAX_COUNTRIES: Final = 15

@@ -13,8 +13,8 @@ from typing import Final
 from handlers.i18n import Catalog, Html
 from handlers.transparency_chart import MAX_COUNTRIES as CHART_COUNTRIES
 from handlers.transparency_chart import ChartLabels
+from moderation.legal.transparency import CountryCounts, Period, TransparencyReport
 from moderation.text import shorten
-from moderation.transparency import CountryCounts, Period, TransparencyReport
 
 #: Telegram's limit for a message text (UTF-16 code units after entity parsing); the HTML we
 #: send is never shorter than its parsed text, so measuring the HTML is on the safe side.

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from moderation.drafts import Draft
-from moderation.priority import ReporterRecord
-from moderation.reports import ClosedCase, NewReport, OpenCase, ReportSummary
-from moderation.targets import TargetKind, TargetRef
+from moderation.reporting.drafts import Draft
+from moderation.reporting.targets import TargetKind, TargetRef
+from moderation.reporting.types import ClosedCase, NewReport, OpenCase, ReportSummary
+from moderation.review.priority import ReporterRecord
 
 
 @dataclass(frozen=True, slots=True)

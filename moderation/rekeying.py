@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from moderation.legal import TargetKind
-from moderation.legal_drafts import DRAFT_PREFIX, DraftState, resealed_draft, sealed_under
-from moderation.legal_records import LegalRecords, SealedDocument, observation_kind
+from moderation.legal.analysis import TargetKind
+from moderation.legal.drafts import DRAFT_PREFIX, DraftState, resealed_draft, sealed_under
+from moderation.legal.records import LegalRecords, SealedDocument, observation_kind
 from moderation.ports import AuditTrail
-from moderation.registry import (
+from moderation.registry.violators import (
     Observation,
     RegistryRecords,
     SealedObservation,

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from moderation.clock import utc_text
-from moderation.targets import ForwardOrigin, TargetKind, TargetRef
+from moderation.reporting.targets import ForwardOrigin, TargetKind, TargetRef
 
 
 def encode_time(value: datetime) -> str:

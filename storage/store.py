@@ -14,27 +14,27 @@ from pathlib import Path
 
 import aiosqlite
 
-from storage.appeals import AppealRepository
 from storage.audit import AuditRepository
-from storage.blocks import BlockRepository
-from storage.case_copies import CopyRepository
-from storage.cases import CaseRepository
 from storage.database import Database
-from storage.drafts import DraftRepository
-from storage.legal import LegalRepository
+from storage.legal.requests import LegalRepository
+from storage.legal.transparency import TransparencyRepository
 from storage.migrations import MigrationReport, migrate
-from storage.operating import OperatingRepository
-from storage.registry import RegistryRepository
-from storage.reports import ReportRepository
-from storage.review import OutboxRepository, PostRepository, ReviewRepository
-from storage.roles import RoleRepository
+from storage.registry.violators import RegistryRepository
+from storage.reporting.cases import CaseRepository
+from storage.reporting.drafts import DraftRepository
+from storage.reporting.reports import ReportRepository
+from storage.reporting.targets import TargetRepository
+from storage.reporting.users import UserRepository
+from storage.review.appeals import AppealRepository
+from storage.review.case_copies import CopyRepository
+from storage.review.cases import OutboxRepository, PostRepository, ReviewRepository
 from storage.sealing import SealRepository
+from storage.staff.blocks import BlockRepository
+from storage.staff.roles import RoleRepository
 from storage.state import StateRepository
-from storage.stats import StatsRepository
-from storage.targets import TargetRepository
-from storage.transparency import TransparencyRepository
+from storage.stats.figures import StatsRepository
+from storage.stats.operating import OperatingRepository
 from storage.updates import ProcessedUpdateRepository, UpdateJournalRepository
-from storage.users import UserRepository
 
 
 class UnitOfWork:

@@ -20,7 +20,7 @@ from typing import Any, Final
 import iso3166
 
 from moderation.personal_data import NotPersonalData
-from moderation.registry import ObservationKind, normalize_value
+from moderation.registry.violators import ObservationKind, normalize_value
 
 TEXT_MAX: Final = 500
 REASON_MIN: Final = 10

@@ -19,7 +19,13 @@ from datetime import datetime
 from typing import Any, Final
 
 from moderation.clock import utc_text
-from moderation.ledger import (
+from moderation.legal.analysis import (
+    LegalPolicy,
+    RequestState,
+    country_name,
+    day_bounds,
+)
+from moderation.legal.ledger import (
     Checkpoint,
     CheckpointEvent,
     EntryKind,
@@ -32,14 +38,8 @@ from moderation.ledger import (
     verify,
     verify_anchors,
 )
-from moderation.legal import (
-    LegalPolicy,
-    RequestState,
-    country_name,
-    day_bounds,
-)
-from moderation.legal_officers import Officer
-from moderation.legal_records import (
+from moderation.legal.officers import Officer
+from moderation.legal.records import (
     LEDGER_HEAD_KEY,
     Disclosure,
     LegalRefused,
@@ -54,9 +54,9 @@ from moderation.legal_records import (
     run_step,
     void_lapsed,
 )
-from moderation.registry import SealedObservation, Sealer, context_of
-from moderation.roles import Role
+from moderation.registry.violators import SealedObservation, Sealer, context_of
 from moderation.sealing import disclosure_context
+from moderation.staff.roles import Role
 
 #: The outbox kind of the message that tells legal officers each new ledger head.
 LEDGER_CHECKPOINT_KIND: Final = "ledger_checkpoint"

@@ -13,10 +13,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from moderation.disclosure import ledger_problems
-from moderation.ledger import EntryKind, Ledger, LedgerEntry, LedgerHead, verify
-from moderation.legal_records import LEDGER_HEAD_KEY, LegalStore
-from moderation.registry import Sealer
+from moderation.legal.disclosure import ledger_problems
+from moderation.legal.ledger import EntryKind, Ledger, LedgerEntry, LedgerHead, verify
+from moderation.legal.records import LEDGER_HEAD_KEY, LegalStore
+from moderation.registry.violators import Sealer
 from moderation.sealing import disclosure_context
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from moderation.legal import (
+from moderation.legal.analysis import (
     ANALYSIS_MIN,
     REASON_MIN,
     LegalPolicy,
@@ -21,8 +21,8 @@ from moderation.legal import (
     analyse,
     check_document,
 )
-from moderation.legal_officers import Officer
-from moderation.legal_records import (
+from moderation.legal.officers import Officer
+from moderation.legal.records import (
     LegalRefused,
     LegalRequest,
     LegalStore,
@@ -39,7 +39,7 @@ from moderation.legal_records import (
     void_approvals,
     void_lapsed,
 )
-from moderation.registry import Sealer, seal
+from moderation.registry.violators import Sealer, seal
 from moderation.sealing import target_context
 
 # --- registering and analysing ----------------------------------------------------------

@@ -18,12 +18,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from moderation.legal import LegalPolicy, day_bounds
-from moderation.legal_officers import Officer, OfficerRoles, verified
-from moderation.legal_records import LegalRecords
+from moderation.legal.analysis import LegalPolicy, day_bounds
+from moderation.legal.officers import Officer, OfficerRoles, verified
+from moderation.legal.records import LegalRecords
 from moderation.personal_data import NotPersonalData
 from moderation.ports import AuditTrail
-from moderation.registry import (
+from moderation.registry.violators import (
     ObservationKind,
     SealedObservation,
     StoredObservation,

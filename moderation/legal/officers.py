@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
-from moderation.legal import LegalPolicy
-from moderation.roles import Role
+from moderation.legal.analysis import LegalPolicy
+from moderation.staff.roles import Role
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from moderation.ledger import LedgerEntry
-from moderation.legal import (
+from moderation.legal.analysis import (
     CheckResult,
     LegalPolicy,
     OrderDocument,
@@ -20,9 +19,10 @@ from moderation.legal import (
     TargetKind,
     blocking,
 )
-from moderation.legal_officers import Officer, OfficerRoles, Vote, lapsed, verified
+from moderation.legal.ledger import LedgerEntry
+from moderation.legal.officers import Officer, OfficerRoles, Vote, lapsed, verified
 from moderation.ports import AuditTrail, NoticeQueue
-from moderation.registry import ObservationKind, SealedObservation, SealedValue, Sealer
+from moderation.registry.violators import ObservationKind, SealedObservation, SealedValue, Sealer
 from moderation.sealing import document_context, target_context
 
 LEDGER_HEAD_KEY = "disclosure_ledger_head"

@@ -18,7 +18,7 @@ from typing import Any, Final, TextIO
 
 from moderation.bounded_json import BadJson, parse
 from moderation.personal_data import NotPersonalData
-from moderation.registry import (
+from moderation.registry.violators import (
     Observation,
     ObservationKind,
     ObservationRow,

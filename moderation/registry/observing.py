@@ -10,7 +10,7 @@ from typing import Protocol
 
 from moderation.personal_data import NotPersonalData
 from moderation.ports import AuditTrail, TargetStore
-from moderation.registry import (
+from moderation.registry.violators import (
     Observation,
     ObservationKind,
     ObservationSource,
@@ -20,7 +20,7 @@ from moderation.registry import (
     normalize_value,
     record_observation,
 )
-from moderation.targets import TargetKind, TargetRef
+from moderation.reporting.targets import TargetKind, TargetRef
 
 
 @dataclass(frozen=True, slots=True)

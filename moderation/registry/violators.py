@@ -17,8 +17,8 @@ from typing import Protocol
 
 from moderation.personal_data import NotPersonalData, canonical_ip, normalize_phone
 from moderation.ports import AuditTrail
+from moderation.reporting.targets import TargetRef
 from moderation.sealing import observation_context
-from moderation.targets import TargetRef
 from moderation.text import clean_line
 
 VALUE_MAX = 256

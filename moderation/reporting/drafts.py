@@ -6,8 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from moderation.reports import ReportSource
-from moderation.targets import ForwardOrigin, TargetRef
+from moderation.reporting.targets import ForwardOrigin, TargetRef
+from moderation.reporting.types import ReportSource
 
 
 class Step(StrEnum):

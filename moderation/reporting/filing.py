@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from moderation.case_rules import rescore
 from moderation.ports import ReportingStore, ReportingUnit
-from moderation.priority import CasePolicy
-from moderation.reports import (
+from moderation.reporting.targets import TargetRef
+from moderation.reporting.types import (
     AlreadyFiled,
     AlreadyUnderReview,
     CaseStatus,
@@ -26,7 +25,8 @@ from moderation.reports import (
     ReportSummary,
     Standing,
 )
-from moderation.targets import TargetRef
+from moderation.review.case_rules import rescore
+from moderation.review.priority import CasePolicy
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)

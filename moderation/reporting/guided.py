@@ -15,20 +15,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
-from moderation.categories import Categories
-from moderation.drafts import Draft, Field, Step
 from moderation.ports import ChatResolver, ReportingStore, ReportingUnit
-from moderation.priority import CasePolicy
-from moderation.reporting import REDELIVERY_WINDOW, already_reported, file_in, refusal_for
-from moderation.reports import (
-    AlreadyFiled,
-    FilingOutcome,
-    NewReport,
-    Refusal,
-    ReportLimits,
-    ReportSource,
-)
-from moderation.targets import (
+from moderation.reporting.categories import Categories
+from moderation.reporting.drafts import Draft, Field, Step
+from moderation.reporting.filing import REDELIVERY_WINDOW, already_reported, file_in, refusal_for
+from moderation.reporting.targets import (
     ForwardOrigin,
     ParseProblem,
     TargetKind,
@@ -39,6 +30,15 @@ from moderation.targets import (
     parse_result,
     search_term,
 )
+from moderation.reporting.types import (
+    AlreadyFiled,
+    FilingOutcome,
+    NewReport,
+    Refusal,
+    ReportLimits,
+    ReportSource,
+)
+from moderation.review.priority import CasePolicy
 from moderation.text import clean_line, clean_multiline
 
 QUERY_MAX = 256

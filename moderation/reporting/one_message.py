@@ -7,7 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from moderation.ports import ChatResolver, ReportingStore
-from moderation.report_flow import (
+from moderation.reporting.filing import file_in
+from moderation.reporting.guided import (
     QUERY_MAX,
     FlowConfig,
     Problem,
@@ -17,9 +18,8 @@ from moderation.report_flow import (
     problem_for,
     resolve_target,
 )
-from moderation.reporting import file_in
-from moderation.reports import LimitReached, NewReport, ReporterBlocked, ReportSource
-from moderation.targets import ParseProblem, TargetRef, parse_result, search_term
+from moderation.reporting.targets import ParseProblem, TargetRef, parse_result, search_term
+from moderation.reporting.types import LimitReached, NewReport, ReporterBlocked, ReportSource
 from moderation.text import clean_line
 
 #: The first argument that reports the search term itself instead of a result.

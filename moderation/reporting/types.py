@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from moderation.targets import ForwardOrigin, TargetRef
+from moderation.reporting.targets import ForwardOrigin, TargetRef
 
 
 class ReportSource(StrEnum):

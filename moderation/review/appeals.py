@@ -1,7 +1,7 @@
 """Appeals: anyone may contest a decision on a target; a different moderator decides.
 
 An appeal is posted to the review chat as its own message with Uphold / Overturn. Overturning
-reverses the original decision exactly as Undo does (moderation.decisions.reverse_decision):
+reverses the original decision exactly as Undo does (moderation.review.decisions.reverse_decision):
 the case goes back to pending for a fresh review, its effects are removed. The appellant is
 told the outcome in their language through the outbox.
 """
@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from moderation.decisions import UndoRefusal, reverse_decision
 from moderation.ports import CaseStore, TargetStore
-from moderation.priority import CasePolicy
-from moderation.reports import CaseStatus
-from moderation.review import CaseView, Moderator, PostTask
-from moderation.review_ports import ReviewUnit
-from moderation.targets import TargetRef
+from moderation.reporting.targets import TargetRef
+from moderation.reporting.types import CaseStatus
+from moderation.review.decisions import UndoRefusal, reverse_decision
+from moderation.review.ports import ReviewUnit
+from moderation.review.priority import CasePolicy
+from moderation.review.types import CaseView, Moderator, PostTask
 
 APPEAL_OUTCOME_KIND = "appeal_outcome"
 STATEMENT_MIN = 10

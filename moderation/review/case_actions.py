@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from moderation.decisions import (
+from moderation.reporting.types import CaseStatus
+from moderation.review.decisions import (
     AlreadyDecided,
     Decided,
     NotAllowed,
@@ -19,9 +20,9 @@ from moderation.decisions import (
     decide_in,
     state_of,
 )
-from moderation.priority import CasePolicy
-from moderation.reports import CaseStatus
-from moderation.review import (
+from moderation.review.ports import ReviewStore
+from moderation.review.priority import CasePolicy
+from moderation.review.types import (
     CaseView,
     Decision,
     DecisionRecord,
@@ -29,8 +30,7 @@ from moderation.review import (
     QueueEntry,
     RejectReason,
 )
-from moderation.review_ports import ReviewStore
-from moderation.undo_window import undo_open
+from moderation.review.undo_window import undo_open
 
 #: Notes and explanations are shown on the case message, which Telegram caps at 4096 characters.
 NOTE_MAX = 500

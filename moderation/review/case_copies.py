@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal, Protocol
 
-from moderation.copy_count import copies_after_send
-from moderation.delivery import backoff
 from moderation.ports import AuditTrail
+from moderation.review.copy_count import copies_after_send
+from moderation.review.delivery import backoff
 
 FoundBy = Literal["press", "reply", "send"]
 RetiredHow = Literal["deleted", "edited", "gone"]

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from moderation.ports import AuditTrail
-from moderation.priority import CasePolicy, ReporterRecord, priority, trusted_count
+from moderation.review.priority import CasePolicy, ReporterRecord, priority, trusted_count
 
 
 class CaseScoring(Protocol):

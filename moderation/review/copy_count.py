@@ -1,4 +1,4 @@
-"""How many unknown copies a case post may have (moderation/case_copies.py has the why)."""
+"""How many unknown copies a case post may have (moderation/review/case_copies.py has the why)."""
 
 from __future__ import annotations
 

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from moderation.case_rules import rescore
-from moderation.priority import CasePolicy
-from moderation.reports import CaseStatus
-from moderation.review import CaseView, Decision, DecisionRecord, Moderator, RejectReason
-from moderation.review_ports import ReviewStore, ReviewUnit
-from moderation.undo_window import undo_deadline, undo_open
+from moderation.reporting.types import CaseStatus
+from moderation.review.case_rules import rescore
+from moderation.review.ports import ReviewStore, ReviewUnit
+from moderation.review.priority import CasePolicy
+from moderation.review.types import CaseView, Decision, DecisionRecord, Moderator, RejectReason
+from moderation.review.undo_window import undo_deadline, undo_open
 
 OUTCOME_KIND = "case_outcome"
 

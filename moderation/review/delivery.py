@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from moderation.clock import utc_text
-from moderation.copy_count import copies_after_send
-from moderation.review import Notification, PostTask
-from moderation.review_ports import ReviewStore, ReviewUnit
+from moderation.review.copy_count import copies_after_send
+from moderation.review.ports import ReviewStore, ReviewUnit
+from moderation.review.types import Notification, PostTask
 
 REVIEW_CHAT_KEY = "review_chat_id"
 DIGEST_KEY = "review_digest"
@@ -256,7 +256,7 @@ class Digest:
     message_id: int
     backlog: int
     at: datetime
-    severe: int = 0  # severe cases waiting longer than allowed (moderation.severe_waits)
+    severe: int = 0  # severe cases waiting longer than allowed (moderation.review.severe_waits)
 
 
 async def backlog_size(store: ReviewStore) -> int:

@@ -1,4 +1,4 @@
-"""What review and delivery need from storage (storage/review.py implements it)."""
+"""What review and delivery need from storage (storage/review/cases.py implements it)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Protocol
 
 from moderation.ports import AuditTrail, NoticeQueue
-from moderation.priority import ReporterRecord
-from moderation.review import CaseView, DecisionRecord, Notification, PostTask, QueueEntry
+from moderation.review.priority import ReporterRecord
+from moderation.review.types import CaseView, DecisionRecord, Notification, PostTask, QueueEntry
 
 
 class Reviews(Protocol):

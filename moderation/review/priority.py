@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Final
 
-from moderation.categories import CUSTOM_SEVERITY, Categories
+from moderation.reporting.categories import CUSTOM_SEVERITY, Categories
 
 #: Severity is the leading term; reporters only order cases within one severity.
 SEVERITY_SCALE: Final = 1000

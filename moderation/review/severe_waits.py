@@ -20,7 +20,7 @@ from typing import Final, Protocol
 
 from moderation.clock import utc_text
 from moderation.ports import AuditTrail, NoticeQueue
-from moderation.roles import Role
+from moderation.staff.roles import Role
 
 BREACH_KEY: Final = "severe_wait_breach"
 NOTICE_KIND: Final = "severe_wait"

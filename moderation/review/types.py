@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from moderation.reports import CaseStatus
-from moderation.targets import TargetRef
+from moderation.reporting.targets import TargetRef
+from moderation.reporting.types import CaseStatus
 
 
 class Decision(StrEnum):

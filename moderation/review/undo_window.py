@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from moderation.reports import CaseStatus
-from moderation.review import CaseView
+from moderation.reporting.types import CaseStatus
+from moderation.review.types import CaseView
 
 
 def undo_deadline(case: CaseView, window: timedelta) -> datetime | None:

@@ -17,9 +17,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Final, Protocol
 
-from moderation.legal_records import LegalRecords, void_officer_approvals
+from moderation.legal.records import LegalRecords, void_officer_approvals
 from moderation.ports import AuditTrail
-from moderation.roles import Role, RoleGrant, Roles, bootstrap_roles
+from moderation.staff.roles import Role, RoleGrant, Roles, bootstrap_roles
 
 #: Telegram usernames: 5-32 letters, digits and underscores, starting with a letter (a few
 #: collectible ones are 4 long).

@@ -1,11 +1,11 @@
 """/stats: the team's figures over a window (24h, 7d, 30d or all time), as plain typed objects.
 
 Every figure is counted by the database (aggregates over indexed time columns, see
-storage/stats.py); nothing here loads rows one by one. Windows are half-open, [now - span, now),
-and each figure is placed in time by its own event: reports by when they were made, cases by
-when they were opened, decisions by when they were taken (an undone or overturned decision no
-longer counts: the case is pending again), violators by when they were confirmed, legal
-requests by when they were registered or rejected, disclosures by their ledger time.
+storage/stats/figures.py); nothing here loads rows one by one. Windows are half-open, [now -
+span, now), and each figure is placed in time by its own event: reports by when they were made,
+cases by when they were opened, decisions by when they were taken (an undone or overturned
+decision no longer counts: the case is pending again), violators by when they were confirmed,
+legal requests by when they were registered or rejected, disclosures by their ledger time.
 Reporters appear only as a count: no reporter's identity is ever part of a report.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Final, Protocol
 
-from moderation.targets import TargetRef
+from moderation.reporting.targets import TargetRef
 
 #: The windows an admin may ask for, in the order the usage text lists them.
 WINDOWS: Final[dict[str, timedelta | None]] = {

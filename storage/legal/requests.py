@@ -8,8 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from moderation.ledger import EntryKind, LedgerEntry
-from moderation.legal import (
+from moderation.legal.analysis import (
     CheckResult,
     OrderType,
     RequestForm,
@@ -17,9 +16,10 @@ from moderation.legal import (
     Target,
     TargetKind,
 )
-from moderation.legal_officers import Vote
-from moderation.legal_records import LegalRequest, SealedDocument, StoredDisclosure
-from moderation.registry import (
+from moderation.legal.ledger import EntryKind, LedgerEntry
+from moderation.legal.officers import Vote
+from moderation.legal.records import LegalRequest, SealedDocument, StoredDisclosure
+from moderation.registry.violators import (
     ObservationKind,
     ObservationSource,
     SealedObservation,

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from moderation.transparency import Disclosed
+from moderation.legal.transparency import Disclosed
 from storage.codec import encode_time
 from storage.errors import StorageError
 from storage.sql import fetch_all, fetch_one

@@ -7,8 +7,8 @@ from typing import Any
 
 import aiosqlite
 
-from moderation.lookup import ViolatorCase
-from moderation.registry import (
+from moderation.legal.lookup import ViolatorCase
+from moderation.registry.violators import (
     ObservationKind,
     ObservationRow,
     ObservationSource,
@@ -17,8 +17,8 @@ from moderation.registry import (
     ViolatorRow,
 )
 from storage.codec import decode_optional_time, decode_time, encode_time
+from storage.reporting.targets import target_from_row
 from storage.sql import fetch_all, fetch_one, fetch_value, run
-from storage.targets import target_from_row
 
 #: Values per `IN (...)` list, well under SQLite's limit on bound parameters.
 IN_CHUNK = 500

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from moderation.reports import CaseStatus, ClosedCase, OpenCase
+from moderation.reporting.types import CaseStatus, ClosedCase, OpenCase
 from storage.codec import decode_time, encode_time
 from storage.sql import fetch_one, fetch_value, insert, run
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import aiosqlite
 
-from moderation.drafts import Draft, Step
-from moderation.reports import ReportSource
+from moderation.reporting.drafts import Draft, Step
+from moderation.reporting.types import ReportSource
 from storage.codec import (
     decode_json,
     decode_time,

@@ -6,10 +6,10 @@ from datetime import datetime
 
 import aiosqlite
 
-from moderation.reports import CaseStatus, NewReport, ReportSummary
+from moderation.reporting.types import CaseStatus, NewReport, ReportSummary
 from storage.codec import decode_time, encode_json, encode_time, origin_to_json
+from storage.reporting.targets import target_from_row
 from storage.sql import fetch_all, fetch_value, insert
-from storage.targets import target_from_row
 
 
 class ReportRepository:

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiosqlite
 
-from moderation.targets import TargetKind, TargetRef
+from moderation.reporting.targets import TargetKind, TargetRef
 from storage.codec import encode_time
 from storage.sql import fetch_one, fetch_value, insert, run
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from moderation.people import KnownUser
+from moderation.reporting.people import KnownUser
 from storage.codec import decode_time, encode_time
 from storage.sql import fetch_all, fetch_one, fetch_value, run
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import aiosqlite
 
-from moderation.appeals import AppealRecord, AppealStatus, NewAppeal
-from moderation.reports import CaseStatus
-from moderation.review import CaseView, PostTask
+from moderation.reporting.types import CaseStatus
+from moderation.review.appeals import AppealRecord, AppealStatus, NewAppeal
+from moderation.review.types import CaseView, PostTask
 from storage.codec import decode_optional_time, decode_time, encode_time
 from storage.sql import fetch_all, fetch_one, fetch_value, insert, run
 

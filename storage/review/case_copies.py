@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from moderation.case_copies import CopyTask, FoundBy, PostRef, RetiredHow
+from moderation.review.case_copies import CopyTask, FoundBy, PostRef, RetiredHow
 from storage.codec import encode_time
 from storage.sql import fetch_all, fetch_value, run
 

@@ -9,10 +9,11 @@ from typing import Any
 
 import aiosqlite
 
-from moderation.case_copies import PostRef
-from moderation.priority import ReporterRecord
-from moderation.reports import CaseStatus
-from moderation.review import (
+from moderation.reporting.types import CaseStatus
+from moderation.review.case_copies import PostRef
+from moderation.review.priority import ReporterRecord
+from moderation.review.severe_waits import Overdue
+from moderation.review.types import (
     CaseNote,
     CaseView,
     DecisionRecord,
@@ -22,7 +23,6 @@ from moderation.review import (
     QueueEntry,
     RejectReason,
 )
-from moderation.severe_waits import Overdue
 from storage.codec import (
     decode_json,
     decode_optional_time,
@@ -30,8 +30,8 @@ from storage.codec import (
     encode_json,
     encode_time,
 )
+from storage.reporting.targets import target_from_row
 from storage.sql import fetch_all, fetch_one, fetch_value, run
-from storage.targets import target_from_row
 
 SAMPLE_QUERIES = 3
 SAMPLE_COMMENTS = 3

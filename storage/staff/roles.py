@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from moderation.roles import Role, RoleGrant
+from moderation.staff.roles import Role, RoleGrant
 from storage.codec import decode_time, encode_time
 from storage.sql import fetch_all, run
 

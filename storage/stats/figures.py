@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 import aiosqlite
 
-from moderation.stats import (
+from moderation.stats.figures import (
     LegalCounts,
     ModeratorDecisions,
     PendingCase,
@@ -24,8 +24,8 @@ from moderation.stats import (
     ViolatorCounts,
 )
 from storage.codec import decode_time, encode_time
+from storage.reporting.targets import target_from_row
 from storage.sql import fetch_all, fetch_one, fetch_value
-from storage.targets import target_from_row
 
 #: A lower bound every stored timestamp is above: "all time".
 _BEGINNING = ""

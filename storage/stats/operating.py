@@ -14,7 +14,7 @@ from typing import Any
 
 import aiosqlite
 
-from moderation.operating import CountsAfter
+from moderation.stats.operating import CountsAfter
 from storage.sql import fetch_all, fetch_value
 
 

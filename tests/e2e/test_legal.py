@@ -15,18 +15,23 @@ from typing import Any
 import pytest
 
 from loopback import LoopbackServer, SentMessage, UserHandle
-from moderation.decisions import decide
-from moderation.disclosure import retrieve
-from moderation.ledger_check import verify_ledger
-from moderation.legal_flow import show
-from moderation.legal_officers import Officer
-from moderation.priority import CasePolicy
-from moderation.registry import Observation, ObservationKind, ObservationSource, record_observation
+from moderation.legal.disclosure import retrieve
+from moderation.legal.ledger_check import verify_ledger
+from moderation.legal.lifecycle import show
+from moderation.legal.officers import Officer
+from moderation.registry.violators import (
+    Observation,
+    ObservationKind,
+    ObservationSource,
+    record_observation,
+)
 from moderation.rekeying import rotate_legal_keys
-from moderation.reporting import file_report
-from moderation.reports import Filed, NewReport, ReportLimits, ReportSource
-from moderation.review import Decision, Moderator
-from moderation.targets import TargetKind, TargetRef
+from moderation.reporting.filing import file_report
+from moderation.reporting.targets import TargetKind, TargetRef
+from moderation.reporting.types import Filed, NewReport, ReportLimits, ReportSource
+from moderation.review.decisions import decide
+from moderation.review.priority import CasePolicy
+from moderation.review.types import Decision, Moderator
 from storage import Store
 from storage.crypto import PersonalDataCipher, decode_secret, new_key_text, parse_key
 from tests.conftest import ADMIN_ID, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot

@@ -10,18 +10,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.settings import load_settings
-from moderation.decisions import decide
-from moderation.priority import CasePolicy
-from moderation.registry import (
+from moderation.registry.violators import (
     Observation,
     ObservationKind,
     ObservationSource,
     record_observation,
 )
-from moderation.reporting import file_report
-from moderation.reports import Filed, NewReport, ReportLimits, ReportSource
-from moderation.review import Decision, Moderator
-from moderation.targets import TargetKind, TargetRef
+from moderation.reporting.filing import file_report
+from moderation.reporting.targets import TargetKind, TargetRef
+from moderation.reporting.types import Filed, NewReport, ReportLimits, ReportSource
+from moderation.review.decisions import decide
+from moderation.review.priority import CasePolicy
+from moderation.review.types import Decision, Moderator
 from storage import Store
 from tests.helpers import cli_command, cli_env
 

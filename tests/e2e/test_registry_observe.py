@@ -11,7 +11,7 @@ import pytest
 
 from handlers.registry_jobs import BotProfileReader
 from loopback import ChatHandle, LoopbackServer, UserHandle
-from moderation.observing import observe_violators
+from moderation.registry.observing import observe_violators
 from storage.crypto import new_key_text, new_secret_text
 from tests.conftest import MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import Reporter

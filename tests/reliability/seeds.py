@@ -10,15 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from moderation.appeals import AppealFiled, NewAppeal, file_appeal
-from moderation.case_actions import add_note
-from moderation.case_copies import PostRef, PostRole, pressed_post
-from moderation.decisions import decide
-from moderation.delivery import due_posts, mark_posted, send_begun
-from moderation.disclosure import disclose
-from moderation.drafts import Draft, Step
-from moderation.ledger import Ledger
-from moderation.legal import (
+from moderation.legal.analysis import (
     LegalPolicy,
     OrderDocument,
     OrderType,
@@ -26,18 +18,31 @@ from moderation.legal import (
     Target,
     TargetKind,
 )
-from moderation.legal_flow import approve, register, write_analysis
-from moderation.legal_officers import Officer
-from moderation.people import Visitor, record_visit
-from moderation.priority import CasePolicy
-from moderation.registry import Observation, ObservationKind, ObservationSource, record_observation
-from moderation.reporting import file_report
-from moderation.reports import Filed, NewReport, ReportLimits, ReportSource
-from moderation.review import Decision, Moderator, RejectReason
-from moderation.roles import Role
-from moderation.staff import block, grant
-from moderation.targets import TargetKind as ReportTargetKind
-from moderation.targets import TargetRef
+from moderation.legal.disclosure import disclose
+from moderation.legal.ledger import Ledger
+from moderation.legal.lifecycle import approve, register, write_analysis
+from moderation.legal.officers import Officer
+from moderation.registry.violators import (
+    Observation,
+    ObservationKind,
+    ObservationSource,
+    record_observation,
+)
+from moderation.reporting.drafts import Draft, Step
+from moderation.reporting.filing import file_report
+from moderation.reporting.people import Visitor, record_visit
+from moderation.reporting.targets import TargetKind as ReportTargetKind
+from moderation.reporting.targets import TargetRef
+from moderation.reporting.types import Filed, NewReport, ReportLimits, ReportSource
+from moderation.review.appeals import AppealFiled, NewAppeal, file_appeal
+from moderation.review.case_actions import add_note
+from moderation.review.case_copies import PostRef, PostRole, pressed_post
+from moderation.review.decisions import decide
+from moderation.review.delivery import due_posts, mark_posted, send_begun
+from moderation.review.priority import CasePolicy
+from moderation.review.types import Decision, Moderator, RejectReason
+from moderation.staff.roles import Role
+from moderation.staff.team import block, grant
 from storage import Store
 from storage.crypto import PersonalDataCipher
 from tests.storage.legal_fixtures import ledger_for

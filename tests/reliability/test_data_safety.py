@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 
 from loopback import LoopbackServer, UserHandle
-from moderation.case_copies import PostRef
-from moderation.registry import ObservationKind, opened
-from moderation.reporting import file_report
-from moderation.reports import Filed
-from moderation.roles import Role
+from moderation.registry.violators import ObservationKind, opened
+from moderation.reporting.filing import file_report
+from moderation.reporting.types import Filed
+from moderation.review.case_copies import PostRef
 from moderation.sealing import target_context, upgrade_seals
+from moderation.staff.roles import Role
 from storage import Store, UnitOfWork, check_database, latest_version, migrate
 from storage.crypto import (
     PersonalDataCipher,

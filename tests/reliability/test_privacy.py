@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.settings import LogLevel
 from loopback import LoopbackServer, UserHandle
-from moderation.metadata_import import import_lines
+from moderation.registry.metadata_import import import_lines
 from tests.conftest import LEGAL_OFFICER_ID, MODERATOR_ID, TEST_TOKEN, RunningBot
 from tests.e2e.test_legal import ANSWERS, OFFICER_B, OFFICER_C, reply, say
 from tests.helpers import FakeClock

@@ -15,10 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from moderation.audit import AuditEntry
-from moderation.decisions import decide
-from moderation.disclosure import disclose
-from moderation.ledger import Ledger, LedgerKeys
-from moderation.legal import (
+from moderation.legal.analysis import (
     LegalPolicy,
     OrderDocument,
     OrderType,
@@ -26,11 +23,12 @@ from moderation.legal import (
     Target,
     TargetKind,
 )
-from moderation.legal_flow import approve, register, write_analysis
-from moderation.legal_officers import Officer
-from moderation.legal_records import Disclosure, LegalRequest
-from moderation.priority import CasePolicy
-from moderation.registry import (
+from moderation.legal.disclosure import disclose
+from moderation.legal.ledger import Ledger, LedgerKeys
+from moderation.legal.lifecycle import approve, register, write_analysis
+from moderation.legal.officers import Officer
+from moderation.legal.records import Disclosure, LegalRequest
+from moderation.registry.violators import (
     Observation,
     ObservationKind,
     ObservationSource,
@@ -38,13 +36,15 @@ from moderation.registry import (
     normalize_value,
     record_observation,
 )
-from moderation.reporting import file_report
-from moderation.reports import Filed, NewReport, ReportLimits, ReportSource
-from moderation.review import Decision, Moderator
-from moderation.targets import TargetKind as ReportTargetKind
-from moderation.targets import TargetRef
+from moderation.reporting.filing import file_report
+from moderation.reporting.targets import TargetKind as ReportTargetKind
+from moderation.reporting.targets import TargetRef
+from moderation.reporting.types import Filed, NewReport, ReportLimits, ReportSource
+from moderation.review.decisions import decide
+from moderation.review.priority import CasePolicy
+from moderation.review.types import Decision, Moderator
 from storage import Store
-from storage.ledger_anchor import FileAnchor
+from storage.legal.ledger_anchor import FileAnchor
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 CONFIRMED_AT = NOW - timedelta(days=200)

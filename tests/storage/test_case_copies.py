@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from moderation.case_copies import PostRef, PostRole, copy_retired, lost_race, pressed_post
-from moderation.decisions import case_view
-from moderation.delivery import mark_posted, send_begun, send_refused
+from moderation.review.case_copies import PostRef, PostRole, copy_retired, lost_race, pressed_post
+from moderation.review.decisions import case_view
+from moderation.review.delivery import mark_posted, send_begun, send_refused
 from storage import Store
 from tests.storage.test_review_rules import Desk
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from moderation.legal import Target, TargetKind
-from moderation.legal_drafts import load_draft, save_draft
-from moderation.legal_flow import show
-from moderation.lookup import LookupKind, lookup
-from moderation.registry import opened
+from moderation.legal.analysis import Target, TargetKind
+from moderation.legal.drafts import load_draft, save_draft
+from moderation.legal.lifecycle import show
+from moderation.legal.lookup import LookupKind, lookup
+from moderation.registry.violators import opened
 from moderation.rekeying import rotate_everything
 from moderation.sealing import update_context
 from storage import Store

@@ -14,18 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from moderation.decisions import UndoRefusal, reverse_decision
-from moderation.disclosure import disclose
-from moderation.ledger import (
-    GENESIS,
-    EntryKind,
-    LedgerEntry,
-    LedgerKeys,
-    expected_hash,
-    legacy_hash,
-)
-from moderation.ledger_check import verify_ledger
-from moderation.legal import (
+from moderation.legal.analysis import (
     LegalPolicy,
     OrderDocument,
     OrderType,
@@ -34,11 +23,22 @@ from moderation.legal import (
     Target,
     TargetKind,
 )
-from moderation.legal_flow import approve, close, register, write_analysis
-from moderation.legal_officers import Officer
-from moderation.legal_records import LEDGER_HEAD_KEY, LegalRefused, StoredDisclosure
-from moderation.priority import CasePolicy
-from moderation.retention import purge_expired
+from moderation.legal.disclosure import disclose
+from moderation.legal.ledger import (
+    GENESIS,
+    EntryKind,
+    LedgerEntry,
+    LedgerKeys,
+    expected_hash,
+    legacy_hash,
+)
+from moderation.legal.ledger_check import verify_ledger
+from moderation.legal.lifecycle import approve, close, register, write_analysis
+from moderation.legal.officers import Officer
+from moderation.legal.records import LEDGER_HEAD_KEY, LegalRefused, StoredDisclosure
+from moderation.registry.retention import purge_expired
+from moderation.review.decisions import UndoRefusal, reverse_decision
+from moderation.review.priority import CasePolicy
 from moderation.sealing import disclosure_context
 from storage import Store
 from storage.crypto import (

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from moderation.disclosure import disclose, retrieve
-from moderation.ledger import LedgerKeys, expected_hash, legacy_hash
-from moderation.ledger_check import verify_ledger
-from moderation.legal import OrderType, RequestState, Target, TargetKind
-from moderation.legal_flow import (
+from moderation.legal.analysis import OrderType, RequestState, Target, TargetKind
+from moderation.legal.disclosure import disclose, retrieve
+from moderation.legal.ledger import LedgerKeys, expected_hash, legacy_hash
+from moderation.legal.ledger_check import verify_ledger
+from moderation.legal.lifecycle import (
     approve,
     close,
     open_requests,
@@ -31,10 +31,10 @@ from moderation.legal_flow import (
     show,
     write_analysis,
 )
-from moderation.legal_officers import Officer
-from moderation.legal_records import LEDGER_HEAD_KEY, LegalRefused
-from moderation.registry import ObservationKind
-from moderation.retention import purge_expired
+from moderation.legal.officers import Officer
+from moderation.legal.records import LEDGER_HEAD_KEY, LegalRefused
+from moderation.registry.retention import purge_expired
+from moderation.registry.violators import ObservationKind
 from moderation.sealing import disclosure_context
 from storage import Store
 from storage.crypto import (

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from moderation.disclosure import disclose
-from moderation.legal import RequestState, Target, TargetKind
-from moderation.legal_flow import approve, override, show, write_analysis
-from moderation.legal_officers import Officer
-from moderation.legal_records import LegalRefused
-from moderation.roles import Role
-from moderation.staff import grant, revoke
+from moderation.legal.analysis import RequestState, Target, TargetKind
+from moderation.legal.disclosure import disclose
+from moderation.legal.lifecycle import approve, override, show, write_analysis
+from moderation.legal.officers import Officer
+from moderation.legal.records import LegalRefused
+from moderation.staff.roles import Role
+from moderation.staff.team import grant, revoke
 from storage import Store
 from storage.crypto import (
     PersonalDataCipher,

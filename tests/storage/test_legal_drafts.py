@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from moderation.legal_drafts import draft_key, expire_drafts, load_draft, save_draft
+from moderation.legal.drafts import draft_key, expire_drafts, load_draft, save_draft
 from storage import Store
 from storage.crypto import (
     PersonalDataCipher,

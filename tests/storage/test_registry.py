@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from moderation.decisions import decide, undo
-from moderation.priority import CasePolicy
-from moderation.registry import (
+from moderation.registry.retention import purge_expired, set_legal_hold
+from moderation.registry.violators import (
     NotAViolator,
     Observation,
     ObservationKind,
@@ -22,11 +21,12 @@ from moderation.registry import (
     record_observation,
     rotate_keys,
 )
-from moderation.reporting import file_report
-from moderation.reports import Filed, NewReport, ReportLimits, ReportSource
-from moderation.retention import purge_expired, set_legal_hold
-from moderation.review import Decision, Moderator
-from moderation.targets import TargetKind, TargetRef
+from moderation.reporting.filing import file_report
+from moderation.reporting.targets import TargetKind, TargetRef
+from moderation.reporting.types import Filed, NewReport, ReportLimits, ReportSource
+from moderation.review.decisions import decide, undo
+from moderation.review.priority import CasePolicy
+from moderation.review.types import Decision, Moderator
 from storage import Store
 from storage.crypto import (
     PersonalDataCipher,

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from moderation.reporting import file_report
-from moderation.reports import (
+from moderation.reporting.filing import file_report
+from moderation.reporting.targets import TargetKind, TargetRef
+from moderation.reporting.types import (
     AlreadyFiled,
     AlreadyUnderReview,
     Filed,
@@ -20,7 +21,6 @@ from moderation.reports import (
     ReportLimits,
     ReportSource,
 )
-from moderation.targets import TargetKind, TargetRef
 from storage import Store
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from moderation.audit import AuditEntry
-from moderation.people import KnownUser
+from moderation.reporting.people import KnownUser
 from storage import Store
 from storage.codec import decode_json, decode_time, encode_time
 from tests.storage.sqlite_files import NOW, STAMP, plain, rows

@@ -8,7 +8,19 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from moderation.case_actions import (
+from moderation.reporting.categories import DEFAULT_CATEGORIES, parse_categories
+from moderation.reporting.filing import file_report
+from moderation.reporting.targets import TargetKind, TargetRef
+from moderation.reporting.types import (
+    AlreadyUnderReview,
+    CaseStatus,
+    Filed,
+    NewReport,
+    ReportLimits,
+    ReportSource,
+    Standing,
+)
+from moderation.review.case_actions import (
     ActionRefusal,
     Done,
     Refused,
@@ -18,8 +30,7 @@ from moderation.case_actions import (
     reject_with_explanation,
     request_post,
 )
-from moderation.categories import DEFAULT_CATEGORIES, parse_categories
-from moderation.decisions import (
+from moderation.review.decisions import (
     Decided,
     NotAllowed,
     Undone,
@@ -29,26 +40,15 @@ from moderation.decisions import (
     decide,
     undo,
 )
-from moderation.delivery import (
+from moderation.review.delivery import (
     backlog_size,
     due_posts,
     mark_posted,
     mark_shown,
     recheck_post,
 )
-from moderation.priority import CasePolicy
-from moderation.reporting import file_report
-from moderation.reports import (
-    AlreadyUnderReview,
-    CaseStatus,
-    Filed,
-    NewReport,
-    ReportLimits,
-    ReportSource,
-    Standing,
-)
-from moderation.review import CaseView, Decision, Moderator, PostTask, RejectReason
-from moderation.targets import TargetKind, TargetRef
+from moderation.review.priority import CasePolicy
+from moderation.review.types import CaseView, Decision, Moderator, PostTask, RejectReason
 from storage import Store
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from moderation.roles import Role, RoleGrant
-from moderation.staff import (
+from moderation.staff.roles import Role, RoleGrant
+from moderation.staff.team import (
     BlockChanged,
     Person,
     Refusal,
@@ -114,7 +114,7 @@ async def test_block_and_unblock_report_whether_anything_changed(store: Store) -
         assert not await uow.blocks.is_blocked(CARL)
 
 
-# --- the staff acts (moderation/staff.py) over the real store -------------------------------
+# --- the staff acts (moderation/staff/team.py) over the real store -------------------------------
 
 
 async def test_grant_by_an_admin_is_stored_and_audited_with_before_and_after(

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from moderation.disclosure import disclose, retrieve
-from moderation.legal import Target, TargetKind
-from moderation.legal_flow import show
-from moderation.legal_records import LegalRefused
-from moderation.registry import ObservationKind, opened
+from moderation.legal.analysis import Target, TargetKind
+from moderation.legal.disclosure import disclose, retrieve
+from moderation.legal.lifecycle import show
+from moderation.legal.records import LegalRefused
+from moderation.registry.violators import ObservationKind, opened
 from moderation.sealing import (
     disclosure_context,
     document_context,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from moderation.stats import (
+from moderation.stats.figures import (
     DecisionTimes,
     LegalCounts,
     ModeratorDecisions,

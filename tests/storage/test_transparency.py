@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from moderation.transparency import TransparencyReport, build_report, parse_period, to_data
+from moderation.legal.transparency import TransparencyReport, build_report, parse_period, to_data
 from storage import Store, migrate
 
 Q3_START = "2026-07-01T00:00:00.000000+00:00"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from moderation.case_copies import PostRef, PostRole, role_of
-from moderation.copy_count import copies_after_send
+from moderation.review.case_copies import PostRef, PostRole, role_of
+from moderation.review.copy_count import copies_after_send
 
 LIVE = PostRef(-1001, 20)
 COPY = PostRef(-1001, 17)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.settings import SettingsError, load_settings
-from moderation.categories import DEFAULT_CATEGORIES, KNOWN_SEVERITY, parse_categories
+from moderation.reporting.categories import DEFAULT_CATEGORIES, KNOWN_SEVERITY, parse_categories
 
 
 def test_default_list_is_the_issue_order() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from bot.chat_budget import GAP_SLACK_SECONDS, WINDOW_SECONDS, ChatBudget
 from bot.delivery_worker import posting_reserve
-from moderation.delivery import DIGEST_REFRESH, Digest, digest_due
+from moderation.review.delivery import DIGEST_REFRESH, Digest, digest_due
 
 
 class Seconds:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from moderation.ledger import (
+from moderation.legal.ledger import (
     GENESIS,
     Checkpoint,
     CheckpointEvent,

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from moderation.legal import (
+from moderation.legal.analysis import (
     FIELDS,
     CheckKey,
     CheckResult,

@@ -11,7 +11,7 @@ from prometheus_client import generate_latest
 from bot.metrics import BotMetrics, handler_name
 from bot.telegram_health import FailureKind, TelegramHealth, kind_of_status, method_of
 from handlers import report
-from moderation.operating import CountsAfter, RunningTotal
+from moderation.stats.operating import CountsAfter, RunningTotal
 
 
 def test_each_bot_metrics_has_its_own_registry() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.settings import load_settings
-from moderation.categories import CUSTOM_SEVERITY, KNOWN_SEVERITY, parse_categories
-from moderation.priority import (
+from moderation.reporting.categories import CUSTOM_SEVERITY, KNOWN_SEVERITY, parse_categories
+from moderation.review.priority import (
     MAX_REPORTER_SCORE,
     SEVERITY_SCALE,
     CasePolicy,

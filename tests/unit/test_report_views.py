@@ -12,10 +12,10 @@ import pytest
 
 from handlers.i18n import default_catalog
 from handlers.report_views import ReportViews
-from moderation.categories import DEFAULT_CATEGORIES, parse_categories
-from moderation.drafts import Draft, Step
-from moderation.report_flow import HoldReason, OnHold, Prompt
-from moderation.targets import (
+from moderation.reporting.categories import DEFAULT_CATEGORIES, parse_categories
+from moderation.reporting.drafts import Draft, Step
+from moderation.reporting.guided import HoldReason, OnHold, Prompt
+from moderation.reporting.targets import (
     ForwardOrigin,
     TargetKind,
     TargetRef,

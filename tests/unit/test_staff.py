@@ -6,8 +6,8 @@ import pytest
 
 from bot.menus import MENU, Audience, audiences_of, commands_for
 from handlers.i18n import default_catalog
-from moderation.roles import Role, Roles
-from moderation.staff import (
+from moderation.staff.roles import Role, Roles
+from moderation.staff.team import (
     ById,
     ByUsername,
     StaffCommand,

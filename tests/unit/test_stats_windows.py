@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from moderation.stats import BadWindow, parse_window
+from moderation.stats.figures import BadWindow, parse_window
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from moderation.targets import (
+from moderation.reporting.targets import (
     MAX_INPUT_CHARS,
     ForwardOrigin,
     ParseProblem,

@@ -18,7 +18,7 @@ from matplotlib.image import imread
 from handlers.i18n import default_catalog
 from handlers.transparency_chart import ChartLabels, transparency_png
 from handlers.transparency_views import MAX_COUNTRIES, MAX_TEXT, TransparencyViews, telegram_length
-from moderation.transparency import (
+from moderation.legal.transparency import (
     BadPeriod,
     CountryCounts,
     Disclosed,

@@ -1,0 +1,1 @@
+"""Staff: roles from the settings and admins' grants, and running the team."""

@@ -1,0 +1,3 @@
+"""Legal requests, their documents, votes and disclosures, the ledger and its checkpoints, the
+transparency counts.
+"""

@@ -1,0 +1,1 @@
+"""Confirmed violators and their append-only metadata timeline."""

@@ -1,0 +1,3 @@
+"""Reports as filed, their cases and targets, guided reports in progress, and the people who talk
+to the bot.
+"""

@@ -1,0 +1,3 @@
+"""Review: case views and decisions, review-chat posts, appeals, copies of case posts, the user
+outbox.
+"""

@@ -1,0 +1,1 @@
+"""Roles admins granted, and reporters they blocked."""

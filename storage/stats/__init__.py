@@ -1,0 +1,1 @@
+"""Aggregates for /stats and for operating the bot."""
