@@ -2,7 +2,7 @@
 
 Handler groups run in order; within a group the first matching handler wins.
   group 0: commands and messages, each handler scoped by chat type at the door.
-  group 1: /start from staff also sets their role's command menu (bot.menus).
+  group 1: /start from staff also sets their role's command menu (handlers.runtime.menus).
   errors:  one central handler (handlers.errors.on_error) logs, then tells the user.
 Updates are processed concurrently across senders and in order per sender
 (bot.update_processor). post_init opens and migrates the database and registers the command
@@ -32,15 +32,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import ChatAdminCache
-from bot.chat_budget import ChatBudget
-from bot.context import BotApplication, BotContext, BotData, Services
-from bot.delivery_worker import DeliveryWorker
-from bot.menus import register_menus, register_staff_menus
-from bot.metrics import BotMetrics, instrument_handlers
 from bot.settings import Settings
 from bot.stores import opened_store
-from bot.telegram_health import TelegramHealth
 from bot.transport import AiohttpRequest
 from bot.update_journal import JournalingRequest, UpdateJournal, replayed
 from bot.update_processor import OrderedPerSenderProcessor
@@ -62,7 +55,14 @@ from handlers import (
 )
 from handlers.callback_data import APPEAL_PREFIX, REPORT_PREFIX, REVIEW_PREFIX
 from handlers.i18n import Catalog, default_catalog
+from handlers.outbound.delivery_worker import DeliveryWorker
 from handlers.review_views import OpenMenus
+from handlers.runtime.access import ChatAdminCache
+from handlers.runtime.chat_budget import ChatBudget
+from handlers.runtime.context import BotApplication, BotContext, BotData, Services
+from handlers.runtime.menus import register_menus, register_staff_menus
+from handlers.runtime.metrics import BotMetrics, instrument_handlers
+from handlers.runtime.telegram_health import TelegramHealth
 from moderation.clock import Clock, SystemClock
 from storage import Store
 
@@ -271,10 +271,11 @@ def _post_init_factory(
         # Before anything reads a sealed value (the journal's replay first of all).
         store = await opened_store(settings)
         worker = DeliveryWorker()
+        for_handlers = settings.for_handlers()  # every policy built once, here
         bot_data: BotData = application.bot_data
         bot_data.attach(
             Services(
-                settings=settings,
+                settings=for_handlers,
                 store=store,
                 texts=texts,
                 clock=clock,
@@ -297,8 +298,8 @@ def _post_init_factory(
         )
         if settings.metrics_port is not None:
             await metrics.serve(store, settings.metrics_listen, settings.metrics_port)
-        await register_menus(application.bot, settings, texts)
-        await register_staff_menus(application.bot, store, settings, texts)
+        await register_menus(application.bot, for_handlers, texts)
+        await register_staff_menus(application.bot, store, for_handlers, texts)
         await _open_journal(application, store, settings, clock)
         schedule_jobs(application)
         worker.start(application)

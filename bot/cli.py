@@ -21,9 +21,7 @@ from bot.cli_legal import add_legal_commands
 from bot.cli_registry import add_registry_commands
 from bot.cli_transparency import add_transparency_commands
 from bot.instance_lock import AlreadyRunningError, InstanceLock
-from bot.log_pseudonym import log_key_from
 from bot.logging_setup import configure_logging
-from bot.metrics import MetricsServerError
 from bot.runner import BotApiUnreachable, api_location, masked_message, serve, stop_on_signals
 from bot.sandbox import DEFAULT_STEP_TIMEOUT
 from bot.sandbox import run as run_sandbox
@@ -31,6 +29,8 @@ from bot.settings import Settings, SettingsError, load_settings
 from bot.setup_check import run_setup
 from bot.stores import upgraded_seals
 from bot.webhook_server import WebhookSetupError
+from handlers.runtime.log_pseudonym import log_key_from
+from handlers.runtime.metrics import MetricsServerError
 from moderation.sealing import Upgrade
 from storage import (
     DatabaseTooNewError,

@@ -5,7 +5,7 @@ redaction processor sees every line. httpx and httpcore log each request URL, wh
 token, at INFO: they stay at WARNING unless LOG_LEVEL is DEBUG, and are redacted regardless.
 Libraries' records are summarised first (`bot.library_records`): at DEBUG they would otherwise
 carry whole updates, request parameters and SQL parameters. Users appear only as keyed
-pseudonyms (`bot.log_pseudonym`).
+pseudonyms (`handlers.runtime.log_pseudonym`).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import structlog
 from structlog.types import Processor
 
 from bot.library_records import summarise_library_record
-from bot.log_pseudonym import Pseudonyms
 from bot.redaction import Redactor
 from bot.settings import LogFormat, LogLevel
+from handlers.runtime.log_pseudonym import chat_for_log, use_log_key, user_hash
 
 log = structlog.get_logger(__name__)
 
@@ -59,13 +59,12 @@ def configure_logging(
 ) -> None:
     """Configures structlog and the stdlib root logger; safe to call again (tests, CLI).
 
-    `pseudonym_key` (see `bot.log_pseudonym.log_key_from`) keys the user pseudonyms; without it
-    they are stable only within this process. `unsafe_debug` (LOG_UNSAFE_DEBUG) lets libraries'
-    records through unsummarised, for a developer's own machine.
+    `pseudonym_key` (see `handlers.runtime.log_pseudonym.log_key_from`) keys the user
+    pseudonyms; without it they are stable only within this process. `unsafe_debug`
+    (LOG_UNSAFE_DEBUG) lets libraries' records through unsummarised, for a developer's own
+    machine.
     """
-    global _pseudonyms, _ephemeral_noted
-    _pseudonyms = Pseudonyms(pseudonym_key)
-    _ephemeral_noted = False
+    use_log_key(pseudonym_key)
     out = stream if stream is not None else sys.stderr
     redactor = Redactor(secrets)
     renderer: Processor = (
@@ -110,28 +109,6 @@ def configure_logging(
             "message texts, names, user ids and SQL parameters; for a developer's machine only, "
             "never in production",
         )
-
-
-_pseudonyms = Pseudonyms(None)
-_ephemeral_noted = False
-
-
-def user_hash(user_id: int) -> str:
-    """A stable pseudonym for a user id in logs: correlates events without naming anyone."""
-    global _ephemeral_noted
-    if _pseudonyms.ephemeral and not _ephemeral_noted:
-        _ephemeral_noted = True
-        log.info(
-            "log_pseudonym_key_ephemeral",
-            hint="no LOG_PSEUDONYM_KEY or BLIND_INDEX_KEY: user pseudonyms in this process's "
-            "log do not match those of other runs",
-        )
-    return _pseudonyms.of(user_id)
-
-
-def chat_for_log(chat_id: int) -> int | str:
-    """A group's id as it is; a private chat's id is its user's id, so it gets the pseudonym."""
-    return user_hash(chat_id) if chat_id > 0 else chat_id
 
 
 def bind_update_context(update_id: int | None, chat_id: int | None, user_id: int | None) -> None:

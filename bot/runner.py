@@ -33,12 +33,12 @@ import structlog
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.app import ALLOWED_UPDATES
-from bot.context import BotApplication
 from bot.redaction import TOKEN_MASK
 from bot.settings import Settings
 from bot.update_processor import OrderedPerSenderProcessor
 from bot.webhook_server import WebhookServer, WebhookSetupError
 from handlers.errors import log_background_error
+from handlers.runtime.context import BotApplication
 
 log = structlog.get_logger(__name__)
 

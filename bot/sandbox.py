@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import IO, Final, TypeVar
 
 from bot.app import build_application
-from bot.context import BotApplication
-from bot.delivery_worker import DeliveryWorker
-from bot.log_pseudonym import log_key_from
 from bot.logging_setup import configure_logging
 from bot.runner import serve
 from bot.settings import LogFormat, LogLevel, Settings, load_settings
+from handlers.outbound.delivery_worker import DeliveryWorker
+from handlers.runtime.context import BotApplication
+from handlers.runtime.log_pseudonym import log_key_from
 from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from moderation.reporting.categories import DEFAULT_CATEGORIES
 from storage.crypto import new_key_text, new_secret_text

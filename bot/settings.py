@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from handlers.runtime.settings import HandlerSettings
 from moderation.legal.analysis import LegalPolicy, OrderType
 from moderation.legal.ledger import Ledger, LedgerKeys
 from moderation.reporting.categories import DEFAULT_CATEGORIES, Categories, parse_categories
@@ -252,6 +253,31 @@ class Settings(BaseSettings):
             Role.MODERATOR: self.moderator_ids,
             Role.LEGAL: self.legal_officer_ids,
         }
+
+    def for_handlers(self) -> HandlerSettings:
+        """What handlers read, with every policy built once (handlers/runtime/settings.py)."""
+        return HandlerSettings(
+            review_chat_id=self.review_chat_id,
+            review_thread_id=self.review_thread_id,
+            admin_ids=self.admin_ids,
+            report_categories=self.report_categories,
+            bootstrap_roles=self.bootstrap_roles(),
+            case_policy=self.case_policy(),
+            legal_policy=self.legal_policy(),
+            severe_policy=self.severe_policy(),
+            conversation_timeout_minutes=self.conversation_timeout_minutes,
+            report_limit_per_hour=self.report_limit_per_hour,
+            report_limit_per_day=self.report_limit_per_day,
+            resolve_timeout_seconds=self.resolve_timeout_seconds,
+            undo_window_minutes=self.undo_window_minutes,
+            case_edit_debounce_seconds=self.case_edit_debounce_seconds,
+            case_edit_recheck_seconds=self.case_edit_recheck_seconds,
+            backlog_digest_minutes=self.backlog_digest_minutes,
+            sla_severe_pending_minutes=self.sla_severe_pending_minutes,
+            registry_retention_days=self.registry_retention_days,
+            registry_observe_hours=self.registry_observe_hours,
+            registry_observe_batch=self.registry_observe_batch,
+        )
 
     def case_policy(self) -> CasePolicy:
         return CasePolicy.from_categories(

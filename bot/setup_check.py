@@ -46,11 +46,11 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.log_pseudonym import log_key_from
 from bot.logging_setup import configure_logging
 from bot.redaction import SECRET_MASK, TOKEN_MASK
 from bot.settings import LogLevel, Settings, SettingsError, load_settings
 from bot.transport import AiohttpRequest
+from handlers.runtime.log_pseudonym import log_key_from
 
 EXIT_READY = 0
 EXIT_NOT_READY = 1

@@ -6,7 +6,7 @@ already a dependency for the loopback server, does the same work for a fraction 
 Errors map exactly as PTB's own transport maps them: timeouts raise TimedOut, any other
 failure to talk to the server raises NetworkError, and HTTP error answers are left to PTB.
 Every failure (error answer, timeout, connection failure) is also recorded, by kind, in the
-Application's TelegramHealth (bot/telegram_health.py) for /health and the metrics.
+Application's TelegramHealth (handlers/runtime/telegram_health.py) for /health and the metrics.
 
 With `retries`, a call that failed in passing (a 5xx answer, a dropped connection, a timeout)
 is made again after a short pause, so a receipt or an answer is not lost to one bad moment
@@ -17,18 +17,14 @@ polling loop does, and a long poll must not be repeated behind its back), nor ge
 retries it, one line per attempt on the operator's terminal: bot.runner); 429s are left to
 the rate limiter, which waits as long as Telegram asks.
 
-`watch_answers()` counts, for the calls made inside it, the attempts whose answer was lost or
-a 5xx: Telegram may still apply such an attempt later, after a newer call (the delivery
-worker rechecks a case message an edit like that touched).
+Each attempt whose answer was lost or a 5xx is told to `handlers/runtime/answer_watch.py`:
+Telegram may still apply such an attempt later, after a newer call (the delivery worker
+rechecks a case message an edit like that touched).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Final
 
 import aiohttp
@@ -38,7 +34,8 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.telegram_health import FailureKind, TelegramHealth, kind_of_status, method_of
+from handlers.runtime.answer_watch import answer_lost
+from handlers.runtime.telegram_health import FailureKind, TelegramHealth, kind_of_status, method_of
 
 DEFAULT_TIMEOUT: Final = 5.0
 MEDIA_WRITE_TIMEOUT: Final = 20.0
@@ -50,34 +47,6 @@ TRANSIENT_STATUSES: Final = frozenset({500, 502, 503, 504})
 RETRIED_BY_CALLER: Final = frozenset({"getUpdates", "getMe"})
 
 log = structlog.get_logger(__name__)
-
-
-@dataclass
-class AnswerWatch:
-    """Attempts, among the calls made inside `watch_answers()`, that Telegram may have applied
-    without the bot hearing so: timeouts, dropped connections, 5xx answers."""
-
-    lost: int = 0
-
-
-_watch: ContextVar[AnswerWatch | None] = ContextVar("bot_api_answer_watch", default=None)
-
-
-@contextmanager
-def watch_answers() -> Iterator[AnswerWatch]:
-    """Counts lost answers of the Bot API calls this task makes inside the block."""
-    watch = AnswerWatch()
-    token = _watch.set(watch)
-    try:
-        yield watch
-    finally:
-        _watch.reset(token)
-
-
-def _answer_lost() -> None:
-    watch = _watch.get()
-    if watch is not None:
-        watch.lost += 1
 
 
 class AiohttpRequest(BaseRequest):
@@ -152,14 +121,14 @@ class AiohttpRequest(BaseRequest):
             try:
                 status, body = await self._once(url, method, request_data, timeout)
             except (TimedOut, NetworkError) as exc:
-                _answer_lost()
+                answer_lost()
                 if last:
                     raise
                 log.info("bot_api_retry", api_method=api_method, error_type=type(exc).__name__)
             else:
                 if status not in TRANSIENT_STATUSES:
                     return status, body
-                _answer_lost()
+                answer_lost()
                 if last:
                     return status, body
                 log.info("bot_api_retry", api_method=api_method, status=status)

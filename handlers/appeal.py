@@ -6,13 +6,13 @@ import structlog
 from telegram import Message, Update
 from telegram.error import BadRequest, TelegramError
 
-from bot.access import moderator_for
-from bot.context import BotContext, Services
 from handlers.appeal_views import AppealViews, filing_reply
 from handlers.callback_data import AppealAction, parse_appeal_button
 from handlers.errors import is_not_modified
 from handlers.report import reply_noting_open_report
 from handlers.review_views import build_review_views
+from handlers.runtime.access import moderator_for
+from handlers.runtime.context import BotContext, Services
 from moderation.reporting.targets import ParseProblem, parse_result
 from moderation.review.appeals import (
     STATEMENT_MAX,
@@ -118,7 +118,7 @@ async def appeal_button(update: Update, context: BotContext) -> None:
         moderator,
         decision,
         now=services.clock.now(),
-        policy=services.settings.case_policy(),
+        policy=services.settings.case_policy,
     )
     services.delivery.wake()
     if isinstance(outcome, AppealDecided):

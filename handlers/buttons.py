@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 from telegram import Update
 
-from bot.context import BotContext
+from handlers.runtime.context import BotContext
 
 log = structlog.get_logger(__name__)
 

@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, TelegramError
 
-from bot.context import BotContext
+from handlers.runtime.context import BotContext
 from storage.errors import DatabaseFullError
 
 log = structlog.get_logger(__name__)

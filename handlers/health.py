@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 from telegram import Update
 
-from bot.access import staff_roles
-from bot.context import BotContext
-from bot.metrics import package_version
 from handlers.i18n import Catalog, Html
+from handlers.runtime.access import staff_roles
+from handlers.runtime.context import BotContext
+from handlers.runtime.metrics import package_version
 from moderation.staff.team import record_denial
 from moderation.stats.operating import queue_state
 from storage.stats.operating import database_size

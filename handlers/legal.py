@@ -15,9 +15,9 @@ from telegram import InputFile, Message, Update, User
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, filters
 
-from bot.access import display_name, staff_roles
-from bot.context import BotContext, Services
 from handlers.legal_views import LegalViews
+from handlers.runtime.access import display_name, staff_roles
+from handlers.runtime.context import BotContext, Services
 from moderation.legal.analysis import (
     FIELDS,
     FieldProblem,
@@ -102,7 +102,7 @@ class LegalHandlers:
             await _refuse_stranger(services, user, "legal")
             await message.reply_text(views.t("legal.refused"))
             return
-        policy = services.settings.legal_policy()
+        policy = services.settings.legal_policy
         try:
             if sub == "list":
                 requests = await open_requests(
@@ -132,7 +132,7 @@ class LegalHandlers:
         officer: Officer,
     ) -> None:
         services = context.services
-        sealer, policy = self._sealer(services), services.settings.legal_policy()
+        sealer, policy = self._sealer(services), services.settings.legal_policy
         now = services.clock.now()
         if sub == "show":
             request, document = await show(services.store, sealer, policy, request_id, officer, now)
@@ -174,7 +174,7 @@ class LegalHandlers:
         officer: Officer,
         request_id: int,
     ) -> None:
-        sealer, policy = self._sealer(services), services.settings.legal_policy()
+        sealer, policy = self._sealer(services), services.settings.legal_policy
         disclosure = await disclose(
             services.store,
             sealer,
@@ -208,7 +208,7 @@ class LegalHandlers:
         officer: Officer,
     ) -> None:
         request_id, text = _request_id(rest[0]), " ".join(rest[1:])
-        sealer, policy = self._sealer(services), services.settings.legal_policy()
+        sealer, policy = self._sealer(services), services.settings.legal_policy
         now = services.clock.now()
         if sub == "analysis":
             request = await write_analysis(
@@ -346,7 +346,7 @@ class LegalHandlers:
             await message.reply_text(views.t("legal.refused_step", reason=str(exc)))
             return
         await self._drop_draft(services, user.id)
-        policy = services.settings.legal_policy()
+        policy = services.settings.legal_policy
         await message.reply_text(views.card(request, policy.approvals_needed))
 
     async def _drop_draft(self, services: Services, user_id: int) -> None:
@@ -384,7 +384,7 @@ class LegalHandlers:
             result = await lookup(
                 services.store,
                 indexer,
-                services.settings.legal_policy(),
+                services.settings.legal_policy,
                 kinds[args[1].lower()],
                 " ".join(args[2:]),
                 officer,
@@ -423,7 +423,7 @@ async def _register(
     return await register(
         services.store,
         LegalHandlers._sealer(services),
-        services.settings.legal_policy(),
+        services.settings.legal_policy,
         form,
         document,
         officer,

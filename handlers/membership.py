@@ -5,8 +5,8 @@ from __future__ import annotations
 import structlog
 from telegram import Update
 
-from bot.context import BotContext
-from bot.logging_setup import chat_for_log
+from handlers.runtime.context import BotContext
+from handlers.runtime.log_pseudonym import chat_for_log
 
 log = structlog.get_logger(__name__)
 

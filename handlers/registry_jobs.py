@@ -13,7 +13,7 @@ from telegram import Update
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
-from bot.context import BotContext
+from handlers.runtime.context import BotContext
 from moderation.registry.observing import Profile, learn_user_id, observe_violators, record_profile
 from moderation.registry.retention import purge_expired
 from moderation.reporting.targets import TargetRef

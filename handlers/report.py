@@ -13,11 +13,11 @@ import structlog
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, TelegramError
 
-from bot.context import BotContext, Services
 from handlers.callback_data import parse_report_button
 from handlers.errors import is_not_modified
 from handlers.report_input import BotChatResolver, message_input
 from handlers.report_views import HELD_NOTICE, ReportViews, View
+from handlers.runtime.context import BotContext, Services
 from moderation.reporting.drafts import Draft
 from moderation.reporting.filing import forget_old_updates, my_reports, set_notifications
 from moderation.reporting.guided import (
@@ -48,7 +48,7 @@ def flow_config(services: Services) -> FlowConfig:
         limits=ReportLimits(settings.report_limit_per_hour, settings.report_limit_per_day),
         timeout=timedelta(minutes=settings.conversation_timeout_minutes),
         resolve_timeout=settings.resolve_timeout_seconds,
-        policy=settings.case_policy(),
+        policy=settings.case_policy,
     )
 
 

@@ -19,13 +19,13 @@ from telegram import Bot, CallbackQuery, Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
-from bot.access import moderator_for
-from bot.case_edits import case_message_edit
-from bot.context import BotContext, Services
 from handlers.callback_data import ReviewAction, ReviewButton, parse_review_button
 from handlers.errors import is_not_modified
+from handlers.outbound.case_edits import case_message_edit
 from handlers.review_copies import Located, locate, retire_now
 from handlers.review_views import Menu, ReviewViews, build_review_views
+from handlers.runtime.access import moderator_for
+from handlers.runtime.context import BotContext, Services
 from moderation.reporting.types import CaseStatus
 from moderation.review.case_actions import (
     ActionRefusal,
@@ -220,7 +220,7 @@ async def _decide(
             reason=reason,
             undo_window=timedelta(minutes=settings.undo_window_minutes),
             now=services.clock.now(),
-            policy=settings.case_policy(),
+            policy=settings.case_policy,
         )
     )
     try:
@@ -287,7 +287,7 @@ async def _undo(
 ) -> None:
     window = timedelta(minutes=services.settings.undo_window_minutes)
     now = services.clock.now()
-    policy = services.settings.case_policy()
+    policy = services.settings.case_policy
     bot = answer.query.get_bot()
     # Checked on what we just read, so the answer goes out before the write.
     if case.status is CaseStatus.PENDING:

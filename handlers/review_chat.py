@@ -15,11 +15,11 @@ from telegram import InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
-from bot.access import moderator_for
-from bot.context import BotContext, Services
 from handlers.review import show_case
 from handlers.review_copies import Located, buttons_case, locate, retire_now
 from handlers.review_views import ReviewViews, build_review_views
+from handlers.runtime.access import moderator_for
+from handlers.runtime.context import BotContext, Services
 from moderation.review.case_actions import (
     ActionOutcome,
     ActionRefusal,
@@ -204,7 +204,7 @@ async def _reply_command(update: Update, context: BotContext, command: str) -> N
             text,
             undo_window=timedelta(minutes=services.settings.undo_window_minutes),
             now=now,
-            policy=services.settings.case_policy(),
+            policy=services.settings.case_policy,
         )
     await _after_action(found, context, outcome)
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from telegram import Bot, Message
 
-from bot.case_copies import retire_copy
-from bot.context import Services
 from handlers.callback_data import ReviewAction, parse_review_button
+from handlers.outbound.case_copies import retire_copy
 from handlers.review_views import ReviewViews
+from handlers.runtime.context import Services
 from moderation.review.case_copies import (
     HANDLER_GRACE,
     CopyTask,

@@ -12,10 +12,10 @@ from typing import Final
 
 from telegram import Chat, Message, Update, User
 
-from bot.access import staff_roles
-from bot.context import BotContext, Services
-from bot.menus import set_staff_menu
 from handlers.i18n import Catalog, Html
+from handlers.runtime.access import staff_roles
+from handlers.runtime.context import BotContext, Services
+from handlers.runtime.menus import set_staff_menu
 from moderation.review.delivery import review_chat
 from moderation.staff.roles import Role
 from moderation.staff.team import (
@@ -177,7 +177,7 @@ async def _role_command(update: Update, context: BotContext, command: StaffComma
     act = grant if command is StaffCommand.GRANT else revoke
     outcome = await act(
         services.store,
-        services.settings.bootstrap_roles(),
+        services.settings.bootstrap_roles,
         user.id,
         context.args or [],
         services.clock.now(),
@@ -199,7 +199,7 @@ async def roles_command(update: Update, context: BotContext) -> None:
     message, user = found
     views = StaffViews(services.texts, user.language_code)
     outcome = await staff_list(
-        services.store, services.settings.bootstrap_roles(), user.id, services.clock.now()
+        services.store, services.settings.bootstrap_roles, user.id, services.clock.now()
     )
     if isinstance(outcome, Refused):
         await message.reply_text(views.refusal(outcome))
@@ -236,7 +236,7 @@ async def _block_command(update: Update, context: BotContext, command: StaffComm
     act = block if command is StaffCommand.BLOCK else unblock
     outcome = await act(
         services.store,
-        services.settings.bootstrap_roles(),
+        services.settings.bootstrap_roles,
         user.id,
         context.args or [],
         services.clock.now(),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot.context import BotContext
 from handlers import report
 from handlers.i18n import Html
+from handlers.runtime.context import BotContext
 from moderation.reporting.people import Visitor, record_visit
 
 DEEP_LINK_REPORT = "report"

@@ -9,9 +9,9 @@ from __future__ import annotations
 import structlog
 from telegram import Chat, InputFile, Update
 
-from bot.access import staff_roles
-from bot.context import BotContext, Services
 from handlers.report_views import ReportViews
+from handlers.runtime.access import staff_roles
+from handlers.runtime.context import BotContext, Services
 from handlers.stats_chart import stats_chart
 from handlers.stats_views import StatsViews
 from moderation.staff.team import record_denial

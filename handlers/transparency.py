@@ -12,8 +12,8 @@ from enum import StrEnum
 import structlog
 from telegram import Chat, InputFile, Update
 
-from bot.access import staff_roles
-from bot.context import BotContext, Services
+from handlers.runtime.access import staff_roles
+from handlers.runtime.context import BotContext, Services
 from handlers.transparency_chart import transparency_chart
 from handlers.transparency_views import TransparencyViews
 from moderation.legal.transparency import BadPeriod, build_report, period_or_default

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from bot.app import build_application
-from bot.context import BotApplication
-from bot.log_pseudonym import log_key_from
 from bot.logging_setup import configure_logging
 from bot.runner import serve
 from bot.settings import LogFormat, LogLevel, Settings, load_settings
+from handlers.runtime.context import BotApplication
+from handlers.runtime.log_pseudonym import log_key_from
 from loopback import BotHandle, LoopbackServer
 from moderation.clock import Clock
 from storage.crypto import new_key_text, new_secret_text

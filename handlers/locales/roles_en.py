@@ -3,7 +3,7 @@
 from typing import Final
 
 TEXTS: Final[dict[str, str]] = {
-    # Staff menus (bot/menus.py); /health's description lives with the operating texts.
+    # Staff menus (handlers/runtime/menus.py); /health's description lives with the operating texts.
     "command.description.block": "Block a reporter: /block id|@name [reason]",
     "command.description.unblock": "Let a blocked reporter report again",
     "command.description.grant": "Give someone a role",

@@ -3,7 +3,7 @@
 from typing import Final
 
 TEXTS: Final[dict[str, str]] = {
-    # Staff menus (bot/menus.py); /health's description lives with the operating texts.
+    # Staff menus (handlers/runtime/menus.py); /health's description lives with the operating texts.
     "command.description.block": "Заблокировать заявителя: /block id|@имя [причина]",
     "command.description.unblock": "Снова разрешить заявителю жаловаться",
     "command.description.grant": "Выдать роль",

@@ -15,9 +15,9 @@ import structlog
 from telegram import Bot
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
-from bot.context import Services
 from handlers.errors import is_message_gone, is_not_modified
 from handlers.review_views import ReviewViews
+from handlers.runtime.context import Services
 from moderation.review.case_copies import CopyTask, RetiredHow, copy_retire_failed, copy_retired
 
 log = structlog.get_logger(__name__)

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from bot.context import Services
-from bot.transport import watch_answers
+from handlers.runtime.answer_watch import watch_answers
+from handlers.runtime.context import Services
 from moderation.review.delivery import recheck_post
 
 

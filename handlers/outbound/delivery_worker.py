@@ -25,14 +25,14 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.case_copies import retire_copy
-from bot.case_edits import case_message_edit
-from bot.context import BotApplication, Services
-from bot.transport import watch_answers
 from handlers.appeal_views import AppealViews
 from handlers.errors import is_message_gone, is_not_modified
+from handlers.outbound.case_copies import retire_copy
+from handlers.outbound.case_edits import case_message_edit
 from handlers.report_views import ReportViews
 from handlers.review_views import ReviewViews, build_review_views, when_text
+from handlers.runtime.answer_watch import watch_answers
+from handlers.runtime.context import BotApplication, Services
 from moderation.legal.disclosure import LEDGER_CHECKPOINT_KIND
 from moderation.review.appeals import (
     APPEAL_OUTCOME_KIND,
@@ -171,7 +171,7 @@ class DeliveryWorker:
         outbox, sent below in this pass) and the count for the review chat's digest."""
         settings = services.settings
         overdue = await check_severe_waits(
-            services.store, settings.severe_policy(), settings.admin_ids, services.clock.now()
+            services.store, settings.severe_policy, settings.admin_ids, services.clock.now()
         )
         if (overdue.count > 0) != self._severe_waiting:
             self._severe_waiting = overdue.count > 0

@@ -16,7 +16,7 @@ from telegram import ChatMember, User
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
-from bot.settings import Settings
+from handlers.runtime.settings import HandlerSettings
 from moderation.review.types import Moderator
 from moderation.staff.roles import Roles, roles_of
 from storage import Store
@@ -51,7 +51,7 @@ def display_name(user: User) -> str:
 async def moderator_for(
     bot: ExtBot[None],
     store: Store,
-    settings: Settings,
+    settings: HandlerSettings,
     cache: ChatAdminCache,
     user: User,
     review_chat_id: int | None,
@@ -72,7 +72,7 @@ async def moderator_for(
     return None
 
 
-async def staff_roles(store: Store, settings: Settings, user_id: int) -> Roles:
+async def staff_roles(store: Store, settings: HandlerSettings, user_id: int) -> Roles:
     """A user's roles: the settings' bootstrap ids plus what admins granted from the bot."""
     async with store.reading() as uow:
-        return await roles_of(uow.roles, settings.bootstrap_roles(), user_id)
+        return await roles_of(uow.roles, settings.bootstrap_roles, user_id)

@@ -12,20 +12,20 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.access import ChatAdminCache
-from bot.chat_budget import ChatBudget
-from bot.message_locks import MessageLocks
-from bot.settings import Settings
 from handlers.i18n import Catalog
 from handlers.review_views import OpenMenus
+from handlers.runtime.access import ChatAdminCache
+from handlers.runtime.chat_budget import ChatBudget
+from handlers.runtime.message_locks import MessageLocks
+from handlers.runtime.settings import HandlerSettings
 from moderation.clock import Clock
 from moderation.legal.ledger import Ledger
 from storage import Store
 from storage.crypto import PersonalDataCipher
 
-if TYPE_CHECKING:  # bot.metrics imports this module for BotApplication
-    from bot.metrics import BotMetrics
-    from bot.telegram_health import TelegramHealth
+if TYPE_CHECKING:  # handlers.runtime.metrics imports this module for BotApplication
+    from handlers.runtime.metrics import BotMetrics
+    from handlers.runtime.telegram_health import TelegramHealth
 
 
 class ViolatorLookup(Protocol):
@@ -44,7 +44,7 @@ class Waker(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Services:
-    settings: Settings
+    settings: HandlerSettings
     store: Store
     texts: Catalog
     clock: Clock

@@ -13,8 +13,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Protocol
 
-from bot.settings import Settings
+import structlog
+from pydantic import SecretStr
+
 from storage.crypto import KEY_BYTES, decode_secret, parse_index_key
 
 #: Feeds BLIND_INDEX_KEY through HMAC with this label to get the log key (an HKDF-Expand step).
@@ -29,7 +32,16 @@ def derive_log_key(blind_index_key: bytes) -> bytes:
     return hmac.new(blind_index_key, DERIVATION_LABEL, hashlib.sha256).digest()
 
 
-def log_key_from(settings: Settings) -> bytes | None:
+class PseudonymKeys(Protocol):
+    """The two settings a log key may come from (bot/settings.py's Settings has both)."""
+
+    @property
+    def log_pseudonym_key(self) -> SecretStr | None: ...
+    @property
+    def blind_index_key(self) -> SecretStr | None: ...
+
+
+def log_key_from(settings: PseudonymKeys) -> bytes | None:
     """The configured key, or None when the settings hold neither key."""
     if settings.log_pseudonym_key is not None:
         return decode_secret(settings.log_pseudonym_key.get_secret_value(), "LOG_PSEUDONYM_KEY")
@@ -61,3 +73,33 @@ class Pseudonyms:
             self._known.clear()  # bounded: a report wave of new users does not grow it forever
         self._known[user_id] = pseudonym
         return pseudonym
+
+
+log = structlog.get_logger(__name__)
+_pseudonyms = Pseudonyms(None)
+_ephemeral_noted = False
+
+
+def use_log_key(key: bytes | None) -> None:
+    """The key this process's pseudonyms are made under (set when logging is configured)."""
+    global _pseudonyms, _ephemeral_noted
+    _pseudonyms = Pseudonyms(key)
+    _ephemeral_noted = False
+
+
+def user_hash(user_id: int) -> str:
+    """A stable pseudonym for a user id in logs: correlates events without naming anyone."""
+    global _ephemeral_noted
+    if _pseudonyms.ephemeral and not _ephemeral_noted:
+        _ephemeral_noted = True
+        log.info(
+            "log_pseudonym_key_ephemeral",
+            hint="no LOG_PSEUDONYM_KEY or BLIND_INDEX_KEY: user pseudonyms in this process's "
+            "log do not match those of other runs",
+        )
+    return _pseudonyms.of(user_id)
+
+
+def chat_for_log(chat_id: int) -> int | str:
+    """A group's id as it is; a private chat's id is its user's id, so it gets the pseudonym."""
+    return user_hash(chat_id) if chat_id > 0 else chat_id

@@ -24,9 +24,9 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
-from bot.logging_setup import user_hash
-from bot.settings import Settings
 from handlers.i18n import DEFAULT_LANGUAGE, Catalog
+from handlers.runtime.log_pseudonym import user_hash
+from handlers.runtime.settings import HandlerSettings
 from moderation.staff.roles import Role
 from moderation.staff.team import StaffStore, staff_members
 
@@ -108,7 +108,7 @@ def _code(language: str) -> str | None:
     return None if language == DEFAULT_LANGUAGE else language
 
 
-async def register_menus(bot: ExtBot[None], settings: Settings, texts: Catalog) -> None:
+async def register_menus(bot: ExtBot[None], settings: HandlerSettings, texts: Catalog) -> None:
     """Registers every menu; a failure is logged and never stops the bot from starting."""
     scopes: list[tuple[Audience, BotCommandScope]] = [
         (Audience.PRIVATE_CHATS, BotCommandScopeAllPrivateChats())
@@ -133,10 +133,10 @@ async def register_menus(bot: ExtBot[None], settings: Settings, texts: Catalog) 
 
 
 async def register_staff_menus(
-    bot: ExtBot[None], store: StaffStore, settings: Settings, texts: Catalog
+    bot: ExtBot[None], store: StaffStore, settings: HandlerSettings, texts: Catalog
 ) -> None:
     """At start-up: every bootstrap and granted staff member's private-chat menu."""
-    members = await staff_members(store, settings.bootstrap_roles())
+    members = await staff_members(store, settings.bootstrap_roles)
     for user_id, roles in sorted(members.items()):
         await set_staff_menu(bot, texts, user_id, roles)
 

@@ -21,8 +21,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram,
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from bot.context import BotApplication
-from bot.telegram_health import FailureKind, TelegramHealth
+from handlers.runtime.context import BotApplication
+from handlers.runtime.telegram_health import FailureKind, TelegramHealth
 from moderation.stats.operating import OperatingStore, RunningTotals, Totals
 
 log = structlog.get_logger(__name__)

@@ -622,8 +622,8 @@ class PostRepository:
 
     async def shown(self, case_id: int, message_id: int, version: int, at: datetime) -> None:
         """An edit of message `message_id` started at `at` showed `version`. Edits of one
-        message are made one at a time (bot/message_locks.py), so the last to finish is the
-        last Telegram applied and sets what the message shows: an older version's edit
+        message are made one at a time (handlers/runtime/message_locks.py), so the last to finish
+        is the last Telegram applied and sets what the message shows: an older version's edit
         finishing after a newer one puts the post due again. It clears a recheck that was due
         by the time the edit started. An edit of another message of the case (a second post
         Telegram applied whose answer was lost, pressed by a moderator) records nothing."""

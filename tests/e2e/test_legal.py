@@ -378,7 +378,7 @@ async def test_key_rotation_re_encrypts_disclosures_and_the_ledger_stays_intact(
     await say(carol, "/legal approve 1")
     before = await reply(carol)
     services = legal_bot.application.bot_data.services
-    old = services.settings
+    old = legal_bot.settings
     rotated = PersonalDataCipher(
         parse_key(new_key_text("k2")),
         [parse_key(old.encryption_key.get_secret_value())],  # type: ignore[union-attr]
@@ -394,7 +394,7 @@ async def test_key_rotation_re_encrypts_disclosures_and_the_ledger_stays_intact(
     again = await retrieve(
         services.store,
         rotated,
-        services.settings.legal_policy(),
+        services.settings.legal_policy,
         services.ledger,
         1,
         officer_c,
@@ -403,7 +403,7 @@ async def test_key_rotation_re_encrypts_disclosures_and_the_ledger_stays_intact(
     assert before.document is not None
     assert again.content == before.document.data
     request, _ = await show(
-        services.store, rotated, services.settings.legal_policy(), 1, officer_c, NOW
+        services.store, rotated, services.settings.legal_policy, 1, officer_c, NOW
     )
     assert request.form.target.value == PHONE_IN
 

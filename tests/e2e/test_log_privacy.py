@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.delivery_worker import DeliveryWorker
 from bot.settings import LogLevel, Settings
+from handlers.outbound.delivery_worker import DeliveryWorker
 from loopback import LoopbackServer
 from storage.crypto import decode_secret
 from tests.conftest import TEST_TOKEN, RunningBot

@@ -13,8 +13,8 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.metrics import package_version
 from bot.settings import Settings
+from handlers.runtime.metrics import package_version
 from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from tests.conftest import ADMIN_ID, MODERATOR_ID, TEST_TOKEN, RunningBot
 from tests.e2e.reporting_steps import rows

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.delivery_worker import DeliveryWorker
+from handlers.outbound.delivery_worker import DeliveryWorker
 from loopback import LoopbackServer, SentMessage
 from tests.conftest import MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import Reporter

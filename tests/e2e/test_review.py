@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.delivery_worker import DeliveryWorker
+from handlers.outbound.delivery_worker import DeliveryWorker
 from handlers.review_views import when_text
 from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from tests.conftest import MODERATOR_ID, RunningBot

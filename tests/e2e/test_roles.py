@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from telegram import BotCommandScopeAllPrivateChats, BotCommandScopeChat
 
-from bot.delivery_worker import DeliveryWorker
+from handlers.outbound.delivery_worker import DeliveryWorker
 from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from tests.conftest import ADMIN_ID, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import rows

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from matplotlib.image import imread
 
-from bot.delivery_worker import DeliveryWorker
+from handlers.outbound.delivery_worker import DeliveryWorker
 from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from moderation.legal.analysis import OrderType, RequestForm, Target, TargetKind
 from storage.codec import encode_time

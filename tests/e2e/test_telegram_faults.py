@@ -4,7 +4,7 @@ outlasts the retries reaches the error handler and the user gets an apology."""
 
 from __future__ import annotations
 
-from bot.transport import watch_answers
+from handlers.runtime.answer_watch import watch_answers
 from loopback import LoopbackServer
 from tests.conftest import RunningBot
 

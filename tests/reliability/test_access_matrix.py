@@ -1,7 +1,7 @@
-"""The access-control matrix, generated from bot/permissions.py: every command against every
-role in a private chat and in the review chat is served exactly where the table says, every
-denial is audit-logged, and no registered command is missing from the table; every button
-(a reporter's draft, a case, /queue's "post now", an appeal) is pressed by every role on a
+"""The access-control matrix, generated from handlers/runtime/permissions.py: every command
+against every role in a private chat and in the review chat is served exactly where the table
+says, every denial is audit-logged, and no registered command is missing from the table; every
+button (a reporter's draft, a case, /queue's "post now", an appeal) is pressed by every role on a
 pending and an escalated case, served or refused (alert and audit row) as the table says."""
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import pytest
 from telegram import Message
 from telegram.ext import CommandHandler
 
-from bot.delivery_worker import DeliveryWorker
-from bot.menus import MENU, Audience, audiences_of
-from bot.permissions import ACCESS, BUTTONS, DENIALS, PEOPLE, Where, Who
 from handlers.callback_data import AppealAction, ReviewAction
+from handlers.outbound.delivery_worker import DeliveryWorker
+from handlers.runtime.menus import MENU, Audience, audiences_of
+from handlers.runtime.permissions import ACCESS, BUTTONS, DENIALS, PEOPLE, Where, Who
 from loopback import BotHandle, ChatHandle, LoopbackServer, SentMessage, UserHandle
 from moderation.reporting.guided import Action
 from moderation.staff.roles import Role

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.chat_budget import GAP_SLACK_SECONDS, WINDOW_SECONDS, ChatBudget
-from bot.delivery_worker import posting_reserve
+from handlers.outbound.delivery_worker import posting_reserve
+from handlers.runtime.chat_budget import GAP_SLACK_SECONDS, WINDOW_SECONDS, ChatBudget
 from moderation.review.delivery import DIGEST_REFRESH, Digest, digest_due
 
 
@@ -207,7 +207,7 @@ async def test_pace_asks_for_the_rest_of_the_gap_since_the_last_message(
     async def sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    monkeypatch.setattr("bot.chat_budget.asyncio.sleep", sleep)
+    monkeypatch.setattr("handlers.runtime.chat_budget.asyncio.sleep", sleep)
     budget = ChatBudget(20, clock=lambda: 0.0, min_gap=30.0)
     await budget.pace()  # nothing sent yet: no wait
     assert waits == []

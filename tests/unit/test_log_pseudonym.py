@@ -11,9 +11,9 @@ import json
 import pytest
 import structlog
 
-from bot.log_pseudonym import DERIVATION_LABEL, log_key_from
-from bot.logging_setup import bind_update_context, configure_logging, user_hash
+from bot.logging_setup import bind_update_context, configure_logging
 from bot.settings import LogFormat, SettingsError, load_settings
+from handlers.runtime.log_pseudonym import DERIVATION_LABEL, log_key_from, user_hash
 from storage.crypto import decode_secret, new_secret_text
 
 USER_ID = 5_550_123_456

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.message_locks import MessageLocks
+from handlers.runtime.message_locks import MessageLocks
 
 
 async def test_one_holder_per_message_and_no_lock_left_behind() -> None:

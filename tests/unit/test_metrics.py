@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from prometheus_client import generate_latest
 
-from bot.metrics import BotMetrics, handler_name
-from bot.telegram_health import FailureKind, TelegramHealth, kind_of_status, method_of
 from handlers import report
+from handlers.runtime.metrics import BotMetrics, handler_name
+from handlers.runtime.telegram_health import FailureKind, TelegramHealth, kind_of_status, method_of
 from moderation.stats.operating import CountsAfter, RunningTotal
 
 

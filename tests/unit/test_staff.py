@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.menus import MENU, Audience, audiences_of, commands_for
 from handlers.i18n import default_catalog
+from handlers.runtime.menus import MENU, Audience, audiences_of, commands_for
 from moderation.staff.roles import Role, Roles
 from moderation.staff.team import (
     ById,
