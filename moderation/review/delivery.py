@@ -49,7 +49,7 @@ async def send_refused(store: ReviewStore, case_id: int) -> None:
         await uow.posts.send_refused(case_id)
 
 
-async def mark_posted(
+async def record_post(
     store: ReviewStore,
     task: PostTask,
     chat_id: int,
@@ -59,22 +59,41 @@ async def mark_posted(
     lost: int = 0,
     redraw_at: datetime | None = None,
 ) -> bool:
-    """False when a press adopted an unrecorded copy meanwhile: this post is then the copy.
-    `redraw_at`: the end of the undo window the post's Undo button shows (see mark_shown)."""
+    """A message Telegram accepted now shows the case: its first post, or a new one after the
+    last was deleted (`task.message_id`). False when it did not become the case's post: a press
+    adopted an unrecorded copy meanwhile, and this one is the copy. `redraw_at`: the end of
+    the undo window the post's Undo button shows (see mark_shown)."""
+    replacing = task.message_id
     async with store.transaction() as uow:
         copies = copies_after_send(await uow.posts.unsettled(task.case_id), lost)
         if not await uow.posts.posted(
-            task.case_id, chat_id, message_id, task.version, now, copies=copies, reedit=lost > 0
+            task.case_id,
+            chat_id,
+            message_id,
+            task.version,
+            now,
+            replacing=replacing,
+            copies=copies,
+            reedit=lost > 0,
         ):
             return False
         await _undo_shown(uow, task.case_id, redraw_at, now)
+        if replacing is None:
+            action, before = "case.posted", None
+            after: dict[str, int] = {"message_id": message_id, "chat_id": chat_id}
+        else:
+            action, before, after = (
+                "case.reposted",
+                {"message_id": replacing},
+                {"message_id": message_id},
+            )
         await uow.audit.append(
             at=now,
             actor_id=None,
-            action="case.posted",
+            action=action,
             subject_type="case",
             subject_id=task.case_id,
-            details={"before": None, "after": {"message_id": message_id, "chat_id": chat_id}},
+            details={"before": before, "after": after},
         )
         return True
 
@@ -188,44 +207,6 @@ async def review_chat_moved(
             actor_id=None,
             action="review_chat.migrated",
             details={"from": old_chat_id, "to": new_chat_id},
-        )
-
-
-async def mark_reposted(
-    store: ReviewStore,
-    task: PostTask,
-    chat_id: int,
-    message_id: int,
-    now: datetime,
-    *,
-    lost: int = 0,
-    redraw_at: datetime | None = None,
-) -> None:
-    """The case message had been deleted; a new one shows the case again."""
-    async with store.transaction() as uow:
-        copies = copies_after_send(await uow.posts.unsettled(task.case_id), lost)
-        if not await uow.posts.posted(
-            task.case_id,
-            chat_id,
-            message_id,
-            task.version,
-            now,
-            replacing=task.message_id,
-            copies=copies,
-            reedit=lost > 0,
-        ):
-            return
-        await _undo_shown(uow, task.case_id, redraw_at, now)
-        await uow.audit.append(
-            at=now,
-            actor_id=None,
-            action="case.reposted",
-            subject_type="case",
-            subject_id=task.case_id,
-            details={
-                "before": {"message_id": task.message_id},
-                "after": {"message_id": message_id},
-            },
         )
 
 

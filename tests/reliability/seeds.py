@@ -38,7 +38,7 @@ from moderation.review.appeals import AppealFiled, NewAppeal, file_appeal
 from moderation.review.case_actions import add_note
 from moderation.review.case_copies import PostRef, PostRole, pressed_post
 from moderation.review.decisions import decide
-from moderation.review.delivery import due_posts, mark_posted, send_begun
+from moderation.review.delivery import due_posts, record_post, send_begun
 from moderation.review.priority import CasePolicy
 from moderation.review.types import Decision, Moderator, RejectReason
 from moderation.staff.roles import Role
@@ -140,7 +140,7 @@ async def seed_everything(
     [task] = [t for t in await due_posts(store, NOW, timedelta(0), 50) if t.case_id == pending_case]
     await send_begun(store, pending_case, NOW)
     await send_begun(store, pending_case, NOW)
-    assert await mark_posted(store, task, REVIEW_CHAT, 502, NOW)
+    assert await record_post(store, task, REVIEW_CHAT, 502, NOW)
     copy = PostRef(REVIEW_CHAT, 501)
     assert (await pressed_post(store, pending_case, copy, "press", NOW)).role is PostRole.COPY
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from moderation.review.case_copies import PostRef, PostRole, copy_retired, lost_race, pressed_post
 from moderation.review.decisions import case_view
-from moderation.review.delivery import mark_posted, send_begun, send_refused
+from moderation.review.delivery import record_post, send_begun, send_refused
 from storage import Store
 from tests.storage.test_review_rules import Desk
 
@@ -16,7 +16,7 @@ CHAT = -1001
 
 async def posted_after(desk: Desk, case_id: int, message_id: int) -> bool:
     task = (await desk.due(timedelta(0)))[case_id]
-    return await mark_posted(desk.store, task, CHAT, message_id, desk.tick())
+    return await record_post(desk.store, task, CHAT, message_id, desk.tick())
 
 
 async def test_a_send_begun_before_a_kill_makes_the_next_post_say_a_copy_may_be_above(
@@ -77,7 +77,7 @@ async def test_a_press_on_an_unrecorded_post_adopts_it_and_a_late_send_becomes_t
     view = await case_view(store, case_id)
     assert view is not None
     assert view.copy_since is not None  # the send in flight may still land
-    assert not await mark_posted(store, task, CHAT, 41, desk.tick())  # it landed: a copy
+    assert not await record_post(store, task, CHAT, 41, desk.tick())  # it landed: a copy
     await lost_race(store, case_id, PostRef(CHAT, 41), desk.tick())
     async with store.reading() as uow:
         assert await uow.posts.recorded(case_id) == PostRef(CHAT, 40)

@@ -43,9 +43,9 @@ from moderation.review.decisions import (
 from moderation.review.delivery import (
     backlog_size,
     due_posts,
-    mark_posted,
     mark_shown,
     recheck_post,
+    record_post,
 )
 from moderation.review.priority import CasePolicy
 from moderation.review.types import CaseView, Decision, Moderator, PostTask, RejectReason
@@ -113,7 +113,7 @@ class Desk:
     async def post(self, case_id: int, message_id: int = POSTED_MESSAGE) -> None:
         """The delivery worker posted the case's message."""
         task = (await self.due(timedelta(0)))[case_id]
-        await mark_posted(self.store, task, -1001, message_id, self.tick())
+        await record_post(self.store, task, -1001, message_id, self.tick())
 
     async def new_case(self, name: str, reporters: list[int], category: str = "scam") -> int:
         case_ids = set()
@@ -451,7 +451,7 @@ async def test_the_worker_posts_asked_for_cases_then_decisions_then_new_cases_by
     updated = await desk.new_case("updated_posted_x", [desk.reporter()])
     for message_id, case_id in enumerate((decided, updated), start=100):
         [task] = [t for t in await due_posts(store, desk.now, timedelta(0)) if t.case_id == case_id]
-        await mark_posted(store, task, -1001, message_id, desk.tick())
+        await record_post(store, task, -1001, message_id, desk.tick())
     csam = await desk.new_case("csam_unposted_x", [desk.reporter()], "csam")
     asked = await desk.new_case("asked_for_x", [desk.reporter()], "scam")
     terror = await desk.new_case("terror_unposted_x", [desk.reporter()], "terrorism")
@@ -527,7 +527,7 @@ async def test_only_an_unposted_pending_case_can_be_asked_for(store: Store) -> N
     posted = await desk.new_case("already_posted_x", [desk.reporter()])
     decided = await desk.new_case("already_decided_x", [desk.reporter()])
     [task] = [t for t in await due_posts(store, desk.now, timedelta(0)) if t.case_id == posted]
-    await mark_posted(store, task, -1001, 100, desk.tick())
+    await record_post(store, task, -1001, 100, desk.tick())
     await desk.reject(decided)
     assert await request_post(store, posted, MODERATOR, desk.tick()) == Refused(
         ActionRefusal.POSTED, await desk.view(posted)

@@ -1,0 +1,122 @@
+"""Notifications users are owed (decisions on their reports, appeal outcomes, ledger
+checkpoints for legal officers, severe-wait notices for admins), sent from the outbox in each
+person's language and retried with backoff until Telegram accepts or refuses for good.
+
+A notification Telegram accepted whose record failed is remembered, so the next pass records it
+instead of sending it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from handlers.outbound.review_poster import seconds
+from handlers.report_views import ReportViews
+from handlers.review_views import when_text
+from handlers.runtime.context import BotApplication, Services
+from moderation.legal.disclosure import LEDGER_CHECKPOINT_KIND
+from moderation.review.appeals import APPEAL_OUTCOME_KIND
+from moderation.review.decisions import OUTCOME_KIND
+from moderation.review.delivery import due_notifications, notification_failed, notification_sent
+from moderation.review.severe_waits import NOTICE_KIND
+from moderation.review.types import Notification
+
+
+class Notifier:
+    def __init__(self) -> None:
+        self._unrecorded: set[int] = set()
+
+    async def send_due(
+        self, application: BotApplication, services: Services, stopping: Callable[[], bool]
+    ) -> None:
+        now = services.clock.now()
+        for notification in await due_notifications(services.store, now):
+            if stopping():
+                return
+            await self._send_one(application, services, notification)
+
+    async def _send_one(
+        self, application: BotApplication, services: Services, notification: Notification
+    ) -> None:
+        now = services.clock.now()
+        text = render_notification(application, services, notification)
+        if text is None:
+            await notification_failed(
+                services.store, notification, "unknown kind", now, permanent=True
+            )
+            return
+        if notification.id in self._unrecorded:
+            await notification_sent(services.store, notification, now)  # sent on a past pass
+            self._unrecorded.discard(notification.id)
+            return
+        try:
+            await application.bot.send_message(notification.chat_id, text)
+        except RetryAfter as exc:
+            await notification_failed(
+                services.store, notification, "retry_after", now, wait=seconds(exc.retry_after)
+            )
+        except Forbidden as exc:  # blocked the bot: nothing will ever get through
+            await notification_failed(
+                services.store, notification, exc.message, now, permanent=True
+            )
+        except BadRequest as exc:
+            permanent = "chat not found" in exc.message.lower()
+            await notification_failed(
+                services.store, notification, exc.message, now, permanent=permanent
+            )
+        except TelegramError as exc:
+            await notification_failed(services.store, notification, type(exc).__name__, now)
+        else:
+            self._unrecorded.add(notification.id)
+            await notification_sent(services.store, notification, now)
+            self._unrecorded.discard(notification.id)
+
+
+def render_notification(
+    application: BotApplication, services: Services, notification: Notification
+) -> str | None:
+    payload = notification.payload
+    language = payload.get("language")
+    language_code = language if isinstance(language, str) else None
+    if notification.kind == APPEAL_OUTCOME_KIND:
+        return services.texts.render(
+            language_code,
+            f"notify.appeal.{payload.get('decision')}",
+            appeal_id=payload.get("appeal_id"),
+        )
+    if notification.kind == LEDGER_CHECKPOINT_KIND:
+        what = services.texts.render(language_code, f"notify.ledger.{payload.get('entry_kind')}")
+        return services.texts.render(
+            language_code,
+            "notify.ledger.checkpoint",
+            seq=payload.get("seq"),
+            what=what,
+            request_id=payload.get("request_id"),
+            by=payload.get("by"),
+            hash=payload.get("entry_hash"),
+        )
+    if notification.kind == NOTICE_KIND:
+        return services.texts.render(
+            language_code,
+            "notify.severe_wait",
+            count=payload.get("count"),
+            minutes=payload.get("minutes"),
+            case_id=payload.get("case_id"),
+            since=when_text(datetime.fromisoformat(str(payload.get("since")))),
+        )
+    if notification.kind != OUTCOME_KIND:
+        return None
+    reports = ReportViews(
+        services.texts, services.settings.report_categories, application.bot.username
+    )
+    category = payload.get("category")
+    label = reports.category_label(str(category), language_code) if category else ""
+    return services.texts.render(
+        language_code,
+        f"notify.outcome.{payload.get('decision')}",
+        report_id=payload.get("report_id"),
+        category=label,
+    )
