@@ -8,17 +8,19 @@ from typing import Any
 
 import aiosqlite
 
-from moderation.legal.analysis import (
+from moderation.legal.ledger import EntryKind, LedgerEntry
+from moderation.legal.types import (
     CheckResult,
+    LegalRequest,
     OrderType,
     RequestForm,
     RequestState,
+    SealedDocument,
+    StoredDisclosure,
     Target,
     TargetKind,
+    Vote,
 )
-from moderation.legal.ledger import EntryKind, LedgerEntry
-from moderation.legal.officers import Vote
-from moderation.legal.records import LegalRequest, SealedDocument, StoredDisclosure
 from moderation.registry.violators import (
     ObservationKind,
     ObservationSource,
