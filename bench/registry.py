@@ -32,9 +32,9 @@ from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from moderation.legal.analysis import LegalPolicy, OrderType, RequestForm, Target, TargetKind
 from moderation.legal.lookup import LookupKind, lookup
 from moderation.legal.officers import Officer
+from moderation.legal.types import LegalPolicy, OrderType, RequestForm, Target, TargetKind
 from moderation.registry.metadata_import import import_lines, parse_line
 from moderation.registry.violators import (
     Observation,

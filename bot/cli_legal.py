@@ -19,19 +19,18 @@ from bot.settings import Settings
 from bot.stores import run_with_store
 from moderation.bounded_json import BadJson, parse
 from moderation.clock import SystemClock
-from moderation.legal.analysis import (
+from moderation.legal.form import (
     DOCUMENT_MAX_BYTES,
     REQUEST_FILE_MAX_BYTES,
     REQUEST_MAX_DEPTH,
     FieldProblem,
-    OrderDocument,
     check_document,
     form_from,
 )
 from moderation.legal.ledger import parse_head
 from moderation.legal.ledger_check import LedgerReport, verify_ledger
 from moderation.legal.lifecycle import open_requests, register
-from moderation.legal.records import LegalRefused, LegalRequest
+from moderation.legal.types import LegalRefused, LegalRequest, OrderDocument
 from storage import StorageError, Store
 from storage.files import UnsafeFile, read_file_inside, read_regular_file
 

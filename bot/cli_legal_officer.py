@@ -22,7 +22,7 @@ from moderation.clock import SystemClock
 from moderation.legal.disclosure import disclose, retrieve
 from moderation.legal.lifecycle import close, show
 from moderation.legal.officers import Officer
-from moderation.legal.records import Disclosure, LegalRefused, LegalRequest
+from moderation.legal.types import Disclosure, LegalRefused, LegalRequest
 from storage import StorageError, Store
 from storage.files import write_private_file
 

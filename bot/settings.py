@@ -26,8 +26,8 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from handlers.runtime.settings import HandlerSettings
-from moderation.legal.analysis import LegalPolicy, OrderType
 from moderation.legal.ledger import Ledger, LedgerKeys
+from moderation.legal.types import LegalPolicy, OrderType
 from moderation.reporting.categories import DEFAULT_CATEGORIES, Categories, parse_categories
 from moderation.review.priority import CasePolicy
 from moderation.review.severe_waits import SeverePolicy

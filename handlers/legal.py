@@ -18,15 +18,7 @@ from telegram.ext import ApplicationHandlerStop, filters
 from handlers.legal_views import LegalViews
 from handlers.runtime.access import display_name, staff_roles
 from handlers.runtime.context import BotContext, Services
-from moderation.legal.analysis import (
-    FIELDS,
-    FieldProblem,
-    OrderDocument,
-    RequestForm,
-    check_document,
-    form_of,
-    parse_field,
-)
+from moderation.legal.approvals import approve, reject
 from moderation.legal.disclosure import disclose, retrieve
 from moderation.legal.drafts import (
     drop_draft,
@@ -35,20 +27,25 @@ from moderation.legal.drafts import (
     save_draft,
     start_draft,
 )
+from moderation.legal.form import FIELDS, FieldProblem, check_document, form_of, parse_field
 from moderation.legal.ledger import Ledger
 from moderation.legal.lifecycle import (
-    approve,
     close,
     open_requests,
     override,
     register,
-    reject,
     show,
     write_analysis,
 )
 from moderation.legal.lookup import BadLookup, LookupKind, LookupRefused, lookup
 from moderation.legal.officers import Officer
-from moderation.legal.records import Disclosure, LegalRefused, LegalRequest
+from moderation.legal.types import (
+    Disclosure,
+    LegalRefused,
+    LegalRequest,
+    OrderDocument,
+    RequestForm,
+)
 from moderation.staff.team import record_denial
 from storage.crypto import PersonalDataCipher
 

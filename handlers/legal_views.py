@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handlers.i18n import Catalog, Html
-from moderation.legal.analysis import FIELDS, country_name
+from moderation.legal.form import FIELDS, country_name
 from moderation.legal.lookup import LookupResult
-from moderation.legal.records import LegalRequest
+from moderation.legal.types import LegalRequest
 
 MESSAGE_LIMIT = 4000  # Telegram's 4096, with room for the frame
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from moderation.legal.analysis import TargetKind
 from moderation.legal.drafts import DRAFT_PREFIX, DraftState, resealed_draft, sealed_under
-from moderation.legal.records import LegalRecords, SealedDocument, observation_kind
+from moderation.legal.ports import LegalRekeyRecords
+from moderation.legal.sealed_parts import observation_kind
+from moderation.legal.types import SealedDocument, TargetKind
 from moderation.ports import AuditTrail
 from moderation.registry.violators import (
     Observation,
@@ -62,7 +63,7 @@ class IndexRecords(RegistryRecords, Protocol):
 
 class RekeyUnit(Protocol):
     @property
-    def legal(self) -> LegalRecords: ...
+    def legal(self) -> LegalRekeyRecords: ...
     @property
     def seals(self) -> JournalRecords: ...
     @property
@@ -132,7 +133,7 @@ async def rotate_legal_keys(
 
 
 async def _reseal_document(
-    records: LegalRecords, sealer: Sealer, request_id: int, document: SealedDocument
+    records: LegalRekeyRecords, sealer: Sealer, request_id: int, document: SealedDocument
 ) -> None:
     assert document.key_id is not None  # documents still in clear are re-sealed by the upgrade
     context = document_context(request_id, document.sha256)

@@ -16,7 +16,7 @@ import aiosqlite
 
 from storage.audit import AuditRepository
 from storage.database import Database
-from storage.legal.requests import LegalRepository
+from storage.legal.repository import LegalRepository
 from storage.legal.transparency import TransparencyRepository
 from storage.migrations import MigrationReport, migrate
 from storage.registry.violators import RegistryRepository

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from moderation.legal.analysis import LegalPolicy
+from moderation.legal.types import LegalPolicy
 from moderation.reporting.categories import Categories
 from moderation.review.priority import CasePolicy
 from moderation.review.severe_waits import SeverePolicy

@@ -25,6 +25,8 @@ from enum import StrEnum
 from typing import Any, Final, Protocol
 
 GENESIS: Final = "0" * 64
+#: The `bot_state` key of the head the database last recorded (count and last hash).
+LEDGER_HEAD_KEY: Final = "disclosure_ledger_head"
 CHECKPOINT_VERSION: Final = 1
 
 

@@ -1,5 +1,6 @@
-"""`report-bot ledger verify`: the ledger against its key, its checkpoints, the heads the
-legal officers were told, and the disclosed content itself.
+"""Verifying the disclosure ledger: against its key, its checkpoints, the heads the legal
+officers were told, and the disclosed content itself (`report-bot ledger verify`); the chain
+and checkpoints alone before every new entry (`ledger_problems`).
 
 Each entry's country, violator, request and period are compared with what the kept disclosure
 says (decrypted), so an entry edited to name another country or person is named with what
@@ -13,9 +14,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from moderation.legal.disclosure import ledger_problems
-from moderation.legal.ledger import EntryKind, Ledger, LedgerEntry, LedgerHead, verify
-from moderation.legal.records import LEDGER_HEAD_KEY, LegalStore
+from moderation.legal.ledger import (
+    LEDGER_HEAD_KEY,
+    EntryKind,
+    Ledger,
+    LedgerEntry,
+    LedgerHead,
+    read_checkpoints,
+    verify,
+    verify_anchors,
+)
+from moderation.legal.ports import KeyValue, LegalStore, LegalUnit
 from moderation.registry.violators import Sealer
 from moderation.sealing import disclosure_context
 
@@ -48,16 +57,11 @@ async def verify_ledger(
         entries = await uow.legal.ledger()
         recorded = await uow.legal.recorded_as_disclosed()
         stored = {d.request_id: d for d in await uow.legal.disclosures()}
-        head_text = await uow.state.get(LEDGER_HEAD_KEY)
         notes: list[str] = []
         if with_anchors:
             problems, notes = await ledger_problems(uow, ledger, entries)
         else:
-            head = None
-            if head_text is not None:
-                data = json.loads(head_text)
-                head = LedgerHead(int(data["count"]), str(data["last_hash"]))
-            problems = verify(ledger.keys, entries, head)
+            problems = verify(ledger.keys, entries, await _recorded_head(uow.state))
         contents: dict[int, dict[str, Any]] = {}
         for request_id, disclosure in sorted(stored.items()):
             try:
@@ -99,6 +103,33 @@ async def verify_ledger(
         anchored=with_anchors,
         head=None if last is None else (last.seq, last.entry_hash),
     )
+
+
+async def ledger_problems(
+    uow: LegalUnit, ledger: Ledger, entries: list[LedgerEntry]
+) -> tuple[list[str], list[str]]:
+    """(problems, notes) of the chain and its checkpoints (the content is checked by
+    `report-bot ledger verify`, which decrypts every disclosure)."""
+    problems = verify(ledger.keys, entries, await _recorded_head(uow.state))
+    lines = ledger.anchor.lines()
+    if lines is None:
+        if any(entry.key_id is not None for entry in entries):
+            problems.append(
+                f"the checkpoint file {ledger.anchor.where} is missing, but the ledger holds "
+                "keyed entries: restore it, or point LEDGER_ANCHOR_DIR at it"
+            )
+        return problems, []
+    checkpoints, bad = read_checkpoints(ledger.keys, lines)
+    anchored, notes = verify_anchors(entries, checkpoints)
+    return problems + bad + anchored, notes
+
+
+async def _recorded_head(state: KeyValue) -> LedgerHead | None:
+    head_text = await state.get(LEDGER_HEAD_KEY)
+    if head_text is None:
+        return None
+    data = json.loads(head_text)
+    return LedgerHead(int(data["count"]), str(data["last_hash"]))
 
 
 def _against_content(

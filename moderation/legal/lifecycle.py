@@ -1,4 +1,5 @@
-"""A legal request's life: registered, analysed, approved by four eyes, disclosed, closed.
+"""A legal request's life: registered, analysed (or a failed check overridden), closed; and
+reading it. Approvals are in `approvals.py`, the disclosure in `disclosure.py`.
 
 Every step is one transaction that also writes its audit entry, so a step either happened and
 is on record or did not happen; who takes it is checked inside that transaction against the
@@ -8,39 +9,34 @@ it stands: rewriting the analysis or overriding a check voids the approvals give
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
-from moderation.legal.analysis import (
-    ANALYSIS_MIN,
-    REASON_MIN,
-    LegalPolicy,
-    OrderDocument,
-    RequestForm,
-    RequestState,
-    analyse,
-    check_document,
-)
+from moderation.legal.analysis import analyse
+from moderation.legal.approvals import void_approvals, void_lapsed
+from moderation.legal.form import check_document
 from moderation.legal.officers import Officer
-from moderation.legal.records import (
-    LegalRefused,
-    LegalRequest,
-    LegalStore,
-    LegalUnit,
-    Refused,
-    blocking_problem,
-    get_request,
+from moderation.legal.ports import LegalStore, LegalUnit
+from moderation.legal.sealed_parts import (
     observation_kind,
     opened_document,
     opened_request,
     resolve_target,
-    run_step,
     sealed_document,
-    void_approvals,
-    void_lapsed,
+)
+from moderation.legal.steps import audit_step, get_request, run_step
+from moderation.legal.types import (
+    LegalPolicy,
+    LegalRefused,
+    LegalRequest,
+    OrderDocument,
+    RequestForm,
+    RequestState,
 )
 from moderation.registry.violators import Sealer, seal
 from moderation.sealing import target_context
+
+ANALYSIS_MIN: Final = 20
 
 # --- registering and analysing ----------------------------------------------------------
 
@@ -80,21 +76,18 @@ async def register(
             checks=checks,
             state=RequestState.RECEIVED,
         )
-        await uow.audit.append(
-            at=now,
-            actor_id=acting.user_id,
-            action="legal.registered",
-            subject_type="legal_request",
-            subject_id=request_id,
-            details={
-                "by": acting.name,
-                "country": form.country,
-                "order_type": form.order_type.value,
-                "target_kind": form.target.kind.value,
-                "document_sha256": document.sha256,
-                "checks": {c.key.value: c.passed for c in checks},
-                "violator_id": violators[0] if len(violators) == 1 else None,
-            },
+        await audit_step(
+            uow.audit,
+            "legal.registered",
+            request_id,
+            acting,
+            now,
+            country=form.country,
+            order_type=form.order_type.value,
+            target_kind=form.target.kind.value,
+            document_sha256=document.sha256,
+            checks={c.key.value: c.passed for c in checks},
+            violator_id=violators[0] if len(violators) == 1 else None,
         )
         return await get_request(uow.legal, request_id)
 
@@ -142,19 +135,16 @@ async def write_analysis(
             checks=checks,
             state=RequestState.UNDER_ANALYSIS,
         )
-        await uow.audit.append(
-            at=now,
-            actor_id=acting.user_id,
-            action="legal.analysed",
-            subject_type="legal_request",
-            subject_id=request_id,
-            details={
-                "by": acting.name,
-                "before": request.state.value,
-                "after": RequestState.UNDER_ANALYSIS.value,
-                "checks": {c.key.value: c.passed for c in checks},
-                "analysis_chars": len(analysis),
-            },
+        await audit_step(
+            uow.audit,
+            "legal.analysed",
+            request_id,
+            acting,
+            now,
+            before=request.state.value,
+            after=RequestState.UNDER_ANALYSIS.value,
+            checks={c.key.value: c.passed for c in checks},
+            analysis_chars=len(analysis),
         )
         return await get_request(uow.legal, request_id)
 
@@ -206,17 +196,14 @@ async def override(
             now,
         )
         await uow.legal.set_override(request_id, text, acting.user_id, now)
-        await uow.audit.append(
-            at=now,
-            actor_id=acting.user_id,
-            action="legal.overridden",
-            subject_type="legal_request",
-            subject_id=request_id,
-            details={
-                "by": acting.name,
-                "failed_checks": [c.key.value for c in failed],
-                "reason": text,
-            },
+        await audit_step(
+            uow.audit,
+            "legal.overridden",
+            request_id,
+            acting,
+            now,
+            failed_checks=[c.key.value for c in failed],
+            reason=text,
         )
         return await get_request(uow.legal, request_id)
 
@@ -224,119 +211,6 @@ async def override(
         store, policy, officer, "override", request_id, now, body, admins_too=True
     )
     return opened_request(sealer, updated)
-
-
-# --- four eyes -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ApprovalOutcome:
-    request: LegalRequest
-    approvals: int
-    needed: int
-
-    @property
-    def complete(self) -> bool:
-        return self.approvals >= self.needed
-
-
-async def approve(
-    store: LegalStore,
-    sealer: Sealer,
-    policy: LegalPolicy,
-    request_id: int,
-    officer: Officer,
-    now: datetime,
-) -> ApprovalOutcome:
-    async def body(uow: LegalUnit, acting: Officer) -> ApprovalOutcome | Refused:
-        request = await void_lapsed(
-            uow, policy, await get_request(uow.legal, request_id), acting.user_id, now
-        )
-        problem = vote_problem(request, acting, policy) or blocking_problem(request)
-        if problem is not None:
-            return Refused(problem)
-        if not await uow.legal.add_vote(request_id, acting.user_id, True, None, now):
-            return Refused(f"you have already decided on request #{request_id}")
-        approvals = len(request.approvals) + 1
-        state = request.state
-        if approvals >= policy.approvals_needed:
-            state = RequestState.APPROVED
-            await uow.legal.set_state(request_id, state)
-        await uow.audit.append(
-            at=now,
-            actor_id=acting.user_id,
-            action="legal.approved",
-            subject_type="legal_request",
-            subject_id=request_id,
-            details={
-                "by": acting.name,
-                "approvals": approvals,
-                "needed": policy.approvals_needed,
-                "before": request.state.value,
-                "after": state.value,
-            },
-        )
-        updated = await get_request(uow.legal, request_id)
-        return ApprovalOutcome(updated, approvals, policy.approvals_needed)
-
-    outcome = await run_step(store, policy, officer, "approve", request_id, now, body)
-    return ApprovalOutcome(
-        opened_request(sealer, outcome.request), outcome.approvals, outcome.needed
-    )
-
-
-async def reject(
-    store: LegalStore,
-    sealer: Sealer,
-    policy: LegalPolicy,
-    request_id: int,
-    reason: str,
-    officer: Officer,
-    now: datetime,
-) -> LegalRequest:
-    text = " ".join(reason.split())
-
-    async def body(uow: LegalUnit, acting: Officer) -> LegalRequest | Refused:
-        if len(text) < REASON_MIN:
-            raise LegalRefused(f"say why you reject it, in at least {REASON_MIN} characters")
-        request = await void_lapsed(
-            uow, policy, await get_request(uow.legal, request_id), acting.user_id, now
-        )
-        problem = vote_problem(request, acting, policy)
-        if problem is not None:
-            return Refused(problem)
-        if not await uow.legal.add_vote(request_id, acting.user_id, False, text, now):
-            return Refused(f"you have already decided on request #{request_id}")
-        await uow.legal.reject(request_id, text, acting.user_id, now)
-        await uow.audit.append(
-            at=now,
-            actor_id=acting.user_id,
-            action="legal.rejected",
-            subject_type="legal_request",
-            subject_id=request_id,
-            details={
-                "by": acting.name,
-                "reason": text,
-                "before": request.state.value,
-                "after": RequestState.REJECTED.value,
-            },
-        )
-        return await get_request(uow.legal, request_id)
-
-    updated = await run_step(store, policy, officer, "reject", request_id, now, body)
-    return opened_request(sealer, updated)
-
-
-def vote_problem(request: LegalRequest, officer: Officer, policy: LegalPolicy) -> str | None:
-    if request.state is not RequestState.UNDER_ANALYSIS:
-        if request.state is RequestState.RECEIVED:
-            return f"request #{request.id} has no written legal analysis yet; add it first"
-        return f"request #{request.id} is {request.state.value}; no more decisions"
-    if not policy.registrar_may_approve and officer.user_id == request.registered_by:
-        return "you registered this request; two other legal officers must decide"
-    if officer.user_id in {v.officer_id for v in request.votes if v.live}:
-        return f"you have already decided on request #{request.id}"
-    return None
 
 
 # --- closing, reading --------------------------------------------------------------------
@@ -357,17 +231,14 @@ async def close(
         if not request.state.open:
             raise LegalRefused(f"request #{request_id} is {request.state.value} already")
         await uow.legal.close(request_id, acting.user_id, now)
-        await uow.audit.append(
-            at=now,
-            actor_id=acting.user_id,
-            action="legal.closed",
-            subject_type="legal_request",
-            subject_id=request_id,
-            details={
-                "by": acting.name,
-                "before": request.state.value,
-                "after": RequestState.CLOSED.value,
-            },
+        await audit_step(
+            uow.audit,
+            "legal.closed",
+            request_id,
+            acting,
+            now,
+            before=request.state.value,
+            after=RequestState.CLOSED.value,
         )
         return await get_request(uow.legal, request_id)
 

@@ -18,9 +18,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from moderation.legal.analysis import LegalPolicy, day_bounds
+from moderation.legal.analysis import day_bounds
 from moderation.legal.officers import Officer, OfficerRoles, verified
-from moderation.legal.records import LegalRecords
+from moderation.legal.ports import LegalRequestRecords
+from moderation.legal.steps import audit_step
+from moderation.legal.types import LegalPolicy
 from moderation.personal_data import NotPersonalData
 from moderation.ports import AuditTrail
 from moderation.registry.violators import (
@@ -102,7 +104,7 @@ class LookupUnit(Protocol):
     @property
     def registry(self) -> LookupRecords: ...
     @property
-    def legal(self) -> LegalRecords: ...
+    def legal(self) -> LegalRequestRecords: ...
     @property
     def roles(self) -> OfficerRoles: ...
     @property
@@ -135,13 +137,14 @@ async def lookup(
         elif not request.state.open:
             refused = f"legal request #{request_id} is {request.state.value}, not open"
         if refused is not None or request is None:
-            await uow.audit.append(
-                at=now,
-                actor_id=asker.user_id,
-                action="registry.lookup_refused",
-                subject_type="legal_request",
-                subject_id=request_id,
-                details={"by": asker.name, "kind": kind.value, "why": refused},
+            await audit_step(
+                uow.audit,
+                "registry.lookup_refused",
+                request_id,
+                asker,
+                now,
+                kind=kind.value,
+                why=refused,
             )
         else:
             ids, logged_query = await _find(uow.registry, indexer, kind, query)
@@ -151,21 +154,18 @@ async def lookup(
                 found = await _file(uow.registry, violator_id, start, end)
                 if found is not None:
                     files.append(found)
-            await uow.audit.append(
-                at=now,
-                actor_id=acting.user_id,
-                action="registry.lookup",
-                subject_type="legal_request",
-                subject_id=request_id,
-                details={
-                    "by": acting.name,
-                    "why": f"legal request #{request_id}",
-                    "kind": kind.value,
-                    "query": logged_query,
-                    "shown": [f.violator.id for f in files],
-                    "observations_shown": sum(len(f.timeline) for f in files),
-                    "personal_values_shown": 0,
-                },
+            await audit_step(
+                uow.audit,
+                "registry.lookup",
+                request_id,
+                acting,
+                now,
+                why=f"legal request #{request_id}",
+                kind=kind.value,
+                query=logged_query,
+                shown=[f.violator.id for f in files],
+                observations_shown=sum(len(f.timeline) for f in files),
+                personal_values_shown=0,
             )
             period = (request.form.period_start.isoformat(), request.form.period_end.isoformat())
             return LookupResult(request_id, period, tuple(files))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
-from moderation.legal.analysis import LegalPolicy
+from moderation.legal.types import LegalPolicy, Vote
 from moderation.staff.roles import Role
 
 
@@ -26,21 +26,6 @@ class Officer:
     name: str
     is_legal: bool = False
     is_admin: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Vote:
-    id: int
-    officer_id: int
-    approve: bool
-    reason: str | None
-    at: datetime
-    voided_at: datetime | None = None
-    voided_reason: str | None = None
-
-    @property
-    def live(self) -> bool:
-        return self.voided_at is None
 
 
 class OfficerRoles(Protocol):

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final, Protocol
 
-import iso3166
+from moderation.legal.form import country_name
 
 _PERIOD: Final = re.compile(r"(\d{4})(?:([QH])(\d))?")
 #: Years a period may name: before Telegram existed nothing can be counted, and far ahead
@@ -105,12 +105,6 @@ def period_or_default(text: str | None, now: datetime) -> Period:
     if text is None or not text.strip():
         return current_quarter(now.astimezone(UTC).date())
     return parse_period(text)
-
-
-def country_name(code: str) -> str:
-    """The ISO 3166-1 name of an alpha-2 code; the code itself when ISO has none."""
-    country = iso3166.countries_by_alpha2.get(code.upper())
-    return country.name if country is not None else code
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Final, Protocol
 
-from moderation.legal.records import LegalRecords, void_officer_approvals
+from moderation.legal.approvals import void_officer_approvals
+from moderation.legal.ports import LegalRequestRecords
 from moderation.ports import AuditTrail
 from moderation.staff.roles import Role, RoleGrant, Roles, bootstrap_roles
 
@@ -97,7 +98,7 @@ class StaffUnit(Protocol):
     @property
     def audit(self) -> AuditTrail: ...
     @property
-    def legal(self) -> LegalRecords: ...
+    def legal(self) -> LegalRequestRecords: ...
 
 
 class StaffStore(Protocol):

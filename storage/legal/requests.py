@@ -1,4 +1,4 @@
-"""Legal requests, their documents, votes, disclosures and the disclosure ledger."""
+"""Legal requests, their order documents and their votes."""
 
 from __future__ import annotations
 
@@ -8,23 +8,18 @@ from typing import Any
 
 import aiosqlite
 
-from moderation.legal.analysis import (
+from moderation.legal.types import (
     CheckResult,
+    LegalRequest,
     OrderType,
     RequestForm,
     RequestState,
+    SealedDocument,
     Target,
     TargetKind,
+    Vote,
 )
-from moderation.legal.ledger import EntryKind, LedgerEntry
-from moderation.legal.officers import Vote
-from moderation.legal.records import LegalRequest, SealedDocument, StoredDisclosure
-from moderation.registry.violators import (
-    ObservationKind,
-    ObservationSource,
-    SealedObservation,
-    SealedValue,
-)
+from moderation.registry.violators import SealedValue
 from storage.codec import decode_time, encode_time
 from storage.sql import fetch_all, fetch_one, fetch_value, run
 
@@ -36,7 +31,9 @@ _REQUEST_COLUMNS = (
 )
 
 
-class LegalRepository:
+class LegalRequestRows:
+    """`moderation/legal/ports.py: LegalRequestRecords`; one part of `LegalRepository`."""
+
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
@@ -110,28 +107,10 @@ class LegalRepository:
     async def document(self, request_id: int) -> SealedDocument | None:
         row = await fetch_one(
             self._conn,
-            f"SELECT {_DOCUMENT} FROM legal_documents WHERE request_id = ?",  # noqa: S608
+            f"SELECT {DOCUMENT_COLUMNS} FROM legal_documents WHERE request_id = ?",  # noqa: S608
             (request_id,),
         )
-        return None if row is None else _document(row)
-
-    async def documents_under_other_keys(
-        self, key_id: str, limit: int
-    ) -> list[tuple[int, SealedDocument]]:
-        rows = await fetch_all(
-            self._conn,
-            f"SELECT request_id, {_DOCUMENT} FROM legal_documents "  # noqa: S608
-            "WHERE key_id IS NOT NULL AND key_id <> ? ORDER BY request_id LIMIT ?",
-            (key_id, limit),
-        )
-        return [(row["request_id"], _document(row)) for row in rows]
-
-    async def reseal_document(self, request_id: int, key_id: str, blob: bytes) -> None:
-        await run(
-            self._conn,
-            "UPDATE legal_documents SET key_id = ?, content = ? WHERE request_id = ?",
-            (key_id, blob, request_id),
-        )
+        return None if row is None else document_of(row)
 
     async def request(self, request_id: int) -> LegalRequest | None:
         row = await fetch_one(
@@ -261,155 +240,11 @@ class LegalRepository:
             (by, encode_time(at), request_id),
         )
 
-    async def personal_observations(
-        self, violator_id: int, start: datetime, end: datetime
-    ) -> list[SealedObservation]:
-        """Phone numbers and IP addresses observed in [start, end); nothing else is asked for."""
-        rows = await fetch_all(
-            self._conn,
-            "SELECT id, violator_id, kind, ciphertext, key_id, blind_index, observed_at, source, "
-            "recorded_at FROM observations WHERE violator_id = ? AND kind IN ('phone', 'ip') "
-            "AND observed_at >= ? AND observed_at < ? ORDER BY observed_at, id",
-            (violator_id, encode_time(start), encode_time(end)),
-        )
-        return [
-            SealedObservation(
-                id=row["id"],
-                violator_id=row["violator_id"],
-                kind=ObservationKind(row["kind"]),
-                sealed=SealedValue(
-                    None, bytes(row["ciphertext"]), row["key_id"], bytes(row["blind_index"])
-                ),
-                observed_at=decode_time(row["observed_at"]),
-                source=ObservationSource(row["source"]),
-                recorded_at=decode_time(row["recorded_at"]),
-            )
-            for row in rows
-        ]
 
-    async def add_disclosure(self, disclosure: StoredDisclosure) -> None:
-        await run(
-            self._conn,
-            "INSERT INTO disclosures (request_id, ciphertext, key_id, content_sha256, phones, "
-            "ips, disclosed_to, disclosed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                disclosure.request_id,
-                disclosure.ciphertext,
-                disclosure.key_id,
-                disclosure.content_sha256,
-                disclosure.phones,
-                disclosure.ips,
-                disclosure.disclosed_to,
-                encode_time(disclosure.disclosed_at),
-            ),
-        )
-
-    async def disclosure(self, request_id: int) -> StoredDisclosure | None:
-        row = await fetch_one(
-            self._conn,
-            f"SELECT {_DISCLOSURE} FROM disclosures WHERE request_id = ?",  # noqa: S608
-            (request_id,),
-        )
-        return _disclosure(row) if row is not None else None
-
-    async def disclosures(self) -> list[StoredDisclosure]:
-        rows = await fetch_all(
-            self._conn,
-            f"SELECT {_DISCLOSURE} FROM disclosures ORDER BY request_id",  # noqa: S608
-        )
-        return [_disclosure(row) for row in rows]
-
-    async def ledger_last(self) -> LedgerEntry | None:
-        row = await fetch_one(
-            self._conn,
-            f"SELECT {_LEDGER} FROM disclosure_ledger ORDER BY seq DESC LIMIT 1",  # noqa: S608
-        )
-        return _entry(row) if row is not None else None
-
-    async def add_ledger_entry(self, entry: LedgerEntry) -> None:
-        await run(
-            self._conn,
-            f"INSERT INTO disclosure_ledger ({_LEDGER}) "  # noqa: S608 - constant columns
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                entry.seq,
-                entry.kind.value,
-                entry.request_id,
-                entry.violator_id,
-                entry.country,
-                entry.period_start,
-                entry.period_end,
-                entry.disclosed_at,
-                entry.disclosed_to,
-                entry.content_sha256,
-                entry.prev_hash,
-                entry.entry_hash,
-                entry.key_id,
-            ),
-        )
-
-    async def ledger(self) -> list[LedgerEntry]:
-        """By sequence number; a reordering or deletion shows as a break in the chain."""
-        rows = await fetch_all(
-            self._conn,
-            f"SELECT {_LEDGER} FROM disclosure_ledger ORDER BY seq",  # noqa: S608
-        )
-        return [_entry(row) for row in rows]
-
-    async def sealed_under_other_keys(self, key_id: str, limit: int) -> list[StoredDisclosure]:
-        rows = await fetch_all(
-            self._conn,
-            f"SELECT {_DISCLOSURE} FROM disclosures WHERE key_id != ? "  # noqa: S608
-            "ORDER BY request_id LIMIT ?",
-            (key_id, limit),
-        )
-        return [_disclosure(row) for row in rows]
-
-    async def reseal(self, request_id: int, key_id: str, ciphertext: bytes) -> None:
-        await run(
-            self._conn,
-            "UPDATE disclosures SET key_id = ?, ciphertext = ? WHERE request_id = ?",
-            (key_id, ciphertext, request_id),
-        )
-
-    async def recorded_as_disclosed(self) -> set[int]:
-        """Requests the audit log or the request's state says were disclosed: each must have
-        its ledger entry (the audit log has its own append-only triggers)."""
-        rows = await fetch_all(
-            self._conn,
-            "SELECT CAST(subject_id AS INTEGER) AS id FROM audit_log "
-            "WHERE action = 'legal.disclosed' AND subject_type = 'legal_request' "
-            "UNION SELECT id FROM legal_requests WHERE state = 'disclosed'",
-        )
-        return {int(row["id"]) for row in rows}
-
-    async def targets_under_other_keys(
-        self, key_id: str, limit: int
-    ) -> list[tuple[int, TargetKind, str, bytes]]:
-        """(request id, kind, key id, ciphertext) of phone/IP targets sealed under older keys."""
-        rows = await fetch_all(
-            self._conn,
-            "SELECT id, target_kind, target_key_id, target_cipher FROM legal_requests "
-            "WHERE target_cipher IS NOT NULL AND target_key_id != ? ORDER BY id LIMIT ?",
-            (key_id, limit),
-        )
-        return [
-            (row["id"], TargetKind(row["target_kind"]), row["target_key_id"], row["target_cipher"])
-            for row in rows
-        ]
-
-    async def reseal_target(self, request_id: int, key_id: str, ciphertext: bytes) -> None:
-        await run(
-            self._conn,
-            "UPDATE legal_requests SET target_key_id = ?, target_cipher = ? WHERE id = ?",
-            (key_id, ciphertext, request_id),
-        )
+DOCUMENT_COLUMNS = "file_name, mime_type, sha256, key_id, content, telegram_file_id"
 
 
-_DOCUMENT = "file_name, mime_type, sha256, key_id, content, telegram_file_id"
-
-
-def _document(row: Any) -> SealedDocument:
+def document_of(row: Any) -> SealedDocument:
     return SealedDocument(
         file_name=row["file_name"],
         mime_type=row["mime_type"],
@@ -417,46 +252,6 @@ def _document(row: Any) -> SealedDocument:
         key_id=row["key_id"],
         blob=bytes(row["content"]),
         telegram_file_id=row["telegram_file_id"],
-    )
-
-
-_DISCLOSURE = (
-    "request_id, ciphertext, key_id, content_sha256, phones, ips, disclosed_to, disclosed_at"
-)
-_LEDGER = (
-    "seq, kind, request_id, violator_id, country, period_start, period_end, disclosed_at, "
-    "disclosed_to, content_sha256, prev_hash, entry_hash, key_id"
-)
-
-
-def _disclosure(row: Any) -> StoredDisclosure:
-    return StoredDisclosure(
-        request_id=row["request_id"],
-        key_id=row["key_id"],
-        ciphertext=bytes(row["ciphertext"]),
-        content_sha256=row["content_sha256"],
-        phones=row["phones"],
-        ips=row["ips"],
-        disclosed_to=row["disclosed_to"],
-        disclosed_at=decode_time(row["disclosed_at"]),
-    )
-
-
-def _entry(row: Any) -> LedgerEntry:
-    return LedgerEntry(
-        seq=row["seq"],
-        kind=EntryKind(row["kind"]),
-        request_id=row["request_id"],
-        violator_id=row["violator_id"],
-        country=row["country"],
-        period_start=row["period_start"],
-        period_end=row["period_end"],
-        disclosed_at=row["disclosed_at"],
-        disclosed_to=row["disclosed_to"],
-        content_sha256=row["content_sha256"],
-        prev_hash=row["prev_hash"],
-        entry_hash=row["entry_hash"],
-        key_id=row["key_id"],
     )
 
 

@@ -21,10 +21,10 @@ import pytest
 
 from bot.settings import Settings
 from moderation.clock import SystemClock
-from moderation.legal.ledger import GENESIS, EntryKind, LedgerEntry, expected_hash
-from moderation.legal.lifecycle import approve, write_analysis
+from moderation.legal.approvals import approve
+from moderation.legal.ledger import GENESIS, LEDGER_HEAD_KEY, EntryKind, LedgerEntry, expected_hash
+from moderation.legal.lifecycle import write_analysis
 from moderation.legal.officers import Officer
-from moderation.legal.records import LEDGER_HEAD_KEY
 from moderation.sealing import disclosure_context
 from storage import Store
 from tests.e2e.test_legal import IP_IN, PHONE_IN, PHONE_OUT, confirmed_violator

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from moderation.legal.analysis import DOCUMENT_MAX_BYTES
+from moderation.legal.form import DOCUMENT_MAX_BYTES
 from tests.conftest import LEGAL_OFFICER_ID
 from tests.helpers import cli_command, cli_env
 

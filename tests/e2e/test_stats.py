@@ -26,7 +26,7 @@ from matplotlib.image import imread
 
 from handlers.outbound.delivery_worker import DeliveryWorker
 from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
-from moderation.legal.analysis import OrderType, RequestForm, Target, TargetKind
+from moderation.legal.types import OrderType, RequestForm, Target, TargetKind
 from storage.codec import encode_time
 from tests.conftest import ADMIN_ID, MODERATOR_ID, RunningBot
 from tests.helpers import FakeClock

@@ -10,7 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from moderation.legal.analysis import (
+from moderation.legal.approvals import approve
+from moderation.legal.disclosure import disclose
+from moderation.legal.ledger import Ledger
+from moderation.legal.lifecycle import register, write_analysis
+from moderation.legal.officers import Officer
+from moderation.legal.types import (
     LegalPolicy,
     OrderDocument,
     OrderType,
@@ -18,10 +23,6 @@ from moderation.legal.analysis import (
     Target,
     TargetKind,
 )
-from moderation.legal.disclosure import disclose
-from moderation.legal.ledger import Ledger
-from moderation.legal.lifecycle import approve, register, write_analysis
-from moderation.legal.officers import Officer
 from moderation.registry.violators import (
     Observation,
     ObservationKind,

@@ -15,19 +15,21 @@ from pathlib import Path
 from typing import Any
 
 from moderation.audit import AuditEntry
-from moderation.legal.analysis import (
+from moderation.legal.approvals import approve
+from moderation.legal.disclosure import disclose
+from moderation.legal.ledger import Ledger, LedgerKeys
+from moderation.legal.lifecycle import register, write_analysis
+from moderation.legal.officers import Officer
+from moderation.legal.types import (
+    Disclosure,
     LegalPolicy,
+    LegalRequest,
     OrderDocument,
     OrderType,
     RequestForm,
     Target,
     TargetKind,
 )
-from moderation.legal.disclosure import disclose
-from moderation.legal.ledger import Ledger, LedgerKeys
-from moderation.legal.lifecycle import approve, register, write_analysis
-from moderation.legal.officers import Officer
-from moderation.legal.records import Disclosure, LegalRequest
 from moderation.registry.violators import (
     Observation,
     ObservationKind,

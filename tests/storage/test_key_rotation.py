@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from moderation.legal.analysis import Target, TargetKind
 from moderation.legal.drafts import load_draft, save_draft
 from moderation.legal.lifecycle import show
 from moderation.legal.lookup import LookupKind, lookup
+from moderation.legal.types import Target, TargetKind
 from moderation.registry.violators import opened
 from moderation.rekeying import rotate_everything
 from moderation.sealing import update_context

@@ -14,18 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from moderation.legal.analysis import (
-    LegalPolicy,
-    OrderDocument,
-    OrderType,
-    RequestForm,
-    RequestState,
-    Target,
-    TargetKind,
-)
+from moderation.legal.approvals import approve
 from moderation.legal.disclosure import disclose
 from moderation.legal.ledger import (
     GENESIS,
+    LEDGER_HEAD_KEY,
     EntryKind,
     LedgerEntry,
     LedgerKeys,
@@ -33,9 +26,19 @@ from moderation.legal.ledger import (
     legacy_hash,
 )
 from moderation.legal.ledger_check import verify_ledger
-from moderation.legal.lifecycle import approve, close, register, write_analysis
+from moderation.legal.lifecycle import close, register, write_analysis
 from moderation.legal.officers import Officer
-from moderation.legal.records import LEDGER_HEAD_KEY, LegalRefused, StoredDisclosure
+from moderation.legal.types import (
+    LegalPolicy,
+    LegalRefused,
+    OrderDocument,
+    OrderType,
+    RequestForm,
+    RequestState,
+    StoredDisclosure,
+    Target,
+    TargetKind,
+)
 from moderation.registry.retention import purge_expired
 from moderation.review.decisions import UndoRefusal, reverse_decision
 from moderation.review.priority import CasePolicy

@@ -17,22 +17,20 @@ from pathlib import Path
 
 import pytest
 
-from moderation.legal.analysis import OrderType, RequestState, Target, TargetKind
+from moderation.legal.approvals import approve, reject
 from moderation.legal.disclosure import disclose, retrieve
-from moderation.legal.ledger import LedgerKeys, expected_hash, legacy_hash
+from moderation.legal.ledger import LEDGER_HEAD_KEY, LedgerKeys, expected_hash, legacy_hash
 from moderation.legal.ledger_check import verify_ledger
 from moderation.legal.lifecycle import (
-    approve,
     close,
     open_requests,
     override,
     register,
-    reject,
     show,
     write_analysis,
 )
 from moderation.legal.officers import Officer
-from moderation.legal.records import LEDGER_HEAD_KEY, LegalRefused
+from moderation.legal.types import LegalRefused, OrderType, RequestState, Target, TargetKind
 from moderation.registry.retention import purge_expired
 from moderation.registry.violators import ObservationKind
 from moderation.sealing import disclosure_context

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from moderation.legal.analysis import RequestState, Target, TargetKind
+from moderation.legal.approvals import approve
 from moderation.legal.disclosure import disclose
-from moderation.legal.lifecycle import approve, override, show, write_analysis
+from moderation.legal.lifecycle import override, show, write_analysis
 from moderation.legal.officers import Officer
-from moderation.legal.records import LegalRefused
+from moderation.legal.types import LegalRefused, RequestState, Target, TargetKind
 from moderation.staff.roles import Role
 from moderation.staff.team import grant, revoke
 from storage import Store

@@ -18,10 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from moderation.legal.analysis import Target, TargetKind
 from moderation.legal.disclosure import disclose, retrieve
 from moderation.legal.lifecycle import show
-from moderation.legal.records import LegalRefused
+from moderation.legal.types import LegalRefused, Target, TargetKind
 from moderation.registry.violators import ObservationKind, opened
 from moderation.sealing import (
     disclosure_context,

@@ -8,21 +8,16 @@ from datetime import date, timedelta
 
 import pytest
 
-from moderation.legal.analysis import (
-    FIELDS,
+from moderation.legal.analysis import analyse, blocking, day_bounds
+from moderation.legal.form import FIELDS, FieldProblem, form_from, parse_field
+from moderation.legal.types import (
     CheckKey,
     CheckResult,
-    FieldProblem,
     LegalPolicy,
     OrderType,
     RequestForm,
     Target,
     TargetKind,
-    analyse,
-    blocking,
-    day_bounds,
-    form_from,
-    parse_field,
 )
 
 TODAY = date(2026, 11, 20)

@@ -18,6 +18,7 @@ from matplotlib.image import imread
 from handlers.i18n import default_catalog
 from handlers.transparency_chart import ChartLabels, transparency_png
 from handlers.transparency_views import MAX_COUNTRIES, MAX_TEXT, TransparencyViews, telegram_length
+from moderation.legal.form import country_name
 from moderation.legal.transparency import (
     BadPeriod,
     CountryCounts,
@@ -26,7 +27,6 @@ from moderation.legal.transparency import (
     Totals,
     TransparencyReport,
     build_report,
-    country_name,
     current_quarter,
     parse_period,
     period_or_default,

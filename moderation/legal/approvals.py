@@ -1,0 +1,198 @@
+"""Four eyes: approving or rejecting a request, and voiding approvals that stopped counting.
+
+An approval is given to the request as it stands and counts only while its officer holds the
+legal role: rewriting the analysis, overriding a check or losing the role voids it (kept on
+record with when and why, never deleted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from moderation.legal.analysis import blocking_problem
+from moderation.legal.officers import Officer, lapsed
+from moderation.legal.ports import LegalStore, LegalUnit, VotingUnit
+from moderation.legal.sealed_parts import opened_request
+from moderation.legal.steps import Refused, audit_step, get_request, run_step
+from moderation.legal.types import (
+    LegalPolicy,
+    LegalRefused,
+    LegalRequest,
+    RequestState,
+    Vote,
+)
+from moderation.registry.violators import Sealer
+
+REASON_MIN: Final = 10
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalOutcome:
+    request: LegalRequest
+    approvals: int
+    needed: int
+
+    @property
+    def complete(self) -> bool:
+        return self.approvals >= self.needed
+
+
+async def approve(
+    store: LegalStore,
+    sealer: Sealer,
+    policy: LegalPolicy,
+    request_id: int,
+    officer: Officer,
+    now: datetime,
+) -> ApprovalOutcome:
+    async def body(uow: LegalUnit, acting: Officer) -> ApprovalOutcome | Refused:
+        request = await void_lapsed(
+            uow, policy, await get_request(uow.legal, request_id), acting.user_id, now
+        )
+        problem = vote_problem(request, acting, policy) or blocking_problem(request)
+        if problem is not None:
+            return Refused(problem)
+        if not await uow.legal.add_vote(request_id, acting.user_id, True, None, now):
+            return Refused(f"you have already decided on request #{request_id}")
+        approvals = len(request.approvals) + 1
+        state = request.state
+        if approvals >= policy.approvals_needed:
+            state = RequestState.APPROVED
+            await uow.legal.set_state(request_id, state)
+        await audit_step(
+            uow.audit,
+            "legal.approved",
+            request_id,
+            acting,
+            now,
+            approvals=approvals,
+            needed=policy.approvals_needed,
+            before=request.state.value,
+            after=state.value,
+        )
+        updated = await get_request(uow.legal, request_id)
+        return ApprovalOutcome(updated, approvals, policy.approvals_needed)
+
+    outcome = await run_step(store, policy, officer, "approve", request_id, now, body)
+    return ApprovalOutcome(
+        opened_request(sealer, outcome.request), outcome.approvals, outcome.needed
+    )
+
+
+async def reject(
+    store: LegalStore,
+    sealer: Sealer,
+    policy: LegalPolicy,
+    request_id: int,
+    reason: str,
+    officer: Officer,
+    now: datetime,
+) -> LegalRequest:
+    text = " ".join(reason.split())
+
+    async def body(uow: LegalUnit, acting: Officer) -> LegalRequest | Refused:
+        if len(text) < REASON_MIN:
+            raise LegalRefused(f"say why you reject it, in at least {REASON_MIN} characters")
+        request = await void_lapsed(
+            uow, policy, await get_request(uow.legal, request_id), acting.user_id, now
+        )
+        problem = vote_problem(request, acting, policy)
+        if problem is not None:
+            return Refused(problem)
+        if not await uow.legal.add_vote(request_id, acting.user_id, False, text, now):
+            return Refused(f"you have already decided on request #{request_id}")
+        await uow.legal.reject(request_id, text, acting.user_id, now)
+        await audit_step(
+            uow.audit,
+            "legal.rejected",
+            request_id,
+            acting,
+            now,
+            reason=text,
+            before=request.state.value,
+            after=RequestState.REJECTED.value,
+        )
+        return await get_request(uow.legal, request_id)
+
+    updated = await run_step(store, policy, officer, "reject", request_id, now, body)
+    return opened_request(sealer, updated)
+
+
+def vote_problem(request: LegalRequest, officer: Officer, policy: LegalPolicy) -> str | None:
+    if request.state is not RequestState.UNDER_ANALYSIS:
+        if request.state is RequestState.RECEIVED:
+            return f"request #{request.id} has no written legal analysis yet; add it first"
+        return f"request #{request.id} is {request.state.value}; no more decisions"
+    if not policy.registrar_may_approve and officer.user_id == request.registered_by:
+        return "you registered this request; two other legal officers must decide"
+    if officer.user_id in {v.officer_id for v in request.votes if v.live}:
+        return f"you have already decided on request #{request.id}"
+    return None
+
+
+# --- voiding -------------------------------------------------------------------------------
+
+
+async def void_approvals(
+    uow: VotingUnit,
+    request: LegalRequest,
+    votes: list[Vote],
+    reason: str,
+    actor_id: int | None,
+    now: datetime,
+) -> LegalRequest:
+    """Voids live approvals (kept on record with when and why); an approved request that loses
+    one goes back under analysis, since it held exactly the approvals it needed."""
+    live = [v for v in votes if v.live and v.approve]
+    if not live:
+        return request
+    await uow.legal.void_votes([v.id for v in live], reason, now)
+    state = request.state
+    if state is RequestState.APPROVED:
+        state = RequestState.UNDER_ANALYSIS
+        await uow.legal.set_state(request.id, state)
+    await audit_step(
+        uow.audit,
+        "legal.approvals_voided",
+        request.id,
+        actor_id,
+        now,
+        officers=[v.officer_id for v in live],
+        reason=reason,
+        before=request.state.value,
+        after=state.value,
+    )
+    return await get_request(uow.legal, request.id)
+
+
+async def void_lapsed(
+    uow: LegalUnit, policy: LegalPolicy, request: LegalRequest, actor_id: int | None, now: datetime
+) -> LegalRequest:
+    """Voids the approvals of officers who no longer hold the legal role (or hold it only by a
+    grant newer than their vote)."""
+    stale = await lapsed(uow.roles, policy, request.votes)
+    if not stale:
+        return request
+    return await void_approvals(
+        uow, request, stale, "the approving officer no longer holds the legal role", actor_id, now
+    )
+
+
+async def void_officer_approvals(
+    uow: VotingUnit, officer_id: int, actor_id: int, now: datetime
+) -> list[int]:
+    """An officer lost the legal role: their approvals of requests not yet disclosed stop
+    counting now. Returns the requests affected."""
+    affected = []
+    for request_id in await uow.legal.live_approvals_by(officer_id):
+        request = await get_request(uow.legal, request_id)
+        if request.state not in (RequestState.UNDER_ANALYSIS, RequestState.APPROVED):
+            continue
+        votes = [v for v in request.votes if v.officer_id == officer_id]
+        await void_approvals(
+            uow, request, votes, "the approving officer's legal role was revoked", actor_id, now
+        )
+        affected.append(request_id)
+    return affected
