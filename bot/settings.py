@@ -1,8 +1,9 @@
 """All configuration, read only from the environment and an optional .env file.
 
 The environment wins over .env. Problems are reported as one line per variable naming what is
-expected; a secret's value never appears in a message (pydantic's own errors echo the input, so
-they are rewritten here).
+expected (bot/settings_problems.py); a secret's value never appears in a message. This module
+is long because it is one pydantic model: each of the sixty-odd variables is declared once, next
+to its validator and the objects built from it, so a variable is found by its name in one place.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.settings_problems import DEFAULT_API_BASE_URL, describe, problem
+from bot.settings_problems import SettingsError as SettingsError  # callers import it from here
 from handlers.runtime.settings import HandlerSettings
 from moderation.legal.ledger import Ledger, LedgerKeys
 from moderation.legal.types import LegalPolicy, OrderType
@@ -41,7 +44,6 @@ from storage.crypto import (
 )
 from storage.legal.ledger_anchor import FileAnchor
 
-DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 #: The categories whose pending cases admins hear about when they wait too long.
 DEFAULT_SEVERE_CATEGORIES = "csam,terrorism"
 _TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,200}$")
@@ -63,75 +65,6 @@ class LogLevel(StrEnum):
     WARNING = "WARNING"
     ERROR = "ERROR"
 
-
-#: What each variable expects, appended to every problem reported about it.
-EXPECTED: dict[str, str] = {
-    "BOT_TOKEN": "the token @BotFather gave you, like 123456789:AA... (digits, a colon, then "
-    "letters, digits, _ or -)",
-    "REVIEW_CHAT_ID": "the numeric id of the review group, negative, e.g. -1001234567890",
-    "REVIEW_THREAD_ID": "a forum topic id (a positive integer), or leave it empty",
-    "ADMIN_IDS": "comma-separated Telegram user ids, e.g. 11111,22222",
-    "MODERATOR_IDS": "comma-separated Telegram user ids, e.g. 11111,22222",
-    "LEGAL_OFFICER_IDS": "comma-separated Telegram user ids, e.g. 11111,22222",
-    "DATABASE_PATH": "a file path such as ./data/reportbot.sqlite3",
-    "TELEGRAM_API_BASE_URL": f"a URL ending in /bot, e.g. {DEFAULT_API_BASE_URL}",
-    "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
-    "LOG_FORMAT": "one of auto, json, console",
-    "LOG_PSEUDONYM_KEY": "base64 of 32 random bytes, or empty (derived from BLIND_INDEX_KEY)",
-    "LOG_UNSAFE_DEBUG": "true or false (false in production)",
-    "WEBHOOK_URL": "an https:// URL Telegram can reach, e.g. https://bot.example.org/telegram",
-    "WEBHOOK_SECRET_TOKEN": "1-256 characters of A-Z, a-z, 0-9, _ and -",
-    "WEBHOOK_LISTEN": "the address to listen on, e.g. 127.0.0.1 or 0.0.0.0",
-    "WEBHOOK_PORT": "a TCP port number, 1-65535",
-    "METRICS_PORT": "a TCP port number, 1-65535, or empty (no metrics)",
-    "METRICS_LISTEN": "the address to serve metrics on, e.g. 127.0.0.1 or 0.0.0.0",
-    "RATE_LIMITER_ENABLED": "true or false",
-    "RATE_LIMITER_MAX_RETRIES": "a whole number from 0 to 20",
-    "MAX_CONCURRENT_UPDATES": "a whole number from 1 to 1024",
-    "POLL_TIMEOUT_SECONDS": "a whole number of seconds from 0 to 50",
-    "POLL_INTERVAL_SECONDS": "a number of seconds from 0 to 5, e.g. 0.05",
-    "STARTUP_GIVE_UP_MINUTES": "a number of minutes above 0, up to 1440, e.g. 10",
-    "REPORT_CATEGORIES": f"comma-separated category keys, custom ones as key=Label, e.g. "
-    f"{DEFAULT_CATEGORIES}",
-    "CONVERSATION_TIMEOUT_MINUTES": "a whole number of minutes from 1 to 1440",
-    "REPORT_LIMIT_PER_HOUR": "a whole number from 1 to 10000",
-    "REPORT_LIMIT_PER_DAY": "a whole number from 1 to 100000, not below REPORT_LIMIT_PER_HOUR",
-    "RESOLVE_TIMEOUT_SECONDS": "a number of seconds from 0.1 to 30",
-    "UNDO_WINDOW_MINUTES": "a whole number of minutes from 1 to 1440",
-    "CHAT_ADMIN_CACHE_SECONDS": "a whole number of seconds from 0 to 86400",
-    "CASE_EDIT_DEBOUNCE_SECONDS": "a whole number of seconds from 0 to 3600",
-    "REVIEW_MESSAGES_PER_MINUTE": "a whole number from 1 to 20",
-    "REVIEW_MESSAGE_GAP_SECONDS": "seconds from 0 to 10 between two messages to the review chat",
-    "BACKLOG_DIGEST_MINUTES": "a whole number of minutes from 1 to 60",
-    "SLA_SEVERE_CATEGORIES": "comma-separated keys of REPORT_CATEGORIES, e.g. csam,terrorism",
-    "SLA_SEVERE_PENDING_MINUTES": "a whole number of minutes from 0 (off) to 10080",
-    "PROVISIONAL_HIDE_REPORTERS": "a whole number from 0 (off) to 1000",
-    "REOPEN_AFTER_REPORTERS": "a whole number from 1 to 1000",
-    "REOPEN_COOLOFF_DAYS": "a whole number of days from 0 to 3650",
-    "REGISTRY_RETENTION_DAYS": "a whole number of days from 1 to 36500",
-    "REGISTRY_OBSERVE_HOURS": "a whole number of hours from 1 to 8760",
-    "REGISTRY_OBSERVE_BATCH": "a whole number from 1 to 1000",
-    "ENCRYPTION_KEY": "<id>:<base64 of 32 random bytes>, as `report-bot keys generate` prints it",
-    "ENCRYPTION_PREVIOUS_KEYS": "comma-separated <id>:<base64> keys still needed to decrypt, "
-    "or empty",
-    "BLIND_INDEX_KEY": "base64 of 32 random bytes, as `report-bot keys generate` prints it "
-    "(after a rotation <id>:<base64>)",
-    "BLIND_INDEX_PREVIOUS_KEYS": "comma-separated <id>:<base64> index keys still being replaced "
-    "by `report-bot keys rotate`, or empty",
-    "LEDGER_KEY": "<id>:<base64 of 32 random bytes>, separate from the other keys, as "
-    "`report-bot keys generate` prints it",
-    "LEDGER_PREVIOUS_KEYS": "comma-separated <id>:<base64> ledger keys older entries were "
-    "written under, or empty",
-    "LEDGER_ANCHOR_DIR": "a folder for the checkpoint file, on another volume than the "
-    "database, or empty (beside the database)",
-    "LEGAL_ORDER_TYPES": "comma-separated order types a judicial authority issues, from "
-    "court_order, judicial_warrant, subpoena, emergency, other",
-    "LEGAL_OFFENCES": "comma-separated offence=category pairs, e.g. drug_trafficking=drugs",
-    "LEGAL_DENIED_COUNTRIES": "comma-separated ISO 3166-1 alpha-2 codes, or empty (none denied)",
-    "LEGAL_MAX_PERIOD_DAYS": "a whole number of days from 1 to 3660",
-    "LEGAL_APPROVALS": "a whole number from 2 to 5",
-    "LEGAL_REGISTRAR_MAY_APPROVE": "true or false",
-}
 
 #: Offences (as officers name them) that are criminal activities breaking the Terms of Service,
 #: with the report category each corresponds to.
@@ -164,14 +97,6 @@ def parse_policy_item(name: str, text: str) -> list[tuple[str, str]]:
                 raise ValueError(f"item {n} is not offence=category")
             pairs.append((offence.strip(), category.strip()))
     return pairs
-
-
-class SettingsError(Exception):
-    """Configuration is unusable; `problems` holds one human-readable line per variable."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 class Settings(BaseSettings):
@@ -436,7 +361,7 @@ class Settings(BaseSettings):
         if self.ledger_key is None:
             raise SettingsError(
                 [
-                    _problem(
+                    problem(
                         "LEDGER_KEY",
                         "required: every disclosure is chained in the ledger under this key "
                         "(generate one with: report-bot keys generate)",
@@ -494,7 +419,7 @@ class Settings(BaseSettings):
 
     def require_keys(self) -> None:
         problems = [
-            _problem(variable, "required: personal data is stored only encrypted")
+            problem(variable, "required: personal data is stored only encrypted")
             for variable, value in (
                 ("ENCRYPTION_KEY", self.encryption_key),
                 ("BLIND_INDEX_KEY", self.blind_index_key),
@@ -589,21 +514,21 @@ class Settings(BaseSettings):
     def token(self) -> str:
         """The bot token; only `run` needs it, so it is checked there (see `require_run`)."""
         if self.bot_token is None:
-            raise SettingsError([_problem("BOT_TOKEN", "required to run the bot")])
+            raise SettingsError([problem("BOT_TOKEN", "required to run the bot")])
         return self.bot_token.get_secret_value()
 
     def require_run(self) -> None:
         """Checks what `report-bot run` needs beyond what every command needs."""
         problems: list[str] = []
         if self.bot_token is None:
-            problems.append(_problem("BOT_TOKEN", "required to run the bot"))
+            problems.append(problem("BOT_TOKEN", "required to run the bot"))
         for variable, value in (
             ("ENCRYPTION_KEY", self.encryption_key),
             ("BLIND_INDEX_KEY", self.blind_index_key),
         ):
             if value is None:
                 problems.append(
-                    _problem(variable, "required: personal data is stored only encrypted")
+                    problem(variable, "required: personal data is stored only encrypted")
                 )
         if problems:
             raise SettingsError(problems)
@@ -616,11 +541,6 @@ def _key_list(value: SecretStr | None, what: str) -> list[DataKey]:
     return [parse_key(part, what) for part in value.get_secret_value().split(",") if part.strip()]
 
 
-def _problem(variable: str, what: str) -> str:
-    hint = EXPECTED.get(variable)
-    return f"{variable}: {what}" + (f"; expected {hint}" if hint else "")
-
-
 def load_settings(env_file: Path | None = None, **overrides: Any) -> Settings:
     """Reads settings, turning every validation failure into a `SettingsError`."""
     try:
@@ -628,18 +548,4 @@ def load_settings(env_file: Path | None = None, **overrides: Any) -> Settings:
             return Settings(_env_file=env_file, **overrides)
         return Settings(**overrides)
     except ValidationError as exc:
-        raise SettingsError(_describe(exc)) from None
-
-
-def _describe(exc: ValidationError) -> list[str]:
-    problems: list[str] = []
-    for error in exc.errors(include_input=False, include_url=False):
-        location = [str(part) for part in error["loc"] if not isinstance(part, int)]
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if not location:
-            # model-level validators name their variable themselves: "VAR: what"
-            variable, _, what = message.partition(": ")
-            problems.append(_problem(variable, what) if what else message)
-            continue
-        problems.append(_problem(location[0].upper(), message[:1].lower() + message[1:]))
-    return problems
+        raise SettingsError(describe(exc)) from None
