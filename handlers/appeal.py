@@ -13,7 +13,8 @@ from handlers.callback_data import AppealAction, parse_appeal_button
 from handlers.errors import is_not_modified
 from handlers.report import reply_noting_open_report
 from handlers.review_views import build_review_views
-from moderation.reporting.targets import ParseProblem, parse_result
+from moderation.reporting.target_links import parse_result
+from moderation.reporting.targets import ParseProblem
 from moderation.review.appeals import (
     STATEMENT_MAX,
     STATEMENT_MIN,

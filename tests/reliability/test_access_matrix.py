@@ -23,7 +23,7 @@ from bot.menus import MENU, Audience, audiences_of
 from bot.permissions import ACCESS, BUTTONS, DENIALS, PEOPLE, Where, Who
 from handlers.callback_data import AppealAction, ReviewAction
 from loopback import BotHandle, ChatHandle, LoopbackServer, SentMessage, UserHandle
-from moderation.reporting.guided import Action
+from moderation.reporting.guided_inputs import Action
 from moderation.staff.roles import Role
 from tests.conftest import ADMIN_ID, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
 from tests.helpers import FakeClock
