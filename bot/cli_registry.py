@@ -311,7 +311,7 @@ def add_registry_commands(
     def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         async def work(store: Store) -> list[dict[str, Any]]:
             async with store.reading() as uow:
-                return await uow.review.blocklist()
+                return await uow.blocklist.entries()
 
         try:
             rows = run_with_store(settings, work)

@@ -13,7 +13,8 @@ from handlers.report import reply_noting_open_report
 from handlers.review_views import build_review_views
 from handlers.runtime.access import moderator_for
 from handlers.runtime.context import BotContext, Services
-from moderation.reporting.targets import ParseProblem, parse_result
+from moderation.reporting.target_links import parse_result
+from moderation.reporting.targets import ParseProblem
 from moderation.review.appeals import (
     STATEMENT_MAX,
     STATEMENT_MIN,

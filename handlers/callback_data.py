@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from moderation.reporting.guided import Action, ButtonInput
+from moderation.reporting.guided_inputs import Action, ButtonInput
 
 MAX_BYTES: Final = 64
 REPORT_PREFIX: Final = "r1"

@@ -20,19 +20,10 @@ from handlers.report_views import HELD_NOTICE, ReportViews, View
 from handlers.runtime.context import BotContext, Services
 from moderation.reporting.drafts import Draft
 from moderation.reporting.filing import forget_old_updates, my_reports, set_notifications
-from moderation.reporting.guided import (
-    Action,
-    CommandInput,
-    Event,
-    FlowConfig,
-    Input,
-    Reply,
-    Reporter,
-    Submitted,
-    expire_drafts,
-    handle,
-    hold_open_report,
-)
+from moderation.reporting.guided import expire_drafts, handle, hold_open_report
+from moderation.reporting.guided_inputs import Action, CommandInput, Event, Input, Reporter
+from moderation.reporting.guided_replies import Reply, Submitted
+from moderation.reporting.guided_steps import FlowConfig
 from moderation.reporting.one_message import OneMessageHelp, file_one_message
 from moderation.reporting.types import ReportLimits
 

@@ -17,7 +17,7 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from moderation.ports import ResolvedChat
-from moderation.reporting.guided import ForwardInput, Input, MediaInput, Mention, TextInput
+from moderation.reporting.guided_inputs import ForwardInput, Input, MediaInput, Mention, TextInput
 from moderation.reporting.targets import ForwardOrigin, TargetKind
 
 log = structlog.get_logger(__name__)

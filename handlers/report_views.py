@@ -13,8 +13,8 @@ from handlers.callback_data import report_button
 from handlers.i18n import Catalog, Html
 from moderation.reporting.categories import Categories
 from moderation.reporting.drafts import Draft, Field, Step
-from moderation.reporting.guided import (
-    Action,
+from moderation.reporting.guided_inputs import Action
+from moderation.reporting.guided_replies import (
     AlreadyReported,
     Cancelled,
     HoldReason,

@@ -19,6 +19,7 @@ from storage.database import Database
 from storage.legal.repository import LegalRepository
 from storage.legal.transparency import TransparencyRepository
 from storage.migrations import MigrationReport, migrate
+from storage.registry.confirmations import ConfirmationRepository
 from storage.registry.violators import RegistryRepository
 from storage.reporting.cases import CaseRepository
 from storage.reporting.drafts import DraftRepository
@@ -26,8 +27,11 @@ from storage.reporting.reports import ReportRepository
 from storage.reporting.targets import TargetRepository
 from storage.reporting.users import UserRepository
 from storage.review.appeals import AppealRepository
+from storage.review.blocklist import BlocklistRepository
 from storage.review.case_copies import CopyRepository
-from storage.review.cases import OutboxRepository, PostRepository, ReviewRepository
+from storage.review.cases import ReviewRepository
+from storage.review.outbox import OutboxRepository
+from storage.review.posts import PostRepository
 from storage.sealing import SealRepository
 from storage.staff.blocks import BlockRepository
 from storage.staff.roles import RoleRepository
@@ -52,11 +56,13 @@ class UnitOfWork:
         self.drafts = DraftRepository(conn)
         self.blocks = BlockRepository(conn)
         self.review = ReviewRepository(conn)
+        self.blocklist = BlocklistRepository(conn)
         self.posts = PostRepository(conn)
         self.copies = CopyRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.appeals = AppealRepository(conn)
         self.registry = RegistryRepository(conn)
+        self.confirmations = ConfirmationRepository(conn)
         self.legal = LegalRepository(conn)
         self.transparency = TransparencyRepository(conn)
         self.roles = RoleRepository(conn)

@@ -102,7 +102,9 @@ async def file_in(
                 )
                 moved = await uow.reports.by_reporter_on_case(case_id, report.reporter_id)
                 if moved is not None:  # this reporter's kept report now stands for them
-                    await rescore(uow.review, uow.audit, case_id, category, rules, now)
+                    await rescore(
+                        uow.review, uow.blocklist, uow.audit, case_id, category, rules, now
+                    )
                     await _audit_reopened(uow, case_id, reopened_from, reopen_why, now)
                     return AlreadyUnderReview(moved, case_id)
     new_case = case is None and standing is Standing.OPEN
@@ -113,7 +115,7 @@ async def file_in(
         await uow.review.bump(case_id, now)  # the case message shows the new counts
     report_id = await uow.reports.add(report, case_id=case_id, target_id=target_id, at=now)
     if standing is Standing.OPEN:
-        await rescore(uow.review, uow.audit, case_id, category, rules, now)
+        await rescore(uow.review, uow.blocklist, uow.audit, case_id, category, rules, now)
     if report.update_id is not None:
         await uow.updates.mark_processed(report.update_id, now)
     await uow.audit.append(

@@ -8,17 +8,13 @@ from enum import StrEnum
 
 from moderation.ports import ChatResolver, ReportingStore
 from moderation.reporting.filing import file_in
-from moderation.reporting.guided import (
-    QUERY_MAX,
-    FlowConfig,
-    Problem,
-    Refused,
-    Reporter,
-    Submitted,
-    problem_for,
-    resolve_target,
-)
-from moderation.reporting.targets import ParseProblem, TargetRef, parse_result, search_term
+from moderation.reporting.guided import resolve_target
+from moderation.reporting.guided_inputs import Reporter
+from moderation.reporting.guided_replies import Problem, Refused, Submitted, problem_for
+from moderation.reporting.guided_steps import QUERY_MAX, FlowConfig
+from moderation.reporting.target_links import parse_result
+from moderation.reporting.target_terms import search_term
+from moderation.reporting.targets import ParseProblem, TargetRef
 from moderation.reporting.types import LimitReached, NewReport, ReporterBlocked, ReportSource
 from moderation.text import clean_line
 

@@ -1,8 +1,10 @@
-"""What was reported: a link, @username, forward or search term turned into a canonical target.
+"""What was reported: the canonical target a link, @username, forward or search term becomes.
 
 Every accepted form maps to one `TargetRef` with a stable `key`, so reports about the same chat
 or post join one case whichever way they named it. Anything else becomes a `ParseProblem` that
-says exactly what was wrong, so the bot can tell the reporter what to send instead.
+says exactly what was wrong, so the bot can tell the reporter what to send instead. Links and
+usernames are read in target_links.py, search terms in target_terms.py; forwards and mentions,
+which arrive already structured, here.
 
 Pure: no Telegram types, no I/O. Input is hostile: its length is capped before any parsing,
 hosts are compared whole (never substring-matched) and no pattern here can backtrack
@@ -11,12 +13,10 @@ more than a bounded number of steps.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Final, Literal
-from urllib.parse import parse_qs, urlsplit
 
 MAX_INPUT_CHARS: Final = 2048
 
@@ -99,12 +99,12 @@ class TargetRef:
         if self.username:
             post = f"/{self.post_id}" if self.post_id is not None else ""
             return f"https://t.me/{self.username}{post}"
-        internal = _internal_id(self.chat_id)
+        internal = internal_id(self.chat_id)
         if internal is not None and self.post_id is not None:
             return f"https://t.me/c/{internal}/{self.post_id}"
         if self.invite_hash:
             # t.me/+<digits> would open a phone number instead; the older form never does.
-            plus = not _looks_like_phone(self.invite_hash)
+            plus = not looks_like_phone(self.invite_hash)
             return f"https://t.me/{'+' if plus else 'joinchat/'}{self.invite_hash}"
         return None
 
@@ -115,7 +115,7 @@ class TargetRef:
         following it may see nothing; the bot says so to reporters and moderators."""
         if self.kind is TargetKind.SEARCH_TERM or self.username or self.invite_hash:
             return None
-        return _internal_id(self.chat_id)
+        return internal_id(self.chat_id)
 
     def resolved(self, chat_id: int, kind: TargetKind, title: str | None = None) -> TargetRef:
         """The same target once Telegram told us its id and type (a post stays a post).
@@ -144,47 +144,6 @@ class ForwardOrigin:
     sender_user_name: str | None = None  # hidden_user origin
 
 
-# Telegram usernames: 5-32 characters (4 for collectible ones), letters, digits and single
-# underscores, starting with a letter and not ending with an underscore. Each character fits
-# exactly one branch, so matching is linear.
-_USERNAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9]|_(?!_)){2,30}[A-Za-z0-9]")
-_HASH = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_NUMBER = re.compile(r"[0-9]{1,15}")  # ASCII only: int() would accept other scripts' digits
-_APP_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")  # t.me/<bot>/<app>: a Mini App
-_HANDLE = re.compile(r"[A-Za-z0-9_]{1,64}")  # what follows '@' when someone names an account
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}")
-_HOSTS: Final = frozenset({"t.me", "telegram.me", "telegram.dog"})
-#: First path segments of t.me links that do not name a chat or post.
-_RESERVED: Final = frozenset(
-    {
-        "addemoji",
-        "addlist",
-        "addstickers",
-        "addtheme",
-        "bg",
-        "boost",
-        "call",
-        "confirmphone",
-        "contact",
-        "giftcode",
-        "invoice",
-        "iv",
-        "joinchat",
-        "login",
-        "m",
-        "nft",
-        "proxy",
-        "setlanguage",
-        "share",
-        "socks",
-    }
-)
-#: t.me/<name>/<letter>/<n>: a story, album or gift collection of that chat.
-_CONTENT_OF_CHAT: Final = frozenset({"s", "a", "c"})
-#: tg:// actions named in log details; anything else is logged as "other", never verbatim.
-_TG_ACTIONS: Final = frozenset(
-    {"resolve", "join", "privatepost", "user", "addstickers", "addemoji", "proxy", "socks"}
-)
 # Characters that only hide or reorder text. Links lose every format character (category Cf);
 # search terms lose these but keep U+200D, which emoji sequences need.
 _INVISIBLE: Final = dict.fromkeys(
@@ -195,35 +154,6 @@ _INVISIBLE: Final = dict.fromkeys(
     ),
     None,
 )
-_DROPPED_IN_LINKS: Final = frozenset({"Cc", "Cf", "Cs"})
-_DROPPED_IN_TERMS: Final = frozenset({"Cc", "Cs"})
-_SPACES: Final = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace())
-# What people paste around a link: brackets, quotes, markdown emphasis, sentence punctuation.
-_WRAPPERS: Final = "<>\"'`«»“”„‘’‚()[]{}*" + _SPACES
-_TRAILING: Final = ".,;:!?"
-
-
-def parse_result(text: str) -> TargetRef | ParseProblem:
-    """Reads a link or @username as people paste them (with or without scheme, in quotes or
-    brackets, with a trailing full stop)."""
-    if len(text) > MAX_INPUT_CHARS:
-        return ParseProblem(ProblemKind.TOO_LONG)
-    token = _clean(text)
-    if not token:
-        return ParseProblem(ProblemKind.EMPTY)
-    if any(ch.isspace() for ch in token):
-        return ParseProblem(ProblemKind.NOT_TELEGRAM, "several words")
-    if token.startswith("@"):
-        return _username(token[1:])
-    if token[:5].lower() == "tg://":
-        return _tg_link(token)
-    web = _split_web(token)
-    if web is None:
-        return ParseProblem(ProblemKind.NOT_TELEGRAM, "not a telegram link")
-    subdomain, segments = web
-    if subdomain is not None:  # name.t.me[/post]
-        return _named(subdomain, segments)
-    return _web_path(segments)
 
 
 def from_forward(origin: ForwardOrigin) -> TargetRef | ParseProblem:
@@ -255,40 +185,7 @@ def from_mention(user_id: int, is_bot: bool, title: str | None = None) -> Target
     return TargetRef(TargetKind.BOT if is_bot else TargetKind.USER, chat_id=user_id, title=title)
 
 
-def normalise_term(query: str) -> str:
-    """One spelling per term, so the same query joins one case: compatibility forms folded
-    (full-width letters), case folded (ß -> ss), invisible characters dropped, whitespace
-    collapsed. NFKC runs again after casefold, which can denormalise (so this is idempotent)."""
-    visible = _visible(query, _DROPPED_IN_TERMS)
-    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", visible).casefold())
-    return " ".join(folded.split())
-
-
-def search_term(query: str) -> TargetRef | ParseProblem:
-    """The search term itself as the reported thing (when the query is what is illegal)."""
-    term = normalise_term(query)
-    if not term:
-        return ParseProblem(ProblemKind.EMPTY)
-    return TargetRef(TargetKind.SEARCH_TERM, term=term)
-
-
-def looks_like_target(text: str) -> bool:
-    """True for one token that is an @username or a Telegram link (valid or not, so the bot
-    can say what is wrong with it), so chatter never starts a report by accident."""
-    if len(text) > MAX_INPUT_CHARS:
-        return False
-    token = _clean(text)
-    if not token or any(ch.isspace() for ch in token):
-        return False
-    if token.startswith("@"):
-        return _HANDLE.fullmatch(token[1:]) is not None
-    return token[:5].lower() == "tg://" or _split_web(token) is not None
-
-
-# --- helpers -----------------------------------------------------------------------------
-
-
-def _visible(text: str, dropped: frozenset[str]) -> str:
+def visible_text(text: str, dropped: frozenset[str]) -> str:
     """Invisible characters removed; whitespace controls (tab, newline) become spaces so they
     still separate words."""
     return "".join(
@@ -298,170 +195,14 @@ def _visible(text: str, dropped: frozenset[str]) -> str:
     )
 
 
-def _clean(text: str) -> str:
-    token = _visible(text, _DROPPED_IN_LINKS)
-    return token.lstrip(_WRAPPERS).rstrip(_WRAPPERS + _TRAILING)
-
-
-def _split_web(token: str) -> tuple[str | None, list[str]] | None:
-    """(the name in name.t.me or None, path segments) for a web link to Telegram; None for
-    anything else. The host is parsed, never substring-matched: t.me.evil.example,
-    evilt.me and t.me@evil.example are not Telegram."""
-    scheme, separator, _ = token.partition("://")
-    has_scheme = bool(separator) and _SCHEME.fullmatch(scheme) is not None
-    try:
-        parts = urlsplit(token if has_scheme else f"https://{token}")
-        port = parts.port
-    except ValueError:  # bad port, bad IPv6 brackets, host changing meaning under NFKC
-        return None
-    if parts.scheme.lower() not in {"http", "https"} or port not in {None, 80, 443}:
-        return None
-    if parts.username is not None or parts.password is not None:
-        return None
-    host = (parts.hostname or "").rstrip(".").removeprefix("www.")
-    segments = [segment for segment in parts.path.split("/") if segment]
-    if host in _HOSTS:
-        return None, segments
-    name, _, parent = host.partition(".")
-    if parent == "t.me" and name:
-        return name, segments
-    return None
-
-
-def _web_path(segments: list[str]) -> TargetRef | ParseProblem:
-    """The path of a t.me / telegram.me / telegram.dog link."""
-    if not segments:
-        return ParseProblem(ProblemKind.EMPTY, "link without a path")
-    first, rest = segments[0], segments[1:]
-    lowered = first.lower()
-    for plus in ("+", "%2b", "%20"):  # %20: a '+' some software decoded to a space
-        if lowered.startswith(plus):
-            return _plus_link(first[len(plus) :], rest)
-    if lowered == "joinchat":
-        return _invite(rest[0]) if len(rest) == 1 else _unsupported("joinchat path")
-    if lowered == "c":
-        return _private_link(rest)
-    if lowered == "s":  # the web preview t.me/s/name[/post]
-        return _named(rest[0], rest[1:]) if rest else _unsupported("s without a name")
-    return _named(first, rest)
-
-
-def _plus_link(code: str, rest: list[str]) -> TargetRef | ParseProblem:
-    """t.me/+<digits> opens a chat by phone number; anything else after '+' is an invite.
-    Digits with hyphens count as a phone too: no real invite hash looks like that, and
-    refusing a phone number matters more than accepting an implausible hash."""
-    if _looks_like_phone(code):
-        return ParseProblem(ProblemKind.PHONE_LINK)
-    if rest:
-        return _unsupported("path after an invite")
-    return _invite(code)
-
-
-def _private_link(rest: list[str]) -> TargetRef | ParseProblem:
-    """t.me/c/<internal>[/<post> | /<thread>/<post>]: a channel or supergroup by id."""
-    chat_id = _private_chat(rest[0]) if rest else None
-    if chat_id is None or len(rest) > 3:
-        return _unsupported("c link without a usable id")
-    if len(rest) == 1:
-        # Only ever a channel or a supergroup; CHANNEL is the likelier, and resolution (or a
-        # moderator) corrects it. The key depends on the id only, so the guess never splits cases.
-        return TargetRef(TargetKind.CHANNEL, chat_id=chat_id)
-    numbers = [_number(segment) for segment in rest[1:]]
-    post = numbers[-1]
-    if None in numbers or post is None:
-        return _unsupported("c link with a bad post number")
-    return TargetRef(TargetKind.POST, chat_id=chat_id, post_id=post)
-
-
-def _named(name: str, rest: list[str]) -> TargetRef | ParseProblem:
-    """t.me/<name> and what may follow it: a post, a topic's post, or content of that chat
-    (story, album, collection, a bot's Mini App), which is reported as the chat itself."""
-    if name.lower() in _RESERVED or name.startswith("$"):  # t.me/$slug is an invoice
-        return _unsupported(f"reserved:{name.lower() if name.lower() in _RESERVED else '$'}")
-    if not rest:
-        return _username(name)
-    numbers = [_number(segment) for segment in rest]
-    post = numbers[-1]
-    if len(rest) <= 2 and None not in numbers and post is not None:
-        return _username(name, post)
-    content = len(rest) == 2 and rest[0].lower() in _CONTENT_OF_CHAT and post is not None
-    app = len(rest) == 1 and _APP_NAME.fullmatch(rest[0]) is not None
-    if content or app:
-        return _username(name)
-    return _unsupported("path after the name")
-
-
-def _username(name: str, post_id: int | None = None) -> TargetRef | ParseProblem:
-    """Bot usernames end in 'bot', but the kind stays PUBLIC until Telegram says: we never
-    guess."""
-    if not 4 <= len(name) <= 32 or _USERNAME.fullmatch(name) is None:
-        return ParseProblem(ProblemKind.BAD_USERNAME)
-    kind = TargetKind.PUBLIC if post_id is None else TargetKind.POST
-    return TargetRef(kind, username=name.lower(), post_id=post_id)
-
-
-def _looks_like_phone(code: str) -> bool:
+def looks_like_phone(code: str) -> bool:
     digits = code.replace("-", "")
     return bool(digits) and digits.isascii() and digits.isdigit()
 
 
-def _invite(code: str) -> TargetRef | ParseProblem:
-    if _HASH.fullmatch(code) is None:
-        return _unsupported("bad invite hash")
-    return TargetRef(TargetKind.INVITE, invite_hash=code)
-
-
-def _unsupported(detail: str) -> ParseProblem:
-    return ParseProblem(ProblemKind.UNSUPPORTED_LINK, detail)
-
-
-def _number(text: str | None) -> int | None:
-    """A positive id or post number, ASCII digits only."""
-    if text is None or _NUMBER.fullmatch(text) is None:
-        return None
-    value = int(text)
-    return value if value > 0 else None
-
-
-def _private_chat(internal: str) -> int | None:
-    """t.me/c/<internal> ids are channel/supergroup ids without the -100 prefix."""
-    number = _number(internal)
-    return None if number is None else int(f"-100{number}")
-
-
-def _internal_id(chat_id: int | None) -> str | None:
-    """The inverse of `_private_chat`; None for ids that are not -100 chats."""
+def internal_id(chat_id: int | None) -> str | None:
+    """The number in t.me/c/<number> links (target_links.py); None for ids that are not
+    -100 chats."""
     text = str(chat_id) if chat_id is not None else ""
     internal = text.removeprefix("-100")
     return internal if internal != text and internal.isdigit() else None
-
-
-def _tg_link(token: str) -> TargetRef | ParseProblem:
-    """tg:// links, as Telegram apps themselves produce them."""
-    try:
-        parts = urlsplit(token)
-    except ValueError:
-        return _unsupported("malformed tg link")
-    query: dict[str, str] = {}
-    for name, values in parse_qs(parts.query).items():
-        query.setdefault(name.lower(), values[0])
-    action = parts.netloc.lower()
-    post_text = query.get("post")
-    post = _number(post_text)
-    if action == "resolve" and "phone" in query:
-        return ParseProblem(ProblemKind.PHONE_LINK)
-    if action == "resolve" and "domain" in query:
-        if post_text is not None and post is None:
-            return _unsupported("tg resolve with a bad post number")
-        return _named(query["domain"], [] if post_text is None else [post_text])
-    if action == "join":
-        return _invite(query.get("invite", ""))
-    if action == "privatepost":
-        chat_id = _private_chat(query.get("channel", ""))
-        if chat_id is not None and post is not None:
-            return TargetRef(TargetKind.POST, chat_id=chat_id, post_id=post)
-    if action == "user":
-        user_id = _number(query.get("id"))
-        if user_id is not None:
-            return TargetRef(TargetKind.USER, chat_id=user_id)
-    return _unsupported(f"tg://{action if action in _TG_ACTIONS else 'other'}")

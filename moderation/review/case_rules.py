@@ -9,18 +9,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from moderation.ports import AuditTrail
+from moderation.ports import AuditTrail, ProvisionalHiding
 from moderation.review.priority import CasePolicy, ReporterRecord, priority, trusted_count
 
 
 class CaseScoring(Protocol):
     async def reporter_records(self, case_id: int) -> list[ReporterRecord]: ...
     async def set_priority(self, case_id: int, priority: int) -> None: ...
-    async def hide_provisionally(self, case_id: int, at: datetime) -> bool: ...
+    async def mark_provisionally_hidden(self, case_id: int, at: datetime) -> None: ...
 
 
 async def rescore(
     review: CaseScoring,
+    blocklist: ProvisionalHiding,
     audit: AuditTrail,
     case_id: int,
     category: str,
@@ -36,8 +37,9 @@ async def rescore(
     if (
         policy.provisional_reporters > 0
         and trusted >= policy.provisional_reporters
-        and await review.hide_provisionally(case_id, now)
+        and await blocklist.hide_provisionally(case_id, now)
     ):
+        await review.mark_provisionally_hidden(case_id, now)
         await audit.append(
             at=now,
             actor_id=None,

@@ -16,6 +16,7 @@ from moderation.review.case_rules import rescore
 from moderation.review.ports import ReviewStore, ReviewUnit
 from moderation.review.priority import CasePolicy
 from moderation.review.types import CaseView, Decision, DecisionRecord, Moderator, RejectReason
+from moderation.review.undo import remove_decision_effects
 from moderation.review.undo_window import undo_deadline, undo_open
 
 OUTCOME_KIND = "case_outcome"
@@ -117,10 +118,10 @@ async def decide_in(
     lifted = False
     if record.decision is Decision.APPROVED:
         confirmed = record.category or before.category
-        await uow.review.hide_target(case_id, confirmed, now)
-        await uow.review.confirm_violator(case_id, confirmed, moderator.user_id, now)
+        await uow.blocklist.hide_target(case_id, confirmed, now)
+        await uow.confirmations.confirm(case_id, confirmed, moderator.user_id, now)
     else:
-        lifted = await uow.review.lift_provisional(case_id)
+        lifted = await uow.blocklist.lift_provisional(case_id)
     after = await uow.review.view(case_id)
     assert after is not None  # the row was just updated in this transaction
     deadline = undo_deadline(after, undo_window)
@@ -184,9 +185,9 @@ async def reverse_decision(
     action: str,
     details: dict[str, object] | None = None,
 ) -> CaseView | UndoRefusal:
-    """Returns a decided case to pending and reverses everything its decision did: the hiding
-    and the violator record go, a provisional hiding comes back, unsent notifications are
-    cancelled. Undo and an overturned appeal both come here."""
+    """Returns a decided case to pending and reverses everything its decision did (what that
+    is: moderation/review/undo.py), and cancels unsent notifications. Undo and an overturned
+    appeal both come here."""
     if before.decided_at is None or before.status is CaseStatus.PENDING:
         return UndoRefusal.NOT_DECIDED
     if await uow.review.other_pending_case(before.id) is not None:
@@ -197,7 +198,7 @@ async def reverse_decision(
         return UndoRefusal.LEGAL_REQUEST
     if not await uow.review.reopen(before.id, before.decided_at, now):
         return UndoRefusal.NOT_DECIDED
-    await uow.review.undo_effects(before.id)
+    await remove_decision_effects(uow.blocklist, uow.confirmations, uow.registry, before.id)
     cancelled = await uow.outbox.cancel_prefix(_outcome_prefix(before.id))
     after = await uow.review.view(before.id)
     assert after is not None
@@ -225,10 +226,10 @@ async def rescore_reporters(
     """A decision changes its reporters' track records, so their other pending cases move in
     the queue (and may now qualify for provisional hiding)."""
     for other_id, category in await uow.review.pending_cases_of_reporters(case_id):
-        await rescore(uow.review, uow.audit, other_id, category, policy, now)
+        await rescore(uow.review, uow.blocklist, uow.audit, other_id, category, policy, now)
     view = await uow.review.view(case_id)
     if view is not None and view.status is CaseStatus.PENDING:
-        await rescore(uow.review, uow.audit, case_id, view.category, policy, now)
+        await rescore(uow.review, uow.blocklist, uow.audit, case_id, view.category, policy, now)
 
 
 async def record_refused_press(

@@ -1,1 +1,1 @@
-"""Confirmed violators and their append-only metadata timeline."""
+"""Confirmed violators, the cases that confirm them, and their append-only metadata timeline."""

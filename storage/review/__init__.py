@@ -1,3 +1,3 @@
-"""Review: case views and decisions, review-chat posts, appeals, copies of case posts, the user
-outbox.
+"""Review: case views and decisions, the search blocklist, review-chat posts, appeals, copies
+of case posts, the user outbox.
 """

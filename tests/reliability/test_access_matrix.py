@@ -23,7 +23,7 @@ from handlers.outbound.delivery_worker import DeliveryWorker
 from handlers.runtime.menus import MENU, Audience, audiences_of
 from handlers.runtime.permissions import ACCESS, BUTTONS, DENIALS, PEOPLE, Where, Who
 from loopback import BotHandle, ChatHandle, LoopbackServer, SentMessage, UserHandle
-from moderation.reporting.guided import Action
+from moderation.reporting.guided_inputs import Action
 from moderation.staff.roles import Role
 from tests.conftest import ADMIN_ID, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
 from tests.helpers import FakeClock

@@ -342,7 +342,7 @@ async def read_v5(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
     case = await uow.review.view(2)
     assert case is not None
     assert (case.status.value, case.decided_by_name) == ("approved", "@mod")
-    assert "@gun_store" in {row["target_key"] for row in await uow.review.blocklist()}
+    assert "@gun_store" in {row["target_key"] for row in await uow.blocklist.entries()}
     violator = await uow.registry.violator(1)
     assert violator is not None
     assert await uow.registry.by_username("gun_store") == [1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from handlers.callback_data import parse_report_button, report_button
-from moderation.reporting.guided import Action, ButtonInput
+from moderation.reporting.guided_inputs import Action, ButtonInput
 
 
 @pytest.mark.parametrize("action", list(Action))

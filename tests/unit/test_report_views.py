@@ -14,15 +14,15 @@ from handlers.i18n import default_catalog
 from handlers.report_views import ReportViews
 from moderation.reporting.categories import DEFAULT_CATEGORIES, parse_categories
 from moderation.reporting.drafts import Draft, Step
-from moderation.reporting.guided import HoldReason, OnHold, Prompt
+from moderation.reporting.guided_replies import HoldReason, OnHold, Prompt
+from moderation.reporting.target_links import parse_result
+from moderation.reporting.target_terms import search_term
 from moderation.reporting.targets import (
     ForwardOrigin,
     TargetKind,
     TargetRef,
     from_forward,
     from_mention,
-    parse_result,
-    search_term,
 )
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from moderation.reporting.target_links import looks_like_target, parse_result
+from moderation.reporting.target_terms import normalise_term, search_term
 from moderation.reporting.targets import (
     MAX_INPUT_CHARS,
     ForwardOrigin,
@@ -17,10 +19,6 @@ from moderation.reporting.targets import (
     TargetRef,
     from_forward,
     from_mention,
-    looks_like_target,
-    normalise_term,
-    parse_result,
-    search_term,
 )
 
 PRIVATE_ID = -1001234567890  # t.me/c/1234567890/...
