@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -11,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.callback_data import report_button
 from handlers.i18n import Catalog, Html
+from handlers.target_views import target_html
 from moderation.reporting.categories import Categories
 from moderation.reporting.drafts import Draft, Field, Step
 from moderation.reporting.guided_inputs import Action
@@ -29,7 +29,7 @@ from moderation.reporting.guided_replies import (
     Submitted,
 )
 from moderation.reporting.one_message import Missing, OneMessageHelp
-from moderation.reporting.targets import TargetKind, TargetRef
+from moderation.reporting.targets import TargetRef
 from moderation.reporting.types import (
     AlreadyFiled,
     AlreadyUnderReview,
@@ -303,38 +303,7 @@ class ReportViews:
         )
 
     def target(self, target: TargetRef, language: str | None) -> str:
-        """Safe HTML naming the target in words a reporter understands (never a bare
-        Bot API id), linked when Telegram has a link for it."""
-        link = target.link
-        text = self._target_words(target, language)
-        return text if link is None else f'<a href="{html.escape(link)}">{text}</a>'
-
-    def _target_words(self, target: TargetRef, language: str | None) -> str:
-        if target.kind is TargetKind.SEARCH_TERM:
-            return self.t(language, "target.term", term=shorten(target.term or "", 80))
-        if target.kind is TargetKind.INVITE:
-            return self.t(language, "target.invite")
-        if target.username:
-            name = html.escape(f"@{target.username}")
-        elif target.title:
-            name = self.t(language, "target.title", title=shorten(target.title, 80))
-        else:
-            name = None
-        private = target.private_link_id
-        if target.kind is TargetKind.POST:
-            post = target.post_id
-            if name is not None:
-                return self.t(language, "target.post", post_id=post, chat=Html(name))
-            if private is not None:
-                return self.t(language, "target.post_private", post_id=post, chat_id=private)
-            return self.t(language, "target.post_by_id", post_id=post, chat_id=target.chat_id)
-        if name is not None:
-            kind = self.t(language, f"kind.{target.kind.value}")
-            return self.t(language, "target.named", kind=kind, name=Html(name))
-        if private is not None:
-            return self.t(language, "target.private", chat_id=private)
-        kind = self.t(language, f"kind.{target.kind.value}")
-        return self.t(language, "target.by_id", kind=kind, chat_id=target.chat_id)
+        return target_html(self.texts, target, language)
 
     def _notice(self, notice: Notice, draft: Draft, language: str | None) -> str:
         if notice is Notice.STARTED_WITH_RESULT or notice is Notice.RESULT_NOTED:
