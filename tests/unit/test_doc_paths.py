@@ -10,7 +10,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md"), ROOT / "bench" / "README.md"])
-TOP_LEVEL = ("bot/", "handlers/", "moderation/", "storage/", "tests/", "bench/", "deploy/", "docs/")
+TOP_LEVEL = (
+    "bot/",
+    "handlers/",
+    "loopback/",
+    "moderation/",
+    "storage/",
+    "tests/",
+    "bench/",
+    "deploy/",
+    "docs/",
+)
 # `path`, `path: name` or `path (...)` in backticks, and markdown links [text](path).
 _CODE = re.compile(r"`([^`\s:]+)(?::[^`]*)?`")
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
