@@ -11,11 +11,11 @@ chat, and the legal officers are told of it in Telegram.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.cli_kit import Exits, add_command
 from bot.settings import Settings
 from bot.stores import run_with_store
 from moderation.clock import SystemClock
@@ -31,43 +31,23 @@ def cli_officer(user_id: int) -> Officer:
     return Officer(user_id, f"id {user_id} (command line)")
 
 
-def add_officer_commands(
-    legal_commands: Any, *, ok: int, failed: int, usage: int, err: Callable[[str], None]
-) -> None:
-    shown = legal_commands.add_parser(
+def add_officer_commands(actions: Any, exits: Exits) -> None:
+    """`legal show`, `legal disclose` and `legal close`, added to `legal`'s actions."""
+    shown = add_command(
+        actions,
         "show",
+        show_request,
+        exits,
         help="a legal request: its order, checklist, analysis and approvals",
         description="Print a legal request as legal officers see it in the chat.",
     )
     shown.add_argument("request", type=int, metavar="ID")
     shown.add_argument("--by", type=int, required=True, help="your Telegram id (legal officer)")
-
-    def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
-        cipher = settings.cipher()
-
-        async def work(store: Store) -> LegalRequest:
-            request, _ = await show(
-                store,
-                cipher,
-                settings.legal_policy(),
-                args.request,
-                cli_officer(args.by),
-                SystemClock().now(),
-            )
-            return request
-
-        try:
-            request = run_with_store(settings, work)
-        except (LegalRefused, StorageError) as exc:
-            err(f"legal show: {exc}")
-            return failed
-        print(render_request(request, settings.legal_policy().approvals_needed))
-        return ok
-
-    shown.set_defaults(handler=cmd_show)
-
-    out = legal_commands.add_parser(
+    out = add_command(
+        actions,
         "disclose",
+        disclose_request,
+        exits,
         help="write an approved request's disclosure (JSON and HTML) to a folder",
         description="For a request two legal officers approved in the chat: disclose it "
         "(or, once disclosed, write another copy) into FOLDER as disclosure-ID.json and "
@@ -77,78 +57,89 @@ def add_officer_commands(
     out.add_argument("request", type=int, metavar="ID")
     out.add_argument("--by", type=int, required=True, help="your Telegram id (legal officer)")
     out.add_argument("--to", type=Path, required=True, metavar="FOLDER", help="where to write")
-
-    def cmd_disclose(args: argparse.Namespace, settings: Settings) -> int:
-        folder: Path = args.to
-        problem = _writable_folder(folder, args.request)
-        if problem is not None:
-            err(f"legal disclose: {problem}")
-            return usage
-        cipher, ledger = settings.cipher(), settings.ledger()
-
-        async def work(store: Store) -> Disclosure:
-            policy, officer, now = settings.legal_policy(), cli_officer(args.by), _now()
-            async with store.reading() as uow:
-                done = await uow.legal.disclosure(args.request) is not None
-            if done:  # disclosed before: this is a copy
-                return await retrieve(store, cipher, policy, ledger, args.request, officer, now)
-            return await disclose(store, cipher, policy, ledger, args.request, officer, now)
-
-        try:
-            disclosure = run_with_store(settings, work)
-        except (LegalRefused, StorageError) as exc:
-            err(f"legal disclose: {exc}")
-            return failed
-        try:
-            written = _write_files(folder, disclosure)
-        except OSError as exc:
-            err(
-                f"legal disclose: ledger entry {disclosure.ledger_seq} was made but the files "
-                f"could not be written to {folder} ({exc.strerror or type(exc).__name__}); run "
-                "the command again with another --to folder to write a copy"
-            )
-            return failed
-        print(
-            f"request #{disclosure.request_id}: {disclosure.phones} phone number(s), "
-            f"{disclosure.ips} IP address(es); ledger entry {disclosure.ledger_seq}; content "
-            f"SHA-256 {disclosure.content_sha256}"
-        )
-        for path in written:
-            print(f"  wrote {path}")
-        return ok
-
-    out.set_defaults(handler=cmd_disclose)
-
-    closing = legal_commands.add_parser(
+    closing = add_command(
+        actions,
         "close",
+        close_request,
+        exits,
         help="close a legal request (ends its hold on the violator's data)",
         description="Close a request that is not rejected or closed already.",
     )
     closing.add_argument("request", type=int, metavar="ID")
     closing.add_argument("--by", type=int, required=True, help="your Telegram id (legal officer)")
 
-    def cmd_close(args: argparse.Namespace, settings: Settings) -> int:
-        cipher = settings.cipher()
 
-        async def work(store: Store) -> LegalRequest:
-            return await close(
-                store,
-                cipher,
-                settings.legal_policy(),
-                args.request,
-                cli_officer(args.by),
-                _now(),
-            )
+def show_request(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
+    cipher = settings.cipher()
 
-        try:
-            request = run_with_store(settings, work)
-        except (LegalRefused, StorageError) as exc:
-            err(f"legal close: {exc}")
-            return failed
-        print(f"legal request #{request.id} is {request.state.value}")
-        return ok
+    async def work(store: Store) -> LegalRequest:
+        policy, officer = settings.legal_policy(), cli_officer(args.by)
+        request, _ = await show(store, cipher, policy, args.request, officer, _now())
+        return request
 
-    closing.set_defaults(handler=cmd_close)
+    try:
+        request = run_with_store(settings, work)
+    except (LegalRefused, StorageError) as exc:
+        exits.err(f"legal show: {exc}")
+        return exits.failed
+    print(render_request(request, settings.legal_policy().approvals_needed))
+    return exits.ok
+
+
+def disclose_request(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
+    folder: Path = args.to
+    problem = _writable_folder(folder, args.request)
+    if problem is not None:
+        exits.err(f"legal disclose: {problem}")
+        return exits.usage
+    cipher, ledger = settings.cipher(), settings.ledger()
+
+    async def work(store: Store) -> Disclosure:
+        policy, officer, now = settings.legal_policy(), cli_officer(args.by), _now()
+        async with store.reading() as uow:
+            done = await uow.legal.disclosure(args.request) is not None
+        if done:  # disclosed before: this is a copy
+            return await retrieve(store, cipher, policy, ledger, args.request, officer, now)
+        return await disclose(store, cipher, policy, ledger, args.request, officer, now)
+
+    try:
+        disclosure = run_with_store(settings, work)
+    except (LegalRefused, StorageError) as exc:
+        exits.err(f"legal disclose: {exc}")
+        return exits.failed
+    try:
+        written = _write_files(folder, disclosure)
+    except OSError as exc:
+        exits.err(
+            f"legal disclose: ledger entry {disclosure.ledger_seq} was made but the files "
+            f"could not be written to {folder} ({exc.strerror or type(exc).__name__}); run "
+            "the command again with another --to folder to write a copy"
+        )
+        return exits.failed
+    print(
+        f"request #{disclosure.request_id}: {disclosure.phones} phone number(s), "
+        f"{disclosure.ips} IP address(es); ledger entry {disclosure.ledger_seq}; content "
+        f"SHA-256 {disclosure.content_sha256}"
+    )
+    for path in written:
+        print(f"  wrote {path}")
+    return exits.ok
+
+
+def close_request(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
+    cipher = settings.cipher()
+
+    async def work(store: Store) -> LegalRequest:
+        policy, officer = settings.legal_policy(), cli_officer(args.by)
+        return await close(store, cipher, policy, args.request, officer, _now())
+
+    try:
+        request = run_with_store(settings, work)
+    except (LegalRefused, StorageError) as exc:
+        exits.err(f"legal close: {exc}")
+        return exits.failed
+    print(f"legal request #{request.id} is {request.state.value}")
+    return exits.ok
 
 
 def render_request(request: LegalRequest, approvals_needed: int) -> str:

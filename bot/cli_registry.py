@@ -1,7 +1,7 @@
-"""Registry commands of `report-bot`: keys (generate, rotate) and the search blocklist export.
+"""Registry commands of `report-bot`: import the platform's metadata export, look a violator up
+for a legal request, hold or purge metadata, export the search blocklist.
 
-Each prints its answer on stdout and problems on stderr as `report-bot: ...`; keys are only ever
-printed by `keys generate`, which exists to print them.
+Each prints its answer on stdout and problems on stderr as `report-bot: ...`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from bot.cli_kit import Exits, add_command, add_group
 from bot.settings import Settings
 from bot.stores import run_with_store
 from moderation.clock import SystemClock
@@ -33,84 +34,69 @@ from moderation.legal.lookup import (
 from moderation.legal.officers import Officer
 from moderation.registry.metadata_import import ImportSummary, import_lines, read_lines
 from moderation.registry.retention import purge_expired, set_legal_hold
-from moderation.rekeying import Rotation, rotate_everything
 from storage import StorageError, Store
-from storage.crypto import DecryptionFailed, new_key_text, new_secret_text
+
+BLOCKLIST_FIELDS = [
+    "target_key",
+    "kind",
+    "username",
+    "telegram_id",
+    "post_id",
+    "category",
+    "provisional",
+    "case_id",
+    "hidden_at",
+]
 
 
 def add_registry_commands(
     commands: Any, *, ok: int, failed: int, usage: int, err: Callable[[str], None]
 ) -> None:
-    keys = commands.add_parser(
-        "keys",
-        help="encryption keys for personal data: generate, rotate",
-        description="Personal data (phone numbers, IP addresses) is encrypted under "
-        "ENCRYPTION_KEY and found through a blind index under BLIND_INDEX_KEY.",
+    exits = Exits(ok, failed, usage, err)
+    _add_import(commands, exits)
+    _add_lookup(commands, exits)
+    _add_hold(commands, exits)
+    add_command(
+        commands,
+        "purge",
+        purge,
+        exits,
+        help="purge metadata past REGISTRY_RETENTION_DAYS now (the bot also does it daily)",
+        description="Delete the metadata of violators whose last confirmed case is older than "
+        "REGISTRY_RETENTION_DAYS, except those under a legal hold.",
     )
-    key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
-    generate = key_commands.add_parser(
-        "generate",
-        help="print a new ENCRYPTION_KEY, BLIND_INDEX_KEY and LEDGER_KEY for .env",
-        description="Print fresh random keys in the format the settings expect.",
+    blocklist = add_group(
+        commands,
+        "blocklist",
+        dest="blocklist_command",
+        help="the targets hidden from search",
+        description="What the platform's search must hide.",
     )
-    generate.add_argument("--key-id", default="k1", help="id of the new encryption key")
-
-    def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
-        print(f"ENCRYPTION_KEY={new_key_text(args.key_id)}")
-        print(f"BLIND_INDEX_KEY={new_secret_text()}")
-        print(f"LEDGER_KEY={new_key_text('l1')}")
-        return ok
-
-    generate.set_defaults(handler=cmd_generate)
-
-    rotate = key_commands.add_parser(
-        "rotate",
-        help="re-encrypt every stored value under the current keys; rebuild blind indexes",
-        description="Put the new key in ENCRYPTION_KEY and the old one in "
-        "ENCRYPTION_PREVIOUS_KEYS (likewise BLIND_INDEX_KEY as <new id>:<key> and the old one "
-        "in BLIND_INDEX_PREVIOUS_KEYS), run this, then drop the old keys. Every sealed column "
-        "is re-encrypted (observations, disclosures, request targets, order documents, "
-        "journaled updates, legal drafts) and every index rebuilt, in batches: safe to re-run, "
-        "and a run that was killed carries on where it stopped.",
+    export = add_command(
+        blocklist,
+        "export",
+        export_blocklist,
+        exits,
+        help="print hidden targets as JSON Lines or CSV",
+        description="One line per hidden target: key, kind, username, telegram id, post id, "
+        "category, whether provisional, case id and when it was hidden.",
     )
+    export.add_argument("--format", choices=("json", "csv"), default="json")
 
-    def cmd_rotate(args: argparse.Namespace, settings: Settings) -> int:
-        cipher = settings.cipher()
 
-        async def work(store: Store) -> Rotation:
-            return await rotate_everything(store, cipher, SystemClock().now())
-
-        try:
-            done = run_with_store(settings, work)
-        except StorageError as exc:
-            err(f"keys rotate: {exc}")
-            return failed
-        except DecryptionFailed as exc:
-            err(
-                f"keys rotate: {exc}; put the key that sealed it in ENCRYPTION_PREVIOUS_KEYS and "
-                "run this again (what was done so far is kept)"
-            )
-            return failed
-        print(
-            f"re-encrypted {done.total - done.indexes} value(s) under key "
-            f"{cipher.current_key_id} (observations {done.observations}, legal "
-            f"{done.legal}, journal {done.journal}, drafts {done.drafts}); "
-            f"re-indexed {done.indexes} under blind index key {cipher.current_index_key_id}"
-        )
-        return ok
-
-    rotate.set_defaults(handler=cmd_rotate)
-
-    metadata = commands.add_parser(
+def _add_import(commands: Any, exits: Exits) -> None:
+    metadata = add_group(
+        commands,
         "metadata",
+        dest="metadata_command",
         help="confirmed violators' metadata: import the platform's export",
         description="The registry keeps a metadata timeline for confirmed violators only.",
     )
-    meta_commands = metadata.add_subparsers(
-        dest="metadata_command", required=True, metavar="ACTION"
-    )
-    importer = meta_commands.add_parser(
+    importer = add_command(
+        metadata,
         "import",
+        import_metadata,
+        exits,
         help="read a JSON Lines export into the registry (idempotent)",
         description="One observation per line (schema in the README). Bad lines are reported "
         "with their number and skipped; observations of anyone who is not a confirmed "
@@ -121,64 +107,68 @@ def add_registry_commands(
         "--dry-run", action="store_true", help="validate and count; store nothing"
     )
 
-    def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-        cipher = settings.cipher()
-        path: Path = args.file
-        if not path.is_file():  # also refuses a FIFO, which would block the read
-            err(f"metadata import: {path} is not a regular file")
-            return failed
-        total = path.stat().st_size
 
-        async def work(store: Store) -> ImportSummary:
-            # surrogateescape: a line that is not UTF-8 reaches the parser, which names it;
-            # utf-8-sig: an export saved with a byte-order mark reads like one without.
-            with (
-                path.open(encoding="utf-8-sig", errors="surrogateescape") as stream,
-                tqdm(
-                    total=total,
-                    unit="B",
-                    unit_scale=True,
-                    desc="importing",
-                    file=sys.stderr,
-                    disable=None,  # no bar when stderr is not a terminal
-                ) as bar,
-            ):
-                return await import_lines(
-                    store,
-                    cipher,
-                    read_lines(stream, bar.update),
-                    SystemClock().now(),
-                    dry_run=args.dry_run,
-                )
+def import_metadata(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
+    cipher = settings.cipher()
+    path: Path = args.file
+    if not path.is_file():  # also refuses a FIFO, which would block the read
+        exits.err(f"metadata import: {path} is not a regular file")
+        return exits.failed
+    total = path.stat().st_size
 
-        try:
-            summary = run_with_store(settings, work)
-        except StorageError as exc:
-            err(f"metadata import: {exc}")
-            return failed
-        except OSError as exc:
-            err(
-                f"metadata import: cannot read {path}: {exc.strerror or exc}; fix that and run "
-                "the import again (it adds only what is missing)"
-            )
-            return failed
-        for number, reason in summary.bad:
-            err(f"{path.name}: line {number}: {reason}")
-        if summary.bad_count > len(summary.bad):
-            err(f"... and {summary.bad_count - len(summary.bad)} more bad lines")
-        verb = "would add" if args.dry_run else "added"
-        print(
-            f"{summary.lines} lines: {verb} {summary.added}, already recorded "
-            f"{summary.already_recorded}, not confirmed violators (dropped) "
-            f"{summary.not_violators}, bad {summary.bad_count}"
-            + (" (dry run: nothing stored)" if args.dry_run else "")
+    async def work(store: Store) -> ImportSummary:
+        # surrogateescape: a line that is not UTF-8 reaches the parser, which names it;
+        # utf-8-sig: an export saved with a byte-order mark reads like one without.
+        with (
+            path.open(encoding="utf-8-sig", errors="surrogateescape") as stream,
+            tqdm(
+                total=total,
+                unit="B",
+                unit_scale=True,
+                desc="importing",
+                file=sys.stderr,
+                disable=None,  # no bar when stderr is not a terminal
+            ) as bar,
+        ):
+            lines = read_lines(stream, bar.update)
+            now = SystemClock().now()
+            return await import_lines(store, cipher, lines, now, dry_run=args.dry_run)
+
+    try:
+        summary = run_with_store(settings, work)
+    except StorageError as exc:
+        exits.err(f"metadata import: {exc}")
+        return exits.failed
+    except OSError as exc:
+        exits.err(
+            f"metadata import: cannot read {path}: {exc.strerror or exc}; fix that and run "
+            "the import again (it adds only what is missing)"
         )
-        return failed if summary.bad_count else ok
+        return exits.failed
+    _print_import(exits, path, summary, dry_run=args.dry_run)
+    return exits.failed if summary.bad_count else exits.ok
 
-    importer.set_defaults(handler=cmd_import)
 
-    finder = commands.add_parser(
+def _print_import(exits: Exits, path: Path, summary: ImportSummary, *, dry_run: bool) -> None:
+    for number, reason in summary.bad:
+        exits.err(f"{path.name}: line {number}: {reason}")
+    if summary.bad_count > len(summary.bad):
+        exits.err(f"... and {summary.bad_count - len(summary.bad)} more bad lines")
+    verb = "would add" if dry_run else "added"
+    print(
+        f"{summary.lines} lines: {verb} {summary.added}, already recorded "
+        f"{summary.already_recorded}, not confirmed violators (dropped) "
+        f"{summary.not_violators}, bad {summary.bad_count}"
+        + (" (dry run: nothing stored)" if dry_run else "")
+    )
+
+
+def _add_lookup(commands: Any, exits: Exits) -> None:
+    finder = add_command(
+        commands,
         "lookup",
+        look_up,
+        exits,
         help="a confirmed violator, its cases and metadata, for a legal request (audit-logged)",
         description="Look a violator up by exactly one key, for an open legal request, as a "
         "registered legal officer. Phone numbers and IP addresses are shown only as sealed "
@@ -197,150 +187,36 @@ def add_registry_commands(
         "--by", type=int, required=True, metavar="ID", help="your Telegram id (a legal officer)"
     )
 
-    def cmd_lookup(args: argparse.Namespace, settings: Settings) -> int:
-        cipher = settings.cipher()
-        kind = next(k for k in LookupKind if getattr(args, k.value) is not None)
 
-        async def work(store: Store) -> LookupResult:
-            return await lookup(
-                store,
-                cipher,
-                settings.legal_policy(),
-                kind,
-                getattr(args, kind.value),
-                Officer(args.by, f"id {args.by} (command line)"),
-                args.request,
-                SystemClock().now(),
-            )
+def look_up(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
+    cipher = settings.cipher()
+    kind = next(k for k in LookupKind if getattr(args, k.value) is not None)
 
-        try:
-            result = run_with_store(settings, work)
-        except BadLookup as exc:
-            err(f"lookup: {exc}")
-            return usage
-        except LookupRefused as exc:
-            err(f"lookup: {exc}")
-            return failed
-        except StorageError as exc:
-            err(f"lookup: {exc}")
-            return failed
-        if not result.files:
-            print(f"no confirmed violator matches (logged for legal request #{result.request_id})")
-        for record in result.files:
-            print(render_file(record, result))
-        return ok
+    async def work(store: Store) -> LookupResult:
+        return await lookup(
+            store,
+            cipher,
+            settings.legal_policy(),
+            kind,
+            getattr(args, kind.value),
+            Officer(args.by, f"id {args.by} (command line)"),
+            args.request,
+            SystemClock().now(),
+        )
 
-    finder.set_defaults(handler=cmd_lookup)
-
-    hold = commands.add_parser(
-        "hold",
-        help="set or clear a legal hold (keeps a violator's metadata past retention)",
-        description="A legal hold exempts a violator's metadata from the retention purge.",
-    )
-    hold.add_argument("action", choices=("set", "clear"))
-    hold.add_argument("--violator", type=int, required=True, metavar="ID")
-    hold.add_argument("--reason", required=True, help="why: a legal request id or ticket")
-    hold.add_argument("--by", default=None, help="who (default: the OS user)")
-
-    def cmd_hold(args: argparse.Namespace, settings: Settings) -> int:
-        async def work(store: Store) -> bool:
-            return await set_legal_hold(
-                store,
-                args.violator,
-                args.action == "set",
-                args.by or os_user(),
-                args.reason,
-                SystemClock().now(),
-            )
-
-        try:
-            changed = run_with_store(settings, work)
-        except StorageError as exc:
-            err(f"hold: {exc}")
-            return failed
-        if not changed:
-            err(f"hold: there is no confirmed violator #{args.violator}")
-            return failed
-        state = "set" if args.action == "set" else "cleared"
-        print(f"legal hold {state} on violator #{args.violator}")
-        return ok
-
-    hold.set_defaults(handler=cmd_hold)
-
-    purge = commands.add_parser(
-        "purge",
-        help="purge metadata past REGISTRY_RETENTION_DAYS now (the bot also does it daily)",
-        description="Delete the metadata of violators whose last confirmed case is older than "
-        "REGISTRY_RETENTION_DAYS, except those under a legal hold.",
-    )
-
-    def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
-        async def work(store: Store) -> int:
-            return await purge_expired(
-                store,
-                timedelta(days=settings.registry_retention_days),
-                SystemClock().now(),
-            )
-
-        try:
-            purged = run_with_store(settings, work)
-        except StorageError as exc:
-            err(f"purge: {exc}")
-            return failed
-        print(f"purged {purged} observation(s) past {settings.registry_retention_days} days")
-        return ok
-
-    purge.set_defaults(handler=cmd_purge)
-
-    blocklist = commands.add_parser(
-        "blocklist",
-        help="the targets hidden from search",
-        description="What the platform's search must hide.",
-    )
-    block_commands = blocklist.add_subparsers(
-        dest="blocklist_command", required=True, metavar="ACTION"
-    )
-    export = block_commands.add_parser(
-        "export",
-        help="print hidden targets as JSON Lines or CSV",
-        description="One line per hidden target: key, kind, username, telegram id, post id, "
-        "category, whether provisional, case id and when it was hidden.",
-    )
-    export.add_argument("--format", choices=("json", "csv"), default="json")
-
-    def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-        async def work(store: Store) -> list[dict[str, Any]]:
-            async with store.reading() as uow:
-                return await uow.blocklist.entries()
-
-        try:
-            rows = run_with_store(settings, work)
-        except StorageError as exc:
-            err(f"blocklist export: {exc}")
-            return failed
-        if args.format == "json":
-            for row in rows:
-                print(json.dumps(row, ensure_ascii=False, sort_keys=True))
-        else:
-            writer = csv.DictWriter(sys.stdout, fieldnames=BLOCKLIST_FIELDS)
-            writer.writeheader()
-            writer.writerows(rows)
-        return ok
-
-    export.set_defaults(handler=cmd_export)
-
-
-BLOCKLIST_FIELDS = [
-    "target_key",
-    "kind",
-    "username",
-    "telegram_id",
-    "post_id",
-    "category",
-    "provisional",
-    "case_id",
-    "hidden_at",
-]
+    try:
+        result = run_with_store(settings, work)
+    except BadLookup as exc:
+        exits.err(f"lookup: {exc}")
+        return exits.usage
+    except (LookupRefused, StorageError) as exc:
+        exits.err(f"lookup: {exc}")
+        return exits.failed
+    if not result.files:
+        print(f"no confirmed violator matches (logged for legal request #{result.request_id})")
+    for record in result.files:
+        print(render_file(record, result))
+    return exits.ok
 
 
 def render_file(record: ViolatorFile, result: LookupResult) -> str:
@@ -371,9 +247,83 @@ def render_file(record: ViolatorFile, result: LookupResult) -> str:
     return "\n".join(lines)
 
 
+def _add_hold(commands: Any, exits: Exits) -> None:
+    hold = add_command(
+        commands,
+        "hold",
+        legal_hold,
+        exits,
+        help="set or clear a legal hold (keeps a violator's metadata past retention)",
+        description="A legal hold exempts a violator's metadata from the retention purge.",
+    )
+    hold.add_argument("action", choices=("set", "clear"))
+    hold.add_argument("--violator", type=int, required=True, metavar="ID")
+    hold.add_argument("--reason", required=True, help="why: a legal request id or ticket")
+    hold.add_argument("--by", default=None, help="who (default: the OS user)")
+
+
+def legal_hold(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
+    async def work(store: Store) -> bool:
+        return await set_legal_hold(
+            store,
+            args.violator,
+            args.action == "set",
+            args.by or os_user(),
+            args.reason,
+            SystemClock().now(),
+        )
+
+    try:
+        changed = run_with_store(settings, work)
+    except StorageError as exc:
+        exits.err(f"hold: {exc}")
+        return exits.failed
+    if not changed:
+        exits.err(f"hold: there is no confirmed violator #{args.violator}")
+        return exits.failed
+    state = "set" if args.action == "set" else "cleared"
+    print(f"legal hold {state} on violator #{args.violator}")
+    return exits.ok
+
+
 def os_user() -> str:
     """The OS user's name, or its uid where it has none (a container run with --user 4242)."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # getpwuid() finds no entry for the uid
         return f"uid {os.getuid()}"
+
+
+def purge(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
+    days = settings.registry_retention_days
+
+    async def work(store: Store) -> int:
+        return await purge_expired(store, timedelta(days=days), SystemClock().now())
+
+    try:
+        purged = run_with_store(settings, work)
+    except StorageError as exc:
+        exits.err(f"purge: {exc}")
+        return exits.failed
+    print(f"purged {purged} observation(s) past {days} days")
+    return exits.ok
+
+
+def export_blocklist(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
+    async def work(store: Store) -> list[dict[str, Any]]:
+        async with store.reading() as uow:
+            return await uow.blocklist.entries()
+
+    try:
+        rows = run_with_store(settings, work)
+    except StorageError as exc:
+        exits.err(f"blocklist export: {exc}")
+        return exits.failed
+    if args.format == "json":
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False, sort_keys=True))
+    else:
+        writer = csv.DictWriter(sys.stdout, fieldnames=BLOCKLIST_FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return exits.ok

@@ -20,8 +20,8 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
@@ -47,40 +47,16 @@ from telegram.error import (
 )
 
 from bot.logging_setup import configure_logging
-from bot.redaction import SECRET_MASK, TOKEN_MASK
 from bot.settings import LogLevel, Settings, SettingsError, load_settings
+from bot.setup_report import SetupReport, print_header, print_report, secrets_of
 from bot.transport import AiohttpRequest
 from handlers.runtime.log_pseudonym import log_key_from
 
-EXIT_READY = 0
-EXIT_NOT_READY = 1
 #: getUpdates answers at most this many; more pending updates are not read.
 UPDATES_LIMIT = 100
 _KEYS = ("ENCRYPTION_KEY", "BLIND_INDEX_KEY", "LEDGER_KEY")
 _GROUP_TYPES = frozenset({ChatType.GROUP, ChatType.SUPERGROUP, ChatType.CHANNEL})
 _GONE = frozenset({ChatMemberStatus.LEFT, ChatMemberStatus.BANNED})
-
-
-@dataclass
-class SetupReport:
-    """Lines in the order they were found; the first problem's remedy is the next step."""
-
-    lines: list[tuple[str, str]] = field(default_factory=list)
-    next_steps: list[str] = field(default_factory=list)
-
-    def ok(self, text: str) -> None:
-        self.lines.append(("ok", text))
-
-    def note(self, text: str) -> None:
-        self.lines.append(("note", text))
-
-    def problem(self, text: str, next_step: str) -> None:
-        self.lines.append(("TODO", text))
-        self.next_steps.append(next_step)
-
-    @property
-    def ready(self) -> bool:
-        return not self.next_steps
 
 
 @dataclass(frozen=True)
@@ -94,20 +70,20 @@ class SeenChat:
 
 
 def run_setup(env_file: Path | None, out: TextIO) -> int:
-    """The whole check; prints to `out`, returns EXIT_READY or EXIT_NOT_READY."""
+    """The whole check; prints to `out` (bot/setup_report.py), returns its exit code."""
     report = SetupReport()
     source = env_file if env_file is not None else Path(".env")
     secrets: list[str] = []
     try:
         settings = load_settings(env_file)
     except SettingsError as exc:
-        _header(out, source)
+        print_header(out, source)
         for problem in exc.problems:
             report.problem(
                 f"configuration: {problem}", f"fix the settings marked TODO above in {source}"
             )
-        return _finish(report, out, secrets)
-    secrets = _secrets_of(settings)
+        return print_report(report, out, secrets)
+    secrets = secrets_of(settings)
     # Warnings only, redacted (the transport's request lines carry the token in their URL).
     configure_logging(
         level=LogLevel.DEBUG if settings.log_level is LogLevel.DEBUG else LogLevel.WARNING,
@@ -115,16 +91,11 @@ def run_setup(env_file: Path | None, out: TextIO) -> int:
         secrets=secrets,
         pseudonym_key=log_key_from(settings),
     )
-    _header(out, source)
+    print_header(out, source)
     _check_settings(settings, report)
     if settings.bot_token is not None:
         asyncio.run(_check_telegram(settings, report))
-    return _finish(report, out, secrets)
-
-
-def _header(out: TextIO, source: Path) -> None:
-    where = f"{source} and the environment" if source.is_file() else "the environment only"
-    print(f"report-bot setup: settings from {where}", file=out)
+    return print_report(report, out, secrets)
 
 
 def _check_settings(settings: Settings, report: SetupReport) -> None:
@@ -410,37 +381,3 @@ def _reason(exc: TelegramError) -> str:
     if isinstance(exc, RetryAfter):
         return f"flood control: retry after {exc.retry_after}"
     return f"{type(exc).__name__}: {exc.message}"
-
-
-def _secrets_of(settings: Settings) -> list[str]:
-    values = (
-        settings.bot_token,
-        settings.webhook_secret_token,
-        settings.encryption_key,
-        settings.encryption_previous_keys,
-        settings.blind_index_key,
-        settings.blind_index_previous_keys,
-        settings.ledger_key,
-        settings.ledger_previous_keys,
-        settings.log_pseudonym_key,
-    )
-    return [value.get_secret_value() for value in values if value is not None]
-
-
-def _finish(report: SetupReport, out: TextIO, secrets: Iterable[str]) -> int:
-    for mark, text in report.lines:
-        print(f"  {mark:<5} {_masked(text, secrets)}", file=out)
-    if report.ready:
-        print("Ready. Next: start the bot with `report-bot run`.", file=out)
-        return EXIT_READY
-    print(f"Next step: {_masked(report.next_steps[0], secrets)}", file=out)
-    return EXIT_NOT_READY
-
-
-def _masked(text: str, secrets: Iterable[str]) -> str:
-    """Belt and braces: no line is built from a secret, but a URL or an answer might hold one."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret:
-            mask = TOKEN_MASK if secret.partition(":")[0].isdigit() else SECRET_MASK
-            text = text.replace(secret, mask)
-    return text

@@ -18,9 +18,9 @@ log = structlog.get_logger(__name__)
 T = TypeVar("T")
 
 
-async def opened_store(settings: Settings) -> Store:
+async def opened_store(settings: Settings, *, bind_seals: bool = True) -> Store:
     store = await Store.open(settings.database_path)
-    if settings.encryption_key is not None and settings.blind_index_key is not None:
+    if bind_seals:
         try:
             await upgraded_seals(store, settings)
         except BaseException:
@@ -29,12 +29,15 @@ async def opened_store(settings: Settings) -> Store:
     return store
 
 
-def run_with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
+def run_with_store(
+    settings: Settings, work: Callable[[Store], Awaitable[T]], *, bind_seals: bool = True
+) -> T:
     """What every CLI command does with the database: open it as `run` does, run `work` in
-    its own event loop, close it whatever happens. Errors reach the command, which names them."""
+    its own event loop, close it whatever happens. Errors reach the command, which names them.
+    `bind_seals=False` leaves the seals to `work` (`migrate` reports how many it bound)."""
 
     async def main() -> T:
-        store = await opened_store(settings)
+        store = await opened_store(settings, bind_seals=bind_seals)
         try:
             return await work(store)
         finally:
@@ -44,7 +47,10 @@ def run_with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) ->
 
 
 async def upgraded_seals(store: Store, settings: Settings) -> Upgrade | None:
-    """None when nothing was waiting (the usual case: one count)."""
+    """None without the registry keys (nothing can be opened) or when nothing was waiting
+    (the usual case: one count)."""
+    if settings.encryption_key is None or settings.blind_index_key is None:
+        return None
     async with store.reading() as uow:
         waiting = await uow.seals.pending()
     if not waiting:
