@@ -7,16 +7,9 @@ search reads are always consistent with the reports and decisions they follow fr
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
 
-from moderation.ports import AuditTrail, ProvisionalHiding
-from moderation.review.priority import CasePolicy, ReporterRecord, priority, trusted_count
-
-
-class CaseScoring(Protocol):
-    async def reporter_records(self, case_id: int) -> list[ReporterRecord]: ...
-    async def set_priority(self, case_id: int, priority: int) -> None: ...
-    async def mark_provisionally_hidden(self, case_id: int, at: datetime) -> None: ...
+from moderation.ports import AuditTrail, CaseScoring, ProvisionalHiding
+from moderation.review.priority import CasePolicy, priority, trusted_count
 
 
 async def rescore(
