@@ -46,7 +46,7 @@ from moderation.review.decisions import (
     record_refused_press,
     undo,
 )
-from moderation.review.delivery import mark_shown, review_chat
+from moderation.review.delivery import mark_shown
 from moderation.review.types import CaseView, Decision, Moderator, RejectReason
 from moderation.review.undo_window import undo_open, undo_open_until
 
@@ -82,7 +82,6 @@ async def review_button(update: Update, context: BotContext) -> None:
     moderator = context.actor.moderator
     if moderator is None:
         return
-    chat_id = await review_chat(services.store, services.settings.review_chat_id)
     where = query.message.chat
     case = await case_view(services.store, button.case_id)
     if case is None:
@@ -90,7 +89,7 @@ async def review_button(update: Update, context: BotContext) -> None:
         return
     answer = _Answer(query)
     located = Located(PostRef(where.id, query.message.message_id), None)
-    if where.id == chat_id and button.action is not ReviewAction.POST:
+    if button.action is not ReviewAction.POST:  # on the case's post, in the review chat
         found = await locate(query.message, context.bot.id, services, case.id, "press")
         if found is None:
             await query.answer(views.t("review.alert.stale"), show_alert=True)

@@ -68,24 +68,24 @@ _PREFIXES: Final = frozenset(key.split(":")[0] for key in BUTTONS)
 
 
 def guard(application: BotApplication) -> None:
-    """Puts every command and button handler of the answering group behind the table; any
-    command registered in any group must be in the table."""
+    """Puts every command and button handler of the answering group behind the table (once);
+    a command or button prefix the table does not know, in any group, is refused here."""
     for group, handlers in application.handlers.items():
         for handler in handlers:
             if isinstance(handler, CommandHandler):
                 unknown = handler.commands - ACCESS.keys()
                 if unknown:
                     raise UnknownAccess(f"commands not in the access table: {sorted(unknown)}")
-                if group == ANSWERING_GROUP:
-                    handler.callback = _gated(handler.callback, _admit_command)
+                admit = _admit_command
             elif isinstance(handler, CallbackQueryHandler) and handler.pattern is not None:
-                pattern = handler.pattern
-                text = pattern if isinstance(pattern, str) else getattr(pattern, "pattern", "")
-                prefix = str(text).removeprefix("^").split(":")[0]
-                if prefix not in _PREFIXES:
+                text = getattr(handler.pattern, "pattern", handler.pattern)
+                if str(text).removeprefix("^").split(":")[0] not in _PREFIXES:
                     raise UnknownAccess(f"buttons not in the access table: {text!r}")
-                if group == ANSWERING_GROUP:
-                    handler.callback = _gated(handler.callback, _admit_press)
+                admit = _admit_press
+            else:
+                continue
+            if group == ANSWERING_GROUP and not is_gated(handler.callback):
+                handler.callback = _gated(handler.callback, admit)
 
 
 def is_gated(callback: object) -> bool:
@@ -171,7 +171,7 @@ async def _refuse_command(
         details["why"] = "wrong_chat" if elsewhere else "not_staff"
         text = refusal.wrong_place if elsewhere else refusal.text
     await record_denial(services.store, actor.user.id, name, services.clock.now(), **details)
-    log.info("access_refused", command=name, chat_type=message.chat.type, **details)
+    log.info("access_refused", command=name, **{"chat_type": message.chat.type, **details})
     if not refusal.review_voice:
         await message.reply_text(services.texts.render(actor.user.language_code, text))
         return
