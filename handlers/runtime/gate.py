@@ -65,6 +65,8 @@ def _button_key(data: str | None) -> tuple[str, int | None] | None:
 
 
 _PREFIXES: Final = frozenset(key.split(":")[0] for key in BUTTONS)
+#: Every place a command can come from (None: a group other than the review chat).
+_PLACES: Final[tuple[Where | None, ...]] = (Where.PRIVATE, Where.REVIEW, None)
 
 
 def guard(application: BotApplication) -> None:
@@ -123,16 +125,19 @@ async def _admit_command(update: Update, context: BotContext) -> bool:
     sub = None
     if access.argument is not None and args and args[0].lower() == access.argument[0]:
         sub = access.argument[1]
+    entry = sub or access
+    if all(_everyone(_admits(entry, where), where) for where in _PLACES):
+        return True  # served to everyone everywhere (/help, /report): nothing to read
     place = await _where(context, message.chat.type, message.chat.id)
     where = place.where
     if access.served(where) is None:
         return False  # the command does not apply here: ignored, as before
     wanted = _admits(access, where) | (_admits(sub, where) if sub is not None else frozenset())
-    if _everyone(_admits(sub or access, where), where):
+    if _everyone(_admits(entry, where), where):
         return True  # served to everyone here: nothing to resolve
     actor = await _actor(context, user, place, wanted)
     who = actor.who(where)
-    if who & _admits(sub or access, where):
+    if who & _admits(entry, where):
         return True
     # Those the command serves but not with this argument hear the argument's refusal.
     refused = sub if sub is not None and who & _admits(access, where) else access
@@ -166,8 +171,7 @@ async def _refuse_command(
     text = refusal.text
     if refusal.wrong_place is not None:
         roles = frozenset(ROLE_WHO[role] for role in actor.roles.all)
-        places: tuple[Where | None, ...] = (Where.PRIVATE, Where.REVIEW, None)
-        elsewhere = any(roles & (access.served(p) or frozenset()) for p in places if p != where)
+        elsewhere = any(roles & (access.served(p) or frozenset()) for p in _PLACES if p != where)
         details["why"] = "wrong_chat" if elsewhere else "not_staff"
         text = refusal.wrong_place if elsewhere else refusal.text
     await record_denial(services.store, actor.user.id, name, services.clock.now(), **details)
