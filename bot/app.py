@@ -1,7 +1,9 @@
 """Builds the Application and registers every handler: the one place to start reading.
 
 Handler groups run in order; within a group the first matching handler wins.
-  group 0: commands and messages, each handler scoped by chat type at the door.
+  group 0: commands and messages, each handler scoped by chat type at the door; every command
+           and button handler here answers only after the access gate let the sender through
+           (handlers.runtime.gate, from the table in handlers/runtime/permissions.py).
   group 1: /start from staff also sets their role's command menu (handlers.runtime.menus).
   errors:  one central handler (handlers.errors.on_error) logs, then tells the user.
 Updates are processed concurrently across senders and in order per sender
@@ -60,6 +62,7 @@ from handlers.review_views import OpenMenus
 from handlers.runtime.access import ChatAdminCache
 from handlers.runtime.chat_budget import ChatBudget
 from handlers.runtime.context import BotApplication, BotContext, BotData, Services
+from handlers.runtime.gate import guard
 from handlers.runtime.menus import register_menus, register_staff_menus
 from handlers.runtime.metrics import BotMetrics, instrument_handlers
 from handlers.runtime.telegram_health import TelegramHealth
@@ -144,6 +147,7 @@ def build_application(
         builder = builder.rate_limiter(cast("BaseRateLimiter[None]", limiter))
     application: BotApplication = builder.build()
     register_handlers(application)
+    guard(application)  # who may: the access table, before every command and button handler
     instrument_handlers(application, metrics)
     return application
 
@@ -159,7 +163,7 @@ def register_handlers(application: BotApplication) -> None:
     )
 
     # --- legal officers, private chat: /legal, /lookup; the guided registration's answers
-    # are taken in group -3, before anything else sees them (who may is checked inside) ----
+    # are taken in group -3, before anything else sees them ----------------------------
     legal_handlers = legal.LegalHandlers()
     application.add_handler(
         MessageHandler(private & legal_handlers.drafts, legal_handlers.draft_step), group=-3
@@ -170,15 +174,13 @@ def register_handlers(application: BotApplication) -> None:
     )
     # admins (private or review chat) and legal officers (private): the transparency report
     application.add_handler(CommandHandler("transparency", transparency.transparency_command))
-    # admins, private chat or the review chat: /stats [24h|7d|30d|all] (who and where are
-    # checked inside; a refusal is audit-logged)
+    # admins, private chat or the review chat: /stats [24h|7d|30d|all]
     application.add_handler(CommandHandler("stats", stats.stats_command))
     # admins (private or review chat): uptime, queue, last Telegram error
     application.add_handler(CommandHandler("health", health.health_command))
 
-    # --- running the team, private chat or the review chat (ignored in other groups; who
-    # may is checked inside, from moderation/staff/team.py's table): admins grant, revoke and
-    # list roles; admins and moderators block and unblock reporters ----------------------
+    # --- running the team, private chat or the review chat (ignored in other groups):
+    # admins grant, revoke and list roles; admins and moderators block and unblock reporters
     application.add_handler(CommandHandler("grant", roles.grant_command))
     application.add_handler(CommandHandler("revoke", roles.revoke_command))
     application.add_handler(CommandHandler("roles", roles.roles_command))
@@ -205,7 +207,7 @@ def register_handlers(application: BotApplication) -> None:
     application.add_handler(
         CallbackQueryHandler(report.report_button, pattern=f"^{REPORT_PREFIX}:")
     )
-    # --- moderators, review chat: case buttons (who may press is checked inside) ----------
+    # --- moderators, review chat: case buttons -------------------------------------------
     application.add_handler(
         CallbackQueryHandler(review.review_button, pattern=f"^{REVIEW_PREFIX}:")
     )

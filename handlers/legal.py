@@ -1,8 +1,9 @@
 """/legal for legal officers (register, analyse, approve, reject, disclose, close) and /lookup.
 
-Private chats only. The guided registration asks one field at a time; its draft is kept in the
-database (`/legal new` resumes it after a restart) and a group -3 handler takes the officer's
-answers before the reporting flow sees them.
+Private chats only; the access gate lets only legal officers by (and admins, for `/legal
+override`) and hands these handlers the officer it resolved. The guided registration asks one
+field at a time; its draft is kept in the database (`/legal new` resumes it after a restart) and
+a group -3 handler takes the officer's answers before the reporting flow sees them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, filters
 
 from handlers.legal_views import LegalViews
-from handlers.runtime.access import display_name, staff_roles
+from handlers.runtime.access import resolve_actor
 from handlers.runtime.context import BotContext, Services
 from moderation.legal.approvals import approve, reject
 from moderation.legal.disclosure import disclose, retrieve
@@ -46,7 +47,6 @@ from moderation.legal.types import (
     OrderDocument,
     RequestForm,
 )
-from moderation.staff.team import record_denial
 from storage.crypto import PersonalDataCipher
 
 log = structlog.get_logger(__name__)
@@ -56,13 +56,16 @@ def _views(context: BotContext, user: User) -> LegalViews:
     return LegalViews(context.services.texts, user.language_code)
 
 
-async def _officer(services: Services, user: User) -> Officer:
-    roles = await staff_roles(services.store, services.settings, user.id)
-    return Officer(user.id, display_name(user), is_legal=roles.is_legal, is_admin=roles.is_admin)
-
-
-async def _refuse_stranger(services: Services, user: User, command: str) -> None:
-    await record_denial(services.store, user.id, command, services.clock.now())
+async def _officer(context: BotContext, user: User) -> Officer:
+    """The gate's officer for a command; resolved here for a registration's last answer."""
+    admitted = context.admitted
+    if admitted is not None:
+        return admitted.officer
+    services = context.services
+    actor = await resolve_actor(
+        context.bot, services.store, services.settings, services.admins, user
+    )
+    return actor.officer
 
 
 @dataclass
@@ -90,15 +93,10 @@ class LegalHandlers:
         if message is None or user is None:
             return
         services, views = context.services, _views(context, user)
-        officer = await _officer(services, user)
+        officer = await _officer(context, user)
         args = context.args or []
         sub = args[0].lower() if args else "list"
         rest = args[1:]
-        # Admins who are not legal officers may only override a failed check.
-        if not officer.is_legal and not (officer.is_admin and sub == "override"):
-            await _refuse_stranger(services, user, "legal")
-            await message.reply_text(views.t("legal.refused"))
-            return
         policy = services.settings.legal_policy
         try:
             if sub == "list":
@@ -337,7 +335,7 @@ class LegalHandlers:
         try:
             check_document(document)
             form = form_of({name: parse_field(name, values[name]) for name in FIELDS})
-            officer = await _officer(services, user)
+            officer = await _officer(context, user)
             request = await _register(services, form, document, officer)
         except (FieldProblem, LegalRefused) as exc:
             await message.reply_text(views.t("legal.refused_step", reason=str(exc)))
@@ -358,11 +356,7 @@ class LegalHandlers:
         if message is None or user is None:
             return
         services, views = context.services, _views(context, user)
-        officer = await _officer(services, user)
-        if not officer.is_legal:
-            await _refuse_stranger(services, user, "lookup")
-            await message.reply_text(views.t("lookup.refused"))
-            return
+        officer = await _officer(context, user)
         args = context.args or []
         kinds = {k.value: k for k in LookupKind}
         if len(args) < 3 or args[1].lower() not in kinds:

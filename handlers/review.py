@@ -16,7 +16,6 @@ from typing import Final
 
 import structlog
 from telegram import Bot, CallbackQuery, Message, Update
-from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 
 from handlers.callback_data import ReviewAction, ReviewButton, parse_review_button
@@ -24,7 +23,6 @@ from handlers.errors import is_not_modified
 from handlers.outbound.case_edits import case_message_edit
 from handlers.review_copies import Located, locate, retire_now
 from handlers.review_views import Menu, ReviewViews, build_review_views
-from handlers.runtime.access import moderator_for
 from handlers.runtime.context import BotContext, Services
 from moderation.reporting.types import CaseStatus
 from moderation.review.case_actions import (
@@ -48,7 +46,7 @@ from moderation.review.decisions import (
     record_refused_press,
     undo,
 )
-from moderation.review.delivery import mark_shown, review_chat
+from moderation.review.delivery import mark_shown
 from moderation.review.types import CaseView, Decision, Moderator, RejectReason
 from moderation.review.undo_window import undo_open, undo_open_until
 
@@ -80,27 +78,18 @@ async def review_button(update: Update, context: BotContext) -> None:
         log.warning("callback_data_refused", reason="not one of our review buttons")
         await query.answer(views.t("review.alert.stale"), show_alert=True)
         return
-    chat_id = await review_chat(services.store, services.settings.review_chat_id)
-    moderator = await moderator_for(
-        context.bot, services.store, services.settings, services.admins, user, chat_id
-    )
-    where = query.message.chat
-    in_place = where.id == chat_id or (
-        button.action is ReviewAction.POST and where.type == ChatType.PRIVATE
-    )
-    if moderator is None or not in_place:
-        await query.answer(views.t("review.alert.not_moderator"), show_alert=True)
-        await record_refused_press(
-            services.store, button.case_id, user.id, "not a moderator", services.clock.now()
-        )
+    # The access gate let by only reviewers and legal officers, where the button belongs.
+    moderator = context.actor.moderator
+    if moderator is None:
         return
+    where = query.message.chat
     case = await case_view(services.store, button.case_id)
     if case is None:
         await query.answer(views.t("review.alert.stale"), show_alert=True)
         return
     answer = _Answer(query)
     located = Located(PostRef(where.id, query.message.message_id), None)
-    if where.id == chat_id and button.action is not ReviewAction.POST:
+    if button.action is not ReviewAction.POST:  # on the case's post, in the review chat
         found = await locate(query.message, context.bot.id, services, case.id, "press")
         if found is None:
             await query.answer(views.t("review.alert.stale"), show_alert=True)

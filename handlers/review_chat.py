@@ -2,7 +2,8 @@
 `/reject <why>` or `/escalate <note>` in reply to a case message.
 
 Replies from people who are not moderators are ignored (a review chat may have other members);
-commands from them get a short refusal, audit-logged as `access.denied`.
+commands from them are refused by the access gate (a short reply, audit-logged as
+`access.denied`), which hands the commands' handlers the sender it resolved.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from telegram.error import TelegramError
 from handlers.review import show_case
 from handlers.review_copies import Located, buttons_case, locate, retire_now
 from handlers.review_views import ReviewViews, build_review_views
-from handlers.runtime.access import moderator_for
+from handlers.runtime.access import resolve_actor
 from handlers.runtime.context import BotContext, Services
 from moderation.review.case_actions import (
     ActionOutcome,
@@ -35,7 +36,6 @@ from moderation.review.case_copies import PostRef
 from moderation.review.decisions import AlreadyDecided, Decided, NotAllowed, case_view
 from moderation.review.delivery import review_chat
 from moderation.review.types import CaseView, Moderator
-from moderation.staff.team import record_denial
 
 log = structlog.get_logger(__name__)
 
@@ -48,10 +48,20 @@ def _views(context: BotContext) -> ReviewViews:
 
 
 async def _reviewer(context: BotContext, user: User, chat_id: int | None) -> Moderator | None:
+    """The sender as a reviewer: the gate's for a command, resolved here for a plain reply."""
+    admitted = context.admitted
+    if admitted is not None:
+        return admitted.moderator
     services = context.services
-    return await moderator_for(
-        context.bot, services.store, services.settings, services.admins, user, chat_id
+    actor = await resolve_actor(
+        context.bot,
+        services.store,
+        services.settings,
+        services.admins,
+        user,
+        review_chat_id=chat_id,
     )
+    return actor.moderator
 
 
 async def _reply(
@@ -76,19 +86,11 @@ async def queue_command(update: Update, context: BotContext) -> None:
         return
     services = context.services
     views = _views(context)
-    chat_id = await review_chat(services.store, services.settings.review_chat_id)
-    if message.chat.type != ChatType.PRIVATE and message.chat.id != chat_id:
-        return  # another group: the queue is not its business
-    moderator = await _reviewer(context, user, chat_id)
+    moderator = context.actor.moderator  # the gate let only reviewers and legal officers by
+    if moderator is None:
+        return
     args = context.args or []
     wants_escalated = bool(args) and args[0].lower() == "escalated"
-    if moderator is None or (wants_escalated and not (moderator.is_admin or moderator.is_legal)):
-        key = "review.queue.escalated_only" if moderator else "review.queue.not_moderator"
-        await record_denial(
-            services.store, user.id, "queue", services.clock.now(), chat_type=message.chat.type
-        )
-        await _reply(message, services, views.t(key))
-        return
     if args and not wants_escalated:
         await _reply(message, services, views.t("review.queue.usage"))
         return
@@ -172,16 +174,7 @@ async def _reply_command(update: Update, context: BotContext, command: str) -> N
     services = context.services
     views = _views(context)
     found = await _case_replied_to(update, context)
-    if found is None:
-        chat_id = await review_chat(services.store, services.settings.review_chat_id)
-        if message.chat.id != chat_id:
-            return
-        if await _reviewer(context, user, chat_id) is None:
-            await record_denial(
-                services.store, user.id, command, services.clock.now(), chat_type=message.chat.type
-            )
-            await _reply(message, services, views.t("review.alert.not_moderator"))
-            return
+    if found is None:  # the gate let only reviewers by, in the review chat
         await _reply(message, services, views.t(f"review.{command}.usage"))
         return
     moderator, case = found.moderator, found.case

@@ -1,8 +1,10 @@
 """/grant, /revoke, /roles (admins) and /block, /unblock (admins and moderators).
 
 Private chats and the review chat only; in any other group these commands are ignored. Who may
-do what, and the audit trail, live in moderation/staff/team.py; here the arguments are passed on,
-the outcome rendered, and after a role change the person's command menu refreshed.
+run them is moderation/staff/team.py's table, enforced before these handlers by the access gate
+(and again by the domain, in the transaction that acts, with the audit trail); here the
+arguments are passed on, the outcome rendered, and after a role change the person's command menu
+refreshed.
 """
 
 from __future__ import annotations
@@ -10,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from telegram import Chat, Message, Update, User
+from telegram import Message, Update, User
 
 from handlers.i18n import Catalog, Html
-from handlers.runtime.access import staff_roles
-from handlers.runtime.context import BotContext, Services
+from handlers.runtime.access import resolve_actor
+from handlers.runtime.context import BotContext
 from handlers.runtime.menus import set_staff_menu
-from moderation.review.delivery import review_chat
 from moderation.staff.roles import Role
 from moderation.staff.team import (
     REASON_MAX,
@@ -148,16 +149,13 @@ class StaffViews:
         return self._texts.render(self._language, key, **params)
 
 
-async def _where(update: Update, services: Services) -> tuple[Message, User] | None:
-    """The message and sender, when the command came from a private chat or the review chat."""
-    message, user, chat = update.effective_message, update.effective_user, update.effective_chat
-    if message is None or user is None or chat is None:
+def _sent(update: Update) -> tuple[Message, User] | None:
+    """The message and sender (the gate ignored the command in groups other than the review
+    chat)."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
         return None
-    if chat.type == Chat.PRIVATE:
-        return message, user
-    if chat.id == await review_chat(services.store, services.settings.review_chat_id):
-        return message, user
-    return None  # another group: running the team is not its business
+    return message, user
 
 
 async def grant_command(update: Update, context: BotContext) -> None:
@@ -170,7 +168,7 @@ async def revoke_command(update: Update, context: BotContext) -> None:
 
 async def _role_command(update: Update, context: BotContext, command: StaffCommand) -> None:
     services = context.services
-    found = await _where(update, services)
+    found = _sent(update)
     if found is None:
         return
     message, user = found
@@ -193,7 +191,7 @@ async def _role_command(update: Update, context: BotContext, command: StaffComma
 
 async def roles_command(update: Update, context: BotContext) -> None:
     services = context.services
-    found = await _where(update, services)
+    found = _sent(update)
     if found is None:
         return
     message, user = found
@@ -214,7 +212,10 @@ async def staff_menu_on_start(update: Update, context: BotContext) -> None:
     if user is None:
         return
     services = context.services
-    roles = await staff_roles(services.store, services.settings, user.id)
+    actor = await resolve_actor(
+        context.bot, services.store, services.settings, services.admins, user
+    )
+    roles = actor.roles
     if roles.is_staff:
         await set_staff_menu(context.bot, services.texts, user.id, roles.all)
 
@@ -229,7 +230,7 @@ async def unblock_command(update: Update, context: BotContext) -> None:
 
 async def _block_command(update: Update, context: BotContext, command: StaffCommand) -> None:
     services = context.services
-    found = await _where(update, services)
+    found = _sent(update)
     if found is None:
         return
     message, user = found

@@ -1,20 +1,19 @@
 """/stats [24h|7d|30d|all]: the team's figures for admins, in a private chat or the review chat.
 
-Anyone else is refused (and the attempt audit-logged); a window we do not know is answered with
-the usage. The figures come as one text message and a chart of reports and decisions per day.
+Anyone else is refused by the access gate (and the attempt audit-logged); a window we do not
+know is answered with the usage. The figures come as one text message and a chart of reports
+and decisions per day.
 """
 
 from __future__ import annotations
 
 import structlog
-from telegram import Chat, InputFile, Update
+from telegram import InputFile, Update
 
 from handlers.report_views import ReportViews
-from handlers.runtime.access import staff_roles
-from handlers.runtime.context import BotContext, Services
+from handlers.runtime.context import BotContext
 from handlers.stats_chart import stats_chart
 from handlers.stats_views import StatsViews
-from moderation.staff.team import record_denial
 from moderation.stats.figures import BadWindow, build_stats, parse_window
 
 log = structlog.get_logger(__name__)
@@ -32,13 +31,6 @@ async def stats_command(update: Update, context: BotContext) -> None:
         return
     services = context.services
     views, language = _views(context), user.language_code
-    if not await _may_see_stats(services, user.id, chat):
-        await record_denial(
-            services.store, user.id, "stats", services.clock.now(), chat_type=chat.type
-        )
-        log.info("stats_refused", chat_type=chat.type)
-        await message.reply_text(views.refused(language))
-        return
     args = context.args or []
     try:
         if len(args) > 1:
@@ -55,11 +47,3 @@ async def stats_command(update: Update, context: BotContext) -> None:
         caption=views.caption(window, language),
     )
     log.info("stats_sent", window=window.label, chat_type=chat.type, days=len(report.days))
-
-
-async def _may_see_stats(services: Services, user_id: int, chat: Chat) -> bool:
-    in_place = chat.type == Chat.PRIVATE or chat.id == services.settings.review_chat_id
-    if not in_place:
-        return False
-    roles = await staff_roles(services.store, services.settings, user_id)
-    return roles.is_admin

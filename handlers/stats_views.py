@@ -44,9 +44,6 @@ class StatsViews:
     def t(self, language: str | None, key: str, **params: object) -> str:
         return self.texts.render(language, key, **params)
 
-    def refused(self, language: str | None) -> str:
-        return self.t(language, "stats.refused")
-
     def usage(self, language: str | None, given: str) -> str:
         return self.t(language, "stats.usage", given=shorten(given, 32))
 

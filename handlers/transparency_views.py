@@ -35,12 +35,6 @@ class TransparencyViews:
     def t(self, language: str | None, key: str, **params: object) -> str:
         return self.texts.render(language, key, **params)
 
-    def refused(self, language: str | None) -> str:
-        return self.t(language, "transparency.refused")
-
-    def private_only(self, language: str | None) -> str:
-        return self.t(language, "transparency.private_only")
-
     def bad_period(self, language: str | None, given: str) -> str:
         return self.t(language, "transparency.bad_period", given=shorten(given, 32))
 

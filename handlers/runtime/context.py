@@ -1,7 +1,9 @@
 """The typed context every handler receives, and the services it carries.
 
 Handlers reach the database, texts and settings through `context.services`, never through
-module globals (PTB's contexttypesbot pattern).
+module globals (PTB's contexttypesbot pattern). PTB builds one context per update and hands it
+to every handler group, so the sender the access gate resolved (`context.actor`) is read once
+per update.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from handlers.i18n import Catalog
 from handlers.review_views import OpenMenus
-from handlers.runtime.access import ChatAdminCache
+from handlers.runtime.access import Actor, ChatAdminCache
 from handlers.runtime.chat_budget import ChatBudget
 from handlers.runtime.message_locks import MessageLocks
 from handlers.runtime.settings import HandlerSettings
@@ -82,9 +84,33 @@ class BotData:
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application, chat_id, user_id)
+        self._actor: Actor | None = None
+
     @property
     def services(self) -> Services:
         return self.bot_data.services
+
+    @property
+    def actor(self) -> Actor:
+        """The sender, as the access gate resolved them for this update."""
+        if self._actor is None:
+            raise RuntimeError("no actor: the gate did not resolve the sender of this update")
+        return self._actor
+
+    @property
+    def admitted(self) -> Actor | None:
+        """The actor, when the gate resolved one for this update."""
+        return self._actor
+
+    def admit(self, actor: Actor) -> None:
+        self._actor = actor
 
 
 BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]

@@ -1,10 +1,13 @@
 """Running the team: granting and revoking roles, listing staff, blocking reporters.
 
-Who may do what is decided here, once, from one table (`MAY`): admins grant, revoke and list
-roles; admins and moderators block and unblock reporters. Every act and every refusal is
-written to the audit log in the same transaction that checked it, with the state before and
-after. Bootstrap roles (from the settings) cannot be revoked from the bot, and staff cannot be
-blocked. A person is named by numeric id or by the @username they last used with the bot.
+Who may run each command is stated here, once (`MAY`): admins grant, revoke and list roles;
+admins and moderators block and unblock reporters. The bot's access table
+(handlers/runtime/permissions.py) takes these rows from `MAY`, so its gate refuses before any
+handler runs; each act checks `MAY` again in the transaction that acts (a role revoked a moment
+earlier does not slip through). Every act and every refusal is written to the audit log in the
+same transaction that checked it, with the state before and after. Bootstrap roles (from the
+settings) cannot be revoked from the bot, and staff cannot be blocked. A person is named by
+numeric id or by the @username they last used with the bot.
 """
 
 from __future__ import annotations
