@@ -45,6 +45,7 @@ from handlers import (
     errors,
     health,
     legal,
+    legal_registration,
     membership,
     registry_jobs,
     report,
@@ -166,7 +167,11 @@ def register_handlers(application: BotApplication) -> None:
     # are taken in group -3, before anything else sees them ----------------------------
     legal_handlers = legal.LegalHandlers()
     application.add_handler(
-        MessageHandler(private & legal_handlers.drafts, legal_handlers.draft_step), group=-3
+        MessageHandler(
+            private & legal_handlers.registration.drafts,
+            legal_handlers.registration.draft_step,
+        ),
+        group=-3,
     )
     application.add_handler(CommandHandler("legal", legal_handlers.command, filters=private))
     application.add_handler(
@@ -253,7 +258,10 @@ def schedule_jobs(application: BotApplication) -> None:
         raise RuntimeError("python-telegram-bot[job-queue] is required")
     jobs.run_repeating(report.expire_job, interval=DRAFT_SWEEP_SECONDS, first=5, name="drafts")
     jobs.run_repeating(
-        legal.expire_drafts_job, interval=DRAFT_SWEEP_SECONDS, first=5, name="legal_drafts"
+        legal_registration.expire_drafts_job,
+        interval=DRAFT_SWEEP_SECONDS,
+        first=5,
+        name="legal_drafts",
     )
     jobs.run_repeating(report.forget_updates_job, interval=3600, first=60, name="updates")
     jobs.run_repeating(registry_jobs.retention_job, interval=86400, first=300, name="retention")

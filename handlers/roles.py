@@ -1,7 +1,7 @@
 """/grant, /revoke, /roles (admins) and /block, /unblock (admins and moderators).
 
 Private chats and the review chat only; in any other group these commands are ignored. Who may
-run them is moderation/staff/team.py's table, enforced before these handlers by the access gate
+run them is moderation/staff/commands.py's table, enforced before these handlers by the access gate
 (and again by the domain, in the transaction that acts, with the audit trail); here the
 arguments are passed on, the outcome rendered, and after a role change the person's command menu
 refreshed.
@@ -18,8 +18,7 @@ from handlers.i18n import Catalog, Html
 from handlers.runtime.access import resolve_actor
 from handlers.runtime.context import BotContext
 from handlers.runtime.menus import set_staff_menu
-from moderation.staff.roles import Role
-from moderation.staff.team import (
+from moderation.staff.commands import (
     REASON_MAX,
     ROLE_ORDER,
     BlockChanged,
@@ -33,12 +32,9 @@ from moderation.staff.team import (
     StaffList,
     UnknownUsername,
     Usage,
-    block,
-    grant,
-    revoke,
-    staff_list,
-    unblock,
 )
+from moderation.staff.roles import Role
+from moderation.staff.team import block, grant, revoke, staff_list, unblock
 
 #: The setting each bootstrap role comes from, named in refusals.
 SETTING: Final = {

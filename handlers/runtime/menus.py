@@ -27,8 +27,9 @@ from telegram.ext import ExtBot
 from handlers.i18n import DEFAULT_LANGUAGE, Catalog
 from handlers.runtime.log_pseudonym import user_hash
 from handlers.runtime.settings import HandlerSettings
+from moderation.staff.commands import StaffStore
 from moderation.staff.roles import Role
-from moderation.staff.team import StaffStore, staff_members
+from moderation.staff.team import staff_members
 
 log = structlog.get_logger(__name__)
 

@@ -6,7 +6,7 @@ drives every command and every button against every role from it. Rules about on
 request (undo by the moderator who decided, appeals not by the moderator appealed against,
 escalated cases, a legal officer's own steps, blocked reporters filing) stay in the domain; the
 entries name who the gate lets through for the domain to decide (`escalated`, `by_domain`).
-The staff commands' roles come from the domain's own table (moderation/staff/team.py `MAY`),
+The staff commands' roles come from the domain's own table (moderation/staff/commands.py `MAY`),
 which checks them again inside the transaction that acts.
 """
 
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from moderation.staff.commands import MAY, StaffCommand
 from moderation.staff.roles import Role
-from moderation.staff.team import MAY, StaffCommand
 
 
 class Who(StrEnum):
@@ -140,7 +140,7 @@ ACCESS: Final[Mapping[str, Access]] = {
     ),
     "reject": Access(None, _REVIEWERS | {Who.LEGAL}, _REPLY_REFUSAL),
     "escalate": Access(None, _REVIEWERS | {Who.LEGAL}, _REPLY_REFUSAL),
-    # reporters' blocks and roles (moderation/staff/team.py), statistics, health
+    # reporters' blocks and roles (moderation/staff/commands.py), statistics, health
     **{command.value: _staff_command(command) for command in StaffCommand},
     "stats": Access(_ADMINS, _ADMINS, Refusal("stats.refused"), elsewhere=_NOBODY),
     "health": Access(_ADMINS, _ADMINS, Refusal("health.refused"), elsewhere=_NOBODY),

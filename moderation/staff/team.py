@@ -1,227 +1,44 @@
 """Running the team: granting and revoking roles, listing staff, blocking reporters.
 
-Who may run each command is stated here, once (`MAY`): admins grant, revoke and list roles;
-admins and moderators block and unblock reporters. The bot's access table
-(handlers/runtime/permissions.py) takes these rows from `MAY`, so its gate refuses before any
-handler runs; each act checks `MAY` again in the transaction that acts (a role revoked a moment
-earlier does not slip through). Every act and every refusal is written to the audit log in the
-same transaction that checked it, with the state before and after. Bootstrap roles (from the
-settings) cannot be revoked from the bot, and staff cannot be blocked. A person is named by
-numeric id or by the @username they last used with the bot.
+Each act checks `MAY` (moderation/staff/commands.py) again in the transaction that acts, so a
+role revoked a moment earlier does not slip through, and writes every act and every refusal to
+the audit log in that transaction, with the state before and after. Bootstrap roles (from the
+settings) cannot be revoked from the bot, and staff cannot be blocked.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from enum import StrEnum
-from typing import Final, Protocol
 
 from moderation.legal.approvals import void_officer_approvals
-from moderation.legal.ports import LegalRequestRecords
-from moderation.ports import AuditTrail
-from moderation.staff.roles import Role, RoleGrant, Roles, bootstrap_roles
-
-#: Telegram usernames: 5-32 letters, digits and underscores, starting with a letter (a few
-#: collectible ones are 4 long).
-_USERNAME: Final = re.compile(r"@([A-Za-z][A-Za-z0-9_]{3,31})")
-#: Telegram user ids are positive and fit in 52 bits.
-_MAX_USER_ID: Final = 2**52
-#: The order staff and roles are listed in.
-ROLE_ORDER: Final = (Role.ADMIN, Role.MODERATOR, Role.LEGAL)
-#: A block reason is kept in the database and shown back; one short paragraph.
-REASON_MAX: Final = 500
-
-
-class StaffCommand(StrEnum):
-    GRANT = "grant"
-    REVOKE = "revoke"
-    ROLES = "roles"
-    BLOCK = "block"
-    UNBLOCK = "unblock"
-
-
-#: Who may run each command (any one of the roles suffices).
-MAY: Final[Mapping[StaffCommand, frozenset[Role]]] = {
-    StaffCommand.GRANT: frozenset({Role.ADMIN}),
-    StaffCommand.REVOKE: frozenset({Role.ADMIN}),
-    StaffCommand.ROLES: frozenset({Role.ADMIN}),
-    StaffCommand.BLOCK: frozenset({Role.ADMIN, Role.MODERATOR}),
-    StaffCommand.UNBLOCK: frozenset({Role.ADMIN, Role.MODERATOR}),
-}
-
-
-#: The audit action of a refused command (a sender without the role is `access.denied`).
-_REFUSED_ACTION: Final[Mapping[StaffCommand, str]] = {
-    StaffCommand.GRANT: "role.grant_refused",
-    StaffCommand.REVOKE: "role.revoke_refused",
-    StaffCommand.ROLES: "access.denied",
-    StaffCommand.BLOCK: "reporter.block_refused",
-    StaffCommand.UNBLOCK: "reporter.unblock_refused",
-}
-
-
-def may_run(roles: Roles, command: StaffCommand) -> bool:
-    return bool(roles.all & MAY[command])
-
-
-# --- what storage provides --------------------------------------------------------------
-
-
-class RoleStore(Protocol):
-    async def granted_roles(self, user_id: int) -> frozenset[Role]: ...
-    async def grant(self, user_id: int, role: Role, *, by: int, at: datetime) -> bool: ...
-    async def revoke(self, user_id: int, role: Role) -> bool: ...
-    async def grants(self) -> list[RoleGrant]: ...
-
-
-class KnownNames(Protocol):
-    async def id_by_username(self, username: str) -> int | None: ...
-    async def usernames(self, user_ids: Iterable[int]) -> dict[int, str]: ...
-
-
-class Blocks(Protocol):
-    async def is_blocked(self, user_id: int) -> bool: ...
-    async def block(
-        self, user_id: int, *, by: int | None, at: datetime, reason: str | None = None
-    ) -> bool: ...
-    async def unblock(self, user_id: int) -> bool: ...
-
-
-class StaffUnit(Protocol):
-    @property
-    def roles(self) -> RoleStore: ...
-    @property
-    def users(self) -> KnownNames: ...
-    @property
-    def blocks(self) -> Blocks: ...
-    @property
-    def audit(self) -> AuditTrail: ...
-    @property
-    def legal(self) -> LegalRequestRecords: ...
-
-
-class StaffStore(Protocol):
-    def transaction(self) -> AbstractAsyncContextManager[StaffUnit]: ...
-    def reading(self) -> AbstractAsyncContextManager[StaffUnit]: ...
-
-
-Bootstrap = Mapping[Role, Iterable[int]]
-
-
-# --- naming people and roles --------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ById:
-    user_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class ByUsername:
-    username: str  # without the @
-
-
-PersonRef = ById | ByUsername
-
-
-def parse_person(text: str) -> PersonRef | None:
-    """A numeric user id or an @username; anything else is None."""
-    text = text.strip()
-    if text.isascii() and text.isdigit():
-        user_id = int(text)
-        return ById(user_id) if 0 < user_id < _MAX_USER_ID else None
-    found = _USERNAME.fullmatch(text)
-    return ByUsername(found.group(1)) if found else None
-
-
-def parse_role(text: str) -> Role | None:
-    try:
-        return Role(text.strip().lower())
-    except ValueError:
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    user_id: int
-    username: str | None = None  # the @username we know, without the @
-
-
-# --- outcomes -------------------------------------------------------------------------------
-
-
-class Refusal(StrEnum):
-    NOT_ALLOWED = "not_allowed"  # the sender lacks the role the command needs
-    BOOTSTRAP = "bootstrap"  # the role comes from the settings
-    ALREADY_HAS = "already_has"
-    NOT_GRANTED = "not_granted"
-    STAFF = "staff"  # staff cannot be blocked
-    ALREADY_BLOCKED = "already_blocked"
-    NOT_BLOCKED = "not_blocked"
-    REASON_TOO_LONG = "reason_too_long"
-
-
-@dataclass(frozen=True, slots=True)
-class Usage:
-    """Missing or malformed arguments; the handler shows the command's usage line."""
-
-    command: StaffCommand
-
-
-@dataclass(frozen=True, slots=True)
-class UnknownUsername:
-    username: str
-
-
-@dataclass(frozen=True, slots=True)
-class Refused:
-    reason: Refusal
-    command: StaffCommand
-    person: Person | None = None
-    role: Role | None = None
-    bootstrap: bool = False  # ALREADY_HAS: the role comes from the settings
-    roles: frozenset[Role] = frozenset()  # STAFF: the roles that protect the person
-
-
-@dataclass(frozen=True, slots=True)
-class RoleChanged:
-    """A grant or revoke went through; `roles` is what the person holds now (all sources)."""
-
-    command: StaffCommand
-    person: Person
-    role: Role
-    roles: frozenset[Role]
-
-
-@dataclass(frozen=True, slots=True)
-class StaffEntry:
-    person: Person
-    role: Role
-    bootstrap: bool
-    granted_by: Person | None = None
-    granted_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StaffList:
-    entries: list[StaffEntry] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class BlockChanged:
-    command: StaffCommand
-    person: Person
-    reason: str | None = None
-
-
-RoleOutcome = RoleChanged | Refused | Usage | UnknownUsername
-ListOutcome = StaffList | Refused
-BlockOutcome = BlockChanged | Refused | Usage | UnknownUsername
-
+from moderation.staff.commands import (
+    REASON_MAX,
+    REFUSED_ACTION,
+    ROLE_ORDER,
+    BlockChanged,
+    BlockOutcome,
+    Bootstrap,
+    ById,
+    ListOutcome,
+    Person,
+    PersonRef,
+    Refusal,
+    Refused,
+    RoleChanged,
+    RoleOutcome,
+    StaffCommand,
+    StaffEntry,
+    StaffList,
+    StaffStore,
+    StaffUnit,
+    UnknownUsername,
+    Usage,
+    may_run,
+    parse_person,
+    parse_role,
+)
+from moderation.staff.roles import Role, Roles, bootstrap_roles
 
 # --- the acts -------------------------------------------------------------------------------
 
@@ -260,7 +77,7 @@ async def _refused(uow: StaffUnit, actor_id: int, refusal: Refused, now: datetim
     await uow.audit.append(
         at=now,
         actor_id=actor_id,
-        action=_REFUSED_ACTION[refusal.command],
+        action=REFUSED_ACTION[refusal.command],
         subject_type="user" if person else None,
         subject_id=person.user_id if person else None,
         details={

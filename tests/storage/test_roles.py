@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from moderation.staff.roles import Role, RoleGrant
-from moderation.staff.team import (
+from moderation.staff.commands import (
     BlockChanged,
     Person,
     Refusal,
@@ -16,13 +15,9 @@ from moderation.staff.team import (
     StaffList,
     UnknownUsername,
     Usage,
-    block,
-    grant,
-    revoke,
-    staff_list,
-    staff_members,
-    unblock,
 )
+from moderation.staff.roles import Role, RoleGrant
+from moderation.staff.team import block, grant, revoke, staff_list, staff_members, unblock
 from storage import Store
 from tests.storage.sqlite_files import NOW, rows
 

@@ -6,8 +6,7 @@ import pytest
 
 from handlers.i18n import default_catalog
 from handlers.runtime.menus import MENU, Audience, audiences_of, commands_for
-from moderation.staff.roles import Role, Roles
-from moderation.staff.team import (
+from moderation.staff.commands import (
     ById,
     ByUsername,
     StaffCommand,
@@ -15,6 +14,7 @@ from moderation.staff.team import (
     parse_person,
     parse_role,
 )
+from moderation.staff.roles import Role, Roles
 
 STAFF_ONLY = {
     "queue",
