@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -19,15 +19,13 @@ from handlers.review_views import OpenMenus
 from handlers.runtime.access import Actor, ChatAdminCache
 from handlers.runtime.chat_budget import ChatBudget
 from handlers.runtime.message_locks import MessageLocks
+from handlers.runtime.metrics import BotMetrics
 from handlers.runtime.settings import HandlerSettings
+from handlers.runtime.telegram_health import TelegramHealth
 from moderation.clock import Clock
 from moderation.legal.ledger import Ledger
 from storage import Store
 from storage.crypto import PersonalDataCipher
-
-if TYPE_CHECKING:  # handlers.runtime.metrics imports this module for BotApplication
-    from handlers.runtime.metrics import BotMetrics
-    from handlers.runtime.telegram_health import TelegramHealth
 
 
 class ViolatorLookup(Protocol):

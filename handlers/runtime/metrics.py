@@ -20,8 +20,8 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from telegram.ext import Application
 
-from handlers.runtime.context import BotApplication
 from handlers.runtime.telegram_health import FailureKind, TelegramHealth
 from moderation.stats.operating import OperatingStore, RunningTotals, Totals
 
@@ -201,7 +201,9 @@ def handler_name(callback: Callable[..., Any]) -> str:
     return f"{short}.{qualname}" if short else qualname
 
 
-def instrument_handlers(application: BotApplication, metrics: BotMetrics) -> None:
+def instrument_handlers(
+    application: Application[Any, Any, Any, Any, Any, Any], metrics: BotMetrics
+) -> None:
     """Times every handler registered so far (call once, after all handlers are added)."""
     for handlers in application.handlers.values():
         for handler in handlers:
