@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from bot.logging_setup import configure_logging
 from bot.settings import Settings
 from handlers.runtime.log_pseudonym import log_key_from
+from moderation.legal.officers import Officer
 
 
 @dataclass(frozen=True)
@@ -68,3 +69,8 @@ def configure_logs(settings: Settings) -> None:
         pseudonym_key=log_key_from(settings),
         unsafe_debug=settings.log_unsafe_debug,
     )
+
+
+def cli_officer(user_id: int) -> Officer:
+    """The officer a legal command acts as: the `--by` id, named as the command line's."""
+    return Officer(user_id, f"id {user_id} (command line)")

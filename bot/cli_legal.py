@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.cli_kit import Exits, add_command, add_group
-from bot.cli_legal_officer import add_officer_commands, cli_officer
+from bot.cli_kit import Exits, add_command, add_group, cli_officer
+from bot.cli_legal_officer import add_officer_commands
 from bot.settings import Settings
 from bot.stores import run_with_store
 from moderation.bounded_json import BadJson, parse

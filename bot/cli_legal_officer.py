@@ -15,20 +15,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.cli_kit import Exits, add_command
+from bot.cli_kit import Exits, add_command, cli_officer
 from bot.settings import Settings
 from bot.stores import run_with_store
 from moderation.clock import SystemClock
 from moderation.legal.disclosure import disclose, retrieve
 from moderation.legal.lifecycle import close, show
-from moderation.legal.officers import Officer
 from moderation.legal.types import Disclosure, LegalRefused, LegalRequest
 from storage import StorageError, Store
 from storage.files import write_private_file
-
-
-def cli_officer(user_id: int) -> Officer:
-    return Officer(user_id, f"id {user_id} (command line)")
 
 
 def add_officer_commands(actions: Any, exits: Exits) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from bot.cli_kit import Exits, add_command, add_group
+from bot.cli_kit import Exits, add_command, add_group, cli_officer
 from bot.settings import Settings
 from bot.stores import run_with_store
 from moderation.clock import SystemClock
@@ -31,7 +31,6 @@ from moderation.legal.lookup import (
     ViolatorFile,
     lookup,
 )
-from moderation.legal.officers import Officer
 from moderation.registry.metadata_import import ImportSummary, import_lines, read_lines
 from moderation.registry.retention import purge_expired, set_legal_hold
 from storage import StorageError, Store
@@ -199,7 +198,7 @@ def look_up(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
             settings.legal_policy(),
             kind,
             getattr(args, kind.value),
-            Officer(args.by, f"id {args.by} (command line)"),
+            cli_officer(args.by),
             args.request,
             SystemClock().now(),
         )
