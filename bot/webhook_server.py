@@ -21,6 +21,7 @@ from aiohttp import web
 from telegram import Bot, Update
 
 from bot.update_journal import JournalUnavailable, UpdateJournal
+from handlers.runtime.listening import listen_on
 
 log = structlog.get_logger(__name__)
 
@@ -106,21 +107,15 @@ class WebhookServer:
     async def start(self, listen: str, port: int) -> None:
         app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_post(self._path, self._receive)
-        runner = web.AppRunner(
-            app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_SECONDS
+        self._runner, self.port = await listen_on(
+            app,
+            listen,
+            port,
+            lambda what: WebhookSetupError(
+                f"WEBHOOK_PORT: {what}; choose a free port (or another WEBHOOK_LISTEN address)"
+            ),
+            shutdown_timeout=SHUTDOWN_SECONDS,
         )
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, listen, port)
-            await site.start()
-        except OSError as exc:
-            await runner.cleanup()
-            raise WebhookSetupError(
-                f"WEBHOOK_PORT: cannot listen on {listen}:{port} ({exc.strerror or exc}); "
-                "choose a free port (or another WEBHOOK_LISTEN address)"
-            ) from None
-        self._runner = runner
-        self.port = int(runner.addresses[0][1])
         log.info("webhook_listening", listen=listen, port=self.port, path=self._path)
 
     async def stop(self) -> None:

@@ -22,6 +22,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from telegram.ext import Application
 
+from handlers.runtime.listening import listen_on
 from handlers.runtime.telegram_health import FailureKind, TelegramHealth
 from moderation.stats.operating import OperatingStore, RunningTotals, Totals
 
@@ -170,19 +171,14 @@ class BotMetrics:
 
         app = web.Application()
         app.router.add_get("/metrics", metrics)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, listen, port)
-            await site.start()
-        except OSError as exc:
-            await runner.cleanup()
-            raise MetricsServerError(
-                f"METRICS_PORT: cannot listen on {listen}:{port} ({exc.strerror or exc}); "
-                "choose a free port or leave METRICS_PORT empty"
-            ) from None
-        self._runner = runner
-        self.port = int(runner.addresses[0][1])
+        self._runner, self.port = await listen_on(
+            app,
+            listen,
+            port,
+            lambda what: MetricsServerError(
+                f"METRICS_PORT: {what}; choose a free port or leave METRICS_PORT empty"
+            ),
+        )
         log.info("metrics_serving", listen=listen, port=self.port, path="/metrics")
 
     async def close(self) -> None:
