@@ -56,7 +56,15 @@ def add_legal_commands(
     )
     add.add_argument("file", type=Path, metavar="FILE.json")
     add.add_argument("--by", type=int, required=True, help="the registering legal officer's id")
-    listing = add_command(actions, "list", list_requests, exits, help="open legal requests")
+    listing = add_command(
+        actions,
+        "list",
+        list_requests,
+        exits,
+        help="open legal requests",
+        description="Print the legal requests still open, as legal officers see them with "
+        "/legal list in the chat.",
+    )
     listing.add_argument("--by", type=int, required=True, help="your legal officer id")
     add_officer_commands(actions, exits)
 
