@@ -9,8 +9,9 @@ refreshed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Final
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Final, TypeVar
 
 from telegram import Message, Update, User
 
@@ -23,6 +24,7 @@ from moderation.staff.commands import (
     ROLE_ORDER,
     BlockChanged,
     BlockOutcome,
+    Bootstrap,
     Person,
     Refusal,
     Refused,
@@ -30,11 +32,16 @@ from moderation.staff.commands import (
     RoleOutcome,
     StaffCommand,
     StaffList,
+    StaffStore,
     UnknownUsername,
     Usage,
 )
 from moderation.staff.roles import Role
 from moderation.staff.team import block, grant, revoke, staff_list, unblock
+
+Outcome = TypeVar("Outcome")
+#: A staff command's act in the domain (moderation/staff/team.py): grant, revoke, block, unblock.
+StaffAct = Callable[[StaffStore, Bootstrap, int, Sequence[str], datetime], Awaitable[Outcome]]
 
 #: The setting each bootstrap role comes from, named in refusals.
 SETTING: Final = {
@@ -155,27 +162,19 @@ def _sent(update: Update) -> tuple[Message, User] | None:
 
 
 async def grant_command(update: Update, context: BotContext) -> None:
-    await _role_command(update, context, StaffCommand.GRANT)
+    await _role_command(update, context, grant)
 
 
 async def revoke_command(update: Update, context: BotContext) -> None:
-    await _role_command(update, context, StaffCommand.REVOKE)
+    await _role_command(update, context, revoke)
 
 
-async def _role_command(update: Update, context: BotContext, command: StaffCommand) -> None:
-    services = context.services
-    found = _sent(update)
-    if found is None:
+async def _role_command(update: Update, context: BotContext, act: StaffAct[RoleOutcome]) -> None:
+    acted = await _act(update, context, act)
+    if acted is None:
         return
-    message, user = found
-    act = grant if command is StaffCommand.GRANT else revoke
-    outcome = await act(
-        services.store,
-        services.settings.bootstrap_roles,
-        user.id,
-        context.args or [],
-        services.clock.now(),
-    )
+    message, user, outcome = acted
+    services = context.services
     menu_set = True
     if isinstance(outcome, RoleChanged):
         menu_set = await set_staff_menu(
@@ -217,20 +216,31 @@ async def staff_menu_on_start(update: Update, context: BotContext) -> None:
 
 
 async def block_command(update: Update, context: BotContext) -> None:
-    await _block_command(update, context, StaffCommand.BLOCK)
+    await _block_command(update, context, block)
 
 
 async def unblock_command(update: Update, context: BotContext) -> None:
-    await _block_command(update, context, StaffCommand.UNBLOCK)
+    await _block_command(update, context, unblock)
 
 
-async def _block_command(update: Update, context: BotContext, command: StaffCommand) -> None:
-    services = context.services
+async def _block_command(update: Update, context: BotContext, act: StaffAct[BlockOutcome]) -> None:
+    acted = await _act(update, context, act)
+    if acted is None:
+        return
+    message, user, outcome = acted
+    views = StaffViews(context.services.texts, user.language_code)
+    await message.reply_text(views.block_outcome(outcome))
+
+
+async def _act(
+    update: Update, context: BotContext, act: StaffAct[Outcome]
+) -> tuple[Message, User, Outcome] | None:
+    """Runs a staff command's act with the sender's arguments (the domain checks and audits)."""
     found = _sent(update)
     if found is None:
-        return
+        return None
     message, user = found
-    act = block if command is StaffCommand.BLOCK else unblock
+    services = context.services
     outcome = await act(
         services.store,
         services.settings.bootstrap_roles,
@@ -238,4 +248,4 @@ async def _block_command(update: Update, context: BotContext, command: StaffComm
         context.args or [],
         services.clock.now(),
     )
-    await message.reply_text(StaffViews(services.texts, user.language_code).block_outcome(outcome))
+    return message, user, outcome
