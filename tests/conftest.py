@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from handlers.runtime.log_pseudonym import log_key_from
 from loopback import BotHandle, LoopbackServer
 from moderation.clock import Clock
 from storage.crypto import new_key_text, new_secret_text
+from tests.postgres import PostgresCluster, start_cluster
 
 # Fake credentials for the loopback server only; the shape matches a real token.
 TEST_TOKEN = "123456789:TEST-loopback-token-not-a-secret-0000"
@@ -28,6 +29,22 @@ TEST_BOT_USERNAME = "report_test_bot"
 ADMIN_ID = 900001
 MODERATOR_ID = 900002
 LEGAL_OFFICER_ID = 900003
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresCluster]:
+    """One PostgreSQL for the whole session (tests/postgres.py); started on first use."""
+    cluster = start_cluster(tmp_path_factory.mktemp("postgres"))
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+async def postgres_dsn(postgres_cluster: PostgresCluster) -> AsyncIterator[str]:
+    """A fresh, empty database of its own for each test."""
+    dsn = await postgres_cluster.create_database()
+    yield dsn
+    await postgres_cluster.drop_database(dsn)
 
 
 @pytest.fixture
