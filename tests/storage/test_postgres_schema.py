@@ -7,6 +7,7 @@ show that it notices each kind of drift.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -77,6 +78,28 @@ async def test_a_lower_target_stops_there_and_the_rest_follows_later(postgres_ds
     assert (partial.from_version, partial.to_version, len(partial.applied)) == (0, 5, 5)
     rest = await migrate_postgres(postgres_dsn)
     assert (rest.from_version, rest.to_version, len(rest.applied)) == (5, LATEST, LATEST - 5)
+
+
+async def test_two_instances_migrating_at_once_apply_each_file_once(postgres_dsn: str) -> None:
+    first, second = await asyncio.gather(
+        migrate_postgres(postgres_dsn), migrate_postgres(postgres_dsn)
+    )
+    assert sorted(first.applied + second.applied) == sorted(
+        m.filename for m in load_pg_migrations()
+    )
+    assert first.to_version == second.to_version == LATEST
+
+
+async def test_a_migration_edited_after_it_was_applied_is_refused(
+    postgres_dsn: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_first.sql").write_text("CREATE TABLE kept (id bigint PRIMARY KEY);")
+    await migrate_postgres(postgres_dsn, directory=folder)
+    (folder / "0001_first.sql").write_text("CREATE TABLE kept (id bigint PRIMARY KEY, x text);")
+    with pytest.raises(MigrationError, match="changed after it was applied"):
+        await migrate_postgres(postgres_dsn, directory=folder)
 
 
 async def test_a_database_newer_than_the_code_is_refused_untouched(
