@@ -94,8 +94,8 @@ async def queue_command(update: Update, context: BotContext) -> None:
     if args and not wants_escalated:
         await _reply(message, services, views.t("review.queue.usage"))
         return
-    listing = await queue(services.store, escalated=wants_escalated or not moderator.reviews)
     escalated = wants_escalated or not moderator.reviews
+    listing = await queue(services.store, escalated=escalated)
     await _reply(
         message,
         services,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -186,6 +186,12 @@ async def _verify_applied(conn: aiosqlite.Connection, migrations: Sequence[Migra
             return  # a database created before the bookkeeping table: nothing to compare
     async with conn.execute("SELECT version, checksum FROM schema_migrations") as cursor:
         recorded = {int(row[0]): str(row[1]) for row in await cursor.fetchall()}
+    refuse_changed(migrations, recorded)
+
+
+def refuse_changed(migrations: Sequence[Migration], recorded: Mapping[int, str]) -> None:
+    """An applied migration whose file no longer has the checksum recorded for it is refused
+    (on either engine): the database was built from another file."""
     for migration in migrations:
         checksum = recorded.get(migration.version)
         if checksum is not None and checksum != migration.checksum:

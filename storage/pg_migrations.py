@@ -20,7 +20,13 @@ import asyncpg
 
 from storage.codec import encode_time
 from storage.errors import DatabaseTooNewError, MigrationError
-from storage.migrations import MIGRATIONS_DIR, Migration, MigrationReport, load_migrations
+from storage.migrations import (
+    MIGRATIONS_DIR,
+    Migration,
+    MigrationReport,
+    load_migrations,
+    refuse_changed,
+)
 
 PG_MIGRATIONS_DIR = MIGRATIONS_DIR / "postgresql"
 
@@ -140,13 +146,7 @@ async def _verify_applied(conn: asyncpg.Connection, migrations: Sequence[Migrati
         int(row["version"]): str(row["checksum"])
         for row in await conn.fetch("SELECT version, checksum FROM schema_version")
     }
-    for migration in migrations:
-        checksum = recorded.get(migration.version)
-        if checksum is not None and checksum != migration.checksum:
-            raise MigrationError(
-                f"{migration.filename} was changed after it was applied to this database; "
-                "restore the original file and add a new migration for the change"
-            )
+    refuse_changed(migrations, recorded)
 
 
 def _validate(migration: Migration) -> None:
