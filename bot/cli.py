@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from bot.setup_check import run_setup
 from bot.webhook_server import WebhookSetupError
 from handlers.runtime.metrics import MetricsServerError
 from storage import DatabaseTooNewError, MigrationError, StorageError
+from storage.location import SqliteLocation
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -118,7 +120,7 @@ def _cmd_run(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
     # the bot as Ctrl-C does: nothing has started yet, so leaving is a clean stop.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        with InstanceLock(settings.database_path):
+        with _single_instance(settings):
             # None: follow RATE_LIMITER_ENABLED; the flag can only switch it off.
             rate_limiter = False if args.no_rate_limiter else None
             return asyncio.run(_run(exits, settings, rate_limiter=rate_limiter))
@@ -129,6 +131,15 @@ def _cmd_run(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
         return exits.ok
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _single_instance(settings: Settings) -> AbstractContextManager[object]:
+    """One process per SQLite file (a lock file beside it). PostgreSQL is shared by design:
+    the instances coordinate through the database itself."""
+    database = settings.database
+    if isinstance(database, SqliteLocation):
+        return InstanceLock(database.path)
+    return nullcontext()
 
 
 async def _run(exits: Exits, settings: Settings, *, rate_limiter: bool | None) -> int:

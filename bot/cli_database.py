@@ -86,11 +86,11 @@ def migrate(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
             )
     if report.applied:
         print(
-            f"migrated {settings.database_path}: schema version {report.from_version} -> "
+            f"migrated {settings.database.describe()}: schema version {report.from_version} -> "
             f"{report.to_version} ({len(report.applied)} migration(s) applied)"
         )
     else:
-        print(f"{settings.database_path}: schema version {report.to_version}, nothing to do")
+        print(f"{settings.database.describe()}: schema version {report.to_version}, nothing to do")
     return exits.ok
 
 

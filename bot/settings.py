@@ -43,6 +43,7 @@ from storage.crypto import (
     parse_key,
 )
 from storage.legal.ledger_anchor import FileAnchor
+from storage.location import Location, SqliteLocation, parse_location
 
 #: The categories whose pending cases admins hear about when they wait too long.
 DEFAULT_SEVERE_CATEGORIES = "csam,terrorism"
@@ -118,6 +119,8 @@ class Settings(BaseSettings):
     moderator_ids: IdSet = frozenset()
     legal_officer_ids: IdSet = frozenset()
     database_path: Path = Path("./data/reportbot.sqlite3")
+    # SecretStr: a PostgreSQL URL may carry a password (`database` is the parsed form).
+    database_url: SecretStr | None = None
     telegram_api_base_url: str = DEFAULT_API_BASE_URL
     log_level: LogLevel = LogLevel.INFO
     log_format: LogFormat = LogFormat.AUTO
@@ -224,11 +227,19 @@ class Settings(BaseSettings):
         "ledger_previous_keys",
         "ledger_anchor_dir",
         "log_pseudonym_key",
+        "database_url",
         mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_location(value.get_secret_value())  # its ValueError names what is wrong
+        return value
 
     @field_validator("review_chat_id", "review_thread_id", "metrics_port", mode="before")
     @classmethod
@@ -344,9 +355,20 @@ class Settings(BaseSettings):
         return _key_list(self.ledger_previous_keys, "LEDGER_PREVIOUS_KEYS")
 
     @property
+    def database(self) -> Location:
+        """DATABASE_URL when set, else the SQLite file DATABASE_PATH."""
+        if self.database_url is None:
+            return SqliteLocation(self.database_path)
+        return parse_location(self.database_url.get_secret_value())
+
+    @property
     def anchor_dir(self) -> Path:
-        """LEDGER_ANCHOR_DIR, or a folder beside the database when it is not set."""
-        return self.ledger_anchor_dir or self.database_path.parent / "ledger-anchors"
+        """LEDGER_ANCHOR_DIR, or a folder beside a SQLite database (./data with PostgreSQL)."""
+        if self.ledger_anchor_dir is not None:
+            return self.ledger_anchor_dir
+        database = self.database
+        folder = database.path.parent if isinstance(database, SqliteLocation) else Path("data")
+        return folder / "ledger-anchors"
 
     def ledger(self) -> Ledger:
         """The ledger's keys and its checkpoint file; `require_ledger` checks the key is set."""

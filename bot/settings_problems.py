@@ -22,6 +22,8 @@ EXPECTED: dict[str, str] = {
     "MODERATOR_IDS": "comma-separated Telegram user ids, e.g. 11111,22222",
     "LEGAL_OFFICER_IDS": "comma-separated Telegram user ids, e.g. 11111,22222",
     "DATABASE_PATH": "a file path such as ./data/reportbot.sqlite3",
+    "DATABASE_URL": "empty (DATABASE_PATH), sqlite:///path/to/file.sqlite3 or "
+    "postgresql://user:password@host:5432/database",
     "TELEGRAM_API_BASE_URL": f"a URL ending in /bot, e.g. {DEFAULT_API_BASE_URL}",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
     "LOG_FORMAT": "one of auto, json, console",

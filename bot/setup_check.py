@@ -51,6 +51,7 @@ from bot.settings import LogLevel, Settings, SettingsError, load_settings
 from bot.setup_report import SetupReport, print_header, print_report, secrets_of
 from bot.transport import AiohttpRequest
 from handlers.runtime.log_pseudonym import log_key_from
+from storage.location import SqliteLocation
 
 #: getUpdates answers at most this many; more pending updates are not read.
 UPDATES_LIMIT = 100
@@ -186,7 +187,8 @@ async def _seen_chats(bot: Bot, settings: Settings, report: SetupReport) -> list
             "as bot_added_to_chat with its chat_id"
         )
         return []
-    holder = running_instance(settings.database_path)
+    database = settings.database
+    holder = running_instance(database.path) if isinstance(database, SqliteLocation) else None
     if holder is not None:
         report.note(
             f"report-bot is running with this database ({holder}): it takes every update as "

@@ -19,7 +19,7 @@ T = TypeVar("T")
 
 
 async def opened_store(settings: Settings, *, bind_seals: bool = True) -> Store:
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.database)
     if bind_seals:
         try:
             await upgraded_seals(store, settings)

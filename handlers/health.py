@@ -11,7 +11,6 @@ from handlers.i18n import Catalog, Html
 from handlers.runtime.context import BotContext
 from handlers.runtime.metrics import package_version
 from moderation.stats.operating import queue_state
-from storage.stats.operating import database_size
 
 
 async def health_command(update: Update, context: BotContext) -> None:
@@ -21,7 +20,7 @@ async def health_command(update: Update, context: BotContext) -> None:
     services = context.services
     texts, language = services.texts, user.language_code
     now = services.clock.now()
-    size = database_size(services.store.path)
+    size = await services.store.size()
     queue = await queue_state(services.store)
     failure = services.telegram.last
     last_error = (

@@ -6,17 +6,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from moderation.audit import AuditEntry
 from storage.codec import decode_json, decode_time, encode_json, encode_time
-from storage.sql import fetch_all, insert
+from storage.sql import Connection, fetch_all, insert
 
 _COLUMNS = "id, at, actor_id, action, subject_type, subject_id, details"
 
 
 class AuditRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def append(

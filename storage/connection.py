@@ -9,13 +9,15 @@ instead of failing at once. A new database is created readable by the bot's user
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import aiosqlite
 
-from storage.errors import StorageError
+from storage.errors import ConstraintError, DatabaseFullError, DatabaseLockedError, StorageError
 from storage.files import ensure_private_dir, ensure_private_file
+from storage.sql import Dialect, Params
 
 BUSY_TIMEOUT_MS: Final = 10_000
 # Page cache per connection (grows only as pages are used). SQLite's 2 MB default makes every
@@ -68,3 +70,64 @@ async def connect(path: Path, *, read_only: bool = False) -> aiosqlite.Connectio
         await conn.close()
         raise
     return conn
+
+
+def _failure(exc: sqlite3.Error) -> StorageError:
+    if isinstance(exc, sqlite3.IntegrityError):
+        return ConstraintError(str(exc))
+    return translate(exc)
+
+
+class SqliteConnection:
+    """An aiosqlite connection lent for one transaction or read; `raw` for SQLite-only work."""
+
+    dialect: Final = Dialect.SQLITE
+
+    def __init__(self, raw: aiosqlite.Connection) -> None:
+        self.raw = raw
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Any]:
+        try:
+            return list(await self.raw.execute_fetchall(sql, params))
+        except sqlite3.Error as exc:
+            raise _failure(exc) from None
+
+    async def run(self, sql: str, params: Params = ()) -> int:
+        try:
+            cursor = await self.raw.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise _failure(exc) from None
+        return cursor.rowcount
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        try:
+            cursor = await self.raw.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise _failure(exc) from None
+        if cursor.lastrowid is None:
+            raise StorageError("INSERT returned no row id")
+        return cursor.lastrowid
+
+    async def run_many(self, sql: str, rows: Sequence[Params]) -> int | None:
+        try:
+            cursor = await self.raw.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise _failure(exc) from None
+        return max(0, cursor.rowcount)
+
+
+def translate(exc: sqlite3.Error) -> StorageError:
+    """Maps SQLite's failures to ones the bot can explain; constraint errors stay as they are."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    text = str(exc)
+    if code == sqlite3.SQLITE_FULL or "database or disk is full" in text:
+        return DatabaseFullError(
+            "the database or its disk is full; nothing of this change was saved. "
+            "Free disk space; work resumes by itself."
+        )
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "database is locked" in text:
+        return DatabaseLockedError(
+            "the database stayed locked by another process; is another copy of the bot or a "
+            "long-running tool using it?"
+        )
+    return StorageError(f"database error: {text}")

@@ -15,35 +15,24 @@ import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Final
 
 import aiosqlite
 
-from storage.connection import connect
-from storage.errors import DatabaseFullError, DatabaseLockedError, StorageError
+from storage.connection import SqliteConnection, connect, translate
+from storage.errors import StorageError
+from storage.sql import Dialect
 
 _in_transaction: contextvars.ContextVar[Database | None] = contextvars.ContextVar(
     "storage_in_transaction", default=None
 )
 
 
-def translate(exc: sqlite3.Error) -> StorageError:
-    """Maps SQLite's failures to ones the bot can explain; constraint errors stay as they are."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    text = str(exc)
-    if code == sqlite3.SQLITE_FULL or "database or disk is full" in text:
-        return DatabaseFullError(
-            "the database or its disk is full; nothing of this change was saved. "
-            "Free disk space; work resumes by itself."
-        )
-    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "database is locked" in text:
-        return DatabaseLockedError(
-            "the database stayed locked by another process; is another copy of the bot or a "
-            "long-running tool using it?"
-        )
-    return StorageError(f"database error: {text}")
-
-
 class Database:
+    """SQLite's engine; `storage.postgres.PostgresDatabase` is PostgreSQL's."""
+
+    dialect: Final = Dialect.SQLITE
+
     def __init__(
         self, path: Path, writer: aiosqlite.Connection, readers: list[aiosqlite.Connection]
     ) -> None:
@@ -70,12 +59,11 @@ class Database:
         return cls(path, writer, pool)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[SqliteConnection]:
         """Yields the writer inside `BEGIN IMMEDIATE`; commits on success, rolls back on error.
 
-        Integrity errors (sqlite3.IntegrityError) propagate unchanged so callers can react to
-        a lost race; operational failures become `StorageError`s (`DatabaseFullError`,
-        `DatabaseLockedError`).
+        Failures become `StorageError`s: `ConstraintError` for a broken rule (so callers can
+        react to a lost race), `DatabaseFullError`, `DatabaseLockedError`.
         """
         self._check_open()
         if _in_transaction.get() is self:
@@ -93,7 +81,7 @@ class Database:
                     await asyncio.shield(self._rollback(conn))
                     raise
                 try:
-                    yield conn
+                    yield SqliteConnection(conn)
                 except sqlite3.OperationalError as exc:
                     await asyncio.shield(self._rollback(conn))
                     raise translate(exc) from exc
@@ -109,14 +97,14 @@ class Database:
                 _in_transaction.reset(token)
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def reading(self) -> AsyncIterator[SqliteConnection]:
         """Lends a read-only connection holding one snapshot for the whole block."""
         self._check_open()
         conn = await self._readers.get()
         try:
             try:
                 await conn.execute("BEGIN")
-                yield conn
+                yield SqliteConnection(conn)
             finally:
                 await asyncio.shield(self._rollback(conn))
         finally:

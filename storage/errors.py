@@ -21,3 +21,13 @@ class MigrationError(StorageError):
 
 class DatabaseTooNewError(MigrationError):
     """The database was migrated by a newer release than this code."""
+
+
+class ConstraintError(StorageError):
+    """A write broke a rule the database enforces (a unique key, a check, a guard trigger);
+    nothing of the transaction was kept. The message is the database's own."""
+
+
+class DatabaseUnavailableError(StorageError):
+    """The database server could not be reached or went away; nothing of the failed write was
+    kept, and the bot retries as it does for a locked database."""

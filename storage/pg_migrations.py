@@ -20,6 +20,7 @@ import asyncpg
 
 from storage.codec import encode_time
 from storage.errors import DatabaseTooNewError, MigrationError
+from storage.location import PostgresLocation, parse_location
 from storage.migrations import (
     MIGRATIONS_DIR,
     Migration,
@@ -27,6 +28,7 @@ from storage.migrations import (
     load_migrations,
     refuse_changed,
 )
+from storage.postgres import translate
 
 PG_MIGRATIONS_DIR = MIGRATIONS_DIR / "postgresql"
 
@@ -64,7 +66,7 @@ def pg_latest_version(directory: Path | None = None) -> int:
 
 
 async def migrate_postgres(
-    database: str | asyncpg.Connection,
+    database: str | PostgresLocation | asyncpg.Connection,
     *,
     directory: Path | None = None,
     target: int | None = None,
@@ -75,12 +77,19 @@ async def migrate_postgres(
     goal = latest if target is None else target
     if not 0 <= goal <= latest:
         raise MigrationError(f"target version {goal} is not between 0 and {latest}")
-    conn = await asyncpg.connect(database) if isinstance(database, str) else database
+    if isinstance(database, asyncpg.Connection):
+        return await _migrate(database, migrations, goal, latest)
+    location = parse_location(database) if isinstance(database, str) else database
+    if not isinstance(location, PostgresLocation):
+        raise MigrationError(f"{location.describe()} is not a PostgreSQL database")
+    try:
+        conn = await asyncpg.connect(location.dsn, timeout=10)
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+        raise translate(exc, location.describe()) from None
     try:
         return await _migrate(conn, migrations, goal, latest)
     finally:
-        if isinstance(database, str):
-            await conn.close()
+        await conn.close()
 
 
 async def schema_version(conn: asyncpg.Connection) -> int:

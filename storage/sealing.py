@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-import aiosqlite
-
 from moderation.sealing import LegacySealed
 from storage.codec import decode_time
-from storage.sql import fetch_all, run
+from storage.sql import Connection, fetch_all, run
 
 #: Per table: the query for a listed row's sealed value and context fields, and its update.
 _READ: Final = {
@@ -45,7 +43,7 @@ _WRITE: Final = {
 
 
 class SealRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def legacy(self, limit: int) -> list[LegacySealed]:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from storage.codec import decode_time, encode_time
-from storage.sql import fetch_all, fetch_value, run
+from storage.sql import Connection, fetch_all, fetch_value, run
 
 
 class StateRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def get(self, key: str) -> str | None:

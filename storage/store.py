@@ -2,23 +2,25 @@
 
 `async with store.transaction() as uow:` gives repositories that share one serialised write
 transaction; `async with store.reading() as uow:` gives the same repositories over a read-only
-snapshot. Code outside storage/ sees only these typed repositories, never SQL, so another
-backend can implement the same surface.
+snapshot. Code outside storage/ sees only these typed repositories, never SQL; the same
+repositories run on SQLite (`storage.database`) and PostgreSQL (`storage.postgres`).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-
-import aiosqlite
+from typing import Protocol
 
 from storage.audit import AuditRepository
 from storage.database import Database
 from storage.legal.repository import LegalRepository
 from storage.legal.transparency import TransparencyRepository
+from storage.location import Location, PostgresLocation, SqliteLocation
 from storage.migrations import MigrationReport, migrate
+from storage.pg_migrations import migrate_postgres
+from storage.postgres import PostgresDatabase
 from storage.registry.confirmations import ConfirmationRepository
 from storage.registry.violators import RegistryRepository
 from storage.reporting.cases import CaseRepository
@@ -33,18 +35,19 @@ from storage.review.cases import ReviewRepository
 from storage.review.outbox import OutboxRepository
 from storage.review.posts import PostRepository
 from storage.sealing import SealRepository
+from storage.sql import Connection, Dialect
 from storage.staff.blocks import BlockRepository
 from storage.staff.roles import RoleRepository
 from storage.state import StateRepository
 from storage.stats.figures import StatsRepository
-from storage.stats.operating import OperatingRepository
+from storage.stats.operating import DatabaseSize, OperatingRepository, database_size
 from storage.updates import ProcessedUpdateRepository, UpdateJournalRepository
 
 
 class UnitOfWork:
     """The repositories bound to one connection for the span of one transaction or read."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.users = UserRepository(conn)
         self.state = StateRepository(conn)
         self.audit = AuditRepository(conn)
@@ -71,20 +74,60 @@ class UnitOfWork:
         self.seals = SealRepository(conn)
 
 
+class Engine(Protocol):
+    """What `Store` needs of a database: SQLite's `Database` or `PostgresDatabase`."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Connection]: ...
+
+    def reading(self) -> AbstractAsyncContextManager[Connection]: ...
+
+    async def close(self) -> None: ...
+
+
 class Store:
-    def __init__(self, database: Database, migration: MigrationReport) -> None:
+    def __init__(self, database: Engine, migration: MigrationReport) -> None:
         self._db = database
         self.migration = migration
 
     @classmethod
-    async def open(cls, path: Path, *, readers: int = 2) -> Store:
-        """Applies pending migrations, then opens the connections."""
-        report = await migrate(path)
-        return cls(await Database.open(path, readers=readers), report)
+    async def open(cls, where: Path | Location, *, readers: int = 2) -> Store:
+        """Applies pending migrations, then opens the connections (a Path is a SQLite file)."""
+        location = SqliteLocation(where) if isinstance(where, Path) else where
+        if isinstance(location, PostgresLocation):
+            report = await migrate_postgres(location)
+            return cls(await PostgresDatabase.open(location, readers=readers), report)
+        report = await migrate(location.path)
+        return cls(await Database.open(location.path, readers=readers), report)
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._db.dialect
+
+    @property
+    def location(self) -> Location:
+        if isinstance(self._db, PostgresDatabase):
+            return self._db.location
+        assert isinstance(self._db, Database)
+        return SqliteLocation(self._db.path)
 
     @property
     def path(self) -> Path:
-        return self._db.path
+        """The SQLite file; PostgreSQL has none (check `dialect` first)."""
+        location = self.location
+        if not isinstance(location, SqliteLocation):
+            raise TypeError("a PostgreSQL store has no file path")
+        return location.path
+
+    async def size(self) -> DatabaseSize:
+        """The SQLite file and its WAL, or the PostgreSQL database's size on the server."""
+        location = self.location
+        if isinstance(location, SqliteLocation):
+            return database_size(location.path)
+        async with self.reading() as uow:
+            return DatabaseSize(await uow.operating.server_database_bytes(), 0)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:

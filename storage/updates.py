@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import aiosqlite
-
 from storage.codec import encode_time
-from storage.sql import fetch_all, fetch_value, run
+from storage.sql import Connection, fetch_all, fetch_value, run
 
 
 class ProcessedUpdateRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def mark_processed(self, update_id: int, at: datetime) -> bool:
@@ -43,7 +41,7 @@ class ProcessedUpdateRepository:
 class UpdateJournalRepository:
     """Updates taken from Telegram and not yet handled (see migration 0014)."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def keep(

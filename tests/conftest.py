@@ -21,6 +21,7 @@ from handlers.runtime.log_pseudonym import log_key_from
 from loopback import BotHandle, LoopbackServer
 from moderation.clock import Clock
 from storage.crypto import new_key_text, new_secret_text
+from storage.location import Location, SqliteLocation, parse_location
 from tests.postgres import PostgresCluster, start_cluster
 
 # Fake credentials for the loopback server only; the shape matches a real token.
@@ -45,6 +46,42 @@ async def postgres_dsn(postgres_cluster: PostgresCluster) -> AsyncIterator[str]:
     dsn = await postgres_cluster.create_database()
     yield dsn
     await postgres_cluster.drop_database(dsn)
+
+
+#: The engines a test runs on when it asks for `engine` (or for `store_location`);
+#: `@pytest.mark.engines("sqlite")` keeps a test that reaches under the store to one.
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "engines(*names): the database engines a test runs on (default: both)"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "engine" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("engines")
+    engines = ENGINES if marker is None else marker.args
+    unknown = set(engines) - set(ENGINES)
+    if unknown:
+        raise pytest.UsageError(f"unknown engine(s) {sorted(unknown)}; known: {ENGINES}")
+    metafunc.parametrize("engine", engines)
+
+
+@pytest.fixture
+async def store_location(
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Location]:
+    """Where a test's database lives: a new SQLite file, or a new PostgreSQL database."""
+    if engine == "sqlite":
+        yield SqliteLocation(tmp_path / "data" / "db.sqlite3")
+        return
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    dsn = await cluster.create_database()
+    yield parse_location(dsn)
+    await cluster.drop_database(dsn)
 
 
 @pytest.fixture

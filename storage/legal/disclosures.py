@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from moderation.legal.ledger import EntryKind, LedgerEntry
 from moderation.legal.types import StoredDisclosure
 from moderation.registry.violators import (
@@ -16,13 +14,13 @@ from moderation.registry.violators import (
     SealedValue,
 )
 from storage.codec import decode_time, encode_time
-from storage.sql import fetch_all, fetch_one, run
+from storage.sql import Connection, fetch_all, fetch_one, run
 
 
 class DisclosureRows:
     """`moderation/legal/ports.py: DisclosureRecords`; one part of `LegalRepository`."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def personal_observations(
@@ -125,7 +123,7 @@ class DisclosureRows:
         its ledger entry (the audit log has its own append-only triggers)."""
         rows = await fetch_all(
             self._conn,
-            "SELECT CAST(subject_id AS INTEGER) AS id FROM audit_log "
+            "SELECT CAST(subject_id AS BIGINT) AS id FROM audit_log "
             "WHERE action = 'legal.disclosed' AND subject_type = 'legal_request' "
             "UNION SELECT id FROM legal_requests WHERE state = 'disclosed'",
         )

@@ -3,18 +3,16 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
 from moderation.legal.types import SealedDocument, StoredDisclosure, TargetKind
 from storage.legal.disclosures import DISCLOSURE_COLUMNS, disclosure_of
 from storage.legal.requests import DOCUMENT_COLUMNS, document_of
-from storage.sql import fetch_all, run
+from storage.sql import Connection, fetch_all, run
 
 
 class LegalRekeyRows:
     """`moderation/legal/ports.py: LegalRekeyRecords`; one part of `LegalRepository`."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def documents_under_other_keys(

@@ -6,8 +6,6 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-import aiosqlite
-
 from moderation.legal.types import (
     CheckResult,
     LegalRequest,
@@ -21,7 +19,7 @@ from moderation.legal.types import (
 )
 from moderation.registry.violators import SealedValue
 from storage.codec import decode_time, encode_time
-from storage.sql import fetch_all, fetch_one, fetch_value, run
+from storage.sql import Connection, fetch_all, fetch_one, fetch_value, run
 
 _REQUEST_COLUMNS = (
     "r.id, r.authority, r.country, r.reference, r.order_type, r.issued_on, r.offence, "
@@ -34,7 +32,7 @@ _REQUEST_COLUMNS = (
 class LegalRequestRows:
     """`moderation/legal/ports.py: LegalRequestRecords`; one part of `LegalRepository`."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def duplicate_of(self, country: str, authority: str, reference: str) -> int | None:

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from moderation.legal.transparency import Disclosed
 from storage.codec import encode_time
 from storage.errors import StorageError
-from storage.sql import fetch_all, fetch_one
+from storage.sql import Connection, fetch_all, fetch_one
 
 
 def _range(start: datetime, end: datetime) -> tuple[str, str]:
@@ -24,7 +22,7 @@ def _range(start: datetime, end: datetime) -> tuple[str, str]:
 
 
 class TransparencyRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def requests_received_by_country(self, start: datetime, end: datetime) -> dict[str, int]:

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from storage.codec import encode_time
-from storage.sql import fetch_value, run
+from storage.sql import Connection, fetch_value, run
 
 
 class ConfirmationRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def confirm(self, case_id: int, category: str, by: int, at: datetime) -> None:
@@ -23,8 +21,9 @@ class ConfirmationRepository:
             self._conn,
             "INSERT INTO violators (target_id, category, case_id, confirmed_by, confirmed_at, "
             "last_confirmed_at) SELECT target_id, ?, id, ?, ?, ? FROM cases WHERE id = ? "
-            "ON CONFLICT (target_id) DO UPDATE SET last_confirmed_at = "
-            "max(coalesce(violators.last_confirmed_at, ''), excluded.last_confirmed_at)",
+            "ON CONFLICT (target_id) DO UPDATE SET last_confirmed_at = CASE WHEN "
+            "violators.last_confirmed_at > excluded.last_confirmed_at "
+            "THEN violators.last_confirmed_at ELSE excluded.last_confirmed_at END",
             (category, by, when, when, case_id),
         )
         await run(

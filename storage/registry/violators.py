@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from moderation.legal.lookup import ViolatorCase
 from moderation.registry.violators import (
     ObservationKind,
@@ -18,7 +16,7 @@ from moderation.registry.violators import (
 )
 from storage.codec import decode_optional_time, decode_time, encode_time
 from storage.reporting.targets import target_from_row
-from storage.sql import fetch_all, fetch_one, fetch_value, run
+from storage.sql import Connection, Dialect, fetch_all, fetch_one, fetch_value, run
 
 #: Values per `IN (...)` list, well under SQLite's limit on bound parameters.
 IN_CHUNK = 500
@@ -31,7 +29,7 @@ _VIOLATOR = (
 
 
 class RegistryRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def violator(self, violator_id: int) -> ViolatorRow | None:
@@ -97,7 +95,14 @@ class RegistryRepository:
 
     async def add_observations(self, rows: list[ObservationRow]) -> int:
         """Appends many observations in one statement; returns how many were new."""
-        cursor = await self._conn.executemany(
+        # PostgreSQL does not count a batch's rows; under the write lock, the dedupes already
+        # stored just before are exactly the rows it skips.
+        known = (
+            await self.existing_dedupes([row.dedupe for row in rows])
+            if self._conn.dialect is Dialect.POSTGRESQL
+            else set()
+        )
+        added = await self._conn.run_many(
             "INSERT INTO observations (id, violator_id, kind, value, ciphertext, key_id, "
             "blind_index, observed_at, source, recorded_at, dedupe, blind_key_id) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe) DO NOTHING",
@@ -119,7 +124,9 @@ class RegistryRepository:
                 for row in rows
             ],
         )
-        return max(0, cursor.rowcount)
+        if added is None:
+            return len({row.dedupe for row in rows} - known)
+        return added
 
     async def existing_dedupes(self, dedupes: list[bytes]) -> set[bytes]:
         found: set[bytes] = set()
@@ -203,16 +210,13 @@ class RegistryRepository:
         self, violator_id: int, start: datetime | None, end: datetime | None
     ) -> dict[ObservationKind, int]:
         """How many phone numbers and IP addresses are kept, in [start, end) when given."""
+        bounds = [("observed_at >= ?", start), ("observed_at < ?", end)]
+        within = "".join(f" AND {test}" for test, moment in bounds if moment is not None)
         rows = await fetch_all(
             self._conn,
-            "SELECT kind, count(*) AS n FROM observations WHERE violator_id = ? "
-            "AND kind IN ('phone', 'ip') AND (? IS NULL OR observed_at >= ?) "
-            "AND (? IS NULL OR observed_at < ?) GROUP BY kind",
-            (
-                violator_id,
-                *(2 * [encode_time(start) if start else None]),
-                *(2 * [encode_time(end) if end else None]),
-            ),
+            "SELECT kind, count(*) AS n FROM observations WHERE violator_id = ? "  # noqa: S608
+            f"AND kind IN ('phone', 'ip'){within} GROUP BY kind",
+            (violator_id, *(encode_time(moment) for _, moment in bounds if moment is not None)),
         )
         return {ObservationKind(row["kind"]): row["n"] for row in rows}
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from moderation.reporting.types import CaseStatus, ClosedCase, OpenCase
 from storage.codec import decode_time, encode_time
-from storage.sql import fetch_one, fetch_value, insert, run
+from storage.sql import Connection, fetch_one, fetch_value, insert, run
 
 
 class CaseRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def open_case_for(self, target_id: int) -> OpenCase | None:

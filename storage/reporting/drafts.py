@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from moderation.reporting.drafts import Draft, Step
 from moderation.reporting.types import ReportSource
 from storage.codec import (
@@ -19,11 +17,11 @@ from storage.codec import (
     target_from_json,
     target_to_json,
 )
-from storage.sql import fetch_all, fetch_one, run
+from storage.sql import Connection, fetch_all, fetch_one, run
 
 
 class DraftRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def get(self, user_id: int) -> Draft | None:

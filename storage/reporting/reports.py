@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from moderation.reporting.types import CaseStatus, NewReport, ReportSummary
 from storage.codec import decode_time, encode_json, encode_time, origin_to_json
 from storage.reporting.targets import target_from_row
-from storage.sql import fetch_all, fetch_value, insert
+from storage.sql import Connection, fetch_all, fetch_value, insert
 
 
 class ReportRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def add(self, report: NewReport, *, case_id: int, target_id: int, at: datetime) -> int:

@@ -9,15 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from moderation.reporting.targets import TargetKind, TargetRef
 from storage.codec import encode_time
-from storage.sql import fetch_one, fetch_value, insert, run
+from storage.sql import Connection, fetch_one, fetch_value, insert, matching, run
 
 
 class TargetRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def find(self, target: TargetRef) -> int | None:
@@ -52,17 +50,18 @@ class TargetRepository:
         row = await fetch_one(self._conn, "SELECT * FROM targets WHERE key = ?", (target.key,))
         if row is not None or target.kind in (TargetKind.INVITE, TargetKind.SEARCH_TERM):
             return row
+        post, post_params = matching("post_id", target.post_id)
         if target.username is not None:
             row = await fetch_one(
                 self._conn,
-                "SELECT * FROM targets WHERE username = ? AND post_id IS ? ORDER BY id LIMIT 1",
-                (target.username, target.post_id),
+                f"SELECT * FROM targets WHERE username = ? AND {post} ORDER BY id LIMIT 1",  # noqa: S608
+                (target.username, *post_params),
             )
         if row is None and target.chat_id is not None:
             row = await fetch_one(
                 self._conn,
-                "SELECT * FROM targets WHERE chat_id = ? AND post_id IS ? ORDER BY id LIMIT 1",
-                (target.chat_id, target.post_id),
+                f"SELECT * FROM targets WHERE chat_id = ? AND {post} ORDER BY id LIMIT 1",  # noqa: S608
+                (target.chat_id, *post_params),
             )
         return row
 

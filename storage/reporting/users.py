@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-import aiosqlite
-
 from moderation.reporting.people import KnownUser
 from storage.codec import decode_time, encode_time
-from storage.sql import fetch_all, fetch_one, fetch_value, run
+from storage.sql import Connection, fetch_all, fetch_one, fetch_value, run
 
 
 class UserRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def touch(
@@ -43,7 +41,8 @@ class UserRepository:
             "VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (user_id) DO UPDATE SET "
             "language_code = coalesce(excluded.language_code, users.language_code), "
-            "last_seen_at = max(users.last_seen_at, excluded.last_seen_at), "
+            "last_seen_at = CASE WHEN users.last_seen_at > excluded.last_seen_at "
+            "THEN users.last_seen_at ELSE excluded.last_seen_at END, "
             "username = excluded.username",
             (user_id, language_code, when, when, username),
         )

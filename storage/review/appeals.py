@@ -5,17 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from moderation.reporting.types import CaseStatus
 from moderation.review.appeals import AppealRecord, AppealStatus, NewAppeal
 from moderation.review.types import CaseView, PostTask
 from storage.codec import decode_optional_time, decode_time, encode_time
-from storage.sql import fetch_all, fetch_one, fetch_value, insert, run
+from storage.sql import Connection, fetch_all, fetch_one, fetch_value, insert, run
 
 
 class AppealRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def add(self, appeal: NewAppeal, case: CaseView, at: datetime) -> int:
@@ -115,9 +113,9 @@ class AppealRepository:
     async def shown(self, appeal_id: int, version: int, at: datetime) -> None:
         await run(
             self._conn,
-            "UPDATE appeals SET shown_version = max(shown_version, ?), attempts = 0, "
-            "last_error = NULL WHERE id = ?",
-            (version, appeal_id),
+            "UPDATE appeals SET shown_version = CASE WHEN shown_version > ? THEN shown_version "
+            "ELSE ? END, attempts = 0, last_error = NULL WHERE id = ?",
+            (version, version, appeal_id),
         )
 
     async def failed(self, appeal_id: int, retry_at: datetime, error: str) -> None:

@@ -6,14 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from storage.codec import encode_time
-from storage.sql import fetch_all, run
+from storage.sql import Connection, fetch_all, run
 
 
 class BlocklistRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def hide_target(self, case_id: int, category: str, at: datetime) -> None:
@@ -24,7 +22,8 @@ class BlocklistRepository:
             "SELECT t.id, t.key, c.id, ?, ? FROM cases c JOIN targets t ON t.id = c.target_id "
             "WHERE c.id = ? ON CONFLICT (target_id) DO UPDATE SET provisional = 0, "
             "category = excluded.category, hidden_at = excluded.hidden_at "
-            "WHERE search_blocklist.case_id = excluded.case_id AND search_blocklist.provisional",
+            "WHERE search_blocklist.case_id = excluded.case_id "
+            "AND search_blocklist.provisional = 1",
             (category, encode_time(at), case_id),
         )
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from moderation.review.case_copies import CopyTask, FoundBy, PostRef, RetiredHow
 from storage.codec import encode_time
-from storage.sql import fetch_all, fetch_value, run
+from storage.sql import Connection, fetch_all, fetch_value, run
 
 
 class CopyRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def found(

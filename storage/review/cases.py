@@ -7,8 +7,6 @@ import json
 from collections.abc import Collection
 from datetime import datetime
 
-import aiosqlite
-
 from moderation.reporting.types import CaseStatus
 from moderation.review.priority import ReporterRecord
 from moderation.review.severe_waits import Overdue
@@ -22,7 +20,7 @@ from moderation.review.types import (
 )
 from storage.codec import decode_optional_time, decode_time, encode_time
 from storage.reporting.targets import target_from_row
-from storage.sql import fetch_all, fetch_one, fetch_value, run
+from storage.sql import Connection, fetch_all, fetch_one, fetch_value, per_dialect, run
 
 SAMPLE_QUERIES = 3
 SAMPLE_COMMENTS = 3
@@ -30,7 +28,7 @@ NOTES_SHOWN = 3
 
 
 class ReviewRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def view(self, case_id: int) -> CaseView | None:
@@ -234,9 +232,9 @@ class ReviewRepository:
             "SELECT r.reporter_id, "
             # Only reports a moderator had before them when deciding: a report that joined
             # an already decided case was never reviewed and says nothing of its reporter.
-            "coalesce(sum(c.status = 'approved' AND r.created_at <= c.decided_at), 0) "
+            "count(*) FILTER (WHERE c.status = 'approved' AND r.created_at <= c.decided_at) "
             "AS approved, "
-            "coalesce(sum(c.status = 'rejected' AND r.created_at <= c.decided_at), 0) "
+            "count(*) FILTER (WHERE c.status = 'rejected' AND r.created_at <= c.decided_at) "
             "AS rejected "
             "FROM (SELECT DISTINCT reporter_id FROM reports WHERE case_id = ?) me "
             "JOIN reports r ON r.reporter_id = me.reporter_id "
@@ -292,9 +290,14 @@ class ReviewRepository:
         oldest (the cases_status index holds both columns)."""
         rows = await fetch_all(
             self._conn,
-            "SELECT id, opened_at, count(*) OVER () AS total FROM cases "
-            "WHERE status = 'pending' AND opened_at < ? "
-            "AND category IN (SELECT value FROM json_each(?)) ORDER BY opened_at, id LIMIT 1",
+            "SELECT id, opened_at, count(*) OVER () AS total FROM cases "  # noqa: S608
+            "WHERE status = 'pending' AND opened_at < ? AND category IN "
+            + per_dialect(
+                self._conn,
+                sqlite="(SELECT value FROM json_each(?))",
+                postgresql="(SELECT json_array_elements_text(?::json))",
+            )
+            + " ORDER BY opened_at, id LIMIT 1",
             (encode_time(opened_before), json.dumps(sorted(categories))),
         )
         if not rows:

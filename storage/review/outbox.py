@@ -7,15 +7,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from moderation.review.types import Notification
 from storage.codec import decode_json, encode_json, encode_time
-from storage.sql import fetch_all, fetch_value, run
+from storage.sql import Connection, fetch_all, fetch_value, run
 
 
 class OutboxRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def add(

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from moderation.review.case_copies import PostRef
 from moderation.review.types import PostTask
 from storage.codec import encode_time
-from storage.sql import fetch_all, fetch_one, fetch_value, run
+from storage.sql import Connection, fetch_all, fetch_one, fetch_value, matching, run
 
 
 class PostRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def create(self, case_id: int, at: datetime) -> None:
@@ -67,9 +65,10 @@ class PostRepository:
         when = encode_time(at)
         changed = await run(
             self._conn,
-            "UPDATE case_posts SET requested_at = ?, next_attempt_at = min(next_attempt_at, ?) "
+            "UPDATE case_posts SET requested_at = ?, next_attempt_at = CASE WHEN "
+            "next_attempt_at < ? THEN next_attempt_at ELSE ? END "
             "WHERE case_id = ? AND message_id IS NULL",
-            (when, when, case_id),
+            (when, when, when, case_id),
         )
         return changed == 1
 
@@ -108,15 +107,16 @@ class PostRepository:
         the case's post changed meanwhile (a press adopted a copy). `copies` more may be
         above it (migration 0019); `reedit` has the worker edit it once more, to say so."""
         when = encode_time(at)
+        replaced, replaced_params = matching("message_id", replacing)
         changed = await run(
             self._conn,
-            "UPDATE case_posts SET message_id = ?, chat_id = ?, posted_at = ?, "
+            "UPDATE case_posts SET message_id = ?, chat_id = ?, posted_at = ?, "  # noqa: S608
             "shown_version = CASE WHEN ? THEN -1 ELSE ? END, "
             "edited_at = ?, attempts = 0, last_error = NULL, requested_at = NULL, "
             "recheck_at = NULL, copies_unknown = copies_unknown + ?, "
             "copy_since = CASE WHEN copies_unknown + ? > 0 "
             "THEN coalesce(copy_since, send_started_at, ?) END, "
-            "sends_unsettled = 0, send_started_at = NULL WHERE case_id = ? AND message_id IS ?",
+            f"sends_unsettled = 0, send_started_at = NULL WHERE case_id = ? AND {replaced}",
             (
                 message_id,
                 chat_id,
@@ -128,7 +128,7 @@ class PostRepository:
                 copies,
                 when,
                 case_id,
-                replacing,
+                *replaced_params,
             ),
         )
         return changed == 1
@@ -153,7 +153,8 @@ class PostRepository:
         """Telegram refused the attempt outright (a 4xx answer): it left no copy."""
         await run(
             self._conn,
-            "UPDATE case_posts SET sends_unsettled = max(sends_unsettled - 1, 0), "
+            "UPDATE case_posts SET sends_unsettled = CASE WHEN sends_unsettled > 0 "
+            "THEN sends_unsettled - 1 ELSE 0 END, "
             "send_started_at = CASE WHEN sends_unsettled > 1 THEN send_started_at END "
             "WHERE case_id = ?",
             (case_id,),
@@ -194,7 +195,8 @@ class PostRepository:
         once none is left."""
         await run(
             self._conn,
-            "UPDATE case_posts SET copies_unknown = max(copies_unknown - 1, 0), "
+            "UPDATE case_posts SET copies_unknown = CASE WHEN copies_unknown > 0 "
+            "THEN copies_unknown - 1 ELSE 0 END, "
             "copy_since = CASE WHEN copies_unknown > 1 THEN copy_since END WHERE case_id = ?",
             (case_id,),
         )
@@ -222,8 +224,8 @@ class PostRepository:
         when = encode_time(at)
         await run(
             self._conn,
-            "UPDATE case_posts SET recheck_at = max(coalesce(recheck_at, ?), ?) "
-            "WHERE case_id = ? AND message_id IS NOT NULL",
+            "UPDATE case_posts SET recheck_at = CASE WHEN recheck_at > ? THEN recheck_at "
+            "ELSE ? END WHERE case_id = ? AND message_id IS NOT NULL",
             (when, when, case_id),
         )
 

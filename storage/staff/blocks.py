@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from storage.codec import encode_time
-from storage.sql import fetch_value, run
+from storage.sql import Connection, fetch_value, run
 
 
 class BlockRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def is_blocked(self, user_id: int) -> bool:

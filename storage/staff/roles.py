@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from moderation.staff.roles import Role, RoleGrant
 from storage.codec import decode_time, encode_time
-from storage.sql import fetch_all, run
+from storage.sql import Connection, fetch_all, run
 
 
 class RoleRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def granted_roles(self, user_id: int) -> frozenset[Role]:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 
-import aiosqlite
-
 from moderation.stats.figures import (
     LegalCounts,
     ModeratorDecisions,
@@ -25,7 +23,7 @@ from moderation.stats.figures import (
 )
 from storage.codec import decode_time, encode_time
 from storage.reporting.targets import target_from_row
-from storage.sql import fetch_all, fetch_one, fetch_value
+from storage.sql import Connection, fetch_all, fetch_one, fetch_value, per_dialect
 
 #: A lower bound every stored timestamp is above: "all time".
 _BEGINNING = ""
@@ -36,7 +34,7 @@ def _bounds(start: datetime | None, end: datetime) -> tuple[str, str]:
 
 
 class StatsRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     async def reports_by_day(self, start: datetime | None, end: datetime) -> list[ReportCount]:
@@ -90,11 +88,20 @@ class StatsRepository:
         self, start: datetime | None, end: datetime
     ) -> list[ModeratorDecisions]:
         """Decisions taken in the range, per moderator; the name is the one shown on their
-        latest decision (SQLite takes a bare column from the row that gave max())."""
+        latest decision."""
         rows = await fetch_all(
             self._conn,
-            "SELECT decided_by, max(decided_at) AS latest, decided_by_name, "
-            "sum(status = 'approved') AS approved, sum(status = 'rejected') AS rejected "
+            "SELECT decided_by, max(decided_at) AS latest, "
+            + per_dialect(
+                self._conn,
+                # SQLite takes a bare column from the row that gave max().
+                sqlite="decided_by_name, ",
+                postgresql="(array_agg(decided_by_name ORDER BY decided_at DESC))[1] "
+                "AS decided_by_name, ",
+            )
+            + "count(*) FILTER (WHERE status = 'approved') AS approved, "
+            "count(*) FILTER (WHERE status = 'approved') AS approved, "
+            "count(*) FILTER (WHERE status = 'rejected') AS rejected "
             "FROM cases INDEXED BY cases_decided "
             "WHERE decided_at >= ? AND decided_at < ? AND decided_by IS NOT NULL "
             "GROUP BY decided_by",
@@ -115,13 +122,25 @@ class StatsRepository:
         ceil(p * n / 100) in ascending order. One sort of the range's durations, in SQL."""
         rows = await fetch_all(
             self._conn,
-            "WITH d AS (SELECT (julianday(decided_at) - julianday(opened_at)) * 86400.0 AS s "
-            "FROM cases INDEXED BY cases_decided WHERE decided_at >= ? AND decided_at < ?), "
+            per_dialect(  # noqa: S608
+                self._conn,
+                sqlite="WITH d AS (SELECT (julianday(decided_at) - julianday(opened_at)) "
+                "* 86400.0 AS s FROM cases INDEXED BY cases_decided ",
+                postgresql="WITH d AS (SELECT extract(epoch FROM decided_at::timestamptz "
+                "- opened_at::timestamptz)::float8 AS s FROM cases ",
+            )
+            + "WHERE decided_at >= ? AND decided_at < ?), "
             "ranked AS (SELECT s, row_number() OVER (ORDER BY s) AS rn, count(*) OVER () AS n "
             "FROM d) "
             "SELECT w.key AS i, max(r.n) AS n, "
-            "max(CASE WHEN r.rn = (w.value * r.n + 99) / 100 THEN r.s END) AS s "
-            "FROM ranked r, json_each(?) w GROUP BY w.key",
+            "max(CASE WHEN r.rn = (w.value * r.n + 99) / 100 THEN r.s END) AS s FROM ranked r, "
+            + per_dialect(
+                self._conn,
+                sqlite="json_each(?) w",
+                postgresql="(SELECT ordinality - 1 AS key, value::bigint AS value FROM "
+                "json_array_elements_text(?::json) WITH ORDINALITY) w",
+            )
+            + " GROUP BY w.key",
             (*_bounds(start, end), json.dumps([int(p) for p in percentiles])),
         )
         count = rows[0]["n"] if rows else 0

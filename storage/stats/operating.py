@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
 from moderation.stats.operating import CountsAfter
-from storage.sql import fetch_all, fetch_value
+from storage.sql import Connection, fetch_all, fetch_value
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +39,12 @@ def _size(path: Path) -> int:
 
 
 class OperatingRepository:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
+
+    async def server_database_bytes(self) -> int:
+        """PostgreSQL's size of this database on the server (WAL is the server's, not ours)."""
+        return int(await fetch_value(self._conn, "SELECT pg_database_size(current_database())"))
 
     async def reports_after(self, report_id: int) -> CountsAfter:
         """Reports filed after `report_id`, by category (reports are never deleted)."""

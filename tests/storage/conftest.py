@@ -1,4 +1,5 @@
-"""A migrated database on disk under tmp_path, opened as a `Database` and as a `Store` over it."""
+"""A migrated database opened as a `Store`, on each engine; SQLite's `Database` for the tests
+that reach under the store (connection settings, the writer lock)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from storage import Database, Store, migrate
+from storage.location import Location
 
 
 @pytest.fixture
@@ -24,6 +26,14 @@ async def database(db_path: Path) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-async def store(database: Database) -> Store:
-    """The Store the bot uses, over `database` (whose raw connections some tests adjust)."""
+async def store(store_location: Location) -> AsyncIterator[Store]:
+    """The Store the bot uses, migrated: a SQLite file or a PostgreSQL database."""
+    opened = await Store.open(store_location)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def sqlite_store(database: Database) -> Store:
+    """A Store over `database` itself, for SQLite tests that adjust its connections."""
     return Store(database, await migrate(database.path))

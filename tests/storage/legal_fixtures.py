@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sqlite3
+import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ from moderation.review.priority import CasePolicy
 from moderation.review.types import Decision, Moderator
 from storage import Store
 from storage.legal.ledger_anchor import FileAnchor
+from storage.location import SqliteLocation
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 CONFIRMED_AT = NOW - timedelta(days=200)
@@ -90,8 +92,15 @@ TEST_LEDGER_KEYS = LedgerKeys("test-ledger", {"test-ledger": os.urandom(32)})
 
 
 def ledger_for(store: Store) -> Ledger:
-    """The test ledger: its checkpoints in a folder beside the test database."""
-    return Ledger(TEST_LEDGER_KEYS, FileAnchor(store.path.parent / "ledger-anchors"))
+    """The test ledger: its checkpoints in a folder beside the test database (for a
+    PostgreSQL one, a folder named after its database, unique to the test)."""
+    location = store.location
+    if isinstance(location, SqliteLocation):
+        folder = location.path.parent / "ledger-anchors"
+    else:
+        name = location.describe().rsplit("/", 1)[-1]
+        folder = Path(tempfile.gettempdir()) / "report-bot-tests" / name / "ledger-anchors"
+    return Ledger(TEST_LEDGER_KEYS, FileAnchor(folder))
 
 
 DOCUMENT = OrderDocument("order.pdf", "application/pdf", b"%PDF-1.4 test order, not a real one")

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import pytest
 
 from storage import (
@@ -21,11 +20,15 @@ from storage import (
     check_database,
     latest_version,
 )
+from storage.connection import SqliteConnection
+from storage.errors import ConstraintError
+from storage.sql import Dialect
 from tests.storage.sqlite_files import NOW, integrity, plain, rows
+from tests.storage.stored import stored
 
 
-async def pragma(conn: aiosqlite.Connection, name: str) -> Any:
-    return next(iter(await conn.execute_fetchall(f"PRAGMA {name}")))[0]
+async def pragma(conn: SqliteConnection, name: str) -> Any:
+    return next(iter(await conn.fetch_all(f"PRAGMA {name}")))[0]
 
 
 @contextlib.contextmanager
@@ -73,12 +76,13 @@ async def test_a_write_through_store_reading_fails_and_the_reader_stays_usable(
     store: Store,
 ) -> None:
     async with store.reading() as uow:
-        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        with pytest.raises(StorageError, match=r"read-?only"):
             await uow.state.put("k", "v", NOW)
-        assert await uow.state.get("k") is None
+        if store.dialect is Dialect.SQLITE:  # PostgreSQL ends a transaction at its first error
+            assert await uow.state.get("k") is None
     async with store.reading() as uow:
         assert await uow.state.get("k") is None
-    assert rows(store.path, "SELECT * FROM bot_state") == []
+    assert await stored(store, "SELECT * FROM bot_state") == []
 
 
 async def test_concurrent_transactions_do_not_interleave(store: Store) -> None:
@@ -114,7 +118,7 @@ async def test_a_transaction_whose_body_raises_rolls_back_and_the_error_propagat
         assert await uow.audit.recent() == []
     async with store.transaction() as uow:
         await uow.state.put("k", "kept", NOW)
-    assert rows(store.path, "SELECT value FROM bot_state") == [("kept",)]
+    assert await stored(store, "SELECT value FROM bot_state") == [("kept",)]
 
 
 async def test_a_constraint_error_propagates_unchanged_and_rolls_back(database: Database) -> None:
@@ -124,10 +128,10 @@ async def test_a_constraint_error_propagates_unchanged_and_rolls_back(database: 
 
     async def insert_twice() -> None:
         async with database.transaction() as conn:
-            await conn.execute(insert)
-            await conn.execute(insert)
+            await conn.run(insert)
+            await conn.run(insert)
 
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+    with pytest.raises(ConstraintError, match="UNIQUE"):
         await insert_twice()
     assert rows(database.path, "SELECT * FROM bot_state") == []
 
@@ -154,8 +158,10 @@ async def test_a_cancelled_transaction_rolls_back_and_the_store_stays_usable(sto
 
 
 async def test_a_task_cancelled_while_its_transaction_begins_leaves_the_writer_usable(
-    store: Store,
+    sqlite_store: Store,
 ) -> None:
+    store = sqlite_store
+
     async def write() -> None:
         async with store.transaction() as uow:
             await uow.state.put("k", "v", NOW)
@@ -265,11 +271,12 @@ async def test_a_reading_block_that_raises_gives_its_connection_back(tmp_path: P
 
 
 async def test_a_full_disk_is_a_clear_error_nothing_is_half_written_and_work_resumes(
-    database: Database, store: Store
+    database: Database, sqlite_store: Store
 ) -> None:
+    store = sqlite_store
     async with database.transaction() as conn:
         pages = await pragma(conn, "page_count")
-        await conn.execute(f"PRAGMA max_page_count = {pages + 2}")  # ~8 KB left
+        await conn.raw.execute(f"PRAGMA max_page_count = {pages + 2}")  # ~8 KB left
 
     async def write_small_then_big() -> None:
         async with store.transaction() as uow:
@@ -285,7 +292,7 @@ async def test_a_full_disk_is_a_clear_error_nothing_is_half_written_and_work_res
     assert integrity(database.path) == ["ok"]
 
     async with database.transaction() as conn:
-        await conn.execute("PRAGMA max_page_count = 1073741823")  # space returned
+        await conn.raw.execute("PRAGMA max_page_count = 1073741823")  # space returned
     await write_small_then_big()
     async with store.reading() as uow:
         assert await uow.state.get("small") == "s"
@@ -294,11 +301,12 @@ async def test_a_full_disk_is_a_clear_error_nothing_is_half_written_and_work_res
 
 
 async def test_a_lock_held_too_long_by_another_process_is_a_clear_error(
-    database: Database, store: Store
+    database: Database, sqlite_store: Store
 ) -> None:
+    store = sqlite_store
     async with database.transaction() as conn:
         # The real timeout is 10 s; with 0 the outcome is the same, without the wait.
-        await conn.execute("PRAGMA busy_timeout = 0")
+        await conn.raw.execute("PRAGMA busy_timeout = 0")
 
     async def write() -> None:
         async with store.transaction() as uow:

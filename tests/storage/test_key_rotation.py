@@ -32,6 +32,7 @@ from storage.crypto import (
     parse_index_key,
     parse_key,
 )
+from storage.location import Location
 from storage.store import UnitOfWork
 from tests.storage.legal_fixtures import (
     BOB,
@@ -67,8 +68,8 @@ def only_new() -> PersonalDataCipher:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened_store = await Store.open(tmp_path / "keys.sqlite3")
+async def store(store_location: Location) -> AsyncIterator[Store]:
+    opened_store = await Store.open(store_location)
     await two_violators(opened_store, before())
     yield opened_store
     await opened_store.close()

@@ -51,6 +51,7 @@ from storage.crypto import (
     new_secret_text,
     parse_key,
 )
+from storage.location import Location
 from tests.e2e.test_legal import NOW, confirmed_violator
 from tests.storage.legal_fixtures import TEST_LEDGER_KEYS, ledger_for
 
@@ -68,8 +69,8 @@ def cipher() -> PersonalDataCipher:
 
 
 @pytest.fixture
-async def store(tmp_path: Path, cipher: PersonalDataCipher) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "ledger.sqlite3")
+async def store(store_location: Location, cipher: PersonalDataCipher) -> AsyncIterator[Store]:
+    opened = await Store.open(store_location)
     await confirmed_violator(opened, "pill_shop", cipher)
     yield opened
     await opened.close()

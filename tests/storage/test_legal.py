@@ -13,7 +13,6 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -42,6 +41,7 @@ from storage.crypto import (
     new_secret_text,
     parse_key,
 )
+from storage.location import Location
 from tests.storage.legal_fixtures import (
     ADMIN,
     ANALYSIS,
@@ -85,8 +85,8 @@ def cipher() -> PersonalDataCipher:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "legal.sqlite3")
+async def store(store_location: Location) -> AsyncIterator[Store]:
+    opened = await Store.open(store_location)
     yield opened
     await opened.close()
 

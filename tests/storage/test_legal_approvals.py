@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -29,6 +28,7 @@ from storage.crypto import (
     new_secret_text,
     parse_key,
 )
+from storage.location import Location
 from tests.storage.legal_fixtures import (
     ANALYSIS,
     BOB,
@@ -57,8 +57,8 @@ def cipher() -> PersonalDataCipher:
 
 
 @pytest.fixture
-async def store(tmp_path: Path, cipher: PersonalDataCipher) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "legal.sqlite3")
+async def store(store_location: Location, cipher: PersonalDataCipher) -> AsyncIterator[Store]:
+    opened = await Store.open(store_location)
     await two_violators(opened, cipher)
     await grant(opened, BOOTSTRAP, ADMIN_ID, [str(DAVE.user_id), "legal"], NOW)
     yield opened

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -18,6 +17,7 @@ from storage.crypto import (
     new_secret_text,
     parse_key,
 )
+from storage.location import Location
 from tests.storage.legal_fixtures import NOW, PHONE_FIRST_INSTANT
 
 IDLE = timedelta(minutes=15)
@@ -31,8 +31,8 @@ def cipher() -> PersonalDataCipher:
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "drafts.sqlite3")
+async def store(store_location: Location) -> AsyncIterator[Store]:
+    opened = await Store.open(store_location)
     yield opened
     await opened.close()
 

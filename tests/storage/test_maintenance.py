@@ -30,6 +30,9 @@ from tests.storage.sqlite_files import (
     scalar,
 )
 
+# SQLite files: their check and online backup (PostgreSQL: pg_dump, README "Storage").
+pytestmark = pytest.mark.engines("sqlite")
+
 
 def leftovers(folder: Path) -> list[str]:
     """Files a backup might leave behind: its temporary copy and that copy's journals."""

@@ -35,6 +35,7 @@ from storage.crypto import (
     new_secret_text,
     parse_key,
 )
+from storage.location import Location
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 MODERATOR = Moderator(7, "@mod")
@@ -45,8 +46,8 @@ PHONE = "+44 20 7946 0018"
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened_store = await Store.open(tmp_path / "db.sqlite3")
+async def store(store_location: Location) -> AsyncIterator[Store]:
+    opened_store = await Store.open(store_location)
     yield opened_store
     await opened_store.close()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -22,14 +21,15 @@ from moderation.reporting.types import (
     ReportSource,
 )
 from storage import Store
+from storage.location import Location
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 LIMITS = ReportLimits(per_hour=10, per_day=3)
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "db.sqlite3")
+async def store(store_location: Location) -> AsyncIterator[Store]:
+    opened = await Store.open(store_location)
     yield opened
     await opened.close()
 

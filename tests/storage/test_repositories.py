@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +10,9 @@ from moderation.audit import AuditEntry
 from moderation.reporting.people import KnownUser
 from storage import Store
 from storage.codec import decode_json, decode_time, encode_time
-from tests.storage.sqlite_files import NOW, STAMP, plain, rows
+from storage.location import Location
+from tests.storage.sqlite_files import NOW, STAMP
+from tests.storage.stored import Refused, outside, stored
 
 MOSCOW = timezone(timedelta(hours=3))
 
@@ -78,33 +78,38 @@ async def test_audit_entries_of_a_rolled_back_transaction_are_not_kept(store: St
 async def test_the_audit_log_refuses_update_and_delete_even_outside_the_bot(store: Store) -> None:
     async with store.transaction() as uow:
         await uow.audit.append(at=NOW, actor_id=7, action="case.decided", subject_id=3)
-    before = rows(store.path, "SELECT * FROM audit_log")
-    with plain(store.path) as conn:
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-            conn.execute("UPDATE audit_log SET action = 'case.forged'")
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-            conn.execute("DELETE FROM audit_log")
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-            conn.execute(
-                "INSERT INTO audit_log (id, at, action) VALUES (1, 'x', 'y') "
-                "ON CONFLICT (id) DO UPDATE SET action = excluded.action"
-            )
-    assert rows(store.path, "SELECT * FROM audit_log") == before
+    before = await stored(store, "SELECT * FROM audit_log")
+    with pytest.raises(Refused, match="append-only"):
+        await outside(store, "UPDATE audit_log SET action = 'case.forged'")
+    with pytest.raises(Refused, match="append-only"):
+        await outside(store, "DELETE FROM audit_log")
+    with pytest.raises(Refused, match="append-only"):
+        await outside(
+            store,
+            "INSERT INTO audit_log (id, at, action) VALUES (1, 'x', 'y') "
+            "ON CONFLICT (id) DO UPDATE SET action = excluded.action",
+        )
+    assert await stored(store, "SELECT * FROM audit_log") == before
 
 
+@pytest.mark.engines("sqlite")  # REPLACE is SQLite's; PostgreSQL has only the upsert above
 async def test_the_audit_log_refuses_replacing_an_entry(store: Store) -> None:
     async with store.transaction() as uow:
         entry = await uow.audit.append(at=NOW, actor_id=7, action="case.decided")
-    with plain(store.path) as conn, pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        conn.execute(
-            "REPLACE INTO audit_log (id, at, action) VALUES (?, ?, 'case.forged')", (entry, STAMP)
+    with pytest.raises(Refused, match="append-only"):
+        await outside(
+            store,
+            "REPLACE INTO audit_log (id, at, action) VALUES (?, ?, 'case.forged')",
+            (entry, STAMP),
         )
 
 
 async def test_audit_details_must_be_json_objects(store: Store) -> None:
-    with plain(store.path) as conn, pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-        conn.execute(
-            "INSERT INTO audit_log (at, action, details) VALUES (?, 'x', 'not json')", (STAMP,)
+    with pytest.raises(Refused, match=r"(?i)check"):
+        await outside(
+            store,
+            "INSERT INTO audit_log (at, action, details) VALUES (?, 'x', 'not json')",
+            (STAMP,),
         )
 
 
@@ -118,7 +123,7 @@ async def test_a_redelivered_update_is_recognised_across_transactions(store: Sto
         assert await uow.updates.mark_processed(100, NOW + timedelta(minutes=5)) is False
         assert await uow.updates.was_processed(100)
         assert not await uow.updates.was_processed(101)
-    assert rows(store.path, "SELECT update_id, processed_at FROM processed_updates") == [
+    assert await stored(store, "SELECT update_id, processed_at FROM processed_updates") == [
         (100, STAMP)  # the redelivery did not move the first mark
     ]
 
@@ -178,7 +183,7 @@ async def test_touch_updates_the_language_and_the_last_visit_but_not_the_first(
         await uow.users.touch(5, "en", later)
     async with store.reading() as uow:
         assert await uow.users.get(5) == KnownUser(5, "en", NOW, later)
-    assert rows(store.path, "SELECT count(*) FROM users") == [(1,)]
+    assert await stored(store, "SELECT count(*) FROM users") == [(1,)]
 
 
 async def test_a_missing_language_keeps_the_one_we_knew(store: Store) -> None:
@@ -208,7 +213,7 @@ async def test_visits_in_other_time_zones_are_stored_as_utc(store: Store) -> Non
     assert known is not None
     assert known.first_seen_at == NOW
     assert known.first_seen_at.tzinfo is UTC
-    assert rows(store.path, "SELECT first_seen_at FROM users") == [(STAMP,)]
+    assert await stored(store, "SELECT first_seen_at FROM users") == [(STAMP,)]
 
 
 async def test_unknown_users_have_no_language(store: Store) -> None:
@@ -230,7 +235,7 @@ async def test_a_naive_datetime_is_refused_and_nothing_of_the_transaction_is_wri
     async with store.reading() as uow:
         assert await uow.users.get(6) is None
         assert await uow.users.get(7) is None
-    assert rows(store.path, "SELECT * FROM users") == []
+    assert await stored(store, "SELECT * FROM users") == []
 
 
 async def test_outcome_notifications_are_on_until_switched_off(store: Store) -> None:
@@ -247,9 +252,10 @@ async def test_outcome_notifications_are_on_until_switched_off(store: Store) -> 
 # --- bot state ------------------------------------------------------------------------------
 
 
-async def test_state_values_are_stored_replaced_and_survive_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "db.sqlite3"
-    store = await Store.open(path)
+async def test_state_values_are_stored_replaced_and_survive_a_restart(
+    store_location: Location,
+) -> None:
+    store = await Store.open(store_location)
     try:
         async with store.transaction() as uow:
             assert await uow.state.get("offset") is None
@@ -257,15 +263,15 @@ async def test_state_values_are_stored_replaced_and_survive_a_restart(tmp_path: 
             await uow.state.put("offset", "2", NOW + timedelta(seconds=1))
     finally:
         await store.close()
-    reopened = await Store.open(path)
+    reopened = await Store.open(store_location)
     try:
         async with reopened.reading() as uow:
             assert await uow.state.get("offset") == "2"
+        assert await stored(reopened, "SELECT key, value, updated_at FROM bot_state") == [
+            ("offset", "2", "2026-11-02T09:00:01.000000+00:00")
+        ]
     finally:
         await reopened.close()
-    assert rows(path, "SELECT key, value, updated_at FROM bot_state") == [
-        ("offset", "2", "2026-11-02T09:00:01.000000+00:00")
-    ]
 
 
 # --- encoding -------------------------------------------------------------------------------

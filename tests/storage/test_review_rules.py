@@ -4,7 +4,6 @@ notes and explanations, posting order, provisional hiding and reopening a decide
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -177,22 +176,22 @@ class Desk:
         listing = await queue(self.store, escalated=escalated, limit=100)
         return [entry.case_id for entry in listing.entries]
 
-    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.store.path) as conn:
-            return list(conn.execute(sql, params))
+    async def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        async with self.store._db.reading() as conn:  # under the repositories, on either engine
+            return [tuple(row) for row in await conn.fetch_all(sql, params)]
 
-    def priority(self, case_id: int) -> int:
-        [(value,)] = self.rows("SELECT priority FROM cases WHERE id = ?", case_id)
+    async def priority(self, case_id: int) -> int:
+        [(value,)] = await self.rows("SELECT priority FROM cases WHERE id = ?", case_id)
         return int(value)
 
-    def hiding(self, name: str) -> list[tuple[Any, ...]]:
+    async def hiding(self, name: str) -> list[tuple[Any, ...]]:
         """(case id, provisional) of the target's search_blocklist entry, if any."""
-        return self.rows(
+        return await self.rows(
             "SELECT case_id, provisional FROM search_blocklist WHERE target_key = ?", f"@{name}"
         )
 
-    def audit(self, action: str, case_id: int | None = None) -> list[dict[str, Any]]:
-        found = self.rows(
+    async def audit(self, action: str, case_id: int | None = None) -> list[dict[str, Any]]:
+        found = await self.rows(
             "SELECT subject_id, details FROM audit_log WHERE action = ? ORDER BY id", action
         )
         return [
@@ -239,12 +238,14 @@ async def test_a_reporter_with_approved_reports_outweighs_one_with_rejected_ones
     by_fresh = await desk.new_case("fresh_reporter_x", [fresh])
     by_good = await desk.new_case("good_reporter_x", [good])
     assert await desk.queue_ids() == [by_good, by_fresh, by_bad]
-    assert desk.priority(by_good) > desk.priority(by_fresh) > desk.priority(by_bad)
+    assert (
+        await desk.priority(by_good) > await desk.priority(by_fresh) > await desk.priority(by_bad)
+    )
     # Two reporters with mostly rejected reports still weigh less than one trusted reporter.
     worse = desk.reporter()
     await desk.track_record([worse], approved=0, rejected=3)
     by_two_bad = await desk.new_case("two_bad_reporters_x", [bad, worse])
-    assert desk.priority(by_two_bad) < desk.priority(by_good)
+    assert await desk.priority(by_two_bad) < await desk.priority(by_good)
 
 
 async def test_a_decision_moves_its_reporters_other_pending_cases_and_undo_moves_them_back(
@@ -256,14 +257,14 @@ async def test_a_decision_moves_its_reporters_other_pending_cases_and_undo_moves
     waiting = await desk.new_case("waiting_case_x", [reporter])
     neighbour = await desk.new_case("neighbour_case_x", [desk.reporter()])
     assert await desk.queue_ids() == [decided, waiting, neighbour]  # equal scores: by id
-    before = desk.priority(waiting)
+    before = await desk.priority(waiting)
     await desk.reject(decided)
-    assert desk.priority(waiting) < before
+    assert await desk.priority(waiting) < before
     assert await desk.queue_ids() == [neighbour, waiting]
     assert isinstance(await desk.undo(decided), Undone)
-    assert desk.priority(waiting) == before
+    assert await desk.priority(waiting) == before
     await desk.approve(decided)
-    assert desk.priority(waiting) > before
+    assert await desk.priority(waiting) > before
     assert (await desk.queue_ids())[0] == waiting
 
 
@@ -283,16 +284,16 @@ async def test_an_escalated_case_waits_for_an_admin_or_a_legal_officer(store: St
     refused = await desk.decide(first, Decision.APPROVED, MODERATOR)
     assert isinstance(refused, NotAllowed)
     assert (await desk.view(first)).status is CaseStatus.PENDING
-    [press] = desk.audit("case.press_refused", first)
+    [press] = await desk.audit("case.press_refused", first)
     assert press["why"] == "escalated"
     assert press["before"] == press["after"] == "escalated"
     assert (await desk.approve(first, ADMIN)).decided_by_name == "@ada_admin"
     assert (await desk.reject(second, LEGAL)).decided_by_name == "@lee_legal"
-    [approved] = desk.audit("case.approved", first)
+    [approved] = await desk.audit("case.approved", first)
     assert (approved["before"], approved["after"]) == ("escalated", "approved")
-    [rejected] = desk.audit("case.rejected", second)
+    [rejected] = await desk.audit("case.rejected", second)
     assert (rejected["before"], rejected["after"]) == ("escalated", "rejected")
-    [escalated, _] = desk.audit("case.escalated")
+    [escalated, _] = await desk.audit("case.escalated")
     assert (escalated["before"], escalated["after"]) == ("pending", "escalated")
 
 
@@ -323,7 +324,7 @@ async def test_a_second_escalation_adds_its_note_and_keeps_who_escalated(store: 
     assert outcome.view.escalation is not None
     assert outcome.view.escalation.by_name == "@mona_mod"
     assert outcome.view.escalation.note == "Court order pending"
-    [noted] = desk.audit("case.escalation_noted", case_id)
+    [noted] = await desk.audit("case.escalation_noted", case_id)
     assert (noted["before"], noted["after"], noted["note"]) == (
         "escalated",
         "escalated",
@@ -338,7 +339,7 @@ async def test_a_decided_case_cannot_be_escalated(store: Store) -> None:
     outcome = await escalate(store, case_id, MODERATOR, "too late", desk.tick())
     assert isinstance(outcome, Refused)
     assert outcome.reason is ActionRefusal.DECIDED
-    assert desk.audit("case.escalated") == []
+    assert await desk.audit("case.escalated") == []
 
 
 # --- notes and explanations ---------------------------------------------------------------
@@ -354,10 +355,10 @@ async def test_a_note_is_stored_shown_on_the_case_and_audited(store: Store) -> N
         ("@mona_mod", "Only memes so far")
     ]
     assert outcome.view.version > version  # the worker brings the case message up to date
-    assert desk.rows("SELECT case_id, author_id, text FROM case_notes") == [
+    assert await desk.rows("SELECT case_id, author_id, text FROM case_notes") == [
         (case_id, MODERATOR.user_id, "Only memes so far")
     ]
-    [audit] = desk.audit("case.note_added", case_id)
+    [audit] = await desk.audit("case.note_added", case_id)
     assert (audit["before"], audit["after"]) == ({"notes": 0}, {"notes": 1})
 
 
@@ -368,7 +369,7 @@ async def test_empty_or_overlong_notes_are_refused(store: Store) -> None:
     long = await add_note(store, case_id, MODERATOR, "x" * 501, desk.tick())
     assert empty == Refused(ActionRefusal.EMPTY)
     assert long == Refused(ActionRefusal.TOO_LONG)
-    assert desk.rows("SELECT count(*) FROM case_notes") == [(0,)]
+    assert await desk.rows("SELECT count(*) FROM case_notes") == [(0,)]
 
 
 async def test_reject_with_explanation_rejects_a_pending_case_as_other(store: Store) -> None:
@@ -382,7 +383,7 @@ async def test_reject_with_explanation_rejects_a_pending_case_as_other(store: St
     assert outcome.view.status is CaseStatus.REJECTED
     assert outcome.view.reject_reason is RejectReason.OTHER
     assert outcome.view.reject_note == "Parody account"
-    [audit] = desk.audit("case.rejected", case_id)
+    [audit] = await desk.audit("case.rejected", case_id)
     assert (audit["before"], audit["after"], audit["note"]) == (
         "pending",
         "rejected",
@@ -415,7 +416,7 @@ async def test_an_explanation_is_added_to_ones_own_other_rejection_while_undo_is
     assert isinstance(late, Refused)
     assert late.reason is ActionRefusal.EXPIRED
     assert (await desk.view(case_id)).reject_note == "Satire (confirmed)"
-    audits = desk.audit("case.reject_explained", case_id)
+    audits = await desk.audit("case.reject_explained", case_id)
     assert [(a["before"], a["after"]) for a in audits] == [
         (None, "Satire, see notes"),
         ("Satire, see notes", "Satire (confirmed)"),
@@ -463,7 +464,7 @@ async def test_the_worker_posts_asked_for_cases_then_decisions_then_new_cases_by
     due = await due_posts(store, desk.tick(), timedelta(0))
     assert [task.case_id for task in due] == [asked, decided, csam, terror, updated]
     assert [(t.requested, t.decided) for t in due[:2]] == [(True, False), (False, True)]
-    [audit] = desk.audit("case.post_requested", asked)
+    [audit] = await desk.audit("case.post_requested", asked)
     assert (audit["before"], audit["after"]) == ("queued", "requested")
 
 
@@ -535,7 +536,7 @@ async def test_only_an_unposted_pending_case_can_be_asked_for(store: Store) -> N
     refused = await request_post(store, decided, MODERATOR, desk.tick())
     assert isinstance(refused, Refused)
     assert refused.reason is ActionRefusal.DECIDED
-    assert desk.audit("case.post_requested") == []
+    assert await desk.audit("case.post_requested") == []
 
 
 # --- provisional hiding -------------------------------------------------------------------
@@ -546,13 +547,13 @@ async def test_enough_trusted_reporters_hide_a_target_provisionally(store: Store
     first, second = desk.reporter(), desk.reporter()
     await desk.track_record([first, second], approved=3, rejected=0)
     case_id = await desk.new_case("new_shop_x", [first])
-    assert desk.hiding("new_shop_x") == []
+    assert await desk.hiding("new_shop_x") == []
     await desk.file("new_shop_x", second)
-    assert desk.hiding("new_shop_x") == [(case_id, 1)]
+    assert await desk.hiding("new_shop_x") == [(case_id, 1)]
     view = await desk.view(case_id)
     assert view.provisionally_hidden_at is not None
     assert view.hidden_now
-    [audit] = desk.audit("case.provisionally_hidden", case_id)
+    [audit] = await desk.audit("case.provisionally_hidden", case_id)
     assert (audit["before"], audit["after"], audit["trusted_reporters"]) == (
         "visible",
         "hidden",
@@ -566,7 +567,7 @@ async def test_reporters_short_of_trusted_never_hide_provisionally(store: Store)
     await desk.track_record([trusted], approved=3, rejected=0)
     await desk.track_record([mixed], approved=3, rejected=1)  # 75 % approved
     await desk.new_case("mixed_shop_x", [trusted, mixed, newcomer])
-    assert desk.hiding("mixed_shop_x") == []
+    assert await desk.hiding("mixed_shop_x") == []
 
 
 async def test_the_default_policy_never_hides_provisionally(store: Store) -> None:
@@ -574,9 +575,9 @@ async def test_the_default_policy_never_hides_provisionally(store: Store) -> Non
     reporters = [desk.reporter() for _ in range(4)]
     await desk.track_record(reporters, approved=5, rejected=0)
     case_id = await desk.new_case("trusted_crowd_x", reporters)
-    assert desk.hiding("trusted_crowd_x") == []
+    assert await desk.hiding("trusted_crowd_x") == []
     assert (await desk.view(case_id)).provisionally_hidden_at is None
-    assert desk.audit("case.provisionally_hidden") == []
+    assert await desk.audit("case.provisionally_hidden") == []
 
 
 async def test_a_reject_lifts_provisional_hiding_and_undoing_it_brings_it_back(
@@ -586,14 +587,14 @@ async def test_a_reject_lifts_provisional_hiding_and_undoing_it_brings_it_back(
     reporters = [desk.reporter(), desk.reporter()]
     await desk.track_record(reporters, approved=3, rejected=0)
     case_id = await desk.new_case("lifted_shop_x", reporters)
-    assert desk.hiding("lifted_shop_x") == [(case_id, 1)]
+    assert await desk.hiding("lifted_shop_x") == [(case_id, 1)]
     view = await desk.reject(case_id)
-    assert desk.hiding("lifted_shop_x") == []
+    assert await desk.hiding("lifted_shop_x") == []
     assert not view.hidden_now
-    [audit] = desk.audit("case.rejected", case_id)
+    [audit] = await desk.audit("case.rejected", case_id)
     assert audit["provisional_hiding_lifted"] is True
     assert isinstance(await desk.undo(case_id), Undone)
-    assert desk.hiding("lifted_shop_x") == [(case_id, 1)]
+    assert await desk.hiding("lifted_shop_x") == [(case_id, 1)]
     assert (await desk.view(case_id)).hidden_now
 
 
@@ -605,18 +606,18 @@ async def test_an_approve_confirms_provisional_hiding_and_undoing_it_makes_it_pr
     await desk.track_record(reporters, approved=3, rejected=0)
     case_id = await desk.new_case("confirmed_shop_x", reporters)
     await desk.approve(case_id)
-    assert desk.hiding("confirmed_shop_x") == [(case_id, 0)]
+    assert await desk.hiding("confirmed_shop_x") == [(case_id, 0)]
     assert isinstance(await desk.undo(case_id), Undone)
-    assert desk.hiding("confirmed_shop_x") == [(case_id, 1)]
+    assert await desk.hiding("confirmed_shop_x") == [(case_id, 1)]
 
 
 async def test_reporters_who_become_trusted_hide_their_pending_case(store: Store) -> None:
     desk = Desk(store, policy(provisional_reporters=2))
     reporters = [desk.reporter(), desk.reporter()]
     case_id = await desk.new_case("waiting_shop_x", reporters)
-    assert desk.hiding("waiting_shop_x") == []
+    assert await desk.hiding("waiting_shop_x") == []
     await desk.track_record(reporters, approved=3, rejected=0)  # the third approval tips it
-    assert desk.hiding("waiting_shop_x") == [(case_id, 1)]
+    assert await desk.hiding("waiting_shop_x") == [(case_id, 1)]
 
 
 async def test_reports_joining_an_approved_case_do_not_make_a_reporter_trusted(
@@ -638,8 +639,8 @@ async def test_reports_joining_an_approved_case_do_not_make_a_reporter_trusted(
             assert outcome.standing is Standing.HIDDEN
     victim = await desk.new_case("innocent_shop_x", puppets)
     fresh = await desk.new_case("fresh_reporters_x", [desk.reporter(), desk.reporter()])
-    assert desk.hiding("innocent_shop_x") == []
-    assert desk.priority(victim) == desk.priority(fresh)
+    assert await desk.hiding("innocent_shop_x") == []
+    assert await desk.priority(victim) == await desk.priority(fresh)
 
 
 async def test_reports_kept_on_a_rejected_case_do_not_count_against_the_reporter(
@@ -659,7 +660,7 @@ async def test_reports_kept_on_a_rejected_case_do_not_count_against_the_reporter
         assert outcome.standing is Standing.REVIEWED
     by_late = await desk.new_case("late_reporter_case_x", [late])
     by_fresh = await desk.new_case("fresh_reporter_case_x", [desk.reporter()])
-    assert desk.priority(by_late) == desk.priority(by_fresh)
+    assert await desk.priority(by_late) == await desk.priority(by_fresh)
 
 
 # --- reopening a decided target -----------------------------------------------------------
@@ -692,7 +693,7 @@ async def test_a_rejected_target_reopens_once_enough_new_reporters_joined(store:
     assert third.standing is Standing.OPEN
     reopened = third.case_id
     assert reopened != rejected
-    assert desk.rows("SELECT id FROM reports WHERE case_id = ? ORDER BY id", reopened) == [
+    assert await desk.rows("SELECT id FROM reports WHERE case_id = ? ORDER BY id", reopened) == [
         (kept[0],),
         (kept[1],),
         (third.report_id,),
@@ -701,7 +702,7 @@ async def test_a_rejected_target_reopens_once_enough_new_reporters_joined(store:
     assert (await desk.view(reopened)).reporters == 3
     assert await desk.queue_ids() == [reopened]
     assert await backlog_size(store) == backlog + 1  # the review chat gets the reopened case
-    [audit] = desk.audit("case.reopened", reopened)
+    [audit] = await desk.audit("case.reopened", reopened)
     assert (audit["before"], audit["after"], audit["rejected_case"]) == (
         "rejected",
         "pending",
@@ -745,6 +746,6 @@ async def test_reports_on_an_approved_target_stay_on_its_case(store: Store) -> N
             False,
             Standing.HIDDEN,
         )
-    assert desk.rows("SELECT count(*) FROM cases") == [(1,)]
+    assert await desk.rows("SELECT count(*) FROM cases") == [(1,)]
     assert await backlog_size(store) == backlog
-    assert desk.hiding("hidden_shop_x") == [(approved, 0)]
+    assert await desk.hiding("hidden_shop_x") == [(approved, 0)]

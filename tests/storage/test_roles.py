@@ -19,14 +19,17 @@ from moderation.staff.commands import (
 from moderation.staff.roles import Role, RoleGrant
 from moderation.staff.team import block, grant, revoke, staff_list, staff_members, unblock
 from storage import Store
-from tests.storage.sqlite_files import NOW, rows
+from tests.storage.sqlite_files import NOW
+from tests.storage.stored import stored
 
 ADMIN, MODERATOR, LEGAL, CARL = 1, 2, 3, 40
 BOOTSTRAP = {Role.ADMIN: {ADMIN}, Role.MODERATOR: {MODERATOR}, Role.LEGAL: {LEGAL}}
 
 
-def audit(store: Store, action: str) -> list[tuple[int | None, str | None, dict[str, object]]]:
-    found = rows(store.path, "SELECT action, actor_id, subject_id, details FROM audit_log")
+async def audit(
+    store: Store, action: str
+) -> list[tuple[int | None, str | None, dict[str, object]]]:
+    found = await stored(store, "SELECT action, actor_id, subject_id, details FROM audit_log")
     return [
         (actor, subject, json.loads(details))
         for done, actor, subject, details in found
@@ -119,7 +122,7 @@ async def test_grant_by_an_admin_is_stored_and_audited_with_before_and_after(
     assert outcome == RoleChanged(
         StaffCommand.GRANT, Person(MODERATOR), Role.LEGAL, frozenset({Role.MODERATOR, Role.LEGAL})
     )
-    assert audit(store, "role.granted") == [
+    assert await audit(store, "role.granted") == [
         (
             ADMIN,
             str(MODERATOR),
@@ -140,14 +143,14 @@ async def test_grant_by_username_resolves_the_known_user(store: Store) -> None:
 async def test_grant_of_an_unknown_username_changes_nothing(store: Store) -> None:
     outcome = await grant(store, BOOTSTRAP, ADMIN, ["@carl_c", "admin"], NOW)
     assert outcome == UnknownUsername("carl_c")
-    assert rows(store.path, "SELECT count(*) FROM role_grants") == [(0,)]
+    assert await stored(store, "SELECT count(*) FROM role_grants") == [(0,)]
 
 
 async def test_a_role_granted_twice_is_refused_the_second_time(store: Store) -> None:
     await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "legal"], NOW)
     again = await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "legal"], NOW)
     assert again == Refused(Refusal.ALREADY_HAS, StaffCommand.GRANT, Person(CARL), Role.LEGAL)
-    assert audit(store, "role.grant_refused") == [
+    assert await audit(store, "role.grant_refused") == [
         (ADMIN, str(CARL), {"reason": "already_has", "role": "legal"})
     ]
 
@@ -155,8 +158,8 @@ async def test_a_role_granted_twice_is_refused_the_second_time(store: Store) -> 
 async def test_a_non_admin_may_not_grant_and_the_attempt_is_audited(store: Store) -> None:
     outcome = await grant(store, BOOTSTRAP, MODERATOR, [str(CARL), "admin"], NOW)
     assert outcome == Refused(Refusal.NOT_ALLOWED, StaffCommand.GRANT)
-    assert audit(store, "access.denied") == [(MODERATOR, None, {"command": "grant"})]
-    assert rows(store.path, "SELECT count(*) FROM role_grants") == [(0,)]
+    assert await audit(store, "access.denied") == [(MODERATOR, None, {"command": "grant"})]
+    assert await stored(store, "SELECT count(*) FROM role_grants") == [(0,)]
 
 
 async def test_access_is_checked_before_the_arguments(store: Store) -> None:
@@ -172,7 +175,7 @@ async def test_bad_arguments_give_usage(store: Store) -> None:
 async def test_a_bootstrap_role_cannot_be_revoked(store: Store) -> None:
     outcome = await revoke(store, BOOTSTRAP, ADMIN, [str(ADMIN), "admin"], NOW)
     assert outcome == Refused(Refusal.BOOTSTRAP, StaffCommand.REVOKE, Person(ADMIN), Role.ADMIN)
-    assert audit(store, "role.revoke_refused") == [
+    assert await audit(store, "role.revoke_refused") == [
         (ADMIN, str(ADMIN), {"reason": "bootstrap", "role": "admin"})
     ]
 
@@ -220,10 +223,10 @@ async def test_a_moderator_blocks_a_reporter_with_a_reason_and_it_is_audited(
 ) -> None:
     outcome = await block(store, BOOTSTRAP, MODERATOR, [str(CARL), "fake", "reports"], NOW)
     assert outcome == BlockChanged(StaffCommand.BLOCK, Person(CARL), "fake reports")
-    assert rows(store.path, "SELECT user_id, blocked_by, reason FROM blocked_users") == [
+    assert await stored(store, "SELECT user_id, blocked_by, reason FROM blocked_users") == [
         (CARL, MODERATOR, "fake reports")
     ]
-    assert audit(store, "reporter.blocked") == [
+    assert await audit(store, "reporter.blocked") == [
         (
             MODERATOR,
             str(CARL),
@@ -237,10 +240,10 @@ async def test_blocking_staff_is_refused_and_audited(store: Store) -> None:
     assert outcome == Refused(
         Refusal.STAFF, StaffCommand.BLOCK, Person(LEGAL), roles=frozenset({Role.LEGAL})
     )
-    assert audit(store, "reporter.block_refused") == [
+    assert await audit(store, "reporter.block_refused") == [
         (ADMIN, str(LEGAL), {"reason": "staff", "roles": ["legal"]})
     ]
-    assert rows(store.path, "SELECT count(*) FROM blocked_users") == [(0,)]
+    assert await stored(store, "SELECT count(*) FROM blocked_users") == [(0,)]
 
 
 async def test_a_block_reason_longer_than_the_limit_is_refused(store: Store) -> None:
@@ -258,8 +261,8 @@ async def test_unblock_lifts_the_block_and_is_audited(store: Store) -> None:
     await block(store, BOOTSTRAP, ADMIN, [str(CARL)], NOW)
     outcome = await unblock(store, BOOTSTRAP, MODERATOR, [str(CARL)], NOW)
     assert outcome == BlockChanged(StaffCommand.UNBLOCK, Person(CARL))
-    assert rows(store.path, "SELECT count(*) FROM blocked_users") == [(0,)]
-    assert audit(store, "reporter.unblocked") == [
+    assert await stored(store, "SELECT count(*) FROM blocked_users") == [(0,)]
+    assert await audit(store, "reporter.unblocked") == [
         (MODERATOR, str(CARL), {"before": "blocked", "after": "may_report"})
     ]
 

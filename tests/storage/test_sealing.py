@@ -39,6 +39,7 @@ from storage.crypto import (
     new_secret_text,
     parse_key,
 )
+from storage.location import Location
 from storage.migrations import migrate
 from tests.storage.legal_fixtures import (
     BOB,
@@ -65,8 +66,8 @@ def cipher() -> PersonalDataCipher:
 
 
 @pytest.fixture
-async def store(tmp_path: Path, cipher: PersonalDataCipher) -> AsyncIterator[Store]:
-    opened_store = await Store.open(tmp_path / "sealing.sqlite3")
+async def store(store_location: Location, cipher: PersonalDataCipher) -> AsyncIterator[Store]:
+    opened_store = await Store.open(store_location)
     await two_violators(opened_store, cipher)
     yield opened_store
     await opened_store.close()
