@@ -269,6 +269,24 @@ class PostgresDatabase:
             raise StorageError("the database is closed")
 
 
+async def resync_identities(conn: RawConnection) -> int:
+    """Moves every identity sequence past its table's largest id; returns how many it moved.
+
+    Rows copied or restored with their ids (report-bot db copy) do not advance PostgreSQL's
+    sequences, and the next row the bot inserts would take an id already in use."""
+    columns = await conn.fetch(
+        "SELECT c.table_name, c.column_name FROM information_schema.columns c "
+        "WHERE c.table_schema = current_schema() AND c.is_identity = 'YES'"
+    )
+    for column in columns:
+        table, name = column["table_name"], column["column_name"]
+        await conn.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', '{name}'), "  # noqa: S608
+            f"coalesce((SELECT max({name}) FROM {table}), 0) + 1, false)"
+        )
+    return len(columns)
+
+
 async def _rollback(transaction: Any) -> None:
     # The connection may be gone (server restart, network): the pool discards it on release.
     with suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):

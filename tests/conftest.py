@@ -48,14 +48,18 @@ async def postgres_dsn(postgres_cluster: PostgresCluster) -> AsyncIterator[str]:
     await postgres_cluster.drop_database(dsn)
 
 
-#: The engines a test runs on when it asks for `engine` (or for `store_location`);
-#: `@pytest.mark.engines("sqlite")` keeps a test that reaches under the store to one.
+#: The engines a storage test runs on (every test under tests/storage/ that asks for `engine`
+#: or `store_location`); elsewhere a test module opts in with
+#: `pytestmark = pytest.mark.engines(*ENGINES)`. `@pytest.mark.engines("sqlite")` keeps a
+#: storage test that reaches under the store to SQLite.
 ENGINES = ("sqlite", "postgresql")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "engines(*names): the database engines a test runs on (default: both)"
+        "markers",
+        "engines(*names): the database engines a test runs on (storage tests: both; "
+        "others: SQLite unless marked)",
     )
 
 
@@ -63,11 +67,22 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "engine" not in metafunc.fixturenames:
         return
     marker = metafunc.definition.get_closest_marker("engines")
-    engines = ENGINES if marker is None else marker.args
+    if marker is not None:
+        engines = tuple(marker.args)
+    elif Path(str(metafunc.definition.path)).parent.name == "storage":
+        engines = ENGINES
+    else:
+        return  # the `engine` fixture's default: SQLite
     unknown = set(engines) - set(ENGINES)
-    if unknown:
-        raise pytest.UsageError(f"unknown engine(s) {sorted(unknown)}; known: {ENGINES}")
+    if unknown or not engines:
+        raise pytest.UsageError(f"engines {sorted(unknown) or '()'}: choose from {ENGINES}")
     metafunc.parametrize("engine", engines)
+
+
+@pytest.fixture
+def engine() -> str:
+    """SQLite, unless the test is parametrised over the engines (`pytest_generate_tests`)."""
+    return "sqlite"
 
 
 @pytest.fixture
@@ -99,7 +114,10 @@ def bot_account(loopback: LoopbackServer) -> BotHandle:
 
 @pytest.fixture
 def make_settings(
-    tmp_path: Path, loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    loopback: LoopbackServer,
+    monkeypatch: pytest.MonkeyPatch,
+    store_location: Location,
 ) -> Callable[..., Settings]:
     """Settings for a bot talking to the loopback server, from a clean environment."""
     monkeypatch.chdir(tmp_path)  # no developer .env can leak in
@@ -108,7 +126,7 @@ def make_settings(
         values: dict[str, Any] = {
             "bot_token": TEST_TOKEN,
             "telegram_api_base_url": loopback.base_url,
-            "database_path": tmp_path / "data" / "bot.sqlite3",
+            **_database_settings(store_location, tmp_path),
             "admin_ids": frozenset({ADMIN_ID}),
             "moderator_ids": frozenset({MODERATOR_ID}),
             "legal_officer_ids": frozenset({LEGAL_OFFICER_ID}),
@@ -125,6 +143,16 @@ def make_settings(
         return load_settings(**values)
 
     return make
+
+
+def _database_settings(location: Location, tmp_path: Path) -> dict[str, Any]:
+    if isinstance(location, SqliteLocation):
+        return {"database_path": tmp_path / "data" / "bot.sqlite3"}
+    # DATABASE_URL as an operator sets it; the ledger's checkpoint stays in the test's folder.
+    return {
+        "database_url": location.dsn,
+        "ledger_anchor_dir": tmp_path / "data" / "ledger-anchors",
+    }
 
 
 @dataclass

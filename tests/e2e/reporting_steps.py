@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from loopback import CallbackAnswer, LoopbackServer, SentMessage, UserHandle
+from tests.engines import rows as rows  # the e2e tests' look at the tables
 
 
 @dataclass
@@ -60,8 +58,3 @@ class Reporter:
         else:
             summary = await self.say(comment)
         return await self.tap(summary, "✅ Submit")
-
-
-def rows(database: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(database) as conn:
-        return list(conn.execute(sql, params))

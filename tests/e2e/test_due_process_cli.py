@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -27,8 +26,14 @@ from moderation.legal.lifecycle import write_analysis
 from moderation.legal.officers import Officer
 from moderation.sealing import disclosure_context
 from storage import Store
+from storage.location import Location, SqliteLocation
+from tests.conftest import ENGINES
 from tests.e2e.test_legal import IP_IN, PHONE_IN, PHONE_OUT, confirmed_violator
+from tests.engines import database_env, execute, rows
 from tests.helpers import cli_command, cli_env
+
+# The flow runs on both engines (tests/conftest.py: ENGINES).
+pytestmark = pytest.mark.engines(*ENGINES)
 
 REGISTRAR, BOB, CAROL, STRANGER = 900021, 900022, 900023, 900099
 SECRETS = (PHONE_IN, PHONE_OUT, IP_IN, "7700900123", "7700900999")
@@ -55,9 +60,10 @@ def keys(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def env(tmp_path: Path, keys: dict[str, str]) -> dict[str, str]:
+def env(tmp_path: Path, keys: dict[str, str], store_location: Location) -> dict[str, str]:
     return cli_env(
-        DATABASE_PATH=str(tmp_path / "db.sqlite3"),
+        **database_env(store_location),
+        LEDGER_ANCHOR_DIR=str(tmp_path / "ledger-anchors"),
         LEGAL_OFFICER_IDS=f"{REGISTRAR},{BOB},{CAROL}",
         **keys,
     )
@@ -66,7 +72,9 @@ def env(tmp_path: Path, keys: dict[str, str]) -> dict[str, str]:
 def settings_of(env: dict[str, str]) -> Settings:
     return Settings(
         _env_file=None,
-        database_path=Path(env["DATABASE_PATH"]),
+        database_path=Path(env.get("DATABASE_PATH", "unused.sqlite3")),
+        database_url=env.get("DATABASE_URL"),
+        ledger_anchor_dir=env["LEDGER_ANCHOR_DIR"],
         encryption_key=env["ENCRYPTION_KEY"],
         blind_index_key=env["BLIND_INDEX_KEY"],
         ledger_key=env["LEDGER_KEY"],
@@ -78,7 +86,7 @@ async def registered_from_the_shell(env: dict[str, str], tmp_path: Path) -> Sett
     """@pill_shop confirmed with phones and IPs; request #1 about it registered with `legal
     add` (still `received`: no analysis, no approvals)."""
     settings = settings_of(env)
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.database)
     try:
         await confirmed_violator(store, "pill_shop", settings.cipher())
     finally:
@@ -103,7 +111,7 @@ async def registered_from_the_shell(env: dict[str, str], tmp_path: Path) -> Sett
 
 async def approved_in_the_chat(settings: Settings) -> None:
     """What /legal analysis and two /legal approve do in the chat (the shell never approves)."""
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.database)
     try:
         cipher, policy = settings.cipher(), settings.legal_policy()
         now = SystemClock().now()
@@ -179,14 +187,14 @@ async def test_no_shell_command_shows_a_phone_or_ip_and_disclose_needs_four_eyes
     for args in sweep[:-2]:
         shows_nothing_personal(cli(env, tmp_path, *args))
 
-    with sqlite3.connect(settings.database_path) as conn:
-        kinds = conn.execute("SELECT kind, disclosed_to FROM disclosure_ledger ORDER BY seq")
-        assert kinds.fetchall() == [("disclosure", BOB), ("copy", CAROL)]
-        refused = conn.execute(
-            "SELECT count(*) FROM audit_log WHERE action = 'legal.refused' AND actor_id = ?",
-            (STRANGER,),
-        ).fetchone()
-    assert refused == (2,)
+    kinds = rows(settings.database, "SELECT kind, disclosed_to FROM disclosure_ledger ORDER BY seq")
+    assert kinds == [("disclosure", BOB), ("copy", CAROL)]
+    refused = rows(
+        settings.database,
+        "SELECT count(*) FROM audit_log WHERE action = 'legal.refused' AND actor_id = ?",
+        STRANGER,
+    )
+    assert refused == [(2,)]
 
 
 async def test_a_rewrite_by_an_insider_with_every_key_is_caught_by_the_anchors(
@@ -202,8 +210,7 @@ async def test_a_rewrite_by_an_insider_with_every_key_is_caught_by_the_anchors(
     out.mkdir(mode=0o700)
     done = cli(env, tmp_path, "legal", "disclose", "1", "--by", str(BOB), "--to", str(out))
     assert done.returncode == 0, done.stderr
-    with sqlite3.connect(settings.database_path) as conn:
-        ((told,),) = conn.execute("SELECT entry_hash FROM disclosure_ledger WHERE seq = 1")
+    ((told,),) = rows(settings.database, "SELECT entry_hash FROM disclosure_ledger WHERE seq = 1")
 
     rewrite_everything(settings)
     chain_only = cli(env, tmp_path, "ledger", "verify", "--without-anchors")
@@ -224,40 +231,43 @@ async def test_a_rewrite_by_an_insider_with_every_key_is_caught_by_the_anchors(
 
 
 def rewrite_everything(settings: Settings) -> None:
-    cipher, keys = settings.cipher(), settings.ledger().keys
-    with sqlite3.connect(settings.database_path) as conn:
-        for trigger in (
-            "disclosure_ledger_no_update",
-            "disclosures_only_reseal",
-        ):
-            conn.execute(f"DROP TRIGGER {trigger}")
-        key_id, blob = conn.execute("SELECT key_id, ciphertext FROM disclosures").fetchone()
-        content = json.loads(cipher.decrypt(key_id, blob, disclosure_context(1)))
-        content["request"]["country"] = "US"
-        text = json.dumps(content, ensure_ascii=False, indent=2, sort_keys=True)
-        new_key, new_blob = cipher.encrypt(text, disclosure_context(1))
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        conn.execute(
-            "UPDATE disclosures SET key_id = ?, ciphertext = ?, content_sha256 = ?",
-            (new_key, new_blob, digest),
-        )
-        conn.execute("UPDATE legal_requests SET country = 'US'")
-        row = conn.execute(
-            "SELECT seq, kind, request_id, violator_id, country, period_start, period_end, "
-            "disclosed_at, disclosed_to, content_sha256, prev_hash, entry_hash, key_id "
-            "FROM disclosure_ledger WHERE seq = 1"
-        ).fetchone()
+    """As an insider with the database's password and every key would, on either engine."""
+    cipher, keys, database = settings.cipher(), settings.ledger().keys, settings.database
+    for table, trigger in (
+        ("disclosure_ledger", "disclosure_ledger_no_update"),
+        ("disclosures", "disclosures_only_reseal"),
+    ):
+        sqlite = isinstance(database, SqliteLocation)
+        execute(database, f"DROP TRIGGER {trigger}" + ("" if sqlite else f" ON {table}"))
+    ((key_id, blob),) = rows(database, "SELECT key_id, ciphertext FROM disclosures")
+    content = json.loads(cipher.decrypt(key_id, bytes(blob), disclosure_context(1)))
+    content["request"]["country"] = "US"
+    text = json.dumps(content, ensure_ascii=False, indent=2, sort_keys=True)
+    new_key, new_blob = cipher.encrypt(text, disclosure_context(1))
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    execute(
+        database,
+        "UPDATE disclosures SET key_id = ?, ciphertext = ?, content_sha256 = ?",
+        (new_key, new_blob, digest),
+    )
+    execute(database, "UPDATE legal_requests SET country = 'US'")
+    (row,) = rows(
+        database,
+        "SELECT seq, kind, request_id, violator_id, country, period_start, period_end, "
+        "disclosed_at, disclosed_to, content_sha256, prev_hash, entry_hash, key_id "
+        "FROM disclosure_ledger WHERE seq = 1",
+    )
     store_entry = _entry(row)
     forged = replace(store_entry, country="US", content_sha256=digest, prev_hash=GENESIS)
     forged_hash = expected_hash(keys, forged)
     assert forged_hash is not None
     head = json.dumps({"count": 1, "last_hash": forged_hash})
-    with sqlite3.connect(settings.database_path) as conn:
-        conn.execute(
-            "UPDATE disclosure_ledger SET country = 'US', content_sha256 = ?, entry_hash = ?",
-            (digest, forged_hash),
-        )
-        conn.execute("UPDATE bot_state SET value = ? WHERE key = ?", (head, LEDGER_HEAD_KEY))
+    execute(
+        database,
+        "UPDATE disclosure_ledger SET country = 'US', content_sha256 = ?, entry_hash = ?",
+        (digest, forged_hash),
+    )
+    execute(database, "UPDATE bot_state SET value = ? WHERE key = ?", (head, LEDGER_HEAD_KEY))
 
 
 def _entry(row: tuple[object, ...]) -> LedgerEntry:

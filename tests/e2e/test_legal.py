@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-import sqlite3
+import os
 import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -34,8 +34,13 @@ from moderation.review.priority import CasePolicy
 from moderation.review.types import Decision, Moderator
 from storage import Store
 from storage.crypto import PersonalDataCipher, decode_secret, new_key_text, parse_key
-from tests.conftest import ADMIN_ID, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
+from storage.location import Location
+from tests.conftest import ADMIN_ID, ENGINES, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
+from tests.engines import at_rest, database_env, execute, rows
 from tests.helpers import FakeClock, cli_command, cli_env
+
+# The flow runs on both engines (tests/conftest.py: ENGINES).
+pytestmark = pytest.mark.engines(*ENGINES)
 
 OFFICER_B, OFFICER_C = 900011, 900012
 PHONE_IN, PHONE_OUT = "+447700900123", "+447700900999"
@@ -175,8 +180,8 @@ async def test_a_valid_order_goes_through_four_eyes_to_the_disclosure_files(
     assert PHONE_OUT not in as_json.document.data.decode()
     assert b"Pixel" not in as_json.document.data
     assert PHONE_IN.encode() in as_html.document.data
-    database = legal_bot.settings.database_path
-    raw = database.read_bytes()
+    database = legal_bot.settings.database
+    raw = at_rest(database)
     assert PHONE_IN.encode() not in raw
     assert IP_IN.encode() not in raw
     actions = [r[0] for r in _rows(database, "SELECT action FROM audit_log")]
@@ -204,7 +209,7 @@ async def test_moderators_and_reporters_are_refused_legal_commands(
         assert "for legal officers" in (await say(user, "/lookup 1 username pill_shop")).text
         assert "legal officers only" in (await say(user, "/legal new")).text
     denied = _rows(
-        legal_bot.settings.database_path,
+        legal_bot.settings.database,
         "SELECT count(*) FROM audit_log WHERE action = 'access.denied'",
     )
     assert denied == [(6,)]
@@ -240,7 +245,7 @@ async def test_a_failing_check_blocks_approval_with_its_reason(
     assert "failed checks block the disclosure" in refused.text
     assert "an admin may override" in refused.text
     refusals = _rows(
-        legal_bot.settings.database_path,
+        legal_bot.settings.database,
         "SELECT actor_id FROM audit_log WHERE action = 'legal.refused'",
     )
     assert refusals == [(OFFICER_B,)]
@@ -278,7 +283,7 @@ async def test_lookup_needs_an_open_legal_request_and_shows_phones_and_ips_seale
         for value in (PHONE_IN, PHONE_OUT, IP_IN):
             assert value not in found.text
     rows = _rows(
-        legal_bot.settings.database_path,
+        legal_bot.settings.database,
         "SELECT details FROM audit_log WHERE action = 'registry.lookup'",
     )
     assert len(rows) == 4
@@ -312,7 +317,7 @@ async def test_an_admin_who_grants_themselves_the_legal_role_sees_no_phone_or_ip
         for value in (PHONE_IN, PHONE_OUT, IP_IN):
             assert value not in refusal.text
         assert refusal.document is None
-    ledger = _rows(legal_bot.settings.database_path, "SELECT count(*) FROM disclosure_ledger")
+    ledger = _rows(legal_bot.settings.database, "SELECT count(*) FROM disclosure_ledger")
     assert ledger == [(0,)]
 
 
@@ -358,9 +363,8 @@ def _cli(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProc
     )
 
 
-def _rows(database: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(database) as conn:
-        return conn.execute(sql).fetchall()
+def _rows(database: Location, sql: str) -> list[tuple[Any, ...]]:
+    return rows(database, sql)
 
 
 async def test_key_rotation_re_encrypts_disclosures_and_the_ledger_stays_intact(
@@ -386,7 +390,7 @@ async def test_key_rotation_re_encrypts_disclosures_and_the_ledger_stays_intact(
     )
     # The disclosure, the phone target and the order document.
     assert await rotate_legal_keys(services.store, rotated, "k2") == 3
-    assert _rows(old.database_path, "SELECT DISTINCT key_id FROM disclosures") == [("k2",)]
+    assert _rows(old.database, "SELECT DISTINCT key_id FROM disclosures") == [("k2",)]
     assert services.ledger is not None
     verdict = await verify_ledger(services.store, rotated, services.ledger)
     assert (verdict.entries, verdict.problems) == (1, ())
@@ -427,7 +431,7 @@ async def test_transparency_report_counts_equal_the_ledger_and_come_with_a_chart
     chart = await reply(admin)
     assert chart.photo is not None
     assert chart.photo.data.startswith(b"\x89PNG\r\n\x1a\n")
-    ledger = _rows(legal_bot.settings.database_path, "SELECT country FROM disclosure_ledger")
+    ledger = _rows(legal_bot.settings.database, "SELECT country FROM disclosure_ledger")
     assert ledger == [("DE",)]
     officer_view = await say(alice, "/transparency 2026Q4")
     assert "Transparency report 2026Q4" in officer_view.text
@@ -441,7 +445,7 @@ async def test_transparency_export_writes_the_period_as_csv_and_json(
 ) -> None:
     alice = officer(loopback, LEGAL_OFFICER_ID, "Alice")
     await register_by_conversation(alice)
-    env = cli_env(DATABASE_PATH=str(legal_bot.settings.database_path))
+    env = cli_env(**database_env(legal_bot.settings.database))
     as_csv = _cli(env, tmp_path, "transparency", "export", "--period", "2026Q4", "--format", "csv")
     assert as_csv.returncode == 0, as_csv.stderr
     assert "2026Q4,2026-10-01,2026-12-31,DE,Germany,1,0,0,0" in as_csv.stdout
@@ -463,8 +467,8 @@ async def test_a_legal_draft_is_kept_encrypted_and_dropped_after_the_conversatio
     await say(alice, "/legal new")
     for answer in [*ANSWERS[:6], PHONE_IN]:
         await say(alice, answer)
-    database = legal_bot.settings.database_path
-    raw = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
+    database = legal_bot.settings.database
+    raw = at_rest(database)
     assert PHONE_IN.encode() not in raw
     assert PHONE_IN[1:].encode() not in raw
     ((kept,),) = _rows(database, "SELECT value FROM bot_state WHERE key LIKE 'legal_draft:%'")
@@ -484,15 +488,15 @@ async def test_a_moved_ciphertext_is_withheld_and_the_officer_warned(
 ) -> None:
     """Someone with the database copies the August phone's ciphertext into a new row dated in
     July: the disclosure withholds it, lists it, and the officer is told."""
-    database = legal_bot.settings.database_path
-    with sqlite3.connect(database) as conn:
-        conn.execute(
-            "INSERT INTO observations (violator_id, kind, value, ciphertext, key_id, blind_index, "
-            "observed_at, source, recorded_at, dedupe, blind_key_id) "
-            "SELECT violator_id, kind, value, ciphertext, key_id, blind_index, "
-            "'2026-07-20T00:00:00.000000+00:00', source, recorded_at, randomblob(32), "
-            "blind_key_id FROM observations WHERE observed_at LIKE '2026-08-02%'"
-        )
+    execute(
+        legal_bot.settings.database,
+        "INSERT INTO observations (id, violator_id, kind, value, ciphertext, key_id, "
+        "blind_index, observed_at, source, recorded_at, dedupe, blind_key_id) "
+        "SELECT (SELECT max(id) + 1 FROM observations), violator_id, kind, value, ciphertext, "
+        "key_id, blind_index, '2026-07-20T00:00:00.000000+00:00', source, recorded_at, ?, "
+        "blind_key_id FROM observations WHERE observed_at LIKE '2026-08-02%'",
+        (os.urandom(32),),
+    )
     alice = officer(loopback, LEGAL_OFFICER_ID, "Alice")
     bob, carol = officer(loopback, OFFICER_B, "Bob"), officer(loopback, OFFICER_C, "Carol")
     await register_by_conversation(alice)

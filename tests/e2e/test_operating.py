@@ -16,9 +16,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.settings import Settings
 from handlers.runtime.metrics import package_version
 from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
-from tests.conftest import ADMIN_ID, MODERATOR_ID, TEST_TOKEN, RunningBot
+from tests.conftest import ADMIN_ID, ENGINES, MODERATOR_ID, TEST_TOKEN, RunningBot
 from tests.e2e.reporting_steps import rows
 from tests.helpers import cli_command, cli_env, database_in, free_port
+
+# The flow runs on both engines (tests/conftest.py: ENGINES).
+pytestmark = pytest.mark.engines(*ENGINES)
 
 REPORT = "/report @example_shop drugs cheap pills"
 
@@ -58,7 +61,7 @@ async def test_health_is_refused_to_someone_who_is_not_an_admin(
     refusal = await ask(moderator, "/health")
     assert "/health is for admins" in refusal.text
     assert "Version" not in refusal.text
-    denied = rows(bot.settings.database_path, "SELECT actor_id, action FROM audit_log")
+    denied = rows(bot.settings.database, "SELECT actor_id, action FROM audit_log")
     assert (MODERATOR_ID, "access.denied") in denied
 
 

@@ -9,6 +9,8 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.settings import load_settings
 from moderation.registry.violators import (
     Observation,
@@ -23,7 +25,13 @@ from moderation.review.decisions import decide
 from moderation.review.priority import CasePolicy
 from moderation.review.types import Decision, Moderator
 from storage import Store
+from storage.location import Location
+from tests.conftest import ENGINES
+from tests.engines import database_env
 from tests.helpers import cli_command, cli_env
+
+# The flow runs on both engines (tests/conftest.py: ENGINES).
+pytestmark = pytest.mark.engines(*ENGINES)
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -46,7 +54,7 @@ def generated_keys(tmp_path: Path, key_id: str) -> dict[str, str]:
     return dict(line.split("=", 1) for line in result.stdout.splitlines())
 
 
-async def approved(database: Path, name: str) -> None:
+async def approved(database: Location, name: str) -> None:
     store = await Store.open(database)
     try:
         filed = await file_report(
@@ -89,10 +97,12 @@ async def test_generated_keys_are_accepted_by_the_settings(tmp_path: Path) -> No
     assert generated_keys(tmp_path, "k7") != keys  # random every time
 
 
-async def test_blocklist_export_lists_hidden_targets_as_json_and_csv(tmp_path: Path) -> None:
-    database = tmp_path / "db.sqlite3"
+async def test_blocklist_export_lists_hidden_targets_as_json_and_csv(
+    tmp_path: Path, store_location: Location
+) -> None:
+    database = store_location
     await approved(database, "hidden_shop")
-    env = cli_env(DATABASE_PATH=str(database))
+    env = cli_env(**database_env(database))
     as_json = cli(env, tmp_path, "blocklist", "export", "--format", "json")
     assert as_json.returncode == 0, as_json.stderr
     rows = [json.loads(line) for line in as_json.stdout.splitlines()]
@@ -104,8 +114,10 @@ async def test_blocklist_export_lists_hidden_targets_as_json_and_csv(tmp_path: P
     assert [(r["username"], r["kind"]) for r in table] == [("hidden_shop", "public")]
 
 
-async def test_keys_rotate_re_encrypts_and_needs_the_keys(tmp_path: Path) -> None:
-    database = tmp_path / "db.sqlite3"
+async def test_keys_rotate_re_encrypts_and_needs_the_keys(
+    tmp_path: Path, store_location: Location
+) -> None:
+    database = store_location
     await approved(database, "hidden_shop")
     old, new = generated_keys(tmp_path, "k1"), generated_keys(tmp_path, "k2")
     first = load_settings(
@@ -122,7 +134,7 @@ async def test_keys_rotate_re_encrypts_and_needs_the_keys(tmp_path: Path) -> Non
         )
     await store.close()
     missing = cli(
-        cli_env(DATABASE_PATH=str(database), ENCRYPTION_KEY="", BLIND_INDEX_KEY=""),
+        cli_env(**database_env(database), ENCRYPTION_KEY="", BLIND_INDEX_KEY=""),
         tmp_path,
         "keys",
         "rotate",
@@ -130,7 +142,7 @@ async def test_keys_rotate_re_encrypts_and_needs_the_keys(tmp_path: Path) -> Non
     assert missing.returncode == 2
     assert "ENCRYPTION_KEY: required" in missing.stderr
     env = cli_env(
-        DATABASE_PATH=str(database),
+        **database_env(database),
         ENCRYPTION_KEY=new["ENCRYPTION_KEY"],
         ENCRYPTION_PREVIOUS_KEYS=old["ENCRYPTION_KEY"],
         BLIND_INDEX_KEY=old["BLIND_INDEX_KEY"],
@@ -169,11 +181,12 @@ def export_lines() -> str:
 
 async def test_metadata_import_validates_drops_non_violators_and_is_idempotent(
     tmp_path: Path,
+    store_location: Location,
 ) -> None:
-    database = tmp_path / "db.sqlite3"
+    database = store_location
     await approved(database, "hidden_shop")
     keys = generated_keys(tmp_path, "k1")
-    env = cli_env(DATABASE_PATH=str(database), **keys)
+    env = cli_env(**database_env(database), **keys)
     export = tmp_path / "export.jsonl"
     export.write_text(export_lines())
 
@@ -237,13 +250,14 @@ def registered_request(tmp_path: Path, env: dict[str, str], **changes: object) -
 
 async def test_lookup_shows_the_file_with_phones_and_ips_sealed_and_is_audited(
     tmp_path: Path,
+    store_location: Location,
 ) -> None:
     """A lookup from the shell finds the violator by each key, for an open legal request, as a
     registered legal officer; phone numbers and IP addresses appear only as sealed counts."""
-    database = tmp_path / "db.sqlite3"
+    database = store_location
     await approved(database, "hidden_shop")
     keys = generated_keys(tmp_path, "k1")
-    env = cli_env(DATABASE_PATH=str(database), LEGAL_OFFICER_IDS=str(OFFICER), **keys)
+    env = cli_env(**database_env(database), LEGAL_OFFICER_IDS=str(OFFICER), **keys)
     export = tmp_path / "export.jsonl"
     export.write_text(export_lines())
     cli(env, tmp_path, "metadata", "import", str(export))

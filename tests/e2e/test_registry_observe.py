@@ -13,10 +13,13 @@ from handlers.registry_jobs import BotProfileReader
 from loopback import ChatHandle, LoopbackServer, UserHandle
 from moderation.registry.observing import observe_violators
 from storage.crypto import new_key_text, new_secret_text
-from tests.conftest import MODERATOR_ID, RunningBot
+from tests.conftest import ENGINES, MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import Reporter
 from tests.e2e.test_review import Review
 from tests.helpers import FakeClock
+
+# The flow runs on both engines (tests/conftest.py: ENGINES).
+pytestmark = pytest.mark.engines(*ENGINES)
 
 
 @pytest.fixture

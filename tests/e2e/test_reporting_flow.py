@@ -7,8 +7,11 @@ import json
 import pytest
 
 from loopback import LoopbackServer
-from tests.conftest import TEST_BOT_USERNAME, RunningBot
+from tests.conftest import ENGINES, TEST_BOT_USERNAME, RunningBot
 from tests.e2e.reporting_steps import Reporter, rows
+
+# The flow runs on both engines (tests/conftest.py: ENGINES).
+pytestmark = pytest.mark.engines(*ENGINES)
 
 
 @pytest.fixture
@@ -39,7 +42,7 @@ async def test_guided_report_files_a_report_and_sends_the_receipt(
     assert receipt.text.startswith("✅ Report #1 received.")
     assert receipt.buttons() == []
 
-    database = bot.settings.database_path
+    database = bot.settings.database
     stored = rows(
         database,
         "SELECT r.query, r.category, r.comment, r.raw_input, r.language_code, r.source, "
@@ -94,7 +97,7 @@ async def test_each_link_form_becomes_its_canonical_target(
 ) -> None:
     receipt = await alice.report(sent)
     assert "received" in receipt.text
-    assert rows(bot.settings.database_path, "SELECT key FROM targets") == [(key,)]
+    assert rows(bot.settings.database, "SELECT key FROM targets") == [(key,)]
 
 
 async def test_public_username_is_resolved_to_its_chat_id(
@@ -102,7 +105,7 @@ async def test_public_username_is_resolved_to_its_chat_id(
 ) -> None:
     channel = loopback.add_channel(title="Shop", username="resolved_shop")
     await alice.report("@resolved_shop")
-    assert rows(bot.settings.database_path, "SELECT key, kind, chat_id, title FROM targets") == [
+    assert rows(bot.settings.database, "SELECT key, kind, chat_id, title FROM targets") == [
         (f"id:{channel.id}", "channel", channel.id, "Shop")
     ]
 
@@ -119,7 +122,7 @@ async def test_forward_from_a_channel_reports_the_post(
     prompt = await alice.tap(ask_category, "Scam or fraud")
     summary = await alice.tap(prompt, "Skip")
     await alice.tap(summary, "✅ Submit")
-    database = bot.settings.database_path
+    database = bot.settings.database
     assert rows(database, "SELECT key, kind, post_id FROM targets") == [
         (f"id:{channel.id}/77", "post", 77)
     ]
@@ -137,11 +140,11 @@ async def test_forward_from_a_user_reports_the_user(
     await alice.user.forward_from_user(seller)
     ask = await alice.user.next_message(timeout=15)
     assert "What is wrong with it?" in ask.text
-    assert rows(bot.settings.database_path, "SELECT count(*) FROM targets") == [(0,)]
+    assert rows(bot.settings.database, "SELECT count(*) FROM targets") == [(0,)]
     prompt = await alice.tap(ask, "Scam or fraud")
     summary = await alice.tap(prompt, "Skip")
     await alice.tap(summary, "✅ Submit")
-    assert rows(bot.settings.database_path, "SELECT key, kind FROM targets") == [
+    assert rows(bot.settings.database, "SELECT key, kind FROM targets") == [
         (f"id:{seller.id}", "user")
     ]
 
@@ -157,7 +160,7 @@ async def test_forward_sent_on_behalf_of_a_group_reports_the_group(
     prompt = await alice.tap(ask, "Weapons")
     summary = await alice.tap(prompt, "Skip")
     await alice.tap(summary, "✅ Submit")
-    assert rows(bot.settings.database_path, "SELECT key, kind FROM targets") == [
+    assert rows(bot.settings.database, "SELECT key, kind FROM targets") == [
         (f"id:{group.id}", "group")
     ]
 
@@ -172,7 +175,7 @@ async def test_illegal_search_term_button_reports_the_normalised_query(
     summary = await alice.tap(prompt, "Skip")
     assert "search term" in summary.text
     await alice.tap(summary, "✅ Submit")
-    assert rows(bot.settings.database_path, "SELECT key, kind FROM targets") == [
+    assert rows(bot.settings.database, "SELECT key, kind FROM targets") == [
         ("term:buy illegal thing", "search_term")
     ]
 
@@ -196,7 +199,7 @@ async def test_edit_from_the_summary_changes_one_answer_and_returns(
     summary = await alice.say("second words")
     assert "second words" in summary.text
     await alice.tap(summary, "✅ Submit")
-    assert rows(bot.settings.database_path, "SELECT query, category FROM reports") == [
+    assert rows(bot.settings.database, "SELECT query, category FROM reports") == [
         ("second words", "weapons")
     ]
 
@@ -222,7 +225,7 @@ async def test_link_sent_outside_a_report_starts_one_with_the_result(
     prompt = await alice.tap(ask_category, "Illegal drugs")
     summary = await alice.tap(prompt, "Skip")
     await alice.tap(summary, "✅ Submit")
-    assert rows(bot.settings.database_path, "SELECT source FROM reports") == [("shortcut",)]
+    assert rows(bot.settings.database, "SELECT source FROM reports") == [("shortcut",)]
 
 
 async def test_forward_outside_a_report_starts_one(

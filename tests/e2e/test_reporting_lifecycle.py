@@ -10,9 +10,12 @@ import pytest
 
 from loopback import BotHandle, LoopbackServer
 from storage import Store
-from tests.conftest import RunningBot
+from tests.conftest import ENGINES, RunningBot
 from tests.e2e.reporting_steps import Reporter, rows
 from tests.helpers import FakeClock
+
+# The flow runs on both engines (tests/conftest.py: ENGINES).
+pytestmark = pytest.mark.engines(*ENGINES)
 
 
 @pytest.fixture
@@ -39,7 +42,7 @@ async def test_cancel_works_at_every_step(
         await alice.say(answer)
     reply = await alice.say("/cancel")
     assert "Report cancelled" in reply.text
-    assert rows(bot.settings.database_path, "SELECT count(*) FROM report_drafts") == [(0,)]
+    assert rows(bot.settings.database, "SELECT count(*) FROM report_drafts") == [(0,)]
     again = await alice.say("/cancel")
     assert "no report in progress" in again.text
 
@@ -52,7 +55,7 @@ async def test_cancel_button_at_the_summary(bot: RunningBot, alice: Reporter) ->
     summary = await alice.tap(prompt, "Skip")
     cancelled = await alice.tap(summary, "✖️ Cancel")
     assert "Report cancelled" in cancelled.text
-    assert rows(bot.settings.database_path, "SELECT count(*) FROM reports") == [(0,)]
+    assert rows(bot.settings.database, "SELECT count(*) FROM reports") == [(0,)]
 
 
 # --- timeout and restart ----------------------------------------------------------------------
@@ -75,12 +78,12 @@ async def test_idle_report_times_out_with_a_message(
     await alice.say("words")
     clock.advance(timedelta(minutes=14))
     await run_job(bot, "drafts")
-    assert rows(bot.settings.database_path, "SELECT count(*) FROM report_drafts") == [(1,)]
+    assert rows(bot.settings.database, "SELECT count(*) FROM report_drafts") == [(1,)]
     clock.advance(timedelta(minutes=2))
     await run_job(bot, "drafts")
     notice = await alice.user.next_message(timeout=15)
     assert "not finished within 15 minutes" in notice.text
-    assert rows(bot.settings.database_path, "SELECT count(*) FROM report_drafts") == [(0,)]
+    assert rows(bot.settings.database, "SELECT count(*) FROM report_drafts") == [(0,)]
 
 
 async def test_answer_after_the_timeout_says_so_and_starts_over(
@@ -109,7 +112,7 @@ async def test_report_in_progress_survives_a_restart(
     summary = await alice.tap(prompt, "Skip")
     receipt = await alice.tap(summary, "✅ Submit")
     assert "received" in receipt.text
-    assert rows(settings.database_path, "SELECT query FROM reports") == [("words before restart",)]
+    assert rows(settings.database, "SELECT query FROM reports") == [("words before restart",)]
 
 
 # --- limits, duplicates, blocks ------------------------------------------------------------
@@ -130,7 +133,7 @@ async def test_hourly_limit_says_when_reporting_is_possible_again(
     assert "2026-11-02 10:00 UTC" in refused.text  # the first report's hour is up then
     clock.advance(timedelta(minutes=51))
     assert "What did you search for?" in (await alice.say("/report")).text
-    assert rows(bot.settings.database_path, "SELECT count(*) FROM reports") == [(2,)]
+    assert rows(bot.settings.database, "SELECT count(*) FROM reports") == [(2,)]
 
 
 async def test_same_reporter_same_open_target_is_told_it_is_under_review(
@@ -141,8 +144,8 @@ async def test_same_reporter_same_open_target_is_told_it_is_under_review(
     await alice.say("other words")
     reply = await alice.say("https://t.me/Example_Shop")
     assert "already reported this (report #1)" in reply.text
-    assert rows(bot.settings.database_path, "SELECT count(*) FROM reports") == [(1,)]
-    assert rows(bot.settings.database_path, "SELECT count(*) FROM report_drafts") == [(0,)]
+    assert rows(bot.settings.database, "SELECT count(*) FROM reports") == [(1,)]
+    assert rows(bot.settings.database, "SELECT count(*) FROM report_drafts") == [(0,)]
 
 
 async def test_reports_from_different_people_join_one_case(
@@ -151,13 +154,13 @@ async def test_reports_from_different_people_join_one_case(
     bob = Reporter(loopback.add_user(first_name="Bob", language_code="en"), loopback)
     await alice.report("@example_shop")
     await bob.report("t.me/example_shop", category="Scam or fraud")
-    database = bot.settings.database_path
+    database = bot.settings.database
     assert rows(database, "SELECT count(*) FROM cases") == [(1,)]
     assert rows(database, "SELECT count(DISTINCT case_id), count(*) FROM reports") == [(1, 2)]
 
 
 async def test_blocked_reporter_gets_a_polite_refusal(bot: RunningBot, alice: Reporter) -> None:
-    store = await Store.open(bot.settings.database_path)
+    store = await Store.open(bot.settings.database)
     try:
         async with store.transaction() as uow:
             await uow.blocks.block(alice.user.id, by=None, at=FakeClock().now())
@@ -187,7 +190,7 @@ async def test_redelivered_report_message_files_nothing_twice(
     # As if the bot died after handling the update but before the journal recorded that
     # (bot/update_journal.py): Telegram's redelivery then reaches the handlers again.
     rows(
-        settings.database_path,
+        settings.database,
         "DELETE FROM update_journal WHERE update_id = ?",
         bot_account.update_id_of(sent),
     )
@@ -195,7 +198,7 @@ async def test_redelivered_report_message_files_nothing_twice(
     await start_bot(settings)
     again = await alice.user.next_message(timeout=15)
     assert "Report #1 received" in again.text  # the receipt again, not a second report
-    assert rows(settings.database_path, "SELECT count(*) FROM reports") == [(1,)]
+    assert rows(settings.database, "SELECT count(*) FROM reports") == [(1,)]
 
 
 async def test_redelivered_answer_does_not_advance_the_report_twice(
@@ -213,7 +216,7 @@ async def test_redelivered_answer_does_not_advance_the_report_twice(
     # As if the bot died after handling the update but before the journal recorded that
     # (bot/update_journal.py): Telegram's redelivery then reaches the handlers again.
     rows(
-        settings.database_path,
+        settings.database,
         "DELETE FROM update_journal WHERE update_id = ?",
         bot_account.update_id_of(sent),
     )
@@ -221,7 +224,7 @@ async def test_redelivered_answer_does_not_advance_the_report_twice(
     await start_bot(settings)
     again = await alice.user.next_message(timeout=15)
     assert "Which result was unsafe?" in again.text  # the same step, not "not a link"
-    assert rows(settings.database_path, "SELECT step FROM report_drafts") == [("result",)]
+    assert rows(settings.database, "SELECT step FROM report_drafts") == [("result",)]
 
 
 # --- the one-message form ----------------------------------------------------------------
@@ -230,14 +233,14 @@ async def test_redelivered_answer_does_not_advance_the_report_twice(
 async def test_one_message_report_is_filed_directly(bot: RunningBot, alice: Reporter) -> None:
     receipt = await alice.say("/report https://t.me/example_shop drugs cheap pills here")
     assert receipt.text.startswith("✅ Report #1 received.")
-    assert rows(bot.settings.database_path, "SELECT query, category, source FROM reports") == [
+    assert rows(bot.settings.database, "SELECT query, category, source FROM reports") == [
         ("cheap pills here", "drugs", "one_message")
     ]
 
 
 async def test_one_message_search_term_report(bot: RunningBot, alice: Reporter) -> None:
     await alice.say("/report term terrorism how to join")
-    assert rows(bot.settings.database_path, "SELECT key FROM targets") == [("term:how to join",)]
+    assert rows(bot.settings.database, "SELECT key FROM targets") == [("term:how to join",)]
 
 
 @pytest.mark.parametrize(
@@ -257,7 +260,7 @@ async def test_one_message_report_explains_what_is_missing(
     assert "/report &lt;link" not in reply.text  # rendered as HTML, not shown escaped
     assert "<link or @username>" in reply.text
     assert "drugs — Illegal drugs" in reply.text
-    assert rows(bot.settings.database_path, "SELECT count(*) FROM reports") == [(0,)]
+    assert rows(bot.settings.database, "SELECT count(*) FROM reports") == [(0,)]
 
 
 # --- follow-up -----------------------------------------------------------------------------
@@ -280,7 +283,7 @@ async def test_notify_off_and_on_is_stored(bot: RunningBot, alice: Reporter) -> 
     assert "I will tell you the outcome" in status.text
     off = await alice.say("/notify off")
     assert "I will not tell you" in off.text
-    database = bot.settings.database_path
+    database = bot.settings.database
     assert rows(database, "SELECT notify_outcomes FROM users") == [(0,)]
     await alice.say("/notify on")
     assert rows(database, "SELECT notify_outcomes FROM users") == [(1,)]

@@ -14,9 +14,12 @@ import pytest
 from handlers.outbound.delivery_worker import DeliveryWorker
 from handlers.review_views import when_text
 from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
-from tests.conftest import MODERATOR_ID, RunningBot
+from tests.conftest import ENGINES, MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import Reporter, rows
 from tests.helpers import FakeClock
+
+# The flow runs on both engines (tests/conftest.py: ENGINES).
+pytestmark = pytest.mark.engines(*ENGINES)
 
 
 @dataclass
@@ -115,7 +118,7 @@ async def test_approve_confirms_the_category_hides_the_target_and_notifies_later
     assert "Approved by @mona_mod" in decided.text
     assert "Weapons" in decided.text
     assert decided.button_texts() == [undo_button(review.clock.now())]
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     assert rows(database, "SELECT status, decision_category FROM cases") == [
         ("approved", "weapons")
     ]
@@ -159,7 +162,7 @@ async def test_non_moderator_is_refused_and_the_attempt_is_recorded(review: Revi
     answer = await press.answered(timeout=15)
     assert answer.show_alert
     assert "Only moderators" in (answer.text or "")
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     refused = "SELECT actor_id FROM audit_log WHERE action = 'case.press_refused'"
     for _ in range(100):  # the refusal is written after the answer went out
         if rows(database, refused):
@@ -205,7 +208,7 @@ async def test_fifty_concurrent_presses_make_exactly_one_decision(
         *(moderator.press(chat.messages()[0], data=confirm) for moderator in moderators)
     )
     answers = await asyncio.gather(*(press.answered(timeout=30) for press in concurrent))
-    database = bot.settings.database_path
+    database = bot.settings.database
     assert rows(database, "SELECT count(*) FROM audit_log WHERE action = 'case.approved'") == [(1,)]
     assert rows(database, "SELECT status FROM cases") == [("approved",)]
     [(winner_id, decided_at)] = rows(database, "SELECT decided_by, decided_at FROM cases")
@@ -230,7 +233,7 @@ async def test_undo_inside_the_window_reverses_everything(review: Review) -> Non
     review.clock.advance(timedelta(minutes=2))
     reopened = await review.tap(review.moderator, decided, label)
     assert reopened.button_texts() == ["✅ Approve", "❌ Reject", "⚠️ Escalate"]
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     assert rows(database, "SELECT status FROM cases") == [("pending",)]
     assert rows(database, "SELECT count(*) FROM search_blocklist") == [(0,)]
     assert rows(database, "SELECT count(*) FROM violators") == [(0,)]
@@ -250,7 +253,7 @@ async def test_undo_after_the_window_is_refused(review: Review) -> None:
     press = await review.moderator.press(decided, text=label)
     answer = await press.answered(timeout=15)
     assert "undo window has passed" in (answer.text or "")
-    assert rows(review.bot.settings.database_path, "SELECT status FROM cases") == [("approved",)]
+    assert rows(review.bot.settings.database, "SELECT status FROM cases") == [("approved",)]
 
 
 async def test_case_committed_while_the_bot_was_down_is_posted_once_after_restart(
@@ -289,7 +292,7 @@ async def test_a_count_edit_telegram_applies_after_the_decision_is_put_right_by_
     assert "Approved by @mona_mod" in decided.text
     await review.server.wait_for(lambda: "Approved by" not in review.current(posted).text, 20)
     assert late.hits == 1  # the late edit put the pending count back on the message
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     [(recheck_at,)] = rows(database, "SELECT recheck_at FROM case_posts")
     assert recheck_at is not None
     review.clock.advance(timedelta(seconds=review.bot.settings.case_edit_recheck_seconds + 1))
@@ -318,7 +321,7 @@ async def posted_twice(review: Review) -> tuple[SentMessage, SentMessage]:
     await file(review.server, "Alice")
     await review.server.wait_for(lambda: len(review.chat.messages()) == 2, 15)
     await review.settled()
-    [(recorded_id,)] = rows(review.bot.settings.database_path, "SELECT message_id FROM case_posts")
+    [(recorded_id,)] = rows(review.bot.settings.database, "SELECT message_id FROM case_posts")
     [recorded] = [m for m in review.chat.messages() if m.message_id == recorded_id]
     [extra] = [m for m in review.chat.messages() if m.message_id != recorded_id]
     return recorded, extra
@@ -341,7 +344,7 @@ async def test_a_second_post_says_which_is_live_and_a_press_on_the_copy_retires_
     decided = await review.tap(review.moderator, menu, "✓ Illegal drugs")
     assert "Approved by @mona_mod" in decided.text
     assert COPY_MARKER not in decided.text  # no unknown copy is left
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     query = "SELECT found_by, retired_how FROM case_post_copies"
     await recorded_rows(database, query, [("press", "deleted")])
     assert rows(database, "SELECT count(*) FROM audit_log WHERE action = 'case.approved'") == [(1,)]
@@ -372,7 +375,7 @@ async def test_a_copy_too_old_to_delete_is_edited_into_a_link_without_buttons(
     assert copy.button_texts() == []
     assert f"/{recorded.message_id}" in copy.html  # a link to the live post
     assert "Not a violation" in review.current(recorded).button_texts()
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     await recorded_rows(database, "SELECT retired_how FROM case_post_copies", [("edited",)])
 
 
@@ -385,7 +388,7 @@ async def test_a_reply_to_a_copy_is_a_note_on_the_case_and_retires_the_copy(
     )
     await review.server.wait_for(lambda: review.current(extra).deleted, 15)
     await review.server.wait_for(lambda: "seen this shop" in review.current(recorded).text, 15)
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     query = "SELECT found_by, retired_how FROM case_post_copies"
     await recorded_rows(database, query, [("reply", "deleted")])
 
@@ -400,7 +403,7 @@ async def test_a_press_on_an_unrecorded_post_makes_it_the_case_post_and_none_is_
     await file(review.server, "Alice")
     await review.server.wait_for(lambda: review.chat.messages(), 15)
     [orphan] = review.chat.messages()
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     assert rows(database, "SELECT message_id FROM case_posts") == [(None,)]
     menu = await review.tap(review.moderator, orphan, "✅ Approve")
     assert "✓ Illegal drugs" in menu.button_texts()

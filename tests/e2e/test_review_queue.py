@@ -15,10 +15,13 @@ import pytest
 
 from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from loopback.records import ApiCall
-from tests.conftest import ADMIN_ID, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
+from tests.conftest import ADMIN_ID, ENGINES, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import Reporter, rows
 from tests.e2e.test_review import Review, undo_button
 from tests.helpers import FakeClock
+
+# The flow runs on both engines (tests/conftest.py: ENGINES).
+pytestmark = pytest.mark.engines(*ENGINES)
 
 MINUTE = timedelta(seconds=62)  # a 61-second budget window and a second to spare
 CHAT_MESSAGE_METHODS = {"sendmessage", "editmessagetext", "editmessagereplymarkup"}
@@ -187,7 +190,7 @@ async def reject(
 
 def audit(review: Review, action: str, case_id: int | None = None) -> list[dict[str, Any]]:
     found = rows(
-        review.bot.settings.database_path,
+        review.bot.settings.database,
         "SELECT subject_id, details FROM audit_log WHERE action = ? ORDER BY id",
         action,
     )
@@ -216,7 +219,7 @@ async def track_record(
     tag: str,
 ) -> None:
     """Earlier reports by `reporters` on targets of their own, decided by the moderator."""
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     for n in range(approved + rejected):
         target = f"@{tag}_earlier_{n}_x"
         for reporter in reporters:
@@ -259,7 +262,7 @@ async def test_queue_lists_cases_by_severity_reporters_and_track_record_and_post
     room: Room,
 ) -> None:
     review = await room.start()
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     good = Reporter(room.user("Good"), room.server)
     bad = Reporter(room.user("Bad"), room.server)
     await track_record(room, review, [good], approved=3, rejected=0, tag="good")
@@ -419,7 +422,7 @@ async def test_a_backlog_gets_one_digest_and_is_posted_by_priority_within_the_bu
         lambda: "backlog is cleared" in review.current(digest).text,
         "the digest cleared",
     )
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     assert rows(database, "SELECT count(*) FROM case_posts WHERE message_id IS NULL") == [(0,)]
     assert rows(database, "SELECT count(*) FROM cases") == [(len(plan),)]
     sends = [c for _, c in room.chat_messages_sent() if c.method.lower() == "sendmessage"]
@@ -454,7 +457,7 @@ async def test_an_escalated_case_refuses_a_moderator_and_an_admin_decides_it(roo
         "escalated",
     )
     assert review.current(posted).text == escalated.text  # nothing changed
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     assert rows(database, "SELECT status FROM cases") == [("pending",)]
     # /reject from a plain moderator is refused the same way.
     await reply_in_chat(review, "/reject looks fine", posted)
@@ -483,7 +486,7 @@ async def test_escalate_with_a_note_and_the_escalated_queue_for_legal_officers(
         "the escalation note shown",
     )
     assert "Escalated to admins and legal officers" in review.current(noted).text
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     assert rows(database, "SELECT id, escalation_note FROM cases ORDER BY id") == [
         (1, None),
         (2, "Looks like a front for something worse"),
@@ -549,7 +552,7 @@ async def test_a_moderators_reply_is_a_private_note_and_a_strangers_reply_is_ign
     assert "Moderators' notes (1)" in shown.text
     assert "@mona_mod: Checked the channel: only memes so far" in shown.text
     assert "lol what a shop" not in shown.text
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     assert rows(database, "SELECT case_id, author_id, text FROM case_notes") == [
         (1, MODERATOR_ID, "Checked the channel: only memes so far")
     ]
@@ -579,7 +582,7 @@ async def test_reject_other_then_explain_with_a_reply_and_undo(room: Room) -> No
         lambda: "Other: Parody account, see the bio" in review.current(posted).text,
         "the explanation shown",
     )
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     assert rows(database, "SELECT status, reject_reason, reject_note FROM cases") == [
         ("rejected", "other", "Parody account, see the bio")
     ]
@@ -609,7 +612,7 @@ async def test_reject_with_text_rejects_a_pending_case_as_other_and_expires_with
         "the rejection shown",
     )
     assert "Other: Same owner as case 40, already checked" in review.current(posted).text
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     assert rows(database, "SELECT status, reject_reason, reject_note FROM cases") == [
         ("rejected", "other", "Same owner as case 40, already checked")
     ]
@@ -632,7 +635,7 @@ async def test_reject_with_text_rejects_a_pending_case_as_other_and_expires_with
 
 def hiding(review: Review, target: str) -> list[tuple[Any, ...]]:
     return rows(
-        review.bot.settings.database_path,
+        review.bot.settings.database,
         "SELECT provisional FROM search_blocklist WHERE target_key = ?",
         target,
     )
@@ -649,7 +652,7 @@ async def test_trusted_reporters_hide_provisionally_until_a_moderator_decides(
     await report(room, "@new_shop_x", "scam", trusted[1])
     assert hiding(review, "@new_shop_x") == [(1,)]
     [(case_id,)] = rows(
-        review.bot.settings.database_path, "SELECT id FROM cases WHERE status = 'pending'"
+        review.bot.settings.database, "SELECT id FROM cases WHERE status = 'pending'"
     )
     posted = await case_message(review, case_id)
     await until(
@@ -688,7 +691,7 @@ async def test_without_the_setting_trusted_reporters_never_hide_provisionally(
     for reporter in trusted:
         await report(room, "@new_shop_x", "scam", reporter)
     [(case_id,)] = rows(
-        review.bot.settings.database_path, "SELECT id FROM cases WHERE status = 'pending'"
+        review.bot.settings.database, "SELECT id FROM cases WHERE status = 'pending'"
     )
     posted = await case_message(review, case_id)
     await until(
@@ -706,7 +709,7 @@ async def test_a_rejected_target_reopens_with_enough_new_reporters_or_after_the_
     room: Room,
 ) -> None:
     review = await room.start()  # REOPEN_AFTER_REPORTERS=3, REOPEN_COOLOFF_DAYS=30
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     first, _ = await report(room, "@again_shop_x")
     await reject(review, await case_message(review, 1))
     room.advance(timedelta(minutes=1))
@@ -747,7 +750,7 @@ async def test_a_rejected_target_reopens_with_enough_new_reporters_or_after_the_
 
 async def test_a_report_on_an_approved_target_stays_on_its_case(room: Room) -> None:
     review = await room.start()
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     await report(room, "@hidden_shop_x")
     await approve(review, await case_message(review, 1))
     room.advance(timedelta(minutes=1))

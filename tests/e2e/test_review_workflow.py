@@ -4,15 +4,21 @@ explanations, provisional hiding, reopening, supergroup migration and link previ
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from loopback import ChatHandle, LoopbackServer, SentMessage
-from tests.conftest import ADMIN_ID, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
+from tests.conftest import ADMIN_ID, ENGINES, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import Reporter, rows
 from tests.e2e.test_review import Review, undo_button
 from tests.helpers import FakeClock
+
+# The flow runs on both engines (tests/conftest.py: ENGINES).
+pytestmark = pytest.mark.engines(*ENGINES)
 
 MakeReview = Callable[..., Awaitable[Review]]
 
@@ -107,7 +113,7 @@ async def test_backlog_gets_one_digest_posts_by_priority_within_the_budget_and_q
     press = await review.moderator.press(listing, text="📤 #6")
     await press.answered(timeout=15)
     requested = "SELECT count(*) FROM audit_log WHERE action = 'case.post_requested'"
-    await until(lambda: rows(review.bot.settings.database_path, requested) == [(1,)], review)
+    await until(lambda: rows(review.bot.settings.database, requested) == [(1,)], review)
     review.clock.advance(timedelta(seconds=62))
     await until(lambda: "#6" in case_numbers(review), review)
     assert case_numbers(review)[2] == "#6"  # asked for: ahead of #4 and the rest
@@ -152,12 +158,15 @@ async def test_escalated_cases_wait_for_admins_or_legal_with_a_note(
     menu = await review.tap(legal, review.current(posted), "❌ Reject")
     decided = await review.tap(legal, menu, "Not a violation")
     assert "Rejected by @lee_legal" in decided.text
-    database = review.bot.settings.database_path
-    audit = rows(
-        database,
-        "SELECT action, json_extract(details, '$.before'), json_extract(details, '$.after') "
-        "FROM audit_log WHERE subject_type = 'case' AND action LIKE 'case.%' ORDER BY id",
-    )
+    database = review.bot.settings.database
+    audit = [
+        (action, json.loads(details).get("before"), json.loads(details).get("after"))
+        for action, details in rows(
+            database,
+            "SELECT action, details FROM audit_log "
+            "WHERE subject_type = 'case' AND action LIKE 'case.%' ORDER BY id",
+        )
+    ]
     assert ("case.escalated", "pending", "escalated") in audit
     assert ("case.press_refused", "escalated", "escalated") in audit
     assert ("case.rejected", "escalated", "rejected") in audit
@@ -183,7 +192,7 @@ async def test_notes_and_explanations_are_replies_to_the_case_message(
     await until(lambda: "Rejected by @mona_mod" in review.current(posted).text, review)
     await say_in_chat(review, "/reject Parody account, see notes", posted)
     await until(lambda: "Parody account" in review.current(posted).text, review)
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     assert rows(database, "SELECT reject_reason, reject_note FROM cases") == [
         ("other", "Parody account, see notes")
     ]
@@ -201,7 +210,7 @@ async def test_trusted_reporters_hide_provisionally_and_a_reject_lifts_it(
     start_bot: Callable[..., Any], make_settings: Callable[..., Any], loopback: LoopbackServer
 ) -> None:
     review = await make_review(start_bot, make_settings, loopback, provisional_hide_reporters=2)
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     trusted = [
         Reporter(loopback.add_user(first_name=f"T{n}", language_code="en"), loopback)
         for n in range(2)
@@ -253,7 +262,7 @@ async def test_a_rejected_target_reopens_only_with_enough_new_reporters_or_after
     posted = await review.chat.next_message(timeout=15)
     menu = await review.tap(review.moderator, posted, "❌ Reject")
     await review.tap(review.moderator, menu, "Not a violation")
-    database = review.bot.settings.database_path
+    database = review.bot.settings.database
     review.clock.advance(timedelta(minutes=1))
     late = Reporter(loopback.add_user(first_name="Late", language_code="en"), loopback)
     receipt = await late.say("/report @again_shop_x drugs still selling")
@@ -294,7 +303,7 @@ async def test_the_review_group_upgraded_to_a_supergroup_is_followed(
     posted = await supergroup.next_message(timeout=15)
     while not posted.text.startswith("🚩 Case #2"):
         posted = await supergroup.next_message(timeout=15)
-    database = settings.database_path
+    database = settings.database
     assert rows(
         database, "SELECT count(*) FROM audit_log WHERE action = 'review_chat.migrated'"
     ) == [(1,)]
@@ -366,12 +375,16 @@ async def test_a_deleted_case_message_is_posted_again_once(
     assert "Reports: 2 · reporters: 2" in again.text
     await review.flush()
     assert len([m for m in cases(review) if not m.deleted]) == 1
-    assert rows(
-        review.bot.settings.database_path,
-        "SELECT json_extract(details, '$.before.message_id'), "
-        "json_extract(details, '$.after.message_id') FROM audit_log "
-        "WHERE action = 'case.reposted'",
-    ) == [(posted.message_id, again.message_id)]
+    reposted = [
+        json.loads(row[0])
+        for row in rows(
+            review.bot.settings.database,
+            "SELECT details FROM audit_log WHERE action = 'case.reposted'",
+        )
+    ]
+    assert [(d["before"]["message_id"], d["after"]["message_id"]) for d in reposted] == [
+        (posted.message_id, again.message_id)
+    ]
     decided = await review.tap(review.moderator, again, "❌ Reject")
     assert "Insufficient evidence" in decided.button_texts()
 

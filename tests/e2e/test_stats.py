@@ -14,11 +14,9 @@ at NOW-15d and rejected at NOW-4d.
 from __future__ import annotations
 
 import io
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,8 +26,13 @@ from handlers.outbound.delivery_worker import DeliveryWorker
 from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from moderation.legal.types import OrderType, RequestForm, Target, TargetKind
 from storage.codec import encode_time
-from tests.conftest import ADMIN_ID, MODERATOR_ID, RunningBot
+from storage.location import Location
+from tests.conftest import ADMIN_ID, ENGINES, MODERATOR_ID, RunningBot
+from tests.engines import execute, rows
 from tests.helpers import FakeClock
+
+# The flow runs on both engines (tests/conftest.py: ENGINES).
+pytestmark = pytest.mark.engines(*ENGINES)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -350,7 +353,7 @@ async def test_many_targets_and_moderators_stay_within_telegram_limits(
     clock = FakeClock()
     settings = make_settings()
     await start_bot(settings, clock=clock)
-    crowd(settings.database_path, clock.now() - timedelta(hours=1), targets=300, moderators=40)
+    crowd(settings.database, clock.now() - timedelta(hours=1), targets=300, moderators=40)
     await admin.send("/stats")
     text = await admin.next_message(timeout=15)
     chart = await admin.next_message(timeout=30)
@@ -364,37 +367,36 @@ async def test_many_targets_and_moderators_stay_within_telegram_limits(
     assert chart.photo is not None
 
 
-def crowd(database: Path, when: datetime, *, targets: int, moderators: int) -> None:
+def crowd(database: Location, when: datetime, *, targets: int, moderators: int) -> None:
     """Targets named by long search terms full of characters HTML must escape, two reports
     each, every case decided by one of many moderators with long names."""
     at = encode_time(when)
-    with sqlite3.connect(database) as conn:
-        for n in range(1, targets + 1):
-            term = f"{'&<>' * 30} {n}"
-            conn.execute(
-                "INSERT INTO targets (id, key, kind, term, created_at, updated_at) "
-                "VALUES (?, ?, 'search_term', ?, ?, ?)",
-                (n, f"term:{term}", term, at, at),
-            )
-            moderator = 5000 + n % moderators
-            conn.execute(
-                "INSERT INTO cases (id, target_id, status, category, opened_at, updated_at, "
-                "decided_at, decided_by, decided_by_name) "
-                "VALUES (?, ?, 'rejected', ?, ?, ?, ?, ?, ?)",
-                (n, n, f"custom_{n % 30}", at, at, at, moderator, f"<b>Mod & {'x' * 40}"),
-            )
-            for k in range(2):
-                conn.execute(
-                    "INSERT INTO reports (case_id, target_id, reporter_id, category, query, "
-                    "raw_input, source, created_at) VALUES (?, ?, ?, ?, 'q', 'r', 'shortcut', ?)",
-                    (n, n, 10_000 + 2 * n + k, f"custom_{n % 30}", at),
-                )
+    terms = [(n, f"{'&<>' * 30} {n}") for n in range(1, targets + 1)]
+    execute(
+        database,
+        "INSERT INTO targets (id, key, kind, term, created_at, updated_at) "
+        "VALUES (?, ?, 'search_term', ?, ?, ?)",
+        *((n, f"term:{term}", term, at, at) for n, term in terms),
+    )
+    execute(
+        database,
+        "INSERT INTO cases (id, target_id, status, category, opened_at, updated_at, "
+        "decided_at, decided_by, decided_by_name) VALUES (?, ?, 'rejected', ?, ?, ?, ?, ?, ?)",
+        *(
+            (n, n, f"custom_{n % 30}", at, at, at, 5000 + n % moderators, f"<b>Mod & {'x' * 40}")
+            for n, _ in terms
+        ),
+    )
+    execute(
+        database,
+        "INSERT INTO reports (case_id, target_id, reporter_id, category, query, "
+        "raw_input, source, created_at) VALUES (?, ?, ?, ?, 'q', 'r', 'shortcut', ?)",
+        *((n, n, 10_000 + 2 * n + k, f"custom_{n % 30}", at) for n, _ in terms for k in range(2)),
+    )
 
 
 def audit_denials(history: History) -> list[tuple[int, str]]:
-    with sqlite3.connect(history.bot.settings.database_path) as conn:
-        return list(
-            conn.execute(
-                "SELECT actor_id, details FROM audit_log WHERE action = 'access.denied' ORDER BY id"
-            )
-        )
+    return rows(
+        history.bot.settings.database,
+        "SELECT actor_id, details FROM audit_log WHERE action = 'access.denied' ORDER BY id",
+    )

@@ -8,11 +8,16 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from loopback import LoopbackServer, SentMessage
-from tests.conftest import MODERATOR_ID, RunningBot
+from tests.conftest import ENGINES, MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import rows
 from tests.e2e.test_review import Review, file, undo_button
 from tests.helpers import FakeClock
+
+# The flow runs on both engines (tests/conftest.py: ENGINES).
+pytestmark = pytest.mark.engines(*ENGINES)
 
 WINDOW = timedelta(minutes=1)
 
@@ -45,7 +50,7 @@ async def approve(review: Review) -> SentMessage:
     shown = "SELECT count(*) FROM case_posts p JOIN cases c ON c.id = p.case_id "
     shown += "WHERE p.shown_version = c.version"
     for _ in range(300):
-        if rows(review.bot.settings.database_path, shown) == [(1,)]:
+        if rows(review.bot.settings.database, shown) == [(1,)]:
             return decided
         await asyncio.sleep(0.05)
     raise AssertionError("the decision's edit was never recorded")

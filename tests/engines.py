@@ -1,0 +1,99 @@
+"""Reading a test database synchronously on either engine, without the code under test.
+
+End-to-end tests check what the running bot stored between steps, from synchronous helpers; a
+PostgreSQL database is read on a thread of its own (asyncpg needs an event loop, and the test's
+loop is busy running the bot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from storage.location import Location, PostgresLocation, SqliteLocation
+from storage.postgres import resync_identities
+from storage.sql import numbered
+
+_READER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-db-reader")
+
+
+def rows(where: Path | Location, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """The rows `sql` (`?` placeholders) selects, as tuples, read with a plain connection."""
+    location = SqliteLocation(where) if isinstance(where, Path) else where
+    if isinstance(location, SqliteLocation):
+        with sqlite3.connect(location.path) as conn:
+            return list(conn.execute(sql, params))
+    assert isinstance(location, PostgresLocation)
+    return _READER.submit(asyncio.run, _pg_rows(location.dsn, sql, params)).result(timeout=30)
+
+
+def execute(where: Path | Location, sql: str, *many: tuple[Any, ...]) -> None:
+    """Writes as someone with the database's password would, outside the bot: `sql` once per
+    parameter tuple (once without parameters when none is given), in one transaction."""
+    location = SqliteLocation(where) if isinstance(where, Path) else where
+    batches = list(many) or [()]
+    if isinstance(location, SqliteLocation):
+        with sqlite3.connect(location.path) as conn:
+            conn.executemany(sql, batches)
+        return
+    assert isinstance(location, PostgresLocation)
+    _READER.submit(asyncio.run, _pg_execute(location.dsn, sql, batches)).result(timeout=60)
+
+
+def at_rest(location: Location) -> bytes:
+    """Everything the database keeps, as stored: a SQLite file with its WAL byte for byte, or
+    every row of every PostgreSQL table in its text form (bytea as hex)."""
+    if isinstance(location, SqliteLocation):
+        path = location.path
+        return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    assert isinstance(location, PostgresLocation)
+    return _READER.submit(asyncio.run, _pg_dump_text(location.dsn)).result(timeout=60)
+
+
+async def _pg_dump_text(dsn: str) -> bytes:
+    conn = await asyncpg.connect(dsn)
+    try:
+        tables = await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        )
+        parts = []
+        for table in tables:
+            name = table["tablename"]
+            for row in await conn.fetch(f'SELECT t::text AS line FROM "{name}" t'):  # noqa: S608
+                parts.append(str(row["line"]).encode())
+        return b"\n".join(parts)
+    finally:
+        await conn.close()
+
+
+def database_env(location: Location) -> dict[str, str]:
+    """The variable a CLI process needs to open this database."""
+    if isinstance(location, SqliteLocation):
+        return {"DATABASE_PATH": str(location.path)}
+    assert isinstance(location, PostgresLocation)
+    return {"DATABASE_URL": location.dsn}
+
+
+async def _pg_execute(dsn: str, sql: str, batches: list[tuple[Any, ...]]) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        async with conn.transaction():
+            await conn.executemany(numbered(sql), batches)
+            # Rows inserted with explicit ids leave the identity sequences behind; move them on
+            # as a restore would, so the bot's next row gets a fresh id.
+            await resync_identities(conn)
+    finally:
+        await conn.close()
+
+
+async def _pg_rows(dsn: str, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return [tuple(row) for row in await conn.fetch(numbered(sql), *params)]
+    finally:
+        await conn.close()
