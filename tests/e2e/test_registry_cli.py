@@ -54,7 +54,7 @@ def generated_keys(tmp_path: Path, key_id: str) -> dict[str, str]:
     return dict(line.split("=", 1) for line in result.stdout.splitlines())
 
 
-async def approved(database: Location, name: str) -> None:
+async def approved(database: Path | Location, name: str) -> None:
     store = await Store.open(database)
     try:
         filed = await file_report(

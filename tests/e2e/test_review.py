@@ -14,6 +14,7 @@ import pytest
 from handlers.outbound.delivery_worker import DeliveryWorker
 from handlers.review_views import when_text
 from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
+from storage.location import Location
 from tests.conftest import ENGINES, MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import Reporter, rows
 from tests.helpers import FakeClock
@@ -304,7 +305,9 @@ async def test_a_count_edit_telegram_applies_after_the_decision_is_put_right_by_
 COPY_MARKER = "may be above"
 
 
-async def recorded_rows(database: Path, sql: str, expected: list[tuple[Any, ...]]) -> None:
+async def recorded_rows(
+    database: Path | Location, sql: str, expected: list[tuple[Any, ...]]
+) -> None:
     """The bot records what Telegram did just after Telegram did it: waits for the record."""
     for _ in range(200):
         if rows(database, sql) == expected:

@@ -23,7 +23,7 @@ from moderation.reporting.types import Filed
 from moderation.review.case_copies import PostRef
 from moderation.sealing import target_context, upgrade_seals
 from moderation.staff.roles import Role
-from storage import Store, UnitOfWork, check_database, latest_version, migrate
+from storage import Database, Store, UnitOfWork, check_database, latest_version, migrate
 from storage.crypto import (
     PersonalDataCipher,
     decode_secret,
@@ -548,18 +548,16 @@ async def set_page_limit(store: Store, pages_more: int | None) -> None:
     """Caps the database's growth on the bot's own writer connection (test-only: SQLite's
     max_page_count stands in for a full disk); None lifts the cap again."""
     database = store._db  # the writer is private to storage; only this test reaches for it
+    assert isinstance(database, Database)  # a SQLite store
     if pages_more is not None:
         # Free pages inside the file (a migration that rebuilt a table leaves some) would be
         # reused past the cap: compact the file first, so the cap is a full disk.
         async with database._write_lock:
             await database._writer.execute("VACUUM")
     async with database.transaction() as conn:
-        async with conn.execute("PRAGMA page_count") as cursor:
-            row = await cursor.fetchone()
-        assert row is not None
+        row = (await conn.fetch_all("PRAGMA page_count"))[0]
         limit = 1_073_741_823 if pages_more is None else int(row[0]) + pages_more
-        async with conn.execute(f"PRAGMA max_page_count = {limit}") as cursor:
-            await cursor.fetchall()
+        await conn.fetch_all(f"PRAGMA max_page_count = {limit}")
 
 
 async def one_message_report(user: UserHandle, target: str) -> str:
