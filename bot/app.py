@@ -15,6 +15,8 @@ metrics server and the database. Every handler's callback is timed for the metri
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Coroutine
 from typing import Any, Final, cast
 
 import structlog
@@ -65,10 +67,13 @@ from handlers.runtime.chat_budget import ChatBudget
 from handlers.runtime.context import BotApplication, BotContext, BotData, Services
 from handlers.runtime.gate import guard
 from handlers.runtime.menus import register_menus, register_staff_menus
-from handlers.runtime.metrics import BotMetrics, instrument_handlers
+from handlers.runtime.metrics import BotMetrics, instrument_handlers, package_version
+from handlers.runtime.presence import Presence
 from handlers.runtime.telegram_health import TelegramHealth
 from moderation.clock import Clock, SystemClock
+from moderation.instances import Mode
 from storage import Store
+from storage.location import SqliteLocation
 
 log = structlog.get_logger(__name__)
 
@@ -251,23 +256,37 @@ def register_handlers(application: BotApplication) -> None:
     application.add_error_handler(errors.on_error)
 
 
+Job = Callable[[BotContext], Coroutine[Any, Any, None]]
+
+
+def on_the_leader(job: Job) -> Job:
+    """Runs `job` only on the instance holding the `jobs` lease: one at a time, whichever."""
+
+    @functools.wraps(job)
+    async def run(context: BotContext) -> None:
+        if await context.services.presence.leads():
+            await job(context)
+
+    return run
+
+
 def schedule_jobs(application: BotApplication) -> None:
-    """Periodic work: timing out idle reports, pruning redelivery marks."""
+    """Periodic work, each on the leading instance only: timing out idle reports and legal
+    drafts, pruning redelivery marks, the registry's retention purge and observation."""
     jobs = application.job_queue
     if jobs is None:  # pragma: no cover - the job-queue extra is a dependency
         raise RuntimeError("python-telegram-bot[job-queue] is required")
-    jobs.run_repeating(report.expire_job, interval=DRAFT_SWEEP_SECONDS, first=5, name="drafts")
-    jobs.run_repeating(
-        legal_registration.expire_drafts_job,
-        interval=DRAFT_SWEEP_SECONDS,
+    every = jobs.run_repeating
+    every(on_the_leader(report.expire_job), DRAFT_SWEEP_SECONDS, first=5, name="drafts")
+    every(
+        on_the_leader(legal_registration.expire_drafts_job),
+        DRAFT_SWEEP_SECONDS,
         first=5,
         name="legal_drafts",
     )
-    jobs.run_repeating(report.forget_updates_job, interval=3600, first=60, name="updates")
-    jobs.run_repeating(registry_jobs.retention_job, interval=86400, first=300, name="retention")
-    jobs.run_repeating(
-        registry_jobs.observe_job, interval=OBSERVE_EVERY_SECONDS, first=60, name="observe"
-    )
+    every(on_the_leader(report.forget_updates_job), 3600, first=60, name="updates")
+    every(on_the_leader(registry_jobs.retention_job), 86400, first=300, name="retention")
+    every(on_the_leader(registry_jobs.observe_job), OBSERVE_EVERY_SECONDS, first=60, name="observe")
 
 
 def _post_init_factory(
@@ -280,6 +299,18 @@ def _post_init_factory(
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # Before anything reads a sealed value (the journal's replay first of all).
         store = await opened_store(settings)
+        presence = Presence(
+            store,
+            clock,
+            Mode.WEBHOOK if settings.webhook_url else Mode.POLLING,
+            package_version(),
+            alone=isinstance(settings.database, SqliteLocation),  # the lock file made sure
+        )
+        try:
+            await presence.start()
+        except BaseException:
+            await store.close()
+            raise
         worker = DeliveryWorker()
         for_handlers = settings.for_handlers()  # every policy built once, here
         bot_data: BotData = application.bot_data
@@ -304,6 +335,7 @@ def _post_init_factory(
                 open_menus=OpenMenus(),
                 telegram=telegram,
                 metrics=metrics,
+                presence=presence,
             )
         )
         if settings.metrics_port is not None:
@@ -356,6 +388,7 @@ async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any])
     if services is not None:
         if isinstance(services.delivery, DeliveryWorker):
             await services.delivery.stop()
+        await services.presence.stop()  # the leases pass on at once, not after they lapse
         journal = _journal_of(application)
         if journal is not None:
             await journal.close()  # the last releases, while the database is open

@@ -34,6 +34,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from bot.setup_check import run_setup
 from bot.webhook_server import WebhookSetupError
 from handlers.runtime.metrics import MetricsServerError
+from handlers.runtime.presence import AnotherPoller
 from storage import DatabaseTooNewError, MigrationError, StorageError
 from storage.location import SqliteLocation
 
@@ -160,6 +161,9 @@ async def _run(exits: Exits, settings: Settings, *, rate_limiter: bool | None) -
     except (MetricsServerError, WebhookSetupError) as exc:
         exits.err(f"configuration: {exc}")
         return exits.usage
+    except AnotherPoller as exc:
+        exits.err(f"not started: {exc}")
+        return exits.failed
     except (DatabaseTooNewError, MigrationError, StorageError) as exc:
         exits.err(f"database: {exc}")
         return exits.failed

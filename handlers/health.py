@@ -4,13 +4,18 @@ who may ask where is the access gate's)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from html import escape
 
 from telegram import Update
 
 from handlers.i18n import Catalog, Html
 from handlers.runtime.context import BotContext
 from handlers.runtime.metrics import package_version
+from moderation.instances import Roster, roster
 from moderation.stats.operating import queue_state
+from storage import Store
+from storage.location import SqliteLocation
+from storage.stats.operating import DatabaseSize
 
 
 async def health_command(update: Update, context: BotContext) -> None:
@@ -22,6 +27,7 @@ async def health_command(update: Update, context: BotContext) -> None:
     now = services.clock.now()
     size = await services.store.size()
     queue = await queue_state(services.store)
+    running = await roster(services.store, now)
     failure = services.telegram.last
     last_error = (
         texts.render(
@@ -42,9 +48,8 @@ async def health_command(update: Update, context: BotContext) -> None:
             version=package_version(),
             uptime=_duration(texts, language, now - services.started_at),
             started=_utc(services.started_at),
-            database=_bytes(size.total_bytes),
-            file=_bytes(size.file_bytes),
-            wal=_bytes(size.wal_bytes),
+            database=Html(_database(texts, language, services.store, size)),
+            instances=Html(_instances(texts, language, running, services.presence.id, now)),
             pending=queue.pending_cases,
             escalated=queue.escalated_cases,
             unposted=queue.unposted_cases,
@@ -52,6 +57,51 @@ async def health_command(update: Update, context: BotContext) -> None:
             last_error=Html(last_error),
         )
     )
+
+
+def _database(texts: Catalog, language: str | None, store: Store, size: DatabaseSize) -> str:
+    location = store.location
+    if isinstance(location, SqliteLocation):
+        return texts.render(
+            language,
+            "health.database_file",
+            size=_bytes(size.total_bytes),
+            file=_bytes(size.file_bytes),
+            wal=_bytes(size.wal_bytes),
+        )
+    return texts.render(
+        language, "health.database_server", where=location.describe(), size=_bytes(size.total_bytes)
+    )
+
+
+def _instances(
+    texts: Catalog, language: str | None, running: Roster, this: str, now: datetime
+) -> str:
+    lines = [
+        texts.render(
+            language,
+            "health.instances",
+            count=len(running.instances),
+            leader=Html(f"<code>{escape(running.leader)}</code>")
+            if running.leader
+            else texts.render(language, "health.no_leader"),
+        )
+    ]
+    for instance in running.instances:
+        lines.append(
+            texts.render(
+                language,
+                "health.instance",
+                id=instance.id,
+                mode=instance.mode.value,
+                version=instance.version,
+                uptime=_duration(texts, language, now - instance.started_at),
+                this=Html(texts.render(language, "health.this_instance"))
+                if instance.id == this
+                else "",
+            )
+        )
+    return "\n".join(lines)
 
 
 def _utc(moment: datetime) -> str:

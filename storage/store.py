@@ -15,6 +15,7 @@ from typing import Protocol
 
 from storage.audit import AuditRepository
 from storage.database import Database
+from storage.instances import InstanceRepository, LeaseRepository
 from storage.legal.repository import LegalRepository
 from storage.legal.transparency import TransparencyRepository
 from storage.location import Location, PostgresLocation, SqliteLocation
@@ -72,6 +73,8 @@ class UnitOfWork:
         self.operating = OperatingRepository(conn)
         self.stats = StatsRepository(conn)
         self.seals = SealRepository(conn)
+        self.instances = InstanceRepository(conn)
+        self.leases = LeaseRepository(conn)
 
 
 class Engine(Protocol):

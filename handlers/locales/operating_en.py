@@ -11,12 +11,19 @@ TEXTS: Final[dict[str, str]] = {
         "<b>🩺 Bot health</b>\n"
         "Version: <code>{version}</code>\n"
         "Up for {uptime} (since {started} UTC)\n"
-        "Database: {database} (file {file}, WAL {wal})\n"
+        "{database}\n"
+        "{instances}\n"
         "Review queue: {pending} pending ({escalated} escalated), {unposted} not yet posted\n"
         "Outbox: {outbox} message(s) owed to users, not yet sent\n"
         "Last Telegram error: {last_error}"
     ),
     "health.last_error": "<code>{kind}</code> on {method} at {at} UTC ({ago} ago)",
     "health.no_error": "none since the start",
+    "health.database_file": "Database: SQLite, {size} (file {file}, WAL {wal})",
+    "health.database_server": "Database: PostgreSQL <code>{where}</code>, {size}",
+    "health.instances": "Instances: {count}; the scheduled work runs on {leader}",
+    "health.instance": "• <code>{id}</code> ({mode}, {version}), up for {uptime}{this}",
+    "health.this_instance": " ← this one",
+    "health.no_leader": "none right now (taken over within a minute)",
     "health.duration_days": "{days} d {clock}",
 }

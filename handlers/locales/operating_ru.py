@@ -11,7 +11,8 @@ TEXTS: Final[dict[str, str]] = {
         "<b>🩺 Состояние бота</b>\n"
         "Версия: <code>{version}</code>\n"
         "Работает {uptime} (с {started} UTC)\n"
-        "База данных: {database} (файл {file}, WAL {wal})\n"
+        "{database}\n"
+        "{instances}\n"
         "Очередь модерации: ожидают решения {pending} (эскалировано {escalated}), "
         "ещё не опубликовано {unposted}\n"
         "Исходящие: {outbox} сообщ. пользователям ещё не отправлено\n"
@@ -19,5 +20,11 @@ TEXTS: Final[dict[str, str]] = {
     ),
     "health.last_error": "<code>{kind}</code> в {method}, {at} UTC ({ago} назад)",
     "health.no_error": "нет с момента запуска",
+    "health.database_file": "База данных: SQLite, {size} (файл {file}, WAL {wal})",
+    "health.database_server": "База данных: PostgreSQL <code>{where}</code>, {size}",
+    "health.instances": "Экземпляров: {count}; плановые задачи выполняет {leader}",
+    "health.instance": "• <code>{id}</code> ({mode}, {version}), работает {uptime}{this}",
+    "health.this_instance": " ← этот",
+    "health.no_leader": "сейчас никто (перехват в течение минуты)",
     "health.duration_days": "{days} дн. {clock}",
 }

@@ -108,6 +108,8 @@ class DeliveryWorker:
         if application is None:
             return
         services: Services = application.bot_data.services
+        if not await services.presence.leads():
+            return  # another instance delivers; this one takes over if it dies
         async with self._busy:
             overdue = await self._severe_waits(services)
             await self._posts(application, services, overdue)

@@ -20,6 +20,7 @@ from handlers.runtime.access import Actor, ChatAdminCache
 from handlers.runtime.chat_budget import ChatBudget
 from handlers.runtime.message_locks import MessageLocks
 from handlers.runtime.metrics import BotMetrics
+from handlers.runtime.presence import Presence
 from handlers.runtime.settings import HandlerSettings
 from handlers.runtime.telegram_health import TelegramHealth
 from moderation.clock import Clock
@@ -58,6 +59,7 @@ class Services:
     open_menus: OpenMenus
     telegram: TelegramHealth  # failed Bot API calls by kind, and the last one (/health)
     metrics: BotMetrics  # this Application's Prometheus registry (served when METRICS_PORT)
+    presence: Presence  # this instance among those sharing the database; who leads the jobs
     case_messages: MessageLocks = field(default_factory=MessageLocks)  # one edit at a time
 
 

@@ -16,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.settings import Settings
 from handlers.runtime.metrics import package_version
 from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
+from storage.location import SqliteLocation
 from tests.conftest import ADMIN_ID, ENGINES, MODERATOR_ID, TEST_TOKEN, RunningBot
 from tests.e2e.reporting_steps import rows
 from tests.helpers import cli_command, cli_env, database_in, free_port
@@ -47,8 +48,15 @@ async def test_admin_sees_uptime_version_database_queue_outbox_and_last_error(
     assert "Bot health" in health.text
     assert f"Version: {package_version()}" in health.text
     assert "Up for " in health.text
-    assert "Database: " in health.text
-    assert ", WAL " in health.text
+    if isinstance(bot.settings.database, SqliteLocation):
+        assert "Database: SQLite, " in health.text
+        assert ", WAL " in health.text
+    else:
+        assert f"Database: PostgreSQL {bot.settings.database.describe()}, " in health.text
+    this = bot.application.bot_data.services.presence.id
+    assert f"Instances: 1; the scheduled work runs on {this}" in health.text
+    assert f"• {this} (polling, {package_version()}), up for " in health.text
+    assert "← this one" in health.text
     assert "Review queue: 1 pending (0 escalated), 1 not yet posted" in health.text
     assert "Outbox: 0 message(s) owed to users" in health.text
     assert "Last Telegram error: " in health.text  # its content: the next test
