@@ -366,6 +366,10 @@ async def _open_journal(
     if journal is None:
         return
     await journal.open(store, settings.cipher() if settings.encryption_key else None, clock)
+    if settings.webhook_url:
+        # The instances' dispatchers claim what is left (bot.update_dispatcher).
+        await journal.adopt_leftovers()
+        return
     for update in replayed(await journal.replay(), application.bot):
         await application.update_queue.put(update)
 

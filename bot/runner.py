@@ -35,6 +35,8 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, T
 from bot.app import ALLOWED_UPDATES
 from bot.redaction import TOKEN_MASK
 from bot.settings import Settings
+from bot.update_dispatcher import UpdateDispatcher
+from bot.update_journal import UpdateJournal
 from bot.update_processor import OrderedPerSenderProcessor
 from bot.webhook_server import WebhookServer, WebhookSetupError
 from handlers.errors import log_background_error
@@ -80,6 +82,8 @@ async def serve(
     finally:
         if opened.endpoint is not None:
             await opened.endpoint.stop()
+        if opened.dispatcher is not None:
+            await opened.dispatcher.stop()
         if updater.running:
             await updater.stop()
         if application.running:
@@ -99,6 +103,7 @@ class _Opened:
     """What start-up opened that only `serve` closes."""
 
     endpoint: WebhookServer | None = None
+    dispatcher: UpdateDispatcher | None = None
 
 
 async def _start(
@@ -116,7 +121,8 @@ async def _start(
     updater = application.updater
     assert updater is not None  # serve checked
     if settings.webhook_url is not None and settings.webhook_secret_token is not None:
-        opened.endpoint = _webhook_server(application, settings)
+        opened.dispatcher = _dispatcher(application, settings)
+        opened.endpoint = _webhook_server(application, settings, opened.dispatcher.wake)
         await opened.endpoint.start(settings.webhook_listen, settings.webhook_port)
         if not await _set_webhook(application, settings, stop):
             return None
@@ -132,6 +138,8 @@ async def _start(
         )
         mode = "polling"
     await application.start()
+    if opened.dispatcher is not None:
+        opened.dispatcher.start()  # claims once the Application takes from its queue
     return mode
 
 
@@ -159,17 +167,36 @@ async def _cancelled(task: asyncio.Task[Any]) -> None:
         await task
 
 
-def _webhook_server(application: BotApplication, settings: Settings) -> WebhookServer:
+def _journal(application: BotApplication) -> UpdateJournal:
     processor = application.update_processor
     journal = processor.journal if isinstance(processor, OrderedPerSenderProcessor) else None
-    if journal is None or settings.webhook_secret_token is None:
-        raise RuntimeError("webhook mode needs the update journal and WEBHOOK_SECRET_TOKEN")
+    if journal is None:
+        raise RuntimeError("webhook mode needs the update journal")
+    return journal
+
+
+def _dispatcher(application: BotApplication, settings: Settings) -> UpdateDispatcher:
+    presence = application.bot_data.services.presence
+    return UpdateDispatcher(
+        _journal(application),
+        lambda: presence.id,
+        application.update_queue,
+        application.bot,
+        settings.max_concurrent_updates,
+    )
+
+
+def _webhook_server(
+    application: BotApplication, settings: Settings, kept: Callable[[], None]
+) -> WebhookServer:
+    if settings.webhook_secret_token is None:
+        raise RuntimeError("webhook mode needs WEBHOOK_SECRET_TOKEN")
     return WebhookServer(
         settings.webhook_path,
         settings.webhook_secret_token.get_secret_value(),
-        journal,
+        _journal(application),
         application.bot,
-        application.update_queue,
+        kept,
     )
 
 

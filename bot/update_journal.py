@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any, Final
 
@@ -33,6 +33,7 @@ from telegram._utils.types import ODVInput
 from telegram.request import BaseRequest, RequestData
 
 from moderation.clock import Clock
+from moderation.instances import PRESUMED_DEAD
 from moderation.sealing import update_context
 from storage import Store
 from storage.crypto import DecryptionFailed, PersonalDataCipher
@@ -59,6 +60,7 @@ class UpdateJournal:
         self._duplicates: Counter[int] = Counter()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._listeners: list[Callable[[Sequence[int]], None]] = []
 
     async def open(self, store: Store, cipher: PersonalDataCipher | None, clock: Clock) -> None:
         """Starts keeping updates (post_init, once the database is open)."""
@@ -67,12 +69,29 @@ class UpdateJournal:
             await uow.journal.forget_released_before(clock.now() - TOMBSTONE_LIFETIME)
         self._task = asyncio.create_task(self._release_loop(), name="update-journal")
 
+    async def adopt_leftovers(self) -> None:
+        """Webhook mode: what a polling run left unhandled is claimed like any delivery."""
+        if self._store is None:
+            return
+        async with self._store.transaction() as uow:
+            adopted = await uow.journal.adopt_unclaimable()
+        if adopted:
+            log.warning("journal_adopted_polled_updates", updates=adopted)
+
     async def replay(self) -> list[dict[str, Any]]:
-        """The updates a previous run took but did not handle, oldest first (JSON)."""
+        """Polling mode (one instance): the updates a previous run took but did not handle,
+        oldest first (JSON)."""
         if self._store is None:
             return []
         async with self._store.reading() as uow:
             kept = await uow.journal.unreleased()
+        updates = self._opened(kept)
+        if updates:
+            log.warning("journal_replaying", updates=len(updates))
+        return updates
+
+    def _opened(self, kept: Sequence[tuple[int, str | None, bytes]]) -> list[dict[str, Any]]:
+        """The kept updates' JSON; one that does not open is released, never handled."""
         updates: list[dict[str, Any]] = []
         unreadable: list[int] = []
         for update_id, key_id, payload in kept:
@@ -84,8 +103,6 @@ class UpdateJournal:
         if unreadable:
             self._handled.extend(unreadable)
             self._wake.set()
-        if updates:
-            log.warning("journal_replaying", updates=len(updates))
         return updates
 
     async def keep(self, updates: Sequence[dict[str, Any]]) -> None:
@@ -108,9 +125,10 @@ class UpdateJournal:
             log.info("journal_redelivered", updates=len(known))
             self._duplicates.update(known)
 
-    async def keep_delivered(self, update: dict[str, Any]) -> bool:
-        """Writes and commits one update Telegram delivered by webhook, before it is answered;
-        False when the journal already knew it (a redelivery: kept, being handled or handled).
+    async def keep_delivered(self, update: dict[str, Any], conversation: str) -> bool:
+        """Writes and commits one update Telegram delivered by webhook, before it is answered,
+        for whichever instance claims it (`claim`); False when the journal already knew it (a
+        redelivery: kept, being handled or handled).
 
         Raises JournalUnavailable when it cannot be written: the caller answers an error, so
         Telegram delivers the update again later, instead of handling it unprotected."""
@@ -120,10 +138,25 @@ class UpdateJournal:
         key_id, payload = self._seal(update_id, json.dumps(update, separators=(",", ":")))
         try:
             async with self._store.transaction() as uow:
-                known = await uow.journal.keep([(update_id, key_id, payload)], self._clock.now())
+                return await uow.journal.keep_for_claim(
+                    update_id, key_id, payload, conversation, self._clock.now()
+                )
         except Exception as exc:  # locked by another process, a full disk, ...
             raise JournalUnavailable(type(exc).__name__) from exc
-        return not known
+
+    async def claim(self, instance_id: str, limit: int) -> list[dict[str, Any]]:
+        """Takes for this instance up to `limit` updates it may handle now (JSON, oldest
+        first): the next of each conversation no live instance is handling."""
+        if self._store is None or self._clock is None or limit <= 0:
+            return []
+        now = self._clock.now()
+        async with self._store.transaction() as uow:
+            kept = await uow.journal.claim(instance_id, now - PRESUMED_DEAD, now, limit)
+        return self._opened(kept)
+
+    def on_release(self, listener: Callable[[Sequence[int]], None]) -> None:
+        """`listener` hears which updates were released, once that is committed."""
+        self._listeners.append(listener)
 
     def take_duplicate(self, update_id: int) -> bool:
         """True (once per extra copy) when this copy of the update is one too many."""
@@ -175,6 +208,8 @@ class UpdateJournal:
         except BaseException:
             self._handled[:0] = batch
             raise
+        for listener in self._listeners:
+            listener(batch)
 
     def _seal(self, update_id: int, text: str) -> tuple[str | None, bytes]:
         """Sealed bound to its update id: a payload moved to another row does not open."""

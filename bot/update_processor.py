@@ -91,3 +91,13 @@ def _sender_key(update: object) -> Hashable | None:
     if chat is None and user is None:
         return None
     return (chat.id if chat else None, user.id if user else None)
+
+
+def conversation_key(update: Update) -> str:
+    """The journal's name for the conversation an update belongs to: one person in one chat,
+    the unit whose updates run in order, one at a time, in this process and across all
+    instances (bot.update_dispatcher). An update of no one's is a conversation of its own."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None and user is None:
+        return f"update:{update.update_id}"
+    return f"{chat.id if chat else ''}:{user.id if user else ''}"

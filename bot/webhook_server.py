@@ -2,17 +2,18 @@
 
 Telegram forgets an update once its POST was answered 2xx. So the endpoint checks the secret
 token, parses the update, keeps it in the update journal (committed, `UpdateJournal.
-keep_delivered`) and only then answers 200 and queues the update for the Application; a bot
-killed after answering replays it on its next start (bot.update_journal). When the journal
-cannot be written the answer is 503 and nothing is queued: Telegram delivers the update again.
+keep_delivered`) and only then answers 200; the update is then claimed and handled by this
+instance or another sharing the database (bot.update_dispatcher), also after a crash. When
+the journal cannot be written the answer is 503 and nothing is kept: Telegram delivers the
+update again.
 A second copy of an update the journal already knew is answered 200 and not handled again.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
+from collections.abc import Callable
 from enum import IntEnum
 from typing import Any, Final
 
@@ -21,6 +22,7 @@ from aiohttp import web
 from telegram import Bot, Update
 
 from bot.update_journal import JournalUnavailable, UpdateJournal
+from bot.update_processor import conversation_key
 from handlers.runtime.listening import listen_on
 
 log = structlog.get_logger(__name__)
@@ -47,11 +49,12 @@ class Answer(IntEnum):
 
 
 async def take_update(
-    body: bytes, journal: UpdateJournal, bot: Bot, queue: asyncio.Queue[object]
+    body: bytes, journal: UpdateJournal, bot: Bot, kept: Callable[[], None]
 ) -> Answer:
     """The step between Telegram's POST and the handlers, without the HTTP around it: the body
-    is parsed, the update journaled and committed, then queued (a known one is not queued
-    again, as polling skips its second copy)."""
+    is parsed, the update journaled and committed with its conversation, and `kept` tells the
+    dispatcher, which claims it for some instance (a known one is not kept again, as polling
+    skips its second copy)."""
     data = _update_json(body)
     if data is None:
         return Answer.NOT_AN_UPDATE
@@ -61,14 +64,14 @@ async def take_update(
         log.warning("webhook_not_an_update", reason="fields", error_type=type(exc).__name__)
         return Answer.NOT_AN_UPDATE
     try:
-        new = await journal.keep_delivered(data)
+        new = await journal.keep_delivered(data, conversation_key(update))
     except JournalUnavailable as exc:
         log.error("webhook_journal_failed", update_id=update.update_id, error=str(exc))
         return Answer.NOT_KEPT
     if not new:
         log.info("update_duplicate_skipped", update_id=update.update_id, source="webhook")
         return Answer.KEPT
-    await queue.put(update)
+    kept()
     return Answer.KEPT
 
 
@@ -94,13 +97,13 @@ class WebhookServer:
         secret: str,
         journal: UpdateJournal,
         bot: Bot,
-        queue: asyncio.Queue[object],
+        kept: Callable[[], None],
     ) -> None:
         self._path = "/" + path.lstrip("/")
         self._secret = secret.encode()
         self._journal = journal
         self._bot = bot
-        self._queue = queue
+        self._kept = kept
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
@@ -130,7 +133,7 @@ class WebhookServer:
             log.warning("webhook_request_refused", reason="secret" if offered else "no secret")
             return _answer(Answer.REFUSED)
         body = await request.read()
-        return _answer(await take_update(body, self._journal, self._bot, self._queue))
+        return _answer(await take_update(body, self._journal, self._bot, self._kept))
 
 
 def _answer(answer: Answer) -> web.Response:

@@ -62,14 +62,61 @@ class UpdateJournalRepository:
                 known.append(update_id)
         return known
 
+    async def keep_for_claim(
+        self, update_id: int, key_id: str | None, payload: bytes, chat_key: str, at: datetime
+    ) -> bool:
+        """Keeps an update delivered by webhook for whichever instance claims it (migration
+        0021); False when the journal knew it already."""
+        added = await run(
+            self._conn,
+            "INSERT INTO update_journal (update_id, key_id, payload, received_at, chat_key) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (update_id) DO NOTHING",
+            (update_id, key_id, payload, encode_time(at), chat_key),
+        )
+        return added == 1
+
+    async def claim(
+        self, instance_id: str, alive_since: datetime, at: datetime, limit: int
+    ) -> list[tuple[int, str | None, bytes]]:
+        """Claims for `instance_id` the updates it may handle now, oldest first: unreleased,
+        not claimed by a live instance, and the earliest unreleased of their chat."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT j.update_id, j.key_id, j.payload FROM update_journal j "
+            "WHERE j.released_at IS NULL AND j.chat_key IS NOT NULL AND (j.claimed_by IS NULL "
+            "OR NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = j.claimed_by "
+            "AND i.stopped_at IS NULL AND i.seen_at >= ?)) "
+            "AND NOT EXISTS (SELECT 1 FROM update_journal e WHERE e.released_at IS NULL "
+            "AND e.chat_key = j.chat_key AND e.update_id < j.update_id) "
+            "ORDER BY j.update_id LIMIT ?",
+            (encode_time(alive_since), limit),
+        )
+        when = encode_time(at)
+        for row in rows:
+            await run(
+                self._conn,
+                "UPDATE update_journal SET claimed_by = ?, claimed_at = ? WHERE update_id = ?",
+                (instance_id, when, row["update_id"]),
+            )
+        return [(row["update_id"], row["key_id"], bytes(row["payload"])) for row in rows]
+
+    async def adopt_unclaimable(self) -> int:
+        """Updates a polling run left unhandled, made claimable in webhook mode: each a
+        conversation of its own (their order was the polling run's)."""
+        return await run(
+            self._conn,
+            "UPDATE update_journal SET chat_key = 'update:' || CAST(update_id AS TEXT) "
+            "WHERE released_at IS NULL AND chat_key IS NULL",
+        )
+
     async def release(self, update_ids: Sequence[int], at: datetime) -> None:
         """Handled: the payload goes, a tombstone stays to recognise a redelivery."""
         when = encode_time(at)
         for update_id in update_ids:
             await run(
                 self._conn,
-                "UPDATE update_journal SET payload = NULL, key_id = NULL, released_at = ? "
-                "WHERE update_id = ? AND released_at IS NULL",
+                "UPDATE update_journal SET payload = NULL, key_id = NULL, chat_key = NULL, "
+                "claimed_by = NULL, released_at = ? WHERE update_id = ? AND released_at IS NULL",
                 (when, update_id),
             )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,11 +35,17 @@ LEGAL_OFFICER_ID = 900003
 
 
 @pytest.fixture(scope="session")
-def postgres_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresCluster]:
-    """One PostgreSQL for the whole session (tests/postgres.py); started on first use."""
-    cluster = start_cluster(tmp_path_factory.mktemp("postgres"))
-    yield cluster
-    cluster.stop()
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """One PostgreSQL for the whole session (tests/postgres.py); started on first use. Its
+    files live outside pytest's temporary folders, which a later pytest session on the same
+    machine prunes (three are kept) while this one may still be running."""
+    base = Path(tempfile.mkdtemp(prefix="report-bot-tests-pg-"))
+    try:
+        cluster = start_cluster(base)
+        yield cluster
+        cluster.stop()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture

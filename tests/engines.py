@@ -8,7 +8,9 @@ loop is busy running the bot).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 import asyncpg
 
 from storage.location import Location, PostgresLocation, SqliteLocation
-from storage.postgres import resync_identities
+from storage.postgres import WRITE_LOCK_KEY, resync_identities
 from storage.sql import numbered
 
 _READER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-db-reader")
@@ -67,6 +69,29 @@ async def _pg_dump_text(dsn: str) -> bytes:
             for row in await conn.fetch(f'SELECT t::text AS line FROM "{name}" t'):  # noqa: S608
                 parts.append(str(row["line"]).encode())
         return b"\n".join(parts)
+    finally:
+        await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def write_lock_held(location: Location) -> AsyncIterator[None]:
+    """Another process holding the database's write lock for the whole block: SQLite's
+    `BEGIN IMMEDIATE`, or the advisory lock every PostgreSQL write transaction takes."""
+    if isinstance(location, SqliteLocation):
+        blocker = sqlite3.connect(location.path, timeout=30, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        return
+    assert isinstance(location, PostgresLocation)
+    conn = await asyncpg.connect(location.dsn)
+    try:
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK_KEY)
+            yield
     finally:
         await conn.close()
 

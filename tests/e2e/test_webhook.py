@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import json
 import socket
-import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -21,8 +20,12 @@ import pytest
 from bot.settings import Settings
 from bot.webhook_server import WebhookSetupError
 from loopback import BotHandle, LoopbackServer
-from tests.conftest import TEST_BOT_USERNAME, TEST_TOKEN, RunningBot
+from tests.conftest import ENGINES, TEST_BOT_USERNAME, TEST_TOKEN, RunningBot
+from tests.engines import rows, write_lock_held
 from tests.helpers import free_port
+
+# The flow runs on both engines (tests/conftest.py: ENGINES).
+pytestmark = pytest.mark.engines(*ENGINES)
 
 SECRET = "test-webhook-secret_0123"
 #: The bot's busy timeout is 10 s: a delivery waiting for a locked database must be answered
@@ -71,11 +74,12 @@ def update_json(update_id: int, user_id: int) -> dict[str, Any]:
 
 def journaled(bot: RunningBot) -> list[tuple[int, bool]]:
     """(update id, released) for every update the journal holds."""
-    with sqlite3.connect(bot.settings.database_path) as conn:
-        rows = conn.execute(
-            "SELECT update_id, released_at IS NOT NULL FROM update_journal ORDER BY update_id"
-        )
-        return [(int(update_id), bool(released)) for update_id, released in rows]
+    found = rows(
+        bot.settings.database,
+        "SELECT update_id, CASE WHEN released_at IS NULL THEN 0 ELSE 1 END FROM update_journal "
+        "ORDER BY update_id",
+    )
+    return [(int(update_id), bool(released)) for update_id, released in found]
 
 
 async def eventually(condition: Callable[[], bool], attempts: int = 300) -> None:
@@ -125,16 +129,11 @@ async def test_a_delivery_the_journal_cannot_keep_is_refused_and_handled_when_re
     """Another process holds the database's write lock past the bot's busy timeout: the
     delivery is answered 503 (not 200), so Telegram keeps it and delivers it again."""
     alice = loopback.add_user(first_name="Alice", language_code="en")
-    blocker = sqlite3.connect(webhook_bot.settings.database_path, timeout=30, isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")
-    try:
+    async with write_lock_held(webhook_bot.settings.database):
         await alice.send("/start")
         await loopback.wait_for(lambda: last_webhook_error(bot_account) is not None, timeout=30)
         assert bot_account.pending_update_count == 1  # not confirmed: Telegram still has it
         assert alice.messages() == []  # and nothing was handled
-    finally:
-        blocker.execute("ROLLBACK")
-        blocker.close()
     reply = await alice.next_message(timeout=30)
     assert reply.text.startswith("👋 Hello, Alice!")
     await loopback.wait_for(lambda: bot_account.pending_update_count == 0, timeout=15)
@@ -175,8 +174,9 @@ async def test_a_redelivered_update_still_being_handled_is_not_handled_twice(
         lambda: any(call.pending for call in loopback.calls("sendMessage")), timeout=15
     )
     assert journaled(webhook_bot) == [(update_id, False)]
-    with sqlite3.connect(webhook_bot.settings.database_path) as conn:
-        [(key_id, payload)] = conn.execute("SELECT key_id, payload FROM update_journal")
+    [(key_id, payload)] = rows(
+        webhook_bot.settings.database, "SELECT key_id, payload FROM update_journal"
+    )
     assert key_id == "test"  # sealed under ENCRYPTION_KEY, as polling keeps it
     assert b"/start" not in payload
 
