@@ -131,7 +131,7 @@ async def _check(conn: asyncpg.Connection, where: str, directory: Path | None) -
         )
 
     unvalidated = await conn.fetch(
-        "SELECT c.relname, k.conname, k.contype FROM pg_constraint k "
+        "SELECT c.relname, k.conname, k.contype::text AS contype FROM pg_constraint k "
         "JOIN pg_class c ON c.oid = k.conrelid "
         "WHERE k.contype IN ('f', 'c') AND NOT k.convalidated AND c.relnamespace = "
         "(SELECT oid FROM pg_namespace WHERE nspname = current_schema()) ORDER BY 1, 2"
