@@ -1,18 +1,23 @@
-"""The database file's own commands of `report-bot`: migrate, db-check, backup.
+"""The database's own commands of `report-bot`: migrate, db-check, backup, db copy.
 
-`migrate` opens the database like every other command; `db-check` and `backup` work on the file
-without opening it for the bot, since opening would migrate it: they report on (or copy) the
-database as it is.
+`migrate` opens the database like every other command; `db-check` and `backup` work on the
+database without opening it for the bot, since opening would migrate it: they report on (or
+copy) the database as it is. On PostgreSQL `db-check` asks the server (storage/pg_maintenance.py)
+and `backup` points at pg_dump. `db copy --to postgresql://...` moves a SQLite database into an
+empty PostgreSQL one (storage/copy.py), verified before it commits.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bot.cli_kit import Exits, add_command, configure_logs
+from bot.cli_kit import Exits, add_command, add_group, configure_logs
+from bot.instance_lock import AlreadyRunningError, InstanceLock
 from bot.settings import Settings
 from bot.stores import run_with_store, upgraded_seals
 from moderation.sealing import Upgrade
@@ -25,8 +30,15 @@ from storage import (
     backup_database,
     check_database,
 )
+from storage.copy import BATCH, CopyFailed, CopyRefused, CopyReport, copy_to_postgres
+from storage.copy_checks import check_copy
 from storage.files import loose_files
 from storage.legal.ledger_anchor import FILE_NAME as ANCHOR_FILE
+from storage.location import PostgresLocation, SqliteLocation, parse_location
+from storage.pg_maintenance import PgCheckReport, check_postgres
+
+#: Where the README tells how to back up and restore a PostgreSQL database.
+PG_BACKUP_DOCS = 'the README, "PostgreSQL backups"'
 
 
 def add_database_commands(
@@ -48,9 +60,12 @@ def add_database_commands(
         db_check,
         exits,
         help="check the database's integrity and foreign keys",
-        description="Run PRAGMA integrity_check and foreign_key_check and compare the "
-        "schema version with this code. Exits 1 when anything is wrong. Also warns (exit "
-        "code unchanged) about database files other users may read, with the chmod to fix it.",
+        description="SQLite: run PRAGMA integrity_check and foreign_key_check and compare the "
+        "schema version with this code; also warns (exit code unchanged) about database files "
+        "other users may read, with the chmod to fix it. PostgreSQL: the schema version and "
+        "migration checksums, synchronous_commit, fsync and full_page_writes as the bot's "
+        "session sees them, every foreign key validated, every guard trigger present and "
+        "enabled, no invalid index. Exits 1 when anything is wrong, a line per problem.",
     )
     backup = add_command(
         commands,
@@ -58,11 +73,47 @@ def add_database_commands(
         make_backup,
         exits,
         help="copy the database consistently, even while the bot runs",
-        description="Copy the database to PATH with SQLite's online backup API (safe while the "
-        "bot is running) and verify the copy.",
+        description="Copy the SQLite database to PATH with SQLite's online backup API (safe "
+        "while the bot is running) and verify the copy. A PostgreSQL database is backed up "
+        "with pg_dump instead.",
     )
     backup.add_argument("path", type=Path, metavar="PATH", help="where to write the copy")
     backup.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+    actions = add_group(
+        commands,
+        "db",
+        dest="db_command",
+        help="the database as a whole: copy it to PostgreSQL",
+        description="Moving the bot's records from SQLite to PostgreSQL.",
+    )
+    copy = add_command(
+        actions,
+        "copy",
+        copy_database,
+        exits,
+        help="copy the SQLite database into an empty PostgreSQL database, verified",
+        description="Copy the SQLite database named by DATABASE_PATH / DATABASE_URL, which "
+        "must be at this release's schema version (run `migrate` first), into an EMPTY "
+        "PostgreSQL database: migrate it, copy every table with its ids in one transaction, "
+        "move the identity sequences on, and verify before committing: row counts and every "
+        "row of every table, the disclosure ledger's chain (and `ledger verify` with "
+        "LEDGER_KEY), a sample of sealed values opened on both sides (with ENCRYPTION_KEY and "
+        "BLIND_INDEX_KEY). Any failure rolls the copy back (exit 1). Stop the bot first.",
+    )
+    copy.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="postgresql://user@host:5432/database; leave the password out of the command "
+        "line (other users can see it) and give it in PGPASSWORD or ~/.pgpass",
+    )
+    copy.add_argument(
+        "--batch",
+        type=int,
+        default=BATCH,
+        metavar="ROWS",
+        help=f"rows per COPY round-trip (default {BATCH})",
+    )
 
 
 def migrate(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
@@ -95,13 +146,16 @@ def migrate(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
 
 
 def db_check(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
+    database = settings.database
+    if isinstance(database, PostgresLocation):
+        return _pg_check(exits, database)
     try:
-        report = check_database(settings.database_path)
+        report = check_database(database.path)
     except StorageError as exc:
         exits.err(f"db-check: {exc}")
         return exits.failed
     integrity = "ok" if not report.integrity_messages else "; ".join(report.integrity_messages)
-    print(f"database: {settings.database_path}")
+    print(f"database: {database.path}")
     print(f"schema version: {report.user_version} (this code: {report.latest_version})")
     print(f"integrity_check: {integrity}")
     print(f"foreign_key_check: {len(report.foreign_key_violations)} violation(s)")
@@ -115,14 +169,144 @@ def db_check(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
     return exits.ok if report.ok else exits.failed
 
 
-def make_backup(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
+def _pg_check(exits: Exits, database: PostgresLocation) -> int:
     try:
-        result = backup_database(settings.database_path, args.path, overwrite=args.force)
+        report: PgCheckReport = asyncio.run(check_postgres(database))
+    except StorageError as exc:
+        exits.err(f"db-check: {exc}")
+        return exits.failed
+    settings = report.settings
+    print(f"database: {report.where}")
+    print(f"schema version: {report.version} (this code: {report.latest})")
+    print(
+        f"durability (the bot's session): synchronous_commit {settings['synchronous_commit']}, "
+        f"fsync {settings['fsync']}, full_page_writes {settings['full_page_writes']}"
+    )
+    print(
+        f"foreign keys: {report.foreign_keys}; guard triggers present and enabled: "
+        f"{report.triggers}"
+    )
+    for problem in report.problems:
+        print(f"  problem: {problem}")
+    for warning in report.warnings:
+        print(f"  warning: {warning}")
+    print("result: ok" if report.ok else f"result: PROBLEMS FOUND ({len(report.problems)})")
+    return exits.ok if report.ok else exits.failed
+
+
+def make_backup(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
+    database = settings.database
+    if isinstance(database, PostgresLocation):
+        exits.err(
+            f"backup: {database.describe()} is a PostgreSQL database; back it up with the "
+            f"server's own tools: pg_dump -Fc (and pg_restore to restore), see {PG_BACKUP_DOCS}"
+        )
+        return exits.failed
+    try:
+        result = backup_database(database.path, args.path, overwrite=args.force)
     except StorageError as exc:
         exits.err(f"backup: {exc}")
         return exits.failed
     print(
-        f"backed up {settings.database_path} to {result.destination} "
+        f"backed up {database.path} to {result.destination} "
         f"({result.size_bytes} bytes, {result.pages} pages); integrity_check ok"
     )
     return exits.ok
+
+
+def copy_database(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
+    source = settings.database
+    if not isinstance(source, SqliteLocation):
+        exits.err(
+            "db copy: DATABASE_URL names a PostgreSQL database; the copy reads the SQLite one: "
+            "set DATABASE_PATH (or DATABASE_URL=sqlite:///...) to it and give the PostgreSQL "
+            "database as --to"
+        )
+        return exits.usage
+    try:
+        target = parse_location(args.to)
+    except ValueError as exc:
+        exits.err(f"db copy: --to: {exc}")
+        return exits.usage
+    if not isinstance(target, PostgresLocation):
+        exits.err("db copy: --to must be a postgresql://user@host:5432/database URL")
+        return exits.usage
+    if args.batch < 1:
+        exits.err("db copy: --batch must be at least 1")
+        return exits.usage
+    configure_logs(settings)
+    keys = settings.encryption_key is not None and settings.blind_index_key is not None
+    check = partial(
+        check_copy,
+        sealer=settings.cipher() if keys else None,
+        ledger=settings.ledger() if settings.ledger_key is not None else None,
+    )
+    if not source.path.is_file():
+        exits.err(
+            f"db copy: there is no SQLite database at {source.path}; check DATABASE_PATH / "
+            "DATABASE_URL"
+        )
+        return exits.failed
+    try:
+        # Held for the whole copy: the bot cannot start on the source meanwhile.
+        with InstanceLock(source.path):
+            report = asyncio.run(
+                copy_to_postgres(source.path, target, check=check, batch=args.batch)
+            )
+    except AlreadyRunningError as exc:
+        holder = f" (process {exc.holder_pid})" if exc.holder_pid else ""
+        exits.err(
+            f"db copy: the bot is running on {source.path}{holder}; stop it first, or what it "
+            "writes after the copy stays behind. Nothing was changed."
+        )
+        return exits.failed
+    except (CopyRefused, CopyFailed, DatabaseTooNewError, MigrationError, StorageError) as exc:
+        exits.err(f"db copy: {exc}")
+        return exits.failed
+    _print_copy(exits, report, settings)
+    return exits.ok
+
+
+def _print_copy(exits: Exits, report: CopyReport, settings: Settings) -> None:
+    migration = report.migration
+    migrated = (
+        f"migrated from version {migration.from_version} to {migration.to_version}"
+        if migration.applied
+        else f"already at version {migration.to_version}"
+    )
+    print(
+        f"copied {report.source} to {report.target} (schema version {report.schema_version}; "
+        f"the target was {migrated})"
+    )
+    width = max((len(table.name) for table in report.tables), default=5)
+    for table in report.tables:
+        print(f"  {table.name:<{width}}  {table.rows:>10} rows")
+    print(
+        f"total: {report.rows} rows in {len(report.tables)} tables, one transaction; identity "
+        f"sequences moved past the copied ids ({report.identities})"
+    )
+    for trigger in report.paused_triggers:
+        print(
+            f"note: {trigger} (it refuses every insert) was paused inside the copy's "
+            "transaction to copy its rows, and is enabled again"
+        )
+    print("verified: row counts equal on both sides, every row read back equal to the source")
+    head = f", head {report.ledger_head[0]}:{report.ledger_head[1]}" if report.ledger_head else ""
+    print(
+        f"verified: disclosure ledger: {report.ledger_entries} entries, the chain identical "
+        f"entry by entry{head}"
+    )
+    for line in report.checks.passed:
+        print(f"verified: {line}")
+    for warning in report.checks.warnings:
+        exits.err(f"db copy: warning: {warning}")
+    print(
+        f"next: point DATABASE_URL at {report.target} (the password as before), then start "
+        "the bot; keep the SQLite file as it is until the bot runs well on PostgreSQL"
+    )
+    if settings.ledger_anchor_dir is None:
+        print(
+            f"next: also set LEDGER_ANCHOR_DIR={settings.anchor_dir}: with DATABASE_URL on "
+            "PostgreSQL the ledger's checkpoint file is otherwise looked for in "
+            "data/ledger-anchors"
+        )
