@@ -325,6 +325,7 @@ def _post_init_factory(
                 delivery=worker,
                 # On the bot's clock, so tests that move time also refill the budget.
                 review_budget=ChatBudget(
+                    store,
                     settings.review_messages_per_minute,
                     lambda: clock.now().timestamp(),
                     min_gap=settings.review_message_gap_seconds,

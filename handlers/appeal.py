@@ -126,7 +126,7 @@ async def appeal_button(update: Update, context: BotContext) -> None:
 
 
 async def _show(message: Message, services: Services, views: AppealViews, view: AppealView) -> None:
-    if not services.review_budget.try_spend():
+    if not await services.review_budget.try_spend():
         return  # the delivery worker shows it when there is room
     try:
         await message.edit_text(views.text(view), reply_markup=views.keyboard(view))
@@ -141,7 +141,7 @@ async def _show(message: Message, services: Services, views: AppealViews, view: 
 
 
 async def _notice(message: Message, services: Services, text: str) -> None:
-    services.review_budget.spend()
+    await services.review_budget.spend()
     try:
         await message.reply_text(text)
     except TelegramError as exc:

@@ -145,7 +145,7 @@ async def _press(
             log.info("case_escalated", case_id=case.id)
             await show_case(bot, post, services, views, outcome.view)
     elif button.action in _MENUS:
-        if not services.review_budget.try_spend():
+        if not await services.review_budget.try_spend():
             await _busy(answer, services, views)
             return
         await answer()
@@ -313,7 +313,7 @@ async def show_case(
 ) -> None:
     """Edits the case message `post` to the case's current state, if the chat's budget allows
     now; otherwise the delivery worker does it when there is room."""
-    if not services.review_budget.try_spend():
+    if not await services.review_budget.try_spend():
         services.delivery.wake()
         return
     now = services.clock.now()
@@ -354,12 +354,12 @@ async def _edit_keyboard(
 
 
 async def _busy(answer: _Answer, services: Services, views: ReviewViews) -> None:
-    seconds = max(1, round(services.review_budget.seconds_until_free()))
+    seconds = max(1, round(await services.review_budget.seconds_until_free()))
     await answer(views.t("review.alert.busy", seconds=seconds), show_alert=True)
 
 
 async def _tell_chat(bot: Bot, post: PostRef, services: Services, text: str) -> None:
-    services.review_budget.spend()
+    await services.review_budget.spend()
     try:
         await bot.send_message(post.chat_id, text, reply_to_message_id=post.message_id)
     except TelegramError as exc:

@@ -72,7 +72,7 @@ async def _reply(
 ) -> None:
     """Answers in the chat the command came from; in the review chat it costs the budget."""
     if message.chat.type != ChatType.PRIVATE:
-        services.review_budget.spend()
+        await services.review_budget.spend()
     try:
         await message.reply_text(text, reply_markup=reply_markup)
     except TelegramError as exc:

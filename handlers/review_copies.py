@@ -77,7 +77,7 @@ async def retire_now(
     if located.copy is None:
         return
     task = CopyTask(located.copy, case_id, 0, located.live)
-    if services.review_budget.try_spend():
+    if await services.review_budget.try_spend():
         await retire_copy(bot, services, views, task)
         return
     await copy_retire_failed(services.store, task, services.clock.now())  # due in a second

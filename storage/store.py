@@ -35,6 +35,7 @@ from storage.review.case_copies import CopyRepository
 from storage.review.cases import ReviewRepository
 from storage.review.outbox import OutboxRepository
 from storage.review.posts import PostRepository
+from storage.review.sends import SendRepository
 from storage.sealing import SealRepository
 from storage.sql import Connection, Dialect
 from storage.staff.blocks import BlockRepository
@@ -75,6 +76,7 @@ class UnitOfWork:
         self.seals = SealRepository(conn)
         self.instances = InstanceRepository(conn)
         self.leases = LeaseRepository(conn)
+        self.sends = SendRepository(conn)
 
 
 class Engine(Protocol):

@@ -102,7 +102,7 @@ async def post_appeals(
             return
         view = await appeal_view(services.store, task.case_id)
         await services.review_budget.pace()
-        if view is None or not services.review_budget.try_spend():
+        if view is None or not await services.review_budget.try_spend():
             return
         views = AppealViews(review_views(application, services))
         post = AppealPost(application, services, task, chat_id, view, views, now)

@@ -46,8 +46,8 @@ async def retire_copy(bot: Bot, services: Services, views: ReviewViews, task: Co
             else:
                 raise
     except RetryAfter as exc:
-        services.review_budget.refund()
-        services.review_budget.pause(_seconds(exc.retry_after))
+        await services.review_budget.refund()
+        await services.review_budget.pause(_seconds(exc.retry_after))
         await copy_retire_failed(services.store, task, now)
         return False
     except TelegramError as exc:

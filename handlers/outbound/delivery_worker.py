@@ -157,7 +157,7 @@ class DeliveryWorker:
         # Undo buttons whose window has closed go last, from what the backlog and the count
         # updates left over and never from the reserve: each becomes an edit due now (kept in
         # the database until it is made), sent at once.
-        room = budget.available() - reserve
+        room = (await budget.available()) - reserve
         if finished and room > 0:
             closed = await undo_windows_closed(services.store, services.clock.now(), room)
             if closed:
@@ -174,7 +174,7 @@ class DeliveryWorker:
         now = services.clock.now()
         debounce = timedelta(seconds=services.settings.case_edit_debounce_seconds)
         due = (
-            await due_posts(services.store, now, debounce, DUE_BATCH) if budget.available() else []
+            await due_posts(services.store, now, debounce, DUE_BATCH) if await budget.available() else []
         )
         for task in due:
             if self._stopping.is_set():
@@ -182,7 +182,7 @@ class DeliveryWorker:
             # Asked-for cases and decisions may use the whole budget; the backlog and count
             # updates leave a reserve so a moderator's decision shows at once.
             await budget.pace()
-            if not budget.try_spend(0 if task.requested or task.decided else reserve):
+            if not await budget.try_spend(0 if task.requested or task.decided else reserve):
                 return False
             if not await post_case(self._poster, application, services, task, chat_id, self.wake):
                 return False
@@ -195,7 +195,7 @@ class DeliveryWorker:
             if self._stopping.is_set():
                 return
             await budget.pace()
-            if not budget.try_spend(0):
+            if not await budget.try_spend(0):
                 return
             views = review_views(application, services)
             if not await retire_copy(application.bot, services, views, task):

@@ -44,7 +44,7 @@ async def keep_digest(
     if action is None:
         return
     await budget.pace()
-    if not budget.try_spend(0):
+    if not await budget.try_spend(0):
         return
     views = review_views(application, services)
     bot = application.bot
@@ -89,6 +89,6 @@ async def keep_digest(
             else:
                 await digest_cleared(services.store, digest, now)
     except RetryAfter as exc:
-        throttle(budget, exc)
+        await throttle(budget, exc)
     except TelegramError as exc:
         log.warning("digest_failed", error_type=type(exc).__name__)

@@ -74,7 +74,7 @@ class ReviewPoster:
                 await post.record_shown()
             return True
         except RetryAfter as exc:
-            await post.throttled(throttle(budget, exc))
+            await post.throttled(await throttle(budget, exc))
             return False
 
     async def sent_once(self, post: VersionedPost) -> Accepted:
@@ -92,11 +92,11 @@ class ReviewPoster:
         del self._unrecorded[(post.kind, post.subject_id)]
 
 
-def throttle(budget: ChatBudget, exc: RetryAfter) -> timedelta:
+async def throttle(budget: ChatBudget, exc: RetryAfter) -> timedelta:
     """Telegram said to wait: the message did not go out, and none goes out before then."""
     wait = seconds(exc.retry_after)
-    budget.refund()
-    budget.pause(wait.total_seconds())
+    await budget.refund()
+    await budget.pause(wait.total_seconds())
     return wait
 
 

@@ -4,84 +4,106 @@ Telegram allows a bot about 20 messages (posts and edits alike) per minute in on
 answers 429 beyond that. The delivery worker and the review handlers share this one account, so
 the worker never has to learn the limit from a 429: it posts and edits only while there is room,
 keeping a reserve for the edits that show a moderator's decision.
+
+The account is kept in the database (storage/review/sends.py), not in the process: every
+instance sharing the database spends from it, each message taken in a write transaction, so N
+instances together never exceed the group's limit. Times are the bot's clock (tests move it).
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections import deque
 from collections.abc import Callable
+from typing import Final
+
+from storage import Store
 
 #: A second of slack over Telegram's 60-second window, for the time a request spends in flight.
-WINDOW_SECONDS = 61.0
-GAP_SLACK_SECONDS = 0.1
+WINDOW_SECONDS: Final = 61.0
+GAP_SLACK_SECONDS: Final = 0.1
+#: The account's name in the database: the review group's.
+REVIEW: Final = "review"
 
 
 class ChatBudget:
     def __init__(
         self,
+        store: Store,
         per_minute: int,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float],
         window: float = WINDOW_SECONDS,
         min_gap: float = 1.0,
+        name: str = REVIEW,
     ) -> None:
         self.per_minute = per_minute
+        self._store = store
         self._clock = clock
-        self._window = window
-        self._sent: deque[float] = deque()
-        self._paused_until = 0.0
-        #: Telegram also wants about a second between two messages to one chat (real time).
+        self._window_ms = round(window * 1000)
+        #: Telegram also wants about a second between two messages to one chat.
         self._min_gap = min_gap
-        self._last_real = float("-inf")
+        self._name = name
 
-    def _expire(self) -> float:
-        now = self._clock()
-        while self._sent and self._sent[0] <= now - self._window:
-            self._sent.popleft()
-        return now
+    def _now_ms(self) -> int:
+        return round(self._clock() * 1000)
 
-    def available(self) -> int:
-        now = self._expire()
-        if now < self._paused_until:
-            return 0
-        return max(0, self.per_minute - len(self._sent))
+    async def available(self) -> int:
+        now = self._now_ms()
+        async with self._store.reading() as uow:
+            paused = await uow.sends.paused_until(self._name)
+            if paused is not None and now < paused:
+                return 0
+            sent = await uow.sends.sent_since(self._name, now - self._window_ms)
+        return max(0, self.per_minute - len(sent))
 
-    def try_spend(self, reserve: int = 0) -> bool:
+    async def try_spend(self, reserve: int = 0) -> bool:
         """Takes one message if more than `reserve` would remain available."""
-        now = self._expire()
-        if now < self._paused_until or self.per_minute - len(self._sent) <= reserve:
-            return False
-        self._sent.append(now)
-        self._last_real = time.monotonic()
+        now = self._now_ms()
+        async with self._store.transaction() as uow:
+            paused = await uow.sends.paused_until(self._name)
+            if paused is not None and now < paused:
+                return False
+            await uow.sends.forget_before(self._name, now - self._window_ms)
+            sent = await uow.sends.sent_since(self._name, now - self._window_ms)
+            if self.per_minute - len(sent) <= reserve:
+                return False
+            await uow.sends.add(self._name, now)
         return True
 
+    async def spend(self) -> None:
+        """Counts a message that is sent anyway (a reply a moderator asked for)."""
+        async with self._store.transaction() as uow:
+            await uow.sends.add(self._name, self._now_ms())
+
     async def pace(self) -> None:
-        """Waits until a second has passed since the last message to the chat."""
+        """Waits until a second has passed since the last message to the chat (sent by any
+        instance)."""
         if self._min_gap <= 0:
             return
-        # Slack for the time the previous request took to reach Telegram after it was counted.
-        wait = self._last_real + self._min_gap + GAP_SLACK_SECONDS - time.monotonic()
+        async with self._store.reading() as uow:
+            last = await uow.sends.last_sent(self._name)
+        if last is None:
+            return
+        wait = (last - self._now_ms()) / 1000 + self._min_gap + GAP_SLACK_SECONDS
         if wait > 0:
-            await asyncio.sleep(wait)
+            await asyncio.sleep(min(wait, self._min_gap + GAP_SLACK_SECONDS))
 
-    def refund(self) -> None:
+    async def refund(self) -> None:
         """The last message taken was refused (429): it did not count at Telegram."""
-        if self._sent:
-            self._sent.pop()
+        async with self._store.transaction() as uow:
+            await uow.sends.drop_latest(self._name)
 
-    def pause(self, seconds: float) -> None:
+    async def pause(self, seconds: float) -> None:
         """Telegram answered 429 anyway (another client of the same bot, say): wait it out."""
-        self._paused_until = max(self._paused_until, self._clock() + seconds)
+        async with self._store.transaction() as uow:
+            await uow.sends.pause(self._name, self._now_ms() + round(seconds * 1000))
 
-    def spend(self) -> None:
-        """Counts a message that is sent anyway (a reply a moderator asked for)."""
-        self._sent.append(self._expire())
-        self._last_real = time.monotonic()
-
-    def seconds_until_free(self) -> float:
-        now = self._expire()
-        wait = max(0.0, self._paused_until - now)
-        if len(self._sent) < self.per_minute:
+    async def seconds_until_free(self) -> float:
+        now = self._now_ms()
+        async with self._store.reading() as uow:
+            paused = await uow.sends.paused_until(self._name)
+            sent = await uow.sends.sent_since(self._name, now - self._window_ms)
+        wait = max(0.0, ((paused or now) - now) / 1000)
+        if len(sent) < self.per_minute:
             return wait
-        return max(wait, self._sent[len(self._sent) - self.per_minute] + self._window - now)
+        oldest = sent[len(sent) - self.per_minute]
+        return max(wait, (oldest + self._window_ms - now) / 1000)

@@ -180,7 +180,7 @@ async def _refuse_command(
         await message.reply_text(services.texts.render(actor.user.language_code, text))
         return
     if message.chat.type != ChatType.PRIVATE:
-        services.review_budget.spend()
+        await services.review_budget.spend()
     try:
         await message.reply_text(services.texts.render(DEFAULT_LANGUAGE, text))
     except TelegramError as exc:
