@@ -11,6 +11,7 @@ written the old way after the migration never opens.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -56,6 +57,7 @@ from tests.storage.legal_fixtures import (
     two_violators,
 )
 from tests.storage.legal_fixtures import ledger_for as ledger_of
+from tests.storage.stored import at_rest, outside, stored, unguarded
 
 
 @pytest.fixture
@@ -78,14 +80,16 @@ async def test_a_phone_copied_into_another_violators_row_is_withheld_not_disclos
 ) -> None:
     """other_shop's phone (observed 2026-07-20) copied, ciphertext, key id and all, into a
     new row of pill_shop dated inside the order's period."""
-    with sqlite3.connect(store.path) as conn:
-        conn.execute(
-            "INSERT INTO observations (violator_id, kind, value, ciphertext, key_id, blind_index, "
-            "observed_at, source, recorded_at, dedupe, blind_key_id) "
-            "SELECT 1, kind, value, ciphertext, key_id, blind_index, "
-            "'2026-07-05T00:00:00.000000+00:00', source, recorded_at, randomblob(32), "
-            "blind_key_id FROM observations WHERE violator_id = 2 AND kind = 'phone'"
-        )
+    # The bot numbers observations itself (a seal names its row), so the insider does too.
+    await outside(
+        store,
+        "INSERT INTO observations (id, violator_id, kind, value, ciphertext, key_id, "
+        "blind_index, observed_at, source, recorded_at, dedupe, blind_key_id) "
+        "SELECT (SELECT max(id) + 1 FROM observations), 1, kind, value, ciphertext, key_id, blind_index, "
+        "'2026-07-05T00:00:00.000000+00:00', source, recorded_at, ?, "
+        "blind_key_id FROM observations WHERE violator_id = 2 AND kind = 'phone'",
+        (os.urandom(32),),
+    )
     result = await disclosed(store, cipher)
     content = json.loads(result.content)
     assert OTHER_PHONE not in result.content.decode()
@@ -109,9 +113,9 @@ async def test_a_phone_moved_within_the_same_violator_to_another_time_does_not_o
     store: Store, cipher: PersonalDataCipher
 ) -> None:
     """The 2026-06-30 phone (outside the period) re-dated into July: bound to its time."""
-    tamper(
-        store.path,
-        "DROP TRIGGER observations_append_only",
+    await unguarded(
+        store,
+        [("observations_append_only", "observations")],
         "UPDATE observations SET observed_at = '2026-07-02T00:00:00.000000+00:00' "
         "WHERE violator_id = 1 AND observed_at = '2026-06-30T23:59:59.999999+00:00'",
     )
@@ -143,8 +147,8 @@ async def test_a_moved_request_target_or_order_document_is_refused(
     by_other = order(reference="P-2", target=Target(TargetKind.PHONE, OTHER_PHONE))
     first = await registered(store, cipher, by_phone)
     second = await registered(store, cipher, by_other)
-    tamper(
-        store.path,
+    await tamper(
+        store,
         (
             "UPDATE legal_requests SET target_cipher = "
             "(SELECT target_cipher FROM legal_requests WHERE id = ?) WHERE id = ?",
@@ -156,8 +160,8 @@ async def test_a_moved_request_target_or_order_document_is_refused(
     shown, document = await show(store, cipher, POLICY, first.id, BOB, NOW)
     assert shown.form.target.value == PHONE_FIRST_INSTANT
     assert document is not None
-    tamper(
-        store.path,
+    await tamper(
+        store,
         (
             "UPDATE legal_documents SET content = "
             "(SELECT content FROM legal_documents WHERE request_id = ?) WHERE request_id = ?",
@@ -172,23 +176,21 @@ async def test_order_documents_are_stored_encrypted(
     store: Store, cipher: PersonalDataCipher
 ) -> None:
     request = await registered(store, cipher)
-    with sqlite3.connect(store.path) as conn:
-        (content, key_id) = conn.execute("SELECT content, key_id FROM legal_documents").fetchone()
+    [(content, key_id)] = await stored(store, "SELECT content, key_id FROM legal_documents")
     assert key_id == "t1"
     assert b"%PDF" not in content
     _, document = await show(store, cipher, POLICY, request.id, BOB, NOW)
     assert document is not None
     assert document.content.startswith(b"%PDF-1.4 test order")
-    raw = b"".join(p.read_bytes() for p in store.path.parent.glob(store.path.name + "*"))
-    assert b"%PDF-1.4 test order" not in raw
+    assert b"%PDF-1.4 test order" not in await at_rest(store)
 
 
 async def test_a_moved_disclosure_does_not_open(store: Store, cipher: PersonalDataCipher) -> None:
     first = await disclosed(store, cipher)
     other = await approved(store, cipher, order(reference="AG-9/26"))
     await disclose(store, cipher, POLICY, ledger_of(store), other.id, BOB, NOW)
-    tamper(
-        store.path,
+    await tamper(
+        store,
         (
             "UPDATE disclosures SET ciphertext = "
             "(SELECT ciphertext FROM disclosures WHERE request_id = ?) WHERE request_id = ?",
