@@ -3,7 +3,6 @@ kept only for confirmed violators and removed with the decision that created the
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,6 +35,7 @@ from storage.crypto import (
     parse_key,
 )
 from storage.location import Location
+from tests.storage.stored import Refused, at_rest, outside, stored
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 MODERATOR = Moderator(7, "@mod")
@@ -103,7 +103,7 @@ def observation(kind: ObservationKind, raw: str, minutes: int = 0) -> Observatio
 
 
 async def test_personal_data_is_sealed_at_rest_and_opens_again(
-    store: Store, sealer: PersonalDataCipher, tmp_path: Path
+    store: Store, sealer: PersonalDataCipher
 ) -> None:
     _, violator_id = await confirmed(store)
     async with store.transaction() as uow:
@@ -121,7 +121,7 @@ async def test_personal_data_is_sealed_at_rest_and_opens_again(
         ("username", "old_name_x"),
     ]
     await store.close()
-    raw = b"".join(p.read_bytes() for p in tmp_path.glob("db.sqlite3*"))
+    raw = await at_rest(store)
     # Whole numbers only: a 4-digit fragment turns up by chance in hex digests (1 in 65,536
     # per position), which made this check fail now and then.
     for secret in (b"442079460018", b"2079460018", IP.encode()):
@@ -130,7 +130,7 @@ async def test_personal_data_is_sealed_at_rest_and_opens_again(
 
 
 async def test_recording_twice_adds_nothing_and_rows_are_append_only(
-    store: Store, sealer: PersonalDataCipher, tmp_path: Path
+    store: Store, sealer: PersonalDataCipher
 ) -> None:
     _, violator_id = await confirmed(store)
     item = observation(ObservationKind.IP, IP)
@@ -138,10 +138,9 @@ async def test_recording_twice_adds_nothing_and_rows_are_append_only(
         assert await record_observation(uow, sealer, violator_id, item, START)
     async with store.transaction() as uow:
         assert not await record_observation(uow, sealer, violator_id, item, START)
-    with sqlite3.connect(tmp_path / "db.sqlite3") as conn:
-        assert conn.execute("SELECT count(*) FROM observations").fetchone() == (1,)
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-            conn.execute("UPDATE observations SET observed_at = 'x'")
+    assert await stored(store, "SELECT count(*) FROM observations") == [(1,)]
+    with pytest.raises(Refused, match="append-only"):
+        await outside(store, "UPDATE observations SET observed_at = 'x'")
 
 
 async def test_only_confirmed_violators_get_observations(
