@@ -98,3 +98,17 @@ async def at_rest(store: Store) -> bytes:
         return b"\x00".join(chunks)
     finally:
         await raw.close()
+
+
+class Rows:
+    """Rows a test lays out, as statements run outside the bot by `put` once the store is
+    open: the builders write `rows.execute(sql, params)` as they would on a connection."""
+
+    def __init__(self) -> None:
+        self.statements: list[tuple[str, Sequence[Any]]] = []
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.statements.append((sql, params))
+
+    async def put(self, store: Store) -> None:
+        await outside_all(store, *self.statements)

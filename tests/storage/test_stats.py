@@ -27,20 +27,10 @@ from moderation.stats.figures import (
 from storage import Store
 from storage.codec import encode_time
 from storage.location import Location
-from tests.storage.stored import Statement, outside_all
+from tests.storage.stored import Rows
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 MONA, ADA = 11, 12
-
-
-class Rows:
-    """The rows a test puts in, as statements run outside the bot once the store is open."""
-
-    def __init__(self) -> None:
-        self.statements: list[Statement] = []
-
-    def execute(self, sql: str, params: tuple[object, ...] = ()) -> None:
-        self.statements.append((sql, params))
 
 
 def at(delta: timedelta) -> str:
@@ -139,7 +129,7 @@ async def store(store_location: Location) -> AsyncIterator[Store]:
     add_legal_request(rows, "A", 40 * day, disclosed=20 * day)
     add_legal_request(rows, "B", 10 * day, rejected=5 * day)
     add_legal_request(rows, "C", timedelta(hours=1))
-    await outside_all(opened, *rows.statements)
+    await rows.put(opened)
     yield opened
     await opened.close()
 
