@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 
 from storage import Store
-from storage.location import PostgresLocation, SqliteLocation
+from storage.location import Location, PostgresLocation, SqliteLocation
 from storage.sql import numbered
 
 #: SQL, or (SQL, parameters); `?` placeholders on both engines.
@@ -33,10 +33,11 @@ async def outside(store: Store, sql: str, params: Sequence[Any] = ()) -> None:
     await outside_all(store, (sql, params))
 
 
-async def outside_all(store: Store, *statements: Statement) -> None:
+async def outside_all(store: Store | Location, *statements: Statement) -> None:
     """Runs `statements` in order on one connection of its own, each committed by itself, as
-    `outside` does; `Refused` at the first the database says no to."""
-    location = store.location
+    `outside` does; `Refused` at the first the database says no to. A `Location` for a
+    database no store has open (one built at an old schema version, say)."""
+    location = store.location if isinstance(store, Store) else store
     pairs = [(s, ()) if isinstance(s, str) else (s[0], tuple(s[1])) for s in statements]
     if isinstance(location, SqliteLocation):
         conn = sqlite3.connect(location.path, isolation_level=None)
