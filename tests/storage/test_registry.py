@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -185,9 +184,7 @@ async def test_lookups_by_telegram_username_and_blind_index(
         assert await uow.registry.by_blind_index(ObservationKind.IP, [other]) == []
 
 
-async def test_rotation_re_encrypts_every_value_under_the_new_key(
-    store: Store, tmp_path: Path
-) -> None:
+async def test_rotation_re_encrypts_every_value_under_the_new_key(store: Store) -> None:
     index = decode_secret(new_secret_text(), "index")
     old_key, new_key = new_key_text("k1"), new_key_text("k2")
     old = PersonalDataCipher(parse_key(old_key), [], index)
