@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from storage import (
@@ -22,7 +23,8 @@ from storage import (
 )
 from storage.connection import SqliteConnection
 from storage.errors import ConstraintError
-from storage.location import Location
+from storage.location import Location, PostgresLocation
+from storage.postgres import WRITE_LOCK_KEY
 from storage.sql import Connection, Dialect
 from tests.storage.sqlite_files import NOW, integrity, plain
 from tests.storage.stored import stored
@@ -351,6 +353,46 @@ async def test_a_lock_held_too_long_by_another_process_is_a_clear_error(
     await write()
     async with store.reading() as uow:
         assert await uow.state.get("k") == "v"
+
+
+@pytest.mark.engines("postgresql")  # SQLite's counterpart: the lock held by another process
+async def test_a_write_waits_for_another_instance_holding_the_write_lock_then_sees_its_commit(
+    store: Store,
+) -> None:
+    """Another instance inside its write transaction (holding the transaction-level write
+    lock): the bot's write waits for it, then reads what it committed, so nothing is lost."""
+    location = store.location
+    assert isinstance(location, PostgresLocation)
+
+    async def append(text: str) -> None:
+        async with store.transaction() as uow:
+            value = await uow.state.get("k") or ""
+            await uow.state.put("k", value + text, NOW)
+
+    other = await asyncpg.connect(location.dsn)
+    try:
+        held = other.transaction()
+        await held.start()
+        await other.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK_KEY)
+        await other.execute(
+            "INSERT INTO bot_state (key, value, updated_at) VALUES ('k', 'other;', $1)",
+            "2026-11-02T09:00:00.000000+00:00",
+        )
+        task = asyncio.create_task(append("bot;"))
+        waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        for _ in range(3000):  # until the bot's connection waits for the lock
+            if await other.fetchval(waiting):
+                break
+            await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("the bot's write never waited for the lock")
+        assert not task.done()
+        await held.commit()
+        await task
+    finally:
+        await other.close()
+    async with store.reading() as uow:
+        assert await uow.state.get("k") == "other;bot;"
 
 
 async def test_a_closed_store_refuses_work_and_closing_twice_is_harmless(
