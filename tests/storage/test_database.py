@@ -379,13 +379,7 @@ async def test_a_write_waits_for_another_instance_holding_the_write_lock_then_se
             "2026-11-02T09:00:00.000000+00:00",
         )
         task = asyncio.create_task(append("bot;"))
-        waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
-        for _ in range(3000):  # until the bot's connection waits for the lock
-            if await other.fetchval(waiting):
-                break
-            await asyncio.sleep(0.01)
-        else:
-            raise AssertionError("the bot's write never waited for the lock")
+        await until_the_bot_waits_for_the_lock(other)
         assert not task.done()
         await held.commit()
         await task
@@ -393,6 +387,47 @@ async def test_a_write_waits_for_another_instance_holding_the_write_lock_then_se
         await other.close()
     async with store.reading() as uow:
         assert await uow.state.get("k") == "other;bot;"
+
+
+@pytest.mark.engines("postgresql")  # SQLite's counterpart: a task cancelled while it begins
+async def test_a_write_cancelled_while_waiting_for_the_write_lock_leaves_the_writer_usable(
+    store: Store,
+) -> None:
+    location = store.location
+    assert isinstance(location, PostgresLocation)
+
+    async def write(value: str) -> None:
+        async with store.transaction() as uow:
+            await uow.state.put("k", value, NOW)
+
+    other = await asyncpg.connect(location.dsn)
+    try:
+        held = other.transaction()
+        await held.start()
+        await other.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK_KEY)
+        task = asyncio.create_task(write("lost"))
+        await until_the_bot_waits_for_the_lock(other)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await held.rollback()
+        await write("kept")
+        # and the bot holds no write lock between transactions
+        async with other.transaction():
+            assert await other.fetchval("SELECT pg_try_advisory_xact_lock($1)", WRITE_LOCK_KEY)
+    finally:
+        await other.close()
+    async with store.reading() as uow:
+        assert await uow.state.get("k") == "kept"
+
+
+async def until_the_bot_waits_for_the_lock(other: asyncpg.Connection) -> None:
+    waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+    for _ in range(3000):
+        if await other.fetchval(waiting):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the bot's write never waited for the lock")
 
 
 async def test_a_closed_store_refuses_work_and_closing_twice_is_harmless(
