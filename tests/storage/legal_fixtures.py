@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sqlite3
 import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -49,6 +48,7 @@ from moderation.review.types import Decision, Moderator
 from storage import Store
 from storage.legal.ledger_anchor import FileAnchor
 from storage.location import SqliteLocation
+from tests.storage.stored import Statement, unguarded
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 CONFIRMED_AT = NOW - timedelta(days=200)
@@ -249,29 +249,17 @@ def actions(entries: list[AuditEntry], prefix: str = "legal.") -> list[str]:
     return [e.action for e in entries if e.action.startswith(prefix)]
 
 
-def database_bytes(path: Path) -> bytes:
-    """The database file and any -wal / -shm beside it, as stored on disk."""
-    return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")))
+#: The disclosure ledger's guards, as (trigger, table): an insider drops them first.
+LEDGER_GUARDS = (
+    ("disclosure_ledger_no_update", "disclosure_ledger"),
+    ("disclosure_ledger_no_delete", "disclosure_ledger"),
+    ("disclosure_ledger_no_replace", "disclosure_ledger"),
+    ("disclosures_no_delete", "disclosures"),
+    ("disclosures_only_reseal", "disclosures"),
+)
 
 
-Statement = str | tuple[str, tuple[Any, ...]]
-
-
-def tamper(path: Path, *statements: Statement) -> None:
-    """What someone with the file could do: drop the append-only triggers, then edit rows.
-    A statement is SQL, or (SQL, parameters)."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        for trigger in (
-            "disclosure_ledger_no_update",
-            "disclosure_ledger_no_delete",
-            "disclosures_no_delete",
-            "disclosures_only_reseal",
-            "disclosure_ledger_no_replace",
-        ):
-            conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-        for statement in statements:
-            sql, params = (statement, ()) if isinstance(statement, str) else statement
-            conn.execute(sql, params)
-    finally:
-        conn.close()
+async def tamper(store: Store, *statements: Statement) -> None:
+    """What someone with write access to the database could do, on either engine: drop the
+    append-only triggers, then edit rows. A statement is SQL, or (SQL, parameters)."""
+    await unguarded(store, LEDGER_GUARDS, *statements)

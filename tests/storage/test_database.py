@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from storage import (
@@ -22,8 +23,10 @@ from storage import (
 )
 from storage.connection import SqliteConnection
 from storage.errors import ConstraintError
-from storage.sql import Dialect
-from tests.storage.sqlite_files import NOW, integrity, plain, rows
+from storage.location import Location, PostgresLocation
+from storage.postgres import WRITE_LOCK_KEY
+from storage.sql import Connection, Dialect
+from tests.storage.sqlite_files import NOW, integrity, plain
 from tests.storage.stored import stored
 
 
@@ -41,8 +44,9 @@ def another_process_writing(path: Path) -> Iterator[sqlite3.Connection]:
             conn.execute("ROLLBACK")
 
 
-async def test_opening_a_store_migrates_a_new_file_first(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "new" / "db.sqlite3")
+async def test_opening_a_store_migrates_a_new_database_first(store_location: Location) -> None:
+    """A new SQLite file in a folder not made yet, or an empty PostgreSQL database."""
+    store = await Store.open(store_location)
     try:
         assert store.migration.from_version == 0
         assert store.migration.to_version == latest_version()
@@ -50,9 +54,15 @@ async def test_opening_a_store_migrates_a_new_file_first(tmp_path: Path) -> None
             await uow.state.put("k", "v", NOW)
     finally:
         await store.close()
-    assert rows(store.path, "SELECT key, value FROM bot_state") == [("k", "v")]
+    again = await Store.open(store_location)
+    try:
+        assert again.migration.from_version == latest_version()
+        assert await stored(again, "SELECT key, value FROM bot_state") == [("k", "v")]
+    finally:
+        await again.close()
 
 
+@pytest.mark.engines("sqlite")  # SQLite's PRAGMAs; PostgreSQL's settings are checked below
 async def test_the_writer_uses_wal_full_sync_foreign_keys_and_a_busy_timeout(
     database: Database,
 ) -> None:
@@ -64,12 +74,31 @@ async def test_the_writer_uses_wal_full_sync_foreign_keys_and_a_busy_timeout(
         assert await pragma(conn, "query_only") == 0
 
 
+@pytest.mark.engines("sqlite")  # SQLite's PRAGMAs; PostgreSQL's settings are checked below
 async def test_readers_are_query_only_with_the_same_safety_settings(database: Database) -> None:
     async with database.reading() as conn:
         assert await pragma(conn, "query_only") == 1
         assert await pragma(conn, "journal_mode") == "wal"
         assert await pragma(conn, "foreign_keys") == 1
         assert await pragma(conn, "busy_timeout") > 0
+
+
+@pytest.mark.engines("postgresql")  # SQLite's counterpart: the two PRAGMA tests above
+async def test_postgresql_writes_commit_durably_and_reads_are_read_only_snapshots(
+    store: Store,
+) -> None:
+    async def setting(conn: Connection, name: str) -> Any:
+        return (await conn.fetch_all(f"SHOW {name}"))[0][0]
+
+    async with store._db.transaction() as conn:
+        assert await setting(conn, "synchronous_commit") == "on"
+        assert await setting(conn, "transaction_read_only") == "off"
+        assert await setting(conn, "lock_timeout") != "0"
+        assert await setting(conn, "TimeZone") == "UTC"
+    async with store._db.reading() as conn:
+        assert await setting(conn, "transaction_read_only") == "on"
+        assert await setting(conn, "transaction_isolation") == "repeatable read"
+        assert await setting(conn, "synchronous_commit") == "on"
 
 
 async def test_a_write_through_store_reading_fails_and_the_reader_stays_usable(
@@ -121,19 +150,19 @@ async def test_a_transaction_whose_body_raises_rolls_back_and_the_error_propagat
     assert await stored(store, "SELECT value FROM bot_state") == [("kept",)]
 
 
-async def test_a_constraint_error_propagates_unchanged_and_rolls_back(database: Database) -> None:
+async def test_a_constraint_error_propagates_unchanged_and_rolls_back(store: Store) -> None:
     insert = (
         "INSERT INTO bot_state (key, value, updated_at) VALUES ('k', 'v', '2026-11-02T09:00:00')"
     )
 
     async def insert_twice() -> None:
-        async with database.transaction() as conn:
+        async with store._db.transaction() as conn:  # under the repositories
             await conn.run(insert)
             await conn.run(insert)
 
-    with pytest.raises(ConstraintError, match="UNIQUE"):
+    with pytest.raises(ConstraintError, match=r"(?i)unique"):
         await insert_twice()
-    assert rows(database.path, "SELECT * FROM bot_state") == []
+    assert await stored(store, "SELECT * FROM bot_state") == []
 
 
 async def test_a_cancelled_transaction_rolls_back_and_the_store_stays_usable(store: Store) -> None:
@@ -157,6 +186,7 @@ async def test_a_cancelled_transaction_rolls_back_and_the_store_stays_usable(sto
         assert await uow.state.get("k") == "kept"
 
 
+@pytest.mark.engines("sqlite")  # SQLite's BEGIN IMMEDIATE queued behind another process's lock
 async def test_a_task_cancelled_while_its_transaction_begins_leaves_the_writer_usable(
     sqlite_store: Store,
 ) -> None:
@@ -181,9 +211,9 @@ async def test_a_task_cancelled_while_its_transaction_begins_leaves_the_writer_u
 
 
 async def test_a_read_cancelled_as_it_starts_returns_a_clean_connection_to_the_pool(
-    tmp_path: Path,
+    store_location: Location,
 ) -> None:
-    store = await Store.open(tmp_path / "db.sqlite3", readers=1)
+    store = await Store.open(store_location, readers=1)
     try:
 
         async def read() -> str | None:
@@ -252,8 +282,10 @@ async def test_a_read_keeps_one_snapshot_while_others_commit(store: Store) -> No
         assert await reader.state.get("k") == "new"
 
 
-async def test_a_reading_block_that_raises_gives_its_connection_back(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "db.sqlite3", readers=1)
+async def test_a_reading_block_that_raises_gives_its_connection_back(
+    store_location: Location,
+) -> None:
+    store = await Store.open(store_location, readers=1)
     try:
 
         async def read_and_fail() -> None:
@@ -270,6 +302,7 @@ async def test_a_reading_block_that_raises_gives_its_connection_back(tmp_path: P
         await store.close()
 
 
+@pytest.mark.engines("sqlite")  # a full disk made with SQLite's max_page_count
 async def test_a_full_disk_is_a_clear_error_nothing_is_half_written_and_work_resumes(
     database: Database, sqlite_store: Store
 ) -> None:
@@ -300,6 +333,7 @@ async def test_a_full_disk_is_a_clear_error_nothing_is_half_written_and_work_res
     assert check_database(database.path).ok
 
 
+@pytest.mark.engines("sqlite")  # SQLite's file lock, with its busy_timeout set to 0
 async def test_a_lock_held_too_long_by_another_process_is_a_clear_error(
     database: Database, sqlite_store: Store
 ) -> None:
@@ -321,8 +355,85 @@ async def test_a_lock_held_too_long_by_another_process_is_a_clear_error(
         assert await uow.state.get("k") == "v"
 
 
-async def test_a_closed_store_refuses_work_and_closing_twice_is_harmless(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "db.sqlite3")
+@pytest.mark.engines("postgresql")  # SQLite's counterpart: the lock held by another process
+async def test_a_write_waits_for_another_instance_holding_the_write_lock_then_sees_its_commit(
+    store: Store,
+) -> None:
+    """Another instance inside its write transaction (holding the transaction-level write
+    lock): the bot's write waits for it, then reads what it committed, so nothing is lost."""
+    location = store.location
+    assert isinstance(location, PostgresLocation)
+
+    async def append(text: str) -> None:
+        async with store.transaction() as uow:
+            value = await uow.state.get("k") or ""
+            await uow.state.put("k", value + text, NOW)
+
+    other = await asyncpg.connect(location.dsn)
+    try:
+        held = other.transaction()
+        await held.start()
+        await other.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK_KEY)
+        await other.execute(
+            "INSERT INTO bot_state (key, value, updated_at) VALUES ('k', 'other;', $1)",
+            "2026-11-02T09:00:00.000000+00:00",
+        )
+        task = asyncio.create_task(append("bot;"))
+        await until_the_bot_waits_for_the_lock(other)
+        assert not task.done()
+        await held.commit()
+        await task
+    finally:
+        await other.close()
+    async with store.reading() as uow:
+        assert await uow.state.get("k") == "other;bot;"
+
+
+@pytest.mark.engines("postgresql")  # SQLite's counterpart: a task cancelled while it begins
+async def test_a_write_cancelled_while_waiting_for_the_write_lock_leaves_the_writer_usable(
+    store: Store,
+) -> None:
+    location = store.location
+    assert isinstance(location, PostgresLocation)
+
+    async def write(value: str) -> None:
+        async with store.transaction() as uow:
+            await uow.state.put("k", value, NOW)
+
+    other = await asyncpg.connect(location.dsn)
+    try:
+        held = other.transaction()
+        await held.start()
+        await other.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK_KEY)
+        task = asyncio.create_task(write("lost"))
+        await until_the_bot_waits_for_the_lock(other)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await held.rollback()
+        await write("kept")
+        # and the bot holds no write lock between transactions
+        async with other.transaction():
+            assert await other.fetchval("SELECT pg_try_advisory_xact_lock($1)", WRITE_LOCK_KEY)
+    finally:
+        await other.close()
+    async with store.reading() as uow:
+        assert await uow.state.get("k") == "kept"
+
+
+async def until_the_bot_waits_for_the_lock(other: asyncpg.Connection) -> None:
+    waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+    for _ in range(3000):
+        if await other.fetchval(waiting):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the bot's write never waited for the lock")
+
+
+async def test_a_closed_store_refuses_work_and_closing_twice_is_harmless(
+    store_location: Location,
+) -> None:
+    store = await Store.open(store_location)
     await store.close()
     await store.close()
     with pytest.raises(StorageError, match="closed"):

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from pathlib import Path
 
 import pytest
 
@@ -45,6 +43,7 @@ from tests.storage.legal_fixtures import (
     registered,
     two_violators,
 )
+from tests.storage.stored import stored
 
 OLD_KEY, NEW_KEY = parse_key(new_key_text("k1")), parse_key(new_key_text("k2"))
 OLD_INDEX = DataKey("b1", decode_secret(new_secret_text(), "index"))
@@ -88,31 +87,30 @@ async def everything_sealed(store: Store) -> None:
     await save_draft(store, cipher, REGISTRAR.user_id, {"target": PHONE_FIRST_INSTANT}, NOW)
 
 
-def keys_in_use(path: Path) -> dict[str, set[str]]:
-    with sqlite3.connect(path) as conn:
-        queries = {
-            "observations": "SELECT key_id FROM observations WHERE key_id IS NOT NULL",
-            "disclosures": "SELECT key_id FROM disclosures",
-            "targets": "SELECT target_key_id FROM legal_requests WHERE target_key_id IS NOT NULL",
-            "documents": "SELECT key_id FROM legal_documents",
-            "journal": "SELECT key_id FROM update_journal WHERE payload IS NOT NULL",
-            "index": "SELECT blind_key_id FROM observations",
-            "target index": "SELECT target_blind_key_id FROM legal_requests "
-            "WHERE target_blind_key_id IS NOT NULL",
-        }
-        return {name: {row[0] for row in conn.execute(sql)} for name, sql in queries.items()}
+async def keys_in_use(store: Store) -> dict[str, set[str]]:
+    queries = {
+        "observations": "SELECT key_id FROM observations WHERE key_id IS NOT NULL",
+        "disclosures": "SELECT key_id FROM disclosures",
+        "targets": "SELECT target_key_id FROM legal_requests WHERE target_key_id IS NOT NULL",
+        "documents": "SELECT key_id FROM legal_documents",
+        "journal": "SELECT key_id FROM update_journal WHERE payload IS NOT NULL",
+        "index": "SELECT blind_key_id FROM observations",
+        "target index": "SELECT target_blind_key_id FROM legal_requests "
+        "WHERE target_blind_key_id IS NOT NULL",
+    }
+    return {name: {row[0] for row in await stored(store, sql)} for name, sql in queries.items()}
 
 
 async def test_rotation_re_encrypts_every_sealed_column_and_rebuilds_every_index(
     store: Store,
 ) -> None:
     await everything_sealed(store)
-    assert set().union(*keys_in_use(store.path).values()) == {"k1", "b1"}
+    assert set().union(*(await keys_in_use(store)).values()) == {"k1", "b1"}
     rotation = await rotate_everything(store, after(), NOW)
     assert rotation.journal == 1
     assert rotation.drafts == 1
     assert rotation.indexes >= 8
-    assert keys_in_use(store.path) == {
+    assert (await keys_in_use(store)) == {
         "observations": {"k2"},
         "disclosures": {"k2"},
         "targets": {"k2"},
@@ -151,10 +149,10 @@ async def test_a_rotation_killed_half_way_carries_on_where_it_stopped(store: Sto
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    half = keys_in_use(store.path)["observations"]
+    half = (await keys_in_use(store))["observations"]
     assert half == {"k1", "k2"}
     await rotate_everything(store, cipher, NOW, batch=1)
-    assert set().union(*keys_in_use(store.path).values()) == {"k2", "b2"}
+    assert set().union(*(await keys_in_use(store)).values()) == {"k2", "b2"}
     async with store.reading() as uow:
         rows = await uow.registry.timeline(1)
     assert PHONE_FIRST_INSTANT in {opened(only_new(), row).value for row in rows}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import date, timedelta
@@ -52,8 +51,10 @@ from storage.crypto import (
     parse_key,
 )
 from storage.location import Location
+from storage.sql import Dialect
 from tests.e2e.test_legal import NOW, confirmed_violator
-from tests.storage.legal_fixtures import TEST_LEDGER_KEYS, ledger_for
+from tests.storage.legal_fixtures import TEST_LEDGER_KEYS, ledger_for, tamper
+from tests.storage.stored import Refused, Statement, outside, stored
 
 POLICY = LegalPolicy(offences={"fraud": "scam"}, bootstrap_legal=frozenset({1, 2, 3}))
 ALICE = Officer(1, "alice", is_legal=True)
@@ -106,32 +107,15 @@ async def disclosed(store: Store, cipher: PersonalDataCipher, reference: str) ->
     return request_id
 
 
-def tamper(database: Path, *statements: str | tuple[str, tuple[object, ...]]) -> None:
-    """Someone with write access to the database: drops the guards, then edits."""
-    with sqlite3.connect(database) as conn:
-        for trigger in (
-            "disclosure_ledger_no_update",
-            "disclosure_ledger_no_delete",
-            "disclosure_ledger_no_replace",
-            "disclosures_no_delete",
-            "disclosures_only_reseal",
-        ):
-            conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-        for statement in statements:
-            sql, params = (statement, ()) if isinstance(statement, str) else statement
-            conn.execute(sql, params)
-
-
 async def report(store: Store, cipher: PersonalDataCipher, *, anchors: bool = True) -> list[str]:
     verdict = await verify_ledger(store, cipher, ledger_for(store), with_anchors=anchors)
     return list(verdict.problems)
 
 
-async def three(store: Store, cipher: PersonalDataCipher) -> Path:
+async def three(store: Store, cipher: PersonalDataCipher) -> None:
     for reference in ("A-1", "A-2", "A-3"):
         await disclosed(store, cipher, reference)
     assert await report(store, cipher) == []
-    return store.path
 
 
 async def rewrite_country(store: Store, seq: int, country: str, keys: LedgerKeys) -> None:
@@ -139,7 +123,7 @@ async def rewrite_country(store: Store, seq: int, country: str, keys: LedgerKeys
     what the issue's insider did."""
     async with store.reading() as uow:
         entries = await uow.legal.ledger()
-    statements: list[str | tuple[str, tuple[object, ...]]] = []
+    statements: list[Statement] = []
     previous = entries[seq - 2].entry_hash if seq > 1 else GENESIS
     for entry in entries[seq - 1 :]:
         changed = replace(entry, prev_hash=previous)
@@ -157,7 +141,7 @@ async def rewrite_country(store: Store, seq: int, country: str, keys: LedgerKeys
         previous = digest
     head = json.dumps({"count": len(entries), "last_hash": previous})
     statements.append(("UPDATE bot_state SET value = ? WHERE key = ?", (head, LEDGER_HEAD_KEY)))
-    tamper(store.path, *statements)
+    await tamper(store, *statements)
 
 
 async def test_a_rewrite_with_the_ledger_key_passes_without_anchors_and_fails_with_them(
@@ -197,7 +181,7 @@ async def test_an_edited_violator_is_named_against_the_disclosed_content(
     store: Store, cipher: PersonalDataCipher
 ) -> None:
     await three(store, cipher)
-    tamper(store.path, "UPDATE disclosure_ledger SET violator_id = 77 WHERE seq = 1")
+    await tamper(store, "UPDATE disclosure_ledger SET violator_id = 77 WHERE seq = 1")
     problems = await report(store, cipher, anchors=False)
     assert "entry 1: the violator is 77 in the ledger but 1 in the disclosed content" in problems
 
@@ -206,20 +190,40 @@ async def test_insert_or_replace_cannot_rewrite_an_entry_or_a_disclosure(
     store: Store, cipher: PersonalDataCipher
 ) -> None:
     await three(store, cipher)
-    with sqlite3.connect(store.path) as conn:
-        for sql in (
-            "INSERT OR REPLACE INTO disclosure_ledger SELECT seq, kind, request_id, violator_id, "
-            "'US', period_start, period_end, disclosed_at, disclosed_to, content_sha256, "
-            "prev_hash, entry_hash, key_id FROM disclosure_ledger WHERE seq = 2",
-            "REPLACE INTO disclosures SELECT request_id, ciphertext, key_id, content_sha256, 0, "
-            "0, disclosed_to, disclosed_at FROM disclosures WHERE request_id = 1",
-            "INSERT INTO disclosure_ledger SELECT seq + 10, kind, request_id, violator_id, "
-            "country, period_start, period_end, disclosed_at, disclosed_to, content_sha256, "
-            "prev_hash, 'x' || entry_hash, key_id FROM disclosure_ledger WHERE seq = 1",
-            "UPDATE disclosures SET phones = 0",
-        ):
-            with pytest.raises(sqlite3.IntegrityError, match=r"append-only|are kept"):
-                conn.execute(sql)
+    ledger = (
+        "disclosure_ledger (seq, kind, request_id, violator_id, country, period_start, "
+        "period_end, disclosed_at, disclosed_to, content_sha256, prev_hash, entry_hash, key_id)"
+    )
+    ledger_copy = (
+        f"{ledger} SELECT seq, kind, request_id, violator_id, 'US', period_start, period_end, "  # noqa: S608
+        "disclosed_at, disclosed_to, content_sha256, prev_hash, entry_hash, key_id "
+        "FROM disclosure_ledger WHERE seq = 2"
+    )
+    disclosure_copy = (
+        "disclosures (request_id, ciphertext, key_id, content_sha256, phones, ips, "
+        "disclosed_to, disclosed_at) SELECT request_id, ciphertext, key_id, content_sha256, 0, "
+        "0, disclosed_to, disclosed_at FROM disclosures WHERE request_id = 1"
+    )
+    if store.dialect is Dialect.SQLITE:
+        replaces = [
+            f"INSERT OR REPLACE INTO {ledger_copy}",
+            f"REPLACE INTO {disclosure_copy}",
+        ]
+    else:  # PostgreSQL's way to replace a row is the upsert
+        replaces = [
+            f"INSERT INTO {ledger_copy} ON CONFLICT (seq) DO UPDATE SET country = excluded.country",
+            f"INSERT INTO {disclosure_copy} ON CONFLICT (request_id) DO UPDATE "
+            "SET phones = excluded.phones, ips = excluded.ips",
+        ]
+    for sql in (
+        *replaces,
+        f"INSERT INTO {ledger} SELECT seq + 10, kind, request_id, violator_id, country, "  # noqa: S608
+        "period_start, period_end, disclosed_at, disclosed_to, content_sha256, prev_hash, "
+        "'x' || entry_hash, key_id FROM disclosure_ledger WHERE seq = 1",
+        "UPDATE disclosures SET phones = 0",
+    ):
+        with pytest.raises(Refused, match=r"append-only|are kept"):
+            await outside(store, sql)
     assert await report(store, cipher) == []
 
 
@@ -245,24 +249,23 @@ async def test_a_broken_ledger_stops_further_disclosures(
     store: Store, cipher: PersonalDataCipher
 ) -> None:
     await three(store, cipher)
-    tamper(store.path, "DELETE FROM disclosure_ledger WHERE seq = 3")
+    await tamper(store, "DELETE FROM disclosure_ledger WHERE seq = 3")
     with pytest.raises(LegalRefused, match="the disclosure ledger does not verify"):
         await disclosed(store, cipher, "A-4")
-    with sqlite3.connect(store.path) as conn:
-        assert conn.execute("SELECT count(*) FROM disclosures").fetchone() == (3,)
+    assert await stored(store, "SELECT count(*) FROM disclosures") == [(3,)]
 
 
 async def test_an_unwritable_checkpoint_folder_refuses_the_disclosure(
     store: Store, cipher: PersonalDataCipher
 ) -> None:
     """No checkpoint, no disclosure: the whole step is rolled back."""
-    blocked = store.path.parent / "ledger-anchors"
+    blocked = Path(ledger_for(store).anchor.where).parent
+    blocked.parent.mkdir(parents=True, exist_ok=True)
     blocked.write_text("a file where the folder should be")
     with pytest.raises(LegalRefused, match="the ledger checkpoint could not be written"):
         await disclosed(store, cipher, "A-1")
-    with sqlite3.connect(store.path) as conn:
-        assert conn.execute("SELECT count(*) FROM disclosure_ledger").fetchone() == (0,)
-        assert conn.execute("SELECT state FROM legal_requests").fetchone() == ("approved",)
+    assert await stored(store, "SELECT count(*) FROM disclosure_ledger") == [(0,)]
+    assert await stored(store, "SELECT state FROM legal_requests") == [("approved",)]
 
 
 async def test_old_unkeyed_entries_are_adopted_by_the_first_keyed_disclosure(
@@ -297,9 +300,9 @@ async def test_old_unkeyed_entries_are_adopted_by_the_first_keyed_disclosure(
     assert json.loads(lines[0])["event"] == "adopted"
     assert json.loads(lines[0])["entry_hash"] == old.entry_hash
     # Rewriting the old entry (no key needed for its unkeyed hash) is caught by the adoption.
-    tamper(store.path, "UPDATE disclosure_ledger SET country = 'US' WHERE seq = 1")
+    await tamper(store, "UPDATE disclosure_ledger SET country = 'US' WHERE seq = 1")
     forged = legacy_hash(replace(old, country="US"))
-    tamper(store.path, ("UPDATE disclosure_ledger SET entry_hash = ? WHERE seq = 1", (forged,)))
+    await tamper(store, ("UPDATE disclosure_ledger SET entry_hash = ? WHERE seq = 1", (forged,)))
     problems = await report(store, cipher, anchors=True)
     assert any(p.startswith("entry 1 differs from the one checkpointed") for p in problems)
 
@@ -310,14 +313,10 @@ async def test_an_open_request_holds_the_violators_metadata_until_closed(
     request_id = await disclosed(store, cipher, "H-1")
     later = NOW + timedelta(days=800)
     assert await purge_expired(store, timedelta(days=365), later) == 0
-    with sqlite3.connect(store.path) as conn:
-        (kept,) = conn.execute("SELECT count(*) FROM observations").fetchone()
-    assert kept == 4
+    assert await stored(store, "SELECT count(*) FROM observations") == [(4,)]
     await close(store, cipher, POLICY, request_id, ALICE, later)
     assert await purge_expired(store, timedelta(days=365), later) == 4
-    with sqlite3.connect(store.path) as conn:
-        (left,) = conn.execute("SELECT count(*) FROM observations").fetchone()
-    assert left == 0
+    assert await stored(store, "SELECT count(*) FROM observations") == [(0,)]
 
 
 async def test_a_decision_with_a_legal_request_cannot_be_undone_or_overturned(
@@ -332,9 +331,8 @@ async def test_a_decision_with_a_legal_request_cannot_be_undone_or_overturned(
             uow, before, 7, NOW, CasePolicy(), action="case.overturned"
         )
     assert outcome is UndoRefusal.LEGAL_REQUEST
-    with sqlite3.connect(store.path) as conn:
-        assert conn.execute("SELECT count(*) FROM violators").fetchone() == (1,)
-        refusals = conn.execute(
-            "SELECT count(*) FROM audit_log WHERE details LIKE '%legal_request%'"
-        ).fetchone()
-    assert refusals == (1,)
+    assert await stored(store, "SELECT count(*) FROM violators") == [(1,)]
+    refusals = await stored(
+        store, "SELECT count(*) FROM audit_log WHERE details LIKE '%legal_request%'"
+    )
+    assert refusals == [(1,)]

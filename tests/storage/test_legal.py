@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from datetime import date, timedelta
@@ -51,6 +50,7 @@ from tests.storage.legal_fixtures import (
     INSIDE,
     IP_INSIDE,
     IPV6_LAST_INSTANT,
+    LEDGER_GUARDS,
     NOT_LEGAL,
     NOW,
     PERSONAL_VALUES,
@@ -62,7 +62,6 @@ from tests.storage.legal_fixtures import (
     analysed,
     at,
     audit_log,
-    database_bytes,
     disclosed,
     ledger_for,
     observe,
@@ -71,6 +70,7 @@ from tests.storage.legal_fixtures import (
     tamper,
     two_violators,
 )
+from tests.storage.stored import Refused, at_rest, outside, unguarded
 
 RETENTION = timedelta(days=90)  # the violators were confirmed 200 days before NOW
 REASON = "The order does not name the offence precisely enough."
@@ -656,7 +656,7 @@ async def test_no_audit_entry_holds_a_phone_or_ip_in_clear(
         assert value.removeprefix("+44") not in written
 
 
-async def test_the_database_file_holds_no_disclosed_phone_or_ip_in_clear(
+async def test_the_database_holds_no_disclosed_phone_or_ip_in_clear(
     store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
 ) -> None:
     by_phone = order(target=Target(TargetKind.PHONE, PHONE_FIRST_INSTANT))
@@ -664,8 +664,8 @@ async def test_the_database_file_holds_no_disclosed_phone_or_ip_in_clear(
     results = [await disclosed(store, cipher, form) for form in (by_phone, by_ip)]
     assert all(value.encode() in results[0].content for value in INSIDE)
     await store.close()
-    raw = database_bytes(store.path)
-    assert b"drug_trafficking" in raw  # the file is readable: non-personal fields are in clear
+    raw = await at_rest(store)
+    assert b"drug_trafficking" in raw  # it is readable: non-personal fields are in clear
     for value in PERSONAL_VALUES:
         for spelling in (value, value.lstrip("+"), value.removeprefix("+44")):
             assert spelling.encode() not in raw, spelling
@@ -755,17 +755,13 @@ async def test_the_ledger_refuses_updates_and_deletes(
     store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
 ) -> None:
     await three_disclosures(store, cipher)
-    conn = sqlite3.connect(store.path, isolation_level=None)
-    try:
-        for statement in (
-            "UPDATE disclosure_ledger SET country = 'FR' WHERE seq = 2",
-            "DELETE FROM disclosure_ledger WHERE seq = 3",
-            "DELETE FROM disclosures",
-        ):
-            with pytest.raises(sqlite3.IntegrityError, match=r"append-only|are kept"):
-                conn.execute(statement)
-    finally:
-        conn.close()
+    for statement in (
+        "UPDATE disclosure_ledger SET country = 'FR' WHERE seq = 2",
+        "DELETE FROM disclosure_ledger WHERE seq = 3",
+        "DELETE FROM disclosures",
+    ):
+        with pytest.raises(Refused, match=r"append-only|are kept"):
+            await outside(store, statement)
     assert await ledger_summary(store, cipher) == (3, [])
 
 
@@ -773,7 +769,7 @@ async def test_an_edited_entry_country_is_detected(
     store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
 ) -> None:
     await three_disclosures(store, cipher)
-    tamper(store.path, "UPDATE disclosure_ledger SET country = 'FR' WHERE seq = 2")
+    await tamper(store, "UPDATE disclosure_ledger SET country = 'FR' WHERE seq = 2")
     assert await ledger_problems(store, cipher) == [
         "entry 2 was changed after it was written",
         "entry 2: the country is FR in the ledger but BR in the disclosed content",
@@ -784,8 +780,8 @@ async def test_an_edited_entry_content_hash_is_detected(
     store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
 ) -> None:
     ids = await three_disclosures(store, cipher)
-    tamper(
-        store.path, ("UPDATE disclosure_ledger SET content_sha256 = ? WHERE seq = 2", ("0" * 64,))
+    await tamper(
+        store, ("UPDATE disclosure_ledger SET content_sha256 = ? WHERE seq = 2", ("0" * 64,))
     )
     assert await ledger_problems(store, cipher) == [
         "entry 2 was changed after it was written",
@@ -805,8 +801,8 @@ async def test_an_entry_edited_with_its_hash_recomputed_without_the_key_is_detec
     forged_plain = legacy_hash(edited)
     forged_keyed = expected_hash(LedgerKeys("test-ledger", {"test-ledger": b"\x07" * 32}), edited)
     for forged in (forged_plain, forged_keyed):
-        tamper(
-            store.path,
+        await tamper(
+            store,
             (
                 "UPDATE disclosure_ledger SET country = 'FR', entry_hash = ? WHERE seq = 2",
                 (forged,),
@@ -824,7 +820,7 @@ async def test_a_deleted_middle_entry_is_detected(
     store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
 ) -> None:
     ids = await three_disclosures(store, cipher)
-    tamper(store.path, "DELETE FROM disclosure_ledger WHERE seq = 2")
+    await tamper(store, "DELETE FROM disclosure_ledger WHERE seq = 2")
     problems = await ledger_problems(store, cipher)
     assert "entry 3 is at position 2: an entry before it was deleted or the entries were " in (
         " ".join(problems)
@@ -842,7 +838,7 @@ async def test_a_deleted_last_entry_is_detected(
     store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
 ) -> None:
     ids = await three_disclosures(store, cipher)
-    tamper(store.path, "DELETE FROM disclosure_ledger WHERE seq = 3")
+    await tamper(store, "DELETE FROM disclosure_ledger WHERE seq = 3")
     assert await ledger_problems(store, cipher) == [
         "the ledger holds 2 entries but 3 were written (entries deleted or added outside the bot)",
         *missing_checkpointed(3),
@@ -858,8 +854,8 @@ async def test_a_deleted_last_entry_with_a_rewritten_head_is_still_detected(
     async with store.reading() as uow:
         second = (await uow.legal.ledger())[1]
     head = json.dumps({"count": 2, "last_hash": second.entry_hash})
-    tamper(
-        store.path,
+    await tamper(
+        store,
         "DELETE FROM disclosure_ledger WHERE seq = 3",
         ("UPDATE bot_state SET value = ? WHERE key = ?", (head, LEDGER_HEAD_KEY)),
     )
@@ -879,9 +875,9 @@ async def test_a_whole_disclosure_erased_with_a_rewritten_head_is_caught_by_its_
     async with store.reading() as uow:
         second = (await uow.legal.ledger())[1]
     head = json.dumps({"count": 2, "last_hash": second.entry_hash})
-    tamper(
-        store.path,
-        "DROP TRIGGER IF EXISTS audit_log_no_delete",
+    await unguarded(
+        store,
+        [*LEDGER_GUARDS, ("audit_log_no_delete", "audit_log")],
         "DELETE FROM disclosure_ledger WHERE seq = 3",
         ("DELETE FROM disclosures WHERE request_id = ?", (ids[2],)),
         ("DELETE FROM audit_log WHERE subject_type = 'legal_request' AND subject_id = ?",
@@ -898,8 +894,8 @@ async def test_two_swapped_entries_are_detected(
     store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
 ) -> None:
     await three_disclosures(store, cipher)
-    tamper(
-        store.path,
+    await tamper(
+        store,
         "UPDATE disclosure_ledger SET seq = 100 WHERE seq = 1",
         "UPDATE disclosure_ledger SET seq = 1 WHERE seq = 2",
         "UPDATE disclosure_ledger SET seq = 2 WHERE seq = 100",
@@ -920,8 +916,8 @@ async def test_a_changed_disclosure_ciphertext_is_detected(
     store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
 ) -> None:
     ids = await three_disclosures(store, cipher)
-    tamper(
-        store.path,
+    await tamper(
+        store,
         ("UPDATE disclosures SET ciphertext = ? WHERE request_id = ?", (b"\x00" * 64, ids[1])),
     )
     assert await ledger_problems(store, cipher) == [
@@ -933,8 +929,8 @@ async def test_a_changed_disclosure_content_hash_is_detected(
     store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
 ) -> None:
     ids = await three_disclosures(store, cipher)
-    tamper(
-        store.path,
+    await tamper(
+        store,
         ("UPDATE disclosures SET content_sha256 = ? WHERE request_id = ?", ("0" * 64, ids[1])),
     )
     assert await ledger_problems(store, cipher) == [
@@ -951,8 +947,8 @@ async def test_a_disclosure_replaced_by_other_content_is_detected(
     ids = await three_disclosures(store, cipher)
     other = json.dumps({"items": [], "request": {"id": ids[1], "country": "BR"}}).encode()
     key_id, blob = cipher.encrypt(other.decode(), disclosure_context(ids[1]))
-    tamper(
-        store.path,
+    await tamper(
+        store,
         (
             "UPDATE disclosures SET key_id = ?, ciphertext = ?, content_sha256 = ? "
             "WHERE request_id = ?",

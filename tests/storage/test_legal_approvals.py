@@ -8,7 +8,6 @@ given before it. Voided votes are kept, shown on the request and audit-logged.
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from collections.abc import AsyncIterator
 
 import pytest
@@ -29,6 +28,7 @@ from storage.crypto import (
     parse_key,
 )
 from storage.location import Location
+from storage.sql import Dialect
 from tests.storage.legal_fixtures import (
     ANALYSIS,
     BOB,
@@ -43,6 +43,7 @@ from tests.storage.legal_fixtures import (
     registered,
     two_violators,
 )
+from tests.storage.stored import Refused, outside
 
 ADMIN_ID = 900
 DAVE = Officer(104, "dave")  # legal by a grant an admin can revoke, not by the settings
@@ -108,8 +109,7 @@ async def test_a_role_lost_outside_the_bot_voids_the_approval_at_disclosure(
     request = await analysed(store, cipher)
     await approve(store, cipher, POLICY, request.id, DAVE, NOW)
     assert (await approve(store, cipher, POLICY, request.id, CAROL, NOW)).complete
-    with sqlite3.connect(store.path) as conn:
-        conn.execute("DELETE FROM role_grants WHERE user_id = ?", (DAVE.user_id,))
+    await outside(store, "DELETE FROM role_grants WHERE user_id = ?", (DAVE.user_id,))
     with pytest.raises(LegalRefused, match="only an approved request"):
         await disclose(store, cipher, POLICY, ledger_for(store), request.id, CAROL, NOW)
     without_carol = dataclasses.replace(
@@ -192,16 +192,23 @@ async def test_voided_votes_cannot_be_edited_or_deleted_in_the_database(
 ) -> None:
     request = await analysed(store, cipher)
     await approve(store, cipher, POLICY, request.id, BOB, NOW)
-    with sqlite3.connect(store.path) as conn:
-        for sql in (
-            "DELETE FROM legal_approvals",
-            "UPDATE legal_approvals SET officer_id = 1",
-            "UPDATE legal_approvals SET decided_at = '2020-01-01T00:00:00.000000+00:00'",
-            "INSERT OR REPLACE INTO legal_approvals (id, request_id, officer_id, decision, "
-            "decided_at) SELECT id, request_id, 5, decision, decided_at FROM legal_approvals",
-        ):
-            with pytest.raises(sqlite3.IntegrityError):
-                conn.execute(sql)
-        conn.execute("UPDATE legal_approvals SET voided_at = 'x', voided_reason = 'y'")
-        with pytest.raises(sqlite3.IntegrityError):
-            conn.execute("UPDATE legal_approvals SET voided_at = NULL, voided_reason = NULL")
+    copy = (
+        "INTO legal_approvals (id, request_id, officer_id, decision, decided_at) "
+        "SELECT id, request_id, 5, decision, decided_at FROM legal_approvals"
+    )
+    replace = (
+        f"INSERT OR REPLACE {copy}"
+        if store.dialect is Dialect.SQLITE
+        else f"INSERT {copy} ON CONFLICT (id) DO UPDATE SET officer_id = excluded.officer_id"
+    )
+    for sql in (
+        "DELETE FROM legal_approvals",
+        "UPDATE legal_approvals SET officer_id = 1",
+        "UPDATE legal_approvals SET decided_at = '2020-01-01T00:00:00.000000+00:00'",
+        replace,
+    ):
+        with pytest.raises(Refused):
+            await outside(store, sql)
+    await outside(store, "UPDATE legal_approvals SET voided_at = 'x', voided_reason = 'y'")
+    with pytest.raises(Refused):
+        await outside(store, "UPDATE legal_approvals SET voided_at = NULL, voided_reason = NULL")

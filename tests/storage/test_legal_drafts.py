@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -19,6 +18,7 @@ from storage.crypto import (
 )
 from storage.location import Location
 from tests.storage.legal_fixtures import NOW, PHONE_FIRST_INSTANT
+from tests.storage.stored import outside, stored
 
 IDLE = timedelta(minutes=15)
 
@@ -52,13 +52,12 @@ async def test_a_draft_moved_to_another_officer_or_edited_does_not_open_and_is_d
     store: Store, cipher: PersonalDataCipher
 ) -> None:
     await save_draft(store, cipher, 1, {"target": PHONE_FIRST_INSTANT}, NOW)
-    with sqlite3.connect(store.path) as conn:
-        conn.execute(
-            "INSERT INTO bot_state (key, value, updated_at) SELECT ?, value, updated_at "
-            "FROM bot_state WHERE key = ?",
-            (draft_key(2), draft_key(1)),
-        )
+    await outside(
+        store,
+        "INSERT INTO bot_state (key, value, updated_at) SELECT ?, value, updated_at "
+        "FROM bot_state WHERE key = ?",
+        (draft_key(2), draft_key(1)),
+    )
     assert await load_draft(store, cipher, 2, IDLE, NOW) is None
-    with sqlite3.connect(store.path) as conn:
-        assert conn.execute("SELECT key FROM bot_state").fetchall() == [(draft_key(1),)]
+    assert await stored(store, "SELECT key FROM bot_state") == [(draft_key(1),)]
     assert await load_draft(store, cipher, 1, IDLE, NOW) == {"target": PHONE_FIRST_INSTANT}

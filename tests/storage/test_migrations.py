@@ -33,6 +33,10 @@ from tests.storage.sqlite_files import (
     user_version,
 )
 
+# SQLite's own migrations: its files, PRAGMA user_version, databases built at each old version.
+# PostgreSQL's migrations have their tests in test_postgres_schema.py.
+pytestmark = pytest.mark.engines("sqlite")
+
 LATEST = latest_version()
 
 

@@ -19,6 +19,10 @@ from storage.files import (
 )
 from tests.storage.sqlite_files import NOW
 
+# File modes of SQLite's database, its -wal and -shm and its backups: a PostgreSQL database
+# keeps no file of the bot's.
+pytestmark = pytest.mark.engines("sqlite")
+
 
 @pytest.fixture(autouse=True)
 def umask_022() -> Iterator[None]:

@@ -3,10 +3,8 @@ kept only for confirmed violators and removed with the decision that created the
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -36,6 +34,7 @@ from storage.crypto import (
     parse_key,
 )
 from storage.location import Location
+from tests.storage.stored import Refused, at_rest, outside, stored
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 MODERATOR = Moderator(7, "@mod")
@@ -103,7 +102,7 @@ def observation(kind: ObservationKind, raw: str, minutes: int = 0) -> Observatio
 
 
 async def test_personal_data_is_sealed_at_rest_and_opens_again(
-    store: Store, sealer: PersonalDataCipher, tmp_path: Path
+    store: Store, sealer: PersonalDataCipher
 ) -> None:
     _, violator_id = await confirmed(store)
     async with store.transaction() as uow:
@@ -121,7 +120,7 @@ async def test_personal_data_is_sealed_at_rest_and_opens_again(
         ("username", "old_name_x"),
     ]
     await store.close()
-    raw = b"".join(p.read_bytes() for p in tmp_path.glob("db.sqlite3*"))
+    raw = await at_rest(store)
     # Whole numbers only: a 4-digit fragment turns up by chance in hex digests (1 in 65,536
     # per position), which made this check fail now and then.
     for secret in (b"442079460018", b"2079460018", IP.encode()):
@@ -130,7 +129,7 @@ async def test_personal_data_is_sealed_at_rest_and_opens_again(
 
 
 async def test_recording_twice_adds_nothing_and_rows_are_append_only(
-    store: Store, sealer: PersonalDataCipher, tmp_path: Path
+    store: Store, sealer: PersonalDataCipher
 ) -> None:
     _, violator_id = await confirmed(store)
     item = observation(ObservationKind.IP, IP)
@@ -138,10 +137,9 @@ async def test_recording_twice_adds_nothing_and_rows_are_append_only(
         assert await record_observation(uow, sealer, violator_id, item, START)
     async with store.transaction() as uow:
         assert not await record_observation(uow, sealer, violator_id, item, START)
-    with sqlite3.connect(tmp_path / "db.sqlite3") as conn:
-        assert conn.execute("SELECT count(*) FROM observations").fetchone() == (1,)
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-            conn.execute("UPDATE observations SET observed_at = 'x'")
+    assert await stored(store, "SELECT count(*) FROM observations") == [(1,)]
+    with pytest.raises(Refused, match="append-only"):
+        await outside(store, "UPDATE observations SET observed_at = 'x'")
 
 
 async def test_only_confirmed_violators_get_observations(
@@ -186,9 +184,7 @@ async def test_lookups_by_telegram_username_and_blind_index(
         assert await uow.registry.by_blind_index(ObservationKind.IP, [other]) == []
 
 
-async def test_rotation_re_encrypts_every_value_under_the_new_key(
-    store: Store, tmp_path: Path
-) -> None:
+async def test_rotation_re_encrypts_every_value_under_the_new_key(store: Store) -> None:
     index = decode_secret(new_secret_text(), "index")
     old_key, new_key = new_key_text("k1"), new_key_text("k2")
     old = PersonalDataCipher(parse_key(old_key), [], index)

@@ -11,10 +11,9 @@ written the old way after the migration never opens.
 from __future__ import annotations
 
 import json
-import sqlite3
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -39,8 +38,9 @@ from storage.crypto import (
     new_secret_text,
     parse_key,
 )
-from storage.location import Location
+from storage.location import Location, SqliteLocation
 from storage.migrations import migrate
+from storage.pg_migrations import migrate_postgres
 from tests.storage.legal_fixtures import (
     BOB,
     NOW,
@@ -56,6 +56,15 @@ from tests.storage.legal_fixtures import (
     two_violators,
 )
 from tests.storage.legal_fixtures import ledger_for as ledger_of
+from tests.storage.stored import (
+    Refused,
+    Statement,
+    at_rest,
+    outside,
+    outside_all,
+    stored,
+    unguarded,
+)
 
 
 @pytest.fixture
@@ -78,14 +87,16 @@ async def test_a_phone_copied_into_another_violators_row_is_withheld_not_disclos
 ) -> None:
     """other_shop's phone (observed 2026-07-20) copied, ciphertext, key id and all, into a
     new row of pill_shop dated inside the order's period."""
-    with sqlite3.connect(store.path) as conn:
-        conn.execute(
-            "INSERT INTO observations (violator_id, kind, value, ciphertext, key_id, blind_index, "
-            "observed_at, source, recorded_at, dedupe, blind_key_id) "
-            "SELECT 1, kind, value, ciphertext, key_id, blind_index, "
-            "'2026-07-05T00:00:00.000000+00:00', source, recorded_at, randomblob(32), "
-            "blind_key_id FROM observations WHERE violator_id = 2 AND kind = 'phone'"
-        )
+    # The bot numbers observations itself (a seal names its row), so the insider does too.
+    await outside(
+        store,
+        "INSERT INTO observations (id, violator_id, kind, value, ciphertext, key_id, "
+        "blind_index, observed_at, source, recorded_at, dedupe, blind_key_id) "
+        "SELECT (SELECT max(id) + 1 FROM observations), 1, kind, value, ciphertext, key_id, "
+        "blind_index, '2026-07-05T00:00:00.000000+00:00', source, recorded_at, ?, "
+        "blind_key_id FROM observations WHERE violator_id = 2 AND kind = 'phone'",
+        (os.urandom(32),),
+    )
     result = await disclosed(store, cipher)
     content = json.loads(result.content)
     assert OTHER_PHONE not in result.content.decode()
@@ -109,9 +120,9 @@ async def test_a_phone_moved_within_the_same_violator_to_another_time_does_not_o
     store: Store, cipher: PersonalDataCipher
 ) -> None:
     """The 2026-06-30 phone (outside the period) re-dated into July: bound to its time."""
-    tamper(
-        store.path,
-        "DROP TRIGGER observations_append_only",
+    await unguarded(
+        store,
+        [("observations_append_only", "observations")],
         "UPDATE observations SET observed_at = '2026-07-02T00:00:00.000000+00:00' "
         "WHERE violator_id = 1 AND observed_at = '2026-06-30T23:59:59.999999+00:00'",
     )
@@ -143,8 +154,8 @@ async def test_a_moved_request_target_or_order_document_is_refused(
     by_other = order(reference="P-2", target=Target(TargetKind.PHONE, OTHER_PHONE))
     first = await registered(store, cipher, by_phone)
     second = await registered(store, cipher, by_other)
-    tamper(
-        store.path,
+    await tamper(
+        store,
         (
             "UPDATE legal_requests SET target_cipher = "
             "(SELECT target_cipher FROM legal_requests WHERE id = ?) WHERE id = ?",
@@ -156,8 +167,8 @@ async def test_a_moved_request_target_or_order_document_is_refused(
     shown, document = await show(store, cipher, POLICY, first.id, BOB, NOW)
     assert shown.form.target.value == PHONE_FIRST_INSTANT
     assert document is not None
-    tamper(
-        store.path,
+    await tamper(
+        store,
         (
             "UPDATE legal_documents SET content = "
             "(SELECT content FROM legal_documents WHERE request_id = ?) WHERE request_id = ?",
@@ -172,23 +183,21 @@ async def test_order_documents_are_stored_encrypted(
     store: Store, cipher: PersonalDataCipher
 ) -> None:
     request = await registered(store, cipher)
-    with sqlite3.connect(store.path) as conn:
-        (content, key_id) = conn.execute("SELECT content, key_id FROM legal_documents").fetchone()
+    [(content, key_id)] = await stored(store, "SELECT content, key_id FROM legal_documents")
     assert key_id == "t1"
     assert b"%PDF" not in content
     _, document = await show(store, cipher, POLICY, request.id, BOB, NOW)
     assert document is not None
     assert document.content.startswith(b"%PDF-1.4 test order")
-    raw = b"".join(p.read_bytes() for p in store.path.parent.glob(store.path.name + "*"))
-    assert b"%PDF-1.4 test order" not in raw
+    assert b"%PDF-1.4 test order" not in await at_rest(store)
 
 
 async def test_a_moved_disclosure_does_not_open(store: Store, cipher: PersonalDataCipher) -> None:
     first = await disclosed(store, cipher)
     other = await approved(store, cipher, order(reference="AG-9/26"))
     await disclose(store, cipher, POLICY, ledger_of(store), other.id, BOB, NOW)
-    tamper(
-        store.path,
+    await tamper(
+        store,
         (
             "UPDATE disclosures SET ciphertext = "
             "(SELECT ciphertext FROM disclosures WHERE request_id = ?) WHERE request_id = ?",
@@ -202,11 +211,18 @@ async def test_a_moved_disclosure_does_not_open(store: Store, cipher: PersonalDa
 # --- rows sealed before the binding -----------------------------------------------------------
 
 
+async def at_version_17(location: Location, *rows: Statement) -> None:
+    """The database as schema version 17 left it (before the binding), holding `rows`."""
+    if isinstance(location, SqliteLocation):
+        await migrate(location.path, target=17)
+    else:
+        await migrate_postgres(location, target=17)
+    await outside_all(location, *OLD_ROWS, *rows)
+
+
 async def test_rows_sealed_before_the_binding_are_resealed_once_and_new_ones_never_open_the_old_way(
-    tmp_path: Path, cipher: PersonalDataCipher
+    store_location: Location, cipher: PersonalDataCipher
 ) -> None:
-    path = tmp_path / "old.sqlite3"
-    await migrate(path, target=17)
     at = "2026-07-01T00:00:00.000000+00:00"
     _, phone = cipher.encrypt("+447700900101", "phone")  # as sealed before migration 0018
     _, ip = cipher.encrypt("192.0.2.10", "ip")
@@ -214,44 +230,44 @@ async def test_rows_sealed_before_the_binding_are_resealed_once_and_new_ones_nev
     _, update = cipher.encrypt('{"update_id":77}', "update_journal")
     content = '{"request": {"id": 1}}'
     _, disclosure = cipher.encrypt(content, "disclosure")
-    with sqlite3.connect(path) as conn:
-        conn.executescript(OLD_ROWS)
-        conn.execute(
+    await at_version_17(
+        store_location,
+        (
             "INSERT INTO observations (violator_id, kind, ciphertext, key_id, blind_index, "
             "observed_at, source, recorded_at, dedupe) VALUES "
-            "(1, 'phone', ?, 't1', X'01', ?, 'import', ?, X'0a'), "
-            "(1, 'ip', ?, 't1', X'02', ?, 'import', ?, X'0b')",
-            (phone, at, at, ip, at, at),
-        )
-        conn.execute("UPDATE legal_requests SET target_cipher = ? WHERE id = 1", (target,))
-        conn.execute(
+            "(1, 'phone', ?, 't1', ?, ?, 'import', ?, ?), "
+            "(1, 'ip', ?, 't1', ?, ?, 'import', ?, ?)",
+            (phone, b"\x01", at, at, b"\x0a", ip, b"\x02", at, at, b"\x0b"),
+        ),
+        ("UPDATE legal_requests SET target_cipher = ? WHERE id = 1", (target,)),
+        (
             "INSERT INTO update_journal (update_id, key_id, payload, received_at) "
             "VALUES (77, 't1', ?, ?)",
             (update, at),
-        )
-        conn.execute(
+        ),
+        (
             "INSERT INTO disclosures (request_id, ciphertext, key_id, content_sha256, phones, "
             "ips, disclosed_to, disclosed_at) VALUES (1, ?, 't1', 'x', 1, 1, 3, ?)",
             (disclosure, at),
-        )
-    store = await Store.open(path)  # migrates to the latest
+        ),
+    )
+    store = await Store.open(store_location)  # migrates to the latest
     try:
-        with sqlite3.connect(path) as conn:
-            listed = conn.execute(
-                "SELECT table_name, count(*) FROM sealed_before_binding GROUP BY 1 ORDER BY 1"
-            ).fetchall()
-            assert listed == [
-                ("disclosures", 1),
-                ("legal_documents", 1),
-                ("legal_requests", 1),
-                ("observations", 2),
-                ("update_journal", 1),
-            ]
-            drafts = conn.execute("SELECT count(*) FROM bot_state WHERE key LIKE 'legal%'")
-            assert drafts.fetchone() == (0,)  # the clear draft is gone
-            # Nothing can be put on the list after the migration.
-            with pytest.raises(sqlite3.IntegrityError, match="only rows sealed before"):
-                conn.execute("INSERT INTO sealed_before_binding VALUES ('observations', 99)")
+        listed = await stored(
+            store, "SELECT table_name, count(*) FROM sealed_before_binding GROUP BY 1 ORDER BY 1"
+        )
+        assert listed == [
+            ("disclosures", 1),
+            ("legal_documents", 1),
+            ("legal_requests", 1),
+            ("observations", 2),
+            ("update_journal", 1),
+        ]
+        drafts = await stored(store, "SELECT count(*) FROM bot_state WHERE key LIKE 'legal%'")
+        assert drafts == [(0,)]  # the clear draft is gone
+        # Nothing can be put on the list after the migration.
+        with pytest.raises(Refused, match="only rows sealed before"):
+            await outside(store, "INSERT INTO sealed_before_binding VALUES ('observations', 99)")
         upgrade = await upgrade_seals(store, cipher)
         assert (upgrade.resealed, upgrade.unopenable) == (6, ())
         assert (await upgrade_seals(store, cipher)).resealed == 0  # done once
@@ -259,30 +275,29 @@ async def test_rows_sealed_before_the_binding_are_resealed_once_and_new_ones_nev
             rows = await uow.registry.timeline(1)
             assert await uow.seals.pending() == 0
         assert sorted(opened(cipher, row).value for row in rows) == ["+447700900101", "192.0.2.10"]
-        with sqlite3.connect(path) as conn:
-            (blob, key) = conn.execute(
-                "SELECT target_cipher, target_key_id FROM legal_requests WHERE id = 1"
-            ).fetchone()
-            assert cipher.decrypt(key, blob, target_context(1, "phone")) == "+447700900101"
-            (doc, doc_key) = conn.execute(
-                "SELECT content, key_id FROM legal_documents WHERE request_id = 1"
-            ).fetchone()
-            opened_doc = cipher.decrypt_bytes(doc_key, doc, document_context(1, "ab12"))
-            assert opened_doc == b"%PDF"
-            (payload,) = conn.execute(
-                "SELECT payload FROM update_journal WHERE update_id = 77"
-            ).fetchone()
-            assert cipher.decrypt("t1", payload, update_context(77)) == '{"update_id":77}'
-            (kept,) = conn.execute("SELECT ciphertext FROM disclosures").fetchone()
-            assert cipher.decrypt("t1", kept, disclosure_context(1)) == content
-            # A phone sealed the old way and written after the migration never opens.
-            _, late = cipher.encrypt("+447700900199", "phone")
-            conn.execute(
-                "INSERT INTO observations (violator_id, kind, ciphertext, key_id, blind_index, "
-                "observed_at, source, recorded_at, dedupe) VALUES "
-                "(1, 'phone', ?, 't1', X'03', ?, 'import', ?, X'0c')",
-                (late, at, at),
-            )
+        [(blob, key)] = await stored(
+            store, "SELECT target_cipher, target_key_id FROM legal_requests WHERE id = 1"
+        )
+        assert cipher.decrypt(key, blob, target_context(1, "phone")) == "+447700900101"
+        [(doc, doc_key)] = await stored(
+            store, "SELECT content, key_id FROM legal_documents WHERE request_id = 1"
+        )
+        assert cipher.decrypt_bytes(doc_key, doc, document_context(1, "ab12")) == b"%PDF"
+        [(payload,)] = await stored(
+            store, "SELECT payload FROM update_journal WHERE update_id = 77"
+        )
+        assert cipher.decrypt("t1", payload, update_context(77)) == '{"update_id":77}'
+        [(kept,)] = await stored(store, "SELECT ciphertext FROM disclosures")
+        assert cipher.decrypt("t1", kept, disclosure_context(1)) == content
+        # A phone sealed the old way and written after the migration never opens.
+        _, late = cipher.encrypt("+447700900199", "phone")
+        await outside(
+            store,
+            "INSERT INTO observations (id, violator_id, kind, ciphertext, key_id, blind_index, "
+            "observed_at, source, recorded_at, dedupe) VALUES "
+            "((SELECT max(id) + 1 FROM observations), 1, 'phone', ?, 't1', ?, ?, 'import', ?, ?)",
+            (late, b"\x03", at, at, b"\x0c"),
+        )
         async with store.reading() as uow:
             (late_row,) = [
                 r for r in await uow.registry.timeline(1) if r.sealed.blind_index == b"\x03"
@@ -295,21 +310,19 @@ async def test_rows_sealed_before_the_binding_are_resealed_once_and_new_ones_nev
 
 
 async def test_a_row_that_does_not_open_the_old_way_is_named_and_stays_sealed(
-    tmp_path: Path, cipher: PersonalDataCipher
+    store_location: Location, cipher: PersonalDataCipher
 ) -> None:
-    path = tmp_path / "old.sqlite3"
-    await migrate(path, target=17)
     at = datetime(2026, 7, 1, tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-    with sqlite3.connect(path) as conn:
-        conn.executescript(OLD_ROWS)
-        conn.execute(
+    await at_version_17(
+        store_location,
+        (
             "INSERT INTO observations (violator_id, kind, ciphertext, key_id, blind_index, "
             "observed_at, source, recorded_at, dedupe) VALUES "
-            "(1, 'phone', X'00112233445566778899aabbccddeeff00112233', 't1', X'01', ?, 'import', "
-            "?, X'0a')",
-            (at, at),
-        )
-    store = await Store.open(path)
+            "(1, 'phone', ?, 't1', ?, ?, 'import', ?, ?)",
+            (bytes.fromhex("00112233445566778899aabbccddeeff00112233"), b"\x01", at, at, b"\x0a"),
+        ),
+    )
+    store = await Store.open(store_location)
     try:
         upgrade = await upgrade_seals(store, cipher)
         assert "observations 1" in upgrade.unopenable
@@ -321,27 +334,33 @@ async def test_a_row_that_does_not_open_the_old_way_is_named_and_stays_sealed(
 
 #: A confirmed violator, a legal request with a clear order document and a clear legal draft,
 #: as a database at schema version 17 holds them.
-OLD_ROWS = """
-INSERT INTO targets (id, kind, key, username, created_at, updated_at)
-    VALUES (1, 'public', 'public:pill_shop', 'pill_shop', '2026-01-01T00:00:00.000000+00:00',
-    '2026-01-01T00:00:00.000000+00:00');
-INSERT INTO cases (id, target_id, category, status, opened_at, updated_at)
-    VALUES (1, 1, 'drugs', 'approved', '2026-01-01T00:00:00.000000+00:00',
-    '2026-01-01T00:00:00.000000+00:00');
-INSERT INTO violators (id, target_id, category, case_id, confirmed_by, confirmed_at,
-    last_confirmed_at) VALUES (1, 1, 'drugs', 1, 7, '2026-01-01T00:00:00.000000+00:00',
-    '2026-01-01T00:00:00.000000+00:00');
-INSERT INTO legal_requests (id, authority, country, reference, order_type, issued_on, offence,
-    target_kind, target_cipher, target_key_id, target_blind, period_start, period_end, state,
-    violator_id, registered_by, registered_at) VALUES (1, 'Court', 'DE', 'R-1', 'court_order',
-    '2026-10-01', 'fraud', 'phone', X'00', 't1', X'01', '2026-07-01', '2026-07-31', 'disclosed',
-    1, 1, '2026-10-02T00:00:00.000000+00:00');
-INSERT INTO legal_documents (request_id, file_name, mime_type, size, sha256, content, stored_at)
-    VALUES (1, 'order.pdf', 'application/pdf', 4, 'ab12', X'25504446',
-    '2026-10-02T00:00:00.000000+00:00');
-INSERT INTO bot_state (key, value, updated_at) VALUES ('legal_draft:5',
-    '{"values": {"target": "+447700900101"}}', '2026-10-02T00:00:00.000000+00:00');
-"""
+OLD_ROWS: tuple[Statement, ...] = (
+    "INSERT INTO targets (id, kind, key, username, created_at, updated_at) "
+    "VALUES (1, 'public', 'public:pill_shop', 'pill_shop', '2026-01-01T00:00:00.000000+00:00', "
+    "'2026-01-01T00:00:00.000000+00:00')",
+    "INSERT INTO cases (id, target_id, category, status, opened_at, updated_at) "
+    "VALUES (1, 1, 'drugs', 'approved', '2026-01-01T00:00:00.000000+00:00', "
+    "'2026-01-01T00:00:00.000000+00:00')",
+    "INSERT INTO violators (id, target_id, category, case_id, confirmed_by, confirmed_at, "
+    "last_confirmed_at) VALUES (1, 1, 'drugs', 1, 7, '2026-01-01T00:00:00.000000+00:00', "
+    "'2026-01-01T00:00:00.000000+00:00')",
+    (
+        "INSERT INTO legal_requests (id, authority, country, reference, order_type, issued_on, "
+        "offence, target_kind, target_cipher, target_key_id, target_blind, period_start, "
+        "period_end, state, violator_id, registered_by, registered_at) VALUES (1, 'Court', "
+        "'DE', 'R-1', 'court_order', '2026-10-01', 'fraud', 'phone', ?, 't1', ?, '2026-07-01', "
+        "'2026-07-31', 'disclosed', 1, 1, '2026-10-02T00:00:00.000000+00:00')",
+        (b"\x00", b"\x01"),
+    ),
+    (
+        "INSERT INTO legal_documents (request_id, file_name, mime_type, size, sha256, content, "
+        "stored_at) VALUES (1, 'order.pdf', 'application/pdf', 4, 'ab12', ?, "
+        "'2026-10-02T00:00:00.000000+00:00')",
+        (b"%PDF",),
+    ),
+    "INSERT INTO bot_state (key, value, updated_at) VALUES ('legal_draft:5', "
+    '\'{"values": {"target": "+447700900101"}}\', \'2026-10-02T00:00:00.000000+00:00\')',
+)
 
 
 def test_the_contexts_name_their_rows() -> None:

@@ -7,10 +7,8 @@ The data is laid out so every window counts something different: a case 40 days 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -26,8 +24,10 @@ from moderation.stats.figures import (
     build_stats,
     parse_window,
 )
-from storage import Store, migrate
+from storage import Store
 from storage.codec import encode_time
+from storage.location import Location
+from tests.storage.stored import Rows
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 MONA, ADA = 11, 12
@@ -37,7 +37,7 @@ def at(delta: timedelta) -> str:
     return encode_time(NOW - delta)
 
 
-def add_target(conn: sqlite3.Connection, target_id: int, username: str) -> None:
+def add_target(conn: Rows, target_id: int, username: str) -> None:
     when = at(timedelta(days=60))
     conn.execute(
         "INSERT INTO targets (id, key, kind, username, created_at, updated_at) "
@@ -47,7 +47,7 @@ def add_target(conn: sqlite3.Connection, target_id: int, username: str) -> None:
 
 
 def add_case(
-    conn: sqlite3.Connection,
+    conn: Rows,
     case_id: int,
     category: str,
     opened: timedelta,
@@ -76,9 +76,7 @@ def add_case(
         )
 
 
-def add_report(
-    conn: sqlite3.Connection, case_id: int, reporter: int, category: str, made: timedelta
-) -> None:
+def add_report(conn: Rows, case_id: int, reporter: int, category: str, made: timedelta) -> None:
     conn.execute(
         "INSERT INTO reports (case_id, target_id, reporter_id, category, query, raw_input, "
         "source, created_at) VALUES (?, ?, ?, ?, 'q', 'raw', 'shortcut', ?)",
@@ -87,7 +85,7 @@ def add_report(
 
 
 def add_legal_request(
-    conn: sqlite3.Connection,
+    conn: Rows,
     reference: str,
     registered: timedelta,
     *,
@@ -95,7 +93,7 @@ def add_legal_request(
     disclosed: timedelta | None = None,
 ) -> None:
     state = "rejected" if rejected else "disclosed" if disclosed else "received"
-    cursor = conn.execute(
+    conn.execute(
         "INSERT INTO legal_requests (authority, country, reference, order_type, issued_on, "
         "offence, target_kind, target_value, period_start, period_end, state, registered_by, "
         "registered_at, rejected_at) VALUES ('Court', 'DE', ?, 'court_order', '2026-01-01', "
@@ -107,32 +105,31 @@ def add_legal_request(
             "INSERT INTO disclosure_ledger (seq, kind, request_id, violator_id, country, "
             "disclosed_at, content_sha256, prev_hash, entry_hash) VALUES ("
             "(SELECT coalesce(max(seq), 0) + 1 FROM disclosure_ledger), 'disclosure', "
-            "?, 1, 'DE', ?, 'c', 'p', ?)",
-            (cursor.lastrowid, at(disclosed), f"h{reference}"),
+            "(SELECT id FROM legal_requests WHERE reference = ?), 1, 'DE', ?, 'c', 'p', ?)",
+            (reference, at(disclosed), f"h{reference}"),
         )
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    database = tmp_path / "stats.sqlite3"
-    await migrate(database)
-    with sqlite3.connect(database) as conn:
-        for n, name in enumerate(["shop_a", "shop_b", "shop_c", "shop_d"], start=1):
-            add_target(conn, n, name)
-        day = timedelta(days=1)
-        add_case(conn, 1, "drugs", 40 * day, ("approved", timedelta(hours=1), MONA, "@mona_old"))
-        add_case(conn, 2, "scam", 20 * day, ("rejected", timedelta(hours=2), ADA, "Ada"))
-        add_case(conn, 3, "drugs", 3 * day, ("approved", timedelta(minutes=30), MONA, "@mona"))
-        add_case(conn, 4, "weapons", timedelta(hours=2))
-        add_report(conn, 1, 101, "drugs", 40 * day)
-        add_report(conn, 2, 102, "scam", 20 * day)
-        add_report(conn, 3, 103, "drugs", 3 * day)
-        add_report(conn, 3, 104, "drugs", 3 * day - timedelta(minutes=10))
-        add_report(conn, 4, 101, "weapons", timedelta(hours=2))  # a returning reporter
-        add_legal_request(conn, "A", 40 * day, disclosed=20 * day)
-        add_legal_request(conn, "B", 10 * day, rejected=5 * day)
-        add_legal_request(conn, "C", timedelta(hours=1))
-    opened = await Store.open(database)
+async def store(store_location: Location) -> AsyncIterator[Store]:
+    opened = await Store.open(store_location)
+    rows = Rows()
+    for n, name in enumerate(["shop_a", "shop_b", "shop_c", "shop_d"], start=1):
+        add_target(rows, n, name)
+    day = timedelta(days=1)
+    add_case(rows, 1, "drugs", 40 * day, ("approved", timedelta(hours=1), MONA, "@mona_old"))
+    add_case(rows, 2, "scam", 20 * day, ("rejected", timedelta(hours=2), ADA, "Ada"))
+    add_case(rows, 3, "drugs", 3 * day, ("approved", timedelta(minutes=30), MONA, "@mona"))
+    add_case(rows, 4, "weapons", timedelta(hours=2))
+    add_report(rows, 1, 101, "drugs", 40 * day)
+    add_report(rows, 2, 102, "scam", 20 * day)
+    add_report(rows, 3, 103, "drugs", 3 * day)
+    add_report(rows, 3, 104, "drugs", 3 * day - timedelta(minutes=10))
+    add_report(rows, 4, 101, "weapons", timedelta(hours=2))  # a returning reporter
+    add_legal_request(rows, "A", 40 * day, disclosed=20 * day)
+    add_legal_request(rows, "B", 10 * day, rejected=5 * day)
+    add_legal_request(rows, "C", timedelta(hours=1))
+    await rows.put(opened)
     yield opened
     await opened.close()
 
@@ -300,8 +297,10 @@ async def test_all_time_days_start_at_the_first_activity(store: Store) -> None:
     assert days[-1].day == NOW.date()
 
 
-async def test_an_empty_database_gives_zeros_and_no_oldest_case(tmp_path: Path) -> None:
-    opened = await Store.open(tmp_path / "empty.sqlite3")
+async def test_an_empty_database_gives_zeros_and_no_oldest_case(
+    store_location: Location,
+) -> None:
+    opened = await Store.open(store_location)
     try:
         report = await stats(opened, "all")
     finally:

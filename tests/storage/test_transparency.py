@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from moderation.legal.transparency import TransparencyReport, build_report, parse_period, to_data
-from storage import Store, migrate
+from storage import Store
+from storage.location import Location
+from tests.storage.stored import Rows, stored
 
 Q3_START = "2026-07-01T00:00:00.000000+00:00"
 Q3_LAST = "2026-09-30T23:59:59.999999+00:00"
@@ -36,32 +36,35 @@ def at(day: str, clock: str = "10:00:00") -> str:
 
 
 def add_request(
-    conn: sqlite3.Connection,
+    rows: Rows,
     country: str,
     registered_at: str,
     *,
     rejected_at: str | None = None,
 ) -> int:
-    cursor = conn.execute(
-        "INSERT INTO legal_requests (authority, country, reference, order_type, issued_on, "
+    """The new request's id: requests are numbered 1, 2, ... in the order they are added."""
+    request_id = 1 + sum("INTO legal_requests" in sql for sql, _ in rows.statements)
+    rows.execute(
+        "INSERT INTO legal_requests (id, authority, country, reference, order_type, issued_on, "
         "offence, target_kind, target_value, period_start, period_end, state, registered_by, "
-        "registered_at, rejected_at) VALUES ('Court', ?, ?, 'court_order', '2026-01-01', "
+        "registered_at, rejected_at) VALUES (?, 'Court', ?, ?, 'court_order', '2026-01-01', "
         "'fraud', 'telegram_id', '1', '2026-01-01', '2026-01-31', ?, 1, ?, ?)",
         (
+            request_id,
             country,
-            f"ref-{conn.total_changes}",
+            f"ref-{request_id}",
             "rejected" if rejected_at else "received",
             registered_at,
             rejected_at,
         ),
     )
-    return int(cursor.lastrowid or 0)
+    return request_id
 
 
 def add_disclosure(
-    conn: sqlite3.Connection, request_id: int, violator: int, country: str, disclosed_at: str
+    rows: Rows, request_id: int, violator: int, country: str, disclosed_at: str
 ) -> None:
-    conn.execute(
+    rows.execute(
         "INSERT INTO disclosure_ledger (seq, kind, request_id, violator_id, country, "
         "disclosed_at, content_sha256, prev_hash, entry_hash) VALUES ("
         "(SELECT coalesce(max(seq), 0) + 1 FROM disclosure_ledger), 'disclosure', "
@@ -71,27 +74,22 @@ def add_disclosure(
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Path:
-    return tmp_path / "t.sqlite3"
-
-
-@pytest.fixture
-async def store(database: Path) -> AsyncIterator[Store]:
-    await migrate(database)
-    with sqlite3.connect(database) as conn:
-        de1 = add_request(conn, "DE", Q3_START)
-        de2 = add_request(conn, "DE", at("2026-08-15"))
-        de3 = add_request(conn, "DE", at("2026-09-01"))
-        br1 = add_request(conn, "BR", Q3_LAST)
-        add_request(conn, "BR", at("2026-06-30"), rejected_at=at("2026-07-05"))
-        add_request(conn, "FR", at("2026-09-20"), rejected_at=at("2026-10-02"))
-        in1 = add_request(conn, "IN", Q4_START)
-        add_disclosure(conn, de1, 7, "DE", at("2026-07-20"))
-        add_disclosure(conn, de2, 7, "DE", at("2026-08-20"))
-        add_disclosure(conn, de3, 8, "DE", at("2026-09-10"))
-        add_disclosure(conn, br1, 9, "BR", Q4_START)
-        add_disclosure(conn, in1, 9, "IN", at("2026-11-01"))
-    opened = await Store.open(database)
+async def store(store_location: Location) -> AsyncIterator[Store]:
+    opened = await Store.open(store_location)
+    rows = Rows()
+    de1 = add_request(rows, "DE", Q3_START)
+    de2 = add_request(rows, "DE", at("2026-08-15"))
+    de3 = add_request(rows, "DE", at("2026-09-01"))
+    br1 = add_request(rows, "BR", Q3_LAST)
+    add_request(rows, "BR", at("2026-06-30"), rejected_at=at("2026-07-05"))
+    add_request(rows, "FR", at("2026-09-20"), rejected_at=at("2026-10-02"))
+    in1 = add_request(rows, "IN", Q4_START)
+    add_disclosure(rows, de1, 7, "DE", at("2026-07-20"))
+    add_disclosure(rows, de2, 7, "DE", at("2026-08-20"))
+    add_disclosure(rows, de3, 8, "DE", at("2026-09-10"))
+    add_disclosure(rows, br1, 9, "BR", Q4_START)
+    add_disclosure(rows, in1, 9, "IN", at("2026-11-01"))
+    await rows.put(opened)
     yield opened
     await opened.close()
 
@@ -183,15 +181,15 @@ async def test_totals_equal_the_sum_of_the_countries(store: Store, period: str) 
     ],
 )
 async def test_fulfilled_and_users_equal_a_plain_count_of_the_ledger_in_the_period(
-    store: Store, database: Path, period: str, start: str, end: str
+    store: Store, period: str, start: str, end: str
 ) -> None:
     report = await report_for(store, period)
-    with sqlite3.connect(database) as conn:
-        entries, users = conn.execute(
-            "SELECT count(*), count(DISTINCT violator_id) FROM disclosure_ledger "
-            "WHERE disclosed_at >= ? AND disclosed_at < ?",
-            (start, end),
-        ).fetchone()
+    [(entries, users)] = await stored(
+        store,
+        "SELECT count(*), count(DISTINCT violator_id) FROM disclosure_ledger "
+        "WHERE disclosed_at >= ? AND disclosed_at < ?",
+        (start, end),
+    )
     assert report.totals.fulfilled == report.ledger_entries == entries
     assert report.totals.users == users
 
@@ -236,12 +234,12 @@ async def test_the_json_export_carries_the_counts_of_the_database(store: Store) 
     ]
 
 
-async def test_random_requests_and_disclosures_are_counted_exactly(tmp_path: Path) -> None:
+async def test_random_requests_and_disclosures_are_counted_exactly(
+    store_location: Location,
+) -> None:
     """Hundreds of rows at random times of 2026 (quarter edges included), counted once in
     Python from the rows themselves and once by the report, quarter by quarter."""
     rng = random.Random(20260701)
-    database = tmp_path / "random.sqlite3"
-    await migrate(database)
     edges = [Q3_START, Q3_LAST, Q4_START, "2026-04-01T00:00:00.000000+00:00"]
 
     def moment() -> str:
@@ -254,20 +252,21 @@ async def test_random_requests_and_disclosures_are_counted_exactly(tmp_path: Pat
 
     requests: list[tuple[str, str, str | None]] = []
     disclosures: list[tuple[str, int, str]] = []
-    with sqlite3.connect(database) as conn:
-        for _ in range(400):
-            country = rng.choice(["DE", "BR", "IN", "US", "FR", "GB"])
-            registered = moment()
-            rejected_at = moment() if rng.random() < 0.2 else None
-            request_id = add_request(conn, country, registered, rejected_at=rejected_at)
-            requests.append((country, registered, rejected_at))
-            if rejected_at is None and rng.random() < 0.5:
-                violator = rng.randint(1, 40)
-                disclosed = moment()
-                add_disclosure(conn, request_id, violator, country, disclosed)
-                disclosures.append((country, violator, disclosed))
-    store = await Store.open(database)
+    rows = Rows()
+    for _ in range(400):
+        country = rng.choice(["DE", "BR", "IN", "US", "FR", "GB"])
+        registered = moment()
+        rejected_at = moment() if rng.random() < 0.2 else None
+        request_id = add_request(rows, country, registered, rejected_at=rejected_at)
+        requests.append((country, registered, rejected_at))
+        if rejected_at is None and rng.random() < 0.5:
+            violator = rng.randint(1, 40)
+            disclosed = moment()
+            add_disclosure(rows, request_id, violator, country, disclosed)
+            disclosures.append((country, violator, disclosed))
+    store = await Store.open(store_location)
     try:
+        await rows.put(store)
         for quarter, (start, end) in {
             "2026Q1": ("2026-01-01", "2026-04-01"),
             "2026Q2": ("2026-04-01", "2026-07-01"),
