@@ -230,7 +230,11 @@ class PostgresDatabase:
             try:
                 await transaction.start()
             except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+                await asyncio.shield(_rollback(transaction))
                 raise translate(exc, self.where) from None
+            except BaseException:  # cancelled as it began: the connection goes back clean
+                await asyncio.shield(_rollback(transaction))
+                raise
             try:
                 yield PostgresConnection(raw, self.where)
             finally:

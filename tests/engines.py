@@ -48,27 +48,32 @@ def execute(where: Path | Location, sql: str, *many: tuple[Any, ...]) -> None:
 
 
 def at_rest(location: Location) -> bytes:
-    """Everything the database keeps, as stored: a SQLite file with its WAL byte for byte, or
-    every row of every PostgreSQL table in its text form (bytea as hex)."""
+    """Everything the database keeps, to search for a value in clear: a SQLite file with its
+    WAL byte for byte, or every value of every PostgreSQL table (text as UTF-8, bytea as its
+    bytes), read outside the bot."""
     if isinstance(location, SqliteLocation):
         path = location.path
-        return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+        return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")))
     assert isinstance(location, PostgresLocation)
-    return _READER.submit(asyncio.run, _pg_dump_text(location.dsn)).result(timeout=60)
+    return _READER.submit(asyncio.run, _pg_values(location.dsn)).result(timeout=60)
 
 
-async def _pg_dump_text(dsn: str) -> bytes:
+async def _pg_values(dsn: str) -> bytes:
     conn = await asyncpg.connect(dsn)
     try:
         tables = await conn.fetch(
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
         )
-        parts = []
+        chunks: list[bytes] = []
         for table in tables:
             name = table["tablename"]
-            for row in await conn.fetch(f'SELECT t::text AS line FROM "{name}" t'):  # noqa: S608
-                parts.append(str(row["line"]).encode())
-        return b"\n".join(parts)
+            for row in await conn.fetch(f'SELECT * FROM "{name}"'):  # noqa: S608 - catalogue names
+                for value in row.values():
+                    if isinstance(value, bytes):
+                        chunks.append(value)
+                    elif value is not None:
+                        chunks.append(str(value).encode())
+        return b"\x00".join(chunks)
     finally:
         await conn.close()
 

@@ -173,9 +173,8 @@ class DeliveryWorker:
         budget = services.review_budget
         now = services.clock.now()
         debounce = timedelta(seconds=services.settings.case_edit_debounce_seconds)
-        due = (
-            await due_posts(services.store, now, debounce, DUE_BATCH) if await budget.available() else []
-        )
+        room = await budget.available()
+        due = await due_posts(services.store, now, debounce, DUE_BATCH) if room else []
         for task in due:
             if self._stopping.is_set():
                 return False
