@@ -22,7 +22,7 @@ import yaml
 
 from bot.settings import load_settings
 from storage.location import PostgresLocation, parse_location
-from tests.conftest import PostgresCluster
+from tests.postgres import PostgresCluster
 from tests.helpers import cli_command, cli_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,13 +105,15 @@ def test_every_variable_the_file_needs_is_named_with_a_message() -> None:
         assert re.search(rf"\$\{{{name}:\?set {name} in \.env\}}", text), name
 
 
-def test_an_instance_loads_its_settings_from_the_file(tmp_path: Path) -> None:
-    env = environment_of(next(iter(bots().values())))
-    settings = load_settings(
-        _env_file=None,
-        bot_token="123456789:AAcompose-test-token-not-real",
-        **{key.lower(): value for key, value in env.items()},
-    )
+def test_an_instance_loads_its_settings_from_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From its environment, as the container's process reads it (no .env file in its cwd)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_TOKEN", "123456789:AAcompose-test-token-not-real")
+    for key, value in environment_of(next(iter(bots().values()))).items():
+        monkeypatch.setenv(key, value)
+    settings = load_settings()
     assert isinstance(settings.database, PostgresLocation)
     assert settings.webhook_url == f"https://{OPERATOR['BOT_DOMAIN']}/telegram"
     assert settings.anchor_dir == Path("/ledger")
