@@ -22,8 +22,8 @@ import yaml
 
 from bot.settings import load_settings
 from storage.location import PostgresLocation, parse_location
-from tests.postgres import PostgresCluster
 from tests.helpers import cli_command, cli_env
+from tests.postgres import PostgresCluster
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "deploy" / "compose" / "compose.yaml"
