@@ -74,7 +74,11 @@ class Presence:
             await _take_over(self._db)
         elif self.instance.mode is Mode.POLLING:
             other = await polling_holder(self._db, self._clock.now())
-            if other is not None:
+            if other is not None and _died_here(other):
+                # Restarted on the same host after a kill: no need to wait out the lease.
+                await retire(self._db, other.id, self._clock.now())
+                log.warning("dead_poller_replaced", instance=other.id)
+            elif other is not None:
                 raise AnotherPoller(_poller_message(other))
         await announce(self._db, self.instance)
         await self._renew()
@@ -144,6 +148,19 @@ async def _take_over(db: PresenceDatabase) -> None:
             lease = await uow.leases.get(name)
             if lease is not None:
                 await uow.leases.give_up(name, lease.holder)
+
+
+def _died_here(other: Instance) -> bool:
+    """The instance ran on this host and its process is gone."""
+    if other.host != socket.gethostname():
+        return False
+    try:
+        os.kill(other.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
 
 
 def _poller_message(other: Instance) -> str:

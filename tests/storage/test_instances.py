@@ -5,8 +5,10 @@ scheduled work never on two instances at once."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -160,3 +162,25 @@ async def test_scheduled_work_runs_on_one_instance_at_a_time_through_failover(
     assert PRESUMED_DEAD < LEASE_TERM  # a lease outlives the presumption of death
     for presence in alive + killed:
         await presence.stop()
+
+
+async def test_a_poller_killed_on_this_host_is_replaced_at_once(
+    store: Store, second: Store
+) -> None:
+    """Restarted after a SIGKILL, polling need not wait out the dead process's lease."""
+    clock = FakeClock(NOW)
+    dead = Instance("gone", socket.gethostname(), _unused_pid(), Mode.POLLING, "1.0", NOW, NOW)
+    await announce(store, dead)
+    assert await beat(store, "gone", NOW, (LeaseName.POLLING,)) == {LeaseName.POLLING}
+    restarted = Presence(second, clock, Mode.POLLING, "1.0", alone=False)
+    await restarted.start()
+    try:
+        assert await restarted.leads(LeaseName.POLLING)
+    finally:
+        await restarted.stop()
+
+
+def _unused_pid() -> int:
+    """A process id no process has: above the kernel's pid_max."""
+    limit = int(Path("/proc/sys/kernel/pid_max").read_text())
+    return limit + 1
