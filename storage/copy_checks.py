@@ -80,14 +80,7 @@ async def _chain_only(side: Snapshot, ledger: Ledger) -> LedgerReport:
     async with side.reading() as uow:
         entries = await uow.legal.ledger()
         problems, notes = await ledger_problems(uow, ledger, entries)
-    last = entries[-1] if entries else None
-    return LedgerReport(
-        entries=len(entries),
-        problems=tuple(problems),
-        notes=tuple(notes),
-        anchored=True,
-        head=None if last is None else (last.seq, last.entry_hash),
-    )
+    return LedgerReport.of(entries, problems, notes, anchored=True)
 
 
 async def _legacy(side: Snapshot, table: str) -> set[int]:

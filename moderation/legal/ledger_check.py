@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,24 @@ class LedgerReport:
     @property
     def intact(self) -> bool:
         return not self.problems
+
+    @classmethod
+    def of(
+        cls,
+        entries: Sequence[LedgerEntry],
+        problems: Sequence[str],
+        notes: Sequence[str],
+        *,
+        anchored: bool,
+    ) -> LedgerReport:
+        last = entries[-1] if entries else None
+        return cls(
+            entries=len(entries),
+            problems=tuple(problems),
+            notes=tuple(notes),
+            anchored=anchored,
+            head=None if last is None else (last.seq, last.entry_hash),
+        )
 
 
 async def verify_ledger(
@@ -95,14 +114,7 @@ async def verify_ledger(
             problems.append(
                 f"entry {seq} is not the one whose hash you were given: the ledger was rewritten"
             )
-    last = entries[-1] if entries else None
-    return LedgerReport(
-        entries=len(entries),
-        problems=tuple(problems),
-        notes=tuple(notes),
-        anchored=with_anchors,
-        head=None if last is None else (last.seq, last.entry_hash),
-    )
+    return LedgerReport.of(entries, problems, notes, anchored=with_anchors)
 
 
 async def ledger_problems(

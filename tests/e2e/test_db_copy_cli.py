@@ -51,9 +51,8 @@ def keys_env() -> dict[str, str]:
     }
 
 
-async def test_copy_to_postgresql_then_check_it_there(
-    tmp_path: Path, postgres_dsn: str, keys_env: dict[str, str]
-) -> None:
+async def filled_source(tmp_path: Path, keys_env: dict[str, str]) -> Path:
+    """A SQLite database with sealed personal data and ledger entries, under these keys."""
     source = tmp_path / "data" / "bot.sqlite3"
     cipher, ledger = keys_from(
         keys_env["ENCRYPTION_KEY"],
@@ -62,6 +61,13 @@ async def test_copy_to_postgresql_then_check_it_there(
         anchors_beside(source),
     )
     await filled_sqlite(source, cipher, ledger)
+    return source
+
+
+async def test_copy_to_postgresql_then_check_it_there(
+    tmp_path: Path, postgres_dsn: str, keys_env: dict[str, str]
+) -> None:
+    source = await filled_source(tmp_path, keys_env)
     target_url = with_password(postgres_dsn)
     target = parse_location(target_url)
     assert isinstance(target, PostgresLocation)
@@ -115,14 +121,7 @@ async def test_copy_to_postgresql_then_check_it_there(
 async def test_copy_refuses_while_the_bot_runs_on_the_file(
     tmp_path: Path, postgres_dsn: str, keys_env: dict[str, str]
 ) -> None:
-    source = tmp_path / "data" / "bot.sqlite3"
-    cipher, ledger = keys_from(
-        keys_env["ENCRYPTION_KEY"],
-        keys_env["BLIND_INDEX_KEY"],
-        keys_env["LEDGER_KEY"],
-        anchors_beside(source),
-    )
-    await filled_sqlite(source, cipher, ledger)
+    source = await filled_source(tmp_path, keys_env)
     env = cli_env(DATABASE_PATH=str(source), **keys_env)
 
     with InstanceLock(source):

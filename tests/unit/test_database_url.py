@@ -99,24 +99,27 @@ def test_database_url_wins_over_database_path_and_an_empty_one_keeps_the_path(
     assert PASSWORD not in repr(with_server)
 
 
-def test_the_cli_names_a_bad_url_and_exits_2_without_echoing_the_password(
-    tmp_path: Path,
-) -> None:
+def migrate_with(url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`report-bot migrate` with DATABASE_URL set to `url`, in a clean environment."""
     env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
     env.update(
-        ENCRYPTION_KEY=new_key_text("test"),
-        BLIND_INDEX_KEY=new_secret_text(),
-        DATABASE_URL=f"postgresql://bot:{PASSWORD}@db:notaport/reports",
+        ENCRYPTION_KEY=new_key_text("test"), BLIND_INDEX_KEY=new_secret_text(), DATABASE_URL=url
     )
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "bot", "migrate"],
-        cwd=tmp_path,
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+def test_the_cli_names_a_bad_url_and_exits_2_without_echoing_the_password(
+    tmp_path: Path,
+) -> None:
+    done = migrate_with(f"postgresql://bot:{PASSWORD}@db:notaport/reports", tmp_path)
     assert done.returncode == 2
     assert "DATABASE_URL: the postgresql URL is malformed" in done.stderr
     assert PASSWORD not in done.stderr + done.stdout
@@ -124,21 +127,7 @@ def test_the_cli_names_a_bad_url_and_exits_2_without_echoing_the_password(
 
 
 def test_an_unreachable_server_is_named_by_the_cli_without_the_password(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
-    env.update(
-        ENCRYPTION_KEY=new_key_text("test"),
-        BLIND_INDEX_KEY=new_secret_text(),
-        DATABASE_URL=f"postgresql://bot:{PASSWORD}@127.0.0.1:1/reports",
-    )
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "migrate"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = migrate_with(f"postgresql://bot:{PASSWORD}@127.0.0.1:1/reports", tmp_path)
     assert done.returncode == 1
     assert "cannot reach PostgreSQL at postgresql://bot@127.0.0.1:1/reports" in done.stderr
     assert PASSWORD not in done.stderr + done.stdout
