@@ -128,6 +128,12 @@ class FleetConfig:
     #: lapses after LEASE_TERM; posts are paced by the review chat's budget).
     settle_timeout: float = 240.0
     concurrency: int = 8
+    #: Seconds between one reporter's reports, and between the starts of the guided reports
+    #: (0: all at once); a longer round spreads its load with them.
+    pace: float = 0.0
+    #: Kill every this many seconds while the drive lasts (the instances in turn) instead
+    #: of at `kills` seeded points of the drive.
+    kill_every: float | None = None
     #: Settle until the reporters' news is sent too (it waits for the undo window, a
     #: minute); without, only news already due must have been sent.
     notifications: bool = False
@@ -201,8 +207,14 @@ class RoundRobinProxy:
     an instance that cannot be reached is a 502 (Telegram delivers the update again). Keeps
     each update's conversation, as the bot names it, for the order check."""
 
-    def __init__(self, ports: Sequence[int]) -> None:
+    def __init__(self, ports: Sequence[int], relay: int = 0) -> None:
+        """`relay` > 0: answer Telegram 200 at once and forward on that many connections at
+        a time, each update retried on the next instance until one answers 2xx (Telegram's
+        max_connections; a benchmark's delivery, as the loopback POSTs one update at a
+        time). Only for senders that wait for each answer: updates may overtake each other."""
         self._ports = list(ports)
+        self._relay = asyncio.Semaphore(relay) if relay else None
+        self._relayed: set[asyncio.Task[None]] = set()
         self._turn = itertools.cycle(range(len(self._ports)))
         self._session: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
@@ -227,6 +239,9 @@ class RoundRobinProxy:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+        for task in list(self._relayed):
+            task.cancel()
+        await asyncio.gather(*self._relayed, return_exceptions=True)
         if self._session is not None:
             await self._session.close()
 
@@ -236,12 +251,31 @@ class RoundRobinProxy:
             update = Update.de_json(json.loads(body), None)
             if update is not None:
                 self.conversations[update.update_id] = conversation_key(update)
-        instance = next(self._turn)
         headers = {
             name: value
             for name, value in request.headers.items()
             if name.lower() in {"content-type", "x-telegram-bot-api-secret-token"}
         }
+        if self._relay is not None:
+            task = asyncio.create_task(self._relay_one(body, headers))
+            self._relayed.add(task)
+            task.add_done_callback(self._relayed.discard)
+            return web.Response(status=200, text="relayed")
+        status, text = await self._post(body, headers)
+        return web.Response(status=status, body=text)
+
+    async def _relay_one(self, body: bytes, headers: dict[str, str]) -> None:
+        assert self._relay is not None
+        async with self._relay:
+            while True:
+                status, _ = await self._post(body, headers)
+                if 200 <= status < 300:
+                    return
+                await asyncio.sleep(0.05)
+
+    async def _post(self, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        """The next instance's answer to the POST: its status and body (502: unreachable)."""
+        instance = next(self._turn)
         assert self._session is not None
         try:
             async with self._session.post(
@@ -252,10 +286,10 @@ class RoundRobinProxy:
                 text = await answer.read()
                 if 200 <= answer.status < 300:
                     self.forwarded[instance] += 1
-                return web.Response(status=answer.status, body=text)
+                return answer.status, text
         except (aiohttp.ClientError, TimeoutError):
             self.bad_gateway += 1
-            return web.Response(status=BAD_GATEWAY, text="instance down")
+            return BAD_GATEWAY, b"instance down"
 
 
 # --- the database ----------------------------------------------------------------------------
@@ -344,11 +378,17 @@ def fleet_environment(
 
 
 async def start_fleet(
-    server: LoopbackServer, env: dict[str, str], count: int, folder: Path, pythonpath: str
+    server: LoopbackServer,
+    env: dict[str, str],
+    count: int,
+    folder: Path,
+    pythonpath: str,
+    relay: int = 0,
+    arguments: Sequence[str] = (),
 ) -> tuple[RoundRobinProxy, list[Member]]:
     """The proxy and `count` instances behind it, each taking updates."""
     ports = [free_port() for _ in range(count)]
-    proxy = RoundRobinProxy(ports)
+    proxy = RoundRobinProxy(ports, relay)
     await proxy.start()
     members = []
     for number, port in enumerate(ports):
@@ -360,7 +400,7 @@ async def start_fleet(
             "WEBHOOK_PORT": str(port),
             "PYTHONPATH": pythonpath,
         }
-        members.append(Member(number, port, BotProcess(server, member_env, own)))
+        members.append(Member(number, port, BotProcess(server, member_env, own, arguments)))
     # One after another: each start waits for its own setWebhook.
     for member in members:
         await member.process.start()
@@ -548,6 +588,21 @@ class _Alternating(random.Random):
         return 0.0 if self._next % 2 else 0.9
 
 
+async def _kill_every(
+    members: Sequence[Member], drive: Drive, over: asyncio.Event, seconds: float
+) -> None:
+    """SIGKILLs the instances in turn every `seconds` until the drive is `over`."""
+    for index in itertools.count():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(over.wait(), seconds)
+        if over.is_set():
+            return
+        member = members[index % len(members)]
+        killed = await member.process.kill_and_restart()
+        member.kills.append(killed)
+        drive.kill_times.append(killed)
+
+
 # --- the run ---------------------------------------------------------------------------------
 
 
@@ -624,7 +679,12 @@ async def run_fleet(
         points = sorted(
             rng.sample(range(1, max(2, total_steps)), min(config.kills, total_steps - 1))
         )
-        killer = asyncio.create_task(_killer(members, drive, points, rng))
+        over = asyncio.Event()
+        killer = asyncio.create_task(
+            _killer(members, drive, points, rng)
+            if config.kill_every is None
+            else _kill_every(members, drive, over, config.kill_every)
+        )
         gate = asyncio.Semaphore(config.concurrency)
         appeals: list[Appeal] = []
         stop_from: datetime | None = None
@@ -632,10 +692,14 @@ async def run_fleet(
         drive_began = time.monotonic()
 
         async def reporter_task(user: UserHandle, plan: list[tuple[int, int, str]]) -> None:
-            async with gate:
-                await _file_reports(world, drive, user, plan, soak)
+            for index, item in enumerate(plan):
+                if index and config.pace:
+                    await asyncio.sleep(config.pace)
+                async with gate:
+                    await _file_reports(world, drive, user, [item], soak)
 
-        async def guided_task(each: Guided) -> None:
+        async def guided_task(index: int, each: Guided) -> None:
+            await asyncio.sleep(index * config.pace)
             async with gate:
                 await _guided_report(world, drive, each, config.answer_timeout)
 
@@ -643,7 +707,7 @@ async def run_fleet(
             moderation = asyncio.create_task(_moderate(world, drive, soak, _Alternating()))
             await asyncio.gather(
                 *(reporter_task(u, p) for u, p in zip(reporters, plans, strict=True)),
-                *(guided_task(each) for each in guided),
+                *(guided_task(index, each) for index, each in enumerate(guided)),
             )
             say(f"  reports driven after {time.monotonic() - began:.0f} s")
             await moderation
@@ -665,6 +729,7 @@ async def run_fleet(
             )
             drive.steps = total_steps + 10 * config.appeals
             drive.progressed.set()
+            over.set()
             await killer
             totals.drive_seconds = time.monotonic() - drive_began
             say(f"  drive over after {time.monotonic() - began:.0f} s")
