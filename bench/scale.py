@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
@@ -37,6 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ is not installed
+
+import asyncpg
 
 from loopback import LoopbackServer, UserHandle
 from tests.postgres import start_cluster
@@ -59,6 +62,10 @@ class Figures:
     p50: float
     p95: float
     bot_cpu_seconds: float
+    driver_cpu_seconds: float
+    postgres_cpu_seconds: float
+    #: PostgreSQL transactions committed while the load ran (None on SQLite).
+    commits: int | None
 
     @property
     def per_second(self) -> float:
@@ -69,16 +76,54 @@ class Figures:
         return self.bot_cpu_seconds * 1000 / max(1, self.reports)
 
 
-def _cpu(members: list[Member]) -> float:
-    """User + system seconds the members' running processes have used."""
+def _stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat's fields after the command name (fields 3 onwards)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _cpu_of(pids: list[int]) -> float:
+    """User + system seconds these processes have used (those gone count nothing)."""
     total = 0
-    for member in members:
-        pid = member.process.pid
-        if pid is None:
+    for pid in pids:
+        try:
+            fields = _stat(pid)
+        except FileNotFoundError:
             continue
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
     return total / TICKS
+
+
+def _bots(members: list[Member]) -> list[int]:
+    return [m.process.pid for m in members if m.process.pid is not None]
+
+
+def _postgres(base: Path) -> list[int]:
+    """The PostgreSQL server's processes: the postmaster (pgserver starts it detached) and
+    its children (one backend per connection, the writer, the WAL writer, ...)."""
+    pid_file = base / "pgdata" / "postmaster.pid"
+    if not pid_file.exists():
+        return []
+    postmaster = int(pid_file.read_text().split()[0])
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(FileNotFoundError, IndexError):
+                if int(_stat(int(entry.name))[1]) == postmaster:
+                    children.append(int(entry.name))
+    return [postmaster, *children]
+
+
+async def _commits(dsn: str | None) -> int | None:
+    if dsn is None:
+        return None
+    conn = await asyncpg.connect(dsn)
+    try:
+        value = await conn.fetchval(
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+        )
+        return int(value)
+    finally:
+        await conn.close()
 
 
 async def _reporter(
@@ -87,12 +132,10 @@ async def _reporter(
     for k in range(TARGETS):
         if time.monotonic() >= until or stop.is_set():
             return
-        seen = len(user.messages())
         target = (number * 7 + k) % TARGETS
         began = time.monotonic()
         await user.send(f"/report @scale_target_{target} drugs scale query {number}-{k}")
-        await user.wait_until(lambda: len(user.messages()) > seen, ANSWER_TIMEOUT)  # noqa: B023
-        answer = user.messages()[seen].text
+        answer = (await user.next_message(ANSWER_TIMEOUT)).text
         if "received" not in answer:
             stop.set()
             raise RuntimeError(f"reporter {number} got no receipt: {answer[:100]!r}")
@@ -135,7 +178,10 @@ async def measure(scenario: str, reporters: int, seconds: float, connections: in
                 try:
                     latencies: list[float] = []
                     stop = asyncio.Event()
-                    cpu = _cpu(members)
+                    bots, postgres = _bots(members), _postgres(base)
+                    cpu, pg_cpu = _cpu_of(bots), _cpu_of(postgres)
+                    commits = await _commits(database.get("DATABASE_URL"))
+                    driver = time.process_time()
                     began = time.monotonic()
                     await asyncio.gather(
                         *(
@@ -144,7 +190,15 @@ async def measure(scenario: str, reporters: int, seconds: float, connections: in
                         )
                     )
                     elapsed = time.monotonic() - began
-                    cpu = _cpu(members) - cpu
+                    driver = time.process_time() - driver
+                    cpu = _cpu_of(bots) - cpu
+                    # Backends started during the load count whole (they are the load's).
+                    pg_cpu = _cpu_of(_postgres(base)) - pg_cpu
+                    # The statistics reach the view within about half a second.
+                    await asyncio.sleep(1.0)
+                    after = await _commits(database.get("DATABASE_URL"))
+                    if commits is not None and after is not None:
+                        commits = after - commits - 1  # our own reading
                 finally:
                     await stop_fleet(members)
                     await proxy.stop()
@@ -161,6 +215,9 @@ async def measure(scenario: str, reporters: int, seconds: float, connections: in
         p50=statistics.median(ordered),
         p95=ordered[int(0.95 * (len(ordered) - 1))],
         bot_cpu_seconds=cpu,
+        driver_cpu_seconds=driver,
+        postgres_cpu_seconds=pg_cpu,
+        commits=commits,
     )
 
 
@@ -206,21 +263,33 @@ def main(arguments: argparse.Namespace) -> int:
             f"{each.per_second / base.per_second:19.2f} | "
             f"{each.cpu_ms_per_update / base.cpu_ms_per_update:20.2f} |"
         )
+    print("Where the two cores went while the load ran (share of one core):")
+    for each in figures:
+        print(
+            f"  {each.name}: bot processes {each.bot_cpu_seconds / each.seconds:.0%}, "
+            f"PostgreSQL {each.postgres_cpu_seconds / each.seconds:.0%}, loopback server and "
+            f"reporters {each.driver_cpu_seconds / each.seconds:.0%}"
+            + (
+                f"; PostgreSQL commits per report {each.commits / max(1, each.reports):.1f}"
+                if each.commits is not None
+                else ""
+            )
+        )
     return 0
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reporters", type=int, default=64)
+    parser.add_argument("--reporters", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--connections", type=int, default=40, help="Telegram's max_connections")
     parser.add_argument(
-        "--quick", action="store_true", help="the short CI round (16 reporters, 4 s each)"
+        "--quick", action="store_true", help="the short CI round (8 reporters, 4 s each)"
     )
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.quick:
-        arguments.reporters, arguments.seconds = 16, 4.0
+        arguments.reporters, arguments.seconds = 8, 4.0
     if arguments.scenario:
         result = asyncio.run(
             measure(
