@@ -44,7 +44,7 @@ def config_for(arguments: argparse.Namespace) -> FleetConfig:
         appeals=max(1, minutes // 2),
         kills=0,
         seed=arguments.seed,
-        targets=max(6, 3 * minutes, per_reporter),
+        targets=max(arguments.targets or 0, 6, 3 * minutes, per_reporter),
         reporters=reporters,
         pace=60.0 * minutes / per_reporter,
         kill_every=arguments.kill_every,
@@ -76,4 +76,7 @@ if __name__ == "__main__":
     parser.add_argument("--instances", type=int, default=3)
     parser.add_argument("--kill-every", type=float, default=20.0, help="seconds between kills")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--targets", type=int, help="more targets, more cases: a posting backlog in the review chat"
+    )
     sys.exit(asyncio.run(main(parser.parse_args())))
