@@ -620,7 +620,12 @@ async def run_fleet(
     say(
         f"seed {config.seed}: {config.instances} webhook instances on PostgreSQL, "
         f"{config.reports} one-message and {config.guided} guided reports on {config.targets} "
-        f"targets, {config.decisions} decisions, {config.appeals} appeals, {config.kills} kills"
+        f"targets, {config.decisions} decisions, {config.appeals} appeals, "
+        + (
+            f"{config.kills} kills"
+            if config.kill_every is None
+            else f"a kill every {config.kill_every:.0f} s"
+        )
     )
     async with LoopbackServer(webhook_max_retry_delay=0.5) as server:
         server.add_bot(token=TOKEN, username=BOT_USERNAME, first_name="Fleet Report Bot")
@@ -763,6 +768,9 @@ async def run_fleet(
         logs = _log_events(members)
         check_order(totals, logs, proxy.conversations, await _releases(dsn))
         check_leadership(totals, logs, members, stop_from or datetime.now(UTC))
+        if totals.in_area("budget"):
+            for line in budget_timeline(server.calls(), str(review.id), logs, members):
+                say("  " + line)
         if totals.violations:
             errors = Counter(
                 str(e.get("event")) for e in logs if e.get("level") in {"error", "critical"}
@@ -919,6 +927,45 @@ def review_peak(calls: Sequence[ApiCall], review_chat: str) -> tuple[int, dateti
         if last - first + 1 > peak:
             peak, when = last - first + 1, times[first]
     return peak, when
+
+
+def budget_timeline(
+    calls: Sequence[ApiCall],
+    review_chat: str,
+    logs: Sequence[LogEvent],
+    members: Sequence[Member],
+) -> list[str]:
+    """The busiest 60 s in the review chat beside the kills and the jobs lease's changes:
+    which leader's posts and which presses' edits filled it."""
+    peak, began = review_peak(calls, review_chat)
+    if began is None:
+        return []
+    end = began + WINDOW
+    lines = [f"the busiest 60 s in the review chat ({peak} messages) and around it:"]
+    moments: list[tuple[datetime, str]] = []
+    for call in calls:
+        at = _at(call)
+        if (
+            call.method in {"sendMessage", "editMessageText"}
+            and call.ok
+            and not call.pending
+            and call.params.get("chat_id") == review_chat
+            and began - WINDOW <= at < end
+        ):
+            text = TAG.sub("", call.params.get("text", "")).splitlines()[0][:50]
+            inside = "*" if at >= began else " "
+            moments.append((at, f"{inside} {call.method} {text}"))
+    for member in members:
+        for killed in member.kills:
+            if began - WINDOW <= killed < end:
+                moments.append((killed, f"  SIGKILL instance #{member.number}"))
+    for event in logs:
+        if event.get("event") in {"lease_taken", "lease_lost"} and began - WINDOW <= event.at < end:
+            moments.append(
+                (event.at, f"  {event.get('event')} {event.get('lease')} by #{event.member}")
+            )
+    lines.extend(f"{at.time()} {what}" for at, what in sorted(moments))
+    return lines
 
 
 def _at(call: ApiCall) -> datetime:
