@@ -171,14 +171,26 @@ def _environment(**variables: str) -> dict[str, str]:
 class BotProcess:
     """`python -m bot run` in its own process; killed, restarted, finally stopped gently."""
 
-    def __init__(self, server: LoopbackServer, env: dict[str, str], folder: Path) -> None:
+    def __init__(
+        self,
+        server: LoopbackServer,
+        env: dict[str, str],
+        folder: Path,
+        arguments: Sequence[str] = (),
+    ) -> None:
         self._server = server
+        self._arguments = tuple(arguments)  # after `run`, e.g. --no-rate-limiter
         self._env = env
         self._folder = folder
         self._process: asyncio.subprocess.Process | None = None
         self.generation = 0
         self.exits: list[int] = []  # exit codes of processes that ended on their own
         self._turn = asyncio.Lock()  # one start, kill or restart at a time
+
+    @property
+    def pid(self) -> int | None:
+        """The running process's id (None before the first start)."""
+        return self._process.pid if self._process is not None else None
 
     @property
     def log_files(self) -> list[Path]:
@@ -195,6 +207,7 @@ class BotProcess:
                 "-m",
                 "bot",
                 "run",
+                *self._arguments,
                 env=self._env,
                 cwd=self._folder,
                 stdout=asyncio.subprocess.DEVNULL,
