@@ -150,9 +150,23 @@ class UpdateJournal:
         if self._store is None or self._clock is None or limit <= 0:
             return []
         now = self._clock.now()
+        # A read first: an idle instance looks often, and only takes the write lock when
+        # there is something to claim.
+        async with self._store.reading() as uow:
+            if not await uow.journal.claimable(now - PRESUMED_DEAD, 1):
+                return []
         async with self._store.transaction() as uow:
-            kept = await uow.journal.claim(instance_id, now - PRESUMED_DEAD, now, limit)
-        return self._opened(kept)
+            claimed = await uow.journal.claim(instance_id, now - PRESUMED_DEAD, now, limit)
+        left = sorted({was for *_, was in claimed if was is not None and was != instance_id})
+        if left:
+            log.warning(
+                "journal_reclaimed",
+                updates=sum(1 for *_, was in claimed if was in left),
+                from_instances=left,
+            )
+        return self._opened(
+            [(update_id, key_id, payload) for update_id, key_id, payload, _ in claimed]
+        )
 
     def on_release(self, listener: Callable[[Sequence[int]], None]) -> None:
         """`listener` hears which updates were released, once that is committed."""

@@ -75,14 +75,15 @@ class UpdateJournalRepository:
         )
         return added == 1
 
-    async def claim(
-        self, instance_id: str, alive_since: datetime, at: datetime, limit: int
-    ) -> list[tuple[int, str | None, bytes]]:
-        """Claims for `instance_id` the updates it may handle now, oldest first: unreleased,
-        not claimed by a live instance, and the earliest unreleased of their chat."""
+    async def claimable(
+        self, alive_since: datetime, limit: int
+    ) -> list[tuple[int, str | None, bytes, str | None]]:
+        """The updates an instance may claim now, oldest first: unreleased, not claimed by a
+        live instance, and the earliest unreleased of their chat; with who had claimed each
+        (an instance that stopped or died), if anyone."""
         rows = await fetch_all(
             self._conn,
-            "SELECT j.update_id, j.key_id, j.payload FROM update_journal j "
+            "SELECT j.update_id, j.key_id, j.payload, j.claimed_by FROM update_journal j "
             "WHERE j.released_at IS NULL AND j.chat_key IS NOT NULL AND (j.claimed_by IS NULL "
             "OR NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = j.claimed_by "
             "AND i.stopped_at IS NULL AND i.seen_at >= ?)) "
@@ -91,14 +92,25 @@ class UpdateJournalRepository:
             "ORDER BY j.update_id LIMIT ?",
             (encode_time(alive_since), limit),
         )
+        return [
+            (row["update_id"], row["key_id"], bytes(row["payload"]), row["claimed_by"])
+            for row in rows
+        ]
+
+    async def claim(
+        self, instance_id: str, alive_since: datetime, at: datetime, limit: int
+    ) -> list[tuple[int, str | None, bytes, str | None]]:
+        """Claims for `instance_id` what `claimable` lists (in the caller's write
+        transaction, so no other instance claims the same)."""
+        found = await self.claimable(alive_since, limit)
         when = encode_time(at)
-        for row in rows:
+        for update_id, *_ in found:
             await run(
                 self._conn,
                 "UPDATE update_journal SET claimed_by = ?, claimed_at = ? WHERE update_id = ?",
-                (instance_id, when, row["update_id"]),
+                (instance_id, when, update_id),
             )
-        return [(row["update_id"], row["key_id"], bytes(row["payload"])) for row in rows]
+        return found
 
     async def adopt_unclaimable(self) -> int:
         """Updates a polling run left unhandled, made claimable in webhook mode: each a

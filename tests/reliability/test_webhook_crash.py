@@ -83,7 +83,8 @@ async def test_an_update_answered_200_then_killed_mid_handler_is_handled_after_r
     assert rows(database, "SELECT id, reporter_id FROM reports") == [(int(match.group(1)), rita.id)]
     assert rows(database, "SELECT count(*) FROM update_journal WHERE released_at IS NULL") == [(0,)]
     first_run, second_run = (path.read_text() for path in bot.log_files)
-    assert '"journal_replaying"' not in first_run
-    assert '"journal_replaying"' in second_run  # the receipt came from the journal
+    assert '"journal_reclaimed"' not in first_run
+    # The receipt came from the journal: the new process claimed what the killed one held.
+    assert '"journal_reclaimed"' in second_run
     assert code == 0  # SIGTERM stops the webhook bot gracefully
     assert '"bot_stopped"' in second_run
