@@ -15,27 +15,38 @@ the caller checks with the keys (`ContentCheck`: the ledger verification and a s
 decrypted values). Any difference, or any failure, rolls the whole copy back.
 
 Nothing here prints or returns a value from a row: only table names, counts and the ledger's
-sequence numbers and entry hashes.
+sequence numbers and entry hashes. The source's reading is in `copy_source.py`, the rows'
+copying and comparing in `copy_rows.py`, the checks with the keys in `copy_checks.py`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import itertools
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import aiosqlite
 import asyncpg
 
-from storage.connection import BUSY_TIMEOUT_MS, SqliteConnection
-from storage.errors import MigrationError, StorageError
+from storage.connection import SqliteConnection
+from storage.copy_rows import (
+    BATCH,
+    CopyFailed,
+    CopyRefused,
+    RowDigest,
+    compare_ledger,
+    compare_tables,
+    copy_table,
+    quote,
+    refuse_disabled_triggers,
+)
+from storage.copy_source import open_source, primary_key, source_columns, source_version
+from storage.errors import StorageError
 from storage.location import PostgresLocation
-from storage.migrations import MigrationReport, latest_version, load_migrations, refuse_changed
+from storage.migrations import MigrationReport, latest_version
 from storage.pg_migrations import migrate_postgres, schema_version
 from storage.postgres import (
     SESSION_SETTINGS,
@@ -46,22 +57,10 @@ from storage.postgres import (
 )
 from storage.store import UnitOfWork
 
-BATCH: Final = 1000
-#: Bookkeeping of each engine's migration runner: never copied, each side keeps its own.
-_SQLITE_BOOKKEEPING: Final = frozenset({"schema_migrations", "sqlite_sequence"})
+#: Bookkeeping of PostgreSQL's migration runner: never copied, each side keeps its own.
 _PG_BOOKKEEPING: Final = frozenset({"schema_version"})
 #: Tables whose guard trigger refuses every insert, paused (in the copy's transaction) while
 #: their rows go over: the list of values sealed before the row binding is closed by design.
-_CLOSED_LISTS: Final = {"sealed_before_binding": "sealed_before_binding_closed"}
-_MOD: Final = 1 << 256
-
-
-class CopyRefused(StorageError):
-    """The copy did not start: nothing was written to the target."""
-
-
-class CopyFailed(StorageError):
-    """The copy failed or did not verify, and was rolled back: the target holds no rows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,11 +128,11 @@ async def copy_to_postgres(
 ) -> CopyReport:
     """Copies `source` into the empty database `target`; raises CopyRefused (nothing was
     written), CopyFailed (rolled back), or the StorageError of an unreachable server."""
-    src = await _open_source(source)
+    src = await open_source(source)
     try:
         await src.execute("BEGIN")  # one snapshot for everything read below
-        version = await _source_version(src, source)
-        source_tables = await _source_columns(src)
+        version = await source_version(src, source)
+        source_tables = await source_columns(src)
         tgt = await _connect(target)
         try:
             await _refuse_filled(tgt, target, set(source_tables), latest_version())
@@ -162,7 +161,7 @@ async def _copy(
     target_tables = await _target_columns(tgt)
     _refuse_other_schema(source_tables, target_tables)
     order = _foreign_key_order(target_tables, await _references(tgt))
-    keys = {table: await _primary_key(src, table) for table in order}
+    keys = {table: await primary_key(src, table) for table in order}
     try:
         async with tgt.transaction():
             # The bot's own write lock: an instance started against the target meanwhile
@@ -172,16 +171,16 @@ async def _copy(
             if filled:
                 raise CopyRefused(_filled_message(where, filled))
             copied: list[TableCopy] = []
-            digests: dict[str, _Digest] = {}
+            digests: dict[str, RowDigest] = {}
             paused: list[str] = []
             for table in order:
                 columns = target_tables[table]
-                digest = await _copy_table(src, tgt, table, columns, keys[table], batch, paused)
+                digest = await copy_table(src, tgt, table, columns, keys[table], batch, paused)
                 digests[table] = digest
                 copied.append(TableCopy(table, digest.rows))
             identities = await resync_identities(tgt)
-            await _compare_tables(src, tgt, order, target_tables, digests)
-            entries, head = await _compare_ledger(src, tgt)
+            await compare_tables(src, tgt, order, target_tables, digests)
+            entries, head = await compare_ledger(src, tgt)
             outcome = CheckOutcome()
             if check is not None:
                 outcome = await check(
@@ -189,7 +188,7 @@ async def _copy(
                 )
                 if outcome.problems:
                     raise CopyFailed("verification failed: " + "; ".join(outcome.problems[:20]))
-            await _refuse_disabled_triggers(tgt)
+            await refuse_disabled_triggers(tgt)
     except (CopyRefused, CopyFailed):
         raise
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
@@ -217,84 +216,6 @@ def _rolled_back(where: str) -> str:
 
 
 # --- the source -----------------------------------------------------------------------------
-
-
-def _source_uri(path: Path) -> str:
-    if not path.is_file():
-        raise CopyRefused(
-            f"there is no SQLite database at {path}; check DATABASE_PATH / DATABASE_URL"
-        )
-    return f"{path.resolve().as_uri()}?mode=ro"
-
-
-async def _open_source(path: Path) -> aiosqlite.Connection:
-    uri = _source_uri(path)
-    try:
-        conn = await aiosqlite.connect(uri, uri=True, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise CopyRefused(f"cannot open {path}: {exc}") from None
-    try:
-        conn.row_factory = sqlite3.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA query_only = ON")
-        await conn.execute("PRAGMA schema_version")  # fails now if it is not a database
-    except sqlite3.Error as exc:
-        await conn.close()
-        raise CopyRefused(f"cannot open {path}: {exc}") from None
-    return conn
-
-
-async def _source_version(conn: aiosqlite.Connection, path: Path) -> int:
-    async with conn.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
-    version = int(row[0]) if row else 0
-    latest = latest_version()
-    if version > latest:
-        raise CopyRefused(
-            f"{path} has schema version {version} but this release only knows up to {latest}; "
-            "copy it with the release that wrote it"
-        )
-    if version < latest:
-        raise CopyRefused(
-            f"{path} has schema version {version}, this release {latest}: run `report-bot "
-            "migrate` on it first (with the bot stopped), then copy again"
-        )
-    async with conn.execute(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
-    ) as cursor:
-        found = await cursor.fetchone()
-    if found and found[0]:
-        async with conn.execute("SELECT version, checksum FROM schema_migrations") as cursor:
-            recorded = {int(r[0]): str(r[1]) for r in await cursor.fetchall()}
-        try:
-            refuse_changed(load_migrations(), recorded)
-        except MigrationError as exc:
-            raise CopyRefused(f"{path}: {exc}") from None
-    return version
-
-
-async def _source_columns(conn: aiosqlite.Connection) -> dict[str, list[str]]:
-    async with conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-    ) as cursor:
-        names = [str(row[0]) for row in await cursor.fetchall()]
-    tables: dict[str, list[str]] = {}
-    for name in names:
-        if name in _SQLITE_BOOKKEEPING:
-            continue
-        async with conn.execute("SELECT name FROM pragma_table_info(?)", (name,)) as cursor:
-            tables[name] = [str(row[0]) for row in await cursor.fetchall()]
-    return tables
-
-
-async def _primary_key(conn: aiosqlite.Connection, table: str) -> list[str]:
-    async with conn.execute(
-        "SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", (table,)
-    ) as cursor:
-        return [str(row[0]) for row in await cursor.fetchall()]
-
-
-# --- the target -----------------------------------------------------------------------------
 
 
 async def _connect(location: PostgresLocation) -> asyncpg.Connection:
@@ -352,7 +273,7 @@ def _filled_message(where: str, filled: dict[str, int], version: int | None = No
 async def _filled(conn: asyncpg.Connection, tables: Iterable[str]) -> dict[str, int]:
     filled: dict[str, int] = {}
     for table in tables:
-        rows = int(await conn.fetchval(f"SELECT count(*) FROM {_quote(table)}"))  # noqa: S608
+        rows = int(await conn.fetchval(f"SELECT count(*) FROM {quote(table)}"))  # noqa: S608
         if rows:
             filled[table] = rows
     return filled
@@ -428,147 +349,6 @@ def _foreign_key_order(
         order.extend(ready)
         placed.update(ready)
     return order
-
-
-# --- copying and comparing ------------------------------------------------------------------
-
-
-class _Digest:
-    """An order-free digest of a table's rows: the sum of each row's SHA-256 (every table has
-    a primary key, so no row appears twice). Order-free, so the engines' different text
-    collations cannot make equal tables differ."""
-
-    def __init__(self) -> None:
-        self.rows = 0
-        self._sum = 0
-
-    def add(self, rows: Iterable[Sequence[Any]]) -> None:
-        for row in rows:
-            self.rows += 1
-            digest = hashlib.sha256(_encode(row)).digest()
-            self._sum = (self._sum + int.from_bytes(digest, "big")) % _MOD
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Digest) and (self.rows, self._sum) == (other.rows, other._sum)
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-def _encode(row: Sequence[Any]) -> bytes:
-    parts: list[bytes] = []
-    for value in row:
-        if value is None:
-            parts.append(b"n")
-            continue
-        if isinstance(value, bool):
-            raise StorageError(f"unexpected boolean value ({type(value).__name__})")
-        if isinstance(value, int):
-            tag, data = b"i", str(value).encode()
-        elif isinstance(value, float):
-            tag, data = b"f", repr(value).encode()
-        elif isinstance(value, str):
-            tag, data = b"s", value.encode()
-        elif isinstance(value, bytes | bytearray | memoryview):
-            tag, data = b"b", bytes(value)
-        else:
-            raise StorageError(f"unexpected value of type {type(value).__name__}")
-        parts.append(tag + str(len(data)).encode() + b":" + data)
-    return b"|".join(parts)
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-async def _copy_table(
-    src: aiosqlite.Connection,
-    tgt: asyncpg.Connection,
-    table: str,
-    columns: list[str],
-    key: list[str],
-    batch: int,
-    paused: list[str],
-) -> _Digest:
-    listed = ", ".join(_quote(c) for c in columns)
-    order = f" ORDER BY {', '.join(_quote(c) for c in key)}" if key else ""
-    digest = _Digest()
-    trigger = _CLOSED_LISTS.get(table)
-    async with src.execute(f"SELECT {listed} FROM {_quote(table)}{order}") as cursor:  # noqa: S608
-        while rows := await cursor.fetchmany(batch):
-            records = [tuple(row) for row in rows]
-            if trigger is not None and trigger not in paused:
-                await tgt.execute(f"ALTER TABLE {_quote(table)} DISABLE TRIGGER {_quote(trigger)}")
-                paused.append(trigger)
-            digest.add(records)
-            await tgt.copy_records_to_table(table, records=records, columns=columns)
-    if trigger is not None and trigger in paused:
-        await tgt.execute(f"ALTER TABLE {_quote(table)} ENABLE TRIGGER {_quote(trigger)}")
-    return digest
-
-
-async def _compare_tables(
-    src: aiosqlite.Connection,
-    tgt: asyncpg.Connection,
-    order: list[str],
-    columns: dict[str, list[str]],
-    copied: dict[str, _Digest],
-) -> None:
-    """Counts on both sides, then every row read back from the target against the source."""
-    problems: list[str] = []
-    for table in order:
-        async with src.execute(f"SELECT count(*) FROM {_quote(table)}") as cursor:  # noqa: S608
-            row = await cursor.fetchone()
-        in_source = int(row[0]) if row else -1
-        in_target = int(await tgt.fetchval(f"SELECT count(*) FROM {_quote(table)}"))  # noqa: S608
-        if in_source != in_target or in_source != copied[table].rows:
-            problems.append(f"{table}: {in_source} rows in SQLite, {in_target} in PostgreSQL")
-            continue
-        back = _Digest()
-        listed = ", ".join(_quote(c) for c in columns[table])
-        async for record in tgt.cursor(
-            f"SELECT {listed} FROM {_quote(table)}",  # noqa: S608
-            prefetch=BATCH,
-        ):
-            back.add((tuple(record),))
-        if back != copied[table]:
-            problems.append(f"{table}: the rows read back differ from the source's")
-    if problems:
-        raise CopyFailed("verification failed: " + "; ".join(problems))
-
-
-async def _compare_ledger(
-    src: aiosqlite.Connection, tgt: asyncpg.Connection
-) -> tuple[int, tuple[int, str] | None]:
-    """The disclosure ledger's chain, entry by entry: same sequence, same hashes, linked."""
-    sql = "SELECT seq, prev_hash, entry_hash FROM disclosure_ledger ORDER BY seq"
-    async with src.execute(sql) as cursor:
-        source = [(int(r[0]), str(r[1]), str(r[2])) for r in await cursor.fetchall()]
-    target = [(int(r[0]), str(r[1]), str(r[2])) for r in await tgt.fetch(sql)]
-    if source != target:
-        differing = next(
-            (s[0] for s, t in zip(source, target, strict=False) if s != t),
-            min(len(source), len(target)) + 1,
-        )
-        raise CopyFailed(
-            f"verification failed: the disclosure ledger differs from entry {differing} on"
-        )
-    for before, entry in itertools.pairwise(target):
-        if entry[1] != before[2]:
-            raise CopyFailed(
-                f"verification failed: ledger entry {entry[0]} does not follow entry {before[0]}"
-            )
-    return len(target), (target[-1][0], target[-1][2]) if target else None
-
-
-async def _refuse_disabled_triggers(conn: asyncpg.Connection) -> None:
-    disabled = await conn.fetch(
-        "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-        "WHERE NOT t.tgisinternal AND t.tgenabled = 'D' AND c.relnamespace = "
-        "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
-    )
-    if disabled:
-        names = ", ".join(sorted(str(row["tgname"]) for row in disabled))
-        raise CopyFailed(f"guard trigger(s) left disabled after the copy: {names}")
 
 
 __all__ = [
