@@ -15,8 +15,6 @@ metrics server and the database. Every handler's callback is timed for the metri
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Coroutine
 from typing import Any, Final, cast
 
 import structlog
@@ -66,6 +64,7 @@ from handlers.runtime.access import ChatAdminCache
 from handlers.runtime.chat_budget import ChatBudget
 from handlers.runtime.context import BotApplication, BotContext, BotData, Services
 from handlers.runtime.gate import guard
+from handlers.runtime.jobs import on_the_leader
 from handlers.runtime.menus import register_menus, register_staff_menus
 from handlers.runtime.metrics import BotMetrics, instrument_handlers, package_version
 from handlers.runtime.presence import Presence
@@ -254,20 +253,6 @@ def register_handlers(application: BotApplication) -> None:
     )
 
     application.add_error_handler(errors.on_error)
-
-
-Job = Callable[[BotContext], Coroutine[Any, Any, None]]
-
-
-def on_the_leader(job: Job) -> Job:
-    """Runs `job` only on the instance holding the `jobs` lease: one at a time, whichever."""
-
-    @functools.wraps(job)
-    async def run(context: BotContext) -> None:
-        if await context.services.presence.leads():
-            await job(context)
-
-    return run
 
 
 def schedule_jobs(application: BotApplication) -> None:
