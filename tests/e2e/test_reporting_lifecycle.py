@@ -10,12 +10,9 @@ import pytest
 
 from loopback import BotHandle, LoopbackServer
 from storage import Store
-from tests.conftest import ENGINES, RunningBot
+from tests.conftest import RunningBot
 from tests.e2e.reporting_steps import Reporter, rows
 from tests.helpers import FakeClock
-
-# The flow runs on both engines (tests/conftest.py: ENGINES).
-pytestmark = pytest.mark.engines(*ENGINES)
 
 
 @pytest.fixture

@@ -15,12 +15,9 @@ from handlers.outbound.delivery_worker import DeliveryWorker
 from handlers.review_views import when_text
 from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from storage.location import Location
-from tests.conftest import ENGINES, MODERATOR_ID, RunningBot
+from tests.conftest import MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import Reporter, rows
 from tests.helpers import FakeClock
-
-# The flow runs on both engines (tests/conftest.py: ENGINES).
-pytestmark = pytest.mark.engines(*ENGINES)
 
 
 @dataclass

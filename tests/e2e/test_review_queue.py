@@ -15,13 +15,10 @@ import pytest
 
 from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from loopback.records import ApiCall
-from tests.conftest import ADMIN_ID, ENGINES, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
+from tests.conftest import ADMIN_ID, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import Reporter, rows
 from tests.e2e.test_review import Review, undo_button
 from tests.helpers import FakeClock
-
-# The flow runs on both engines (tests/conftest.py: ENGINES).
-pytestmark = pytest.mark.engines(*ENGINES)
 
 MINUTE = timedelta(seconds=62)  # a 61-second budget window and a second to spare
 CHAT_MESSAGE_METHODS = {"sendmessage", "editmessagetext", "editmessagereplymarkup"}

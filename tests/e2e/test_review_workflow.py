@@ -86,7 +86,7 @@ async def test_backlog_gets_one_digest_posts_by_priority_within_the_budget_and_q
         backlog_digest_minutes=1,
     )
     budget = review.bot.application.bot_data.services.review_budget
-    while budget.try_spend():  # a busy minute: the backlog builds up meanwhile
+    while await budget.try_spend():  # a busy minute: the backlog builds up meanwhile
         pass
     for n in range(6):
         await report(loopback, f"@scam_shop_{n}x", "scam")

@@ -8,16 +8,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from loopback import LoopbackServer, SentMessage
-from tests.conftest import ENGINES, MODERATOR_ID, RunningBot
+from tests.conftest import MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import rows
 from tests.e2e.test_review import Review, file, undo_button
 from tests.helpers import FakeClock
-
-# The flow runs on both engines (tests/conftest.py: ENGINES).
-pytestmark = pytest.mark.engines(*ENGINES)
 
 WINDOW = timedelta(minutes=1)
 

@@ -767,7 +767,9 @@ async def run_fleet(
         await check(world, drive, config, totals, server.calls(), dsn, guided, appeals)
         logs = _log_events(members)
         check_order(totals, logs, proxy.conversations, await _releases(dsn))
-        check_leadership(totals, logs, members, stop_from or datetime.now(UTC))
+        check_leadership(
+            totals, logs, members, stop_from if stop_from is not None else datetime.now(UTC)
+        )
         if totals.in_area("budget"):
             for line in budget_timeline(server.calls(), str(review.id), logs, members):
                 say("  " + line)
