@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from handlers.runtime.chat_budget import ChatBudget
+from moderation.instances import Instance, LeaseName, Mode, announce, beat
 from moderation.legal.approvals import approve
 from moderation.legal.disclosure import disclose
 from moderation.legal.ledger import Ledger
@@ -211,4 +213,15 @@ async def seed_everything(
     await approve(store, cipher, POLICY, request.id, OFFICER_C, NOW)
     ledger = ledger or ledger_for(store)
     await disclose(store, cipher, POLICY, ledger, request.id, OFFICER_C, NOW)
+
+    # The instance that ran all this, leading the jobs, and the review group's budget it spent
+    # (two posts, then a 429's pause).
+    await announce(
+        store, Instance("seed-host:1:abcdef", "seed-host", 1, Mode.POLLING, "1.0", NOW, NOW)
+    )
+    await beat(store, "seed-host:1:abcdef", NOW, (LeaseName.JOBS, LeaseName.POLLING))
+    budget = ChatBudget(store, 20, lambda: NOW.timestamp(), min_gap=0)
+    assert await budget.try_spend()
+    assert await budget.try_spend()
+    await budget.pause(30)
     return Seeded(approved_case, rejected_case, pending_case, violator_id, request.id)

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from loopback import LoopbackServer, UserHandle
+from moderation.instances import LeaseName
 from moderation.registry.violators import ObservationKind, opened
 from moderation.reporting.filing import file_report
 from moderation.reporting.types import Filed
@@ -276,10 +277,22 @@ SEEDS: dict[int, tuple[str, ...]] = {
         "(50, NULL, NULL, :t6, :t6)",
     ),
     19: (
-        # Case 1's post (message 77) had a copy above it, found by a press, not yet retired.
-        "UPDATE case_posts SET copies_unknown = 1, copy_since = :t1 WHERE case_id = 1",
+        # Case 2's post (message 77) had a copy above it, found by a press, not yet retired.
+        "UPDATE case_posts SET copies_unknown = 1, copy_since = :t1 WHERE case_id = 2",
         "INSERT INTO case_post_copies (chat_id, message_id, case_id, found_at, found_by, "
-        "next_attempt_at) VALUES (-100500, 76, 1, :t6, 'press', :t6)",
+        "next_attempt_at) VALUES (-100500, 76, 2, :t6, 'press', :t6)",
+    ),
+    20: (
+        # An instance that stopped, and the jobs lease it left behind (lapsed long ago).
+        "INSERT INTO instances (id, host, pid, mode, version, started_at, seen_at, stopped_at) "
+        "VALUES ('seed-host:4242:abcdef', 'seed-host', 4242, 'polling', '0.9', :t0, :t6, :t6)",
+        "INSERT INTO leases (name, holder, acquired_at, expires_at) "
+        "VALUES ('jobs', 'seed-host:4242:abcdef', :t0, :t6)",
+    ),
+    22: (
+        # Two messages the review group's budget counted, and a pause after a 429.
+        "INSERT INTO chat_sends (budget, sent_ms) VALUES ('review', 1000), ('review', 2000)",
+        "INSERT INTO chat_pauses (budget, until_ms) VALUES ('review', 3000)",
     ),
 }
 
@@ -396,7 +409,19 @@ async def read_v14(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
 
 async def read_v19(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
     (task,) = await uow.copies.due(datetime(2026, 7, 7, 10, tzinfo=UTC), 10)
-    assert (task.copy, task.case_id, task.live) == (PostRef(-100500, 76), 1, PostRef(-100500, 77))
+    assert (task.copy, task.case_id, task.live) == (PostRef(-100500, 76), 2, PostRef(-100500, 77))
+
+
+async def read_v20(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
+    assert await uow.instances.live(datetime(2000, 1, 1, tzinfo=UTC)) == []  # it had stopped
+    lease = await uow.leases.get(LeaseName.JOBS)
+    assert lease is not None
+    assert lease.holder == "seed-host:4242:abcdef"
+
+
+async def read_v22(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
+    assert await uow.sends.sent_since("review", 0) == [1000, 2000]
+    assert await uow.sends.paused_until("review") == 3000
 
 
 # Reads through the bot's repositories, keyed like SEEDS: every seeded version must be readable.
@@ -413,6 +438,8 @@ READS: dict[int, Callable[[UnitOfWork, PersonalDataCipher], Awaitable[None]]] = 
     12: read_v12,
     14: read_v14,
     19: read_v19,
+    20: read_v20,
+    22: read_v22,
 }
 
 LATEST = latest_version()
