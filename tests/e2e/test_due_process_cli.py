@@ -27,13 +27,9 @@ from moderation.legal.officers import Officer
 from moderation.sealing import disclosure_context
 from storage import Store
 from storage.location import Location, SqliteLocation
-from tests.conftest import ENGINES
 from tests.e2e.test_legal import IP_IN, PHONE_IN, PHONE_OUT, confirmed_violator
 from tests.engines import database_env, execute, rows
 from tests.helpers import cli_command, cli_env
-
-# The flow runs on both engines (tests/conftest.py: ENGINES).
-pytestmark = pytest.mark.engines(*ENGINES)
 
 REGISTRAR, BOB, CAROL, STRANGER = 900021, 900022, 900023, 900099
 SECRETS = (PHONE_IN, PHONE_OUT, IP_IN, "7700900123", "7700900999")

@@ -9,8 +9,6 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from bot.settings import load_settings
 from moderation.registry.violators import (
     Observation,
@@ -26,12 +24,8 @@ from moderation.review.priority import CasePolicy
 from moderation.review.types import Decision, Moderator
 from storage import Store
 from storage.location import Location
-from tests.conftest import ENGINES
 from tests.engines import database_env
 from tests.helpers import cli_command, cli_env
-
-# The flow runs on both engines (tests/conftest.py: ENGINES).
-pytestmark = pytest.mark.engines(*ENGINES)
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
