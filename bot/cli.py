@@ -16,9 +16,6 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from telegram.error import InvalidToken, TelegramError
-
-from bot.app import build_application
 from bot.cli_database import add_database_commands
 from bot.cli_keys import add_key_commands
 from bot.cli_kit import AddCommands, Exits, add_command, configure_logs
@@ -27,15 +24,9 @@ from bot.cli_legal import add_legal_commands
 from bot.cli_registry import add_registry_commands
 from bot.cli_transparency import add_transparency_commands
 from bot.instance_lock import AlreadyRunningError, InstanceLock
-from bot.runner import BotApiUnreachable, api_location, masked_message, serve, stop_on_signals
 from bot.sandbox import DEFAULT_STEP_TIMEOUT
 from bot.sandbox import run as run_sandbox
 from bot.settings import Settings, SettingsError, load_settings
-from bot.setup_check import run_setup
-from bot.webhook_server import WebhookSetupError
-from handlers.runtime.metrics import MetricsServerError
-from handlers.runtime.presence import AnotherPoller
-from storage import DatabaseTooNewError, MigrationError, StorageError
 from storage.location import SqliteLocation
 
 EXIT_OK = 0
@@ -75,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         if args.command in {SETUP, "doctor"}:
+            # it asks Telegram: telegram and aiohttp are imported for it alone
+            from bot.setup_check import run_setup
+
             # reports unusable settings itself, as one more thing still to do (exit 1)
             return run_setup(args.env_file, sys.stdout)
         settings = load_settings(args.env_file)
@@ -115,6 +109,10 @@ def _add_run(
 
 
 def _cmd_run(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
+    """The Application (bot/cli_run.py) is imported here, not with the CLI: every other
+    command starts without telegram, aiohttp and the handlers."""
+    from bot.cli_run import run_until_stopped
+
     settings.require_run()
     configure_logs(settings)
     # Until the event loop takes the signals over (bot.runner.stop_on_signals), SIGTERM stops
@@ -124,7 +122,7 @@ def _cmd_run(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
         with _single_instance(settings):
             # None: follow RATE_LIMITER_ENABLED; the flag can only switch it off.
             rate_limiter = False if args.no_rate_limiter else None
-            return asyncio.run(_run(exits, settings, rate_limiter=rate_limiter))
+            return asyncio.run(run_until_stopped(exits, settings, rate_limiter=rate_limiter))
     except AlreadyRunningError as exc:
         exits.err(str(exc))
         return exits.failed
@@ -141,39 +139,6 @@ def _single_instance(settings: Settings) -> AbstractContextManager[object]:
     if isinstance(database, SqliteLocation):
         return InstanceLock(database.path)
     return nullcontext()
-
-
-async def _run(exits: Exits, settings: Settings, *, rate_limiter: bool | None) -> int:
-    stop = asyncio.Event()
-    stop_on_signals(stop)
-    application = build_application(settings, rate_limiter=rate_limiter)
-    try:
-        await serve(application, settings, stop, say=exits.err)
-    except BotApiUnreachable as exc:
-        exits.err(str(exc))
-        return exits.failed
-    except InvalidToken:
-        exits.err(
-            "configuration: BOT_TOKEN: the Bot API rejected this token (Unauthorized); "
-            "check it with @BotFather (/mybots -> API Token)"
-        )
-        return exits.usage
-    except (MetricsServerError, WebhookSetupError) as exc:
-        exits.err(f"configuration: {exc}")
-        return exits.usage
-    except AnotherPoller as exc:
-        exits.err(f"not started: {exc}")
-        return exits.failed
-    except (DatabaseTooNewError, MigrationError, StorageError) as exc:
-        exits.err(f"database: {exc}")
-        return exits.failed
-    except TelegramError as exc:  # anything else the Bot API refused while starting
-        exits.err(
-            f"the Bot API at {api_location(settings)} refused to start the bot: "
-            f"{masked_message(exc, settings)}; check TELEGRAM_API_BASE_URL"
-        )
-        return exits.failed
-    return exits.ok
 
 
 def _add_sandbox(

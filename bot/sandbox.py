@@ -22,18 +22,17 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Final, TypeVar
+from typing import IO, TYPE_CHECKING, Final, TypeVar
 
-from bot.app import build_application
 from bot.logging_setup import configure_logging
-from bot.runner import serve
 from bot.settings import LogFormat, LogLevel, Settings, load_settings
-from handlers.outbound.delivery_worker import DeliveryWorker
-from handlers.runtime.context import BotApplication
 from handlers.runtime.log_pseudonym import log_key_from
-from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from moderation.reporting.categories import DEFAULT_CATEGORIES
 from storage.crypto import new_key_text, new_secret_text
+
+if TYPE_CHECKING:
+    from handlers.runtime.context import BotApplication
+    from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 
 DEFAULT_STEP_TIMEOUT: Final = 20.0
 BOT_USERNAME: Final = "report_sandbox_bot"
@@ -160,7 +159,14 @@ def sandbox_settings(
 async def run_sandbox(
     out: IO[str], log_stream: IO[str], *, step_timeout: float = DEFAULT_STEP_TIMEOUT
 ) -> None:
-    """Plays the walk-through; raises StepFailed when a step gets no answer in time."""
+    """Plays the walk-through; raises StepFailed when a step gets no answer in time.
+
+    The loopback server and the Application are imported here, not with the module: bot/cli.py
+    imports the module for DEFAULT_STEP_TIMEOUT (its --help shows it) whatever the command."""
+    from bot.app import build_application
+    from bot.runner import serve
+    from loopback import LoopbackServer
+
     transcript = Transcript(out)
     with tempfile.TemporaryDirectory(prefix="report-bot-sandbox-") as tmp:
         async with LoopbackServer() as server:
@@ -266,9 +272,7 @@ async def _walk_through(
     transcript.step(f"5. After the {UNDO_WINDOW_MINUTES}-minute undo window, Rita is told")
     transcript.line(f"(the sandbox moves the bot's clock {UNDO_WINDOW_MINUTES + 1} minutes on)")
     clock.advance(timedelta(minutes=UNDO_WINDOW_MINUTES + 1))
-    delivery = application.bot_data.services.delivery
-    if isinstance(delivery, DeliveryWorker):
-        delivery.wake()
+    application.bot_data.services.delivery.wake()
     outcome = await within("outcome sent to the reporter", seconds, rita.next_message(seconds))
     transcript.bot(private.replace("chat with", "Rita's chat with"), outcome)
 

@@ -1,15 +1,16 @@
 """The /stats chart: reports and decisions per day as a PNG, drawn with matplotlib's Agg canvas
-in a worker thread so the event loop keeps serving updates while it renders."""
+in a worker thread so the event loop keeps serving updates while it renders.
+
+matplotlib is imported when the first chart is drawn, not with the module: it takes about half
+a second, which every start-up and every test that builds the Application would otherwise pay
+for a chart it may never draw. The first /stats after a start pays it once, in the worker thread.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import io
 from typing import Final
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from handlers.stats_views import ChartLabels
 from moderation.stats.figures import DayCount
@@ -21,6 +22,10 @@ TICKS: Final = 8
 
 
 def stats_png(days: tuple[DayCount, ...], labels: ChartLabels) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     # A bare Figure on an explicit Agg canvas: no pyplot, no display, no global state.
     figure = Figure(figsize=(8, 4), dpi=100)
     FigureCanvasAgg(figure)

@@ -1,6 +1,10 @@
 """The /transparency chart: requests received, fulfilled and rejected per country as a PNG,
 drawn with matplotlib's Agg canvas in a worker thread so the event loop keeps serving updates
-while it renders."""
+while it renders.
+
+matplotlib is imported when the first chart is drawn, as for /stats (handlers/stats_chart.py):
+the first chart after a start pays the half second once, nothing else does.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,6 @@ import asyncio
 import io
 from dataclasses import dataclass
 from typing import Final
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from moderation.legal.transparency import TransparencyReport
 
@@ -31,6 +31,10 @@ class ChartLabels:
 
 
 def transparency_png(report: TransparencyReport, labels: ChartLabels) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     # A bare Figure on an explicit Agg canvas: no pyplot, no display, no global state.
     figure = Figure(figsize=(WIDTH_PX / 100, HEIGHT_PX / 100), dpi=100)
     FigureCanvasAgg(figure)
