@@ -92,10 +92,12 @@ class DeliveryWorker:
                 raise
             except Exception as exc:  # the worker must outlive any one failure
                 log.error("delivery_failed", error_type=type(exc).__name__, exc_info=exc)
-            # Wakes that come in a burst (a report each) are served by one pass, not one each.
+            # Wakes that come in a burst (a report each) are served by one pass, not one each;
+            # a stop ends the gap at once instead of waiting it out.
             if self._stopping.is_set():
                 return
-            await asyncio.sleep(MIN_PASS_GAP_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), MIN_PASS_GAP_SECONDS)
             self._wake.clear()
             if self._stopping.is_set():
                 return
