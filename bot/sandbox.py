@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import secrets
 import tempfile
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,14 +32,13 @@ from storage.crypto import new_key_text, new_secret_text
 
 if TYPE_CHECKING:
     from handlers.runtime.context import BotApplication
-    from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
+    from loopback import BotHandle, ChatHandle, LoopbackServer, SentMessage, UserHandle
 
 DEFAULT_STEP_TIMEOUT: Final = 20.0
 BOT_USERNAME: Final = "report_sandbox_bot"
 ADMIN_ID: Final = 700001
 MODERATOR_ID: Final = 700002
 #: How long to keep listening after a first answer, for the rest of a multi-part answer.
-QUIET_SECONDS: Final = 1.5
 UNDO_WINDOW_MINUTES: Final = 1
 
 T = TypeVar("T")
@@ -105,13 +104,34 @@ class Transcript:
             self.line("    " + " ".join(f"[{label}]" for label in buttons))
 
 
+class Handled:
+    """Which updates the bot has finished handling (the update journal releases each once its
+    handler returned, every answer sent): a step's answers are complete then, with no pause
+    to wait out for more."""
+
+    def __init__(self) -> None:
+        self._done: set[int] = set()
+        self._changed = asyncio.Event()
+
+    def released(self, update_ids: Sequence[int]) -> None:
+        self._done.update(update_ids)
+        self._changed.set()
+
+    async def wait(self, update_id: int) -> None:
+        while update_id not in self._done:
+            self._changed.clear()
+            await self._changed.wait()
+
+
 @dataclass
 class Cast:
     server: LoopbackServer
+    account: BotHandle
     reporter: UserHandle
     moderator: UserHandle
     admin: UserHandle
     review: ChatHandle
+    handled: Handled
 
 
 async def within(step: str, seconds: float, waiting: Awaitable[T]) -> T:
@@ -165,13 +185,14 @@ async def run_sandbox(
     imports the module for DEFAULT_STEP_TIMEOUT (its --help shows it) whatever the command."""
     from bot.app import build_application
     from bot.runner import serve
+    from bot.update_processor import OrderedPerSenderProcessor
     from loopback import LoopbackServer
 
     transcript = Transcript(out)
     with tempfile.TemporaryDirectory(prefix="report-bot-sandbox-") as tmp:
         async with LoopbackServer() as server:
             token = made_up_token()
-            server.add_bot(token=token, username=BOT_USERNAME, first_name="Report Bot")
+            account = server.add_bot(token=token, username=BOT_USERNAME, first_name="Report Bot")
             reporter = server.add_user(first_name="Rita", username="rita", language_code="en")
             moderator = server.add_user(
                 first_name="Mona", username="mona_mod", language_code="en", user_id=MODERATOR_ID
@@ -193,20 +214,30 @@ async def run_sandbox(
             )
             clock = SandboxClock()
             application = build_application(settings, clock=clock)
+            handled = Handled()
+            processor = application.update_processor
+            journal = (
+                processor.journal if isinstance(processor, OrderedPerSenderProcessor) else None
+            )
+            if journal is None:
+                raise StepFailed("step “start the bot”: the bot was built without its journal")
+            journal.on_release(handled.released)
             transcript.line(
                 f"Sandbox: the bot runs against a loopback Bot API at {server.base_url[:-4]} "
                 f"with a temporary database; nothing reaches Telegram."
             )
+            cast = Cast(server, account, reporter, moderator, admin, review, handled)
             staff = [(moderator, "Mona"), (admin, "Ada")]
-            await _opened_before(transcript, staff)
+            opened = await _opened_before(cast, transcript, staff)
             stop, started = asyncio.Event(), asyncio.Event()
             bot_task = asyncio.create_task(serve(application, settings, stop, started))
             try:
                 await _until_started(bot_task, started, step_timeout)
                 transcript.line("(the bot starts and answers what was sent while it was away)")
-                for user, who in staff:
-                    await _answers(transcript, user, who, step_timeout, "/start", brief=True)
-                cast = Cast(server, reporter, moderator, admin, review)
+                for (user, who), update_id in zip(staff, opened, strict=True):
+                    await _answers(
+                        cast, transcript, user, who, step_timeout, "/start", update_id, brief=True
+                    )
                 await _walk_through(cast, application, clock, transcript, step_timeout)
             finally:
                 stop.set()
@@ -216,12 +247,17 @@ async def run_sandbox(
     transcript.line("✔ Walk-through complete: report → review → decision → outcome → /stats.")
 
 
-async def _opened_before(transcript: Transcript, staff: list[tuple[UserHandle, str]]) -> None:
-    """The staff say /start while the bot is not running yet; it answers once it starts."""
+async def _opened_before(
+    cast: Cast, transcript: Transcript, staff: list[tuple[UserHandle, str]]
+) -> list[int]:
+    """The staff say /start while the bot is not running yet; it answers once it starts. The
+    ids of the updates that carry their /start."""
     transcript.step("0. Before the bot starts, the staff have opened its chat")
+    update_ids = []
     for user, who in staff:
         transcript.says(who, f"chat with @{BOT_USERNAME}", "/start")
-        await user.send("/start")
+        update_ids.append(cast.account.update_id_of(await user.send("/start")))
+    return update_ids
 
 
 async def _until_started(task: asyncio.Task[None], started: asyncio.Event, seconds: float) -> None:
@@ -246,10 +282,11 @@ async def _walk_through(
     private = f"chat with @{BOT_USERNAME}"
 
     transcript.step("1. A reporter meets the bot")
-    await _private(transcript, rita, "/start", "Rita", private, seconds)
+    await _private(cast, transcript, rita, "/start", "Rita", private, seconds)
 
     transcript.step("2. She reports a channel in one message")
     await _private(
+        cast,
         transcript,
         rita,
         "/report t.me/example_shop drugs cheap pills",
@@ -278,10 +315,11 @@ async def _walk_through(
 
     transcript.step("6. An admin asks for statistics and the bot's health")
     for command in ("/stats", "/health"):
-        await _private(transcript, ada, command, "Ada", private, seconds)
+        await _private(cast, transcript, ada, command, "Ada", private, seconds)
 
 
 async def _private(
+    cast: Cast,
     transcript: Transcript,
     user: UserHandle,
     text: str,
@@ -289,28 +327,34 @@ async def _private(
     where: str,
     seconds: float,
 ) -> list[SentMessage]:
-    """Sends `text`, prints the first answer and whatever else follows it closely."""
+    """Sends `text`, prints every answer the bot gives to it."""
     transcript.says(who, where, text)
-    await user.send(text)
-    return await _answers(transcript, user, who, seconds, text)
+    sent = await user.send(text)
+    return await _answers(
+        cast, transcript, user, who, seconds, text, cast.account.update_id_of(sent)
+    )
 
 
 async def _answers(
+    cast: Cast,
     transcript: Transcript,
     user: UserHandle,
     who: str,
     seconds: float,
     text: str,
+    update_id: int,
     *,
     brief: bool = False,
 ) -> list[SentMessage]:
-    """Prints the bot's first answer to `text` and whatever else follows it closely."""
+    """Prints the bot's answers to `text` (update `update_id`): every message it sent before
+    it finished handling the update."""
     first = await within(f"{who}: {text}", seconds, user.next_message(seconds))
     answers = [first]
     transcript.bot(f"{who}'s chat", first, brief=brief)
+    await within(f"{who}: {text} (handled)", seconds, cast.handled.wait(update_id))
     while True:
         try:
-            more = await user.next_message(QUIET_SECONDS)
+            more = await user.next_message(0)  # already sent, or none
         except TimeoutError:
             return answers
         answers.append(more)
