@@ -165,14 +165,23 @@ class MessageRecord:
     edited_at: dtm.datetime | None = None
     deleted: bool = False
     revision: int = 0  # bumped by every edit (text, caption or keyboard)
+    #: The message's JSON as last read, and the (immutable) Message it was read from: a test
+    #: that looks at a chat after every change would otherwise serialise every message again.
+    _json: tuple[Message, dict[str, Any]] | None = field(default=None, repr=False)
 
     @property
     def message_id(self) -> int:
         return self.message.message_id
 
+    def _message_json(self) -> dict[str, Any]:
+        message = self.message
+        if self._json is None or self._json[0] is not message:
+            self._json = (message, json.loads(message.to_json()))
+        return self._json[1]
+
     def snapshot(self) -> SentMessage:
         message = self.message
-        data = json.loads(message.to_json())
+        data = self._message_json()
         sent_file = None
         if self.file is not None:
             sent_file = SentFile(

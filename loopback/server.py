@@ -341,12 +341,27 @@ class LoopbackServer:
         key = scope_key(self._world, the_bot, scope_json, language_code)
         return list(the_bot.commands.get(key, ()))
 
+    @property
+    def changes(self) -> int:
+        """How many Bot API calls, user actions and outside changes so far."""
+        return self._world.changes
+
+    def outside_change(self) -> None:
+        """Something outside the server changed (the bot wrote to its database, say): waiters
+        re-check their conditions, as after a call, instead of polling for it."""
+        self._world.changed()
+
+    async def next_change(self, since: int, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Returns once `changes` has moved past `since` (at once if it already has)."""
+        await self.wait_for(lambda: self._world.changes > since, timeout)
+
     async def wait_for(
         self,
         condition: Callable[[], object],
         timeout: float = 10.0,  # noqa: ASYNC109  (the public API takes a plain timeout)
     ) -> None:
-        """Waits until `condition()` holds; re-checked after every call and user action."""
+        """Waits until `condition()` holds; re-checked after every call, user action and
+        outside change."""
         name = getattr(condition, "__qualname__", repr(condition))
         await self._world.wait_for(
             condition,

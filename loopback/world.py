@@ -70,6 +70,8 @@ class World:
         self._supergroup_ids = itertools.count(1_000_000_001)
         self._query_ids = itertools.count(4_242_000_001)
         self._changed = asyncio.Event()
+        #: How many changes so far: a waiter notes it, then waits for it to move.
+        self.changes = 0
 
     # --- ids -------------------------------------------------------------------------
     def new_user_id(self) -> int:
@@ -143,6 +145,7 @@ class World:
 
     # --- change notification ---------------------------------------------------------
     def changed(self) -> None:
+        self.changes += 1
         self._changed.set()
         self._changed = asyncio.Event()
 
