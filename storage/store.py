@@ -8,7 +8,7 @@ repositories run on SQLite (`storage.database`) and PostgreSQL (`storage.postgre
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Protocol
@@ -96,6 +96,7 @@ class Store:
     def __init__(self, database: Engine, migration: MigrationReport) -> None:
         self._db = database
         self.migration = migration
+        self._commit_listeners: list[Callable[[], None]] = []
 
     @classmethod
     async def open(cls, where: Path | Location, *, readers: int = 2) -> Store:
@@ -138,6 +139,15 @@ class Store:
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
         async with self._db.transaction() as conn:
             yield UnitOfWork(conn)
+        for listener in tuple(self._commit_listeners):
+            listener()
+
+    def on_commit(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Calls `listener` after each write transaction of this store commits, so whoever
+        waits for the database to change (a test, a tool) wakes then instead of polling it.
+        Returns the function that removes the listener."""
+        self._commit_listeners.append(listener)
+        return lambda: self._commit_listeners.remove(listener)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[UnitOfWork]:
