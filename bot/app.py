@@ -15,6 +15,7 @@ metrics server and the database. Every handler's callback is timed for the metri
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Final, cast
 
 import structlog
@@ -36,7 +37,7 @@ from telegram.ext import (
 
 from bot.settings import Settings
 from bot.stores import opened_store
-from bot.transport import AiohttpRequest
+from bot.transport import AiohttpRequest, Pause
 from bot.update_journal import JournalingRequest, UpdateJournal, replayed
 from bot.update_processor import OrderedPerSenderProcessor
 from handlers import (
@@ -113,8 +114,10 @@ def build_application(
     clock: Clock | None = None,
     texts: Catalog | None = None,
     rate_limiter: bool | None = None,
+    pause: Pause = asyncio.sleep,
 ) -> BotApplication:
-    """Wires a ready-to-run Application; nothing touches the network or disk until it starts."""
+    """Wires a ready-to-run Application; nothing touches the network or disk until it starts.
+    `pause` waits between the attempts of a Bot API call that failed in passing."""
     catalog = texts or default_catalog()
     the_clock = clock or SystemClock()
     telegram = TelegramHealth(the_clock.now)
@@ -126,7 +129,7 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.api_file_url)
         # A call that failed in passing (5xx, dropped connection, timeout) is made again.
-        .request(AiohttpRequest(health=telegram, retries=3))
+        .request(AiohttpRequest(health=telegram, retries=3, pause=pause))
         # Each batch of updates is kept in the database before Telegram can be told it
         # arrived, and released once handled (bot.update_journal: no update lost to a crash).
         .get_updates_request(

@@ -25,6 +25,7 @@ rechecks a case message an edit like that touched).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Final
 
 import aiohttp
@@ -49,6 +50,11 @@ RETRIED_BY_CALLER: Final = frozenset({"getUpdates", "getMe"})
 log = structlog.get_logger(__name__)
 
 
+#: How a retry waits out its pause (asyncio.sleep; the tests, whose loopback Bot API needs no
+#: pause, pass one that returns at once).
+Pause = Callable[[float], Awaitable[None]]
+
+
 class AiohttpRequest(BaseRequest):
     def __init__(
         self,
@@ -59,11 +65,13 @@ class AiohttpRequest(BaseRequest):
         media_write_timeout: float | None = MEDIA_WRITE_TIMEOUT,
         health: TelegramHealth | None = None,
         retries: int = 0,
+        pause: Pause = asyncio.sleep,
     ) -> None:
         if not 0 <= retries <= len(RETRY_PAUSES):
             raise ValueError(f"retries is 0..{len(RETRY_PAUSES)}")
         self._health = health
         self._retries = retries
+        self._pause = pause
         self._pool_size = connection_pool_size
         self._read_timeout = read_timeout
         self._write_timeout = write_timeout
@@ -132,7 +140,7 @@ class AiohttpRequest(BaseRequest):
                 if last:
                     return status, body
                 log.info("bot_api_retry", api_method=api_method, status=status)
-            await asyncio.sleep(RETRY_PAUSES[attempt])
+            await self._pause(RETRY_PAUSES[attempt])
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _once(
