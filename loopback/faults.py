@@ -1,14 +1,23 @@
-"""Injected failures: per method or for a seeded share of calls, for tests and benchmarks."""
+"""Injected failures: per method or for a seeded share of calls, for tests and benchmarks.
+
+A "delay" holds a call for a number of seconds; a "hold" holds it until the test says
+(`FaultRule.release`) or the server stops, so a test that needs a call in flight at a given
+moment (a kill, a stop, a second copy of an update) sets that moment instead of waiting out a
+delay long enough to be sure.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass, field
 from typing import Literal
 
-FaultKind = Literal["retry_after", "server_error", "bad_gateway", "error", "delay", "drop"]
+FaultKind = Literal["retry_after", "server_error", "bad_gateway", "error", "delay", "hold", "drop"]
 DropMoment = Literal["before", "after"]
-_KINDS = frozenset({"retry_after", "server_error", "bad_gateway", "error", "delay", "drop"})
+_KINDS = frozenset({"retry_after", "server_error", "bad_gateway", "error", "delay", "hold", "drop"})
+#: Kinds that hold a call up and then let it go on (the rest answer it with a failure).
+WAITING_KINDS = frozenset({"delay", "hold"})
 
 
 @dataclass(eq=False)
@@ -29,6 +38,7 @@ class FaultRule:
     seed: int | None = None
     hits: int = 0
     _random: random.Random = field(init=False, repr=False)
+    _released: asyncio.Event = field(init=False, repr=False, default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
@@ -36,6 +46,17 @@ class FaultRule:
         if not 0.0 <= self.share <= 1.0:
             raise ValueError("share is a probability between 0 and 1")
         self._random = random.Random(self.seed)
+
+    def release(self) -> None:
+        """A "hold": the calls it holds go on, and calls it fires on from now are not held."""
+        self._released.set()
+
+    async def wait(self) -> None:
+        """Holds the call: `delay` seconds, or for a "hold" until `release`."""
+        if self.kind == "hold":
+            await self._released.wait()
+        else:
+            await asyncio.sleep(self.delay)
 
     @property
     def exhausted(self) -> bool:
@@ -57,6 +78,7 @@ class FaultRule:
 class FaultInjector:
     def __init__(self) -> None:
         self._rules: list[FaultRule] = []
+        self._holds: list[FaultRule] = []  # cleared or not: released when the server stops
 
     @property
     def rules(self) -> tuple[FaultRule, ...]:
@@ -92,10 +114,18 @@ class FaultInjector:
             seed=seed,
         )
         self._rules.append(rule)
+        if kind == "hold":
+            self._holds.append(rule)
         return rule
 
     def clear(self) -> None:
+        """No new call is affected; calls a "hold" holds stay held until it is released."""
         self._rules.clear()
+
+    def release_all(self) -> None:
+        """Every "hold" lets its calls go (the server is stopping)."""
+        for rule in self._holds:
+            rule.release()
 
     def firing(self, method: str, chat_id: str | None) -> list[FaultRule]:
         """The rules that fire for this call: every delay, then at most one other fault."""
@@ -104,9 +134,9 @@ class FaultInjector:
         for rule in self._rules:
             if not rule.applies_to(method, chat_id):
                 continue
-            if rule.kind != "delay" and failure_chosen:
+            if rule.kind not in WAITING_KINDS and failure_chosen:
                 continue
             if rule.fires():
                 fired.append(rule)
-                failure_chosen = failure_chosen or rule.kind != "delay"
+                failure_chosen = failure_chosen or rule.kind not in WAITING_KINDS
         return fired

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dtm
 import json
 import logging
@@ -18,7 +17,7 @@ from loopback.api_errors import (
     too_many_requests,
     unauthorized,
 )
-from loopback.faults import FaultInjector, FaultRule
+from loopback.faults import WAITING_KINDS, FaultInjector, FaultRule
 from loopback.flood_control import FloodControl
 from loopback.methods.context import CallContext, Described, Handler
 from loopback.methods.table import find_method
@@ -97,9 +96,9 @@ class BotApiHttp:
         )
         fired = self._faults.firing(method, params.text("chat_id"))
         for rule in fired:
-            if rule.kind == "delay" and rule.when == "before":
-                await asyncio.sleep(rule.delay)
-        failure = next((rule for rule in fired if rule.kind != "delay"), None)
+            if rule.kind in WAITING_KINDS and rule.when == "before":
+                await rule.wait()
+        failure = next((rule for rule in fired if rule.kind not in WAITING_KINDS), None)
         drop_after = failure is not None and failure.kind == "drop" and failure.when == "after"
         if failure is not None and not drop_after:
             if failure.kind == "drop":
@@ -131,8 +130,8 @@ class BotApiHttp:
             return self._error_response(internal)
         result = outcome.result if isinstance(outcome, Described) else outcome
         for rule in fired:  # applied, its answer still on the way (a kill can land here)
-            if rule.kind == "delay" and rule.when == "after":
-                await asyncio.sleep(rule.delay)
+            if rule.kind in WAITING_KINDS and rule.when == "after":
+                await rule.wait()
         if drop_after:
             self._record_call(index, self._dropped(method, params, at, bot, applied=True))
             return self._drop(request)

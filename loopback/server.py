@@ -75,6 +75,7 @@ class LoopbackServer:
         self._port = int(address[1])
 
     async def stop(self) -> None:
+        self.faults.release_all()  # no held call keeps the server from stopping
         for bot in self._world.bots.values():
             bot.updates.close()
         await self._webhooks.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 
 import pytest
@@ -10,6 +11,7 @@ from telegram import Bot
 from telegram.error import NetworkError, RetryAfter
 
 from loopback import LoopbackServer, UserHandle
+from tests.loopback.conftest import TOKEN
 
 
 @pytest.fixture
@@ -121,3 +123,48 @@ async def test_delay_after_applies_the_call_then_holds_the_answer(
     sent = await sending
     assert sent.text == "held"
     assert not server.calls("sendMessage")[-1].pending
+
+
+async def test_hold_keeps_the_call_until_released(
+    bot: Bot, server: LoopbackServer, alice: UserHandle
+) -> None:
+    rule = server.faults.inject("sendMessage", kind="hold", times=1)
+    sending = asyncio.create_task(bot.send_message(alice.id, "held"))
+    await server.wait_for(lambda: any(c.pending for c in server.calls("sendMessage")))
+    assert server.messages(alice.id) == []  # held before it was applied
+    assert not sending.done()
+    rule.release()
+    sent = await sending
+    assert sent.text == "held"
+    assert [m.text for m in server.messages(alice.id)] == ["held"]
+    assert rule.hits == 1
+
+
+async def test_hold_after_applies_the_call_and_holds_the_answer_past_a_clear(
+    bot: Bot, server: LoopbackServer, alice: UserHandle
+) -> None:
+    rule = server.faults.inject("sendMessage", kind="hold", when="after", times=1)
+    sending = asyncio.create_task(bot.send_message(alice.id, "applied"))
+    await server.wait_for(lambda: [m.text for m in server.messages(alice.id)] == ["applied"])
+    server.faults.clear()  # new calls go through; the held answer stays held
+    assert (await bot.send_message(alice.id, "next")).text == "next"
+    assert not sending.done()
+    assert server.calls("sendMessage")[0].pending
+    rule.release()
+    assert (await sending).text == "applied"
+
+
+async def test_stopping_the_server_lets_held_calls_go() -> None:
+    server = LoopbackServer()
+    await server.start()
+    account = server.add_bot(token=TOKEN, username="held_bot", first_name="Held")
+    user = server.add_user(first_name="Hal")
+    server.faults.inject("sendMessage", kind="hold", times=1)
+    async with Bot(account.token, base_url=server.base_url) as held_bot:
+        sending = asyncio.create_task(held_bot.send_message(user.id, "held at the stop"))
+        await server.wait_for(lambda: bool(server.calls("sendMessage")))
+        # Without the release, the HTTP server would wait up to a minute for the handler.
+        await asyncio.wait_for(server.stop(), timeout=10)
+        with contextlib.suppress(NetworkError):  # answered as it went, or cut off
+            await asyncio.wait_for(sending, timeout=10)
+        assert sending.done()
