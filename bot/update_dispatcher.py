@@ -50,6 +50,7 @@ class UpdateDispatcher:
         self._capacity = capacity
         self._in_flight: set[int] = set()
         self._wake = asyncio.Event()
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
         journal.on_release(self._released)
 
@@ -63,6 +64,7 @@ class UpdateDispatcher:
         """Claims no more; what was claimed is in the Application's queue and gets handled
         (a graceful stop), or is claimed again by another instance (a crash)."""
         task, self._task = self._task, None
+        self._stopping = True  # the loop ends at its next turn, should a cancellation be lost
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -73,9 +75,12 @@ class UpdateDispatcher:
         self._wake.set()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns normally when it
+            # is cancelled just as the event is set, and the stop's cancellation is lost.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+                async with asyncio.timeout(POLL_SECONDS):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self._claim()
