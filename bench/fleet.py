@@ -65,7 +65,7 @@ async def main(arguments: argparse.Namespace) -> int:
             finally:
                 await cluster.drop_database(dsn)
         finally:
-            cluster.stop()
+            await cluster.close()  # stops a server started for this run
     print("\n".join(totals.lines()), flush=True)
     return 1 if totals.violations else 0
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,13 +20,17 @@ from bot.app import build_application
 from bot.logging_setup import configure_logging
 from bot.runner import serve
 from bot.settings import LogFormat, LogLevel, Settings, load_settings
+from handlers.outbound.delivery_worker import DeliveryWorker
 from handlers.runtime.context import BotApplication
 from handlers.runtime.log_pseudonym import log_key_from
 from loopback import BotHandle, LoopbackServer
 from moderation.clock import Clock
 from storage.crypto import new_key_text, new_secret_text
 from storage.location import Location, SqliteLocation, parse_location
+from tests.engines import rows
 from tests.postgres import PostgresCluster, start_cluster
+from tests.templates import copy_sqlite_template, make_sqlite_template
+from tests.workers import worker_name
 
 # Fake credentials for the loopback server only; the shape matches a real token.
 TEST_TOKEN = "123456789:TEST-loopback-token-not-a-secret-0000"
@@ -36,16 +42,23 @@ LEGAL_OFFICER_ID = 900003
 
 @pytest.fixture(scope="session")
 def postgres_cluster() -> Iterator[PostgresCluster]:
-    """One PostgreSQL for the whole session (tests/postgres.py); started on first use. Its
-    files live outside pytest's temporary folders, which a later pytest session on the same
-    machine prunes (three are kept) while this one may still be running."""
-    base = Path(tempfile.mkdtemp(prefix="report-bot-tests-pg-"))
+    """One PostgreSQL for the whole session of this test process (tests/postgres.py); started
+    on first use. Its files live outside pytest's temporary folders, which a later pytest
+    session on the same machine prunes (three are kept) while this one may still be running."""
+    base = Path(tempfile.mkdtemp(prefix=f"report-bot-tests-pg-{worker_name()}-"))
     try:
         cluster = start_cluster(base)
         yield cluster
-        cluster.stop()
+        with ThreadPoolExecutor(max_workers=1) as closing:  # no event loop runs at session end
+            closing.submit(asyncio.run, cluster.close()).result()
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This test process's migrated SQLite file, copied for each test (tests/templates.py)."""
+    return make_sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
 
 
 @pytest.fixture
@@ -69,6 +82,29 @@ def pytest_configure(config: pytest.Config) -> None:
         "engines(*names): the database engines a test runs on (storage tests: both; "
         "others: SQLite unless marked)",
     )
+
+
+#: Test processes per core when pytest-xdist's `-n auto` (pyproject.toml) picks the number:
+#: most of a test's time is spent waiting on the loopback server, a subprocess or PostgreSQL,
+#: not on the CPU, so two per core keep both cores busy (docs/TESTING.md has the figures).
+WORKERS_PER_CORE = 2
+MAX_WORKERS = 8
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: PYTEST_XDIST_AUTO_NUM_WORKERS when set, else two per usable core."""
+    chosen = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if chosen and chosen.isdigit():
+        return int(chosen)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(MAX_WORKERS, WORKERS_PER_CORE * (cores or 1)))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `slow` (several seconds each) run first: handed out last, one of them
+    would keep its worker busy after the others ran out of work."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -97,7 +133,25 @@ def engine() -> str:
 async def store_location(
     engine: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[Location]:
-    """Where a test's database lives: a new SQLite file, or a new PostgreSQL database."""
+    """Where a test's database lives, at the latest schema version: a SQLite file or a
+    PostgreSQL database, each a copy of this process's migrated template (migrated once)."""
+    if engine == "sqlite":
+        path = tmp_path / "data" / "db.sqlite3"
+        copy_sqlite_template(request.getfixturevalue("migrated_sqlite"), path)
+        yield SqliteLocation(path)
+        return
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    dsn = await cluster.create_migrated_database()
+    yield parse_location(dsn)
+    await cluster.drop_database(dsn)
+
+
+@pytest.fixture
+async def empty_store_location(
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Location]:
+    """Where a test's database lives, empty (no file yet, or a new database): for tests of
+    what opening or migrating an empty database does."""
     if engine == "sqlite":
         yield SqliteLocation(tmp_path / "data" / "db.sqlite3")
         return
@@ -139,6 +193,9 @@ def make_settings(
             "moderator_ids": frozenset({MODERATOR_ID}),
             "legal_officer_ids": frozenset({LEGAL_OFFICER_ID}),
             "poll_timeout_seconds": 10,
+            # The next long poll at once: production waits 0.05 s between polls to save calls
+            # under load; a test waiting on each answer would wait that long for every update.
+            "poll_interval_seconds": 0,
             # Telegram's one-message-a-second per chat is real time; tests move a fake clock
             # and the loopback only enforces flood limits when asked (the benchmarks do).
             "review_message_gap_seconds": 0,
@@ -163,6 +220,12 @@ def _database_settings(location: Location, tmp_path: Path) -> dict[str, Any]:
     }
 
 
+async def no_pause(seconds: float) -> None:
+    """A retry's pause in the tests: the loopback Bot API is never busy, and a test is about
+    which attempts are made, not how far apart (the pauses' lengths: bot/transport.py)."""
+    await asyncio.sleep(0)
+
+
 @dataclass
 class RunningBot:
     application: BotApplication
@@ -179,12 +242,67 @@ class RunningBot:
     def log_text(self) -> str:
         return self.log.getvalue()
 
+    async def until_stored(
+        self,
+        condition: Callable[[], object],
+        timeout: float = 30,  # noqa: ASYNC109 - a bound on waiting for the bot, not a poll
+    ) -> None:
+        """Returns once `condition` (a look at the database) holds: checked now and again after
+        each commit of the bot's store (and each Bot API call), never on a timer. The bot
+        records what Telegram did just after Telegram did it: a test that saw Telegram's side
+        waits here for the bot's record of it."""
+        await self.server.wait_for(condition, timeout)
+
+    async def until_delivered(
+        self,
+        condition: Callable[[], object],
+        what: str = "the condition",
+        timeout: float = 30,  # noqa: ASYNC109 - a bound on waiting for the bot, not a poll
+        *,
+        before_each: Callable[[], None] | None = None,
+    ) -> None:
+        """Runs the delivery worker's pass now, instead of waiting for its tick, until
+        `condition` holds; between passes it waits for the next change made elsewhere (a
+        commit, a Bot API call, a user action: the pass's own changes do not count, or a pass
+        that only writes its bookkeeping would run again at once), never on a timer.
+        `before_each` runs before each pass (a test moving its clock, say)."""
+        delivery = self.application.bot_data.services.delivery
+        assert isinstance(delivery, DeliveryWorker)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            if before_each is not None:
+                before_each()
+            await delivery.run_once()
+            seen = self.server.changes
+            if condition():
+                return
+            left = deadline - loop.time()
+            try:
+                if left <= 0:
+                    raise TimeoutError
+                await self.server.next_change(seen, left)
+            except TimeoutError:
+                raise AssertionError(f"{what}: never happened within {timeout:g} s") from None
+
+    async def until_handled(self, update_id: int, timeout: float = 30) -> None:  # noqa: ASYNC109
+        """Returns once the bot has handled update `update_id` (the journal releases an update
+        when its handling has ended, the handler's last write and reply included)."""
+        released = (
+            "SELECT count(*) FROM update_journal WHERE update_id = ? AND released_at IS NOT NULL"
+        )
+        await self.until_stored(
+            lambda: rows(self.settings.database, released, update_id) == [(1,)], timeout
+        )
+
 
 @pytest.fixture
 async def start_bot(
-    loopback: LoopbackServer, make_settings: Callable[..., Settings]
+    loopback: LoopbackServer, make_settings: Callable[..., Settings], migrated_sqlite: Path
 ) -> AsyncIterator[Callable[..., Any]]:
-    """Starts the real Application (same `serve` as production) and stops it after the test."""
+    """Starts the real Application (same `serve` as production) and stops it after the test.
+    A SQLite file that does not exist yet starts as a copy of the migrated template (what the
+    bot's first start would make of it); a file the test prepared is used as it is."""
     running: list[RunningBot] = []
 
     async def start(
@@ -194,6 +312,9 @@ async def start_bot(
         clock: Clock | None = None,
     ) -> RunningBot:
         the_settings = settings or make_settings()
+        database = the_settings.database
+        if isinstance(database, SqliteLocation) and not database.path.exists():
+            copy_sqlite_template(migrated_sqlite, database.path)
         log = io.StringIO()
         configure_logging(
             level=log_level,
@@ -203,7 +324,7 @@ async def start_bot(
             pseudonym_key=log_key_from(the_settings),
             unsafe_debug=the_settings.log_unsafe_debug,
         )
-        application = build_application(the_settings, clock=clock)
+        application = build_application(the_settings, clock=clock, pause=no_pause)
         stop, started = asyncio.Event(), asyncio.Event()
         task = asyncio.create_task(serve(application, the_settings, stop, started))
         bot = RunningBot(application, the_settings, loopback, log, stop, task)
@@ -216,6 +337,9 @@ async def start_bot(
             raise RuntimeError("the bot stopped during start-up")
         if not started.is_set():
             raise TimeoutError("the bot did not start within 30 s")
+        # Every commit wakes the loopback's waiters, so a test waits for what the bot stored
+        # as it waits for what the bot sent (RunningBot.until_stored), without polling.
+        application.bot_data.services.store.on_commit(loopback.outside_change)
         return bot
 
     yield start

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import socket
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from storage.crypto import new_key_text, new_secret_text
+from tests.workers import free_port as free_port  # a port of this test process's own range
 
 _KEPT_ENV = {"PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR"}
 
@@ -28,13 +28,6 @@ def cli_env(**variables: str) -> dict[str, str]:
 
 def cli_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "bot", *args]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def database_in(tmp_path: Path) -> Path:

@@ -5,6 +5,11 @@ only, trust authentication) in about a second, as a normal user or as root; noth
 installed or running beforehand. TEST_POSTGRES_DSN points the tests at a server of one's own
 instead (a DSN of a role that may create databases). A test that needs PostgreSQL and cannot
 get it fails: the engine is part of what is tested, so it is never skipped.
+
+Each test process (a pytest-xdist worker) starts a cluster of its own, or, on a server of one's
+own, names its databases after itself. A test's database is migrated once per process: the
+first is migrated into a template, and every other is `CREATE DATABASE ... TEMPLATE` of it (a
+file copy on the server), not a run of every migration.
 """
 
 from __future__ import annotations
@@ -19,29 +24,43 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from storage.pg_migrations import migrate_postgres
+from tests.workers import worker_name
+
 ENVIRONMENT_DSN = "TEST_POSTGRES_DSN"
 
 
 @dataclass
 class PostgresCluster:
-    """Where the tests' databases are created; `stop` ends a cluster this session started."""
+    """Where the tests' databases are created; `close` cleans up after the session."""
 
     admin_dsn: str
     server: Any = None  # pgserver.PostgresServer, when the session started one
+    #: The migrated template's name, once made (one per test process).
+    template: str | None = None
 
     def dsn_for(self, database: str) -> str:
         parts = urlsplit(self.admin_dsn)
         return urlunsplit(parts._replace(path=f"/{database}"))
 
-    async def create_database(self) -> str:
-        """A new empty database with a unique name; its DSN."""
-        name = f"test_{uuid.uuid4().hex[:16]}"
+    async def create_database(self, *, template: str | None = None) -> str:
+        """A new database with a unique name (empty, or a copy of `template`); its DSN."""
+        name = _unique_name("test")
+        copy = f' TEMPLATE "{template}"' if template else ""
         conn = await asyncpg.connect(self.admin_dsn)
         try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
+            await conn.execute(f'CREATE DATABASE "{name}"{copy}')
         finally:
             await conn.close()
         return self.dsn_for(name)
+
+    async def create_migrated_database(self) -> str:
+        """A new database at the latest schema version: a copy of this process's template."""
+        if self.template is None:
+            dsn = await self.create_database()
+            await migrate_postgres(dsn)  # closes its connection: a template must have none
+            self.template = urlsplit(dsn).path.lstrip("/")
+        return await self.create_database(template=self.template)
 
     async def drop_database(self, dsn: str) -> None:
         name = urlsplit(dsn).path.lstrip("/")
@@ -51,13 +70,24 @@ class PostgresCluster:
         finally:
             await conn.close()
 
-    def stop(self) -> None:
+    async def close(self) -> None:
+        """Drops the template on a server of one's own (it keeps running), then stops a
+        cluster the session started."""
+        if self.server is None and self.template is not None:
+            await self.drop_database(self.dsn_for(self.template))
+        self.template = None
         if self.server is not None:
             self.server.cleanup()
 
 
+def _unique_name(kind: str) -> str:
+    """A database name that says which test process made it (its worker) and is unique."""
+    worker = worker_name().replace("-", "_")
+    return f"{kind}_{worker}_{uuid.uuid4().hex[:12]}"
+
+
 def start_cluster(base: Path) -> PostgresCluster:
-    """TEST_POSTGRES_DSN's server, or a private one under `base` (removed by `stop`)."""
+    """TEST_POSTGRES_DSN's server, or a private one under `base` (`close` stops, removes it)."""
     configured = os.environ.get(ENVIRONMENT_DSN)
     if configured:
         return PostgresCluster(configured)

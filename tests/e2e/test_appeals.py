@@ -3,7 +3,6 @@ moderator may not decide it; overturning reverses the decision exactly as Undo d
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import timedelta
 
@@ -28,25 +27,21 @@ async def approved_case(review: Review) -> SentMessage:
 
 
 async def appeal_message(review: Review) -> SentMessage:
-    await review.flush()
-    for _ in range(100):
-        found = [m for m in review.chat.messages() if m.text.startswith("⚖️ Appeal")]
-        if found:
-            return found[-1]
-        await asyncio.sleep(0.05)
-        await review.flush()
-    raise AssertionError("no appeal message in the review chat")
+    def appeals() -> list[SentMessage]:
+        return [m for m in review.chat.messages() if m.text.startswith("⚖️ Appeal")]
+
+    await review.bot.until_delivered(appeals, "an appeal message in the review chat")
+    return appeals()[-1]
 
 
 async def told(review: Review, user: UserHandle, words: str) -> SentMessage:
     """The notification containing `words`, once the delivery worker has sent it."""
-    for _ in range(100):
-        await review.flush()
-        found = [m for m in user.messages() if words in m.text]
-        if found:
-            return found[-1]
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"never told {words!r}")
+
+    def notes() -> list[SentMessage]:
+        return [m for m in user.messages() if words in m.text]
+
+    await review.bot.until_delivered(notes, f"told {words!r}")
+    return notes()[-1]
 
 
 def second_moderator(review: Review) -> UserHandle:

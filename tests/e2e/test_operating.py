@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.settings import Settings
 from handlers.runtime.metrics import package_version
-from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
+from loopback import BotHandle, ChatHandle, LoopbackServer, SentMessage, UserHandle
 from storage.location import SqliteLocation
 from tests.conftest import ADMIN_ID, ENGINES, MODERATOR_ID, TEST_TOKEN, RunningBot
 from tests.e2e.reporting_steps import rows
@@ -160,7 +160,7 @@ async def tap(server: LoopbackServer, chat: ChatHandle, user: UserHandle, label:
 
 
 async def test_metrics_show_reports_cases_decisions_queue_and_handler_latency(
-    reviewed: ReviewedBot, loopback: LoopbackServer
+    reviewed: ReviewedBot, loopback: LoopbackServer, bot_account: BotHandle
 ) -> None:
     alice = loopback.add_user(first_name="Alice")
     assert "received" in (await ask(alice, REPORT)).text
@@ -172,12 +172,13 @@ async def test_metrics_show_reports_cases_decisions_queue_and_handler_latency(
 
     latency = "reportbot_handler_duration_seconds_count"
     pressed = (latency, (("handler", "review.review_button"),))
+    # The press's handler finishes (and is timed) after its edit shows: once its update is
+    # released from the journal, the handler has returned and its time is counted.
+    last = bot_account.last_update_id
+    assert last is not None
+    await reviewed.bot.until_handled(last)
     after = await reviewed.scraper.metrics()
-    for _ in range(100):  # the press's handler finishes (and is timed) after its edit shows
-        if after.get(pressed) == 2:
-            break
-        await asyncio.sleep(0.05)
-        after = await reviewed.scraper.metrics()
+    assert after.get(pressed) == 2
     assert after[("reportbot_reports_total", (("category", "drugs"),))] == 1
     assert after[("reportbot_decisions_total", (("decision", "approved"),))] == 1
     assert after[("reportbot_decisions_total", (("decision", "rejected"),))] == 0
@@ -260,8 +261,8 @@ async def test_sigterm_with_a_report_in_flight_loses_nothing(
 ) -> None:
     first: asyncio.subprocess.Process = await start_process()
     alice = loopback.add_user(first_name="Alice")
-    # The receipt hangs in Telegram for two seconds: SIGTERM arrives while the handler waits.
-    loopback.faults.inject("sendMessage", kind="delay", delay=2.0, chat_id=alice.id, times=1)
+    # The receipt is held in Telegram: SIGTERM arrives while the handler waits for it.
+    held = loopback.faults.inject("sendMessage", kind="hold", chat_id=alice.id, times=1)
     await alice.send(REPORT)
     await loopback.wait_for(
         lambda: any(
@@ -270,7 +271,15 @@ async def test_sigterm_with_a_report_in_flight_loses_nothing(
         ),
         timeout=15,
     )
+    polls = len(loopback.calls("getUpdates"))
     first.send_signal(signal.SIGTERM)
+    # The stop has begun (polling ends with one last getUpdates that does not wait) while
+    # the handler still waits: now Telegram answers it, and the stop must let it finish.
+    await loopback.wait_for(
+        lambda: any(c.params.get("timeout") == "0" for c in loopback.calls("getUpdates")[polls:]),
+        timeout=15,
+    )
+    held.release()
     _, err = await asyncio.wait_for(first.communicate(), timeout=30)
     log = err.decode()
     assert first.returncode == 0, log

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,6 @@ import pytest
 from handlers.outbound.delivery_worker import DeliveryWorker
 from handlers.review_views import when_text
 from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
-from storage.location import Location
 from tests.conftest import MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import Reporter, rows
 from tests.helpers import FakeClock
@@ -162,10 +160,8 @@ async def test_non_moderator_is_refused_and_the_attempt_is_recorded(review: Revi
     assert "Only moderators" in (answer.text or "")
     database = review.bot.settings.database
     refused = "SELECT actor_id FROM audit_log WHERE action = 'case.press_refused'"
-    for _ in range(100):  # the refusal is written after the answer went out
-        if rows(database, refused):
-            break
-        await asyncio.sleep(0.05)
+    # the refusal is written after the answer went out
+    await review.bot.until_stored(lambda: rows(database, refused) != [])
     assert rows(database, refused) == [(stranger.id,)]
     assert rows(database, "SELECT status FROM cases") == [("pending",)]
 
@@ -265,13 +261,17 @@ async def test_case_committed_while_the_bot_was_down_is_posted_once_after_restar
     await first.shutdown()
     assert chat.messages() == []
     loopback.faults.clear()
-    await start_bot(settings)
+    second: RunningBot = await start_bot(settings)
     posted = await chat.next_message(timeout=15)
     assert "Case #1" in posted.text
-    await asyncio.sleep(1.5)  # a worker tick or two
+    delivery = second.application.bot_data.services.delivery
+    assert isinstance(delivery, DeliveryWorker)
+    for _ in range(2):  # the worker's next passes, run now instead of waiting for its ticks
+        await delivery.run_once()
     assert len(chat.messages()) == 1
 
 
+@pytest.mark.slow
 async def test_a_count_edit_telegram_applies_after_the_decision_is_put_right_by_a_recheck(
     review: Review,
 ) -> None:
@@ -281,13 +281,14 @@ async def test_a_count_edit_telegram_applies_after_the_decision_is_put_right_by_
     posted = await review.chat.next_message(timeout=15)
     await review.settled()
     late = review.server.faults.inject(
-        "editMessageText", kind="delay", delay=15.0, chat_id=review.chat.id, times=1
+        "editMessageText", kind="hold", chat_id=review.chat.id, times=1
     )
-    await file(review.server, "Bob")  # the count edit's first attempt lands 15 s late
+    await file(review.server, "Bob")  # the count edit's first attempt is held: it lands late
     await review.server.wait_for(lambda: "reporters: 2" in review.current(posted).text, 15)
     menu = await review.tap(review.moderator, posted, "✅ Approve")
     decided = await review.tap(review.moderator, menu, "✓ Illegal drugs")
     assert "Approved by @mona_mod" in decided.text
+    late.release()  # Telegram applies the first attempt now, after the decision's edit
     await review.server.wait_for(lambda: "Approved by" not in review.current(posted).text, 20)
     assert late.hits == 1  # the late edit put the pending count back on the message
     database = review.bot.settings.database
@@ -302,15 +303,9 @@ async def test_a_count_edit_telegram_applies_after_the_decision_is_put_right_by_
 COPY_MARKER = "may be above"
 
 
-async def recorded_rows(
-    database: Path | Location, sql: str, expected: list[tuple[Any, ...]]
-) -> None:
+async def recorded_rows(bot: RunningBot, sql: str, expected: list[tuple[Any, ...]]) -> None:
     """The bot records what Telegram did just after Telegram did it: waits for the record."""
-    for _ in range(200):
-        if rows(database, sql) == expected:
-            return
-        await asyncio.sleep(0.05)
-    assert rows(database, sql) == expected
+    await bot.until_stored(lambda: rows(bot.settings.database, sql) == expected)
 
 
 async def posted_twice(review: Review) -> tuple[SentMessage, SentMessage]:
@@ -346,7 +341,7 @@ async def test_a_second_post_says_which_is_live_and_a_press_on_the_copy_retires_
     assert COPY_MARKER not in decided.text  # no unknown copy is left
     database = review.bot.settings.database
     query = "SELECT found_by, retired_how FROM case_post_copies"
-    await recorded_rows(database, query, [("press", "deleted")])
+    await recorded_rows(review.bot, query, [("press", "deleted")])
     assert rows(database, "SELECT count(*) FROM audit_log WHERE action = 'case.approved'") == [(1,)]
 
 
@@ -375,8 +370,7 @@ async def test_a_copy_too_old_to_delete_is_edited_into_a_link_without_buttons(
     assert copy.button_texts() == []
     assert f"/{recorded.message_id}" in copy.html  # a link to the live post
     assert "Not a violation" in review.current(recorded).button_texts()
-    database = review.bot.settings.database
-    await recorded_rows(database, "SELECT retired_how FROM case_post_copies", [("edited",)])
+    await recorded_rows(review.bot, "SELECT retired_how FROM case_post_copies", [("edited",)])
 
 
 async def test_a_reply_to_a_copy_is_a_note_on_the_case_and_retires_the_copy(
@@ -388,9 +382,8 @@ async def test_a_reply_to_a_copy_is_a_note_on_the_case_and_retires_the_copy(
     )
     await review.server.wait_for(lambda: review.current(extra).deleted, 15)
     await review.server.wait_for(lambda: "seen this shop" in review.current(recorded).text, 15)
-    database = review.bot.settings.database
     query = "SELECT found_by, retired_how FROM case_post_copies"
-    await recorded_rows(database, query, [("reply", "deleted")])
+    await recorded_rows(review.bot, query, [("reply", "deleted")])
 
 
 async def test_a_press_on_an_unrecorded_post_makes_it_the_case_post_and_none_is_sent_again(
@@ -417,6 +410,7 @@ async def test_a_press_on_an_unrecorded_post_makes_it_the_case_post_and_none_is_
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["retry_after", "server_error"])
 async def test_failed_posts_are_delivered_later_once(review: Review, kind: str) -> None:
     review.server.faults.inject("sendMessage", kind=kind, chat_id=review.chat.id, times=8)  # type: ignore[arg-type]

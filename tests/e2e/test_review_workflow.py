@@ -3,7 +3,6 @@ explanations, provisional hiding, reopening, supergroup migration and link previ
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -67,12 +66,7 @@ async def say_in_chat(
 
 async def until(condition: Callable[[], object], review: Review) -> None:
     """Runs the delivery worker until `condition` holds (30 s at most, on a loaded machine)."""
-    for _ in range(600):
-        await review.flush()
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition never held")
+    await review.bot.until_delivered(condition)
 
 
 async def test_backlog_gets_one_digest_posts_by_priority_within_the_budget_and_queue_posts_next(

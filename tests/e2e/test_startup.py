@@ -164,7 +164,7 @@ async def test_sigterm_while_the_database_is_open_and_menus_register_exits_0(
     start_run: list[BotRun], loopback: LoopbackServer, tmp_path: Path
 ) -> None:
     """post_init: the database migrated and open, a setMyCommands call in flight."""
-    loopback.faults.inject("setMyCommands", kind="delay", delay=5, times=1)
+    loopback.faults.inject("setMyCommands", kind="hold", times=1)  # until the server stops
     run = await launch(start_run, run_env(tmp_path, loopback.base_url), tmp_path)
     await loopback.wait_for(lambda: bool(loopback.calls("setMyCommands")), timeout=60)
     run.process.send_signal(signal.SIGTERM)

@@ -3,7 +3,6 @@ and within the review chat's message budget (a spent budget defers the edit, nev
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -44,11 +43,8 @@ async def approve(review: Review) -> SentMessage:
     # The press's handler records what the post shows just after Telegram took the edit.
     shown = "SELECT count(*) FROM case_posts p JOIN cases c ON c.id = p.case_id "
     shown += "WHERE p.shown_version = c.version"
-    for _ in range(300):
-        if rows(review.bot.settings.database, shown) == [(1,)]:
-            return decided
-        await asyncio.sleep(0.05)
-    raise AssertionError("the decision's edit was never recorded")
+    await review.bot.until_stored(lambda: rows(review.bot.settings.database, shown) == [(1,)])
+    return decided
 
 
 async def test_the_undo_button_shows_its_end_and_is_removed_when_the_window_closes(

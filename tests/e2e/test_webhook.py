@@ -7,7 +7,6 @@ tests/reliability/test_webhook_crash.py; it needs the bot in its own process.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import socket
@@ -82,15 +81,6 @@ def journaled(bot: RunningBot) -> list[tuple[int, bool]]:
     return [(int(update_id), bool(released)) for update_id, released in found]
 
 
-async def eventually(condition: Callable[[], bool], attempts: int = 300) -> None:
-    """Waits for a condition on the database (the loopback's wait_for only wakes on calls)."""
-    for _ in range(attempts):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    assert condition()
-
-
 def events(bot: RunningBot, name: str) -> list[dict[str, Any]]:
     found = [json.loads(line) for line in bot.log_text().splitlines() if line.startswith("{")]
     return [event for event in found if event.get("event") == name]
@@ -120,9 +110,10 @@ async def test_updates_arrive_through_the_webhook(
     assert set_webhook.params["drop_pending_updates"] == "false"
     # Kept in the journal (encrypted) before it was answered, released once handled.
     update_id = bot_account.update_id_of(sent)
-    await eventually(lambda: journaled(webhook_bot) == [(update_id, True)])
+    await webhook_bot.until_stored(lambda: journaled(webhook_bot) == [(update_id, True)])
 
 
+@pytest.mark.slow
 async def test_a_delivery_the_journal_cannot_keep_is_refused_and_handled_when_redelivered(
     webhook_bot: RunningBot, loopback: LoopbackServer, bot_account: BotHandle
 ) -> None:
@@ -153,7 +144,7 @@ async def test_a_redelivered_update_that_was_handled_is_not_handled_again(
     sent = await alice.send("/start")
     await alice.next_message(timeout=15)
     update_id = bot_account.update_id_of(sent)
-    await eventually(lambda: journaled(webhook_bot) == [(update_id, True)])
+    await webhook_bot.until_stored(lambda: journaled(webhook_bot) == [(update_id, True)])
 
     bot_account.redeliver(update_id)  # Telegram sends it again (say the 200 was lost)
     await loopback.wait_for(lambda: bot_account.pending_update_count == 0, timeout=15)
@@ -166,8 +157,8 @@ async def test_a_redelivered_update_still_being_handled_is_not_handled_twice(
     webhook_bot: RunningBot, loopback: LoopbackServer, bot_account: BotHandle
 ) -> None:
     alice = loopback.add_user(first_name="Alice", language_code="en")
-    # The answer hangs, so the second copy arrives while the first is being handled.
-    loopback.faults.inject("sendMessage", kind="delay", delay=2.0, chat_id=alice.id, times=1)
+    # The answer is held, so the second copy arrives while the first is being handled.
+    held = loopback.faults.inject("sendMessage", kind="hold", chat_id=alice.id, times=1)
     sent = await alice.send("/start")
     update_id = bot_account.update_id_of(sent)
     await loopback.wait_for(
@@ -182,9 +173,10 @@ async def test_a_redelivered_update_still_being_handled_is_not_handled_twice(
 
     bot_account.redeliver(update_id)
     await loopback.wait_for(lambda: bool(events(webhook_bot, "update_duplicate_skipped")))
+    held.release()  # the first copy's handling goes on
     reply = await alice.next_message(timeout=15)
     assert reply.text.startswith("👋 Hello, Alice!")
-    await eventually(lambda: journaled(webhook_bot) == [(update_id, True)])
+    await webhook_bot.until_stored(lambda: journaled(webhook_bot) == [(update_id, True)])
     assert len(alice.messages()) == 1
 
 

@@ -80,6 +80,7 @@ from tests.reliability.harness import (
     _explain_duplicates,
     _file_reports,
     _moderate,
+    taking_updates,
 )
 
 SECRET: Final = "fleet-webhook-secret_0123"
@@ -385,8 +386,11 @@ async def start_fleet(
     pythonpath: str,
     relay: int = 0,
     arguments: Sequence[str] = (),
+    *,
+    together: bool = False,
 ) -> tuple[RoundRobinProxy, list[Member]]:
-    """The proxy and `count` instances behind it, each taking updates."""
+    """The proxy and `count` instances behind it, each taking updates; `together` starts them
+    all at once (bench/scale.py, whose figures exclude start-up) instead of one by one."""
     ports = [free_port() for _ in range(count)]
     proxy = RoundRobinProxy(ports, relay)
     await proxy.start()
@@ -401,18 +405,34 @@ async def start_fleet(
             "PYTHONPATH": pythonpath,
         }
         members.append(Member(number, port, BotProcess(server, member_env, own, arguments)))
+    if together:
+        # Every process launched, then one accepted setWebhook each.
+        taking = taking_updates(server)
+        for member in members:
+            await member.process.launch()
+        await server.wait_for(lambda: taking_updates(server) >= taking + count, timeout=60)
+        return proxy, members
     # One after another: each start waits for its own setWebhook.
     for member in members:
         await member.process.start()
     return proxy, members
 
 
-async def stop_fleet(members: Sequence[Member]) -> list[int | None]:
-    codes = []
-    for member in members:
-        codes.append(await member.process.stop())
+async def stop_fleet(
+    members: Sequence[Member], *, together: bool = False, grace: float = 60.0
+) -> list[int | None]:
+    """Each instance's graceful stop and exit code: one after another (the multi-instance
+    round), or all at once when `together` (bench/scale.py, which checks nothing after); an
+    instance still running `grace` seconds after its SIGTERM is killed (-9)."""
+
+    async def stop(member: Member) -> int | None:
+        code = await member.process.stop(grace)
         member.stopped_at = datetime.now(UTC)
-    return codes
+        return code
+
+    if together:
+        return list(await asyncio.gather(*(stop(member) for member in members)))
+    return [await stop(member) for member in members]
 
 
 # --- the drive -------------------------------------------------------------------------------

@@ -90,6 +90,10 @@ class SoakConfig:
     #: TIMEOUT_DELAY after it was sent, before the edit that lost it ends, so any value above
     #: that catches it; short rounds use less to settle sooner.
     recheck_seconds: int = 30
+    #: The bot's CASE_EDIT_DEBOUNCE_SECONDS: a posted case's count edit after its first waits
+    #: this long, and settling waits for it. Long rounds keep the review chat's budget for posts
+    #: and decisions with 30; bench/soak.py's short round uses less to settle sooner.
+    debounce_seconds: int = 30
 
     @property
     def reporter_count(self) -> int:
@@ -168,6 +172,12 @@ def _environment(**variables: str) -> dict[str, str]:
     return {**kept, **keys, **variables}
 
 
+def taking_updates(server: LoopbackServer) -> int:
+    """getUpdates calls and accepted setWebhook calls so far: a started bot adds one."""
+    webhooks = sum(1 for call in server.calls("setWebhook") if call.ok)
+    return len(server.calls("getUpdates")) + webhooks
+
+
 class BotProcess:
     """`python -m bot run` in its own process; killed, restarted, finally stopped gently."""
 
@@ -199,6 +209,12 @@ class BotProcess:
     async def start(self) -> None:
         """Starts the bot and returns once it takes updates (polls, or has set its webhook)."""
         taking = self._taking_updates()
+        await self.launch()
+        await self._server.wait_for(lambda: self._taking_updates() > taking, timeout=60)
+
+    async def launch(self) -> None:
+        """Starts the process without waiting for it to take updates: the caller waits, for
+        several processes at once (tests/reliability/fleet.py: start_fleet)."""
         self.generation += 1
         log_file = self._folder / f"bot-{self.generation}.log"
         with log_file.open("wb") as log:  # a file, not a pipe: a full pipe would stall the bot
@@ -213,11 +229,9 @@ class BotProcess:
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=log,
             )
-        await self._server.wait_for(lambda: self._taking_updates() > taking, timeout=60)
 
     def _taking_updates(self) -> int:
-        webhooks = sum(1 for call in self._server.calls("setWebhook") if call.ok)
-        return len(self._server.calls("getUpdates")) + webhooks
+        return taking_updates(self._server)
 
     async def ensure_running(self) -> None:
         """Restarts a bot that ended on its own (recorded: that should not happen)."""
@@ -238,8 +252,9 @@ class BotProcess:
             await self.start()
             return killed
 
-    async def stop(self) -> int | None:
-        """SIGTERM and wait: the bot's graceful stop; its exit code."""
+    async def stop(self, grace: float = 60.0) -> int | None:
+        """SIGTERM and wait: the bot's graceful stop; its exit code (-9: still running `grace`
+        seconds later, so killed)."""
         await self._turn.acquire()  # no restart after this
         process = self._process
         if process is None:
@@ -247,7 +262,7 @@ class BotProcess:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
             try:
-                await asyncio.wait_for(process.wait(), 60)
+                await asyncio.wait_for(process.wait(), grace)
             except TimeoutError:
                 process.kill()
                 await process.wait()
@@ -518,15 +533,23 @@ def owed(database: Path) -> list[str]:
     return missing
 
 
+#: While settling, the database is read again at least this often: the bot records a post or
+#: an edit just after Telegram answered it, so the call alone cannot say the debt is paid.
+SETTLE_RECHECK: Final = 0.2
+
+
 async def settle(server: LoopbackServer, database: Path, timeout: float) -> list[str]:  # noqa: ASYNC109
-    """Waits until nothing is owed; returns what is still owed after `timeout`."""
+    """Waits until nothing is owed; returns what is still owed after `timeout`. Reads the
+    database again after each change at the server (what is owed is paid by Bot API calls)
+    and every SETTLE_RECHECK seconds, so it returns within a fraction of a second of the
+    last payment."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         left = owed(database)
         if not left:
             return []
         with contextlib.suppress(TimeoutError):
-            await server.wait_for(lambda: False, timeout=1.0)
+            await server.next_change(server.changes, timeout=SETTLE_RECHECK)
     return owed(database)
 
 
@@ -577,7 +600,7 @@ async def run_soak(
             REPORT_LIMIT_PER_HOUR=str(max(20, per_reporter)),
             REPORT_LIMIT_PER_DAY=str(max(100, per_reporter)),
             UNDO_WINDOW_MINUTES="1",
-            CASE_EDIT_DEBOUNCE_SECONDS="30",
+            CASE_EDIT_DEBOUNCE_SECONDS=str(config.debounce_seconds),
             CASE_EDIT_RECHECK_SECONDS=str(config.recheck_seconds),
             REVIEW_MESSAGE_GAP_SECONDS="0",
             LOG_FORMAT="json",

@@ -6,7 +6,6 @@ pending and an escalated case, served or refused (alert and audit row) as the ta
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sqlite3
 from collections.abc import Callable
@@ -73,15 +72,10 @@ class Matrix:
         await self.released(self.account.update_id_of(sent), repr(sent.text))
 
     async def released(self, update_id: int, what: str) -> None:
-        for _ in range(3000):
-            with sqlite3.connect(self.bot.settings.database_path) as conn:
-                row = conn.execute(
-                    "SELECT released_at FROM update_journal WHERE update_id = ?", (update_id,)
-                ).fetchone()
-            if row is not None and row[0] is not None:
-                return
-            await asyncio.sleep(0.02)
-        raise AssertionError(f"update {update_id} ({what}) was not handled in 60 s")
+        try:
+            await self.bot.until_handled(update_id, timeout=60)
+        except TimeoutError:
+            raise AssertionError(f"update {update_id} ({what}) was not handled in 60 s") from None
 
     def answers(self, user: UserHandle, where: Where) -> int:
         return len(user.messages()) if where is Where.PRIVATE else len(self.review.messages())
@@ -148,6 +142,7 @@ async def test_every_registered_command_is_in_the_table(matrix: Matrix) -> None:
     assert registered(matrix.bot) == set(ACCESS)
 
 
+@pytest.mark.slow
 async def test_every_command_against_every_role_in_every_chat(matrix: Matrix) -> None:
     wrong: list[str] = []
     for command, access in ACCESS.items():
@@ -179,9 +174,12 @@ class Buttons:
         self.decider = decider  # a second moderator: decides the cases undo and appeals need
         self.made = 0
 
-    async def flush(self) -> None:
+    def refill_budget(self) -> None:
         """The review chat's budget is on the bot's clock: a minute later it is full again."""
         self.clock.advance(timedelta(seconds=61))
+
+    async def flush(self) -> None:
+        self.refill_budget()
         services = self.m.bot.application.bot_data.services
         assert isinstance(services.delivery, DeliveryWorker)
         await services.delivery.run_once()
@@ -216,13 +214,13 @@ class Buttons:
         return posted, int(match.group(1))
 
     async def posted(self, wanted: Callable[[SentMessage], bool]) -> SentMessage:
-        for _ in range(100):
-            await self.flush()
-            found = [m for m in self.m.review.messages() if wanted(m)]
-            if found:
-                return found[-1]
-            await asyncio.sleep(0.05)
-        raise AssertionError("not posted in the review chat")
+        def found() -> list[SentMessage]:
+            return [m for m in self.m.review.messages() if wanted(m)]
+
+        await self.m.bot.until_delivered(
+            found, "posted in the review chat", before_each=self.refill_budget
+        )
+        return found()[-1]
 
     async def draft(self, who: Who) -> tuple[SentMessage, str]:
         """The person's own report draft at its summary (Submit / Edit / Cancel)."""
@@ -264,6 +262,7 @@ _ARGS = {"confirm": "drugs", "reason": "not_illegal", "cat": "drugs", "field": "
 _REPORT_ORDER = ("new", "term", "cat", "skip", "edit", "field", "back", "cancel", "cont", "submit")
 
 
+@pytest.mark.slow
 async def test_every_button_against_every_role(matrix: Matrix) -> None:
     wrong: list[str] = []
     decider = matrix.server.add_user(first_name="Max", user_id=SECOND_MODERATOR_ID)

@@ -20,6 +20,11 @@ from loopback import BotHandle, LoopbackServer
 from storage import Store
 from tests.conftest import RunningBot
 from tests.reliability.harness import SoakConfig, SoakTotals, run_soak
+from tests.workers import run_once
+
+# The soak round is one module fixture whose tests share one run: they stay on one worker.
+# Slow: it starts first.
+pytestmark = [pytest.mark.xdist_group("crash-soak"), pytest.mark.slow]
 
 #: Printed with the totals; a failing round is repeated with this seed (bench/soak.py --seed).
 SEED = 20261123
@@ -29,6 +34,7 @@ ROUND = SoakConfig(reports=40, decisions=10, kills=3, seed=SEED, settle_timeout=
 @pytest.fixture(scope="module")
 def soak(tmp_path_factory: pytest.TempPathFactory) -> SoakTotals:
     """One bounded round for the module (the bot process is started and killed many times)."""
+    run_once("crash-soak", tmp_path_factory)
     folder = tmp_path_factory.mktemp("crash-soak")
     return asyncio.run(run_soak(ROUND, folder))
 
@@ -100,15 +106,9 @@ async def test_an_update_taken_but_not_handled_before_a_crash_is_handled_after_r
     assert answer.text.startswith("👋 Hello, Alice!")
     assert len(alice.messages()) == 1
 
-    async def released() -> bool:
-        async with second.application.bot_data.services.store.reading() as uow:
-            return await uow.journal.unreleased() == []
-
-    for _ in range(100):  # the release is written within a fraction of a second
-        if await released():
-            break
-        await asyncio.sleep(0.05)
-    assert await released()
+    await second.until_handled(update["update_id"])
+    async with second.application.bot_data.services.store.reading() as uow:
+        assert await uow.journal.unreleased() == []
 
 
 async def test_an_update_telegram_redelivers_after_it_was_handled_is_not_handled_again(

@@ -673,6 +673,7 @@ async def test_a_full_disk_is_explained_loses_nothing_acknowledged_and_work_resu
     assert check_database(database).ok
 
 
+@pytest.mark.slow
 async def test_a_post_telegram_accepted_while_the_database_was_locked_is_not_posted_again(
     start_bot: Callable[..., Any],
     make_settings: Callable[..., Any],
@@ -686,16 +687,17 @@ async def test_a_post_telegram_accepted_while_the_database_was_locked_is_not_pos
     chat = loopback.add_supergroup(title="Review", members=[moderator], bot_admin=True)
     bot: RunningBot = await start_bot(make_settings(review_chat_id=chat.id))
     database = bot.settings.database_path
-    loopback.faults.inject("sendMessage", kind="delay", delay=3.0, chat_id=chat.id, times=1)
+    held = loopback.faults.inject("sendMessage", kind="hold", chat_id=chat.id, times=1)
     reporter = Reporter(loopback.add_user(first_name="Rita", language_code="en"), loopback)
     assert "received" in (await reporter.say("/report @locked_shop drugs cheap pills")).text
     # The send is written down before it goes out (0019): the lock is taken once it is on
-    # its way, held up by the delay above.
+    # its way, held up by the hold above, which lets it go on once the lock is taken.
     begun = "SELECT sends_unsettled FROM case_posts"
     await loopback.wait_for(lambda: query_rows(database, begun) == [(1,)], timeout=15)
 
     blocker = sqlite3.connect(database, timeout=30, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
+    held.release()
     try:
         await loopback.wait_for(lambda: len(chat.messages()) == 1, timeout=15)
         await loopback.wait_for(lambda: bool(events(bot, "delivery_failed")), timeout=30)

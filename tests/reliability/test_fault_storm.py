@@ -17,6 +17,11 @@ import pytest
 
 from loopback import LoopbackServer
 from tests.reliability.harness import SoakConfig, SoakTotals, run_soak
+from tests.workers import run_once
+
+# The storm round is one module fixture whose tests share one run: they stay on one worker.
+# Slow: it starts first.
+pytestmark = [pytest.mark.xdist_group("fault-storm"), pytest.mark.slow]
 
 SEED = 424242
 ROUND = SoakConfig(
@@ -26,6 +31,7 @@ ROUND = SoakConfig(
 
 @pytest.fixture(scope="module")
 def storm(tmp_path_factory: pytest.TempPathFactory) -> SoakTotals:
+    run_once("fault-storm", tmp_path_factory)
     return asyncio.run(run_soak(ROUND, tmp_path_factory.mktemp("fault-storm")))
 
 

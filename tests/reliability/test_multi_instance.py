@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.postgres import PostgresCluster
 from tests.reliability.fleet import FleetConfig, run_fleet
 
 WORKTREE = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 async def test_three_instances_killed_in_turn_lose_nothing_and_keep_every_promise(
     tmp_path: Path, postgres_cluster: PostgresCluster
 ) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from storage import Database, Store, migrate
 from storage.location import Location
+from tests.templates import copy_sqlite_template
 
 
 @pytest.fixture
@@ -18,8 +19,9 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def database(db_path: Path) -> AsyncIterator[Database]:
-    await migrate(db_path)
+async def database(db_path: Path, migrated_sqlite: Path) -> AsyncIterator[Database]:
+    """The migrated SQLite file (a copy of the template), opened."""
+    copy_sqlite_template(migrated_sqlite, db_path)
     opened = await Database.open(db_path)
     yield opened
     await opened.close()

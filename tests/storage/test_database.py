@@ -44,8 +44,11 @@ def another_process_writing(path: Path) -> Iterator[sqlite3.Connection]:
             conn.execute("ROLLBACK")
 
 
-async def test_opening_a_store_migrates_a_new_database_first(store_location: Location) -> None:
+async def test_opening_a_store_migrates_a_new_database_first(
+    empty_store_location: Location,
+) -> None:
     """A new SQLite file in a folder not made yet, or an empty PostgreSQL database."""
+    store_location = empty_store_location
     store = await Store.open(store_location)
     try:
         assert store.migration.from_version == 0

@@ -221,8 +221,9 @@ async def at_version_17(location: Location, *rows: Statement) -> None:
 
 
 async def test_rows_sealed_before_the_binding_are_resealed_once_and_new_ones_never_open_the_old_way(
-    store_location: Location, cipher: PersonalDataCipher
+    empty_store_location: Location, cipher: PersonalDataCipher
 ) -> None:
+    store_location = empty_store_location  # built up to version 17 by the test
     at = "2026-07-01T00:00:00.000000+00:00"
     _, phone = cipher.encrypt("+447700900101", "phone")  # as sealed before migration 0018
     _, ip = cipher.encrypt("192.0.2.10", "ip")
@@ -310,8 +311,9 @@ async def test_rows_sealed_before_the_binding_are_resealed_once_and_new_ones_nev
 
 
 async def test_a_row_that_does_not_open_the_old_way_is_named_and_stays_sealed(
-    store_location: Location, cipher: PersonalDataCipher
+    empty_store_location: Location, cipher: PersonalDataCipher
 ) -> None:
+    store_location = empty_store_location  # built up to version 17 by the test
     at = datetime(2026, 7, 1, tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
     await at_version_17(
         store_location,
