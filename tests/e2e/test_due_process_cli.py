@@ -27,9 +27,13 @@ from moderation.legal.officers import Officer
 from moderation.sealing import disclosure_context
 from storage import Store
 from storage.location import Location, SqliteLocation
+from tests.conftest import ENGINES
 from tests.e2e.test_legal import IP_IN, PHONE_IN, PHONE_OUT, confirmed_violator
 from tests.engines import database_env, execute, rows
 from tests.helpers import cli_command, cli_env
+
+# The flow runs on both engines (tests/conftest.py: ENGINES).
+pytestmark = pytest.mark.engines(*ENGINES)
 
 REGISTRAR, BOB, CAROL, STRANGER = 900021, 900022, 900023, 900099
 SECRETS = (PHONE_IN, PHONE_OUT, IP_IN, "7700900123", "7700900999")
@@ -119,6 +123,7 @@ async def approved_in_the_chat(settings: Settings) -> None:
         await store.close()
 
 
+@pytest.mark.slow
 async def test_no_shell_command_shows_a_phone_or_ip_and_disclose_needs_four_eyes(
     tmp_path: Path, env: dict[str, str]
 ) -> None:

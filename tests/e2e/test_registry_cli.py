@@ -9,6 +9,8 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.settings import load_settings
 from moderation.registry.violators import (
     Observation,
@@ -24,8 +26,12 @@ from moderation.review.priority import CasePolicy
 from moderation.review.types import Decision, Moderator
 from storage import Store
 from storage.location import Location
+from tests.conftest import ENGINES
 from tests.engines import database_env
 from tests.helpers import cli_command, cli_env
+
+# The flow runs on both engines (tests/conftest.py: ENGINES).
+pytestmark = pytest.mark.engines(*ENGINES)
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -242,6 +248,7 @@ def registered_request(tmp_path: Path, env: dict[str, str], **changes: object) -
     assert added.returncode == 0, added.stderr
 
 
+@pytest.mark.slow
 async def test_lookup_shows_the_file_with_phones_and_ips_sealed_and_is_audited(
     tmp_path: Path,
     store_location: Location,
