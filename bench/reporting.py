@@ -7,7 +7,7 @@ never shares the bot's CPU; the loopback server and the simulated reporters shar
 Each simulated reporter behaves like a person: it waits for each answer before the next step.
 
     .venv/bin/python bench/reporting.py                 # 1,000 reporters (the figure)
-    .venv/bin/python bench/reporting.py --reporters 50  # the short round CI runs
+    .venv/bin/python bench/reporting.py --quick         # the short round CI runs: 50 reporters
 
 Prints completed reports per second, updates handled per second for both bots and their ratio
 (the target: ours at least 0.5 of the bare framework's).
@@ -40,6 +40,8 @@ BARE_TOKEN = "100002:BENCH-baseline-token-not-a-secret"
 STEP_TIMEOUT = 120.0
 STEPS_PER_REPORT = 6  # /report, query, link, category button, Skip button, Submit button
 CONCURRENCY = 64
+#: The short CI round's reporters (--quick).
+QUICK_REPORTERS = 50
 
 
 @dataclass(frozen=True)
@@ -250,9 +252,14 @@ if __name__ == "__main__":
     parser.add_argument("--reporters", type=int, default=1000)
     parser.add_argument("--targets", type=int, default=200)
     parser.add_argument(
+        "--quick", action="store_true", help=f"the short CI round ({QUICK_REPORTERS} reporters)"
+    )
+    parser.add_argument(
         "--scenario", choices=["ours", "bare-defaults", "bare-concurrent"], help=argparse.SUPPRESS
     )
     arguments = parser.parse_args()
+    if arguments.quick:
+        arguments.reporters = QUICK_REPORTERS
     if arguments.scenario:
         figures = asyncio.run(measure(arguments.scenario, arguments.reporters, arguments.targets))
         print(json.dumps(dataclasses.asdict(figures)))

@@ -11,7 +11,8 @@ to 40 connections open (max_connections), so the proxy relays: it answers at onc
 forwards on up to `--connections` connections, retrying the next instance until one answers
 2xx (safe here, as each reporter waits for its receipt before its next update). No review
 chat: the report path alone. Each scenario runs in a fresh process with a fresh loopback
-server and database.
+server and database; the PostgreSQL scenarios share one server, started once for the run, each
+on a database of its own copied from one migrated at the start (start-up is not measured).
 
     .venv/bin/python bench/scale.py            # the figures in bench/README.md
     .venv/bin/python bench/scale.py --quick    # the short CI round
@@ -36,21 +37,39 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ is not installed
 
 import asyncpg
 
 from loopback import LoopbackServer, UserHandle
-from tests.postgres import start_cluster
+from storage.pg_migrations import migrate_postgres
+from tests.postgres import ENVIRONMENT_DSN, PostgresCluster, start_cluster
 from tests.reliability.fleet import SECRET, Member, start_fleet, stop_fleet
 from tests.reliability.harness import BOT_USERNAME, TOKEN, _environment
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = {"sqlite-1": ("sqlite", 1), "pg-1": ("pg", 1), "pg-2": ("pg", 2), "pg-3": ("pg", 3)}
+#: --quick: the short CI round.
+QUICK_REPORTERS, QUICK_SECONDS = 8, 4.0
 TARGETS = 600
 ANSWER_TIMEOUT = 60.0
+#: An instance still running this long after its SIGTERM is killed and counted (a graceful
+#: stop takes 0.2-2 s, 9 s once on a saturated machine; one hung for good before a fix:
+#: bench/README.md, scaling out).
+STOP_GRACE = 15.0
 TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Postgres:
+    """The run's PostgreSQL server: its admin DSN, the migrated database each scenario copies,
+    and its data folder (None on a server of one's own, whose CPU is not ours to read)."""
+
+    dsn: str
+    template: str
+    pgdata: Path | None
 
 
 @dataclass(frozen=True)
@@ -66,6 +85,8 @@ class Figures:
     postgres_cpu_seconds: float
     #: PostgreSQL transactions committed while the load ran (None on SQLite).
     commits: int | None
+    #: Instances that did not stop within STOP_GRACE of their SIGTERM (killed).
+    unstopped: int = 0
 
     @property
     def per_second(self) -> float:
@@ -97,11 +118,11 @@ def _bots(members: list[Member]) -> list[int]:
     return [m.process.pid for m in members if m.process.pid is not None]
 
 
-def _postgres(base: Path) -> list[int]:
+def _postgres(pgdata: Path | None) -> list[int]:
     """The PostgreSQL server's processes: the postmaster (pgserver starts it detached) and
     its children (one backend per connection, the writer, the WAL writer, ...)."""
-    pid_file = base / "pgdata" / "postmaster.pid"
-    if not pid_file.exists():
+    pid_file = pgdata / "postmaster.pid" if pgdata is not None else None
+    if pid_file is None or not pid_file.exists():
         return []
     postmaster = int(pid_file.read_text().split()[0])
     children = []
@@ -111,6 +132,18 @@ def _postgres(base: Path) -> list[int]:
                 if int(_stat(int(entry.name))[1]) == postmaster:
                     children.append(int(entry.name))
     return [postmaster, *children]
+
+
+async def _migrated(cluster: PostgresCluster) -> str:
+    """A database at the latest schema version, for each scenario to copy: its name."""
+    dsn = await cluster.create_database()
+    await migrate_postgres(dsn)  # closes its connection: a template must have none
+    return urlsplit(dsn).path.lstrip("/")
+
+
+async def _copy(postgres: Postgres) -> str:
+    """A fresh database for one scenario, a file copy of the migrated one: its DSN."""
+    return await PostgresCluster(postgres.dsn).create_database(template=postgres.template)
 
 
 async def _commits(dsn: str | None) -> int | None:
@@ -142,14 +175,19 @@ async def _reporter(
         latencies.append(time.monotonic() - began)
 
 
-async def measure(scenario: str, reporters: int, seconds: float, connections: int) -> Figures:
+async def measure(
+    scenario: str, reporters: int, seconds: float, connections: int, postgres: Postgres | None
+) -> Figures:
     engine, count = SCENARIOS[scenario]
+    if (engine == "pg") != (postgres is not None):
+        raise ValueError(f"{scenario}: PostgreSQL is given to the PostgreSQL scenarios only")
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as folder:
         base = Path(folder)
-        cluster = start_cluster(base) if engine == "pg" else None
+        dsn = await _copy(postgres) if postgres is not None else None
+        pgdata = postgres.pgdata if postgres is not None else None
         try:
-            if cluster is not None:
-                database = {"DATABASE_URL": await cluster.create_database()}
+            if dsn is not None:
+                database = {"DATABASE_URL": dsn}
             else:
                 database = {"DATABASE_PATH": str(base / "data" / "scale.sqlite3")}
             async with LoopbackServer() as server:
@@ -173,14 +211,21 @@ async def measure(scenario: str, reporters: int, seconds: float, connections: in
                     **database,
                 )
                 proxy, members = await start_fleet(
-                    server, env, count, base, str(ROOT), connections, ("--no-rate-limiter",)
+                    server,
+                    env,
+                    count,
+                    base,
+                    str(ROOT),
+                    connections,
+                    ("--no-rate-limiter",),
+                    together=True,
                 )
                 try:
                     latencies: list[float] = []
                     stop = asyncio.Event()
-                    bots, postgres = _bots(members), _postgres(base)
-                    cpu, pg_cpu = _cpu_of(bots), _cpu_of(postgres)
-                    commits = await _commits(database.get("DATABASE_URL"))
+                    bots = _bots(members)
+                    cpu, pg_cpu = _cpu_of(bots), _cpu_of(_postgres(pgdata))
+                    commits = await _commits(dsn)
                     driver = time.process_time()
                     began = time.monotonic()
                     await asyncio.gather(
@@ -193,18 +238,18 @@ async def measure(scenario: str, reporters: int, seconds: float, connections: in
                     driver = time.process_time() - driver
                     cpu = _cpu_of(bots) - cpu
                     # Backends started during the load count whole (they are the load's).
-                    pg_cpu = _cpu_of(_postgres(base)) - pg_cpu
+                    pg_cpu = _cpu_of(_postgres(pgdata)) - pg_cpu
                     # The statistics reach the view within about half a second.
                     await asyncio.sleep(1.0)
-                    after = await _commits(database.get("DATABASE_URL"))
+                    after = await _commits(dsn)
                     if commits is not None and after is not None:
                         commits = after - commits - 1  # our own reading
                 finally:
-                    await stop_fleet(members)
+                    codes = await stop_fleet(members, together=True, grace=STOP_GRACE)
                     await proxy.stop()
         finally:
-            if cluster is not None:
-                cluster.stop()
+            if postgres is not None and dsn is not None:
+                await PostgresCluster(postgres.dsn).drop_database(dsn)
     ordered = sorted(latencies)
     return Figures(
         name=f"{count} instance{'s' if count > 1 else ''}, "
@@ -218,10 +263,13 @@ async def measure(scenario: str, reporters: int, seconds: float, connections: in
         driver_cpu_seconds=driver,
         postgres_cpu_seconds=pg_cpu,
         commits=commits,
+        unstopped=sum(1 for code in codes if code != 0),
     )
 
 
-def run_scenario(scenario: str, arguments: argparse.Namespace) -> Figures:
+def run_scenario(
+    scenario: str, arguments: argparse.Namespace, postgres: Postgres | None = None
+) -> Figures:
     """Each scenario in a fresh process: state left by one run must not slow the next."""
     command = [
         sys.executable,
@@ -236,6 +284,11 @@ def run_scenario(scenario: str, arguments: argparse.Namespace) -> Figures:
         str(arguments.connections),
     ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if postgres is not None:
+        env[ENVIRONMENT_DSN] = postgres.dsn  # not on the command line: it may hold a password
+        command += ["--template", postgres.template]
+        if postgres.pgdata is not None:
+            command += ["--pgdata", str(postgres.pgdata)]
     result = subprocess.run(
         command, capture_output=True, text=True, check=False, timeout=3600, env=env
     )
@@ -249,7 +302,29 @@ def main(arguments: argparse.Namespace) -> int:
         f"{arguments.reporters} reporters at once, one-message reports for "
         f"{arguments.seconds:.0f} s per scenario, {arguments.connections} delivery connections"
     )
-    figures = [run_scenario(scenario, arguments) for scenario in SCENARIOS]
+    figures = [
+        run_scenario(name, arguments)
+        for name, (engine, _) in SCENARIOS.items()
+        if engine == "sqlite"
+    ]
+    # One PostgreSQL server for the PostgreSQL scenarios, started once the SQLite one is over
+    # (none runs beside it): a fresh database each, copied from one migrated here.
+    with tempfile.TemporaryDirectory(prefix="bench-scale-pg-") as folder:
+        cluster = start_cluster(Path(folder))
+        try:
+            template = asyncio.run(_migrated(cluster))
+            own = Path(folder) / "pgdata" if cluster.server is not None else None
+            postgres = Postgres(cluster.admin_dsn, template, own)
+            try:
+                figures += [
+                    run_scenario(name, arguments, postgres)
+                    for name, (engine, _) in SCENARIOS.items()
+                    if engine == "pg"
+                ]
+            finally:
+                asyncio.run(cluster.drop_database(cluster.dsn_for(template)))
+        finally:
+            asyncio.run(cluster.close())  # stops the server this run started
     base = figures[0]
     print(
         f"| {'scenario':<24} | reports/s | receipt p50 | receipt p95 | bot CPU per update "
@@ -275,6 +350,12 @@ def main(arguments: argparse.Namespace) -> int:
                 else ""
             )
         )
+    unstopped = sum(each.unstopped for each in figures)
+    if unstopped:
+        print(
+            f"{unstopped} instance(s) still running {STOP_GRACE:.0f} s after SIGTERM were killed "
+            "(a graceful stop takes seconds; a hang is a bug: bench/README.md, scaling out)"
+        )
     return 0
 
 
@@ -284,16 +365,30 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--connections", type=int, default=40, help="Telegram's max_connections")
     parser.add_argument(
-        "--quick", action="store_true", help="the short CI round (8 reporters, 4 s each)"
+        "--quick",
+        action="store_true",
+        help=f"the short CI round ({QUICK_REPORTERS} reporters, {QUICK_SECONDS:.0f} s each)",
     )
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), help=argparse.SUPPRESS)
+    # The run's PostgreSQL (its DSN in TEST_POSTGRES_DSN): the database to copy, its data.
+    parser.add_argument("--template", help=argparse.SUPPRESS)
+    parser.add_argument("--pgdata", type=Path, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.quick:
-        arguments.reporters, arguments.seconds = 8, 4.0
+        arguments.reporters, arguments.seconds = QUICK_REPORTERS, QUICK_SECONDS
     if arguments.scenario:
+        given = (
+            Postgres(os.environ[ENVIRONMENT_DSN], arguments.template, arguments.pgdata)
+            if arguments.template
+            else None
+        )
         result = asyncio.run(
             measure(
-                arguments.scenario, arguments.reporters, arguments.seconds, arguments.connections
+                arguments.scenario,
+                arguments.reporters,
+                arguments.seconds,
+                arguments.connections,
+                given,
             )
         )
         print(json.dumps(dataclasses.asdict(result)))

@@ -8,7 +8,7 @@ connections before and after applying, slow answers and timeouts; seeded). `--ro
 the run with seeds seed, seed+1, ... Prints the totals and every check; exit 1 on a violation.
 
     .venv/bin/python bench/soak.py --reports 1000 --decisions 200 --kills 20 --faults 0.2 --seed 1
-    .venv/bin/python bench/soak.py --reports 20 --decisions 4 --kills 2 --seed 7    # CI round
+    .venv/bin/python bench/soak.py --quick      # the CI round (see QUICK)
 
 First runs the same plan undisturbed (no kills, no faults; `--no-baseline` skips it) and prints
 each round's time as a ratio of that run's.
@@ -26,6 +26,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ is not in
 
 from tests.reliability.harness import SoakConfig, run_soak
 
+#: The short CI round: 20 reports, 2 SIGKILLs and 10 % of the calls failing, after its
+#: undisturbed baseline. Its count edits wait 2 s instead of 30 and an edit whose answer was
+#: lost is checked again after 8 s instead of 30 (above the 5.5 s a late edit can take, as in
+#: tests/reliability/test_fault_storm.py): both paths still run, settling no longer waits half
+#: a minute for them (bench/README.md).
+QUICK = {
+    "reports": 20,
+    "decisions": 0,
+    "kills": 2,
+    "faults": 0.1,
+    "seed": 7,
+    "settle": 120.0,
+    "debounce": 2,
+    "recheck": 8,
+}
+
 
 def _config(arguments: argparse.Namespace, seed: int, *, undisturbed: bool) -> SoakConfig:
     return SoakConfig(
@@ -37,6 +53,8 @@ def _config(arguments: argparse.Namespace, seed: int, *, undisturbed: bool) -> S
         reporters=arguments.reporters,
         targets=arguments.targets,
         settle_timeout=arguments.settle,
+        debounce_seconds=arguments.debounce,
+        recheck_seconds=arguments.recheck,
     )
 
 
@@ -89,4 +107,17 @@ if __name__ == "__main__":
     parser.add_argument(
         "--settle", type=float, default=3600.0, help="seconds allowed for what is owed to arrive"
     )
-    sys.exit(asyncio.run(main(parser.parse_args())))
+    parser.add_argument(
+        "--debounce", type=int, default=30, help="the bot's CASE_EDIT_DEBOUNCE_SECONDS"
+    )
+    parser.add_argument(
+        "--recheck", type=int, default=30, help="the bot's CASE_EDIT_RECHECK_SECONDS"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="the short CI round (QUICK; overrides the sizes)"
+    )
+    arguments = parser.parse_args()
+    if arguments.quick:
+        for name, value in QUICK.items():
+            setattr(arguments, name, value)
+    sys.exit(asyncio.run(main(arguments)))
