@@ -35,6 +35,7 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, T
 from bot.app import ALLOWED_UPDATES
 from bot.redaction import TOKEN_MASK
 from bot.settings import Settings
+from bot.transport import Pause
 from bot.update_dispatcher import UpdateDispatcher
 from bot.update_journal import UpdateJournal
 from bot.update_processor import OrderedPerSenderProcessor
@@ -57,11 +58,13 @@ async def serve(
     started: asyncio.Event | None = None,
     *,
     say: Say | None = None,
+    pause: Pause = asyncio.sleep,
 ) -> None:
     """Starts polling (or the webhook when WEBHOOK_URL is set) and returns after `stop` is set.
 
     `started` is set once updates are being received (tests and the sandbox wait for it).
     `say` gets start-up's notices (the Bot API cannot be reached, then can); logged without it.
+    `pause` waits between start-up's attempts to reach the Bot API or set the webhook.
     """
     updater = application.updater
     if updater is None:
@@ -69,7 +72,7 @@ async def serve(
     opened = _Opened()
     try:
         mode = await _unless_stopped(
-            _start(application, settings, stop, say or _log_notice, opened), stop
+            _start(application, settings, stop, say or _log_notice, opened, pause), stop
         )
         if mode is None:
             log.info("bot_stopping", during="start-up")
@@ -112,10 +115,11 @@ async def _start(
     stop: asyncio.Event,
     say: Say,
     opened: _Opened,
+    pause: Pause,
 ) -> str | None:
     """initialize (getMe), post_init, then updates flowing; the mode, or None when `stop`
     was set before Telegram accepted the webhook."""
-    await _initialize(application, settings, say)
+    await _initialize(application, settings, say, pause)
     if application.post_init is not None:
         await application.post_init(application)
     updater = application.updater
@@ -124,7 +128,7 @@ async def _start(
         opened.dispatcher = _dispatcher(application, settings)
         opened.endpoint = _webhook_server(application, settings, opened.dispatcher.wake)
         await opened.endpoint.start(settings.webhook_listen, settings.webhook_port)
-        if not await _set_webhook(application, settings, stop):
+        if not await _set_webhook(application, settings, stop, pause):
             return None
         mode = "webhook"
     else:
@@ -205,7 +209,7 @@ SET_WEBHOOK_MAX_WAIT = 30.0
 
 
 async def _set_webhook(
-    application: BotApplication, settings: Settings, stop: asyncio.Event
+    application: BotApplication, settings: Settings, stop: asyncio.Event, pause: Pause
 ) -> bool:
     """setWebhook (with the secret, the allowed updates, pending updates kept), tried until
     Telegram accepts it; False when `stop` was set first. A refused URL or token raises."""
@@ -228,8 +232,7 @@ async def _set_webhook(
         except (NetworkError, RetryAfter) as exc:
             wait = _retry_after(exc) or wait
             log.warning("set_webhook_retry", error_type=type(exc).__name__, wait=wait)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), wait)
+        await _pause_unless_stopped(pause, wait, stop)
         wait = min(wait * 2, SET_WEBHOOK_MAX_WAIT)
     return False
 
@@ -247,13 +250,26 @@ def api_location(settings: Settings) -> str:
     return f"{settings.telegram_api_base_url}{TOKEN_MASK}"
 
 
-async def _initialize(application: BotApplication, settings: Settings, say: Say) -> None:
+async def _pause_unless_stopped(pause: Pause, seconds: float, stop: asyncio.Event) -> None:
+    """`pause(seconds)`, over at once when `stop` is set."""
+    pausing = asyncio.ensure_future(pause(seconds))
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait((pausing, stopping), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        pausing.cancel()
+        stopping.cancel()
+
+
+async def _initialize(
+    application: BotApplication, settings: Settings, say: Say, pause: Pause
+) -> None:
     """`application.initialize()` (it calls getMe), tried again with growing pauses while the
     Bot API cannot be reached or asks to wait, one line each; a bad token fails at once."""
     loop = asyncio.get_running_loop()
     give_up_at = loop.time() + settings.startup_give_up_minutes * 60
     where = api_location(settings)
-    pause = 1.0
+    gap = 1.0
     for attempt in itertools.count(1):
         try:
             await application.initialize()
@@ -269,15 +285,15 @@ async def _initialize(application: BotApplication, settings: Settings, say: Say)
                     f"{reason}); check this machine's network, DNS, firewall or proxy and "
                     "TELEGRAM_API_BASE_URL (STARTUP_GIVE_UP_MINUTES sets how long to keep trying)"
                 ) from None
-            wait = min(_retry_after(exc) or pause, left)
+            wait = min(_retry_after(exc) or gap, left)
             problem = (
                 f"the Bot API at {where} asks the bot to wait ({reason})"
                 if isinstance(exc, RetryAfter)
                 else f"cannot reach the Bot API at {where} ({reason})"
             )
             say(f"{problem}; retrying in {wait:.3g} s (attempt {attempt})")
-            await asyncio.sleep(wait)
-            pause = min(pause * 2, STARTUP_MAX_WAIT)
+            await pause(wait)
+            gap = min(gap * 2, STARTUP_MAX_WAIT)
         else:
             if attempt > 1:
                 say(f"reached the Bot API at {where} (attempt {attempt})")

@@ -326,7 +326,7 @@ async def start_bot(
         )
         application = build_application(the_settings, clock=clock, pause=no_pause)
         stop, started = asyncio.Event(), asyncio.Event()
-        task = asyncio.create_task(serve(application, the_settings, stop, started))
+        task = asyncio.create_task(serve(application, the_settings, stop, started, pause=no_pause))
         bot = RunningBot(application, the_settings, loopback, log, stop, task)
         running.append(bot)
         waiter = asyncio.create_task(started.wait())

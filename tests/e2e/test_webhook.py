@@ -7,6 +7,7 @@ tests/reliability/test_webhook_crash.py; it needs the bot in its own process.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import socket
@@ -16,10 +17,12 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.app import build_application
+from bot.runner import serve
 from bot.settings import Settings
 from bot.webhook_server import WebhookSetupError
 from loopback import BotHandle, LoopbackServer
-from tests.conftest import ENGINES, TEST_BOT_USERNAME, TEST_TOKEN, RunningBot
+from tests.conftest import ENGINES, TEST_BOT_USERNAME, TEST_TOKEN, RunningBot, no_pause
 from tests.engines import rows, write_lock_held
 from tests.helpers import free_port
 
@@ -274,6 +277,28 @@ async def test_set_webhook_is_tried_again_while_telegram_fails(
     alice = loopback.add_user(first_name="Alice", language_code="en")
     await alice.send("/start")
     assert (await alice.next_message()).text.startswith("👋 Hello, Alice!")
+
+
+async def test_a_stop_while_set_webhook_waits_to_try_again_ends_start_up(
+    make_settings: Callable[..., Settings], loopback: LoopbackServer
+) -> None:
+    """Telegram keeps failing setWebhook; the pause before the next attempt never ends on its
+    own here, so only the stop can end start-up, and the bot then shuts down cleanly."""
+    loopback.faults.inject("setWebhook", kind="server_error", times=1000)
+    settings = webhook_settings(make_settings)
+
+    async def endless(seconds: float) -> None:
+        await asyncio.Event().wait()
+
+    application = build_application(settings, pause=no_pause)
+    stop = asyncio.Event()
+    serving = asyncio.create_task(serve(application, settings, stop, pause=endless))
+    # One call's own attempts (the first and three retries) failed: start-up now pauses.
+    await loopback.wait_for(lambda: len(loopback.calls("setWebhook")) >= 4)
+    stop.set()
+    await asyncio.wait_for(serving, timeout=10)
+    assert len(loopback.calls("setWebhook")) == 4
+    assert not application.running
 
 
 async def test_a_webhook_telegram_refuses_is_named_in_the_error(
