@@ -80,6 +80,7 @@ from tests.reliability.harness import (
     _explain_duplicates,
     _file_reports,
     _moderate,
+    _next_change,
     taking_updates,
 )
 
@@ -561,13 +562,14 @@ async def _appeal(world: World, drive: Drive, appeal: Appeal, decided_by: str, w
     other = next(m for m in world.moderators if f"@{m.username}" not in decided_by)
     deadline = time.monotonic() + wait * 3
     while time.monotonic() < deadline:
+        seen = server.changes
         message = posted()
         assert message is not None
         if UPHELD.search(message.text):
             appeal.upheld = True
             return
         if "✅ Uphold" not in message.button_texts():
-            await asyncio.sleep(0.5)
+            await _next_change(server, seen)
             continue
         await other.press(message, text="✅ Uphold")
         drive.step()

@@ -385,15 +385,28 @@ def _case_messages(review: ChatHandle) -> dict[int, SentMessage]:
     return found
 
 
+#: A drive waiting for the bot's next post or edit looks again at least this often (a restart
+#: in between makes no call until it polls).
+LOOK_AGAIN: Final = 1.0
+
+
+async def _next_change(server: LoopbackServer, seen: int) -> None:
+    """Returns at the server's next change after `seen` (the bot's post or edit, a press), or
+    after LOOK_AGAIN seconds."""
+    with contextlib.suppress(TimeoutError):
+        await server.next_change(seen, timeout=LOOK_AGAIN)
+
+
 async def _decide(
     world: World, drive: Drive, moderator: UserHandle, case_id: int, approve: bool, deadline: float
 ) -> None:
     """Presses through Approve (then the suggested category) or Reject (then a reason) until
     the case message shows the decision; presses lost to a kill are simply made again."""
     while time.monotonic() < deadline:
+        seen = world.server.changes
         message = _case_messages(world.review).get(case_id)
         if message is None:
-            await asyncio.sleep(0.2)
+            await _next_change(world.server, seen)
             continue
         if DECIDED.search(message.text):
             drive.decided[case_id] = "approved" if "Approved by" in message.text else "rejected"
@@ -413,7 +426,7 @@ async def _decide(
         if label is None:
             label = "⬅️ Back" if "⬅️ Back" in labels else None
         if label is None:
-            await asyncio.sleep(0.5)
+            await _next_change(world.server, seen)
             continue
         before: tuple[str, Any] = (message.html, message.reply_markup)
         try:
