@@ -86,14 +86,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 #: Test processes per core when pytest-xdist's `-n auto` (pyproject.toml) picks the number:
 #: most of a test's time is spent waiting on the loopback server, a subprocess or PostgreSQL,
-#: not on the CPU, so two per core keep both cores busy (docs/TESTING.md has the figures).
-WORKERS_PER_CORE = 2
+#: not on the CPU, so three per core keep the cores busy (docs/TESTING.md has the figures).
+WORKERS_PER_CORE = 3
 MAX_WORKERS = 8
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """`-n auto`: PYTEST_XDIST_AUTO_NUM_WORKERS when set, else two per usable core."""
+    """`-n auto`: PYTEST_XDIST_AUTO_NUM_WORKERS when set, else three per usable core."""
     chosen = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
     if chosen and chosen.isdigit():
         return int(chosen)
