@@ -37,14 +37,12 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ is not installed
 
 import asyncpg
 
 from loopback import LoopbackServer, UserHandle
-from storage.pg_migrations import migrate_postgres
 from tests.postgres import ENVIRONMENT_DSN, PostgresCluster, start_cluster
 from tests.reliability.fleet import SECRET, Member, start_fleet, stop_fleet
 from tests.reliability.harness import BOT_USERNAME, TOKEN, _environment
@@ -132,13 +130,6 @@ def _postgres(pgdata: Path | None) -> list[int]:
                 if int(_stat(int(entry.name))[1]) == postmaster:
                     children.append(int(entry.name))
     return [postmaster, *children]
-
-
-async def _migrated(cluster: PostgresCluster) -> str:
-    """A database at the latest schema version, for each scenario to copy: its name."""
-    dsn = await cluster.create_database()
-    await migrate_postgres(dsn)  # closes its connection: a template must have none
-    return urlsplit(dsn).path.lstrip("/")
 
 
 async def _copy(postgres: Postgres) -> str:
@@ -312,19 +303,17 @@ def main(arguments: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-scale-pg-") as folder:
         cluster = start_cluster(Path(folder))
         try:
-            template = asyncio.run(_migrated(cluster))
+            template = asyncio.run(cluster.migrated_template())
             own = Path(folder) / "pgdata" if cluster.server is not None else None
             postgres = Postgres(cluster.admin_dsn, template, own)
-            try:
-                figures += [
-                    run_scenario(name, arguments, postgres)
-                    for name, (engine, _) in SCENARIOS.items()
-                    if engine == "pg"
-                ]
-            finally:
-                asyncio.run(cluster.drop_database(cluster.dsn_for(template)))
+            figures += [
+                run_scenario(name, arguments, postgres)
+                for name, (engine, _) in SCENARIOS.items()
+                if engine == "pg"
+            ]
         finally:
-            asyncio.run(cluster.close())  # stops the server this run started
+            # Drops the migrated database on a server of one's own, stops one this run started.
+            asyncio.run(cluster.close())
     base = figures[0]
     print(
         f"| {'scenario':<24} | reports/s | receipt p50 | receipt p95 | bot CPU per update "

@@ -232,7 +232,7 @@ async def _set_webhook(
         except (NetworkError, RetryAfter) as exc:
             wait = _retry_after(exc) or wait
             log.warning("set_webhook_retry", error_type=type(exc).__name__, wait=wait)
-        await _pause_unless_stopped(pause, wait, stop)
+        await _unless_stopped(pause(wait), stop)
         wait = min(wait * 2, SET_WEBHOOK_MAX_WAIT)
     return False
 
@@ -248,17 +248,6 @@ class BotApiUnreachable(Exception):
 def api_location(settings: Settings) -> str:
     """The Bot API URL the bot calls, with the token masked: safe to show anyone."""
     return f"{settings.telegram_api_base_url}{TOKEN_MASK}"
-
-
-async def _pause_unless_stopped(pause: Pause, seconds: float, stop: asyncio.Event) -> None:
-    """`pause(seconds)`, over at once when `stop` is set."""
-    pausing = asyncio.ensure_future(pause(seconds))
-    stopping = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait((pausing, stopping), return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        pausing.cancel()
-        stopping.cancel()
 
 
 async def _initialize(

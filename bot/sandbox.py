@@ -38,7 +38,6 @@ DEFAULT_STEP_TIMEOUT: Final = 20.0
 BOT_USERNAME: Final = "report_sandbox_bot"
 ADMIN_ID: Final = 700001
 MODERATOR_ID: Final = 700002
-#: How long to keep listening after a first answer, for the rest of a multi-part answer.
 UNDO_WINDOW_MINUTES: Final = 1
 
 T = TypeVar("T")

@@ -25,8 +25,8 @@ rechecks a case message an edit like that touched).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Final
+from collections.abc import Callable, Coroutine
+from typing import Any, Final
 
 import aiohttp
 import structlog
@@ -52,7 +52,7 @@ log = structlog.get_logger(__name__)
 
 #: How a retry waits out its pause (asyncio.sleep; the tests, whose loopback Bot API needs no
 #: pause, pass one that returns at once).
-Pause = Callable[[float], Awaitable[None]]
+Pause = Callable[[float], Coroutine[Any, Any, None]]
 
 
 class AiohttpRequest(BaseRequest):

@@ -139,15 +139,13 @@ class Store:
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
         async with self._db.transaction() as conn:
             yield UnitOfWork(conn)
-        for listener in tuple(self._commit_listeners):
+        for listener in self._commit_listeners:
             listener()
 
-    def on_commit(self, listener: Callable[[], None]) -> Callable[[], None]:
+    def on_commit(self, listener: Callable[[], None]) -> None:
         """Calls `listener` after each write transaction of this store commits, so whoever
-        waits for the database to change (a test, a tool) wakes then instead of polling it.
-        Returns the function that removes the listener."""
+        waits for the database to change (a test, a tool) wakes then instead of polling it."""
         self._commit_listeners.append(listener)
-        return lambda: self._commit_listeners.remove(listener)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[UnitOfWork]:

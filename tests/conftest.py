@@ -129,21 +129,32 @@ def engine() -> str:
     return "sqlite"
 
 
+@contextlib.asynccontextmanager
+async def _own_location(
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest, *, migrated: bool
+) -> AsyncIterator[Location]:
+    """A test's own database on `engine`: a copy of this process's migrated template, or
+    empty (no file yet, a new database); a PostgreSQL one is dropped afterwards."""
+    if engine == "sqlite":
+        path = tmp_path / "data" / "db.sqlite3"
+        if migrated:
+            copy_sqlite_template(request.getfixturevalue("migrated_sqlite"), path)
+        yield SqliteLocation(path)
+        return
+    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+    dsn = await (cluster.create_migrated_database() if migrated else cluster.create_database())
+    yield parse_location(dsn)
+    await cluster.drop_database(dsn)
+
+
 @pytest.fixture
 async def store_location(
     engine: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[Location]:
     """Where a test's database lives, at the latest schema version: a SQLite file or a
     PostgreSQL database, each a copy of this process's migrated template (migrated once)."""
-    if engine == "sqlite":
-        path = tmp_path / "data" / "db.sqlite3"
-        copy_sqlite_template(request.getfixturevalue("migrated_sqlite"), path)
-        yield SqliteLocation(path)
-        return
-    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
-    dsn = await cluster.create_migrated_database()
-    yield parse_location(dsn)
-    await cluster.drop_database(dsn)
+    async with _own_location(engine, tmp_path, request, migrated=True) as location:
+        yield location
 
 
 @pytest.fixture
@@ -152,13 +163,8 @@ async def empty_store_location(
 ) -> AsyncIterator[Location]:
     """Where a test's database lives, empty (no file yet, or a new database): for tests of
     what opening or migrating an empty database does."""
-    if engine == "sqlite":
-        yield SqliteLocation(tmp_path / "data" / "db.sqlite3")
-        return
-    cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
-    dsn = await cluster.create_database()
-    yield parse_location(dsn)
-    await cluster.drop_database(dsn)
+    async with _own_location(engine, tmp_path, request, migrated=False) as location:
+        yield location
 
 
 @pytest.fixture

@@ -54,13 +54,18 @@ class PostgresCluster:
             await conn.close()
         return self.dsn_for(name)
 
-    async def create_migrated_database(self) -> str:
-        """A new database at the latest schema version: a copy of this process's template."""
+    async def migrated_template(self) -> str:
+        """This process's template, a database at the latest schema version (made on first
+        use; `close` drops it): its name."""
         if self.template is None:
             dsn = await self.create_database()
             await migrate_postgres(dsn)  # closes its connection: a template must have none
             self.template = urlsplit(dsn).path.lstrip("/")
-        return await self.create_database(template=self.template)
+        return self.template
+
+    async def create_migrated_database(self) -> str:
+        """A new database at the latest schema version: a copy of this process's template."""
+        return await self.create_database(template=await self.migrated_template())
 
     async def drop_database(self, dsn: str) -> None:
         name = urlsplit(dsn).path.lstrip("/")
