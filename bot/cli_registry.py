@@ -170,8 +170,10 @@ def _add_lookup(commands: Any, exits: Exits) -> None:
         exits,
         help="a confirmed violator, its cases and metadata, for a legal request (audit-logged)",
         description="Look a violator up by exactly one key, for an open legal request, as a "
-        "registered legal officer. Phone numbers and IP addresses are shown only as sealed "
-        "counts: they leave the registry only in the disclosure of an approved request "
+        "registered legal officer. Only the violator the request names is found: any other "
+        "value, known or not, gets the same 'no match' answer. Phone numbers and IP "
+        "addresses are shown only as sealed counts: they leave the registry only in the "
+        "disclosure of an approved request "
         "(report-bot legal disclose). Every lookup and refusal is audit-logged.",
     )
     keys_group = finder.add_mutually_exclusive_group(required=True)
@@ -212,7 +214,10 @@ def look_up(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
         exits.err(f"lookup: {exc}")
         return exits.failed
     if not result.files:
-        print(f"no confirmed violator matches (logged for legal request #{result.request_id})")
+        print(
+            f"no match for the subject of legal request #{result.request_id}: a lookup "
+            "answers only for the violator the request names (logged)"
+        )
     for record in result.files:
         print(render_file(record, result))
     return exits.ok

@@ -152,7 +152,10 @@ TEXTS: Final[dict[str, str]] = {
         "Usage: <code>/lookup &lt;legal request id&gt; "
         "&lt;violator|telegram_id|username|phone|ip&gt; &lt;value&gt;</code>"
     ),
-    "lookup.none": "No confirmed violator matches (lookup logged for request #{request}).",
+    "lookup.none": (
+        "No match for the subject of legal request #{request}: a lookup answers only for the "
+        "violator the request names (lookup logged)."
+    ),
     "lookup.header": "<b>{count} violator(s)</b> · logged for legal request #{request}",
     "lookup.hold": " · on legal hold",
     "lookup.violator": (

@@ -149,7 +149,10 @@ TEXTS: Final[dict[str, str]] = {
         "Использование: <code>/lookup &lt;id запроса&gt; "
         "&lt;violator|telegram_id|username|phone|ip&gt; &lt;значение&gt;</code>"
     ),
-    "lookup.none": "Подтверждённых нарушителей не найдено (поиск записан для запроса #{request}).",
+    "lookup.none": (
+        "Совпадений с нарушителем запроса #{request} нет: поиск отвечает только о нарушителе, "
+        "названном в запросе (поиск записан)."
+    ),
     "lookup.header": "<b>Нарушителей: {count}</b> · записано для запроса #{request}",
     "lookup.hold": " · удержание",
     "lookup.violator": (

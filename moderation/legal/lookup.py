@@ -1,5 +1,12 @@
-"""Preparing a legal request: looking a violator up by violator id, telegram id, username
+"""Preparing a legal request: looking its violator up by violator id, telegram id, username
 (current or past), phone or IP.
+
+A lookup answers only for the request's subject: the violator the request names
+(`request.violator_id`). A query that resolves to that violator shows its file; any other
+value, whether it belongs to another violator or to nobody (and every value, under a request
+that names no single violator), gets the same "no match" answer, after the same queries, so a
+lookup is never a membership test of the registry for a phone, an IP or a name. Whether the
+query matched the subject is in the audit row, which the asker is not shown.
 
 A lookup shows who the violator is, their cases, usernames, names, devices and apps, and their
 phone numbers and IP addresses only as sealed counts: it holds no decryption key (it is given
@@ -125,7 +132,8 @@ async def lookup(
     request_id: int,
     now: datetime,
 ) -> LookupResult:
-    """Raises LookupRefused (audit-logged) or BadLookup; otherwise the matching files."""
+    """Raises LookupRefused (audit-logged) or BadLookup; otherwise the request's violator's
+    file when the query resolves to it, and no file for anything else (known or not)."""
     refused: str | None = None
     async with store.transaction() as uow:
         acting = await verified(uow.roles, policy, asker)
@@ -149,9 +157,13 @@ async def lookup(
         else:
             ids, logged_query = await _find(uow.registry, indexer, kind, query)
             start, end = day_bounds(request.form.period_start, request.form.period_end)
+            # Only the request's own violator is answered for: another violator's value and
+            # an unknown one both end here, after the same queries, with nothing to show.
+            subject = request.violator_id
+            matched = subject is not None and subject in ids
             files = []
-            for violator_id in ids:
-                found = await _file(uow.registry, violator_id, start, end)
+            if matched and subject is not None:
+                found = await _file(uow.registry, subject, start, end)
                 if found is not None:
                     files.append(found)
             await audit_step(
@@ -163,6 +175,8 @@ async def lookup(
                 why=f"legal request #{request_id}",
                 kind=kind.value,
                 query=logged_query,
+                subject_violator=subject,
+                matched_subject=matched,
                 shown=[f.violator.id for f in files],
                 observations_shown=sum(len(f.timeline) for f in files),
                 personal_values_shown=0,

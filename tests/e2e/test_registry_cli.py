@@ -281,7 +281,7 @@ async def test_lookup_shows_the_file_with_phones_and_ips_sealed_and_is_audited(
         assert "192.0.2.10" not in found.stdout
         assert "2079460011" not in found.stdout
     nobody = cli(env, tmp_path, "lookup", "--ip", "192.0.2.11", *why)
-    assert "no confirmed violator matches" in nobody.stdout
+    assert "no match for the subject of legal request #1" in nobody.stdout
     bad = cli(env, tmp_path, "lookup", "--phone", "call me", *why)
     assert bad.returncode == 2
     assert "lookup: not a phone number" in bad.stderr
@@ -313,3 +313,62 @@ async def test_lookup_shows_the_file_with_phones_and_ips_sealed_and_is_audited(
     logged = json.dumps([r.details for r in lookups])
     assert "192.0.2.1" not in logged
     assert "2079460011" not in logged  # whole digits: a 4-digit fragment can turn up in hex
+
+
+async def test_a_lookup_answers_another_violators_phone_as_it_answers_an_unknown_one(
+    tmp_path: Path,
+    store_location: Location,
+) -> None:
+    """The insider attack of issue 27 (point 6): under request #1 about @hidden_shop, an
+    officer asks the shell about @other_shop's phone, IP, name and id to learn whether the
+    registry knows them. Before, the other violator's file came back and an unknown value said
+    "no match"; now both print the same bytes, while @hidden_shop's own phone is found."""
+    database = store_location
+    await approved(database, "hidden_shop")
+    await approved(database, "other_shop")
+    keys = generated_keys(tmp_path, "k1")
+    env = cli_env(**database_env(database), LEGAL_OFFICER_IDS=str(OFFICER), **keys)
+    export = tmp_path / "export.jsonl"
+    export.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "username": name,
+                    "kind": kind,
+                    "value": value,
+                    "observed_at": "2026-10-01T10:00:00Z",
+                }
+            )
+            for name, kind, value in (
+                ("hidden_shop", "phone", "+44 20 7946 0011"),
+                ("other_shop", "phone", "+44 20 7946 0022"),
+                ("other_shop", "ip", "198.51.100.22"),
+            )
+        )
+        + "\n"
+    )
+    imported = cli(env, tmp_path, "metadata", "import", str(export))
+    assert "added 3" in imported.stdout, imported.stdout + imported.stderr
+    registered_request(tmp_path, env)
+    why = ("--request", "1", "--by", str(OFFICER))
+    own = cli(env, tmp_path, "lookup", "--phone", "+442079460011", *why)
+    assert "violator #1: public @hidden_shop" in own.stdout
+    for flag, known, unknown in (
+        ("--phone", "+442079460022", "+442079460033"),
+        ("--ip", "198.51.100.22", "198.51.100.33"),
+        ("--username", "other_shop", "nobody_shop"),
+        ("--violator", "2", "3"),
+    ):
+        other = cli(env, tmp_path, "lookup", flag, known, *why)
+        nobody = cli(env, tmp_path, "lookup", flag, unknown, *why)
+        assert other.returncode == nobody.returncode == 0, other.stderr + nobody.stderr
+        assert (other.stdout, other.stderr) == (nobody.stdout, nobody.stderr), flag
+        assert "no match for the subject of legal request #1" in other.stdout
+        assert "other_shop" not in other.stdout
+
+    store = await Store.open(database)
+    async with store.reading() as uow:
+        rows = await uow.audit.recent(40)
+    await store.close()
+    lookups = sorted((r for r in rows if r.action == "registry.lookup"), key=lambda r: r.id)
+    assert [r.details["matched_subject"] for r in lookups] == [True] + [False] * 8
