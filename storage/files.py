@@ -8,7 +8,9 @@ existing files with looser modes are reported by `report-bot db-check`, not chan
 operator's back.
 
 Also here: reading a file an operator names by a path relative to another file, refusing
-anything that is not a regular file inside that file's folder.
+anything that is not a regular file inside that file's folder. The path is resolved and checked,
+then opened from the root one component at a time with O_NOFOLLOW, so a link swapped in after
+the check is refused rather than followed out of the folder.
 """
 
 from __future__ import annotations
@@ -144,7 +146,9 @@ def read_file_inside(folder: Path, relative: str, max_bytes: int) -> tuple[Path,
 
     Refuses an absolute path, any `..`, a symlink resolving outside `folder`, anything but a
     regular file (a folder, a FIFO that would block the read, a device) and a file larger than
-    `max_bytes`, each with UnsafeFile."""
+    `max_bytes`, each with UnsafeFile. The path is resolved first, then opened by
+    `read_resolved` one component at a time without following any link: a link swapped in
+    between the check and the open is refused, not followed out of the folder."""
     given = Path(relative)
     if given.is_absolute() or ".." in given.parts or not relative.strip():
         raise UnsafeFile(
@@ -163,7 +167,39 @@ def read_file_inside(folder: Path, relative: str, max_bytes: int) -> tuple[Path,
             f"{relative!r} is a link to a file outside the folder {base}; copy the file itself "
             "next to the request file"
         )
-    return target, read_regular_file(target, max_bytes, shown=repr(relative))
+    return target, read_resolved(target, max_bytes, shown=repr(relative))
+
+
+def read_resolved(path: Path, max_bytes: int, *, shown: str | None = None) -> bytes:
+    """The bytes of `path`, an absolute path already resolved (no link in it), opened without
+    following a link at any component (O_NOFOLLOW, each folder relative to the one before):
+    a component that is a link now, swapped in after the path was resolved and checked, is
+    refused with UnsafeFile instead of followed. Otherwise as `read_regular_file`."""
+    name = shown or str(path)
+    if not path.is_absolute() or ".." in path.parts:
+        raise UnsafeFile(f"{name} must be an absolute path without ..")  # a caller's mistake
+    *folders, last = path.parts[1:] or ("",)
+    try:
+        fd = os.open(path.anchor, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        raise UnsafeFile(f"{name} cannot be read: {exc.strerror}") from None
+    try:
+        for part in folders:
+            inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        file_fd = os.open(last, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW, dir_fd=fd)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise UnsafeFile(
+                f"{name} (or a folder on its way) became a link after it was checked, so it "
+                "was not opened; make sure nobody else can write to the folder, put the file "
+                "itself there and try again"
+            ) from None
+        raise UnsafeFile(f"{name} cannot be read: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    return _read_checked(file_fd, max_bytes, name)
 
 
 def read_regular_file(path: Path, max_bytes: int, *, shown: str | None = None) -> bytes:
@@ -176,6 +212,11 @@ def read_regular_file(path: Path, max_bytes: int, *, shown: str | None = None) -
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise UnsafeFile(f"{name} cannot be read: {exc.strerror}") from None
+    return _read_checked(fd, max_bytes, name)
+
+
+def _read_checked(fd: int, max_bytes: int, name: str) -> bytes:
+    """Reads the open `fd` (and closes it) if it is a regular file of at most `max_bytes`."""
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

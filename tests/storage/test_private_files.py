@@ -12,9 +12,13 @@ import pytest
 
 from storage import Store, backup_database, check_database, migrate
 from storage.files import (
+    UnsafeFile,
     ensure_private_dir,
     ensure_private_file,
     loose_files,
+    read_file_inside,
+    read_regular_file,
+    read_resolved,
     write_private_file,
 )
 from tests.storage.sqlite_files import NOW
@@ -125,3 +129,56 @@ async def test_db_check_names_every_database_file_others_can_read(tmp_path: Path
     assert report.ok  # a warning, not a failed check
     assert f"chmod 600 {database}" in report.loose_files[0].warning()
     assert loose_files([tmp_path / "missing"]) == []
+
+
+@pytest.fixture
+def request_folder(tmp_path: Path) -> tuple[Path, Path]:
+    """(the request file's folder with docs/order.pdf in it, a folder outside it holding a
+    file an insider wants read: outside/order.pdf and outside/docs/order.pdf)."""
+    folder, outside = tmp_path / "requests", tmp_path / "outside"
+    (folder / "docs").mkdir(parents=True)
+    (outside / "docs").mkdir(parents=True)
+    (folder / "docs" / "order.pdf").write_bytes(b"%PDF-1.4 the order")
+    (outside / "order.pdf").write_bytes(b"not for the bot: outside")
+    (outside / "docs" / "order.pdf").write_bytes(b"not for the bot: outside too")
+    return folder, outside
+
+
+def test_a_document_swapped_for_a_link_after_its_check_is_refused_not_followed(
+    request_folder: tuple[Path, Path],
+) -> None:
+    """The insider's race (issue 27, point 7): `legal add` resolves the order document's path
+    and checks it is inside the request file's folder, then opens it; whoever can write the
+    folder swaps the file for a link to a file outside in between. The swap is made here
+    between the two steps: the old open step (`read_regular_file`, a plain open) follows the
+    link and reads the outside file; the open step now used refuses it."""
+    folder, outside = request_folder
+    checked, content = read_file_inside(folder, "docs/order.pdf", 1024)
+    assert content == b"%PDF-1.4 the order"
+    checked.unlink()
+    checked.symlink_to(outside / "order.pdf")  # the swap, after the check
+    assert read_regular_file(checked, 1024) == b"not for the bot: outside"  # the old open
+    with pytest.raises(UnsafeFile, match="became a link after it was checked"):
+        read_resolved(checked, 1024, shown="'docs/order.pdf'")
+
+
+def test_a_folder_on_the_way_swapped_for_a_link_after_the_check_is_refused(
+    request_folder: tuple[Path, Path],
+) -> None:
+    folder, outside = request_folder
+    checked, _ = read_file_inside(folder, "docs/order.pdf", 1024)
+    (folder / "docs").rename(folder / "moved")
+    (folder / "docs").symlink_to(outside / "docs")
+    assert read_regular_file(checked, 1024) == b"not for the bot: outside too"  # the old open
+    with pytest.raises(UnsafeFile, match="became a link after it was checked"):
+        read_resolved(checked, 1024)
+
+
+def test_a_link_inside_the_folder_to_a_file_inside_it_is_still_read(
+    request_folder: tuple[Path, Path],
+) -> None:
+    """Links are resolved before the check, so one that stays inside the folder works."""
+    folder, _ = request_folder
+    (folder / "order.pdf").symlink_to(folder / "docs" / "order.pdf")
+    path, content = read_file_inside(folder, "order.pdf", 1024)
+    assert (path, content) == ((folder / "docs" / "order.pdf").resolve(), b"%PDF-1.4 the order")
