@@ -1,16 +1,40 @@
 """JSON from files an operator hands the bot (metadata exports, legal requests), parsed so that
 no content can abort the run: too deep, a number too long or text that is not UTF-8 becomes a
-`BadJson` with a reason a person can act on, never a RecursionError or a traceback."""
+`BadJson` with a reason a person can act on, never a RecursionError or a traceback.
+
+An object that names one key twice is refused too: JSON parsers disagree on which value counts
+(Python's keeps the last, others the first), so a line the platform's tools read one way could
+be imported another, e.g. `{"username": "a", ..., "username": "b"}` filed under `b`."""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
-from typing import Any
+from typing import Any, Final
+
+#: A key shown in a message only when it looks like a field name, never a value someone typed.
+_NAMEABLE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 
 
 class BadJson(ValueError):
     pass
+
+
+class _DuplicateKey(Exception):  # not a ValueError: json.loads' own errors are those
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json's object_pairs_hook: the object, unless a key is in it twice."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateKey(key)
+        found[key] = value
+    return found
 
 
 def parse(text: str, *, max_depth: int) -> Any:
@@ -20,7 +44,12 @@ def parse(text: str, *, max_depth: int) -> Any:
     except UnicodeEncodeError:
         raise BadJson("not valid UTF-8 text") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        name = f'the key "{exc.key}"' if _NAMEABLE.fullmatch(exc.key) else "a key"
+        raise BadJson(
+            f"{name} appears twice in one object; keep only the value that is meant"
+        ) from None
     except json.JSONDecodeError as exc:
         where = (
             f"column {exc.colno}" if exc.lineno == 1 else f"line {exc.lineno}, column {exc.colno}"

@@ -1,5 +1,7 @@
 """`report-bot metadata import` with hostile lines among good ones: every bad line is reported
-with its number and reason, the good ones are imported, and nothing aborts the run."""
+with its number and reason, the good ones are imported, and nothing aborts the run. A line
+naming a key twice is one of them: whoever crafts the export cannot have one tool read a line
+as one violator's and the import file it under another's."""
 
 from __future__ import annotations
 
@@ -58,6 +60,18 @@ LINES: list[tuple[bytes, str | None]] = [
     (line(observed_at="9999-12-31T23:59:59+00:00"), "observed_at must be between"),
     (line(value="Pixel \ud800"), "UTF-8"),
     (good("Pixel \udcff").replace(b"\\udcff", b"\xff"), "UTF-8"),
+    # A key twice (issue 27, point 7): read as the last value, the first line was filed under
+    # @hidden_shop though a reader that keeps the first value sees @nobody_here's observation.
+    (
+        b'{"username": "nobody_here", "kind": "device", "value": "Pixel 3", '
+        b'"observed_at": "2026-10-01T10:00:00Z", "username": "hidden_shop"}',
+        'the key "username" appears twice',
+    ),
+    (
+        b'{"username": "hidden_shop", "kind": "app", "observed_at": "2026-10-01T10:00:00Z", '
+        b'"value": {"name": "Telegram", "version": "1", "platform": "ios", "name": "Other"}}',
+        'the key "name" appears twice',
+    ),
     (good("Pixel 2"), None),
 ]
 

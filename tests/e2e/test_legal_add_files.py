@@ -153,6 +153,16 @@ def nested_object(depth: int) -> str:
         (json.dumps(dict(REQUEST, period_end="9999-12-31")), ("period:", "1970")),
         (json.dumps(dict(REQUEST, reference="\ud800")), ("not valid UTF-8",)),
         ("[1, 2]", ("one JSON object",)),
+        (
+            json.dumps(REQUEST)[:-1] + ', "target": {"kind": "telegram_id", "value": "67890"}}',
+            ('the key "target" appears twice',),
+        ),
+        (
+            json.dumps(dict(REQUEST, target="@x")).replace(
+                '"@x"', '{"kind": "ip", "kind": "phone"}'
+            ),
+            ('the key "kind" appears twice',),
+        ),
     ],
     ids=[
         "deep-array",
@@ -165,6 +175,8 @@ def nested_object(depth: int) -> str:
         "year-9999",
         "lone-surrogate",
         "not-an-object",
+        "key-twice",  # read as the last value, the second target was registered silently
+        "key-twice-inside",
     ],
 )
 def test_a_hostile_request_file_gives_a_clear_error(
