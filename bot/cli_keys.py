@@ -13,6 +13,7 @@ from bot.cli_kit import Exits, add_command, add_group
 from bot.settings import Settings
 from bot.stores import run_with_store
 from moderation.clock import SystemClock
+from moderation.instances import PRESUMED_DEAD, Instance
 from moderation.rekeying import Rotation, rotate_everything
 from storage import StorageError, Store
 from storage.crypto import DecryptionFailed, new_key_text, new_secret_text
@@ -47,7 +48,8 @@ def add_key_commands(
         help="re-encrypt every stored value under the current keys; rebuild blind indexes",
         description="Put the new key in ENCRYPTION_KEY and the old one in "
         "ENCRYPTION_PREVIOUS_KEYS (likewise BLIND_INDEX_KEY as <new id>:<key> and the old one "
-        "in BLIND_INDEX_PREVIOUS_KEYS), run this, then drop the old keys. Every sealed column "
+        "in BLIND_INDEX_PREVIOUS_KEYS), restart the bot so it seals with the new key, run this, "
+        "then drop the old keys and restart the bot again. Every sealed column "
         "is re-encrypted (observations, disclosures, request targets, order documents, "
         "journaled updates, legal drafts) and every index rebuilt, in batches: safe to re-run, "
         "and a run that was killed carries on where it stopped.",
@@ -64,11 +66,15 @@ def generate_keys(exits: Exits, args: argparse.Namespace, settings: Settings) ->
 def rotate_keys(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
     cipher = settings.cipher()
 
-    async def work(store: Store) -> Rotation:
-        return await rotate_everything(store, cipher, SystemClock().now())
+    async def work(store: Store) -> tuple[Rotation, list[Instance]]:
+        now = SystemClock().now()
+        done = await rotate_everything(store, cipher, now)
+        async with store.reading() as uow:
+            running = await uow.instances.live(now - PRESUMED_DEAD)
+        return done, running
 
     try:
-        done = run_with_store(settings, work)
+        done, running = run_with_store(settings, work)
     except StorageError as exc:
         exits.err(f"keys rotate: {exc}")
         return exits.failed
@@ -84,4 +90,14 @@ def rotate_keys(exits: Exits, args: argparse.Namespace, settings: Settings) -> i
         f"{done.legal}, journal {done.journal}, drafts {done.drafts}); "
         f"re-indexed {done.indexes} under blind index key {cipher.current_index_key_id}"
     )
+    for instance in running:
+        # A bot keeps the keys it started with: one started before .env named the new key
+        # goes on sealing under the old one, and cannot open what was just re-sealed.
+        exits.err(
+            f"keys rotate: note: a bot instance is running (pid {instance.pid} on "
+            f"{instance.host}, started {instance.started_at:%Y-%m-%d %H:%M} UTC); it seals "
+            "with the keys it was started with. If that was before ENCRYPTION_KEY named key "
+            f"{cipher.current_key_id}, restart it and run keys rotate again before dropping "
+            "the old keys"
+        )
     return exits.ok
