@@ -182,6 +182,10 @@ def nested_object(depth: int) -> str:
 def test_a_hostile_request_file_gives_a_clear_error(
     tmp_path: Path, case_folder: Path, content: str, words: tuple[str, ...]
 ) -> None:
+    """Each hostile file is refused with what is wrong. Among them (issue 27, point 7): a file
+    naming a key twice, which Python read as its last value, so a request whose order names one
+    target could be registered for another while a reader keeping the first value saw the
+    first; it is refused now, naming the key."""
     request = case_folder / "request.json"
     request.write_text(content, encoding="utf-8")
     assert_refused(legal_add(tmp_path, request), "legal add:", *words)

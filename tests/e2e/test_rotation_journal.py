@@ -75,6 +75,9 @@ async def test_updates_waiting_in_the_journal_are_rotated_and_handled_under_the_
     loopback: LoopbackServer,
     tmp_path: Path,
 ) -> None:
+    """Rotation with the journal holding updates (issue 27, point 7), and the operator's slip
+    it leads to: a bot still running with the keys it started with while the keys change. The
+    rotate run names the running instance (it did not before)."""
     old = make_settings(encryption_key=OLD_KEY, blind_index_key=INDEX_KEY)
     database = old.database
     first: RunningBot = await start_bot(old)
