@@ -45,11 +45,20 @@ pytestmark = pytest.mark.engines(*ENGINES)
 OFFICER_B, OFFICER_C = 900011, 900012
 PHONE_IN, PHONE_OUT = "+447700900123", "+447700900999"
 IP_IN = "192.0.2.44"
+OTHER_PHONE, OTHER_IP = "+447700900555", "203.0.113.55"  # another violator's
+UNKNOWN_PHONE = "+447700900556"  # nobody's
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
-async def confirmed_violator(store: Store, name: str, cipher: Any) -> None:
-    """A confirmed violator with a phone and an IP inside July 2026 and a phone after it."""
+async def confirmed_violator(
+    store: Store,
+    name: str,
+    cipher: Any,
+    seen: list[tuple[ObservationKind, str, datetime]] | None = None,
+    violator_id: int = 1,
+) -> None:
+    """A confirmed violator with a phone and an IP inside July 2026 and a phone after it
+    (or what `seen` lists)."""
     filed = await file_report(
         store,
         NewReport(
@@ -77,7 +86,7 @@ async def confirmed_violator(store: Store, name: str, cipher: Any) -> None:
         now=NOW - timedelta(days=200),
         policy=CasePolicy(),
     )
-    seen = [
+    seen = seen or [
         (ObservationKind.PHONE, PHONE_IN, datetime(2026, 7, 10, tzinfo=UTC)),
         (ObservationKind.IP, IP_IN, datetime(2026, 7, 11, tzinfo=UTC)),
         (ObservationKind.PHONE, PHONE_OUT, datetime(2026, 8, 2, tzinfo=UTC)),
@@ -86,7 +95,11 @@ async def confirmed_violator(store: Store, name: str, cipher: Any) -> None:
     async with store.transaction() as uow:
         for kind, value, at in seen:
             await record_observation(
-                uow, cipher, 1, Observation(kind, value, at, ObservationSource.IMPORT), NOW
+                uow,
+                cipher,
+                violator_id,
+                Observation(kind, value, at, ObservationSource.IMPORT),
+                NOW,
             )
 
 
@@ -290,6 +303,40 @@ async def test_lookup_needs_an_open_legal_request_and_shows_phones_and_ips_seale
     assert {json.loads(row[0])["why"] for row in rows} == {"legal request #1"}
     assert {json.loads(row[0])["personal_values_shown"] for row in rows} == {0}
     assert PHONE_IN not in json.dumps(rows)
+
+
+async def test_a_lookup_answers_another_violators_phone_as_it_answers_an_unknown_one(
+    legal_bot: RunningBot, loopback: LoopbackServer
+) -> None:
+    """The insider move of issue 27 (point 6), in the chat: under request #1 about @pill_shop,
+    an officer asks about @other_shop's phone and IP to learn whether the registry knows them.
+    Before, @other_shop's file came back while an unknown value said "no match"; now the two
+    answers are the same message, and @pill_shop's own phone still finds its file."""
+    alice = officer(loopback, LEGAL_OFFICER_ID, "Alice")
+    await register_by_conversation(alice)
+    services = legal_bot.application.bot_data.services
+    await confirmed_violator(
+        services.store,
+        "other_shop",
+        services.cipher,
+        [
+            (ObservationKind.PHONE, OTHER_PHONE, datetime(2026, 7, 20, tzinfo=UTC)),
+            (ObservationKind.IP, OTHER_IP, datetime(2026, 7, 21, tzinfo=UTC)),
+        ],
+        violator_id=2,
+    )
+    for known, unknown in (
+        (f"phone {OTHER_PHONE}", f"phone {UNKNOWN_PHONE}"),
+        (f"ip {OTHER_IP}", "ip 203.0.113.99"),
+        ("username other_shop", "username nobody_shop"),
+        ("violator 2", "violator 3"),
+    ):
+        other = await say(alice, f"/lookup 1 {known}")
+        nobody = await say(alice, f"/lookup 1 {unknown}")
+        assert (other.html, other.reply_markup) == (nobody.html, nobody.reply_markup), known
+        assert "No match for the subject of legal request #1" in other.text
+    own = await say(alice, f"/lookup 1 phone {PHONE_IN}")
+    assert "Violator #1" in own.text
 
 
 async def test_an_admin_who_grants_themselves_the_legal_role_sees_no_phone_or_ip(
