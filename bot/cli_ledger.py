@@ -173,7 +173,12 @@ def _tail(report: LedgerReport) -> str:
             f"tail: NOT proven: none of the {report.heads_given} head(s) you gave matched the "
             f"ledger ({checkpoint})"
         )
+    where = (
+        f"only as far as the checkpoint file on this host ({checkpoint})"
+        if report.newest_checkpoint is not None
+        else f"by nothing from outside ({checkpoint})"
+    )
     return (
-        f"tail: not proven from outside ({checkpoint}, in a file on this host): entries after "
-        f"the last head you hold could have been cut without trace; {GIVE_A_HEAD}"
+        f"tail: proven {where}, no head from outside given: entries after the last head you "
+        f"hold could have been cut without trace; {GIVE_A_HEAD}"
     )

@@ -116,9 +116,10 @@ def check_heads(
             continue
         entry = by_seq.get(head.seq)
         if entry is None and head.seq > end:
+            ends = f"ends at entry {end}" if end else "holds no entry"
             problems.append(
-                f"{head.describe()} names entry {head.seq}, but the ledger ends at entry {end}: "
-                f"entries after {end} were cut off its end (truncated)"
+                f"{head.describe()} names entry {head.seq}, but the ledger {ends}: entries "
+                f"after {end} were cut off its end (truncated)"
             )
         elif entry is None:
             problems.append(f"the head you gave, entry {head.seq}, is not in the ledger (cut?)")
