@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.settings import SettingsError, load_settings
 from loopback import LoopbackServer, UserHandle
 from moderation.legal.disclosure import disclose
 from moderation.staff.roles import Role
@@ -116,3 +117,14 @@ async def test_no_periodic_head_when_ledger_head_every_hours_is_zero(
     assert rows(settings.database, "SELECT count(*) FROM outbox WHERE kind = 'ledger_head'") == [
         (0,)
     ]
+
+
+def test_a_negative_interval_names_the_setting_and_what_it_expects(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings(tmp_path / "no.env", ledger_head_every_hours="-1")
+    [problem] = refused.value.problems
+    assert problem.startswith("LEDGER_HEAD_EVERY_HOURS: input should be greater than or equal")
+    assert problem.endswith(
+        "expected a whole number of hours from 0 (off) to 8760 between two signed ledger heads "
+        "sent to the legal officers, e.g. 24"
+    )
