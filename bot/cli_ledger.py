@@ -136,8 +136,9 @@ def _given_heads(exits: Exits, texts: list[str], files: list[Path]) -> list[Give
         name = "standard input" if str(file) == "-" else str(file)
         try:
             text = sys.stdin.read() if str(file) == "-" else file.read_text(errors="replace")
-        except OSError as exc:
-            exits.err(f"ledger verify: --heads: cannot read {name} ({exc.strerror})")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not text"
+            exits.err(f"ledger verify: --heads: cannot read {name} ({reason})")
             return None
         found = heads_in(text)
         if not found:
