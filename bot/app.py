@@ -45,6 +45,7 @@ from handlers import (
     buttons,
     errors,
     health,
+    ledger_heads,
     legal,
     legal_registration,
     membership,
@@ -260,7 +261,8 @@ def register_handlers(application: BotApplication) -> None:
 
 def schedule_jobs(application: BotApplication) -> None:
     """Periodic work, each on the leading instance only: timing out idle reports and legal
-    drafts, pruning redelivery marks, the registry's retention purge and observation."""
+    drafts, pruning redelivery marks, the registry's retention purge and observation, and the
+    signed ledger head owed to the legal officers (LEDGER_HEAD_EVERY_HOURS; 0: never)."""
     jobs = application.job_queue
     if jobs is None:  # pragma: no cover - the job-queue extra is a dependency
         raise RuntimeError("python-telegram-bot[job-queue] is required")
@@ -275,6 +277,12 @@ def schedule_jobs(application: BotApplication) -> None:
     every(on_the_leader(report.forget_updates_job), 3600, first=60, name="updates")
     every(on_the_leader(registry_jobs.retention_job), 86400, first=300, name="retention")
     every(on_the_leader(registry_jobs.observe_job), OBSERVE_EVERY_SECONDS, first=60, name="observe")
+    every(
+        on_the_leader(ledger_heads.ledger_head_job),
+        ledger_heads.CHECK_EVERY_SECONDS,
+        first=120,
+        name="ledger_head",
+    )
 
 
 def _post_init_factory(

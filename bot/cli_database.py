@@ -34,6 +34,7 @@ from storage.copy import BATCH, CopyFailed, CopyRefused, CopyReport, copy_to_pos
 from storage.copy_checks import check_copy
 from storage.files import loose_files
 from storage.legal.ledger_anchor import FILE_NAME as ANCHOR_FILE
+from storage.legal.ledger_anchor import placement
 from storage.location import PostgresLocation, SqliteLocation, parse_location
 from storage.pg_maintenance import PgCheckReport, check_postgres
 
@@ -62,7 +63,8 @@ def add_database_commands(
         help="check the database's integrity and foreign keys",
         description="SQLite: run PRAGMA integrity_check and foreign_key_check and compare the "
         "schema version with this code; also warns (exit code unchanged) about database files "
-        "other users may read, with the chmod to fix it. PostgreSQL: the schema version and "
+        "other users may read, with the chmod to fix it, and about a ledger checkpoint folder "
+        "on the database's filesystem. PostgreSQL: the schema version and "
         "migration checksums, synchronous_commit, fsync and full_page_writes as the bot's "
         "session sees them, every foreign key validated, every guard trigger present and "
         "enabled, no invalid index. Exits 1 when anything is wrong, a line per problem.",
@@ -147,7 +149,9 @@ def migrate(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
 
 def db_check(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
     database = settings.database
+    anchor_dir = settings.anchor_dir  # stops first if the checkpoint file was left behind
     if isinstance(database, PostgresLocation):
+        _print_anchor(database, anchor_dir)
         return _pg_check(exits, database)
     try:
         report = check_database(database.path)
@@ -161,12 +165,25 @@ def db_check(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
     print(f"foreign_key_check: {len(report.foreign_key_violations)} violation(s)")
     for violation in report.foreign_key_violations[:20]:
         print(f"  {violation}")
-    loose = [*report.loose_files, *loose_files([settings.anchor_dir / ANCHOR_FILE])]
+    loose = [*report.loose_files, *loose_files([anchor_dir / ANCHOR_FILE])]
     print(f"file permissions: {'ok' if not loose else 'WARNING'}")
     for file in loose:
         print(f"  warning: {file.warning()}")
+    _print_anchor(database, anchor_dir)
     print("result: ok" if report.ok else "result: PROBLEMS FOUND")
     return exits.ok if report.ok else exits.failed
+
+
+def _print_anchor(database: SqliteLocation | PostgresLocation, anchor_dir: Path) -> None:
+    """Where the ledger's checkpoints are, and a warning (exit code unchanged) when whoever
+    can write the database could cut them too."""
+    where = placement(anchor_dir, database)
+    status = "WARNING" if where.warning else "see the note" if where.note else "ok"
+    print(f"ledger checkpoints: {anchor_dir} ({status})")
+    if where.warning:
+        print(f"  warning: {where.warning}")
+    if where.note:
+        print(f"  note: {where.note}")
 
 
 def _pg_check(exits: Exits, database: PostgresLocation) -> int:
@@ -304,9 +321,14 @@ def _print_copy(exits: Exits, report: CopyReport, settings: Settings) -> None:
         f"next: point DATABASE_URL at {report.target} (the password as before), then start "
         "the bot; keep the SQLite file as it is until the bot runs well on PostgreSQL"
     )
-    if settings.ledger_anchor_dir is None:
+    if settings.ledger_anchor_dir is not None:
         print(
-            f"next: also set LEDGER_ANCHOR_DIR={settings.anchor_dir}: with DATABASE_URL on "
-            "PostgreSQL the ledger's checkpoint file is otherwise looked for in "
-            "data/ledger-anchors"
+            f"next: keep LEDGER_ANCHOR_DIR={settings.anchor_dir} in the settings with "
+            "DATABASE_URL: the ledger's checkpoint file is there"
+        )
+    else:
+        print(
+            f"next: the ledger's checkpoint file stays in {settings.anchor_dir} (the default "
+            "with LEDGER_ANCHOR_DIR unset): run the bot as this user, or set "
+            f"LEDGER_ANCHOR_DIR={settings.anchor_dir}"
         )

@@ -1,21 +1,33 @@
 """`report-bot ledger verify`: check the disclosure ledger, its checkpoints and every disclosure.
 
-The answer (intact or not, and against what) goes to stdout; each problem and note to stderr
-as `report-bot: ledger verify: ...`. Exit 1 on any problem, 2 on a malformed --head.
+The answer (intact or not, against what, and how far its tail is proven) goes to stdout; each
+problem and note to stderr as `report-bot: ledger verify: ...`. Exit 1 on any problem, 2 on a
+--head or --heads that holds no head (or a file that cannot be read).
+
+The checkpoint file is on the bot's own host: without a head from outside, entries after the
+newest head the operator holds could have been cut without trace, and the answer says so. Heads
+come as `--head` (repeated; `SEQ:HASH`, a signed head, or a pasted Telegram message) and
+`--heads FILE` (`-` for stdin), each searched for every head it holds
+(moderation/legal/ledger_heads.py: heads_in).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from bot.cli_kit import Exits, add_command, add_group
 from bot.settings import Settings
 from bot.stores import run_with_store
-from moderation.legal.ledger import parse_head
 from moderation.legal.ledger_check import LedgerReport, verify_ledger
+from moderation.legal.ledger_heads import GivenHead, heads_in
 from storage import StorageError, Store
+
+#: What to do when no head from outside was given (printed by `ledger verify`).
+GIVE_A_HEAD = "give the newest head you received with --head SEQ:HASH or --heads FILE"
 
 
 def add_ledger_commands(
@@ -39,15 +51,27 @@ def add_ledger_commands(
         description="Detects a changed, inserted, deleted or reordered entry, a ledger cut at "
         "its end or re-chained (against the checkpoint file and the heads you give), an entry "
         "whose country, violator, request or period differs from the disclosed content, and "
-        "a changed disclosure.",
+        "a changed disclosure. The checkpoint file is on the bot's own host: the tail is "
+        "proven only up to the newest head you give from outside (the legal officers' "
+        "Telegram messages).",
     )
     verify.add_argument(
         "--head",
         action="append",
         default=[],
-        metavar="SEQ:HASH",
-        help="an entry hash a legal officer was told in Telegram (or a transparency export "
-        "printed); repeat for several",
+        metavar="HEAD",
+        help="a head a legal officer received in Telegram: SEQ:HASH, the bot's signed head "
+        "(SEQ:HASH:WHEN:KEY:MAC), or the whole message pasted (every head in it is checked); "
+        "repeat for several",
+    )
+    verify.add_argument(
+        "--heads",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="a file of heads or pasted messages, any layout (every head in it is checked); "
+        "- reads standard input",
     )
     verify.add_argument(
         "--without-anchors",
@@ -58,10 +82,8 @@ def add_ledger_commands(
 
 
 def check_ledger(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        heads = tuple(parse_head(text) for text in args.head)
-    except ValueError as exc:
-        exits.err(f"ledger verify: --head: {exc}")
+    heads = _given_heads(exits, args.head, args.heads)
+    if heads is None:
         return exits.usage
     cipher, ledger_keys = settings.cipher(), settings.ledger()
     with_anchors = not args.without_anchors
@@ -91,6 +113,73 @@ def check_ledger(exits: Exits, args: argparse.Namespace, settings: Settings) -> 
             f"ledger: {report.entries} entries, {len(report.problems)} problem(s): "
             f"NOT intact ({scope})"
         )
-        return exits.failed
-    print(f"ledger: {report.entries} entries, intact ({scope}){head}")
-    return exits.ok
+    else:
+        print(f"ledger: {report.entries} entries, intact ({scope}){head}")
+    print(_tail(report))
+    return exits.failed if report.problems else exits.ok
+
+
+def _given_heads(exits: Exits, texts: list[str], files: list[Path]) -> list[GivenHead] | None:
+    """Every head in the --head texts and --heads files, in order; None (said why) when one
+    holds none or a file cannot be read."""
+    heads: list[GivenHead] = []
+    for text in texts:
+        found = heads_in(text)
+        if not found:
+            exits.err(
+                "ledger verify: --head: no head in it; write the head as SEQ:HASH, e.g. "
+                "12:3f9a… (64 hex digits), or paste the officer's whole message"
+            )
+            return None
+        heads.extend(found)
+    for file in files:
+        name = "standard input" if str(file) == "-" else str(file)
+        try:
+            text = sys.stdin.read() if str(file) == "-" else file.read_text(errors="replace")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not text"
+            exits.err(f"ledger verify: --heads: cannot read {name} ({reason})")
+            return None
+        found = heads_in(text)
+        if not found:
+            exits.err(
+                f"ledger verify: --heads: {name} holds no head (SEQ:HASH, or the bot's signed "
+                "head); put the officers' messages in it as they received them"
+            )
+            return None
+        heads.extend(found)
+    return list(dict.fromkeys(heads))
+
+
+def _tail(report: LedgerReport) -> str:
+    """How far the ledger's tail is proven, said plainly."""
+    checkpoint = (
+        f"the newest checkpoint names entry {report.newest_checkpoint}"
+        if report.newest_checkpoint is not None
+        else "no checkpoint was checked"
+    )
+    if report.proven is not None:
+        after = (
+            f"; entries after {report.proven.seq} rest on the checkpoint file on this host "
+            "alone (a newer head would prove them)"
+            if report.head is not None and report.head[0] > report.proven.seq
+            else ""
+        )
+        return (
+            f"tail: proven up to entry {report.proven.seq} by {report.proven.describe()} "
+            f"({report.heads_given} head(s) from outside checked; {checkpoint}){after}"
+        )
+    if report.heads_given:
+        return (
+            f"tail: NOT proven: none of the {report.heads_given} head(s) you gave matched the "
+            f"ledger ({checkpoint})"
+        )
+    where = (
+        f"only as far as the checkpoint file on this host ({checkpoint})"
+        if report.newest_checkpoint is not None
+        else f"by nothing from outside ({checkpoint})"
+    )
+    return (
+        f"tail: proven {where}, no head from outside given: entries after the last head you "
+        f"hold could have been cut without trace; {GIVE_A_HEAD}"
+    )

@@ -155,6 +155,7 @@ def sandbox_settings(
         bot_token=token,
         telegram_api_base_url=server.base_url,
         database_path=folder / "sandbox.sqlite3",
+        ledger_anchor_dir=folder / "ledger-anchors",  # gone with the rest of the sandbox
         review_chat_id=review_chat_id,
         review_thread_id=None,
         admin_ids=frozenset({ADMIN_ID}),

@@ -42,7 +42,13 @@ from storage.crypto import (
     parse_index_key,
     parse_key,
 )
-from storage.legal.ledger_anchor import FileAnchor
+from storage.legal.ledger_anchor import (
+    FILE_NAME,
+    LEGACY_FOLDER_NAME,
+    FileAnchor,
+    NoStateFolder,
+    default_anchor_dir,
+)
 from storage.location import Location, SqliteLocation, parse_location
 
 #: The categories whose pending cases admins hear about when they wait too long.
@@ -167,6 +173,7 @@ class Settings(BaseSettings):
     ledger_key: SecretStr | None = None
     ledger_previous_keys: SecretStr | None = None
     ledger_anchor_dir: Path | None = None
+    ledger_head_every_hours: int = Field(default=24, ge=0, le=8760)
     legal_order_types: str = "court_order,judicial_warrant"
     legal_offences: str = DEFAULT_LEGAL_OFFENCES
     legal_denied_countries: str = ""
@@ -205,6 +212,7 @@ class Settings(BaseSettings):
             registry_retention_days=self.registry_retention_days,
             registry_observe_hours=self.registry_observe_hours,
             registry_observe_batch=self.registry_observe_batch,
+            ledger_head_every_hours=self.ledger_head_every_hours,
         )
 
     def case_policy(self) -> CasePolicy:
@@ -363,12 +371,37 @@ class Settings(BaseSettings):
 
     @property
     def anchor_dir(self) -> Path:
-        """LEDGER_ANCHOR_DIR, or a folder beside a SQLite database (./data with PostgreSQL)."""
+        """LEDGER_ANCHOR_DIR, or a per-user state folder that is not the database's folder
+        (storage/legal/ledger_anchor.py: default_anchor_dir). Raises SettingsError, so every
+        command that uses the checkpoints stops, while LEDGER_ANCHOR_DIR is unset and the
+        checkpoint file is still in the old default folder beside the database (and not in the
+        new one): the bot would otherwise start a new file and lose sight of the old one."""
         if self.ledger_anchor_dir is not None:
             return self.ledger_anchor_dir
+        try:
+            folder = default_anchor_dir()
+        except NoStateFolder as exc:
+            raise SettingsError([problem("LEDGER_ANCHOR_DIR", f"required: {exc}")]) from None
+        old_file = (self.legacy_anchor_dir / FILE_NAME).absolute()
+        if old_file.exists() and not (folder / FILE_NAME).exists():
+            raise SettingsError(
+                [
+                    f"LEDGER_ANCHOR_DIR: not set, and the ledger's checkpoint file is still in "
+                    f"the old default folder beside the database, {old_file}; the default is "
+                    f"now {folder}, away from the database. Move the file there (mkdir -p -m "
+                    f"700 {folder} && mv {old_file} {folder}/), or to a folder on another disk "
+                    f"and set LEDGER_ANCHOR_DIR to that folder; nothing was changed"
+                ]
+            )
+        return folder
+
+    @property
+    def legacy_anchor_dir(self) -> Path:
+        """Where the checkpoints were by default before: beside a SQLite database, or
+        ./data/ledger-anchors with PostgreSQL."""
         database = self.database
         folder = database.path.parent if isinstance(database, SqliteLocation) else Path("data")
-        return folder / "ledger-anchors"
+        return folder / LEGACY_FOLDER_NAME
 
     def ledger(self) -> Ledger:
         """The ledger's keys and its checkpoint file; `require_ledger` checks the key is set."""
@@ -554,6 +587,8 @@ class Settings(BaseSettings):
                 )
         if problems:
             raise SettingsError(problems)
+        if self.ledger_key is not None:
+            _ = self.anchor_dir  # stops here, before anything starts, if the file was left behind
 
 
 def _key_list(value: SecretStr | None, what: str) -> list[DataKey]:

@@ -73,7 +73,10 @@ EXPECTED: dict[str, str] = {
     "LEDGER_PREVIOUS_KEYS": "comma-separated <id>:<base64> ledger keys older entries were "
     "written under, or empty",
     "LEDGER_ANCHOR_DIR": "a folder for the checkpoint file, on another volume than the "
-    "database, or empty (beside the database)",
+    "database, or empty ($XDG_STATE_HOME/report-bot/ledger-anchors, else "
+    "~/.local/state/report-bot/ledger-anchors)",
+    "LEDGER_HEAD_EVERY_HOURS": "a whole number of hours from 0 (off) to 8760 between two signed "
+    "ledger heads sent to the legal officers, e.g. 24",
     "LEGAL_ORDER_TYPES": "comma-separated order types a judicial authority issues, from "
     "court_order, judicial_warrant, subpoena, emergency, other",
     "LEGAL_OFFENCES": "comma-separated offence=category pairs, e.g. drug_trafficking=drugs",

@@ -51,6 +51,7 @@ from bot.settings import LogLevel, Settings, SettingsError, load_settings
 from bot.setup_report import SetupReport, print_header, print_report, secrets_of
 from bot.transport import AiohttpRequest
 from handlers.runtime.log_pseudonym import log_key_from
+from storage.legal.ledger_anchor import placement
 from storage.location import SqliteLocation
 
 #: getUpdates answers at most this many; more pending updates are not read.
@@ -126,6 +127,31 @@ def _check_settings(settings: Settings, report: SetupReport) -> None:
         )
     else:
         report.ok("BOT_TOKEN is set (not shown)")
+    _check_anchor(settings, report)
+
+
+def _check_anchor(settings: Settings, report: SetupReport) -> None:
+    """Where the ledger's checkpoints go, and whether whoever can write the database could
+    cut them too."""
+    try:
+        anchor_dir = settings.anchor_dir
+    except SettingsError as exc:
+        report.problem(
+            "; ".join(exc.problems),
+            "move the ledger's checkpoint file or set LEDGER_ANCHOR_DIR as said above, then "
+            "run `report-bot setup` again",
+        )
+        return
+    where = placement(anchor_dir, settings.database)
+    if where.warning:
+        report.warning(where.warning)
+    elif where.note:
+        report.note(where.note)
+    else:
+        report.ok(
+            f"the ledger's checkpoint folder {anchor_dir} is on another filesystem than the "
+            "database"
+        )
 
 
 async def _check_telegram(settings: Settings, report: SetupReport) -> None:

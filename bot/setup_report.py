@@ -31,6 +31,10 @@ class SetupReport:
     def note(self, text: str) -> None:
         self.lines.append(("note", text))
 
+    def warning(self, text: str) -> None:
+        """Worth fixing, but the bot can run: not a next step."""
+        self.lines.append(("WARN", text))
+
     def problem(self, text: str, next_step: str) -> None:
         self.lines.append(("TODO", text))
         self.next_steps.append(next_step)

@@ -123,6 +123,18 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("engine", engines)
 
 
+@pytest.fixture(autouse=True)
+def own_state_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """XDG_STATE_HOME in a temporary folder of the test's own (and kept by `cli_env` for the
+    processes it starts): the ledger's default checkpoint folder is under it, so no test
+    writes into the real home folder, nor finds another test's checkpoints there."""
+    folder = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("XDG_STATE_HOME", str(folder))
+    return folder
+
+
 @pytest.fixture
 def engine() -> str:
     """SQLite, unless the test is parametrised over the engines (`pytest_generate_tests`)."""

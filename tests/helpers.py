@@ -10,7 +10,8 @@ from pathlib import Path
 from storage.crypto import new_key_text, new_secret_text
 from tests.workers import free_port as free_port  # a port of this test process's own range
 
-_KEPT_ENV = {"PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR"}
+#: XDG_STATE_HOME: the test's own (tests/conftest.py: own_state_folder), for the checkpoints.
+_KEPT_ENV = {"PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR", "XDG_STATE_HOME"}
 
 
 def cli_env(**variables: str) -> dict[str, str]:

@@ -129,6 +129,18 @@ TEXTS: Final[dict[str, str]] = {
         "<code>report-bot ledger verify --head {seq}:{hash}</code> checks that the ledger still "
         "holds this entry unchanged. If you did not expect it, tell the other legal officers."
     ),
+    "notify.ledger.head": (
+        "🔏 Disclosure ledger head, signed by the bot: the ledger holds entry {seq} as its "
+        "last, hash <code>{hash}</code> ({at}).\nSigned head: <code>{signed}</code>\nKeep "
+        "this message: <code>report-bot ledger verify --head {signed}</code> checks that the "
+        "ledger was not cut or rewritten since (or save your ledger messages in a file and run "
+        "<code>report-bot ledger verify --heads FILE</code>)."
+    ),
+    "notify.ledger.head_behind": (
+        "⚠️ The ledger no longer holds entry {previous} as the previous signed head named it: "
+        "it may have been cut or rewritten. Run <code>report-bot ledger verify --heads "
+        "FILE</code> with your earlier ledger messages and tell the other legal officers."
+    ),
     "notify.ledger.disclosure": "the disclosure",
     "notify.ledger.copy": "a copy of the disclosure",
     "legal.withheld": (

@@ -1,5 +1,6 @@
 """Notifications users are owed (decisions on their reports, appeal outcomes, ledger
-checkpoints for legal officers, severe-wait notices for admins), sent from the outbox in each
+checkpoints and periodic signed ledger heads for legal officers, severe-wait notices for
+admins), sent from the outbox in each
 person's language and retried with backoff until Telegram accepts or refuses for good.
 
 A notification Telegram accepted whose record failed is remembered, so the next pass records it
@@ -8,8 +9,9 @@ instead of sending it again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
@@ -18,6 +20,7 @@ from handlers.report_views import ReportViews
 from handlers.review_views import when_text
 from handlers.runtime.context import BotApplication, Services
 from moderation.legal.disclosure import LEDGER_CHECKPOINT_KIND
+from moderation.legal.ledger_heads import PERIODIC_HEAD_KIND
 from moderation.review.appeals import APPEAL_OUTCOME_KIND
 from moderation.review.decisions import OUTCOME_KIND
 from moderation.review.delivery import due_notifications, notification_failed, notification_sent
@@ -98,6 +101,8 @@ def render_notification(
             by=payload.get("by"),
             hash=payload.get("entry_hash"),
         )
+    if notification.kind == PERIODIC_HEAD_KIND:
+        return _periodic_head(services, language_code, payload)
     if notification.kind == NOTICE_KIND:
         return services.texts.render(
             language_code,
@@ -120,3 +125,22 @@ def render_notification(
         report_id=payload.get("report_id"),
         category=label,
     )
+
+
+def _periodic_head(
+    services: Services, language_code: str | None, payload: Mapping[str, Any]
+) -> str:
+    """The signed head, in a form `report-bot ledger verify --head` takes as it is pasted."""
+    text = services.texts.render(
+        language_code,
+        "notify.ledger.head",
+        seq=payload.get("seq"),
+        hash=payload.get("entry_hash"),
+        signed=payload.get("signed"),
+        at=when_text(datetime.fromisoformat(str(payload.get("at")))),
+    )
+    behind = payload.get("behind")
+    if behind is None:
+        return text
+    warning = services.texts.render(language_code, "notify.ledger.head_behind", previous=behind)
+    return f"{text}\n\n{warning}"

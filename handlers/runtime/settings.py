@@ -39,3 +39,4 @@ class HandlerSettings:
     registry_retention_days: int
     registry_observe_hours: int
     registry_observe_batch: int
+    ledger_head_every_hours: int = 24  # 0: no periodic signed ledger head

@@ -1,6 +1,8 @@
 """Verifying the disclosure ledger: against its key, its checkpoints, the heads the legal
-officers were told, and the disclosed content itself (`report-bot ledger verify`); the chain
-and checkpoints alone before every new entry (`ledger_problems`).
+officers were told (moderation/legal/ledger_heads.py), and the disclosed content itself
+(`report-bot ledger verify`); the chain and checkpoints alone before every new entry
+(`ledger_problems`). The report says how far the tail is proven: up to the newest head given
+from outside, else only as far as the checkpoint file on the bot's own host.
 
 Each entry's country, violator, request and period are compared with what the kept disclosure
 says (decrypted), so an entry edited to name another country or person is named with what
@@ -12,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from moderation.legal.ledger import (
@@ -25,6 +27,7 @@ from moderation.legal.ledger import (
     verify,
     verify_anchors,
 )
+from moderation.legal.ledger_heads import GivenHead, check_heads
 from moderation.legal.ports import KeyValue, LegalStore, LegalUnit
 from moderation.registry.violators import Sealer
 from moderation.sealing import disclosure_context
@@ -37,6 +40,9 @@ class LedgerReport:
     notes: tuple[str, ...]  # worth knowing, not a sign of tampering
     anchored: bool  # checked against the checkpoint file
     head: tuple[int, str] | None
+    heads_given: int = 0  # heads from outside (the officers' messages) checked
+    proven: GivenHead | None = None  # the newest of them the ledger holds unchanged
+    newest_checkpoint: int | None = None  # the newest entry the checkpoint file names
 
     @property
     def intact(self) -> bool:
@@ -67,7 +73,7 @@ async def verify_ledger(
     ledger: Ledger,
     *,
     with_anchors: bool = True,
-    heads: tuple[tuple[int, str], ...] = (),
+    heads: Sequence[GivenHead] = (),
 ) -> LedgerReport:
     """Everything `ledger verify` checks. Without anchors only the chain, the database's head
     and the content are checked: a ledger cut at its end, or re-chained by whoever holds the
@@ -105,16 +111,11 @@ async def verify_ledger(
         "has no ledger entry"
         for request_id in sorted((recorded | set(stored)) - disclosed)
     )
-    by_seq = {e.seq: e for e in entries}
-    for seq, digest in heads:
-        entry = by_seq.get(seq)
-        if entry is None:
-            problems.append(f"the head you gave, entry {seq}, is not in the ledger (cut?)")
-        elif entry.entry_hash != digest:
-            problems.append(
-                f"entry {seq} is not the one whose hash you were given: the ledger was rewritten"
-            )
-    return LedgerReport.of(entries, problems, notes, anchored=with_anchors)
+    told, proven = check_heads(ledger.keys, entries, heads)
+    problems.extend(told)
+    report = LedgerReport.of(entries, problems, notes, anchored=with_anchors)
+    newest = _newest_checkpoint(ledger) if with_anchors else None
+    return replace(report, heads_given=len(heads), proven=proven, newest_checkpoint=newest)
 
 
 async def ledger_problems(
@@ -134,6 +135,15 @@ async def ledger_problems(
     checkpoints, bad = read_checkpoints(ledger.keys, lines)
     anchored, notes = verify_anchors(entries, checkpoints)
     return problems + bad + anchored, notes
+
+
+def _newest_checkpoint(ledger: Ledger) -> int | None:
+    """The newest entry a checkpoint whose MAC holds names (None: no checkpoint file)."""
+    lines = ledger.anchor.lines()
+    if lines is None:
+        return None
+    checkpoints, _ = read_checkpoints(ledger.keys, lines)
+    return max((c.seq for c in checkpoints), default=None)
 
 
 async def _recorded_head(state: KeyValue) -> LedgerHead | None:

@@ -71,7 +71,8 @@ async def test_copy_to_postgresql_then_check_it_there(
     target_url = with_password(postgres_dsn)
     target = parse_location(target_url)
     assert isinstance(target, PostgresLocation)
-    sqlite_env = cli_env(DATABASE_PATH=str(source), **keys_env)
+    anchors = str(anchors_beside(source))
+    sqlite_env = cli_env(DATABASE_PATH=str(source), LEDGER_ANCHOR_DIR=anchors, **keys_env)
 
     copied = run(sqlite_env, tmp_path, "db", "copy", "--to", target_url)
 
@@ -122,7 +123,9 @@ async def test_copy_refuses_while_the_bot_runs_on_the_file(
     tmp_path: Path, postgres_dsn: str, keys_env: dict[str, str]
 ) -> None:
     source = await filled_source(tmp_path, keys_env)
-    env = cli_env(DATABASE_PATH=str(source), **keys_env)
+    env = cli_env(
+        DATABASE_PATH=str(source), LEDGER_ANCHOR_DIR=str(anchors_beside(source)), **keys_env
+    )
 
     with InstanceLock(source):
         refused = run(env, tmp_path, "db", "copy", "--to", postgres_dsn)

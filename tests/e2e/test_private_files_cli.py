@@ -39,7 +39,9 @@ def test_database_backup_and_export_are_private_and_db_check_warns_about_loose_o
     tmp_path: Path,
 ) -> None:
     database = tmp_path / "data" / "db.sqlite3"
-    env = cli_env(DATABASE_PATH=str(database))
+    env = cli_env(
+        DATABASE_PATH=str(database), LEDGER_ANCHOR_DIR=str(database.parent / "ledger-anchors")
+    )
     for args in (
         ("migrate",),
         ("backup", str(tmp_path / "backup.sqlite3")),
