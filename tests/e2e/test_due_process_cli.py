@@ -113,12 +113,12 @@ async def approved_in_the_chat(settings: Settings) -> None:
     """What /legal analysis and two /legal approve do in the chat (the shell never approves)."""
     store = await Store.open(settings.database)
     try:
-        cipher, policy = settings.cipher(), settings.legal_policy()
+        cipher, policy, keys = settings.cipher(), settings.legal_policy(), settings.ledger().keys
         now = SystemClock().now()
         analysis = "Valid German court order about drug sales via the channel."
         await write_analysis(store, cipher, policy, 1, analysis, Officer(REGISTRAR, "a"), now)
-        await approve(store, cipher, policy, 1, Officer(BOB, "b"), now)
-        assert (await approve(store, cipher, policy, 1, Officer(CAROL, "c"), now)).complete
+        await approve(store, cipher, policy, keys, 1, Officer(BOB, "b"), now)
+        assert (await approve(store, cipher, policy, keys, 1, Officer(CAROL, "c"), now)).complete
     finally:
         await store.close()
 

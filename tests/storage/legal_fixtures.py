@@ -223,8 +223,8 @@ async def approved(
     policy: LegalPolicy = POLICY,
 ) -> LegalRequest:
     request = await analysed(store, sealer, form, policy)
-    await approve(store, sealer, policy, request.id, BOB, NOW)
-    outcome = await approve(store, sealer, policy, request.id, CAROL, NOW)
+    await approve(store, sealer, policy, TEST_LEDGER_KEYS, request.id, BOB, NOW)
+    outcome = await approve(store, sealer, policy, TEST_LEDGER_KEYS, request.id, CAROL, NOW)
     assert outcome.complete
     return outcome.request
 
