@@ -36,7 +36,7 @@ from moderation.legal.types import (
     RequestState,
     StoredDisclosure,
 )
-from moderation.legal.vote_seals import votes_record
+from moderation.legal.vote_seals import read_votes_record, votes_record
 from moderation.registry.violators import Sealer
 from moderation.sealing import disclosure_context
 from moderation.staff.roles import Role
@@ -161,7 +161,8 @@ async def retrieve(
         request = await uow.legal.request(request_id)
         if stored is None or request is None or request.violator_id is None:
             raise LegalRefused(f"nothing was disclosed for request #{request_id}")
-        handled = {request.registered_by, stored.disclosed_to, *request.approvals}
+        approvers = await _counted_approvers(uow, request)
+        handled = {request.registered_by, stored.disclosed_to, *approvers}
         if acting.user_id not in handled:
             raise LegalRefused(
                 f"only the officers who handled request #{request_id} (its registrar, its "
@@ -208,6 +209,22 @@ async def retrieve(
     disclosure = await run_step(store, policy, officer, "file", request_id, now, body)
     settled(ledger, disclosure, EntryKind.COPY, now)
     return disclosure
+
+
+async def _counted_approvers(uow: LegalUnit, request: LegalRequest) -> list[int]:
+    """The officers whose approvals the disclosure counted, as its ledger entry records them
+    (keyed, so a vote written into the database later adds no one); for an entry from before
+    votes were sealed, the request's live approvals."""
+    for entry in await uow.legal.ledger():
+        if entry.kind is not EntryKind.DISCLOSURE or entry.request_id != request.id:
+            continue
+        if entry.votes is None:
+            break
+        try:
+            return [vote.officer_id for vote in read_votes_record(entry.votes).votes]
+        except ValueError:
+            return []
+    return list(request.approvals)
 
 
 async def _chain(
