@@ -11,6 +11,7 @@ another request, or a vote forged in the database is named, entry by entry.
 from __future__ import annotations
 
 import hmac
+from typing import Final
 
 from moderation.legal.ledger import EntryKind, LedgerEntry, LedgerKeys
 from moderation.legal.ports import LegalRequestRecords
@@ -18,6 +19,10 @@ from moderation.legal.sealed_parts import opened_request
 from moderation.legal.types import LegalRefused, LegalRequest
 from moderation.legal.vote_seals import VotesRecord, read_votes_record, seal_problem
 from moderation.registry.violators import Sealer
+
+#: Four eyes: no disclosure stands on fewer approvals, whatever its entry says was needed
+#: (LEGAL_APPROVALS is at least 2).
+FOUR_EYES: Final = 2
 
 
 async def vote_problems(
@@ -112,7 +117,7 @@ def _entry_problems(
             )
             continue
         officers.add(vote.officer_id)
-    needed = max(record.needed, 2)
+    needed = max(record.needed, FOUR_EYES)
     if len(officers) < needed:
         problems.append(
             f"it holds {len(officers)} approval(s) that verify, from distinct officers, of the "
