@@ -90,7 +90,8 @@ class LegalHandlers:
                     caption=views.t("legal.document_caption", sha256=document.sha256),
                 )
         elif sub == "approve":
-            outcome = await approve(services.store, sealer, policy, request_id, officer, now)
+            keys = None if services.ledger is None else services.ledger.keys
+            outcome = await approve(services.store, sealer, policy, keys, request_id, officer, now)
             if not outcome.complete:
                 await message.reply_text(
                     views.t(
@@ -163,7 +164,8 @@ class LegalHandlers:
             )
             await message.reply_text(views.card(request, policy.approvals_needed))
         elif sub == "reject":
-            await reject(services.store, sealer, policy, request_id, text, officer, now)
+            keys = None if services.ledger is None else services.ledger.keys
+            await reject(services.store, sealer, policy, keys, request_id, text, officer, now)
             await message.reply_text(views.t("legal.rejected", id=request_id))
         else:
             request = await override(services.store, sealer, policy, request_id, text, officer, now)

@@ -3,6 +3,14 @@
 An approval is given to the request as it stands and counts only while its officer holds the
 legal role: rewriting the analysis, overriding a check or losing the role voids it (kept on
 record with when and why, never deleted).
+
+Every vote is sealed under LEDGER_KEY over the request as it stands (vote_seals.py), and an
+approval counts only while its seal verifies against the request as it is now
+(`counted_approvals`). One without a seal (cast before votes were sealed, or written outside the
+bot) is voided at the next step on its request, like a lapsed one. One whose seal no longer
+verifies (the request, or the vote, was changed in the database) is neither counted nor voided
+nor deleted: it stays as the evidence of what was approved, and each disclosure refused over it
+names its officer.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from datetime import datetime
 from typing import Final
 
 from moderation.legal.analysis import blocking_problem
+from moderation.legal.ledger import LedgerKeys
 from moderation.legal.officers import Officer, lapsed
 from moderation.legal.ports import LegalStore, LegalUnit, VotingUnit
 from moderation.legal.sealed_parts import opened_request
@@ -23,9 +32,18 @@ from moderation.legal.types import (
     RequestState,
     Vote,
 )
+from moderation.legal.vote_seals import seal_problem, seal_vote
 from moderation.registry.violators import Sealer
 
 REASON_MIN: Final = 10
+NO_LEDGER_KEY: Final = (
+    "LEDGER_KEY is not set, so no vote can be sealed (every vote is kept sealed under it as "
+    "evidence); generate one with report-bot keys generate, add it to the bot's .env and "
+    "restart the bot"
+)
+UNSEALED: Final = (
+    "the approval carries no seal (given before votes were sealed, or written outside the bot)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,24 +57,72 @@ class ApprovalOutcome:
         return self.approvals >= self.needed
 
 
+@dataclass(frozen=True, slots=True)
+class CountedApprovals:
+    """The live approvals of a request that count (one per officer), and why the others
+    do not."""
+
+    counted: tuple[Vote, ...]
+    not_counted: tuple[str, ...]
+
+    @property
+    def officers(self) -> list[int]:
+        return sorted(v.officer_id for v in self.counted)
+
+
+def counted_approvals(
+    keys: LedgerKeys, policy: LegalPolicy, request: LegalRequest
+) -> CountedApprovals:
+    """The live approvals whose seal verifies against `request` as it is now (opened); the
+    registrar's only where the policy lets the registrar approve."""
+    counted: dict[int, Vote] = {}
+    not_counted: list[str] = []
+    for vote in request.votes:
+        if not (vote.approve and vote.live) or vote.officer_id in counted:
+            continue
+        if not policy.registrar_may_approve and vote.officer_id == request.registered_by:
+            not_counted.append(
+                f"the approval of officer {vote.officer_id}, who registered the request, "
+                "does not count"
+            )
+            continue
+        problem = seal_problem(keys, request, vote)
+        if problem is not None:
+            not_counted.append(problem)
+            continue
+        counted[vote.officer_id] = vote
+    return CountedApprovals(tuple(counted.values()), tuple(not_counted))
+
+
+def vote_keys(keys: LedgerKeys | None) -> LedgerKeys:
+    """The keys a vote is sealed with; a vote without them is refused, saying what to do."""
+    if keys is None:
+        raise LegalRefused(NO_LEDGER_KEY)
+    return keys
+
+
 async def approve(
     store: LegalStore,
     sealer: Sealer,
     policy: LegalPolicy,
+    keys: LedgerKeys | None,
     request_id: int,
     officer: Officer,
     now: datetime,
 ) -> ApprovalOutcome:
     async def body(uow: LegalUnit, acting: Officer) -> ApprovalOutcome | Refused:
+        sealing = vote_keys(keys)
         request = await void_lapsed(
             uow, policy, await get_request(uow.legal, request_id), acting.user_id, now
         )
         problem = vote_problem(request, acting, policy) or blocking_problem(request)
         if problem is not None:
             return Refused(problem)
-        if not await uow.legal.add_vote(request_id, acting.user_id, True, None, now):
+        opened = opened_request(sealer, request)
+        seal = seal_vote(sealing, opened, acting.user_id, True, None, now)
+        if not await uow.legal.add_vote(request_id, acting.user_id, True, None, now, seal):
             return Refused(f"you have already decided on request #{request_id}")
-        approvals = len(request.approvals) + 1
+        approvals = len(counted_approvals(sealing, policy, opened).counted) + 1
         state = request.state
         if approvals >= policy.approvals_needed:
             state = RequestState.APPROVED
@@ -85,6 +151,7 @@ async def reject(
     store: LegalStore,
     sealer: Sealer,
     policy: LegalPolicy,
+    keys: LedgerKeys | None,
     request_id: int,
     reason: str,
     officer: Officer,
@@ -93,6 +160,7 @@ async def reject(
     text = " ".join(reason.split())
 
     async def body(uow: LegalUnit, acting: Officer) -> LegalRequest | Refused:
+        sealing = vote_keys(keys)
         if len(text) < REASON_MIN:
             raise LegalRefused(f"say why you reject it, in at least {REASON_MIN} characters")
         request = await void_lapsed(
@@ -101,7 +169,8 @@ async def reject(
         problem = vote_problem(request, acting, policy)
         if problem is not None:
             return Refused(problem)
-        if not await uow.legal.add_vote(request_id, acting.user_id, False, text, now):
+        seal = seal_vote(sealing, opened_request(sealer, request), acting.user_id, False, text, now)
+        if not await uow.legal.add_vote(request_id, acting.user_id, False, text, now, seal):
             return Refused(f"you have already decided on request #{request_id}")
         await uow.legal.reject(request_id, text, acting.user_id, now)
         await audit_step(
@@ -171,7 +240,10 @@ async def void_lapsed(
     uow: LegalUnit, policy: LegalPolicy, request: LegalRequest, actor_id: int | None, now: datetime
 ) -> LegalRequest:
     """Voids the approvals of officers who no longer hold the legal role (or hold it only by a
-    grant newer than their vote)."""
+    grant newer than their vote), and approvals that carry no seal."""
+    unsealed = [v for v in request.votes if v.seal is None or v.seal_key_id is None]
+    if any(v.live and v.approve for v in unsealed):
+        request = await void_approvals(uow, request, unsealed, UNSEALED, actor_id, now)
     stale = await lapsed(uow.roles, policy, request.votes)
     if not stale:
         return request

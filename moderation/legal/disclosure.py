@@ -2,7 +2,9 @@
 
 The one place a phone number or IP address of the registry is decrypted for anyone to see:
 only for a request that passed its checks and holds the approvals of officers who hold the
-legal role at this moment, only for the violator it names and the period it covers. Every time
+legal role at this moment, each sealed over the request as it stands now (vote_seals.py), only
+for the violator it names, whose target still resolves to that violator and no other inside
+the disclosure's own transaction, and only for the period it covers. Every time
 phone numbers or IP addresses leave (the disclosure, and each copy sent again) is a ledger
 entry: the ledger is checked first (a broken ledger stops disclosures until someone looks),
 the entry is checkpointed outside the database before the transaction commits, and every legal
@@ -17,14 +19,14 @@ from datetime import datetime
 from typing import Final
 
 from moderation.legal.analysis import blocking_problem, day_bounds
-from moderation.legal.approvals import void_lapsed
+from moderation.legal.approvals import CountedApprovals, counted_approvals, void_lapsed
 from moderation.legal.disclosure_content import disclosure_json, open_observations
 from moderation.legal.disclosure_html import render_html
 from moderation.legal.ledger import EntryKind, Ledger, LedgerEntry
 from moderation.legal.ledger_append import append_entry, settled
 from moderation.legal.officers import Officer
 from moderation.legal.ports import LegalStore, LegalUnit
-from moderation.legal.sealed_parts import opened_request
+from moderation.legal.sealed_parts import opened_request, resolution_problem
 from moderation.legal.steps import Refused, audit_step, get_request, run_step
 from moderation.legal.types import (
     Disclosure,
@@ -34,6 +36,7 @@ from moderation.legal.types import (
     RequestState,
     StoredDisclosure,
 )
+from moderation.legal.vote_seals import read_votes_record, votes_record
 from moderation.registry.violators import Sealer
 from moderation.sealing import disclosure_context
 from moderation.staff.roles import Role
@@ -59,11 +62,15 @@ async def disclose(
             uow, policy, await get_request(uow.legal, request_id), acting.user_id, now
         )
         request = opened_request(sealer, request)
-        problem = disclosure_problem(request, policy)
+        counted = counted_approvals(ledger.keys, policy, request)
+        problem = disclosure_problem(request, policy, counted) or await resolution_problem(
+            uow.registry, sealer, request
+        )
         if problem is not None:
             return Refused(problem)
         violator_id = request.violator_id
         assert violator_id is not None  # disclosure_problem checked it
+        votes = votes_record(counted.counted, policy.approvals_needed, policy.registrar_may_approve)
         start, end = day_bounds(request.form.period_start, request.form.period_end)
         rows = await uow.legal.personal_observations(violator_id, start, end)
         items, withheld = open_observations(sealer, violator_id, rows)
@@ -78,7 +85,7 @@ async def disclose(
         await uow.legal.add_disclosure(stored)
         await uow.legal.set_state(request_id, RequestState.DISCLOSED)
         entry = await _chain(
-            uow, policy, ledger, EntryKind.DISCLOSURE, request, acting, digest, now
+            uow, policy, ledger, EntryKind.DISCLOSURE, request, acting, digest, now, votes
         )
         # Counts and hashes only: the audit log never holds the disclosed values.
         await audit_step(
@@ -93,7 +100,7 @@ async def disclose(
             content_sha256=digest,
             ledger_seq=entry.seq,
             withheld=len(withheld),
-            approved_by=sorted(request.approvals),
+            approved_by=counted.officers,
             before=RequestState.APPROVED.value,
             after=RequestState.DISCLOSED.value,
         )
@@ -114,20 +121,23 @@ async def disclose(
     return disclosure
 
 
-def disclosure_problem(request: LegalRequest, policy: LegalPolicy) -> str | None:
-    """Why this request cannot be disclosed now (None: it can)."""
+def disclosure_problem(
+    request: LegalRequest, policy: LegalPolicy, counted: CountedApprovals
+) -> str | None:
+    """Why this request cannot be disclosed now (None: it can); `counted` are its approvals
+    whose seals verify against it as it is now."""
     if request.state is not RequestState.APPROVED:
         return (
             f"request #{request.id} is {request.state.value}; only an approved request is "
             f"disclosed (approved by {policy.approvals_needed} legal officers)"
         )
-    approvers = set(request.approvals)
-    if not policy.registrar_may_approve:
-        approvers.discard(request.registered_by)
-    if len(approvers) < policy.approvals_needed:
+    if len(counted.counted) < policy.approvals_needed:
+        why = "".join(f"; {reason}" for reason in counted.not_counted)
+        hint = ". Run report-bot ledger verify and report-bot db-check" if why else ""
         return (
-            f"request #{request.id} holds {len(approvers)} of the {policy.approvals_needed} "
-            "approvals it needs from legal officers who hold the role now"
+            f"request #{request.id} holds {len(counted.counted)} of the "
+            f"{policy.approvals_needed} approvals it needs from legal officers who hold the "
+            f"role now{why}; nothing was disclosed{hint}"
         )
     if not request.violator_id:
         return f"request #{request.id} names no confirmed violator"
@@ -151,7 +161,8 @@ async def retrieve(
         request = await uow.legal.request(request_id)
         if stored is None or request is None or request.violator_id is None:
             raise LegalRefused(f"nothing was disclosed for request #{request_id}")
-        handled = {request.registered_by, stored.disclosed_to, *request.approvals}
+        approvers = await _counted_approvers(uow, request)
+        handled = {request.registered_by, stored.disclosed_to, *approvers}
         if acting.user_id not in handled:
             raise LegalRefused(
                 f"only the officers who handled request #{request_id} (its registrar, its "
@@ -200,6 +211,22 @@ async def retrieve(
     return disclosure
 
 
+async def _counted_approvers(uow: LegalUnit, request: LegalRequest) -> list[int]:
+    """The officers whose approvals the disclosure counted, as its ledger entry records them
+    (keyed, so a vote written into the database later adds no one); for an entry from before
+    votes were sealed, the request's live approvals."""
+    for entry in await uow.legal.ledger():
+        if entry.kind is not EntryKind.DISCLOSURE or entry.request_id != request.id:
+            continue
+        if entry.votes is None:
+            break
+        try:
+            return [vote.officer_id for vote in read_votes_record(entry.votes).votes]
+        except ValueError:
+            return []
+    return list(request.approvals)
+
+
 async def _chain(
     uow: LegalUnit,
     policy: LegalPolicy,
@@ -209,9 +236,10 @@ async def _chain(
     acting: Officer,
     digest: str,
     now: datetime,
+    votes: str | None = None,
 ) -> LedgerEntry:
     """The ledger entry of values leaving, and every legal officer told its hash."""
-    entry = await append_entry(uow, ledger, kind, request, acting, digest, now)
+    entry = await append_entry(uow, ledger, kind, request, acting, digest, now, votes)
     officers = set(policy.bootstrap_legal) | set(await uow.roles.holders(Role.LEGAL))
     for officer_id in sorted(officers):
         await uow.outbox.add(

@@ -56,6 +56,9 @@ class LedgerEntry:
     prev_hash: str
     entry_hash: str
     key_id: str | None  # the LEDGER_KEY that keyed it; None: an old unkeyed entry
+    # A disclosure's record of the sealed votes it counted (vote_seals.py: votes_record),
+    # exactly as stored; None in copies and in entries from before migration 0023.
+    votes: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +109,9 @@ class Ledger:
 
 
 def _fields(entry: LedgerEntry) -> list[Any]:
-    """What an entry's keyed hash covers: every field but the hash and the key id."""
+    """What an entry's keyed hash covers: every field but the hash and the key id (the votes
+    only when the entry records them, so entries from before keep their hash)."""
+    votes = [] if entry.votes is None else [entry.votes]
     return [
         entry.seq,
         entry.kind.value,
@@ -119,6 +124,7 @@ def _fields(entry: LedgerEntry) -> list[Any]:
         entry.disclosed_to,
         entry.content_sha256,
         entry.prev_hash,
+        *votes,
     ]
 
 
@@ -159,6 +165,7 @@ def next_entry(
     disclosed_at: str,
     disclosed_to: int,
     content_sha256: str,
+    votes: str | None = None,
 ) -> LedgerEntry:
     seq = 1 if last is None else last.seq + 1
     draft = LedgerEntry(
@@ -175,6 +182,7 @@ def next_entry(
         prev_hash=GENESIS if last is None else last.entry_hash,
         entry_hash="",
         key_id=keys.current_id,
+        votes=votes,
     )
     digest = expected_hash(keys, draft)
     assert digest is not None  # the current key is always configured

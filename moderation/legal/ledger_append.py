@@ -36,9 +36,11 @@ async def append_entry(
     acting: Officer,
     digest: str,
     now: datetime,
+    votes: str | None = None,
 ) -> LedgerEntry:
     """Appends one ledger entry, after checking the ledger is intact, and checkpoints it
-    outside the database (before the transaction commits)."""
+    outside the database (before the transaction commits). `votes`: a disclosure's record of
+    the sealed votes it counted."""
     entries = await uow.legal.ledger()
     problems, _ = await ledger_problems(uow, ledger, entries)
     if problems:
@@ -61,6 +63,7 @@ async def append_entry(
         disclosed_at=utc_text(now),
         disclosed_to=acting.user_id,
         content_sha256=digest,
+        votes=votes,
     )
     await uow.legal.add_ledger_entry(entry)
     await uow.state.put(

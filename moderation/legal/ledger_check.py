@@ -6,7 +6,8 @@ from outside, else only as far as the checkpoint file on the bot's own host.
 
 Each entry's country, violator, request and period are compared with what the kept disclosure
 says (decrypted), so an entry edited to name another country or person is named with what
-differs even by someone who could re-chain it.
+differs even by someone who could re-chain it; and each disclosure's votes are checked against
+the seals its entry recorded and the request as it stands (vote_check.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from moderation.legal.ledger import (
 )
 from moderation.legal.ledger_heads import GivenHead, check_heads
 from moderation.legal.ports import KeyValue, LegalStore, LegalUnit
+from moderation.legal.vote_check import vote_problems
 from moderation.registry.violators import Sealer
 from moderation.sealing import disclosure_context
 
@@ -104,6 +106,7 @@ async def verify_ledger(
                     f"the disclosure of request {request_id} does not match its recorded hash"
                 )
             contents[request_id] = json.loads(plain)
+        problems.extend(await vote_problems(uow.legal, sealer, ledger.keys, entries))
     problems.extend(_against_content(entries, stored, contents))
     disclosed = {e.request_id for e in entries if e.kind is EntryKind.DISCLOSURE}
     problems.extend(

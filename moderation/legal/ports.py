@@ -22,6 +22,7 @@ from moderation.legal.types import (
     StoredDisclosure,
     TargetKind,
 )
+from moderation.legal.vote_seals import VoteSeal
 from moderation.ports import AuditTrail, NoticeQueue
 from moderation.registry.violators import ObservationKind, SealedObservation, SealedValue
 
@@ -55,7 +56,13 @@ class LegalRequestRecords(Protocol):
     async def write_analysis(self, request_id: int, text: str, by: int, at: datetime) -> None: ...
     async def set_override(self, request_id: int, reason: str, by: int, at: datetime) -> None: ...
     async def add_vote(
-        self, request_id: int, officer_id: int, approve: bool, reason: str | None, at: datetime
+        self,
+        request_id: int,
+        officer_id: int,
+        approve: bool,
+        reason: str | None,
+        at: datetime,
+        seal: VoteSeal,
     ) -> bool: ...
     async def void_votes(self, vote_ids: list[int], reason: str, at: datetime) -> None: ...
     async def live_approvals_by(self, officer_id: int) -> list[int]: ...

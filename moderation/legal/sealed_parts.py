@@ -33,6 +33,34 @@ async def resolve_target(finder: TargetFinder, sealer: Sealer, target: Target) -
     return sorted(set(await finder.by_blind_index(kind, indexes)))
 
 
+async def resolution_problem(
+    finder: TargetFinder, sealer: Sealer, request: LegalRequest
+) -> str | None:
+    """Why the (opened) request's target does not resolve, now, to exactly the violator it
+    names (None: it does). Run inside the disclosure's transaction, through the blind index,
+    so a registry or request changed since the analysis is caught before anything leaves."""
+    target = request.form.target
+    sealed = request.target_sealed
+    if target.kind.personal and sealed is not None and sealed.blind_index is not None:
+        kind = observation_kind(target.kind)
+        if sealed.blind_index not in sealer.blind_indexes(kind, target.value):
+            return (
+                f"the blind index kept with the target of request #{request.id} does not "
+                "match its sealed target (changed outside the bot); nothing was disclosed. "
+                "Run report-bot db-check and report-bot ledger verify"
+            )
+    found = await resolve_target(finder, sealer, target)
+    if found != [request.violator_id]:
+        now = ", ".join(f"#{v}" for v in found) or "no confirmed violator"
+        return (
+            f"request #{request.id} names confirmed violator #{request.violator_id}, but its "
+            f"target now resolves to {now} in the registry; nothing was disclosed. If the "
+            "registry was changed outside the bot, run report-bot db-check; otherwise close "
+            "the request and register the order again"
+        )
+    return None
+
+
 def opened_request(sealer: Sealer, request: LegalRequest) -> LegalRequest:
     """The request with its phone or IP target opened for the legal officers handling it (the
     order's own words, not registry data)."""

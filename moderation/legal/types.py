@@ -154,6 +154,10 @@ class Vote:
     at: datetime
     voided_at: datetime | None = None
     voided_reason: str | None = None
+    # The vote's seal under LEDGER_KEY (moderation/legal/vote_seals.py) and that key's id;
+    # None in votes from before migration 0023.
+    seal: str | None = None
+    seal_key_id: str | None = None
 
     @property
     def live(self) -> bool:

@@ -92,7 +92,7 @@ class DisclosureRows:
         await run(
             self._conn,
             f"INSERT INTO disclosure_ledger ({_LEDGER}) "  # noqa: S608 - constant columns
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 entry.seq,
                 entry.kind.value,
@@ -107,6 +107,7 @@ class DisclosureRows:
                 entry.prev_hash,
                 entry.entry_hash,
                 entry.key_id,
+                entry.votes,
             ),
         )
 
@@ -135,7 +136,7 @@ DISCLOSURE_COLUMNS = (
 )
 _LEDGER = (
     "seq, kind, request_id, violator_id, country, period_start, period_end, disclosed_at, "
-    "disclosed_to, content_sha256, prev_hash, entry_hash, key_id"
+    "disclosed_to, content_sha256, prev_hash, entry_hash, key_id, votes"
 )
 
 
@@ -167,4 +168,5 @@ def _entry(row: Any) -> LedgerEntry:
         prev_hash=row["prev_hash"],
         entry_hash=row["entry_hash"],
         key_id=row["key_id"],
+        votes=row["votes"],
     )

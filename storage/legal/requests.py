@@ -17,6 +17,7 @@ from moderation.legal.types import (
     TargetKind,
     Vote,
 )
+from moderation.legal.vote_seals import VoteSeal
 from moderation.registry.violators import SealedValue
 from storage.codec import decode_time, encode_time
 from storage.sql import Connection, fetch_all, fetch_one, fetch_value, run
@@ -134,8 +135,8 @@ class LegalRequestRows:
     async def _votes(self, request_id: int) -> tuple[Vote, ...]:
         rows = await fetch_all(
             self._conn,
-            "SELECT id, officer_id, decision, reason, decided_at, voided_at, voided_reason "
-            "FROM legal_approvals WHERE request_id = ? ORDER BY id",
+            "SELECT id, officer_id, decision, reason, decided_at, voided_at, voided_reason, "
+            "seal, seal_key_id FROM legal_approvals WHERE request_id = ? ORDER BY id",
             (request_id,),
         )
         return tuple(
@@ -147,6 +148,8 @@ class LegalRequestRows:
                 at=decode_time(row["decided_at"]),
                 voided_at=decode_time(row["voided_at"]) if row["voided_at"] else None,
                 voided_reason=row["voided_reason"],
+                seal=row["seal"],
+                seal_key_id=row["seal_key_id"],
             )
             for row in rows
         )
@@ -186,14 +189,28 @@ class LegalRequestRows:
         )
 
     async def add_vote(
-        self, request_id: int, officer_id: int, approve: bool, reason: str | None, at: datetime
+        self,
+        request_id: int,
+        officer_id: int,
+        approve: bool,
+        reason: str | None,
+        at: datetime,
+        seal: VoteSeal,
     ) -> bool:
         added = await run(
             self._conn,
-            "INSERT INTO legal_approvals (request_id, officer_id, decision, reason, decided_at) "
-            "VALUES (?, ?, ?, ?, ?) "
+            "INSERT INTO legal_approvals (request_id, officer_id, decision, reason, decided_at, "
+            "seal, seal_key_id) VALUES (?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (request_id, officer_id) WHERE voided_at IS NULL DO NOTHING",
-            (request_id, officer_id, "approve" if approve else "reject", reason, encode_time(at)),
+            (
+                request_id,
+                officer_id,
+                "approve" if approve else "reject",
+                reason,
+                encode_time(at),
+                seal.seal,
+                seal.key_id,
+            ),
         )
         return added == 1
 

@@ -24,6 +24,8 @@ from moderation.legal.approvals import approve
 from moderation.legal.ledger import GENESIS, LEDGER_HEAD_KEY, EntryKind, LedgerEntry, expected_hash
 from moderation.legal.lifecycle import write_analysis
 from moderation.legal.officers import Officer
+from moderation.legal.sealed_parts import opened_request
+from moderation.legal.vote_seals import seal_vote, votes_record
 from moderation.sealing import disclosure_context
 from storage import Store
 from storage.location import Location, SqliteLocation
@@ -113,12 +115,12 @@ async def approved_in_the_chat(settings: Settings) -> None:
     """What /legal analysis and two /legal approve do in the chat (the shell never approves)."""
     store = await Store.open(settings.database)
     try:
-        cipher, policy = settings.cipher(), settings.legal_policy()
+        cipher, policy, keys = settings.cipher(), settings.legal_policy(), settings.ledger().keys
         now = SystemClock().now()
         analysis = "Valid German court order about drug sales via the channel."
         await write_analysis(store, cipher, policy, 1, analysis, Officer(REGISTRAR, "a"), now)
-        await approve(store, cipher, policy, 1, Officer(BOB, "b"), now)
-        assert (await approve(store, cipher, policy, 1, Officer(CAROL, "c"), now)).complete
+        await approve(store, cipher, policy, keys, 1, Officer(BOB, "b"), now)
+        assert (await approve(store, cipher, policy, keys, 1, Officer(CAROL, "c"), now)).complete
     finally:
         await store.close()
 
@@ -213,7 +215,7 @@ async def test_a_rewrite_by_an_insider_with_every_key_is_caught_by_the_anchors(
     assert done.returncode == 0, done.stderr
     ((told,),) = rows(settings.database, "SELECT entry_hash FROM disclosure_ledger WHERE seq = 1")
 
-    rewrite_everything(settings)
+    await rewrite_everything(settings)
     chain_only = cli(env, tmp_path, "ledger", "verify", "--without-anchors")
     assert chain_only.returncode == 0, chain_only.stderr
     assert "NOT checked against the checkpoint file" in chain_only.stdout
@@ -231,12 +233,40 @@ async def test_a_rewrite_by_an_insider_with_every_key_is_caught_by_the_anchors(
         shows_nothing_personal(result)
 
 
-def rewrite_everything(settings: Settings) -> None:
-    """As an insider with the database's password and every key would, on either engine."""
+async def test_a_request_widened_after_its_approvals_is_refused_from_the_shell(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    """After two genuine approvals in the chat, an insider widens the request's period to
+    September in the database, to take in a phone seen in August. Before, `legal disclose`
+    wrote that phone under the order for July; now the approvals, sealed over July, do not
+    count, and the officer reads why in one line."""
+    settings = await registered_from_the_shell(env, tmp_path)
+    await approved_in_the_chat(settings)
+    execute(settings.database, "UPDATE legal_requests SET period_end = '2026-09-30'")
+    out = tmp_path / "out"
+    out.mkdir(mode=0o700)
+    refused = cli(env, tmp_path, "legal", "disclose", "1", "--by", str(BOB), "--to", str(out))
+    assert refused.returncode == 1
+    shows_nothing_personal(refused)
+    (line,) = refused.stderr.splitlines()
+    assert line.startswith("report-bot: legal disclose: request #1 holds 0 of the 2 approvals")
+    assert (
+        f"the approval of officer {BOB} does not match request #1 as it stands: the request "
+        "was changed after it was approved"
+    ) in line
+    assert "nothing was disclosed. Run report-bot ledger verify" in line
+    assert list(out.iterdir()) == []
+    assert rows(settings.database, "SELECT count(*) FROM disclosure_ledger") == [(0,)]
+
+
+async def rewrite_everything(settings: Settings) -> None:
+    """As an insider with the database's password and every key would, on either engine
+    (the votes sealed again over the rewritten request, with LEDGER_KEY)."""
     cipher, keys, database = settings.cipher(), settings.ledger().keys, settings.database
     for table, trigger in (
         ("disclosure_ledger", "disclosure_ledger_no_update"),
         ("disclosures", "disclosures_only_reseal"),
+        ("legal_approvals", "legal_approvals_only_void"),
     ):
         sqlite = isinstance(database, SqliteLocation)
         execute(database, f"DROP TRIGGER {trigger}" + ("" if sqlite else f" ON {table}"))
@@ -252,6 +282,20 @@ def rewrite_everything(settings: Settings) -> None:
         (new_key, new_blob, digest),
     )
     execute(database, "UPDATE legal_requests SET country = 'US'")
+    store = await Store.open(database)
+    try:
+        async with store.reading() as uow:
+            request = await uow.legal.request(1)
+    finally:
+        await store.close()
+    assert request is not None
+    opened = opened_request(cipher, request)
+    votes = []
+    for vote in opened.votes:
+        seal = seal_vote(keys, opened, vote.officer_id, vote.approve, vote.reason, vote.at)
+        execute(database, "UPDATE legal_approvals SET seal = ? WHERE id = ?", (seal.seal, vote.id))
+        votes.append(replace(vote, seal=seal.seal, seal_key_id=seal.key_id))
+    record = votes_record(votes, 2, registrar_counts=False)
     (row,) = rows(
         database,
         "SELECT seq, kind, request_id, violator_id, country, period_start, period_end, "
@@ -259,14 +303,17 @@ def rewrite_everything(settings: Settings) -> None:
         "FROM disclosure_ledger WHERE seq = 1",
     )
     store_entry = _entry(row)
-    forged = replace(store_entry, country="US", content_sha256=digest, prev_hash=GENESIS)
+    forged = replace(
+        store_entry, country="US", content_sha256=digest, prev_hash=GENESIS, votes=record
+    )
     forged_hash = expected_hash(keys, forged)
     assert forged_hash is not None
     head = json.dumps({"count": 1, "last_hash": forged_hash})
     execute(
         database,
-        "UPDATE disclosure_ledger SET country = 'US', content_sha256 = ?, entry_hash = ?",
-        (digest, forged_hash),
+        "UPDATE disclosure_ledger SET country = 'US', content_sha256 = ?, entry_hash = ?, "
+        "votes = ?",
+        (digest, forged_hash, record),
     )
     execute(database, "UPDATE bot_state SET value = ? WHERE key = ?", (head, LEDGER_HEAD_KEY))
 

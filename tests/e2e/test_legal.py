@@ -212,6 +212,27 @@ async def test_a_valid_order_goes_through_four_eyes_to_the_disclosure_files(
     assert again_file.document.data == as_json.document.data
 
 
+async def test_a_vote_without_ledger_key_is_refused_with_what_to_do(
+    start_bot: Callable[..., Any], make_settings: Callable[..., Any], loopback: LoopbackServer
+) -> None:
+    """Votes are sealed under LEDGER_KEY: a bot started without it refuses every vote, saying
+    which setting is missing and how to make one, and keeps no vote."""
+    settings = make_settings(
+        legal_officer_ids=frozenset({LEGAL_OFFICER_ID, OFFICER_B, OFFICER_C}), ledger_key=None
+    )
+    bot: RunningBot = await start_bot(settings, clock=FakeClock(NOW))
+    services = bot.application.bot_data.services
+    await confirmed_violator(services.store, "pill_shop", services.cipher)
+    alice, bob = officer(loopback, LEGAL_OFFICER_ID, "Alice"), officer(loopback, OFFICER_B, "Bob")
+    await register_by_conversation(alice)
+    await say(alice, "/legal analysis 1 Valid German court order about drug sales via the channel.")
+    for vote in ("/legal approve 1", "/legal reject 1 The order names no offence at all."):
+        refused = await say(bob, vote)
+        assert "LEDGER_KEY is not set, so no vote can be sealed" in refused.text
+        assert "report-bot keys generate" in refused.text
+    assert _rows(settings.database, "SELECT count(*) FROM legal_approvals") == [(0,)]
+
+
 async def test_moderators_and_reporters_are_refused_legal_commands(
     legal_bot: RunningBot, loopback: LoopbackServer
 ) -> None:

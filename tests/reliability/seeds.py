@@ -209,9 +209,9 @@ async def seed_everything(
     request = await register(store, cipher, POLICY, form, document, alice, NOW)
     analysis = "A valid court order naming a confirmed violator of the Terms."
     await write_analysis(store, cipher, POLICY, request.id, analysis, alice, NOW)
-    await approve(store, cipher, POLICY, request.id, bob, NOW)
-    await approve(store, cipher, POLICY, request.id, OFFICER_C, NOW)
     ledger = ledger or ledger_for(store)
+    await approve(store, cipher, POLICY, ledger.keys, request.id, bob, NOW)
+    await approve(store, cipher, POLICY, ledger.keys, request.id, OFFICER_C, NOW)
     await disclose(store, cipher, POLICY, ledger, request.id, OFFICER_C, NOW)
 
     # The instance that ran all this, leading the jobs, and the review group's budget it spent

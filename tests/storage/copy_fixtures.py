@@ -53,7 +53,7 @@ async def filled_sqlite(path: Path, cipher: PersonalDataCipher, ledger: Ledger) 
             order(),
             order(reference="AG-2/26", target=Target(TargetKind.USERNAME, OTHER)),
         ):
-            request = await approved(store, cipher, form)
+            request = await approved(store, cipher, form, keys=ledger.keys)
             await disclose(store, cipher, POLICY, ledger, request.id, CAROL, NOW)
     finally:
         await store.close()

@@ -221,10 +221,12 @@ async def approved(
     sealer: Sealer,
     form: RequestForm | None = None,
     policy: LegalPolicy = POLICY,
+    keys: LedgerKeys = TEST_LEDGER_KEYS,
 ) -> LegalRequest:
+    """Analysed and approved by BOB and CAROL, their votes sealed under `keys`."""
     request = await analysed(store, sealer, form, policy)
-    await approve(store, sealer, policy, request.id, BOB, NOW)
-    outcome = await approve(store, sealer, policy, request.id, CAROL, NOW)
+    await approve(store, sealer, policy, keys, request.id, BOB, NOW)
+    outcome = await approve(store, sealer, policy, keys, request.id, CAROL, NOW)
     assert outcome.complete
     return outcome.request
 

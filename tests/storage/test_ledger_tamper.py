@@ -96,8 +96,8 @@ async def approved_request(store: Store, cipher: PersonalDataCipher, reference: 
     request = await register(store, cipher, POLICY, form(reference), document, ALICE, NOW)
     text = "A valid court order, checked against the law."
     await write_analysis(store, cipher, POLICY, request.id, text, ALICE, NOW)
-    await approve(store, cipher, POLICY, request.id, BOB, NOW)
-    await approve(store, cipher, POLICY, request.id, CAROL, NOW)
+    await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, BOB, NOW)
+    await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, CAROL, NOW)
     return request.id
 
 

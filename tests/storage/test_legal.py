@@ -58,6 +58,7 @@ from tests.storage.legal_fixtures import (
     POLICY,
     REGISTRAR,
     SHARED_IP,
+    TEST_LEDGER_KEYS,
     actions,
     analysed,
     at,
@@ -289,7 +290,7 @@ async def test_a_failing_check_stops_approval_with_its_reason(
     assert [c.key.value for c in failed] == [check]
     assert reason in failed[0].reason
     with pytest.raises(LegalRefused) as refused:
-        await approve(store, cipher, POLICY, request.id, BOB, NOW)
+        await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, BOB, NOW)
     assert f"{check}: " in str(refused.value)
     assert reason in str(refused.value)
     assert "an admin may override" in str(refused.value)
@@ -303,7 +304,7 @@ async def test_a_target_that_is_not_a_violator_stops_approval(
     request = await analysed(store, cipher, order(target=Target(TargetKind.USERNAME, "nobody_x")))
     assert request.violator_id is None
     with pytest.raises(LegalRefused, match="target_resolves: the target is not a confirmed"):
-        await approve(store, cipher, POLICY, request.id, BOB, NOW)
+        await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, BOB, NOW)
 
 
 async def test_a_target_matching_two_violators_stops_approval(
@@ -316,7 +317,7 @@ async def test_a_target_matching_two_violators_stops_approval(
     request = await analysed(store, cipher, order(target=Target(TargetKind.IP, SHARED_IP)))
     assert request.violator_id is None
     with pytest.raises(LegalRefused, match="the target matches 2 confirmed violators"):
-        await approve(store, cipher, POLICY, request.id, BOB, NOW)
+        await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, BOB, NOW)
 
 
 async def test_an_admin_override_lets_a_failed_check_through_and_is_audited(
@@ -325,8 +326,8 @@ async def test_an_admin_override_lets_a_failed_check_through_and_is_audited(
     request = await analysed(store, cipher, order(order_type=OrderType.SUBPOENA))
     overridden = await override(store, cipher, POLICY, request.id, OVERRIDE, ADMIN, NOW)
     assert overridden.override_reason == OVERRIDE
-    await approve(store, cipher, POLICY, request.id, BOB, NOW)
-    await approve(store, cipher, POLICY, request.id, CAROL, NOW)
+    await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, BOB, NOW)
+    await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, CAROL, NOW)
     result = await disclose(store, cipher, POLICY, ledger_for(store), request.id, CAROL, NOW)
     assert (result.phones, result.ips) == (1, 2)
     (entry,) = [e for e in await audit_log(store) if e.action == "legal.overridden"]
@@ -352,7 +353,7 @@ async def test_no_override_gets_past_the_target_check(
         stored, _ = await show(store, cipher, POLICY, request.id, ADMIN, NOW)
         assert stored.override_reason is None
         with pytest.raises(LegalRefused, match="target_resolves"):
-            await approve(store, cipher, POLICY, request.id, BOB, NOW)
+            await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, BOB, NOW)
     assert "legal.overridden" not in actions(await audit_log(store))
 
 
@@ -365,7 +366,7 @@ async def test_a_non_admin_cannot_override(
     stored, _ = await show(store, cipher, POLICY, request.id, BOB, NOW)
     assert stored.override_reason is None
     with pytest.raises(LegalRefused, match="judicial_authority"):
-        await approve(store, cipher, POLICY, request.id, BOB, NOW)
+        await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, BOB, NOW)
 
 
 # --- four eyes ----------------------------------------------------------------------------
@@ -375,10 +376,10 @@ async def test_the_same_officer_cannot_approve_twice(
     store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
 ) -> None:
     request = await analysed(store, cipher)
-    first = await approve(store, cipher, POLICY, request.id, BOB, NOW)
+    first = await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, BOB, NOW)
     assert (first.approvals, first.needed, first.complete) == (1, 2, False)
     with pytest.raises(LegalRefused, match=f"you have already decided on request #{request.id}"):
-        await approve(store, cipher, POLICY, request.id, BOB, NOW)
+        await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, BOB, NOW)
     stored, _ = await show(store, cipher, POLICY, request.id, BOB, NOW)
     assert (stored.state, stored.approvals) == (RequestState.UNDER_ANALYSIS, (BOB.user_id,))
     refusal = (await audit_log(store))[-1]
@@ -391,7 +392,7 @@ async def test_the_registering_officer_cannot_approve(
 ) -> None:
     request = await analysed(store, cipher)
     with pytest.raises(LegalRefused, match="you registered this request"):
-        await approve(store, cipher, POLICY, request.id, REGISTRAR, NOW)
+        await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, REGISTRAR, NOW)
     stored, _ = await show(store, cipher, POLICY, request.id, BOB, NOW)
     assert stored.votes == ()
 
@@ -401,8 +402,8 @@ async def test_the_registering_officer_may_approve_when_the_policy_allows(
 ) -> None:
     policy = replace(POLICY, registrar_may_approve=True)
     request = await analysed(store, cipher, policy=policy)
-    await approve(store, cipher, policy, request.id, REGISTRAR, NOW)
-    outcome = await approve(store, cipher, policy, request.id, BOB, NOW)
+    await approve(store, cipher, policy, TEST_LEDGER_KEYS, request.id, REGISTRAR, NOW)
+    outcome = await approve(store, cipher, policy, TEST_LEDGER_KEYS, request.id, BOB, NOW)
     assert outcome.complete
     assert outcome.request.state is RequestState.APPROVED
     result = await disclose(store, cipher, policy, ledger_for(store), request.id, BOB, NOW)
@@ -413,10 +414,10 @@ async def test_a_rejection_with_a_reason_ends_the_request_and_nothing_is_disclos
     store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
 ) -> None:
     request = await analysed(store, cipher)
-    rejected = await reject(store, cipher, POLICY, request.id, REASON, BOB, NOW)
+    rejected = await reject(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, REASON, BOB, NOW)
     assert (rejected.state, rejected.rejected_reason) == (RequestState.REJECTED, REASON)
     with pytest.raises(LegalRefused, match="is rejected; no more decisions"):
-        await approve(store, cipher, POLICY, request.id, CAROL, NOW)
+        await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, CAROL, NOW)
     with pytest.raises(LegalRefused, match="is rejected; only an approved request"):
         await disclose(store, cipher, POLICY, ledger_for(store), request.id, CAROL, NOW)
     with pytest.raises(LegalRefused, match="nothing was disclosed"):
@@ -430,7 +431,7 @@ async def test_a_rejection_without_a_reason_is_refused(
 ) -> None:
     request = await analysed(store, cipher)
     with pytest.raises(LegalRefused, match="say why you reject it"):
-        await reject(store, cipher, POLICY, request.id, "  no  ", BOB, NOW)
+        await reject(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, "  no  ", BOB, NOW)
     stored, _ = await show(store, cipher, POLICY, request.id, BOB, NOW)
     assert (stored.state, stored.votes) == (RequestState.UNDER_ANALYSIS, ())
 
@@ -441,7 +442,7 @@ async def test_disclosure_is_refused_before_two_approvals(
     request = await analysed(store, cipher)
     with pytest.raises(LegalRefused, match="only an approved request is disclosed"):
         await disclose(store, cipher, POLICY, ledger_for(store), request.id, BOB, NOW)
-    await approve(store, cipher, POLICY, request.id, BOB, NOW)
+    await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, BOB, NOW)
     with pytest.raises(LegalRefused, match="is under_analysis; only an approved request"):
         await disclose(store, cipher, POLICY, ledger_for(store), request.id, BOB, NOW)
     assert await disclosure_count(store) == (0, 0)
@@ -454,7 +455,7 @@ async def test_approval_is_refused_before_the_written_analysis(
 ) -> None:
     request = await registered(store, cipher)
     with pytest.raises(LegalRefused, match="no written legal analysis yet"):
-        await approve(store, cipher, POLICY, request.id, BOB, NOW)
+        await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, BOB, NOW)
 
 
 async def test_a_non_violator_gets_nothing(
@@ -465,7 +466,7 @@ async def test_a_non_violator_gets_nothing(
     assert request.violator_id is None
     for officer in (BOB, CAROL):
         with pytest.raises(LegalRefused, match="not a confirmed violator"):
-            await approve(store, cipher, POLICY, request.id, officer, NOW)
+            await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, officer, NOW)
     with pytest.raises(LegalRefused, match="no override"):
         await override(store, cipher, POLICY, request.id, OVERRIDE, ADMIN, NOW)
     with pytest.raises(LegalRefused):
@@ -510,8 +511,12 @@ async def test_a_non_legal_officer_is_refused_at_every_step(
         "write_analysis": lambda: write_analysis(
             store, cipher, POLICY, open_one.id, ANALYSIS, intruder, NOW
         ),
-        "approve": lambda: approve(store, cipher, POLICY, open_one.id, intruder, NOW),
-        "reject": lambda: reject(store, cipher, POLICY, open_one.id, REASON, intruder, NOW),
+        "approve": lambda: approve(
+            store, cipher, POLICY, TEST_LEDGER_KEYS, open_one.id, intruder, NOW
+        ),
+        "reject": lambda: reject(
+            store, cipher, POLICY, TEST_LEDGER_KEYS, open_one.id, REASON, intruder, NOW
+        ),
         "disclose": lambda: disclose(
             store, cipher, POLICY, ledger_for(store), open_one.id, intruder, NOW
         ),
@@ -592,7 +597,7 @@ async def test_a_rejection_writes_its_audit_entry_with_the_reason(
     store: Store, cipher: PersonalDataCipher, violators: tuple[int, int]
 ) -> None:
     request = await analysed(store, cipher)
-    await reject(store, cipher, POLICY, request.id, REASON, BOB, NOW)
+    await reject(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, REASON, BOB, NOW)
     entry = (await audit_log(store))[-1]
     assert (entry.action, entry.actor_id, entry.subject_id) == (
         "legal.rejected",
@@ -612,7 +617,7 @@ async def test_a_refused_step_writes_its_audit_entry_with_the_reason(
 ) -> None:
     request = await analysed(store, cipher)
     with pytest.raises(LegalRefused) as refused:
-        await approve(store, cipher, POLICY, request.id, REGISTRAR, NOW)
+        await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, REGISTRAR, NOW)
     entry = (await audit_log(store))[-1]
     assert (entry.action, entry.actor_id, entry.subject_id) == (
         "legal.refused",
@@ -635,7 +640,7 @@ async def test_no_audit_entry_holds_a_phone_or_ip_in_clear(
         store, cipher, order(reference="AG-3/26", order_type=OrderType.SUBPOENA)
     )
     await override(store, cipher, POLICY, subpoena.id, OVERRIDE, ADMIN, NOW)
-    await reject(store, cipher, POLICY, subpoena.id, REASON, BOB, NOW)
+    await reject(store, cipher, POLICY, TEST_LEDGER_KEYS, subpoena.id, REASON, BOB, NOW)
     with pytest.raises(LegalRefused):
         await register(store, cipher, POLICY, by_phone, DOCUMENT, REGISTRAR, NOW)
     entries = await audit_log(store)
@@ -708,7 +713,7 @@ async def test_a_rejected_request_does_not_hold_the_metadata(
 ) -> None:
     pill_shop, _ = violators
     request = await analysed(store, cipher)
-    await reject(store, cipher, POLICY, request.id, REASON, BOB, NOW)
+    await reject(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, REASON, BOB, NOW)
     assert await purge_expired(store, RETENTION, NOW) == 8
     async with store.reading() as uow:
         assert await uow.registry.timeline(pill_shop) == []

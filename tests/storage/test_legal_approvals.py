@@ -17,6 +17,7 @@ from moderation.legal.disclosure import disclose
 from moderation.legal.lifecycle import override, show, write_analysis
 from moderation.legal.officers import Officer
 from moderation.legal.types import LegalRefused, RequestState, Target, TargetKind
+from moderation.legal.vote_seals import seal_vote
 from moderation.staff.roles import Role
 from moderation.staff.team import grant, revoke
 from storage import Store
@@ -36,6 +37,7 @@ from tests.storage.legal_fixtures import (
     NOW,
     POLICY,
     REGISTRAR,
+    TEST_LEDGER_KEYS,
     analysed,
     audit_log,
     ledger_for,
@@ -70,9 +72,9 @@ async def test_a_revoked_officers_approval_is_voided_and_the_request_not_disclos
     store: Store, cipher: PersonalDataCipher
 ) -> None:
     request = await analysed(store, cipher)
-    await approve(store, cipher, POLICY, request.id, DAVE, NOW)
+    await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, DAVE, NOW)
     await revoke(store, BOOTSTRAP, ADMIN_ID, [str(DAVE.user_id), "legal"], NOW)
-    outcome = await approve(store, cipher, POLICY, request.id, CAROL, NOW)
+    outcome = await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, CAROL, NOW)
     assert (outcome.approvals, outcome.complete) == (1, False)
     with pytest.raises(LegalRefused, match="only an approved request"):
         await disclose(store, cipher, POLICY, ledger_for(store), request.id, CAROL, NOW)
@@ -92,8 +94,8 @@ async def test_a_revocation_after_the_second_approval_stops_the_disclosure(
     """The request was approved (its disclosure interrupted); the revocation takes it back
     under analysis and `disclose` refuses."""
     request = await analysed(store, cipher)
-    await approve(store, cipher, POLICY, request.id, DAVE, NOW)
-    assert (await approve(store, cipher, POLICY, request.id, CAROL, NOW)).complete
+    await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, DAVE, NOW)
+    assert (await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, CAROL, NOW)).complete
     await revoke(store, BOOTSTRAP, ADMIN_ID, [str(DAVE.user_id), "legal"], NOW)
     with pytest.raises(LegalRefused, match="is under_analysis; only an approved request"):
         await disclose(store, cipher, POLICY, ledger_for(store), request.id, CAROL, NOW)
@@ -107,8 +109,8 @@ async def test_a_role_lost_outside_the_bot_voids_the_approval_at_disclosure(
     """A grant deleted by someone with the database, or a bootstrap officer taken out of
     LEGAL_OFFICER_IDS: the next step finds the approval lapsed, voids it and refuses."""
     request = await analysed(store, cipher)
-    await approve(store, cipher, POLICY, request.id, DAVE, NOW)
-    assert (await approve(store, cipher, POLICY, request.id, CAROL, NOW)).complete
+    await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, DAVE, NOW)
+    assert (await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, CAROL, NOW)).complete
     await outside(store, "DELETE FROM role_grants WHERE user_id = ?", (DAVE.user_id,))
     with pytest.raises(LegalRefused, match="only an approved request"):
         await disclose(store, cipher, POLICY, ledger_for(store), request.id, CAROL, NOW)
@@ -126,21 +128,21 @@ async def test_a_revoked_and_regranted_officer_must_approve_again(
     store: Store, cipher: PersonalDataCipher
 ) -> None:
     request = await analysed(store, cipher)
-    await approve(store, cipher, POLICY, request.id, DAVE, NOW)
+    await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, DAVE, NOW)
     await revoke(store, BOOTSTRAP, ADMIN_ID, [str(DAVE.user_id), "legal"], NOW)
     await grant(store, BOOTSTRAP, ADMIN_ID, [str(DAVE.user_id), "legal"], NOW)
     shown, _ = await show(store, cipher, POLICY, request.id, BOB, NOW)
     assert shown.approvals == ()
-    again = await approve(store, cipher, POLICY, request.id, DAVE, NOW)
+    again = await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, DAVE, NOW)
     assert again.approvals == 1
-    assert (await approve(store, cipher, POLICY, request.id, CAROL, NOW)).complete
+    assert (await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, CAROL, NOW)).complete
 
 
 async def test_a_rewritten_analysis_voids_the_approvals_given_before(
     store: Store, cipher: PersonalDataCipher
 ) -> None:
     request = await analysed(store, cipher)
-    await approve(store, cipher, POLICY, request.id, BOB, NOW)
+    await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, BOB, NOW)
     rewritten = await write_analysis(
         store, cipher, POLICY, request.id, ANALYSIS + " Amended.", REGISTRAR, NOW
     )
@@ -148,9 +150,9 @@ async def test_a_rewritten_analysis_voids_the_approvals_given_before(
     assert [(v.officer_id, v.voided_reason) for v in rewritten.voided] == [
         (BOB.user_id, "the legal analysis was rewritten after this approval")
     ]
-    outcome = await approve(store, cipher, POLICY, request.id, CAROL, NOW)
+    outcome = await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, CAROL, NOW)
     assert (outcome.approvals, outcome.complete) == (1, False)
-    assert (await approve(store, cipher, POLICY, request.id, BOB, NOW)).complete
+    assert (await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, BOB, NOW)).complete
 
 
 async def test_an_override_voids_the_approvals_given_before(
@@ -161,9 +163,10 @@ async def test_an_override_voids_the_approvals_given_before(
         order(reference="SUB-1"), target=Target(TargetKind.USERNAME, "pill_shop")
     )
     request = await registered(store, cipher, subpoena)
-    await write_analysis(store, cipher, POLICY, request.id, ANALYSIS, REGISTRAR, NOW)
+    request = await write_analysis(store, cipher, POLICY, request.id, ANALYSIS, REGISTRAR, NOW)
+    seal = seal_vote(TEST_LEDGER_KEYS, request, BOB.user_id, True, None, NOW)
     async with store.transaction() as uow:  # an approval recorded while a check failed
-        await uow.legal.add_vote(request.id, BOB.user_id, True, None, NOW)
+        await uow.legal.add_vote(request.id, BOB.user_id, True, None, NOW, seal)
         await uow.legal.set_analysis(
             request.id,
             violator_id=1,
@@ -191,7 +194,7 @@ async def test_voided_votes_cannot_be_edited_or_deleted_in_the_database(
     store: Store, cipher: PersonalDataCipher
 ) -> None:
     request = await analysed(store, cipher)
-    await approve(store, cipher, POLICY, request.id, BOB, NOW)
+    await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, BOB, NOW)
     copy = (
         "INTO legal_approvals (id, request_id, officer_id, decision, decided_at) "
         "SELECT id, request_id, 5, decision, decided_at FROM legal_approvals"
