@@ -102,7 +102,7 @@ async def two_entries_told_to_the_officers(settings: Settings) -> Received:
     store = await Store.open(settings.database)
     try:
         await two_violators(store, cipher)
-        request = await approved(store, cipher)
+        request = await approved(store, cipher, keys=ledger.keys)
         await disclose(store, cipher, POLICY, ledger, request.id, CAROL, NOW)
         copy = await retrieve(store, cipher, POLICY, ledger, request.id, CAROL, NOW)
         queued = await queue_periodic_head(
