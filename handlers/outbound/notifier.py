@@ -1,6 +1,6 @@
 """Notifications users are owed (decisions on their reports, appeal outcomes, ledger
-checkpoints for legal officers, severe-wait notices for admins), sent from the outbox in each
-person's language and retried with backoff until Telegram accepts or refuses for good.
+checkpoints and legal role changes for legal officers, severe-wait notices for admins), sent
+from the outbox in each person's language and retried with backoff until Telegram accepts or refuses for good.
 
 A notification Telegram accepted whose record failed is remembered, so the next pass records it
 instead of sending it again.
@@ -8,11 +8,13 @@ instead of sending it again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from handlers.i18n import Html
 from handlers.outbound.review_poster import seconds
 from handlers.report_views import ReportViews
 from handlers.review_views import when_text
@@ -23,6 +25,7 @@ from moderation.review.decisions import OUTCOME_KIND
 from moderation.review.delivery import due_notifications, notification_failed, notification_sent
 from moderation.review.severe_waits import NOTICE_KIND
 from moderation.review.types import Notification
+from moderation.staff.commands import ROLE_CHANGE_KIND
 
 
 class Notifier:
@@ -98,6 +101,8 @@ def render_notification(
             by=payload.get("by"),
             hash=payload.get("entry_hash"),
         )
+    if notification.kind == ROLE_CHANGE_KIND:
+        return _role_change(services, language_code, payload)
     if notification.kind == NOTICE_KIND:
         return services.texts.render(
             language_code,
@@ -119,4 +124,31 @@ def render_notification(
         f"notify.outcome.{payload.get('decision')}",
         report_id=payload.get("report_id"),
         category=label,
+    )
+
+
+def _role_change(
+    services: Services, language_code: str | None, payload: Mapping[str, Any]
+) -> str | None:
+    """A legal role proposed, confirmed, withdrawn or revoked, as every legal officer is told."""
+    texts = services.texts
+
+    def person(user_id: object, username: object = None) -> Html:
+        if isinstance(username, str) and username:
+            return Html(
+                texts.render(
+                    language_code, "staff.person.named", username=username, user_id=user_id
+                )
+            )
+        return Html(texts.render(language_code, "staff.person.id", user_id=user_id))
+
+    event = payload.get("event")
+    if event not in ("proposed", "confirmed", "withdrawn", "revoked"):
+        return None
+    return texts.render(
+        language_code,
+        f"notify.role.{event}",
+        person=person(payload.get("user_id"), payload.get("username")),
+        by=person(payload.get("by")),
+        proposer=person(payload.get("proposed_by")),
     )
