@@ -1,6 +1,7 @@
 """Notifications users are owed (decisions on their reports, appeal outcomes, ledger
 checkpoints and legal role changes for legal officers, severe-wait notices for admins), sent
-from the outbox in each person's language and retried with backoff until Telegram accepts or refuses for good.
+from the outbox in each person's language and retried with backoff until Telegram accepts or
+refuses for good.
 
 A notification Telegram accepted whose record failed is remembered, so the next pass records it
 instead of sending it again.
