@@ -31,6 +31,8 @@ STAFF_COMMANDS = {
 }
 REPORTER_MENU = ["start", "report", "myreports", "notify", "cancel", "appeal", "help"]
 SECOND_ADMIN_ID = 900005
+#: How the notices that tell legal officers of legal role changes begin.
+ROLE_NOTICE = "👥"
 
 
 @dataclass
@@ -52,9 +54,13 @@ class Team:
         return await self.say(self.abe, f"/grant {who} {role}")
 
     async def say(self, user: UserHandle, text: str) -> SentMessage:
-        """Sends text in the user's private chat and returns the bot's answer."""
+        """Sends text in the user's private chat and returns the bot's answer (passing over
+        the legal role notices the delivery worker sends whenever it runs)."""
         await user.send(text)
-        return await user.next_message(timeout=15)
+        while True:
+            message = await user.next_message(timeout=15)
+            if not message.text.startswith(ROLE_NOTICE):
+                return message
 
     async def say_in_review_chat(self, user: UserHandle, text: str) -> SentMessage:
         await user.send(text, chat=self.chat)
@@ -458,7 +464,7 @@ async def test_every_legal_officer_is_told_of_each_legal_grant_and_revocation(
     await team.say(team.abe, f"/grant {team.carl.id} legal")
     await team.say(team.admin, f"/revoke {team.carl.id} legal")
     await team.flush()
-    told = [m.text for m in team.legal.messages() if m.text.startswith("👥")]
+    told = [m.text for m in team.legal.messages() if m.text.startswith(ROLE_NOTICE)]
     assert told == [
         f"👥 Legal role proposed for @carl_c ({team.carl.id}) by admin {ADMIN_ID}. It takes "
         "effect only when a second admin confirms it. If you did not expect this, tell the "
@@ -472,7 +478,7 @@ async def test_every_legal_officer_is_told_of_each_legal_grant_and_revocation(
         f"(revoked by admin {ADMIN_ID}). Their approvals of requests not yet disclosed no "
         "longer count.",
     ]
-    assert [m.text[:30] for m in team.carl.messages() if m.text.startswith("👥")] == [
+    assert [m.text[:30] for m in team.carl.messages() if m.text.startswith(ROLE_NOTICE)] == [
         "👥 New legal officer: @carl_c (",
         "👥 Legal role revoked: @carl_c ",
     ]
