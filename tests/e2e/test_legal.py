@@ -346,8 +346,8 @@ async def test_one_admin_granting_itself_and_a_second_account_the_legal_role_dis
     assert "You proposed" in (await say(ada, f"/grant {SOCK} legal")).text
     await register_by_conversation(alice)
     await say(alice, "/legal analysis 1 Valid German court order about drug sales via the channel.")
-    for account in (ada, sock):
-        refused = await say(account, "/legal approve 1")
+    for user in (ada, sock):
+        refused = await say(user, "/legal approve 1")
         assert "legal officers only" in refused.text
     database = legal_bot.settings.database
     assert _rows(database, "SELECT state FROM legal_requests") == [("under_analysis",)]
@@ -377,10 +377,12 @@ async def test_a_confirmed_grant_approves_after_the_cool_off_and_never_with_its_
         assert "is now legal officer" in (await say(abe, f"/grant {account} legal")).text
     await register_by_conversation(alice)
     await say(alice, "/legal analysis 1 Valid German court order about drug sales via the channel.")
-    for account in (ada, sock):
-        early = await say(account, "/legal approve 1")
+    for user in (ada, sock):
+        early = await say(user, "/legal approve 1")
         assert "you may approve from 2026-11-21 12:00 UTC" in early.text
-    legal_bot.application.bot_data.services.clock.advance(timedelta(hours=24))
+    clock = legal_bot.application.bot_data.services.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(timedelta(hours=24))
     assert "(1/2)" in (await say(ada, "/legal approve 1")).text
     dependent = await say(sock, "/legal approve 1")
     assert f"proposed or confirmed by officer {ADMIN_ID}, who approved request #1" in (
