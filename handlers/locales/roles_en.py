@@ -6,7 +6,7 @@ TEXTS: Final[dict[str, str]] = {
     # Staff menus (handlers/runtime/menus.py); /health's description lives with the operating texts.
     "command.description.block": "Block a reporter: /block id|@name [reason]",
     "command.description.unblock": "Let a blocked reporter report again",
-    "command.description.grant": "Give someone a role",
+    "command.description.grant": "Give a role (legal, admin: a second admin confirms)",
     "command.description.revoke": "Take a granted role away",
     "command.description.roles": "Who is staff, and who granted what",
     "command.description.stats": "Reports, cases and decisions in numbers",

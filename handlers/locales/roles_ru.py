@@ -6,7 +6,7 @@ TEXTS: Final[dict[str, str]] = {
     # Staff menus (handlers/runtime/menus.py); /health's description lives with the operating texts.
     "command.description.block": "Заблокировать заявителя: /block id|@имя [причина]",
     "command.description.unblock": "Снова разрешить заявителю жаловаться",
-    "command.description.grant": "Выдать роль",
+    "command.description.grant": "Выдать роль (юрист, админ: подтверждает второй админ)",
     "command.description.revoke": "Отозвать выданную роль",
     "command.description.roles": "Кто в команде и кто что выдал",
     "command.description.stats": "Жалобы, дела и решения в цифрах",

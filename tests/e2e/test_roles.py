@@ -458,6 +458,9 @@ async def test_an_admin_grant_needs_a_second_admin_too(team: Team) -> None:
 async def test_every_legal_officer_is_told_of_each_legal_grant_and_revocation(
     team: Team,
 ) -> None:
+    """Issue 27: a legal role could be given behind the legal officers' backs. Now each of them
+    (and the person) gets a Telegram message for the proposal, the confirmation (naming both
+    admins) and the revocation."""
     await team.say(team.legal, "/start")
     await team.say(team.carl, "/start")
     await team.say(team.admin, f"/grant {team.carl.id} legal")
