@@ -180,6 +180,7 @@ class Settings(BaseSettings):
     legal_max_period_days: int = Field(default=366, ge=1, le=3660)
     legal_approvals: int = Field(default=2, ge=2, le=5)
     legal_registrar_may_approve: bool = False
+    legal_grant_cool_off_hours: int = Field(default=24, ge=0, le=720)
 
     def bootstrap_roles(self) -> dict[Role, frozenset[int]]:
         """The roles the settings give, which cannot be revoked from the bot."""
@@ -297,6 +298,7 @@ class Settings(BaseSettings):
             registrar_may_approve=self.legal_registrar_may_approve,
             bootstrap_legal=self.legal_officer_ids,
             bootstrap_admins=self.admin_ids,
+            grant_cool_off=timedelta(hours=self.legal_grant_cool_off_hours),
         )
 
     @field_validator("report_categories", mode="before")

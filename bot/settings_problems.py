@@ -84,6 +84,7 @@ EXPECTED: dict[str, str] = {
     "LEGAL_MAX_PERIOD_DAYS": "a whole number of days from 1 to 3660",
     "LEGAL_APPROVALS": "a whole number from 2 to 5",
     "LEGAL_REGISTRAR_MAY_APPROVE": "true or false",
+    "LEGAL_GRANT_COOL_OFF_HOURS": "a whole number of hours from 0 to 720",
 }
 
 

@@ -25,12 +25,15 @@ from moderation.staff.commands import (
     BlockChanged,
     BlockOutcome,
     Bootstrap,
+    GrantProposed,
+    GrantWithdrawn,
     Person,
     Refusal,
     Refused,
     RoleChanged,
     RoleOutcome,
     StaffCommand,
+    StaffEntry,
     StaffList,
     StaffStore,
     UnknownUsername,
@@ -86,7 +89,27 @@ class StaffViews:
                 roles=self.roles(outcome.roles),
             )
             return text if menu_set else f"{text}\n{self.t('staff.menu_not_set')}"
+        if isinstance(outcome, GrantProposed):
+            return self.t(
+                "staff.proposed",
+                person=self.person(outcome.person),
+                role=self.role(outcome.role),
+                user_id=outcome.person.user_id,
+                role_value=outcome.role.value,
+                until=self.utc(outcome.expires_at),
+            )
+        if isinstance(outcome, GrantWithdrawn):
+            return self.t(
+                "staff.withdrawn",
+                person=self.person(outcome.person),
+                role=self.role(outcome.role),
+                by=self.person(outcome.proposed_by),
+            )
         return self._other(outcome)
+
+    @staticmethod
+    def utc(moment: datetime) -> str:
+        return moment.strftime("%Y-%m-%d %H:%M")
 
     def block_outcome(self, outcome: BlockOutcome) -> str:
         if isinstance(outcome, BlockChanged):
@@ -105,19 +128,39 @@ class StaffViews:
             self.t("staff.list.bootstrap_row", person=self.person(e.person), role=self.role(e.role))
             for e in fixed
         ]
-        granted_rows = [
+        granted_rows = [self._granted_row(e) for e in granted if not e.pending]
+        pending_rows = [
             self.t(
-                "staff.list.granted_row",
+                "staff.list.pending_row",
                 person=self.person(e.person),
                 role=self.role(e.role),
                 by=self.person(e.granted_by) if e.granted_by else "?",
-                at=e.granted_at.strftime("%Y-%m-%d %H:%M") if e.granted_at else "?",
+                at=self.utc(e.granted_at) if e.granted_at else "?",
+                until=self.utc(e.expires_at) if e.expires_at else "?",
             )
             for e in granted
+            if e.pending
         ]
-        return self.t(
+        text = self.t(
             "staff.list", bootstrap=self._rows(fixed_rows), granted=self._rows(granted_rows)
         )
+        if pending_rows:
+            text += self.t("staff.list.pending", pending=self._rows(pending_rows))
+        return text
+
+    def _granted_row(self, entry: StaffEntry) -> str:
+        row = self.t(
+            "staff.list.granted_row",
+            person=self.person(entry.person),
+            role=self.role(entry.role),
+            by=self.person(entry.granted_by) if entry.granted_by else "?",
+            at=self.utc(entry.granted_at) if entry.granted_at else "?",
+        )
+        if entry.confirmed_by is not None:
+            row += self.t("staff.list.confirmed_by", by=self.person(entry.confirmed_by))
+        elif entry.legacy:
+            row += self.t("staff.list.legacy")
+        return row
 
     def _rows(self, rows: list[str]) -> Html:
         if not rows:
@@ -149,6 +192,8 @@ class StaffViews:
             key = "staff.refused.already_has_bootstrap"
         if refused.reason is Refusal.STAFF:
             params["roles"] = self.roles(refused.roles)
+        if refused.by is not None:
+            params["by"] = self.person(refused.by)
         return self._texts.render(self._language, key, **params)
 
 

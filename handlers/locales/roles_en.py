@@ -6,7 +6,7 @@ TEXTS: Final[dict[str, str]] = {
     # Staff menus (handlers/runtime/menus.py); /health's description lives with the operating texts.
     "command.description.block": "Block a reporter: /block id|@name [reason]",
     "command.description.unblock": "Let a blocked reporter report again",
-    "command.description.grant": "Give someone a role",
+    "command.description.grant": "Give a role (legal, admin: a second admin confirms)",
     "command.description.revoke": "Take a granted role away",
     "command.description.roles": "Who is staff, and who granted what",
     "command.description.stats": "Reports, cases and decisions in numbers",
@@ -79,5 +79,61 @@ TEXTS: Final[dict[str, str]] = {
     "staff.refused.not_blocked": "{person} is not blocked. Nothing changed.",
     "staff.refused.reason_too_long": (
         "⚠️ The reason is too long: {limit} characters at most. Nothing changed."
+    ),
+    # Four eyes are two people: legal and admin grants need a second admin.
+    "staff.proposed": (
+        "⏳ {person} is <b>not</b> {role} yet: the grant is proposed. A legal or admin role "
+        "takes effect only when a second admin confirms it, so that one person can never give "
+        "themselves four eyes. Another admin confirms with "
+        "<code>/grant {user_id} {role_value}</code> before {until} UTC: not you, not {person}, "
+        "and not an admin whose admin role you proposed or confirmed (or who gave you yours). "
+        "/roles lists it; <code>/revoke {user_id} {role_value}</code> withdraws it."
+    ),
+    "staff.withdrawn": (
+        "✅ The proposed {role} role for {person} (proposed by {by}) is withdrawn; it never "
+        "took effect."
+    ),
+    "staff.refused.own_proposal": (
+        "⛔ You proposed {role} for {person} yourself; a second admin must confirm it with the "
+        "same /grant. Nothing changed."
+    ),
+    "staff.refused.confirm_for_self": (
+        "⛔ {by} proposed {role} for you; nobody confirms a role for themselves, another admin "
+        "must. Nothing changed."
+    ),
+    "staff.refused.not_independent": (
+        "⛔ {by} proposed {role} for {person}, and one of you holds the admin role through a "
+        "grant the other proposed or confirmed: that is not two independent admins. An admin "
+        "from the settings (ADMIN_IDS), or one whose admin role came from someone else, must "
+        "confirm. Nothing changed."
+    ),
+    "staff.list.confirmed_by": ", confirmed by {by}",
+    "staff.list.legacy": ", by one admin before grants needed a second admin's confirmation",
+    "staff.list.pending": (
+        "\n\n<b>Proposed, waiting for a second admin</b> (no role until confirmed)\n{pending}"
+    ),
+    "staff.list.pending_row": (
+        "• {person} — {role}, proposed by {by} on {at} UTC; lapses {until} UTC"
+    ),
+    # Every legal officer is told of each legal grant and revocation.
+    "notify.role.proposed": (
+        "👥 <b>Legal role proposed</b> for {person} by admin {by}. It takes effect only when a "
+        "second admin confirms it. If you did not expect this, tell the other legal officers "
+        "and the admins."
+    ),
+    "notify.role.confirmed": (
+        "👥 <b>New legal officer:</b> {person}, proposed by admin {proposer} and confirmed by "
+        "admin {by}. Their approvals count only after the cool-off "
+        "(LEGAL_GRANT_COOL_OFF_HOURS), and never on requests registered or approved by the "
+        "admins who gave them the role. If you did not expect this, tell the other legal "
+        "officers and the admins."
+    ),
+    "notify.role.withdrawn": (
+        "👥 The proposed legal role for {person} (proposed by admin {proposer}) was withdrawn "
+        "by admin {by} before it took effect."
+    ),
+    "notify.role.revoked": (
+        "👥 <b>Legal role revoked:</b> {person} is no longer a legal officer (revoked by admin "
+        "{by}). Their approvals of requests not yet disclosed no longer count."
     ),
 }

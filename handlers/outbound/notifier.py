@@ -1,7 +1,7 @@
 """Notifications users are owed (decisions on their reports, appeal outcomes, ledger
-checkpoints and periodic signed ledger heads for legal officers, severe-wait notices for
-admins), sent from the outbox in each
-person's language and retried with backoff until Telegram accepts or refuses for good.
+checkpoints, periodic signed ledger heads and legal role changes for legal officers,
+severe-wait notices for admins), sent from the outbox in each person's language and retried
+with backoff until Telegram accepts or refuses for good.
 
 A notification Telegram accepted whose record failed is remembered, so the next pass records it
 instead of sending it again.
@@ -15,6 +15,7 @@ from typing import Any
 
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from handlers.i18n import Html
 from handlers.outbound.review_poster import seconds
 from handlers.report_views import ReportViews
 from handlers.review_views import when_text
@@ -26,6 +27,7 @@ from moderation.review.decisions import OUTCOME_KIND
 from moderation.review.delivery import due_notifications, notification_failed, notification_sent
 from moderation.review.severe_waits import NOTICE_KIND
 from moderation.review.types import Notification
+from moderation.staff.commands import ROLE_CHANGE_KIND
 
 
 class Notifier:
@@ -103,6 +105,8 @@ def render_notification(
         )
     if notification.kind == PERIODIC_HEAD_KIND:
         return _periodic_head(services, language_code, payload)
+    if notification.kind == ROLE_CHANGE_KIND:
+        return _role_change(services, language_code, payload)
     if notification.kind == NOTICE_KIND:
         return services.texts.render(
             language_code,
@@ -144,3 +148,30 @@ def _periodic_head(
         return text
     warning = services.texts.render(language_code, "notify.ledger.head_behind", previous=behind)
     return f"{text}\n\n{warning}"
+
+
+def _role_change(
+    services: Services, language_code: str | None, payload: Mapping[str, Any]
+) -> str | None:
+    """A legal role proposed, confirmed, withdrawn or revoked, as every legal officer is told."""
+    texts = services.texts
+
+    def person(user_id: object, username: object = None) -> Html:
+        if isinstance(username, str) and username:
+            return Html(
+                texts.render(
+                    language_code, "staff.person.named", username=username, user_id=user_id
+                )
+            )
+        return Html(texts.render(language_code, "staff.person.id", user_id=user_id))
+
+    event = payload.get("event")
+    if event not in ("proposed", "confirmed", "withdrawn", "revoked"):
+        return None
+    return texts.render(
+        language_code,
+        f"notify.role.{event}",
+        person=person(payload.get("user_id"), payload.get("username")),
+        by=person(payload.get("by")),
+        proposer=person(payload.get("proposed_by")),
+    )

@@ -21,7 +21,7 @@ from typing import Final
 
 from moderation.legal.analysis import blocking_problem
 from moderation.legal.ledger import LedgerKeys
-from moderation.legal.officers import Officer, lapsed
+from moderation.legal.officers import Officer, approval_problem, discounted, lapsed
 from moderation.legal.ports import LegalStore, LegalUnit, VotingUnit
 from moderation.legal.sealed_parts import opened_request
 from moderation.legal.steps import Refused, audit_step, get_request, run_step
@@ -116,6 +116,8 @@ async def approve(
             uow, policy, await get_request(uow.legal, request_id), acting.user_id, now
         )
         problem = vote_problem(request, acting, policy) or blocking_problem(request)
+        if problem is None:  # four eyes are two people: independent of registrar and approvers
+            problem = await approval_problem(uow.roles, policy, request, acting.user_id, now)
         if problem is not None:
             return Refused(problem)
         opened = opened_request(sealer, request)
@@ -240,16 +242,28 @@ async def void_lapsed(
     uow: LegalUnit, policy: LegalPolicy, request: LegalRequest, actor_id: int | None, now: datetime
 ) -> LegalRequest:
     """Voids the approvals of officers who no longer hold the legal role (or hold it only by a
-    grant newer than their vote), and approvals that carry no seal."""
+    grant newer than their vote), approvals that carry no seal, then those that do not count
+    though the role is held (a vote in the grant's cool-off, a grant from the registrar or
+    another approver)."""
     unsealed = [v for v in request.votes if v.seal is None or v.seal_key_id is None]
     if any(v.live and v.approve for v in unsealed):
         request = await void_approvals(uow, request, unsealed, UNSEALED, actor_id, now)
     stale = await lapsed(uow.roles, policy, request.votes)
-    if not stale:
-        return request
-    return await void_approvals(
-        uow, request, stale, "the approving officer no longer holds the legal role", actor_id, now
-    )
+    if stale:
+        request = await void_approvals(
+            uow,
+            request,
+            stale,
+            "the approving officer no longer holds the legal role",
+            actor_id,
+            now,
+        )
+    by_reason: dict[str, list[Vote]] = {}
+    for vote, reason in await discounted(uow.roles, policy, request):
+        by_reason.setdefault(reason, []).append(vote)
+    for reason, votes in by_reason.items():
+        request = await void_approvals(uow, request, votes, reason, actor_id, now)
+    return request
 
 
 async def void_officer_approvals(

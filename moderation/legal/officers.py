@@ -4,6 +4,13 @@ A caller's word about itself (a handler's role lookup, a CLI's `--by`) is never 
 step re-reads the roles table and the bootstrap ids. An approval counts only while the officer
 who gave it holds the legal role and has held it since the vote, so revoking an officer (or
 taking them out of LEGAL_OFFICER_IDS) takes their approvals away too.
+
+Four eyes are two people: an approval by an officer whose legal role was granted from the bot
+does not count when that grant came from (was proposed or confirmed by) the request's registrar
+or another approver, nor when it was given during the grant's cool-off
+(LEGAL_GRANT_COOL_OFF_HOURS after its confirmation). `approval_problem` refuses such a vote;
+`discounted` finds one that stopped counting, for voiding before the next step. Bootstrap
+officers (LEGAL_OFFICER_IDS) hold no grant: nothing of this applies to them.
 """
 
 from __future__ import annotations
@@ -13,8 +20,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
-from moderation.legal.types import LegalPolicy, Vote
-from moderation.staff.roles import Role
+from moderation.legal.types import LegalPolicy, LegalRequest, Vote
+from moderation.staff.roles import Role, RoleGrant
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +39,7 @@ class OfficerRoles(Protocol):
     async def granted_roles(self, user_id: int) -> frozenset[Role]: ...
     async def granted_at(self, user_id: int, role: Role) -> datetime | None: ...
     async def holders(self, role: Role) -> frozenset[int]: ...
+    async def grant_record(self, user_id: int, role: Role) -> RoleGrant | None: ...
 
 
 async def verified(roles: OfficerRoles, policy: LegalPolicy, officer: Officer) -> Officer:
@@ -55,3 +63,76 @@ async def lapsed(roles: OfficerRoles, policy: LegalPolicy, votes: Iterable[Vote]
         if since is None or since > vote.at:
             stale.append(vote)
     return stale
+
+
+# --- four eyes are two people ------------------------------------------------------------------
+
+
+async def _legal_grant(roles: OfficerRoles, policy: LegalPolicy, user_id: int) -> RoleGrant | None:
+    """The grant an officer holds the legal role by (None: a bootstrap officer, or none)."""
+    if user_id in policy.bootstrap_legal:
+        return None
+    return await roles.grant_record(user_id, Role.LEGAL)
+
+
+def _utc(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+async def approval_problem(
+    roles: OfficerRoles, policy: LegalPolicy, request: LegalRequest, officer_id: int, now: datetime
+) -> str | None:
+    """Why this officer's approval of the request would not count now (None: it would)."""
+    own = await _legal_grant(roles, policy, officer_id)
+    if own is not None:
+        ready = own.effective_at + policy.grant_cool_off
+        if now < ready:
+            hours = int(policy.grant_cool_off.total_seconds() // 3600)
+            return (
+                f"your legal role took effect on {_utc(own.effective_at)}; a legal role "
+                f"granted from the bot counts for approvals only {hours} hours after its "
+                f"confirmation (LEGAL_GRANT_COOL_OFF_HOURS): you may approve from {_utc(ready)}"
+            )
+        if request.registered_by in own.came_from:
+            return (
+                f"your legal role was proposed or confirmed by the officer who registered "
+                f"request #{request.id}; officers whose role came from someone else must approve"
+            )
+    for other in sorted(set(request.approvals) - {officer_id}):
+        if own is not None and other in own.came_from:
+            return (
+                f"your legal role was proposed or confirmed by officer {other}, who approved "
+                f"request #{request.id} already; another officer must approve"
+            )
+        theirs = await _legal_grant(roles, policy, other)
+        if theirs is not None and officer_id in theirs.came_from:
+            return (
+                f"you proposed or confirmed the legal role of officer {other}, who approved "
+                f"request #{request.id} already; another officer must approve"
+            )
+    return None
+
+
+async def discounted(
+    roles: OfficerRoles, policy: LegalPolicy, request: LegalRequest
+) -> list[tuple[Vote, str]]:
+    """Live approvals by officers who still hold the legal role that do not count: cast during
+    their grant's cool-off, or by an officer whose grant came from the request's registrar or
+    from another of its approvers. Each with the reason it is voided for."""
+    approvers = set(request.approvals)
+    found: list[tuple[Vote, str]] = []
+    for vote in request.votes:
+        if not vote.live or not vote.approve:
+            continue
+        grant = await _legal_grant(roles, policy, vote.officer_id)
+        if grant is None:
+            continue  # a bootstrap officer, or a lost role (`lapsed` voids that)
+        if grant.effective_at + policy.grant_cool_off > vote.at:
+            found.append((vote, "the approving officer's legal role was in its cool-off"))
+        elif request.registered_by in grant.came_from:
+            found.append(
+                (vote, "the approving officer's legal role came from the request's registrar")
+            )
+        elif grant.came_from & (approvers - {vote.officer_id}):
+            found.append((vote, "the approving officer's legal role came from another approver"))
+    return found

@@ -10,6 +10,12 @@ Four numbers per country and period, each from one place, so each can be checked
 A request registered in one quarter and fulfilled in the next counts as received in the first
 and fulfilled in the second, as in published transparency reports.
 
+Beside them, the legal and admin roles granted from the bot in the period (from the audit log,
+counts only, never who): proposed, confirmed by a second admin, withdrawn, revoked, and how
+concentrated the confirmations are (distinct proposer-confirmer pairs, the most by one pair).
+Two colluding admins can still make legal officers of accounts they control; a period in which
+one pair confirmed every new legal role shows it to anyone reading the published report.
+
 Periods are half-open UTC ranges [start, end): a quarter (2026Q3), a half year (2026H1) or a
 year (2026). The default is the current quarter, to date.
 """
@@ -22,7 +28,7 @@ import json
 import re
 from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final, Protocol
 
@@ -142,6 +148,24 @@ class Totals:
 
 
 @dataclass(frozen=True, slots=True)
+class RoleGrantCounts:
+    """One role's grants from the bot in a period. `confirming_pairs`: distinct (proposer,
+    confirmer) pairs of admins among the confirmations; `most_by_one_pair`: the confirmations
+    of the pair that confirmed most."""
+
+    proposed: int = 0
+    confirmed: int = 0
+    withdrawn: int = 0
+    revoked: int = 0
+    confirming_pairs: int = 0
+    most_by_one_pair: int = 0
+
+
+#: The roles whose grants the report counts (those a second admin must confirm).
+COUNTED_ROLES: Final = ("legal", "admin")
+
+
+@dataclass(frozen=True, slots=True)
 class TransparencyReport:
     period: Period
     countries: tuple[CountryCounts, ...]  # with any activity; most requests first
@@ -152,6 +176,8 @@ class TransparencyReport:
     #: The ledger's last entry when the report was made (seq, keyed hash): published with the
     #: report, it pins the ledger so it cannot be rewritten unnoticed later.
     ledger_head: tuple[int, str] | None = None
+    #: Grants of the legal and admin roles in the period, by role ("legal", "admin").
+    role_grants: Mapping[str, RoleGrantCounts] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
@@ -179,6 +205,10 @@ class TransparencyCounts(Protocol):
 
     async def ledger_head(self) -> tuple[int, str] | None: ...
 
+    async def role_grants_in(
+        self, start: datetime, end: datetime
+    ) -> Mapping[str, RoleGrantCounts]: ...
+
 
 class TransparencyUnit(Protocol):
     @property
@@ -200,6 +230,7 @@ async def build_report(store: TransparencyStore, period: Period) -> Transparency
         ledger = await counts.disclosures_in(start, end)
         copies = await counts.copies_by_country(start, end)
         head = await counts.ledger_head()
+        roles = await counts.role_grants_in(start, end)
     nothing = Disclosed(0, 0)
     countries = sorted(
         (
@@ -222,7 +253,7 @@ async def build_report(store: TransparencyStore, period: Period) -> Transparency
         users=ledger.users,
         copies=sum(c.copies for c in countries),
     )
-    return TransparencyReport(period, tuple(countries), totals, ledger.entries, head)
+    return TransparencyReport(period, tuple(countries), totals, ledger.entries, head, roles)
 
 
 # --- exports ---------------------------------------------------------------------------------
@@ -261,6 +292,12 @@ def to_data(report: TransparencyReport) -> dict[str, Any]:
             }
             for c in report.countries
         ],
+        # Who may disclose: the legal (and admin) roles granted from the bot in the period,
+        # each confirmed by a second admin; counts only.
+        "role_grants": {
+            role: _role_counts(report.role_grants.get(role, RoleGrantCounts()))
+            for role in COUNTED_ROLES
+        },
         # The shape of Telegram's own published transparency reports: per country and period,
         # the requests answered with data (fulfilled) and the users they concerned. Countries
         # with nothing disclosed in the period have nothing to publish in that shape.
@@ -275,6 +312,17 @@ def to_data(report: TransparencyReport) -> dict[str, Any]:
             for c in report.countries
             if c.fulfilled
         ],
+    }
+
+
+def _role_counts(counts: RoleGrantCounts) -> dict[str, int]:
+    return {
+        "proposed": counts.proposed,
+        "confirmed": counts.confirmed,
+        "withdrawn": counts.withdrawn,
+        "revoked": counts.revoked,
+        "confirming_admin_pairs": counts.confirming_pairs,
+        "most_confirmed_by_one_pair": counts.most_by_one_pair,
     }
 
 

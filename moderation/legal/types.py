@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -143,6 +143,9 @@ class LegalPolicy:
     # LEGAL_OFFICER_IDS and ADMIN_IDS: roles that hold without a grant in the database.
     bootstrap_legal: frozenset[int] = frozenset()
     bootstrap_admins: frozenset[int] = frozenset()
+    # LEGAL_GRANT_COOL_OFF_HOURS: a legal role granted from the bot counts for approvals only
+    # this long after its confirmation (bootstrap officers have none).
+    grant_cool_off: timedelta = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,8 @@ from enum import StrEnum
 from typing import Final, Protocol
 
 from moderation.legal.ports import LegalRequestRecords
-from moderation.ports import AuditTrail
-from moderation.staff.roles import Role, RoleGrant, Roles
+from moderation.ports import AuditTrail, NoticeQueue
+from moderation.staff.roles import PendingGrant, Role, RoleGrant, Roles
 
 #: Telegram usernames: 5-32 letters, digits and underscores, starting with a letter (a few
 #: collectible ones are 4 long).
@@ -29,6 +29,9 @@ _MAX_USER_ID: Final = 2**52
 ROLE_ORDER: Final = (Role.ADMIN, Role.MODERATOR, Role.LEGAL)
 #: A block reason is kept in the database and shown back; one short paragraph.
 REASON_MAX: Final = 500
+#: The outbox kind of the message that tells every legal officer of a legal grant proposed,
+#: confirmed or withdrawn, and of a legal role revoked.
+ROLE_CHANGE_KIND: Final = "role_change"
 
 
 class StaffCommand(StrEnum):
@@ -68,9 +71,24 @@ def may_run(roles: Roles, command: StaffCommand) -> bool:
 
 class RoleStore(Protocol):
     async def granted_roles(self, user_id: int) -> frozenset[Role]: ...
-    async def grant(self, user_id: int, role: Role, *, by: int, at: datetime) -> bool: ...
+    async def grant(
+        self,
+        user_id: int,
+        role: Role,
+        *,
+        by: int,
+        at: datetime,
+        confirmed_by: int | None = None,
+        confirmed_at: datetime | None = None,
+    ) -> bool: ...
     async def revoke(self, user_id: int, role: Role) -> bool: ...
     async def grants(self) -> list[RoleGrant]: ...
+    async def grant_record(self, user_id: int, role: Role) -> RoleGrant | None: ...
+    async def holders(self, role: Role) -> frozenset[int]: ...
+    async def propose(self, user_id: int, role: Role, *, by: int, at: datetime) -> None: ...
+    async def pending(self, user_id: int, role: Role) -> PendingGrant | None: ...
+    async def pending_grants(self) -> list[PendingGrant]: ...
+    async def withdraw(self, user_id: int, role: Role) -> bool: ...
 
 
 class KnownNames(Protocol):
@@ -97,6 +115,8 @@ class StaffUnit(Protocol):
     def audit(self) -> AuditTrail: ...
     @property
     def legal(self) -> LegalRequestRecords: ...
+    @property
+    def outbox(self) -> NoticeQueue: ...
 
 
 class StaffStore(Protocol):
@@ -158,6 +178,9 @@ class Refusal(StrEnum):
     ALREADY_BLOCKED = "already_blocked"
     NOT_BLOCKED = "not_blocked"
     REASON_TOO_LONG = "reason_too_long"
+    OWN_PROPOSAL = "own_proposal"  # the proposer cannot confirm their own proposal
+    CONFIRM_FOR_SELF = "confirm_for_self"  # nobody confirms a role for themselves
+    NOT_INDEPENDENT = "not_independent"  # one admin's role came from the other's grant
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +203,7 @@ class Refused:
     role: Role | None = None
     bootstrap: bool = False  # ALREADY_HAS: the role comes from the settings
     roles: frozenset[Role] = frozenset()  # STAFF: the roles that protect the person
+    by: Person | None = None  # OWN_PROPOSAL, NOT_INDEPENDENT: the admin who proposed it
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,12 +217,35 @@ class RoleChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class GrantProposed:
+    """A legal or admin role proposed by one admin: nothing changes until a second admin
+    confirms it (the same /grant) before `expires_at`."""
+
+    person: Person
+    role: Role
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GrantWithdrawn:
+    """A proposed grant dropped by /revoke before anyone confirmed it."""
+
+    person: Person
+    role: Role
+    proposed_by: Person
+
+
+@dataclass(frozen=True, slots=True)
 class StaffEntry:
     person: Person
     role: Role
     bootstrap: bool
-    granted_by: Person | None = None
+    granted_by: Person | None = None  # for a pending grant: who proposed it
     granted_at: datetime | None = None
+    confirmed_by: Person | None = None
+    legacy: bool = False  # a legal or admin grant from before confirmations (one admin)
+    pending: bool = False  # proposed, waiting for a second admin until `expires_at`
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +260,6 @@ class BlockChanged:
     reason: str | None = None
 
 
-RoleOutcome = RoleChanged | Refused | Usage | UnknownUsername
+RoleOutcome = RoleChanged | GrantProposed | GrantWithdrawn | Refused | Usage | UnknownUsername
 ListOutcome = StaffList | Refused
 BlockOutcome = BlockChanged | Refused | Usage | UnknownUsername

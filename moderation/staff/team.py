@@ -4,6 +4,14 @@ Each act checks `MAY` (moderation/staff/commands.py) again in the transaction th
 role revoked a moment earlier does not slip through, and writes every act and every refusal to
 the audit log in that transaction, with the state before and after. Bootstrap roles (from the
 settings) cannot be revoked from the bot, and staff cannot be blocked.
+
+Four eyes are two people: a legal or admin `/grant` by one admin is only a proposal; the same
+`/grant` by a second admin confirms it. The confirmer is an admin now, not the proposer, not
+the person receiving the role, and neither of the two holds the admin role through a grant the
+other proposed or confirmed (otherwise one admin makes a second account that confirms its
+grants). A proposal lapses after 7 days; `/revoke` withdraws it. Every legal officer is told of
+each legal grant proposed, confirmed or withdrawn and of each legal role revoked, through the
+outbox in the transaction of the change.
 """
 
 from __future__ import annotations
@@ -15,11 +23,14 @@ from moderation.legal.approvals import void_officer_approvals
 from moderation.staff.commands import (
     REASON_MAX,
     REFUSED_ACTION,
+    ROLE_CHANGE_KIND,
     ROLE_ORDER,
     BlockChanged,
     BlockOutcome,
     Bootstrap,
     ById,
+    GrantProposed,
+    GrantWithdrawn,
     ListOutcome,
     Person,
     PersonRef,
@@ -38,7 +49,14 @@ from moderation.staff.commands import (
     parse_person,
     parse_role,
 )
-from moderation.staff.roles import Role, Roles, bootstrap_roles
+from moderation.staff.roles import (
+    NEEDS_SECOND_ADMIN,
+    PENDING_GRANT_TTL,
+    PendingGrant,
+    Role,
+    Roles,
+    bootstrap_roles,
+)
 
 # --- the acts -------------------------------------------------------------------------------
 
@@ -85,6 +103,7 @@ async def _refused(uow: StaffUnit, actor_id: int, refusal: Refused, now: datetim
             **({"role": refusal.role.value} if refusal.role else {}),
             **({"bootstrap": True} if refusal.bootstrap else {}),
             **({"roles": _sorted(refusal.roles)} if refusal.roles else {}),
+            **({"proposed_by": refusal.by.user_id} if refusal.by else {}),
         },
     )
     return refusal
@@ -144,6 +163,8 @@ async def _change_role(
                     Refusal.ALREADY_HAS, command, person, role, bootstrap=role in before.bootstrap
                 )
                 return await _refused(uow, actor_id, refusal, now)
+            if role in NEEDS_SECOND_ADMIN:
+                return await _propose_or_confirm(uow, bootstrap, actor_id, person, role, now)
             await uow.roles.grant(person.user_id, role, by=actor_id, at=now)
         else:
             if role in before.bootstrap:
@@ -151,15 +172,19 @@ async def _change_role(
                     uow, actor_id, Refused(Refusal.BOOTSTRAP, command, person, role), now
                 )
             if role not in before.granted:
+                withdrawn = await _withdraw(uow, bootstrap, actor_id, person, role, now)
+                if withdrawn is not None:
+                    return withdrawn
                 return await _refused(
                     uow, actor_id, Refused(Refusal.NOT_GRANTED, command, person, role), now
                 )
+            officers_before = await _legal_officers(uow, bootstrap)
             await uow.roles.revoke(person.user_id, role)
             if role is Role.LEGAL:
                 # Their approvals of requests not yet disclosed stop counting now.
                 await void_officer_approvals(uow, person.user_id, actor_id, now)
         after = await _roles(uow, bootstrap, person.user_id)
-        await uow.audit.append(
+        audit_id = await uow.audit.append(
             at=now,
             actor_id=actor_id,
             action="role.granted" if command is StaffCommand.GRANT else "role.revoked",
@@ -171,17 +196,180 @@ async def _change_role(
                 "after": _sorted(after.all),
             },
         )
+        if command is StaffCommand.REVOKE and role is Role.LEGAL:
+            await _tell_legal_officers(
+                uow, bootstrap, audit_id, "revoked", person, actor_id, now, also=officers_before
+            )
     return RoleChanged(command, person, role, after.all)
+
+
+# --- four eyes are two people -----------------------------------------------------------------
+
+
+async def _propose_or_confirm(
+    uow: StaffUnit, bootstrap: Bootstrap, actor_id: int, person: Person, role: Role, now: datetime
+) -> RoleOutcome:
+    """A legal or admin `/grant`: the first admin proposes it; a second admin, independent of
+    the first, confirms it with the same command, and only then is the role in force."""
+    command = StaffCommand.GRANT
+    pending = await uow.roles.pending(person.user_id, role)
+    if pending is not None and not await _still_proposed(uow, bootstrap, pending, now):
+        pending = None  # lapsed, or its proposer is no longer an admin: a new proposal
+    if pending is None:
+        await uow.roles.propose(person.user_id, role, by=actor_id, at=now)
+        expires = now + PENDING_GRANT_TTL
+        audit_id = await uow.audit.append(
+            at=now,
+            actor_id=actor_id,
+            action="role.proposed",
+            subject_type="user",
+            subject_id=person.user_id,
+            details={"role": role.value, "expires_at": expires.isoformat()},
+        )
+        if role is Role.LEGAL:
+            await _tell_legal_officers(uow, bootstrap, audit_id, "proposed", person, actor_id, now)
+        return GrantProposed(person, role, expires)
+    proposer = await _person(uow, ById(pending.proposed_by))
+    assert isinstance(proposer, Person)
+    problem: Refusal | None = None
+    if actor_id == pending.proposed_by:
+        problem = Refusal.OWN_PROPOSAL
+    elif actor_id == person.user_id:
+        problem = Refusal.CONFIRM_FOR_SELF
+    elif not await _independent(uow, bootstrap, actor_id, pending.proposed_by):
+        problem = Refusal.NOT_INDEPENDENT
+    if problem is not None:
+        refusal = Refused(problem, command, person, role, by=proposer)
+        return await _refused(uow, actor_id, refusal, now)
+    before = await _roles(uow, bootstrap, person.user_id)
+    await uow.roles.withdraw(person.user_id, role)
+    await uow.roles.grant(
+        person.user_id,
+        role,
+        by=pending.proposed_by,
+        at=pending.proposed_at,
+        confirmed_by=actor_id,
+        confirmed_at=now,
+    )
+    after = await _roles(uow, bootstrap, person.user_id)
+    audit_id = await uow.audit.append(
+        at=now,
+        actor_id=actor_id,
+        action="role.granted",
+        subject_type="user",
+        subject_id=person.user_id,
+        details={
+            "role": role.value,
+            "proposed_by": pending.proposed_by,
+            "confirmed_by": actor_id,
+            "before": _sorted(before.all),
+            "after": _sorted(after.all),
+        },
+    )
+    if role is Role.LEGAL:
+        await _tell_legal_officers(
+            uow, bootstrap, audit_id, "confirmed", person, actor_id, now, proposer=proposer
+        )
+    return RoleChanged(command, person, role, after.all)
+
+
+async def _still_proposed(
+    uow: StaffUnit, bootstrap: Bootstrap, pending: PendingGrant, now: datetime
+) -> bool:
+    """A proposal counts while it has not lapsed and its proposer is still an admin."""
+    if not pending.live(now):
+        return False
+    return (await _roles(uow, bootstrap, pending.proposed_by)).is_admin
+
+
+async def _independent(uow: StaffUnit, bootstrap: Bootstrap, one: int, other: int) -> bool:
+    """Neither admin holds the admin role through a grant the other proposed or confirmed (a
+    bootstrap admin holds it through the settings)."""
+    for holder, giver in ((one, other), (other, one)):
+        if holder in set(bootstrap.get(Role.ADMIN, ())):
+            continue
+        record = await uow.roles.grant_record(holder, Role.ADMIN)
+        if record is not None and giver in record.came_from:
+            return False
+    return True
+
+
+async def _withdraw(
+    uow: StaffUnit, bootstrap: Bootstrap, actor_id: int, person: Person, role: Role, now: datetime
+) -> GrantWithdrawn | None:
+    """`/revoke` of a role only proposed: the proposal is dropped (None: there was none)."""
+    pending = await uow.roles.pending(person.user_id, role)
+    if pending is None or not await uow.roles.withdraw(person.user_id, role):
+        return None
+    proposer = await _person(uow, ById(pending.proposed_by))
+    assert isinstance(proposer, Person)
+    audit_id = await uow.audit.append(
+        at=now,
+        actor_id=actor_id,
+        action="role.withdrawn",
+        subject_type="user",
+        subject_id=person.user_id,
+        details={
+            "role": role.value,
+            "proposed_by": pending.proposed_by,
+            "lapsed": not pending.live(now),
+        },
+    )
+    if role is Role.LEGAL:
+        await _tell_legal_officers(
+            uow, bootstrap, audit_id, "withdrawn", person, actor_id, now, proposer=proposer
+        )
+    return GrantWithdrawn(person, role, proposer)
+
+
+async def _legal_officers(uow: StaffUnit, bootstrap: Bootstrap) -> frozenset[int]:
+    """Every legal officer now: LEGAL_OFFICER_IDS and the confirmed legal grants."""
+    return frozenset(bootstrap.get(Role.LEGAL, ())) | await uow.roles.holders(Role.LEGAL)
+
+
+async def _tell_legal_officers(
+    uow: StaffUnit,
+    bootstrap: Bootstrap,
+    audit_id: int,
+    event: str,
+    person: Person,
+    actor_id: int,
+    now: datetime,
+    *,
+    proposer: Person | None = None,
+    also: Iterable[int] = (),
+) -> None:
+    """Every legal officer (and, for a revocation, whoever was one before it) is told, in the
+    transaction of the change, that the legal role was proposed, confirmed, withdrawn or
+    revoked, and by whom: a role given behind their backs cannot approve unnoticed."""
+    officers = await _legal_officers(uow, bootstrap) | frozenset(also)
+    for officer_id in sorted(officers):
+        await uow.outbox.add(
+            dedupe_key=f"role:{audit_id}:{officer_id}",
+            kind=ROLE_CHANGE_KIND,
+            chat_id=officer_id,
+            payload={
+                "event": event,
+                "user_id": person.user_id,
+                "username": person.username,
+                "by": actor_id,
+                "proposed_by": proposer.user_id if proposer else None,
+            },
+            at=now,
+            not_before=now,
+        )
 
 
 async def staff_list(
     store: StaffStore, bootstrap: Bootstrap, actor_id: int, now: datetime
 ) -> ListOutcome:
-    """`/roles`: bootstrap staff first, then grants with who granted them and when."""
+    """`/roles`: bootstrap staff first, then grants with who proposed and confirmed them and
+    when, then the legal and admin grants still waiting for a second admin."""
     async with store.transaction() as uow:
         if not may_run(await _roles(uow, bootstrap, actor_id), StaffCommand.ROLES):
             return await _denied(uow, actor_id, StaffCommand.ROLES, now)
         grants = await uow.roles.grants()
+        waiting = [p for p in await uow.roles.pending_grants() if p.live(now)]
         fixed = [
             (role, user_id)
             for role in ROLE_ORDER
@@ -189,20 +377,37 @@ async def staff_list(
         ]
         ids = {user_id for _, user_id in fixed}
         ids |= {g.user_id for g in grants} | {g.granted_by for g in grants}
+        ids |= {g.confirmed_by for g in grants if g.confirmed_by is not None}
+        ids |= {p.user_id for p in waiting} | {p.proposed_by for p in waiting}
         names = await uow.users.usernames(ids)
-    entries = [
-        StaffEntry(Person(user_id, names.get(user_id)), role, bootstrap=True)
-        for role, user_id in fixed
+
+    def named(user_id: int) -> Person:
+        return Person(user_id, names.get(user_id))
+
+    entries = [StaffEntry(named(user_id), role, bootstrap=True) for role, user_id in fixed]
+    entries += [
+        StaffEntry(
+            named(g.user_id),
+            g.role,
+            bootstrap=False,
+            granted_by=named(g.granted_by),
+            granted_at=g.granted_at,
+            confirmed_by=None if g.confirmed_by is None else named(g.confirmed_by),
+            legacy=g.legacy,
+        )
+        for g in sorted(grants, key=lambda g: (ROLE_ORDER.index(g.role), g.granted_at))
     ]
     entries += [
         StaffEntry(
-            Person(g.user_id, names.get(g.user_id)),
-            g.role,
+            named(p.user_id),
+            p.role,
             bootstrap=False,
-            granted_by=Person(g.granted_by, names.get(g.granted_by)),
-            granted_at=g.granted_at,
+            granted_by=named(p.proposed_by),
+            granted_at=p.proposed_at,
+            pending=True,
+            expires_at=p.expires_at,
         )
-        for g in sorted(grants, key=lambda g: (ROLE_ORDER.index(g.role), g.granted_at))
+        for p in waiting
     ]
     return StaffList(entries)
 

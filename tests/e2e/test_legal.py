@@ -43,6 +43,8 @@ from tests.helpers import FakeClock, cli_command, cli_env
 pytestmark = pytest.mark.engines(*ENGINES)
 
 OFFICER_B, OFFICER_C = 900011, 900012
+SECOND_ADMIN = 900005  # a second admin in ADMIN_IDS, who confirms the first one's grants
+SOCK = 900013  # a second Telegram account of the first admin's
 PHONE_IN, PHONE_OUT = "+447700900123", "+447700900999"
 IP_IN = "192.0.2.44"
 OTHER_PHONE, OTHER_IP = "+447700900555", "203.0.113.55"  # another violator's
@@ -107,7 +109,10 @@ async def confirmed_violator(
 async def legal_bot(
     start_bot: Callable[..., Any], make_settings: Callable[..., Any], loopback: LoopbackServer
 ) -> RunningBot:
-    settings = make_settings(legal_officer_ids=frozenset({LEGAL_OFFICER_ID, OFFICER_B, OFFICER_C}))
+    settings = make_settings(
+        legal_officer_ids=frozenset({LEGAL_OFFICER_ID, OFFICER_B, OFFICER_C}),
+        admin_ids=frozenset({ADMIN_ID, SECOND_ADMIN}),
+    )
     bot: RunningBot = await start_bot(settings, clock=FakeClock(NOW))
     services = bot.application.bot_data.services
     await confirmed_violator(services.store, "pill_shop", services.cipher)
@@ -119,14 +124,16 @@ def officer(server: LoopbackServer, user_id: int, name: str) -> UserHandle:
 
 
 LEDGER_NOTICE = "🔗 Disclosure ledger entry"
+ROLE_NOTICE = "👥"  # a legal role proposed, confirmed, withdrawn or revoked
 
 
 async def reply(user: UserHandle) -> SentMessage:
     """The next message that answers the user: every legal officer also gets a ledger notice
-    after each disclosure, whenever the delivery worker sends it, so those are passed over."""
+    after each disclosure and a notice of each legal role change, whenever the delivery worker
+    sends them, so those are passed over."""
     while True:
         message = await user.next_message(timeout=15)
-        if not message.text.startswith(LEDGER_NOTICE):
+        if not message.text.startswith((LEDGER_NOTICE, ROLE_NOTICE)):
             return message
 
 
@@ -151,10 +158,10 @@ ANSWERS = [
 ]
 
 
-async def register_by_conversation(user: UserHandle) -> SentMessage:
+async def register_by_conversation(user: UserHandle, reference: str = ANSWERS[2]) -> SentMessage:
     prompt = await say(user, "/legal new")
     assert "1/9" in prompt.text
-    for answer in ANSWERS:
+    for answer in [*ANSWERS[:2], reference, *ANSWERS[3:]]:
         prompt = await say(user, answer)
     assert "order document as a file" in prompt.text
     await user.send_document("order.pdf", b"%PDF-1.4 test court order, not a real one")
@@ -367,8 +374,10 @@ async def test_an_admin_who_grants_themselves_the_legal_role_sees_no_phone_or_ip
     order whose target check fails, and looks up every violator: no phone, no IP, and (a
     request that names no violator being no key to the registry) no file either."""
     admin = loopback.add_user(first_name="Ada", language_code="en", user_id=ADMIN_ID)
-    granted = await say(admin, f"/grant {ADMIN_ID} legal")
-    assert "legal" in granted.text
+    abe = loopback.add_user(first_name="Abe", language_code="en", user_id=SECOND_ADMIN)
+    await say(admin, f"/grant {ADMIN_ID} legal")
+    granted = await say(abe, f"/grant {ADMIN_ID} legal")  # a second admin confirms it
+    assert "is now legal officer" in granted.text
     await say(admin, "/legal new")
     for answer in [*ANSWERS[:6], "@nobody_here", ANSWERS[7]]:
         await say(admin, answer)
@@ -389,6 +398,78 @@ async def test_an_admin_who_grants_themselves_the_legal_role_sees_no_phone_or_ip
         assert refusal.document is None
     ledger = _rows(legal_bot.settings.database, "SELECT count(*) FROM disclosure_ledger")
     assert ledger == [(0,)]
+
+
+async def test_one_admin_granting_itself_and_a_second_account_the_legal_role_discloses_nothing(
+    legal_bot: RunningBot, loopback: LoopbackServer
+) -> None:
+    """Issue 27, point 1: an admin grants the legal role to itself and to a second account it
+    controls, and both approve a request a real officer registered. Now each grant is only a
+    proposal no one else confirmed: neither account is a legal officer, neither approval is
+    taken, nothing is disclosed."""
+    alice = officer(loopback, LEGAL_OFFICER_ID, "Alice")
+    ada = loopback.add_user(first_name="Ada", language_code="en", user_id=ADMIN_ID)
+    sock = officer(loopback, SOCK, "Sock")
+    for account in (ADMIN_ID, SOCK):
+        proposed = await say(ada, f"/grant {account} legal")
+        assert "is not legal officer yet" in proposed.text
+    assert "You proposed" in (await say(ada, f"/grant {SOCK} legal")).text
+    await register_by_conversation(alice)
+    await say(alice, "/legal analysis 1 Valid German court order about drug sales via the channel.")
+    for user in (ada, sock):
+        refused = await say(user, "/legal approve 1")
+        assert "legal officers only" in refused.text
+    database = legal_bot.settings.database
+    assert _rows(database, "SELECT state FROM legal_requests") == [("under_analysis",)]
+    assert _rows(database, "SELECT count(*) FROM legal_approvals") == [(0,)]
+    assert _rows(database, "SELECT count(*) FROM disclosure_ledger") == [(0,)]
+    await loopback.wait_for(
+        lambda: len([m for m in alice.messages() if m.text.startswith(ROLE_NOTICE)]) == 2,
+        timeout=15,
+    )
+    told = [m.text for m in alice.messages() if m.text.startswith(ROLE_NOTICE)]
+    assert all("Legal role proposed" in text and str(ADMIN_ID) in text for text in told)
+
+
+async def test_a_confirmed_grant_approves_after_the_cool_off_and_never_with_its_grantor(
+    legal_bot: RunningBot, loopback: LoopbackServer
+) -> None:
+    """The same admin, with a second real admin confirming both grants: the new officers may
+    not approve during the cool-off; after it, the account whose role the admin proposed does
+    not count beside the admin's own approval, nor on a request the admin registered; an
+    independent officer's approval completes the four eyes."""
+    alice, bob = officer(loopback, LEGAL_OFFICER_ID, "Alice"), officer(loopback, OFFICER_B, "Bob")
+    ada = loopback.add_user(first_name="Ada", language_code="en", user_id=ADMIN_ID)
+    abe = loopback.add_user(first_name="Abe", language_code="en", user_id=SECOND_ADMIN)
+    sock = officer(loopback, SOCK, "Sock")
+    for account in (ADMIN_ID, SOCK):
+        await say(ada, f"/grant {account} legal")
+        assert "is now legal officer" in (await say(abe, f"/grant {account} legal")).text
+    await register_by_conversation(alice)
+    await say(alice, "/legal analysis 1 Valid German court order about drug sales via the channel.")
+    for user in (ada, sock):
+        early = await say(user, "/legal approve 1")
+        assert "you may approve from 2026-11-21 12:00 UTC" in early.text
+    clock = legal_bot.application.bot_data.services.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(timedelta(hours=24))
+    assert "(1/2)" in (await say(ada, "/legal approve 1")).text
+    dependent = await say(sock, "/legal approve 1")
+    assert f"proposed or confirmed by officer {ADMIN_ID}, who approved request #1" in (
+        dependent.text
+    )
+    await register_by_conversation(ada, reference="AZ 124/26")
+    await say(ada, "/legal analysis 2 Valid German court order about drug sales via the channel.")
+    by_registrar = await say(sock, "/legal approve 2")
+    assert "proposed or confirmed by the officer who registered request #2" in by_registrar.text
+    done = await say(bob, "/legal approve 1")
+    assert "disclosed: 1 phone number(s), 1 IP address(es)" in done.text
+    database = legal_bot.settings.database
+    approvers = _rows(
+        database,
+        "SELECT officer_id FROM legal_approvals WHERE request_id = 1 AND voided_at IS NULL",
+    )
+    assert sorted(r[0] for r in approvers) == [ADMIN_ID, OFFICER_B]
 
 
 def test_cli_registers_from_json_and_verifies_the_ledger(tmp_path: Path) -> None:

@@ -30,6 +30,9 @@ STAFF_COMMANDS = {
     "transparency",
 }
 REPORTER_MENU = ["start", "report", "myreports", "notify", "cancel", "appeal", "help"]
+SECOND_ADMIN_ID = 900005
+#: How the notices that tell legal officers of legal role changes begin.
+ROLE_NOTICE = "👥"
 
 
 @dataclass
@@ -41,11 +44,23 @@ class Team:
     moderator: UserHandle
     legal: UserHandle
     carl: UserHandle  # nobody yet; the one roles are granted to
+    abe: UserHandle  # a second admin (ADMIN_IDS): confirms legal and admin grants
+
+    async def grant_confirmed(self, who: str, role: str) -> SentMessage:
+        """`/grant who role` proposed by the admin and confirmed by the second admin; returns
+        the confirmation's answer."""
+        proposed = await self.say(self.admin, f"/grant {who} {role}")
+        assert "is <b>not</b>" in proposed.html
+        return await self.say(self.abe, f"/grant {who} {role}")
 
     async def say(self, user: UserHandle, text: str) -> SentMessage:
-        """Sends text in the user's private chat and returns the bot's answer."""
+        """Sends text in the user's private chat and returns the bot's answer (passing over
+        the legal role notices the delivery worker sends whenever it runs)."""
         await user.send(text)
-        return await user.next_message(timeout=15)
+        while True:
+            message = await user.next_message(timeout=15)
+            if not message.text.startswith(ROLE_NOTICE):
+                return message
 
     async def say_in_review_chat(self, user: UserHandle, text: str) -> SentMessage:
         await user.send(text, chat=self.chat)
@@ -98,17 +113,22 @@ async def team(
     moderator = loopback.add_user(first_name="Mona", username="mona_mod", user_id=MODERATOR_ID)
     legal = loopback.add_user(first_name="Leo", username="leo_legal", user_id=LEGAL_OFFICER_ID)
     carl = loopback.add_user(first_name="Carl", username="carl_c")
+    abe = loopback.add_user(first_name="Abe", username="abe_admin", user_id=SECOND_ADMIN_ID)
     chat = loopback.add_supergroup(
-        title="Review", members=[admin, moderator, legal, carl], bot_admin=True
+        title="Review", members=[admin, moderator, legal, carl, abe], bot_admin=True
     )
-    # The admin and the moderator opened a chat with the bot before it started.
-    await admin.send("/start")
-    await moderator.send("/start")
-    settings = make_settings(review_chat_id=chat.id, case_edit_debounce_seconds=0)
+    # The admins and the moderator opened a chat with the bot before it started.
+    for user in (admin, moderator, abe):
+        await user.send("/start")
+    settings = make_settings(
+        review_chat_id=chat.id,
+        case_edit_debounce_seconds=0,
+        admin_ids=frozenset({ADMIN_ID, SECOND_ADMIN_ID}),
+    )
     bot: RunningBot = await start_bot(settings, clock=FakeClock())
-    await admin.next_message(timeout=15)
-    await moderator.next_message(timeout=15)
-    return Team(bot, loopback, chat, admin, moderator, legal, carl)
+    for user in (admin, moderator, abe):
+        await user.next_message(timeout=15)
+    return Team(bot, loopback, chat, admin, moderator, legal, carl, abe)
 
 
 # --- /grant and /revoke ----------------------------------------------------------------------
@@ -129,7 +149,7 @@ async def test_admin_grants_a_role_by_numeric_id(team: Team) -> None:
 
 async def test_admin_grants_a_role_by_username_the_person_used_with_the_bot(team: Team) -> None:
     await team.say(team.carl, "/start")
-    reply = await team.say(team.admin, "/grant @Carl_C legal")
+    reply = await team.grant_confirmed("@Carl_C", "legal")
     assert "@carl_c" in reply.text
     assert "is now legal officer" in reply.text
     assert rows(team.bot.settings.database_path, "SELECT user_id, role FROM role_grants") == [
@@ -214,7 +234,7 @@ async def test_non_admins_are_refused_and_the_attempt_is_audit_logged(
 
 
 async def test_a_granted_admin_may_grant_roles_too(team: Team) -> None:
-    await team.say(team.admin, f"/grant {team.carl.id} admin")
+    await team.grant_confirmed(str(team.carl.id), "admin")
     reply = await team.say(team.carl, f"/grant {LEGAL_OFFICER_ID} moderator")
     assert "is now moderator" in reply.text
 
@@ -277,7 +297,7 @@ async def test_grant_and_revoke_refresh_the_persons_menu_as_the_union_of_roles(
 ) -> None:
     await team.say(team.carl, "/start")
     assert team.menu(team.carl) == []  # a reporter: the all-private-chats menu applies
-    await team.say(team.admin, f"/grant {team.carl.id} legal")
+    await team.grant_confirmed(str(team.carl.id), "legal")
     assert {"legal", "lookup", "transparency"} <= set(team.menu(team.carl))
     assert "block" not in team.menu(team.carl)
     await team.say(team.admin, f"/grant {team.carl.id} moderator")
@@ -386,3 +406,82 @@ async def test_replies_follow_the_senders_language(team: Team, loopback: Loopbac
     ivan = loopback.add_user(first_name="Иван", language_code="ru")
     reply = await team.say(ivan, "/grant 12345 moderator")
     assert reply.text.startswith("⛔ Выдавать роли могут только администраторы")
+
+
+# --- four eyes are two people -----------------------------------------------------------------
+
+
+async def test_a_legal_grant_waits_for_a_second_admin_and_gives_no_access_until_then(
+    team: Team,
+) -> None:
+    """One admin's /grant of the legal role is a proposal: the person gets no legal command,
+    no menu, and the admin cannot confirm it alone; a second admin's /grant confirms it."""
+    await team.say(team.carl, "/start")
+    proposed = await team.say(team.admin, f"/grant {team.carl.id} legal")
+    assert "is not legal officer yet" in proposed.text
+    assert f"/grant {team.carl.id} legal" in proposed.text
+    assert "lists it" in proposed.text
+    assert "legal officers only" in (await team.say(team.carl, "/legal")).text
+    assert team.menu(team.carl) == []
+    alone = await team.say(team.admin, f"/grant {team.carl.id} legal")
+    assert "You proposed legal officer for @carl_c" in alone.text
+    listing = await team.say(team.admin, "/roles")
+    assert (
+        f"@carl_c ({team.carl.id}) — legal officer, proposed by @ada_admin ({ADMIN_ID}) on "
+        "2026-11-02 09:00 UTC; lapses 2026-11-09 09:00 UTC"
+    ) in listing.text.split("Proposed, waiting for a second admin")[1]
+    assert rows(team.bot.settings.database_path, "SELECT count(*) FROM role_grants") == [(0,)]
+    confirmed = await team.say(team.abe, f"/grant {team.carl.id} legal")
+    assert "is now legal officer" in confirmed.text
+    assert "legal" in team.menu(team.carl)
+    assert "No open legal requests" in (await team.say(team.carl, "/legal")).text
+    listing = await team.say(team.admin, "/roles")
+    assert (
+        f"@carl_c ({team.carl.id}) — legal officer, granted by @ada_admin ({ADMIN_ID}) on "
+        f"2026-11-02 09:00 UTC, confirmed by @abe_admin ({SECOND_ADMIN_ID})"
+    ) in listing.text
+    assert "Proposed, waiting" not in listing.text
+
+
+async def test_an_admin_grant_needs_a_second_admin_too(team: Team) -> None:
+    """Otherwise one admin makes a second admin account that confirms its legal grants."""
+    proposed = await team.say(team.admin, f"/grant {team.carl.id} admin")
+    assert "is not admin yet" in proposed.text
+    refused = await team.say(team.carl, f"/grant {team.carl.id} legal")
+    assert refused.text.startswith("⛔ Only admins")
+    withdrawn = await team.say(team.abe, f"/revoke {team.carl.id} admin")
+    assert "is withdrawn; it never took effect" in withdrawn.text
+    again = await team.say(team.abe, f"/grant {team.carl.id} admin")
+    assert "is not admin yet" in again.text  # a new proposal, by the second admin now
+
+
+async def test_every_legal_officer_is_told_of_each_legal_grant_and_revocation(
+    team: Team,
+) -> None:
+    """Issue 27: a legal role could be given behind the legal officers' backs. Now each of them
+    (and the person) gets a Telegram message for the proposal, the confirmation (naming both
+    admins) and the revocation."""
+    await team.say(team.legal, "/start")
+    await team.say(team.carl, "/start")
+    await team.say(team.admin, f"/grant {team.carl.id} legal")
+    await team.say(team.abe, f"/grant {team.carl.id} legal")
+    await team.say(team.admin, f"/revoke {team.carl.id} legal")
+    await team.flush()
+    told = [m.text for m in team.legal.messages() if m.text.startswith(ROLE_NOTICE)]
+    assert told == [
+        f"👥 Legal role proposed for @carl_c ({team.carl.id}) by admin {ADMIN_ID}. It takes "
+        "effect only when a second admin confirms it. If you did not expect this, tell the "
+        "other legal officers and the admins.",
+        f"👥 New legal officer: @carl_c ({team.carl.id}), proposed by admin {ADMIN_ID} and "
+        f"confirmed by admin {SECOND_ADMIN_ID}. Their approvals count only after the cool-off "
+        "(LEGAL_GRANT_COOL_OFF_HOURS), and never on requests registered or approved by the "
+        "admins who gave them the role. If you did not expect this, tell the other legal "
+        "officers and the admins.",
+        f"👥 Legal role revoked: @carl_c ({team.carl.id}) is no longer a legal officer "
+        f"(revoked by admin {ADMIN_ID}). Their approvals of requests not yet disclosed no "
+        "longer count.",
+    ]
+    assert [m.text[:30] for m in team.carl.messages() if m.text.startswith(ROLE_NOTICE)] == [
+        "👥 New legal officer: @carl_c (",
+        "👥 Legal role revoked: @carl_c ",
+    ]

@@ -85,9 +85,13 @@ async def desk(
     for admin in desk.admins:  # each opened a private chat with the bot
         await admin.send("/start")
         await admin.next_message(timeout=15)
+    # An admin role from the bot: proposed by one admin, confirmed by a second.
     await ada.send(f"/grant {gus.id} admin")
-    granted = await ada.next_message(timeout=15)
-    assert "admin" in granted.text
+    proposed = await ada.next_message(timeout=15)
+    assert "proposed" in proposed.text
+    await bea.send(f"/grant {gus.id} admin")
+    granted = await bea.next_message(timeout=15)
+    assert "is now admin" in granted.text
     return desk
 
 

@@ -191,6 +191,8 @@ async def seed_everything(
         await uow.journal.keep([(424243, None, b'{"update_id": 424243}')], NOW)
 
     await grant(store, bootstrap, ADMIN, [str(NEW_MODERATOR), "moderator"], NOW)
+    # A legal role one admin proposed, waiting for a second admin (it gives no role yet).
+    await grant(store, bootstrap, ADMIN, [str(NEW_MODERATOR), "legal"], NOW)
     await block(store, bootstrap, ADMIN, [str(BLOCKED), "floods", "reports"], NOW)
 
     form = RequestForm(

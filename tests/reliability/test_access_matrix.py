@@ -165,6 +165,29 @@ async def test_every_command_against_every_role_in_every_chat(matrix: Matrix) ->
     print(f"access matrix: {len(matrix.checked)} command/role/chat cases")  # noqa: T201
 
 
+@pytest.mark.slow
+async def test_a_person_with_pending_legal_and_admin_grants_is_served_as_a_reporter(
+    matrix: Matrix,
+) -> None:
+    """Issue 27: one admin's /grant of the legal or admin role is a proposal until a second
+    admin confirms it. The person it names is served every command exactly as a reporter is,
+    in a private chat (the table's legal and admin commands refused and audit-logged)."""
+    penny = matrix.server.add_user(first_name="Penny", language_code="en")
+    admin = matrix.people[Who.ADMIN]
+    for role in ("legal", "admin"):
+        await matrix.handled(await admin.send(f"/grant {penny.id} {role}"))
+    wrong: list[str] = []
+    for command, access in ACCESS.items():
+        if access.private is None:
+            continue
+        before = matrix.denials(penny)
+        await matrix.handled(await penny.send(f"/{command}"))
+        denied = matrix.denials(penny) > before
+        if denied != (Who.REPORTER not in access.private):
+            wrong.append(f"/{command}: {'denied' if denied else 'served'} unlike a reporter")
+    assert wrong == [], "\n".join(wrong)
+
+
 class Buttons:
     """Cases, appeals and drafts to press on, each fresh when a served press may change it."""
 

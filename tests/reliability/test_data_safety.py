@@ -248,7 +248,7 @@ SEEDS: dict[int, tuple[str, ...]] = {
     10: ("UPDATE violators SET last_observed_at = :t5 WHERE id = 1",),
     11: (
         "INSERT INTO role_grants (user_id, role, granted_by, granted_at) "
-        "VALUES (920004, 'moderator', 920009, :t5)",
+        "VALUES (920004, 'moderator', 920009, :t5), (920005, 'legal', 920009, :t5)",
         "UPDATE users SET username = 'rita_test' WHERE user_id = 920001",
     ),
     12: (
@@ -293,6 +293,11 @@ SEEDS: dict[int, tuple[str, ...]] = {
         # Two messages the review group's budget counted, and a pause after a 429.
         "INSERT INTO chat_sends (budget, sent_ms) VALUES ('review', 1000), ('review', 2000)",
         "INSERT INTO chat_pauses (budget, until_ms) VALUES ('review', 3000)",
+    ),
+    24: (
+        # A legal role one admin proposed, waiting for a second admin.
+        "INSERT INTO pending_grants (user_id, role, proposed_by, proposed_at) "
+        "VALUES (920006, 'legal', 920009, :t6)",
     ),
 }
 
@@ -387,6 +392,14 @@ async def read_v9(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
 
 async def read_v11(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
     assert await uow.roles.granted_roles(920004) == frozenset({Role.MODERATOR})
+    # A legal grant made by one admin before confirmations existed stays in force, marked
+    # legacy (confirmed by nobody); a moderator grant never needed a confirmation.
+    legal = await uow.roles.grant_record(920005, Role.LEGAL)
+    assert legal is not None
+    assert (legal.legacy, legal.confirmed_by, legal.granted_by) == (True, None, 920009)
+    moderator = await uow.roles.grant_record(920004, Role.MODERATOR)
+    assert moderator is not None
+    assert not moderator.legacy
     assert await uow.users.id_by_username("rita_test") == 920001
 
 
@@ -424,6 +437,13 @@ async def read_v22(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
     assert await uow.sends.paused_until("review") == 3000
 
 
+async def read_v24(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
+    pending = await uow.roles.pending(920006, Role.LEGAL)
+    assert pending is not None
+    assert pending.proposed_by == 920009
+    assert await uow.roles.granted_roles(920006) == frozenset()
+
+
 # Reads through the bot's repositories, keyed like SEEDS: every seeded version must be readable.
 READS: dict[int, Callable[[UnitOfWork, PersonalDataCipher], Awaitable[None]]] = {
     1: read_v1,
@@ -440,6 +460,7 @@ READS: dict[int, Callable[[UnitOfWork, PersonalDataCipher], Awaitable[None]]] = 
     19: read_v19,
     20: read_v20,
     22: read_v22,
+    24: read_v24,
 }
 
 LATEST = latest_version()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -31,6 +32,7 @@ from storage.crypto import (
 from storage.location import Location
 from storage.sql import Dialect
 from tests.storage.legal_fixtures import (
+    ADMIN,
     ANALYSIS,
     BOB,
     CAROL,
@@ -48,8 +50,20 @@ from tests.storage.legal_fixtures import (
 from tests.storage.stored import Refused, outside
 
 ADMIN_ID = 900
+SECOND_ADMIN_ID = 901  # confirms the grants ADMIN_ID proposes (four eyes are two people)
 DAVE = Officer(104, "dave")  # legal by a grant an admin can revoke, not by the settings
-BOOTSTRAP = {Role.ADMIN: POLICY.bootstrap_admins, Role.LEGAL: POLICY.bootstrap_legal}
+BOOTSTRAP = {
+    Role.ADMIN: POLICY.bootstrap_admins | {SECOND_ADMIN_ID},
+    Role.LEGAL: POLICY.bootstrap_legal,
+}
+#: Dave's grant, long enough before NOW that its cool-off is over.
+GRANTED = NOW - POLICY.grant_cool_off - timedelta(hours=1)
+
+
+async def grant_legal(store: Store, officer: Officer, at: datetime) -> None:
+    """The legal role proposed by one admin and confirmed by a second."""
+    for admin in (ADMIN_ID, SECOND_ADMIN_ID):
+        await grant(store, BOOTSTRAP, admin, [str(officer.user_id), "legal"], at)
 
 
 @pytest.fixture
@@ -63,7 +77,7 @@ def cipher() -> PersonalDataCipher:
 async def store(store_location: Location, cipher: PersonalDataCipher) -> AsyncIterator[Store]:
     opened = await Store.open(store_location)
     await two_violators(opened, cipher)
-    await grant(opened, BOOTSTRAP, ADMIN_ID, [str(DAVE.user_id), "legal"], NOW)
+    await grant_legal(opened, DAVE, GRANTED)
     yield opened
     await opened.close()
 
@@ -130,12 +144,15 @@ async def test_a_revoked_and_regranted_officer_must_approve_again(
     request = await analysed(store, cipher)
     await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, DAVE, NOW)
     await revoke(store, BOOTSTRAP, ADMIN_ID, [str(DAVE.user_id), "legal"], NOW)
-    await grant(store, BOOTSTRAP, ADMIN_ID, [str(DAVE.user_id), "legal"], NOW)
+    await grant_legal(store, DAVE, NOW)
     shown, _ = await show(store, cipher, POLICY, request.id, BOB, NOW)
     assert shown.approvals == ()
-    again = await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, DAVE, NOW)
+    after_cool_off = NOW + POLICY.grant_cool_off
+    again = await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, DAVE, after_cool_off)
     assert again.approvals == 1
-    assert (await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, CAROL, NOW)).complete
+    assert (
+        await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, CAROL, after_cool_off)
+    ).complete
 
 
 async def test_a_rewritten_analysis_voids_the_approvals_given_before(
@@ -215,3 +232,116 @@ async def test_voided_votes_cannot_be_edited_or_deleted_in_the_database(
     await outside(store, "UPDATE legal_approvals SET voided_at = 'x', voided_reason = 'y'")
     with pytest.raises(Refused):
         await outside(store, "UPDATE legal_approvals SET voided_at = NULL, voided_reason = NULL")
+
+
+# --- four eyes are two people ---------------------------------------------------------------
+
+EVE = Officer(105, "eve")  # legal by a grant ADMIN (a bootstrap admin and legal officer) proposed
+
+
+async def admins_request(store: Store, cipher: PersonalDataCipher) -> int:
+    """A request ADMIN registered and analysed, after proposing Eve's legal role (confirmed by
+    the second admin, cool-off over)."""
+    await grant_legal(store, EVE, GRANTED)
+    request = await registered(store, cipher, by=ADMIN)
+    await write_analysis(store, cipher, POLICY, request.id, ANALYSIS, ADMIN, NOW)
+    return request.id
+
+
+async def test_an_approver_whose_grant_came_from_the_registrar_is_refused(
+    store: Store, cipher: PersonalDataCipher
+) -> None:
+    """An admin who is also a legal officer proposes a legal role for an account it controls,
+    registers a request and has that account approve it: the approval does not count."""
+    request_id = await admins_request(store, cipher)
+    with pytest.raises(LegalRefused, match="proposed or confirmed by the officer who registered"):
+        await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request_id, EVE, NOW)
+    assert (
+        await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request_id, BOB, NOW)
+    ).approvals == 1
+
+
+async def test_an_approver_whose_grant_came_from_the_other_approver_is_refused(
+    store: Store, cipher: PersonalDataCipher
+) -> None:
+    """An admin-officer approves a request, then the account whose legal role it proposed
+    approves as the second pair of eyes: refused, in whichever order the two vote."""
+    await grant_legal(store, EVE, GRANTED)
+    first = await analysed(store, cipher)
+    await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, first.id, ADMIN, NOW)
+    with pytest.raises(LegalRefused, match="by officer 900, who approved request"):
+        await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, first.id, EVE, NOW)
+    second = await analysed(store, cipher, order(reference="AG-2/26"))
+    await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, second.id, EVE, NOW)
+    with pytest.raises(LegalRefused, match="you proposed or confirmed the legal role of officer"):
+        await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, second.id, ADMIN, NOW)
+    assert (await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, second.id, BOB, NOW)).complete
+
+
+async def test_votes_that_do_not_count_are_voided_with_their_reason_at_disclosure(
+    store: Store, cipher: PersonalDataCipher
+) -> None:
+    """Approvals recorded as the old code accepted them (the approver's role proposed by the
+    other approver): the disclosure voids the dependent one, says why, and refuses."""
+    await grant_legal(store, EVE, GRANTED)
+    request = await analysed(store, cipher)
+    async with store.transaction() as uow:
+        await uow.legal.add_vote(
+            request.id,
+            ADMIN.user_id,
+            True,
+            None,
+            NOW,
+            seal_vote(TEST_LEDGER_KEYS, request, ADMIN.user_id, True, None, NOW),
+        )
+        await uow.legal.add_vote(
+            request.id,
+            EVE.user_id,
+            True,
+            None,
+            NOW,
+            seal_vote(TEST_LEDGER_KEYS, request, EVE.user_id, True, None, NOW),
+        )
+        await uow.legal.set_state(request.id, RequestState.APPROVED)
+    with pytest.raises(LegalRefused, match="only an approved request"):
+        await disclose(store, cipher, POLICY, ledger_for(store), request.id, ADMIN, NOW)
+    shown, _ = await show(store, cipher, POLICY, request.id, BOB, NOW)
+    assert shown.approvals == (ADMIN.user_id,)
+    assert [(v.officer_id, v.voided_reason) for v in shown.voided] == [
+        (EVE.user_id, "the approving officer's legal role came from another approver")
+    ]
+    async with store.reading() as uow:
+        assert await uow.legal.disclosures() == []
+
+
+async def test_a_newly_granted_officer_approves_only_after_the_cool_off(
+    store: Store, cipher: PersonalDataCipher
+) -> None:
+    """A legal role confirmed a moment ago cannot approve at once: the refusal says from when;
+    a vote slipped in during the cool-off is voided at the next step."""
+    confirmed = NOW - timedelta(hours=1)
+    await grant_legal(store, EVE, confirmed)
+    request = await analysed(store, cipher)
+    with pytest.raises(LegalRefused, match="you may approve from 2026-11-21 11:00 UTC"):
+        await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, EVE, NOW)
+    async with store.transaction() as uow:
+        await uow.legal.add_vote(
+            request.id,
+            EVE.user_id,
+            True,
+            None,
+            NOW,
+            seal_vote(TEST_LEDGER_KEYS, request, EVE.user_id, True, None, NOW),
+        )
+    shown, _ = await show(store, cipher, POLICY, request.id, BOB, NOW)
+    assert [(v.officer_id, v.voided_reason) for v in shown.voided] == [
+        (EVE.user_id, "the approving officer's legal role was in its cool-off")
+    ]
+    ready = confirmed + POLICY.grant_cool_off
+    assert (
+        await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, EVE, ready)
+    ).approvals == 1
+    no_cool_off = dataclasses.replace(POLICY, grant_cool_off=timedelta(0))
+    assert (
+        await approve(store, cipher, no_cool_off, TEST_LEDGER_KEYS, request.id, BOB, ready)
+    ).complete

@@ -6,7 +6,10 @@ import json
 from datetime import timedelta
 
 from moderation.staff.commands import (
+    ROLE_CHANGE_KIND,
     BlockChanged,
+    GrantProposed,
+    GrantWithdrawn,
     Person,
     Refusal,
     Refused,
@@ -16,14 +19,15 @@ from moderation.staff.commands import (
     UnknownUsername,
     Usage,
 )
-from moderation.staff.roles import Role, RoleGrant
+from moderation.staff.roles import PENDING_GRANT_TTL, Role, RoleGrant
 from moderation.staff.team import block, grant, revoke, staff_list, staff_members, unblock
 from storage import Store
 from tests.storage.sqlite_files import NOW
 from tests.storage.stored import stored
 
 ADMIN, MODERATOR, LEGAL, CARL = 1, 2, 3, 40
-BOOTSTRAP = {Role.ADMIN: {ADMIN}, Role.MODERATOR: {MODERATOR}, Role.LEGAL: {LEGAL}}
+SECOND_ADMIN = 4  # a second person in ADMIN_IDS, who confirms legal and admin grants
+BOOTSTRAP = {Role.ADMIN: {ADMIN, SECOND_ADMIN}, Role.MODERATOR: {MODERATOR}, Role.LEGAL: {LEGAL}}
 
 
 async def audit(
@@ -118,26 +122,55 @@ async def test_block_and_unblock_report_whether_anything_changed(store: Store) -
 async def test_grant_by_an_admin_is_stored_and_audited_with_before_and_after(
     store: Store,
 ) -> None:
-    outcome = await grant(store, BOOTSTRAP, ADMIN, [str(MODERATOR), "legal"], NOW)
+    outcome = await grant(store, BOOTSTRAP, ADMIN, [str(LEGAL), "moderator"], NOW)
+    assert outcome == RoleChanged(
+        StaffCommand.GRANT, Person(LEGAL), Role.MODERATOR, frozenset({Role.MODERATOR, Role.LEGAL})
+    )
+    assert await audit(store, "role.granted") == [
+        (
+            ADMIN,
+            str(LEGAL),
+            {"role": "moderator", "before": ["legal"], "after": ["legal", "moderator"]},
+        )
+    ]
+
+
+async def test_a_legal_grant_confirmed_by_a_second_admin_is_audited_with_both(
+    store: Store,
+) -> None:
+    """Issue 27: one admin's word made a legal officer. Now the role exists once a second admin
+    confirmed it, and the grant and its audit row name both."""
+    await grant(store, BOOTSTRAP, ADMIN, [str(MODERATOR), "legal"], NOW)
+    later = NOW + timedelta(hours=2)
+    outcome = await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(MODERATOR), "legal"], later)
     assert outcome == RoleChanged(
         StaffCommand.GRANT, Person(MODERATOR), Role.LEGAL, frozenset({Role.MODERATOR, Role.LEGAL})
     )
     assert await audit(store, "role.granted") == [
         (
-            ADMIN,
+            SECOND_ADMIN,
             str(MODERATOR),
-            {"role": "legal", "before": ["moderator"], "after": ["legal", "moderator"]},
+            {
+                "role": "legal",
+                "proposed_by": ADMIN,
+                "confirmed_by": SECOND_ADMIN,
+                "before": ["moderator"],
+                "after": ["legal", "moderator"],
+            },
         )
     ]
+    async with store.reading() as uow:
+        assert await uow.roles.grants() == [
+            RoleGrant(MODERATOR, Role.LEGAL, ADMIN, NOW, SECOND_ADMIN, later)
+        ]
+        assert await uow.roles.pending_grants() == []
 
 
 async def test_grant_by_username_resolves_the_known_user(store: Store) -> None:
     async with store.transaction() as uow:
         await uow.users.touch(CARL, "en", NOW, "carl_c")
     outcome = await grant(store, BOOTSTRAP, ADMIN, ["@carl_c", "Admin"], NOW)
-    assert outcome == RoleChanged(
-        StaffCommand.GRANT, Person(CARL, "carl_c"), Role.ADMIN, frozenset({Role.ADMIN})
-    )
+    assert outcome == GrantProposed(Person(CARL, "carl_c"), Role.ADMIN, NOW + PENDING_GRANT_TTL)
 
 
 async def test_grant_of_an_unknown_username_changes_nothing(store: Store) -> None:
@@ -147,11 +180,11 @@ async def test_grant_of_an_unknown_username_changes_nothing(store: Store) -> Non
 
 
 async def test_a_role_granted_twice_is_refused_the_second_time(store: Store) -> None:
-    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "legal"], NOW)
-    again = await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "legal"], NOW)
-    assert again == Refused(Refusal.ALREADY_HAS, StaffCommand.GRANT, Person(CARL), Role.LEGAL)
+    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "moderator"], NOW)
+    again = await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "moderator"], NOW)
+    assert again == Refused(Refusal.ALREADY_HAS, StaffCommand.GRANT, Person(CARL), Role.MODERATOR)
     assert await audit(store, "role.grant_refused") == [
-        (ADMIN, str(CARL), {"reason": "already_has", "role": "legal"})
+        (SECOND_ADMIN, str(CARL), {"reason": "already_has", "role": "moderator"})
     ]
 
 
@@ -182,6 +215,7 @@ async def test_a_bootstrap_role_cannot_be_revoked(store: Store) -> None:
 
 async def test_a_granted_admin_may_grant_and_loses_that_when_revoked(store: Store) -> None:
     await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "admin"], NOW)
+    await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "admin"], NOW)
     assert isinstance(await grant(store, BOOTSTRAP, CARL, ["41", "moderator"], NOW), RoleChanged)
     revoked = await revoke(store, BOOTSTRAP, ADMIN, [str(CARL), "admin"], NOW)
     assert revoked == RoleChanged(StaffCommand.REVOKE, Person(CARL), Role.ADMIN, frozenset())
@@ -200,6 +234,7 @@ async def test_the_staff_list_has_bootstrap_entries_then_grants_with_names(
     shown = [(e.person, e.role, e.bootstrap, e.granted_by) for e in listing.entries]
     assert shown == [
         (Person(ADMIN, "ada"), Role.ADMIN, True, None),
+        (Person(SECOND_ADMIN), Role.ADMIN, True, None),
         (Person(MODERATOR), Role.MODERATOR, True, None),
         (Person(LEGAL), Role.LEGAL, True, None),
         (Person(CARL), Role.MODERATOR, False, Person(ADMIN, "ada")),
@@ -208,10 +243,12 @@ async def test_the_staff_list_has_bootstrap_entries_then_grants_with_names(
 
 
 async def test_staff_members_unites_bootstrap_and_granted_roles(store: Store) -> None:
-    await grant(store, BOOTSTRAP, ADMIN, [str(MODERATOR), "legal"], NOW)
-    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "admin"], NOW)
+    for admin in (ADMIN, SECOND_ADMIN):
+        await grant(store, BOOTSTRAP, admin, [str(MODERATOR), "legal"], NOW)
+        await grant(store, BOOTSTRAP, admin, [str(CARL), "admin"], NOW)
     assert await staff_members(store, BOOTSTRAP) == {
         ADMIN: {Role.ADMIN},
+        SECOND_ADMIN: {Role.ADMIN},
         MODERATOR: {Role.MODERATOR, Role.LEGAL},
         LEGAL: {Role.LEGAL},
         CARL: {Role.ADMIN},
@@ -270,3 +307,139 @@ async def test_unblock_lifts_the_block_and_is_audited(store: Store) -> None:
 async def test_unblocking_someone_not_blocked_is_refused(store: Store) -> None:
     outcome = await unblock(store, BOOTSTRAP, ADMIN, [str(CARL)], NOW)
     assert outcome == Refused(Refusal.NOT_BLOCKED, StaffCommand.UNBLOCK, Person(CARL))
+
+
+# --- four eyes are two people: legal and admin grants need a second admin -------------------
+
+
+async def role_notices(store: Store) -> list[tuple[int, str, int]]:
+    """(officer told, event, person) of every legal role change queued in the outbox."""
+    rows = await stored(
+        store, "SELECT chat_id, payload FROM outbox WHERE kind = ? ORDER BY id", (ROLE_CHANGE_KIND,)
+    )
+    return [
+        (chat_id, json.loads(payload)["event"], json.loads(payload)["user_id"])
+        for chat_id, payload in rows
+    ]
+
+
+async def test_one_admin_alone_only_proposes_legal_roles_which_give_no_role(store: Store) -> None:
+    """The insider of issue 27: one admin grants the legal role to itself and to a second
+    account it controls. Both grants are proposals only: neither account holds the role, the
+    admin cannot confirm its own proposal, and /roles shows them with their proposer."""
+    for person in (ADMIN, CARL):
+        outcome = await grant(store, BOOTSTRAP, ADMIN, [str(person), "legal"], NOW)
+        assert outcome == GrantProposed(Person(person), Role.LEGAL, NOW + PENDING_GRANT_TTL)
+    again = await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "legal"], NOW + timedelta(hours=1))
+    assert again == Refused(
+        Refusal.OWN_PROPOSAL, StaffCommand.GRANT, Person(CARL), Role.LEGAL, by=Person(ADMIN)
+    )
+    async with store.reading() as uow:
+        assert await uow.roles.granted_roles(ADMIN) == frozenset()
+        assert await uow.roles.granted_roles(CARL) == frozenset()
+        assert await uow.roles.holders(Role.LEGAL) == frozenset()
+    assert await stored(store, "SELECT count(*) FROM role_grants") == [(0,)]
+    assert CARL not in await staff_members(store, BOOTSTRAP)
+    listing = await staff_list(store, BOOTSTRAP, ADMIN, NOW)
+    assert isinstance(listing, StaffList)
+    waiting = [(e.person.user_id, e.role, e.granted_by) for e in listing.entries if e.pending]
+    assert waiting == [(ADMIN, Role.LEGAL, Person(ADMIN)), (CARL, Role.LEGAL, Person(ADMIN))]
+    assert [a[2]["role"] for a in await audit(store, "role.proposed")] == ["legal", "legal"]
+
+
+async def test_the_person_receiving_the_role_cannot_confirm_it(store: Store) -> None:
+    """An admin a colleague proposed for the legal role confirms it themselves: one person's
+    word would still give the role. Refused; the role stays unheld."""
+    await grant(store, BOOTSTRAP, ADMIN, [str(SECOND_ADMIN), "legal"], NOW)
+    outcome = await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(SECOND_ADMIN), "legal"], NOW)
+    assert isinstance(outcome, Refused)
+    assert outcome.reason is Refusal.CONFIRM_FOR_SELF
+    async with store.reading() as uow:
+        assert await uow.roles.granted_roles(SECOND_ADMIN) == frozenset()
+
+
+async def test_an_admin_made_by_the_proposer_cannot_confirm_the_proposers_grants(
+    store: Store,
+) -> None:
+    """One admin gets a second admin account confirmed once (fooling a colleague), then tries
+    to have that account confirm its legal grants: the two are not independent, in either
+    direction (the made admin proposing, the maker confirming)."""
+    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "admin"], NOW)
+    assert isinstance(
+        await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "admin"], NOW), RoleChanged
+    )
+    await grant(store, BOOTSTRAP, ADMIN, ["41", "legal"], NOW)
+    by_carl = await grant(store, BOOTSTRAP, CARL, ["41", "legal"], NOW)
+    assert by_carl == Refused(
+        Refusal.NOT_INDEPENDENT, StaffCommand.GRANT, Person(41), Role.LEGAL, by=Person(ADMIN)
+    )
+    await grant(store, BOOTSTRAP, CARL, ["42", "legal"], NOW)
+    by_admin = await grant(store, BOOTSTRAP, ADMIN, ["42", "legal"], NOW)
+    assert isinstance(by_admin, Refused)
+    assert by_admin.reason is Refusal.NOT_INDEPENDENT
+    async with store.reading() as uow:
+        assert await uow.roles.holders(Role.LEGAL) == frozenset()
+    refusals = await audit(store, "role.grant_refused")
+    assert [r[2]["reason"] for r in refusals] == ["not_independent", "not_independent"]
+
+
+async def test_a_proposal_lapses_after_seven_days_and_a_later_grant_proposes_anew(
+    store: Store,
+) -> None:
+    """A proposal left lying for weeks is picked up by a colleague's /grant as if it were
+    fresh: after 7 days it has lapsed, the /grant is a new proposal of its own, and /roles no
+    longer lists the old one."""
+    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "legal"], NOW)
+    late = NOW + PENDING_GRANT_TTL
+    outcome = await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "legal"], late)
+    assert outcome == GrantProposed(Person(CARL), Role.LEGAL, late + PENDING_GRANT_TTL)
+    async with store.reading() as uow:
+        assert await uow.roles.granted_roles(CARL) == frozenset()
+        [pending] = await uow.roles.pending_grants()
+    assert (pending.proposed_by, pending.proposed_at) == (SECOND_ADMIN, late)
+    listing = await staff_list(store, BOOTSTRAP, ADMIN, late + PENDING_GRANT_TTL)
+    assert isinstance(listing, StaffList)
+    assert not [e for e in listing.entries if e.pending]
+
+
+async def test_a_proposal_whose_proposer_lost_the_admin_role_is_not_confirmed(
+    store: Store,
+) -> None:
+    """An admin removed for cause leaves proposals behind; a colleague's /grant does not
+    confirm them (it proposes anew), so the removed admin's word counts for nothing."""
+    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "admin"], NOW)
+    await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "admin"], NOW)
+    await grant(store, BOOTSTRAP, CARL, ["41", "legal"], NOW)
+    await revoke(store, BOOTSTRAP, ADMIN, [str(CARL), "admin"], NOW)
+    outcome = await grant(store, BOOTSTRAP, SECOND_ADMIN, ["41", "legal"], NOW)
+    assert isinstance(outcome, GrantProposed)
+    async with store.reading() as uow:
+        assert await uow.roles.holders(Role.LEGAL) == frozenset()
+
+
+async def test_revoke_withdraws_a_proposal_and_every_legal_officer_is_told_each_change(
+    store: Store,
+) -> None:
+    """Legal roles given and taken behind the legal officers' backs: each proposal, withdrawal,
+    confirmation and revocation is queued for every officer (and the person) in the same
+    transaction; moderator grants, which need one admin, tell nobody."""
+    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "legal"], NOW)
+    withdrawn = await revoke(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "legal"], NOW)
+    assert withdrawn == GrantWithdrawn(Person(CARL), Role.LEGAL, Person(ADMIN))
+    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "legal"], NOW)
+    confirmed = await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "legal"], NOW)
+    assert isinstance(confirmed, RoleChanged)
+    await revoke(store, BOOTSTRAP, ADMIN, [str(CARL), "legal"], NOW)
+    assert await role_notices(store) == [
+        (LEGAL, "proposed", CARL),
+        (LEGAL, "withdrawn", CARL),
+        (LEGAL, "proposed", CARL),
+        (LEGAL, "confirmed", CARL),
+        (CARL, "confirmed", CARL),
+        (LEGAL, "revoked", CARL),
+        (CARL, "revoked", CARL),
+    ]
+    assert [a[2]["proposed_by"] for a in await audit(store, "role.withdrawn")] == [ADMIN]
+    before = await role_notices(store)
+    assert isinstance(await grant(store, BOOTSTRAP, ADMIN, ["41", "moderator"], NOW), RoleChanged)
+    assert await role_notices(store) == before

@@ -17,10 +17,13 @@ import json
 import random
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 
 from moderation.legal.transparency import TransparencyReport, build_report, parse_period, to_data
+from moderation.staff.roles import Role
+from moderation.staff.team import grant, revoke
 from storage import Store
 from storage.location import Location
 from tests.storage.stored import Rows, stored
@@ -294,3 +297,34 @@ async def test_random_requests_and_disclosures_are_counted_exactly(
             assert report.totals.users == len(everyone), quarter
     finally:
         await store.close()
+
+
+async def test_the_export_counts_legal_grants_and_how_concentrated_their_confirmations_are(
+    store: Store,
+) -> None:
+    """Two colluding admins can still make legal officers of accounts they control: the
+    published report shows every legal role proposed, confirmed, withdrawn and revoked in the
+    period, and how many proposer-confirmer pairs confirmed them (no ids)."""
+    ada, abe = 1, 4
+    bootstrap = {Role.ADMIN: {ada, abe}}
+    july, october = datetime(2026, 7, 10, tzinfo=UTC), datetime(2026, 10, 2, tzinfo=UTC)
+    for proposer, confirmer, person in ((ada, abe, 40), (ada, abe, 41), (abe, ada, 42)):
+        await grant(store, bootstrap, proposer, [str(person), "legal"], july)
+        await grant(store, bootstrap, confirmer, [str(person), "legal"], july)
+    await grant(store, bootstrap, ada, ["43", "legal"], july)
+    await revoke(store, bootstrap, abe, ["43", "legal"], july)  # withdrawn before confirmed
+    await revoke(store, bootstrap, abe, ["40", "legal"], july)
+    await grant(store, bootstrap, ada, ["44", "admin"], october)
+    data = to_data(await report_for(store, "2026Q3"))
+    assert data["role_grants"] == {
+        "legal": {
+            "proposed": 4,
+            "confirmed": 3,
+            "withdrawn": 1,
+            "revoked": 1,
+            "confirming_admin_pairs": 2,
+            "most_confirmed_by_one_pair": 2,
+        },
+        "admin": dict.fromkeys(data["role_grants"]["admin"], 0),
+    }
+    assert to_data(await report_for(store, "2026Q4"))["role_grants"]["admin"]["proposed"] == 1

@@ -86,6 +86,11 @@ BAD_SETTINGS = [
         "SLA_SEVERE_PENDING_MINUTES: input should be greater than or equal to 0",
         id="severe-wait-negative",
     ),
+    pytest.param(
+        {"LEGAL_GRANT_COOL_OFF_HOURS": "721"},
+        "LEGAL_GRANT_COOL_OFF_HOURS: input should be less than or equal to 720",
+        id="grant-cool-off-too-long",
+    ),
     pytest.param({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL: input should be", id="log-level"),
     pytest.param({"LOG_FORMAT": "xml"}, "LOG_FORMAT: input should be", id="log-format"),
     pytest.param(

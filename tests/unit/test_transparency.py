@@ -24,6 +24,7 @@ from moderation.legal.transparency import (
     CountryCounts,
     Disclosed,
     Period,
+    RoleGrantCounts,
     Totals,
     TransparencyReport,
     build_report,
@@ -153,6 +154,9 @@ class FakeCounts:
     async def ledger_head(self) -> tuple[int, str] | None:
         return self.head
 
+    async def role_grants_in(self, start: datetime, end: datetime) -> dict[str, RoleGrantCounts]:
+        return {}
+
 
 @dataclass
 class FakeUnit:
@@ -265,6 +269,17 @@ def test_the_json_has_totals_countries_and_the_telegram_format() -> None:
                 "copies_sent": 0,
             },
         ],
+        "role_grants": {
+            role: {
+                "proposed": 0,
+                "confirmed": 0,
+                "withdrawn": 0,
+                "revoked": 0,
+                "confirming_admin_pairs": 0,
+                "most_confirmed_by_one_pair": 0,
+            }
+            for role in ("legal", "admin")
+        },
         "telegram_format": [
             {
                 "country": "DE",
