@@ -71,7 +71,7 @@ async def test_every_legal_officer_gets_one_signed_head_that_ledger_verify_accep
     assert services.cipher is not None
     assert services.ledger is not None
     await two_violators(services.store, services.cipher)
-    request = await approved(services.store, services.cipher)
+    request = await approved(services.store, services.cipher, keys=services.ledger.keys)
     await disclose(services.store, services.cipher, POLICY, services.ledger, request.id, CAROL, NOW)
 
     await run_job(bot, "ledger_head")
@@ -111,7 +111,7 @@ async def test_no_periodic_head_when_ledger_head_every_hours_is_zero(
     assert services.cipher is not None
     assert services.ledger is not None
     await two_violators(services.store, services.cipher)
-    request = await approved(services.store, services.cipher)
+    request = await approved(services.store, services.cipher, keys=services.ledger.keys)
     await disclose(services.store, services.cipher, POLICY, services.ledger, request.id, CAROL, NOW)
     await run_job(off, "ledger_head")
     assert rows(settings.database, "SELECT count(*) FROM outbox WHERE kind = 'ledger_head'") == [
