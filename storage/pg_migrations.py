@@ -92,6 +92,36 @@ async def migrate_postgres(
         await conn.close()
 
 
+async def require_migrated(
+    location: PostgresLocation, *, directory: Path | None = None
+) -> MigrationReport:
+    """`migrate_postgres`'s read-only sibling, for a role that may not change the schema (the
+    bot's own, README "PostgreSQL roles"): the database's version when it is this code's, with
+    every applied file's checksum as recorded; else `MigrationError` saying what to run."""
+    migrations = load_pg_migrations(directory)
+    latest = migrations[-1].version if migrations else 0
+    try:
+        conn = await asyncpg.connect(location.dsn, timeout=10)
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+        raise translate(exc, location.describe()) from None
+    try:
+        async with conn.transaction(readonly=True):
+            current = await schema_version(conn)
+            await _refuse_newer(conn, current, latest)
+            await _verify_applied(conn, migrations[:current])
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        raise translate(exc, location.describe()) from None
+    finally:
+        await conn.close()
+    if current < latest:
+        raise MigrationError(
+            f"PostgreSQL database {location.describe()} has schema version {current}, this "
+            f"release {latest}: run `report-bot migrate` with DATABASE_OWNER_URL set to the "
+            "tables' owner (the bot's own role may not change the schema), then start again"
+        )
+    return MigrationReport(current, current, ())
+
+
 async def schema_version(conn: asyncpg.Connection) -> int:
     """0 for a database the runner never touched."""
     exists = await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL")
@@ -183,5 +213,6 @@ __all__ = [
     "load_pg_migrations",
     "migrate_postgres",
     "pg_latest_version",
+    "require_migrated",
     "schema_version",
 ]

@@ -38,10 +38,36 @@ class PostgresCluster:
     server: Any = None  # pgserver.PostgresServer, when the session started one
     #: The migrated template's name, once made (one per test process).
     template: str | None = None
+    #: The bot's least-privileged role in this cluster (`bot_role`), once made: name, password.
+    bot: tuple[str, str] | None = None
 
     def dsn_for(self, database: str) -> str:
         parts = urlsplit(self.admin_dsn)
         return urlunsplit(parts._replace(path=f"/{database}"))
+
+    def dsn_as(self, dsn: str, role: str, password: str) -> str:
+        """`dsn` (one of this cluster's databases) logging in as `role`."""
+        parts = urlsplit(dsn)
+        host = parts.netloc.rpartition("@")[2]
+        return urlunsplit(parts._replace(netloc=f"{role}:{password}@{host}"))
+
+    async def bot_role(self) -> tuple[str, str]:
+        """A role as `report-bot db create-role` makes it (LOGIN, nothing else), made once per
+        cluster and named after the test process; `grant_bot_role` gives it its privileges
+        per database. Its name and (random, test-only) password."""
+        if self.bot is None:
+            name = f"reportbot_{worker_name().replace('-', '_')}_{uuid.uuid4().hex[:6]}"
+            password = uuid.uuid4().hex
+            conn = await asyncpg.connect(self.admin_dsn)
+            try:
+                await conn.execute(
+                    f'CREATE ROLE "{name}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE '
+                    f"PASSWORD '{password}'"
+                )
+            finally:
+                await conn.close()
+            self.bot = (name, password)
+        return self.bot
 
     async def create_database(self, *, template: str | None = None) -> str:
         """A new database with a unique name (empty, or a copy of `template`); its DSN."""
@@ -81,6 +107,13 @@ class PostgresCluster:
         if self.server is None and self.template is not None:
             await self.drop_database(self.dsn_for(self.template))
         self.template = None
+        if self.server is None and self.bot is not None:
+            conn = await asyncpg.connect(self.admin_dsn)
+            try:
+                await conn.execute(f'DROP ROLE IF EXISTS "{self.bot[0]}"')
+            finally:
+                await conn.close()
+        self.bot = None
         if self.server is not None:
             self.server.cleanup()
 
