@@ -364,8 +364,11 @@ def _print_copy(exits: Exits, report: CopyReport, settings: Settings) -> None:
     for warning in report.checks.warnings:
         exits.err(f"db copy: warning: {warning}")
     print(
-        f"next: point DATABASE_URL at {report.target} (the password as before), then start "
-        "the bot; keep the SQLite file as it is until the bot runs well on PostgreSQL"
+        f"next: set DATABASE_OWNER_URL to {report.target} (the owner, as for this copy) and "
+        "DATABASE_URL to the same database with a role of the bot's own (a new user and "
+        "password), run `report-bot db create-role` and `report-bot migrate` (it grants that "
+        "role only the bot's privileges), then start the bot; keep the SQLite file as it is "
+        "until the bot runs well on PostgreSQL"
     )
     if settings.ledger_anchor_dir is None:
         print(
