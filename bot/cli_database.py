@@ -166,9 +166,10 @@ def migrate(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
         )
     elif isinstance(settings.database, PostgresLocation):
         exits.err(
-            f"migrate: note: migrated as {login_role(settings.database)}, the role the bot "
-            "connects as: it owns the tables and could switch off their guards; see README, "
-            '"PostgreSQL roles" (DATABASE_OWNER_URL and `report-bot db create-role`)'
+            f"migrate: note: DATABASE_OWNER_URL is not set, so this ran as "
+            f"{login_role(settings.database)}, the role the bot connects as; if it owns the "
+            "tables it could switch off their guards (`report-bot db-check` says); see README, "
+            '"PostgreSQL roles"'
         )
     return exits.ok
 

@@ -139,7 +139,10 @@ async def _migrate(
     while True:
         async with conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
-            await conn.execute(_BOOKKEEPING)
+            # Only when missing: a role that may not create tables (the bot's own) then finds
+            # an up-to-date database up to date instead of being refused the CREATE.
+            if not await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL"):
+                await conn.execute(_BOOKKEEPING)
             current = await schema_version(conn)
             if start is None:
                 start = current

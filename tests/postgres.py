@@ -10,6 +10,12 @@ Each test process (a pytest-xdist worker) starts a cluster of its own, or, on a 
 own, names its databases after itself. A test's database is migrated once per process: the
 first is migrated into a template, and every other is `CREATE DATABASE ... TEMPLATE` of it (a
 file copy on the server), not a run of every migration.
+
+The bot logs in as a role of its own, as in production (README, "PostgreSQL roles"): one per
+test process, granted its privileges on the template (the copies carry them), so a privilege
+the code needs and the role lacks fails the test that needs it. The tests' admin role owns the
+tables: it migrates, and it is the insider of tests/storage/stored.py and tests/engines.py
+(`owner_dsn` finds it from the bot's DSN of a test's database).
 """
 
 from __future__ import annotations
@@ -24,10 +30,21 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from storage.location import PostgresLocation, parse_location
 from storage.pg_migrations import migrate_postgres
+from storage.pg_roles import grant_bot_role
 from tests.workers import worker_name
 
 ENVIRONMENT_DSN = "TEST_POSTGRES_DSN"
+
+#: The owner's DSN of each test database handed out with the bot's DSN (`bot_database`).
+_OWNERS: dict[str, str] = {}
+
+
+def owner_dsn(dsn: str) -> str:
+    """The owner's DSN of the database `dsn` logs in to as the bot (`dsn` itself otherwise):
+    who the insider is, with the database's admin password."""
+    return _OWNERS.get(dsn, dsn)
 
 
 @dataclass
@@ -86,6 +103,8 @@ class PostgresCluster:
         if self.template is None:
             dsn = await self.create_database()
             await migrate_postgres(dsn)  # closes its connection: a template must have none
+            role, password = await self.bot_role()
+            await grant_bot_role(_location(dsn), _location(self.dsn_as(dsn, role, password)))
             self.template = urlsplit(dsn).path.lstrip("/")
         return self.template
 
@@ -93,7 +112,17 @@ class PostgresCluster:
         """A new database at the latest schema version: a copy of this process's template."""
         return await self.create_database(template=await self.migrated_template())
 
+    async def bot_database(self) -> tuple[str, str]:
+        """A new migrated database: (the owner's DSN, the bot's role's DSN, granted)."""
+        owner = await self.create_migrated_database()
+        role, password = await self.bot_role()
+        bot = self.dsn_as(owner, role, password)
+        _OWNERS[bot] = owner
+        return owner, bot
+
     async def drop_database(self, dsn: str) -> None:
+        for bot in [bot for bot, owner in _OWNERS.items() if owner == dsn]:
+            del _OWNERS[bot]
         name = urlsplit(dsn).path.lstrip("/")
         conn = await asyncpg.connect(self.admin_dsn)
         try:
@@ -142,3 +171,9 @@ def start_cluster(base: Path) -> PostgresCluster:
             f'(pip install -e ".[dev]") or set {ENVIRONMENT_DSN} to a server of your own'
         ) from exc
     return PostgresCluster(server.get_uri(), server)
+
+
+def _location(dsn: str) -> PostgresLocation:
+    location = parse_location(dsn)
+    assert isinstance(location, PostgresLocation)
+    return location
