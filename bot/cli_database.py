@@ -164,6 +164,12 @@ def migrate(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
             f"migrated as the owner {grants.owner}; the bot's role {grants.role} holds only its "
             f"privileges on {len(grants.tables)} tables, append-only ones: {guarded}"
         )
+    elif isinstance(settings.database, PostgresLocation) and settings.database_owner:
+        exits.err(
+            f"migrate: note: DATABASE_URL and DATABASE_OWNER_URL both log in as "
+            f"{login_role(settings.database)}: the bot owns its tables and could switch off "
+            'their guards; give it a role of its own (README, "PostgreSQL roles")'
+        )
     elif isinstance(settings.database, PostgresLocation):
         exits.err(
             f"migrate: note: DATABASE_OWNER_URL is not set, so this ran as "

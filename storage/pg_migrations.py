@@ -32,8 +32,9 @@ from storage.postgres import translate
 
 PG_MIGRATIONS_DIR = MIGRATIONS_DIR / "postgresql"
 
-# An arbitrary constant naming this runner's advisory lock ("rbmigr" in ASCII).
-_LOCK_KEY = 0x72626D69_6772
+#: An arbitrary constant naming this runner's advisory lock ("rbmigr" in ASCII); granting the
+#: bot's role (storage/pg_roles.py) takes it too.
+MIGRATION_LOCK_KEY = 0x72626D69_6772
 
 _BOOKKEEPING = """
 CREATE TABLE IF NOT EXISTS schema_version (
@@ -138,7 +139,7 @@ async def _migrate(
     applied: list[str] = []
     while True:
         async with conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK_KEY)
             # Only when missing: a role that may not create tables (the bot's own) then finds
             # an up-to-date database up to date instead of being refused the CREATE.
             if not await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL"):

@@ -40,6 +40,7 @@ import asyncpg
 
 from storage.errors import StorageError
 from storage.location import PostgresLocation
+from storage.pg_migrations import MIGRATION_LOCK_KEY
 from storage.postgres import translate
 
 #: The privileges a table may give the bot; anything else (TRUNCATE, REFERENCES, TRIGGER) never.
@@ -175,6 +176,9 @@ async def grant_bot_role(owner: PostgresLocation, bot: PostgresLocation) -> Gran
         if me == role:
             return None
         async with conn.transaction():
+            # One at a time with the migrations (and another instance granting at start-up):
+            # concurrent GRANTs on one table fail with "tuple concurrently updated".
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK_KEY)
             return await _grant(conn, role, me)
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
         raise translate(exc, owner.describe()) from None
