@@ -206,11 +206,17 @@ async def _grant(conn: asyncpg.Connection, role: str, me: str) -> GrantReport:
         f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {who}",
         f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {who}",
         f"REVOKE CREATE ON SCHEMA {schema} FROM {who}",
-        f"REVOKE CREATE ON DATABASE {database} FROM {who}",
         f"GRANT USAGE ON SCHEMA {schema} TO {who}",
-        f"GRANT CONNECT ON DATABASE {database} TO {who}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {who}",
     ]
+    if await conn.fetchval(
+        "SELECT pg_has_role(current_user, datdba, 'MEMBER') FROM pg_database "
+        "WHERE datname = current_database()"
+    ):  # else the database's owner decides (CONNECT is PUBLIC's by default)
+        statements += [
+            f"REVOKE CREATE ON DATABASE {database} FROM {who}",
+            f"GRANT CONNECT ON DATABASE {database} TO {who}",
+        ]
     for grant in grants:
         table = quoted(grant.table)
         if grant.privileges:

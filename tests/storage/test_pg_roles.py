@@ -251,7 +251,7 @@ async def test_db_check_fails_for_the_tables_owner_and_for_a_member_of_it(
     postgres_cluster: PostgresCluster,
 ) -> None:
     """The owner is no superuser here, and still may switch the guards off; so may a role
-    that is a member of it."""
+    that is a member of it. It grants the bot's role as well as a superuser does."""
     dsn = await postgres_cluster.create_database()
     suffix = uuid.uuid4().hex[:8]
     owner, member, password = f"owner_{suffix}", f"member_{suffix}", "owner-test-password"
@@ -274,6 +274,11 @@ async def test_db_check_fails_for_the_tables_owner_and_for_a_member_of_it(
             assert "and functions" in text  # refuse_change() could be replaced
             assert not report.ok
         assert f"(a member of {owner})" in text
+        # The same owner (no superuser, nor the database's owner) grants the bot's role.
+        role, bot_password = await postgres_cluster.bot_role()
+        bot = _location(postgres_cluster.dsn_as(dsn, role, bot_password))
+        assert await grant_bot_role(as_owner, bot) is not None
+        assert (await check_postgres(bot)).problems == ()
     finally:
         await postgres_cluster.drop_database(dsn)
         admin = await asyncpg.connect(postgres_cluster.admin_dsn)
