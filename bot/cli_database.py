@@ -37,6 +37,7 @@ from storage.legal.ledger_anchor import FILE_NAME as ANCHOR_FILE
 from storage.legal.ledger_anchor import placement
 from storage.location import PostgresLocation, SqliteLocation, parse_location
 from storage.pg_maintenance import PgCheckReport, check_postgres
+from storage.pg_roles import GrantReport, create_bot_role, login_role
 
 #: Where the README tells how to back up and restore a PostgreSQL database.
 PG_BACKUP_DOCS = 'the README, "PostgreSQL backups"'
@@ -67,7 +68,9 @@ def add_database_commands(
         "on the database's filesystem. PostgreSQL: the schema version and "
         "migration checksums, synchronous_commit, fsync and full_page_writes as the bot's "
         "session sees them, every foreign key validated, every guard trigger present and "
-        "enabled, no invalid index. Exits 1 when anything is wrong, a line per problem.",
+        "enabled, no invalid index, and the bot's role (DATABASE_URL's user) neither a "
+        "superuser nor an owner of the tables, without TRUNCATE and without UPDATE or DELETE "
+        "on the append-only tables. Exits 1 when anything is wrong, a line per problem.",
     )
     backup = add_command(
         commands,
@@ -85,8 +88,21 @@ def add_database_commands(
         commands,
         "db",
         dest="db_command",
-        help="the database as a whole: copy it to PostgreSQL",
-        description="Moving the bot's records from SQLite to PostgreSQL.",
+        help="the database as a whole: copy it to PostgreSQL, create the bot's role there",
+        description="Moving the bot's records from SQLite to PostgreSQL; the bot's own role "
+        "on PostgreSQL.",
+    )
+    add_command(
+        actions,
+        "create-role",
+        create_role,
+        exits,
+        help="create the bot's PostgreSQL role (DATABASE_URL's user) as DATABASE_OWNER_URL",
+        description="PostgreSQL: create the role DATABASE_URL logs in as, with LOGIN and no "
+        "other attribute and DATABASE_URL's password (sent as a SCRAM verifier), from the "
+        "DATABASE_OWNER_URL connection (it needs CREATEROLE; otherwise the SQL to run as a "
+        "superuser is printed, without the password). An existing role is left as it is. "
+        "Then `report-bot migrate` grants it exactly the bot's privileges.",
     )
     copy = add_command(
         actions,
@@ -121,12 +137,12 @@ def add_database_commands(
 def migrate(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
     configure_logs(settings)
 
-    async def work(store: Store) -> tuple[MigrationReport, Upgrade | None]:
+    async def work(store: Store) -> tuple[MigrationReport, GrantReport | None, Upgrade | None]:
         # With the registry keys: what migration 0018 left to re-seal, bound to its row.
-        return store.migration, await upgraded_seals(store, settings)
+        return store.migration, store.grants, await upgraded_seals(store, settings)
 
     try:
-        report, upgrade = run_with_store(settings, work, bind_seals=False)
+        report, grants, upgrade = run_with_store(settings, work, bind_seals=False, migrate=True)
     except (DatabaseTooNewError, MigrationError, StorageError) as exc:
         exits.err(f"migrate: {exc}")
         return exits.failed
@@ -144,6 +160,56 @@ def migrate(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
         )
     else:
         print(f"{settings.database.describe()}: schema version {report.to_version}, nothing to do")
+    if grants is not None:
+        guarded = ", ".join(grant.describe() for grant in grants.guarded)
+        print(
+            f"migrated as the owner {grants.owner}; the bot's role {grants.role} holds only its "
+            f"privileges on {len(grants.tables)} tables, append-only ones: {guarded}"
+        )
+    elif isinstance(settings.database, PostgresLocation) and settings.database_owner:
+        exits.err(
+            f"migrate: note: DATABASE_URL and DATABASE_OWNER_URL both log in as "
+            f"{login_role(settings.database)}: the bot owns its tables and could switch off "
+            'their guards; give it a role of its own (README, "PostgreSQL roles")'
+        )
+    elif isinstance(settings.database, PostgresLocation):
+        exits.err(
+            f"migrate: note: DATABASE_OWNER_URL is not set, so this ran as "
+            f"{login_role(settings.database)}, the role the bot connects as; if it owns the "
+            "tables it could switch off their guards (`report-bot db-check` says); see README, "
+            '"PostgreSQL roles"'
+        )
+    return exits.ok
+
+
+def create_role(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
+    database, owner = settings.database, settings.database_owner
+    if not isinstance(database, PostgresLocation) or owner is None:
+        exits.err(
+            "db create-role: needs DATABASE_URL (postgresql://, the bot's role and password) "
+            "and DATABASE_OWNER_URL (the tables' owner, who creates the role); SQLite has no "
+            "roles"
+        )
+        return exits.usage
+    configure_logs(settings)
+    try:
+        created = asyncio.run(create_bot_role(owner, database))
+    except StorageError as exc:
+        exits.err(f"db create-role: {exc}")
+        return exits.failed
+    password = (
+        "with DATABASE_URL's password (sent as a SCRAM verifier, never in clear)"
+        if created.with_password
+        else "without a password (DATABASE_URL has none: the server's pg_hba.conf decides)"
+    )
+    if created.created:
+        print(f"created the bot's role {created.role}: LOGIN, nothing else, {password}")
+    else:
+        print(
+            f"the bot's role {created.role} exists; left as it is (db-check says if it may "
+            "do too much)"
+        )
+    print("next: `report-bot migrate` (as DATABASE_OWNER_URL) grants it its privileges")
     return exits.ok
 
 
@@ -202,6 +268,10 @@ def _pg_check(exits: Exits, database: PostgresLocation) -> int:
     print(
         f"foreign keys: {report.foreign_keys}; guard triggers present and enabled: "
         f"{report.triggers}"
+    )
+    print(
+        f"the bot's role {report.role}: "
+        f"{'least privilege' if not report.role_risks else 'MAY ALTER ITS GUARDS'}"
     )
     for problem in report.problems:
         print(f"  problem: {problem}")
@@ -318,8 +388,11 @@ def _print_copy(exits: Exits, report: CopyReport, settings: Settings) -> None:
     for warning in report.checks.warnings:
         exits.err(f"db copy: warning: {warning}")
     print(
-        f"next: point DATABASE_URL at {report.target} (the password as before), then start "
-        "the bot; keep the SQLite file as it is until the bot runs well on PostgreSQL"
+        f"next: set DATABASE_OWNER_URL to {report.target} (the owner, as for this copy) and "
+        "DATABASE_URL to the same database with a role of the bot's own (a new user and "
+        "password), run `report-bot db create-role` and `report-bot migrate` (it grants that "
+        "role only the bot's privileges), then start the bot; keep the SQLite file as it is "
+        "until the bot runs well on PostgreSQL"
     )
     if settings.ledger_anchor_dir is not None:
         print(

@@ -49,7 +49,7 @@ from storage.legal.ledger_anchor import (
     NoStateFolder,
     default_anchor_dir,
 )
-from storage.location import Location, SqliteLocation, parse_location
+from storage.location import Location, PostgresLocation, SqliteLocation, parse_location
 
 #: The categories whose pending cases admins hear about when they wait too long.
 DEFAULT_SEVERE_CATEGORIES = "csam,terrorism"
@@ -127,6 +127,8 @@ class Settings(BaseSettings):
     database_path: Path = Path("./data/reportbot.sqlite3")
     # SecretStr: a PostgreSQL URL may carry a password (`database` is the parsed form).
     database_url: SecretStr | None = None
+    # The tables' owner on PostgreSQL: migrations run as it, the bot as DATABASE_URL's role.
+    database_owner_url: SecretStr | None = None
     telegram_api_base_url: str = DEFAULT_API_BASE_URL
     log_level: LogLevel = LogLevel.INFO
     log_format: LogFormat = LogFormat.AUTO
@@ -237,6 +239,7 @@ class Settings(BaseSettings):
         "ledger_anchor_dir",
         "log_pseudonym_key",
         "database_url",
+        "database_owner_url",
         mode="before",
     )
     @classmethod
@@ -249,6 +252,36 @@ class Settings(BaseSettings):
         if value is not None:
             parse_location(value.get_secret_value())  # its ValueError names what is wrong
         return value
+
+    @field_validator("database_owner_url")
+    @classmethod
+    def _owner_url_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not isinstance(
+            parse_location(value.get_secret_value()), PostgresLocation
+        ):
+            raise ValueError(
+                "must be a postgresql://owner@host:5432/database URL: the tables' owner, "
+                "for migrations (SQLite has no roles)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _owner_of_the_same_database(self) -> Settings:
+        owner = self.database_owner
+        if owner is None:
+            return self
+        database = self.database
+        if not isinstance(database, PostgresLocation):
+            raise ValueError(
+                "DATABASE_OWNER_URL: only with a PostgreSQL DATABASE_URL (the bot's own role); "
+                "leave it empty for SQLite"
+            )
+        if owner.without_user() != database.without_user():
+            raise ValueError(
+                f"DATABASE_OWNER_URL: names {owner.without_user()}, but DATABASE_URL names "
+                f"{database.without_user()}: both must name the same database"
+            )
+        return self
 
     @field_validator("review_chat_id", "review_thread_id", "metrics_port", mode="before")
     @classmethod
@@ -370,6 +403,15 @@ class Settings(BaseSettings):
         if self.database_url is None:
             return SqliteLocation(self.database_path)
         return parse_location(self.database_url.get_secret_value())
+
+    @property
+    def database_owner(self) -> PostgresLocation | None:
+        """DATABASE_OWNER_URL: who migrates a PostgreSQL database (README, PostgreSQL roles)."""
+        if self.database_owner_url is None:
+            return None
+        location = parse_location(self.database_owner_url.get_secret_value())
+        assert isinstance(location, PostgresLocation)  # the validator checked it
+        return location
 
     @property
     def anchor_dir(self) -> Path:

@@ -24,6 +24,8 @@ EXPECTED: dict[str, str] = {
     "DATABASE_PATH": "a file path such as ./data/reportbot.sqlite3",
     "DATABASE_URL": "empty (DATABASE_PATH), sqlite:///path/to/file.sqlite3 or "
     "postgresql://user:password@host:5432/database",
+    "DATABASE_OWNER_URL": "empty, or postgresql://owner:password@host:5432/database: the "
+    "tables' owner, the same database as DATABASE_URL",
     "TELEGRAM_API_BASE_URL": f"a URL ending in /bot, e.g. {DEFAULT_API_BASE_URL}",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
     "LOG_FORMAT": "one of auto, json, console",

@@ -52,7 +52,8 @@ from bot.setup_report import SetupReport, print_header, print_report, secrets_of
 from bot.transport import AiohttpRequest
 from handlers.runtime.log_pseudonym import log_key_from
 from storage.legal.ledger_anchor import placement
-from storage.location import SqliteLocation
+from storage.location import PostgresLocation, SqliteLocation
+from storage.pg_roles import login_role
 
 #: getUpdates answers at most this many; more pending updates are not read.
 UPDATES_LIMIT = 100
@@ -128,6 +129,7 @@ def _check_settings(settings: Settings, report: SetupReport) -> None:
     else:
         report.ok("BOT_TOKEN is set (not shown)")
     _check_anchor(settings, report)
+    _check_database_roles(settings, report)
 
 
 def _check_anchor(settings: Settings, report: SetupReport) -> None:
@@ -152,6 +154,36 @@ def _check_anchor(settings: Settings, report: SetupReport) -> None:
             f"the ledger's checkpoint folder {anchor_dir} is on another filesystem than the "
             "database"
         )
+
+
+def _check_database_roles(settings: Settings, report: SetupReport) -> None:
+    """PostgreSQL's two roles, from the settings alone (README, "PostgreSQL roles")."""
+    database, owner = settings.database, settings.database_owner
+    if not isinstance(database, PostgresLocation):
+        return
+    role = login_role(database)
+    if owner is None:
+        report.note(
+            f"database: PostgreSQL, the bot logs in as {role} (DATABASE_URL); migrations need "
+            "the tables' owner: set DATABASE_OWNER_URL for `report-bot migrate` (kept from the "
+            f"bot if you like: `run` needs it only to migrate); `report-bot db-check` says "
+            f"whether {role} could switch off its own guards"
+        )
+        return
+    if login_role(owner) == role:
+        report.problem(
+            f"DATABASE_URL and DATABASE_OWNER_URL both log in as {role}: the bot would own its "
+            "tables and could switch off their guards (disable a trigger, delete, enable it)",
+            "give the bot a role of its own: put a new user and password in DATABASE_URL "
+            "(e.g. postgresql://reportbot_app:PASSWORD@host:5432/reportbot), then run "
+            "`report-bot db create-role` and `report-bot migrate`",
+        )
+        return
+    report.ok(
+        f"database: the bot logs in as {role} (DATABASE_URL), migrations as {login_role(owner)} "
+        f"(DATABASE_OWNER_URL); `report-bot db create-role` creates {role} if it is missing, "
+        "`report-bot migrate` grants it only the bot's privileges"
+    )
 
 
 async def _check_telegram(settings: Settings, report: SetupReport) -> None:

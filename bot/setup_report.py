@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from bot.redaction import SECRET_MASK, TOKEN_MASK
 from bot.settings import Settings
@@ -61,7 +62,14 @@ def secrets_of(settings: Settings) -> list[str]:
         settings.ledger_previous_keys,
         settings.log_pseudonym_key,
     )
-    return [value.get_secret_value() for value in values if value is not None]
+    found = [value.get_secret_value() for value in values if value is not None]
+    for url in (settings.database_url, settings.database_owner_url):
+        if url is None:
+            continue
+        password = urlsplit(url.get_secret_value()).password
+        if password:  # a URL is never printed whole; its password is masked anyway
+            found.extend((url.get_secret_value(), password))
+    return found
 
 
 def print_report(report: SetupReport, out: TextIO, secrets: Iterable[str]) -> int:

@@ -1,5 +1,10 @@
 """Opening the database for a command: migrated, and with the registry keys at hand, every
-value sealed before the row binding (migration 0018) re-sealed bound to its row first."""
+value sealed before the row binding (migration 0018) re-sealed bound to its row first.
+
+On PostgreSQL the migrations run only as DATABASE_OWNER_URL's role when it is set (which then
+grants the bot's role its privileges); without it a database behind this code is refused with
+what to run, since the bot's own role may not change the schema. `migrate` alone, without an
+owner URL, migrates as DATABASE_URL's role (one role for both, which db-check names)."""
 
 from __future__ import annotations
 
@@ -12,14 +17,20 @@ import structlog
 from bot.settings import Settings
 from moderation.sealing import Upgrade, upgrade_seals
 from storage import Store
+from storage.location import PostgresLocation
 
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
 
 
-async def opened_store(settings: Settings, *, bind_seals: bool = True) -> Store:
-    store = await Store.open(settings.database)
+async def opened_store(
+    settings: Settings, *, bind_seals: bool = True, migrate: bool = False
+) -> Store:
+    database, owner = settings.database, settings.database_owner
+    if owner is None and migrate and isinstance(database, PostgresLocation):
+        owner = database
+    store = await Store.open(database, owner=owner)
     if bind_seals:
         try:
             await upgraded_seals(store, settings)
@@ -30,14 +41,19 @@ async def opened_store(settings: Settings, *, bind_seals: bool = True) -> Store:
 
 
 def run_with_store(
-    settings: Settings, work: Callable[[Store], Awaitable[T]], *, bind_seals: bool = True
+    settings: Settings,
+    work: Callable[[Store], Awaitable[T]],
+    *,
+    bind_seals: bool = True,
+    migrate: bool = False,
 ) -> T:
     """What every CLI command does with the database: open it as `run` does, run `work` in
     its own event loop, close it whatever happens. Errors reach the command, which names them.
-    `bind_seals=False` leaves the seals to `work` (`migrate` reports how many it bound)."""
+    `bind_seals=False` leaves the seals to `work` (`migrate` reports how many it bound);
+    `migrate=True` migrates PostgreSQL as DATABASE_URL's role when no owner URL is set."""
 
     async def main() -> T:
-        store = await opened_store(settings, bind_seals=bind_seals)
+        store = await opened_store(settings, bind_seals=bind_seals, migrate=migrate)
         try:
             return await work(store)
         finally:

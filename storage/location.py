@@ -67,6 +67,11 @@ class PostgresLocation:
     def describe(self) -> str:
         return self.shown
 
+    def without_user(self) -> str:
+        """The server and database, whoever logs in: two roles' URLs of one database agree."""
+        scheme, _, rest = self.shown.partition("://")
+        return f"{scheme}://{rest.rpartition('@')[2]}"
+
     def __repr__(self) -> str:
         return f"PostgresLocation({self.shown!r})"
 

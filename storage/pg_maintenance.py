@@ -6,6 +6,12 @@ server's fsync and full_page_writes); every foreign key and check constraint val
 guard triggers the migrations create present and enabled (a trigger disabled, or set to fire
 only on a replica, no longer guards anything) and the session not in replica mode; no index
 left invalid by a failed CREATE INDEX CONCURRENTLY or REINDEX. Read-only: nothing is changed.
+
+A trigger's state is read as it is now, so a trigger disabled and enabled again in between
+leaves no trace here: what keeps the bot from doing that is its role's privileges, checked
+too (storage/pg_roles.py): the role DATABASE_URL logs in as is neither a superuser nor an
+owner of the tables (or a member of their owner), may not TRUNCATE, and holds no UPDATE or
+DELETE on an append-only table beyond the columns the code updates.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Final
 
 import asyncpg
 
+from storage import pg_roles
 from storage.location import PostgresLocation
 from storage.migrations import Migration
 from storage.pg_migrations import load_pg_migrations, schema_version
@@ -43,6 +50,10 @@ class PgCheckReport:
     foreign_keys: int
     problems: tuple[str, ...]
     warnings: tuple[str, ...]
+    #: The role the check logged in as (DATABASE_URL's: the bot's), and what it may do to
+    #: its own guards (also among `problems`).
+    role: str = ""
+    role_risks: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -174,6 +185,10 @@ async def _check(conn: asyncpg.Connection, where: str, directory: Path | None) -
         for name in sorted(set(present) - expected)
     )
 
+    role = str(await conn.fetchval("SELECT current_user"))
+    role_risks = await pg_roles.role_risks(conn)
+    problems.extend(role_risks)
+
     invalid = await conn.fetch(
         "SELECT i.relname AS index, c.relname AS table FROM pg_index x "
         "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid "
@@ -193,4 +208,6 @@ async def _check(conn: asyncpg.Connection, where: str, directory: Path | None) -
         foreign_keys=foreign_keys,
         problems=tuple(problems),
         warnings=tuple(warnings),
+        role=role,
+        role_risks=tuple(role_risks),
     )

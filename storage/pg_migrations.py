@@ -32,8 +32,9 @@ from storage.postgres import translate
 
 PG_MIGRATIONS_DIR = MIGRATIONS_DIR / "postgresql"
 
-# An arbitrary constant naming this runner's advisory lock ("rbmigr" in ASCII).
-_LOCK_KEY = 0x72626D69_6772
+#: An arbitrary constant naming this runner's advisory lock ("rbmigr" in ASCII); granting the
+#: bot's role (storage/pg_roles.py) takes it too.
+MIGRATION_LOCK_KEY = 0x72626D69_6772
 
 _BOOKKEEPING = """
 CREATE TABLE IF NOT EXISTS schema_version (
@@ -92,6 +93,36 @@ async def migrate_postgres(
         await conn.close()
 
 
+async def require_migrated(
+    location: PostgresLocation, *, directory: Path | None = None
+) -> MigrationReport:
+    """`migrate_postgres`'s read-only sibling, for a role that may not change the schema (the
+    bot's own, README "PostgreSQL roles"): the database's version when it is this code's, with
+    every applied file's checksum as recorded; else `MigrationError` saying what to run."""
+    migrations = load_pg_migrations(directory)
+    latest = migrations[-1].version if migrations else 0
+    try:
+        conn = await asyncpg.connect(location.dsn, timeout=10)
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+        raise translate(exc, location.describe()) from None
+    try:
+        async with conn.transaction(readonly=True):
+            current = await schema_version(conn)
+            await _refuse_newer(conn, current, latest)
+            await _verify_applied(conn, migrations[:current])
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        raise translate(exc, location.describe()) from None
+    finally:
+        await conn.close()
+    if current < latest:
+        raise MigrationError(
+            f"PostgreSQL database {location.describe()} has schema version {current}, this "
+            f"release {latest}: run `report-bot migrate` with DATABASE_OWNER_URL set to the "
+            "tables' owner (the bot's own role may not change the schema), then start again"
+        )
+    return MigrationReport(current, current, ())
+
+
 async def schema_version(conn: asyncpg.Connection) -> int:
     """0 for a database the runner never touched."""
     exists = await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL")
@@ -108,8 +139,11 @@ async def _migrate(
     applied: list[str] = []
     while True:
         async with conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", _LOCK_KEY)
-            await conn.execute(_BOOKKEEPING)
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK_KEY)
+            # Only when missing: a role that may not create tables (the bot's own) then finds
+            # an up-to-date database up to date instead of being refused the CREATE.
+            if not await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL"):
+                await conn.execute(_BOOKKEEPING)
             current = await schema_version(conn)
             if start is None:
                 start = current
@@ -183,5 +217,6 @@ __all__ = [
     "load_pg_migrations",
     "migrate_postgres",
     "pg_latest_version",
+    "require_migrated",
     "schema_version",
 ]

@@ -20,7 +20,8 @@ from storage.legal.repository import LegalRepository
 from storage.legal.transparency import TransparencyRepository
 from storage.location import Location, PostgresLocation, SqliteLocation
 from storage.migrations import MigrationReport, migrate
-from storage.pg_migrations import migrate_postgres
+from storage.pg_migrations import migrate_postgres, require_migrated
+from storage.pg_roles import GrantReport, grant_bot_role
 from storage.postgres import PostgresDatabase
 from storage.registry.confirmations import ConfirmationRepository
 from storage.registry.violators import RegistryRepository
@@ -93,18 +94,38 @@ class Engine(Protocol):
 
 
 class Store:
-    def __init__(self, database: Engine, migration: MigrationReport) -> None:
+    def __init__(
+        self, database: Engine, migration: MigrationReport, grants: GrantReport | None = None
+    ) -> None:
         self._db = database
         self.migration = migration
+        #: PostgreSQL opened with the owner's URL: the privileges the bot's role was given.
+        self.grants = grants
         self._commit_listeners: list[Callable[[], None]] = []
 
     @classmethod
-    async def open(cls, where: Path | Location, *, readers: int = 2) -> Store:
-        """Applies pending migrations, then opens the connections (a Path is a SQLite file)."""
+    async def open(
+        cls,
+        where: Path | Location,
+        *,
+        readers: int = 2,
+        owner: PostgresLocation | None = None,
+    ) -> Store:
+        """Applies pending migrations, then opens the connections (a Path is a SQLite file).
+
+        PostgreSQL migrates only as `owner` (the tables' owner, DATABASE_OWNER_URL), and then
+        gives `where`'s role exactly the bot's privileges (storage/pg_roles.py); without
+        `owner` a database behind this code is refused with what to run (the bot's own role
+        may not change the schema). `owner` may be `where` itself: one role for both."""
         location = SqliteLocation(where) if isinstance(where, Path) else where
         if isinstance(location, PostgresLocation):
-            report = await migrate_postgres(location)
-            return cls(await PostgresDatabase.open(location, readers=readers), report)
+            grants: GrantReport | None = None
+            if owner is not None:
+                report = await migrate_postgres(owner)
+                grants = await grant_bot_role(owner, location)
+            else:
+                report = await require_migrated(location)
+            return cls(await PostgresDatabase.open(location, readers=readers), report, grants)
         report = await migrate(location.path)
         return cls(await Database.open(location.path, readers=readers), report)
 

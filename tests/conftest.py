@@ -146,7 +146,8 @@ async def _own_location(
     engine: str, tmp_path: Path, request: pytest.FixtureRequest, *, migrated: bool
 ) -> AsyncIterator[Location]:
     """A test's own database on `engine`: a copy of this process's migrated template, or
-    empty (no file yet, a new database); a PostgreSQL one is dropped afterwards."""
+    empty (no file yet, a new database); a PostgreSQL one is dropped afterwards. A migrated
+    PostgreSQL one is reached as the bot's own role, an empty one as its owner."""
     if engine == "sqlite":
         path = tmp_path / "data" / "db.sqlite3"
         if migrated:
@@ -154,9 +155,15 @@ async def _own_location(
         yield SqliteLocation(path)
         return
     cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
-    dsn = await (cluster.create_migrated_database() if migrated else cluster.create_database())
-    yield parse_location(dsn)
-    await cluster.drop_database(dsn)
+    if not migrated:  # opened as its owner, who migrates it (the tests' admin role)
+        dsn = await cluster.create_database()
+        yield parse_location(dsn)
+        await cluster.drop_database(dsn)
+        return
+    # The bot's own role, as in production; the owner stays the insider (tests/postgres.py).
+    owner, bot = await cluster.bot_database()
+    yield parse_location(bot)
+    await cluster.drop_database(owner)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ import asyncpg
 from storage.location import Location, PostgresLocation, SqliteLocation
 from storage.postgres import WRITE_LOCK_KEY, resync_identities
 from storage.sql import numbered
+from tests.postgres import owner_dsn
 
 _READER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="test-db-reader")
 
@@ -31,7 +32,8 @@ def rows(where: Path | Location, sql: str, *params: Any) -> list[tuple[Any, ...]
         with sqlite3.connect(location.path) as conn:
             return list(conn.execute(sql, params))
     assert isinstance(location, PostgresLocation)
-    return _READER.submit(asyncio.run, _pg_rows(location.dsn, sql, params)).result(timeout=30)
+    reading = _pg_rows(owner_dsn(location.dsn), sql, params)
+    return _READER.submit(asyncio.run, reading).result(timeout=30)
 
 
 def execute(where: Path | Location, sql: str, *many: tuple[Any, ...]) -> None:
@@ -44,7 +46,8 @@ def execute(where: Path | Location, sql: str, *many: tuple[Any, ...]) -> None:
             conn.executemany(sql, batches)
         return
     assert isinstance(location, PostgresLocation)
-    _READER.submit(asyncio.run, _pg_execute(location.dsn, sql, batches)).result(timeout=60)
+    writing = _pg_execute(owner_dsn(location.dsn), sql, batches)
+    _READER.submit(asyncio.run, writing).result(timeout=60)
 
 
 def at_rest(location: Location) -> bytes:
@@ -55,7 +58,7 @@ def at_rest(location: Location) -> bytes:
         path = location.path
         return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")))
     assert isinstance(location, PostgresLocation)
-    return _READER.submit(asyncio.run, _pg_values(location.dsn)).result(timeout=60)
+    return _READER.submit(asyncio.run, _pg_values(owner_dsn(location.dsn))).result(timeout=60)
 
 
 async def _pg_values(dsn: str) -> bytes:

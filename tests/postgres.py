@@ -10,10 +10,17 @@ Each test process (a pytest-xdist worker) starts a cluster of its own, or, on a 
 own, names its databases after itself. A test's database is migrated once per process: the
 first is migrated into a template, and every other is `CREATE DATABASE ... TEMPLATE` of it (a
 file copy on the server), not a run of every migration.
+
+The bot logs in as a role of its own, as in production (README, "PostgreSQL roles"): one per
+test process, granted its privileges on the template (the copies carry them), so a privilege
+the code needs and the role lacks fails the test that needs it. The tests' admin role owns the
+tables: it migrates, and it is the insider of tests/storage/stored.py and tests/engines.py
+(`owner_dsn` finds it from the bot's DSN of a test's database).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 import warnings
@@ -24,10 +31,21 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from storage.location import PostgresLocation, parse_location
 from storage.pg_migrations import migrate_postgres
+from storage.pg_roles import grant_bot_role
 from tests.workers import worker_name
 
 ENVIRONMENT_DSN = "TEST_POSTGRES_DSN"
+
+#: The owner's DSN of each test database handed out with the bot's DSN (`bot_database`).
+_OWNERS: dict[str, str] = {}
+
+
+def owner_dsn(dsn: str) -> str:
+    """The owner's DSN of the database `dsn` logs in to as the bot (`dsn` itself otherwise):
+    who the insider is, with the database's admin password."""
+    return _OWNERS.get(dsn, dsn)
 
 
 @dataclass
@@ -38,10 +56,36 @@ class PostgresCluster:
     server: Any = None  # pgserver.PostgresServer, when the session started one
     #: The migrated template's name, once made (one per test process).
     template: str | None = None
+    #: The bot's least-privileged role in this cluster (`bot_role`), once made: name, password.
+    bot: tuple[str, str] | None = None
 
     def dsn_for(self, database: str) -> str:
         parts = urlsplit(self.admin_dsn)
         return urlunsplit(parts._replace(path=f"/{database}"))
+
+    def dsn_as(self, dsn: str, role: str, password: str) -> str:
+        """`dsn` (one of this cluster's databases) logging in as `role`."""
+        parts = urlsplit(dsn)
+        host = parts.netloc.rpartition("@")[2]
+        return urlunsplit(parts._replace(netloc=f"{role}:{password}@{host}"))
+
+    async def bot_role(self) -> tuple[str, str]:
+        """A role as `report-bot db create-role` makes it (LOGIN, nothing else), made once per
+        cluster and named after the test process; `grant_bot_role` gives it its privileges
+        per database. Its name and (random, test-only) password."""
+        if self.bot is None:
+            name = f"reportbot_{worker_name().replace('-', '_')}_{uuid.uuid4().hex[:6]}"
+            password = uuid.uuid4().hex
+            conn = await asyncpg.connect(self.admin_dsn)
+            try:
+                await conn.execute(
+                    f'CREATE ROLE "{name}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE '
+                    f"PASSWORD '{password}'"
+                )
+            finally:
+                await conn.close()
+            self.bot = (name, password)
+        return self.bot
 
     async def create_database(self, *, template: str | None = None) -> str:
         """A new database with a unique name (empty, or a copy of `template`); its DSN."""
@@ -60,6 +104,8 @@ class PostgresCluster:
         if self.template is None:
             dsn = await self.create_database()
             await migrate_postgres(dsn)  # closes its connection: a template must have none
+            role, password = await self.bot_role()
+            await grant_bot_role(_location(dsn), _location(self.dsn_as(dsn, role, password)))
             self.template = urlsplit(dsn).path.lstrip("/")
         return self.template
 
@@ -67,7 +113,17 @@ class PostgresCluster:
         """A new database at the latest schema version: a copy of this process's template."""
         return await self.create_database(template=await self.migrated_template())
 
+    async def bot_database(self) -> tuple[str, str]:
+        """A new migrated database: (the owner's DSN, the bot's role's DSN, granted)."""
+        owner = await self.create_migrated_database()
+        role, password = await self.bot_role()
+        bot = self.dsn_as(owner, role, password)
+        _OWNERS[bot] = owner
+        return owner, bot
+
     async def drop_database(self, dsn: str) -> None:
+        for bot in [bot for bot, owner in _OWNERS.items() if owner == dsn]:
+            del _OWNERS[bot]
         name = urlsplit(dsn).path.lstrip("/")
         conn = await asyncpg.connect(self.admin_dsn)
         try:
@@ -81,6 +137,15 @@ class PostgresCluster:
         if self.server is None and self.template is not None:
             await self.drop_database(self.dsn_for(self.template))
         self.template = None
+        if self.server is None and self.bot is not None:
+            conn = await asyncpg.connect(self.admin_dsn)
+            try:
+                # Still granted in a database left behind (a run cut short): it stays.
+                with contextlib.suppress(asyncpg.DependentObjectsStillExistError):
+                    await conn.execute(f'DROP ROLE IF EXISTS "{self.bot[0]}"')
+            finally:
+                await conn.close()
+        self.bot = None
         if self.server is not None:
             self.server.cleanup()
 
@@ -109,3 +174,9 @@ def start_cluster(base: Path) -> PostgresCluster:
             f'(pip install -e ".[dev]") or set {ENVIRONMENT_DSN} to a server of your own'
         ) from exc
     return PostgresCluster(server.get_uri(), server)
+
+
+def _location(dsn: str) -> PostgresLocation:
+    location = parse_location(dsn)
+    assert isinstance(location, PostgresLocation)
+    return location

@@ -17,6 +17,7 @@ from storage.crypto import new_key_text, new_secret_text
 from storage.location import PostgresLocation, SqliteLocation, parse_location
 from tests.engines import rows
 from tests.helpers import cli_command, cli_env
+from tests.postgres import PostgresCluster
 from tests.storage.copy_fixtures import anchors_beside, filled_sqlite, keys_from
 from tests.storage.legal_fixtures import PERSONAL_VALUES
 
@@ -65,7 +66,10 @@ async def filled_source(tmp_path: Path, keys_env: dict[str, str]) -> Path:
 
 
 async def test_copy_to_postgresql_then_check_it_there(
-    tmp_path: Path, postgres_dsn: str, keys_env: dict[str, str]
+    tmp_path: Path,
+    postgres_dsn: str,
+    keys_env: dict[str, str],
+    postgres_cluster: PostgresCluster,
 ) -> None:
     source = await filled_source(tmp_path, keys_env)
     target_url = with_password(postgres_dsn)
@@ -91,8 +95,23 @@ async def test_copy_to_postgresql_then_check_it_there(
     assert copied.stderr == ""
     assert rows(target, "SELECT count(*) FROM observations") == [(observations,)]
 
+    # The README's next steps: the bot's own role, granted by `migrate` as the owner (the
+    # copy's --to); the bot, db-check and ledger verify then log in as that role.
+    role, role_password = await postgres_cluster.bot_role()
+    bot_url = postgres_cluster.dsn_as(postgres_dsn, role, role_password)
+    owner_env = cli_env(
+        DATABASE_URL=bot_url,
+        DATABASE_OWNER_URL=target_url,
+        LEDGER_ANCHOR_DIR=str(anchors_beside(source)),
+        **keys_env,
+    )
+    created = run(owner_env, tmp_path, "db", "create-role")
+    assert created.returncode == 0, created.stderr
+    granted = run(owner_env, tmp_path, "migrate")
+    assert granted.returncode == 0, granted.stderr
+    assert f"the bot's role {role} holds only its privileges" in granted.stdout
     pg_env = cli_env(
-        DATABASE_URL=target_url, LEDGER_ANCHOR_DIR=str(anchors_beside(source)), **keys_env
+        DATABASE_URL=bot_url, LEDGER_ANCHOR_DIR=str(anchors_beside(source)), **keys_env
     )
     checked = run(pg_env, tmp_path, "db-check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -113,8 +132,11 @@ async def test_copy_to_postgresql_then_check_it_there(
     assert "nothing was changed" in again.stderr
     assert "Traceback" not in again.stderr
 
-    everything = "".join(p.stdout + p.stderr for p in (copied, checked, verified, backup, again))
+    everything = "".join(
+        p.stdout + p.stderr for p in (copied, created, granted, checked, verified, backup, again)
+    )
     assert PASSWORD not in everything
+    assert role_password not in everything
     for value in PERSONAL_VALUES:
         assert value not in everything
 

@@ -364,11 +364,15 @@ class Member:
 def fleet_environment(
     server: LoopbackServer, dsn: str, review_id: int, moderators: Sequence[UserHandle], **extra: str
 ) -> dict[str, str]:
-    """The environment every instance shares (one set of keys), without its port."""
+    """The environment every instance shares (one set of keys), without its port. The
+    database starts empty and the instances migrate it as they start, together, as its owner
+    (one role for both here: the fleet is about instances, tests/storage/test_pg_roles.py
+    about roles)."""
     return _environment(
         BOT_TOKEN=TOKEN,
         TELEGRAM_API_BASE_URL=server.base_url,
         DATABASE_URL=dsn,
+        DATABASE_OWNER_URL=dsn,
         REVIEW_CHAT_ID=str(review_id),
         MODERATOR_IDS=",".join(str(m.id) for m in moderators),
         WEBHOOK_SECRET_TOKEN=SECRET,

@@ -12,6 +12,7 @@ import asyncpg
 from storage import Store
 from storage.location import Location, PostgresLocation, SqliteLocation
 from storage.sql import numbered
+from tests.postgres import owner_dsn
 
 #: SQL, or (SQL, parameters); `?` placeholders on both engines.
 Statement = str | tuple[str, Sequence[Any]]
@@ -29,7 +30,8 @@ async def stored(store: Store, sql: str, params: Sequence[Any] = ()) -> list[tup
 
 async def outside(store: Store, sql: str, params: Sequence[Any] = ()) -> None:
     """Runs `sql` (`?` placeholders) on a connection of its own, as an operator with the
-    database's password would, outside the bot; `Refused` when the database says no."""
+    database's password would, outside the bot (on PostgreSQL as the tables' owner, not the
+    bot's role); `Refused` when the database says no."""
     await outside_all(store, (sql, params))
 
 
@@ -50,7 +52,7 @@ async def outside_all(store: Store | Location, *statements: Statement) -> None:
             conn.close()
         return
     assert isinstance(location, PostgresLocation)
-    raw = await asyncpg.connect(location.dsn)
+    raw = await asyncpg.connect(owner_dsn(location.dsn))
     try:
         for sql, params in pairs:
             await raw.execute(numbered(sql), *params)
@@ -81,7 +83,7 @@ async def at_rest(store: Store) -> bytes:
         path = location.path
         return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")))
     assert isinstance(location, PostgresLocation)
-    raw = await asyncpg.connect(location.dsn)
+    raw = await asyncpg.connect(owner_dsn(location.dsn))
     try:
         tables = await raw.fetch(
             "SELECT table_name FROM information_schema.tables "

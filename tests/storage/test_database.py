@@ -47,9 +47,11 @@ def another_process_writing(path: Path) -> Iterator[sqlite3.Connection]:
 async def test_opening_a_store_migrates_a_new_database_first(
     empty_store_location: Location,
 ) -> None:
-    """A new SQLite file in a folder not made yet, or an empty PostgreSQL database."""
+    """A new SQLite file in a folder not made yet, or an empty PostgreSQL database (migrated
+    as its owner: here the tests' own role, one for both)."""
     store_location = empty_store_location
-    store = await Store.open(store_location)
+    owner = store_location if isinstance(store_location, PostgresLocation) else None
+    store = await Store.open(store_location, owner=owner)
     try:
         assert store.migration.from_version == 0
         assert store.migration.to_version == latest_version()
@@ -57,7 +59,7 @@ async def test_opening_a_store_migrates_a_new_database_first(
             await uow.state.put("k", "v", NOW)
     finally:
         await store.close()
-    again = await Store.open(store_location)
+    again = await Store.open(store_location, owner=owner)
     try:
         assert again.migration.from_version == latest_version()
         assert await stored(again, "SELECT key, value FROM bot_state") == [("k", "v")]

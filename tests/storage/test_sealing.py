@@ -38,7 +38,7 @@ from storage.crypto import (
     new_secret_text,
     parse_key,
 )
-from storage.location import Location, SqliteLocation
+from storage.location import Location, PostgresLocation, SqliteLocation
 from storage.migrations import migrate
 from storage.pg_migrations import migrate_postgres
 from tests.storage.legal_fixtures import (
@@ -252,7 +252,7 @@ async def test_rows_sealed_before_the_binding_are_resealed_once_and_new_ones_nev
             (disclosure, at),
         ),
     )
-    store = await Store.open(store_location)  # migrates to the latest
+    store = await Store.open(store_location, owner=as_owner(store_location))  # to the latest
     try:
         listed = await stored(
             store, "SELECT table_name, count(*) FROM sealed_before_binding GROUP BY 1 ORDER BY 1"
@@ -324,7 +324,7 @@ async def test_a_row_that_does_not_open_the_old_way_is_named_and_stays_sealed(
             (bytes.fromhex("00112233445566778899aabbccddeeff00112233"), b"\x01", at, at, b"\x0a"),
         ),
     )
-    store = await Store.open(store_location)
+    store = await Store.open(store_location, owner=as_owner(store_location))
     try:
         upgrade = await upgrade_seals(store, cipher)
         assert "observations 1" in upgrade.unopenable
@@ -375,3 +375,8 @@ def test_the_contexts_name_their_rows() -> None:
     ]
     assert len({disclosure_context(1), target_context(1, "phone"), update_context(1)}) == 3
     assert ObservationKind.PHONE.personal
+
+
+def as_owner(location: Location) -> PostgresLocation | None:
+    """PostgreSQL migrates only as the tables' owner: here the tests' own role, one for both."""
+    return location if isinstance(location, PostgresLocation) else None

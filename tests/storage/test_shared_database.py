@@ -17,6 +17,7 @@ from storage import DatabaseLockedError, Store
 from storage.errors import DatabaseUnavailableError
 from storage.location import Location, PostgresLocation, parse_location
 from storage.postgres import SESSION_SETTINGS, WRITE_LOCK_KEY
+from tests.postgres import owner_dsn
 from tests.storage.sqlite_files import NOW
 from tests.storage.stored import stored
 from tests.storage.test_review_rules import UNDO, Desk, policy
@@ -83,7 +84,7 @@ async def test_commits_are_synchronous_whatever_the_server_default(
     store_location: Location,
 ) -> None:
     assert isinstance(store_location, PostgresLocation)
-    admin = await asyncpg.connect(store_location.dsn)
+    admin = await asyncpg.connect(owner_dsn(store_location.dsn))  # ALTER DATABASE: the owner
     try:
         name = await admin.fetchval("SELECT current_database()")
         await admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')

@@ -132,3 +132,40 @@ def test_an_unreachable_server_is_named_by_the_cli_without_the_password(tmp_path
     assert "cannot reach PostgreSQL at postgresql://bot@127.0.0.1:1/reports" in done.stderr
     assert PASSWORD not in done.stderr + done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_the_owner_url_is_the_same_postgresql_database_under_another_role(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no developer .env
+    settings = load_settings(
+        database_url=f"postgresql://reportbot_app:{PASSWORD}@db:5432/reports",
+        database_owner_url=f"postgresql://reportbot:{PASSWORD}@db:5432/reports",
+    )
+    assert settings.database_owner is not None
+    assert settings.database_owner.describe() == "postgresql://reportbot@db:5432/reports"
+    assert load_settings(database_url="postgresql://bot@db/reports").database_owner is None
+
+
+@pytest.mark.parametrize(
+    ("database", "owner", "named"),
+    [
+        (None, f"postgresql://owner:{PASSWORD}@db/reports", "only with a PostgreSQL DATABASE_URL"),
+        (
+            "postgresql://bot@db/reports",
+            f"postgresql://owner:{PASSWORD}@db/other",
+            "both must name the same database",
+        ),
+        ("postgresql://bot@db/reports", "sqlite:///data/bot.sqlite3", "the tables' owner"),
+    ],
+)
+def test_a_wrong_owner_url_is_named_without_its_password(
+    database: str | None, owner: str, named: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SettingsError) as raised:
+        load_settings(database_url=database, database_owner_url=owner)
+    text = "\n".join(raised.value.problems)
+    assert "DATABASE_OWNER_URL" in text
+    assert named in text
+    assert PASSWORD not in text
