@@ -242,28 +242,25 @@ async def void_lapsed(
     uow: LegalUnit, policy: LegalPolicy, request: LegalRequest, actor_id: int | None, now: datetime
 ) -> LegalRequest:
     """Voids the approvals of officers who no longer hold the legal role (or hold it only by a
-    grant newer than their vote), approvals that carry no seal, then those that do not count
+    grant newer than their vote, or by a grant whose seal does not verify), approvals that
+    carry no seal, then those that do not count
     though the role is held (a vote in the grant's cool-off, a grant from the registrar or
     another approver)."""
     unsealed = [v for v in request.votes if v.seal is None or v.seal_key_id is None]
     if any(v.live and v.approve for v in unsealed):
         request = await void_approvals(uow, request, unsealed, UNSEALED, actor_id, now)
-    stale = await lapsed(uow.roles, policy, request.votes)
-    if stale:
-        request = await void_approvals(
-            uow,
-            request,
-            stale,
-            "the approving officer no longer holds the legal role",
-            actor_id,
-            now,
-        )
-    by_reason: dict[str, list[Vote]] = {}
-    for vote, reason in await discounted(uow.roles, policy, request):
-        by_reason.setdefault(reason, []).append(vote)
-    for reason, votes in by_reason.items():
+    for reason, votes in _by_reason(await lapsed(uow.roles, policy, request.votes)).items():
+        request = await void_approvals(uow, request, votes, reason, actor_id, now)
+    for reason, votes in _by_reason(await discounted(uow.roles, policy, request)).items():
         request = await void_approvals(uow, request, votes, reason, actor_id, now)
     return request
+
+
+def _by_reason(found: list[tuple[Vote, str]]) -> dict[str, list[Vote]]:
+    by_reason: dict[str, list[Vote]] = {}
+    for vote, reason in found:
+        by_reason.setdefault(reason, []).append(vote)
+    return by_reason
 
 
 async def void_officer_approvals(
