@@ -21,7 +21,14 @@ from typing import Final
 
 from moderation.legal.analysis import blocking_problem
 from moderation.legal.ledger import LedgerKeys
-from moderation.legal.officers import Officer, approval_problem, discounted, lapsed
+from moderation.legal.officers import (
+    Officer,
+    OfficerRoles,
+    approval_problem,
+    discounted,
+    lapsed,
+    unverifiable_grants,
+)
 from moderation.legal.ports import LegalStore, LegalUnit, VotingUnit
 from moderation.legal.sealed_parts import opened_request
 from moderation.legal.steps import Refused, audit_step, get_request, run_step
@@ -92,6 +99,22 @@ def counted_approvals(
             continue
         counted[vote.officer_id] = vote
     return CountedApprovals(tuple(counted.values()), tuple(not_counted))
+
+
+async def grant_checked(
+    roles: OfficerRoles, policy: LegalPolicy, counted: CountedApprovals
+) -> CountedApprovals:
+    """`counted` without the approvals of officers whose legal grant cannot be verified now
+    (sealed under a key that is not configured), each named among those not counted."""
+    missing = await unverifiable_grants(roles, policy, counted.counted)
+    if not missing:
+        return counted
+    kept = tuple(v for v in counted.counted if v.officer_id not in missing)
+    why = tuple(
+        f"the approval of officer {officer_id} does not count: {problem}"
+        for officer_id, problem in sorted(missing.items())
+    )
+    return CountedApprovals(kept, counted.not_counted + why)
 
 
 def vote_keys(keys: LedgerKeys | None) -> LedgerKeys:

@@ -19,7 +19,12 @@ from datetime import datetime
 from typing import Final
 
 from moderation.legal.analysis import blocking_problem, day_bounds
-from moderation.legal.approvals import CountedApprovals, counted_approvals, void_lapsed
+from moderation.legal.approvals import (
+    CountedApprovals,
+    counted_approvals,
+    grant_checked,
+    void_lapsed,
+)
 from moderation.legal.disclosure_content import disclosure_json, open_observations
 from moderation.legal.disclosure_html import render_html
 from moderation.legal.ledger import EntryKind, Ledger, LedgerEntry
@@ -61,7 +66,9 @@ async def disclose(
             uow, policy, await get_request(uow.legal, request_id), acting.user_id, now
         )
         request = opened_request(sealer, request)
-        counted = counted_approvals(ledger.keys, policy, request)
+        counted = await grant_checked(
+            uow.roles, policy, counted_approvals(ledger.keys, policy, request)
+        )
         problem = disclosure_problem(request, policy, counted) or await resolution_problem(
             uow.registry, sealer, request
         )

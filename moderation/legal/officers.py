@@ -16,7 +16,9 @@ A granted legal or admin role counts here only while its seal verifies under LED
 (`policy.grant_keys`; moderation/staff/grant_seals.py): a row a database writer inserted or
 edited (to give a second account of theirs the legal role, or to dodge the independence rule)
 and a grant from before sealed grants give no role in the legal flow, and `lapsed` voids the
-approvals of their holders, saying the grant does not verify.
+approvals of their holders, saying the grant does not verify. A grant sealed under a key that is
+not configured (LEDGER_PREVIOUS_KEYS incomplete after a rotation) gives no role either, but its
+holder's approvals are only left uncounted (`unverifiable_grants`), never voided for it.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from datetime import datetime
 from typing import Final, Protocol
 
 from moderation.legal.types import LegalPolicy, LegalRequest, Vote
-from moderation.staff.grant_seals import grant_problem, verified_holders
+from moderation.staff.grant_seals import grant_problem, unverifiable, verified_holders
 from moderation.staff.roles import Role, RoleGrant
 
 #: Why an approval is voided when its officer no longer holds the legal role.
@@ -108,9 +110,24 @@ async def lapsed(
             stale.append((vote, LOST_ROLE))
             continue
         problem = grant_problem(policy.grant_keys, record)
-        if problem is not None:
+        if problem is not None and not unverifiable(policy.grant_keys, record):
             stale.append((vote, f"the approving officer's legal role does not verify: {problem}"))
     return stale
+
+
+async def unverifiable_grants(
+    roles: OfficerRoles, policy: LegalPolicy, votes: Iterable[Vote]
+) -> dict[int, str]:
+    """Officers with live approvals whose legal grant is sealed under a key not at hand, with
+    why: those approvals are not counted (nor voided) until the key is configured again."""
+    found: dict[int, str] = {}
+    for vote in votes:
+        if not vote.live or not vote.approve or vote.officer_id in policy.bootstrap_legal:
+            continue
+        record = await roles.grant_record(vote.officer_id, Role.LEGAL)
+        if record is not None and unverifiable(policy.grant_keys, record):
+            found[vote.officer_id] = grant_problem(policy.grant_keys, record) or ""
+    return found
 
 
 # --- four eyes are two people ------------------------------------------------------------------

@@ -126,6 +126,15 @@ def proposal_problem(keys: LedgerKeys | None, pending: PendingGrant) -> str | No
     return _problem(keys, what, pending.seal, pending.seal_key_id, proposal_message(pending))
 
 
+def unverifiable(keys: LedgerKeys | None, grant: RoleGrant) -> bool:
+    """A sealed grant whose key is not at hand (LEDGER_KEY unset, or its key id missing from
+    LEDGER_PREVIOUS_KEYS): it does not count now, but nothing proves it forged either, so what
+    its holder did is not voided for it (a configuration mistake must not destroy votes)."""
+    if grant.seal is None or grant.seal_key_id is None:
+        return False
+    return keys is None or keys.mac(grant.seal_key_id, b"") is None
+
+
 def counts(keys: LedgerKeys | None, grant: RoleGrant | None) -> bool:
     """Whether a grant gives its role for due process: a sealed role's grant only when its
     seal verifies; a moderator's grant always."""

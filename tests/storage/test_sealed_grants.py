@@ -10,6 +10,8 @@ code before sealed grants every one of them counted.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -18,6 +20,7 @@ import pytest
 from moderation.clock import utc_text
 from moderation.legal.approvals import approve
 from moderation.legal.disclosure import disclose
+from moderation.legal.ledger import LedgerKeys
 from moderation.legal.lifecycle import show, write_analysis
 from moderation.legal.officers import Officer
 from moderation.legal.types import LegalRefused, RequestState
@@ -327,3 +330,23 @@ async def test_only_officers_whose_grant_verifies_are_told_of_legal_role_changes
     told = await stored(store, "SELECT chat_id FROM outbox WHERE kind = ?", (ROLE_CHANGE_KIND,))
     assert EVE.user_id not in {chat_id for (chat_id,) in told}
     assert 104 in {chat_id for (chat_id,) in told}  # told of its own confirmation
+
+
+async def test_a_grant_under_a_key_left_out_after_a_rotation_is_not_counted_nor_voided(
+    store: Store, cipher: PersonalDataCipher
+) -> None:
+    """Not an attack but a mistake the insider could wait for: LEDGER_KEY rotated without the
+    old key in LEDGER_PREVIOUS_KEYS. Eve's grant cannot be verified, so her approval does not
+    count and the disclosure is refused, naming the key; her vote is not voided (nothing
+    proves it forged), and once the key is back the disclosure goes."""
+    await granted(store, EVE.user_id, "legal")
+    request = await analysed(store, cipher)
+    await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, EVE, NOW)
+    assert (await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, CAROL, NOW)).complete
+    forgotten = dataclasses.replace(POLICY, grant_keys=LedgerKeys("new", {"new": os.urandom(32)}))
+    with pytest.raises(LegalRefused, match="'test-ledger', which is not configured"):
+        await disclose(store, cipher, forgotten, ledger_for(store), request.id, CAROL, NOW)
+    shown, _ = await show(store, cipher, forgotten, request.id, BOB, NOW)
+    assert (shown.approvals, shown.voided) == ((EVE.user_id, CAROL.user_id), ())
+    disclosure = await disclose(store, cipher, POLICY, ledger_for(store), request.id, CAROL, NOW)
+    assert disclosure.request_id == request.id
