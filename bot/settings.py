@@ -332,6 +332,7 @@ class Settings(BaseSettings):
             bootstrap_legal=self.legal_officer_ids,
             bootstrap_admins=self.admin_ids,
             grant_cool_off=timedelta(hours=self.legal_grant_cool_off_hours),
+            grant_keys=self.ledger_keys() if self.ledger_key is not None else None,
         )
 
     @field_validator("report_categories", mode="before")
@@ -449,12 +450,17 @@ class Settings(BaseSettings):
 
     def ledger(self) -> Ledger:
         """The ledger's keys and its checkpoint file; `require_ledger` checks the key is set."""
+        return Ledger(self.ledger_keys(), FileAnchor(self.anchor_dir))
+
+    def ledger_keys(self) -> LedgerKeys:
+        """LEDGER_KEY and LEDGER_PREVIOUS_KEYS: they key the ledger and seal votes and legal
+        and admin grants; `require_ledger` checks the key is set."""
         self.require_ledger()
         assert self.ledger_key is not None
         current = parse_key(self.ledger_key.get_secret_value(), "LEDGER_KEY")
         secrets = {key.key_id: key.secret for key in self._ledger_previous_parsed()}
         secrets[current.key_id] = current.secret
-        return Ledger(LedgerKeys(current.key_id, secrets), FileAnchor(self.anchor_dir))
+        return LedgerKeys(current.key_id, secrets)
 
     def require_ledger(self) -> None:
         if self.ledger_key is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Final, TypeVar
 
 from telegram import Message, Update, User
@@ -19,6 +20,7 @@ from handlers.i18n import Catalog, Html
 from handlers.runtime.access import resolve_actor
 from handlers.runtime.context import BotContext
 from handlers.runtime.menus import set_staff_menu
+from moderation.legal.ledger import LedgerKeys
 from moderation.staff.commands import (
     REASON_MAX,
     ROLE_ORDER,
@@ -88,9 +90,11 @@ class StaffViews:
                 role=self.role(outcome.role),
                 roles=self.roles(outcome.roles),
             )
+            if outcome.replaced:
+                text += "\n" + self.t("staff.granted.replaced")
             return text if menu_set else f"{text}\n{self.t('staff.menu_not_set')}"
         if isinstance(outcome, GrantProposed):
-            return self.t(
+            text = self.t(
                 "staff.proposed",
                 person=self.person(outcome.person),
                 role=self.role(outcome.role),
@@ -98,6 +102,9 @@ class StaffViews:
                 role_value=outcome.role.value,
                 until=self.utc(outcome.expires_at),
             )
+            if outcome.regrant:
+                text += "\n" + self.t("staff.proposed.regrant", person=self.person(outcome.person))
+            return text
         if isinstance(outcome, GrantWithdrawn):
             return self.t(
                 "staff.withdrawn",
@@ -158,8 +165,8 @@ class StaffViews:
         )
         if entry.confirmed_by is not None:
             row += self.t("staff.list.confirmed_by", by=self.person(entry.confirmed_by))
-        elif entry.legacy:
-            row += self.t("staff.list.legacy")
+        if entry.legacy:
+            row += self.t("staff.list.legacy", user_id=entry.person.user_id, role=entry.role.value)
         return row
 
     def _rows(self, rows: list[str]) -> Html:
@@ -194,6 +201,8 @@ class StaffViews:
             params["roles"] = self.roles(refused.roles)
         if refused.by is not None:
             params["by"] = self.person(refused.by)
+        if refused.reason is Refusal.UNSEALED_PROPOSAL and refused.person is not None:
+            params.update(user_id=refused.person.user_id, role_value=role.value if role else "")
         return self._texts.render(self._language, key, **params)
 
 
@@ -206,12 +215,19 @@ def _sent(update: Update) -> tuple[Message, User] | None:
     return message, user
 
 
+def _keys(context: BotContext) -> LedgerKeys | None:
+    """LEDGER_KEY's keys, which seal legal and admin grants (None: not set; the domain refuses
+    such grants, naming it)."""
+    ledger = context.services.ledger
+    return None if ledger is None else ledger.keys
+
+
 async def grant_command(update: Update, context: BotContext) -> None:
-    await _role_command(update, context, grant)
+    await _role_command(update, context, partial(grant, keys=_keys(context)))
 
 
 async def revoke_command(update: Update, context: BotContext) -> None:
-    await _role_command(update, context, revoke)
+    await _role_command(update, context, partial(revoke, keys=_keys(context)))
 
 
 async def _role_command(update: Update, context: BotContext, act: StaffAct[RoleOutcome]) -> None:
@@ -237,7 +253,11 @@ async def roles_command(update: Update, context: BotContext) -> None:
     message, user = found
     views = StaffViews(services.texts, user.language_code)
     outcome = await staff_list(
-        services.store, services.settings.bootstrap_roles, user.id, services.clock.now()
+        services.store,
+        services.settings.bootstrap_roles,
+        user.id,
+        services.clock.now(),
+        keys=_keys(context),
     )
     if isinstance(outcome, Refused):
         await message.reply_text(views.refusal(outcome))

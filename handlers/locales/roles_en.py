@@ -108,12 +108,53 @@ TEXTS: Final[dict[str, str]] = {
         "confirm. Nothing changed."
     ),
     "staff.list.confirmed_by": ", confirmed by {by}",
-    "staff.list.legacy": ", by one admin before grants needed a second admin's confirmation",
+    "staff.list.legacy": (
+        " — <b>not sealed</b> (made before grants were sealed, or written outside the bot): it "
+        "opens the role's commands but does not count for legal requests or for confirming "
+        "grants until two admins grant it again (<code>/grant {user_id} {role}</code>)"
+    ),
     "staff.list.pending": (
         "\n\n<b>Proposed, waiting for a second admin</b> (no role until confirmed)\n{pending}"
     ),
     "staff.list.pending_row": (
         "• {person} — {role}, proposed by {by} on {at} UTC; lapses {until} UTC"
+    ),
+    # Sealed grants: legal and admin grants carry a seal under LEDGER_KEY.
+    "staff.granted.replaced": (
+        "ℹ️ This sealed grant replaces their earlier unsealed one, which did not count for "
+        "legal requests. A legal role counts for approvals after the cool-off "
+        "(LEGAL_GRANT_COOL_OFF_HOURS)."
+    ),
+    "staff.proposed.regrant": (
+        "ℹ️ {person} holds this role by a grant that is not sealed (made before grants were "
+        "sealed, or written outside the bot): it opens the commands, but does not count for "
+        "legal requests or for confirming grants. The confirmation replaces it with a sealed "
+        "grant."
+    ),
+    "staff.refused.no_ledger_key": (
+        "⛔ Legal and admin grants are sealed under LEDGER_KEY, which is not set, so {role} "
+        "cannot be proposed or confirmed for {person}. Generate one with "
+        "<code>report-bot keys generate</code>, add it to the bot's .env as LEDGER_KEY and "
+        "restart the bot. Nothing changed."
+    ),
+    "staff.refused.unsealed_admin": (
+        "⛔ Your admin role is held by a grant that is not sealed (made before grants were "
+        "sealed, or written outside the bot), so you cannot propose or confirm {role} for "
+        "{person}. Two admins must grant you the admin role again (<code>/grant</code>), or "
+        "an admin from the settings (ADMIN_IDS) acts. Nothing changed."
+    ),
+    "staff.refused.unsealed_proposer": (
+        "⛔ {by} proposed {role} for {person}, but their admin role is held by a grant that is "
+        "not sealed (made before grants were sealed, or written outside the bot), so the "
+        "proposal cannot be confirmed. Withdraw it with /revoke and let an admin whose role "
+        "verifies propose it. Nothing changed."
+    ),
+    "staff.refused.unsealed_proposal": (
+        "⛔ The proposal of {role} for {person} (in the name of {by}) does not verify: it was "
+        "written or changed outside the bot, or made before proposals were sealed. It cannot be "
+        "confirmed, and the attempt is on record. Withdraw it with "
+        "<code>/revoke {user_id} {role_value}</code>, then propose it again with "
+        "<code>/grant {user_id} {role_value}</code>. Nothing changed."
     ),
     # Every legal officer is told of each legal grant and revocation.
     "notify.role.proposed": (

@@ -21,7 +21,14 @@ from typing import Final
 
 from moderation.legal.analysis import blocking_problem
 from moderation.legal.ledger import LedgerKeys
-from moderation.legal.officers import Officer, approval_problem, discounted, lapsed
+from moderation.legal.officers import (
+    Officer,
+    OfficerRoles,
+    approval_problem,
+    discounted,
+    lapsed,
+    unverifiable_grants,
+)
 from moderation.legal.ports import LegalStore, LegalUnit, VotingUnit
 from moderation.legal.sealed_parts import opened_request
 from moderation.legal.steps import Refused, audit_step, get_request, run_step
@@ -92,6 +99,22 @@ def counted_approvals(
             continue
         counted[vote.officer_id] = vote
     return CountedApprovals(tuple(counted.values()), tuple(not_counted))
+
+
+async def grant_checked(
+    roles: OfficerRoles, policy: LegalPolicy, counted: CountedApprovals
+) -> CountedApprovals:
+    """`counted` without the approvals of officers whose legal grant cannot be verified now
+    (sealed under a key that is not configured), each named among those not counted."""
+    missing = await unverifiable_grants(roles, policy, counted.counted)
+    if not missing:
+        return counted
+    kept = tuple(v for v in counted.counted if v.officer_id not in missing)
+    why = tuple(
+        f"the approval of officer {officer_id} does not count: {problem}"
+        for officer_id, problem in sorted(missing.items())
+    )
+    return CountedApprovals(kept, counted.not_counted + why)
 
 
 def vote_keys(keys: LedgerKeys | None) -> LedgerKeys:
@@ -242,28 +265,25 @@ async def void_lapsed(
     uow: LegalUnit, policy: LegalPolicy, request: LegalRequest, actor_id: int | None, now: datetime
 ) -> LegalRequest:
     """Voids the approvals of officers who no longer hold the legal role (or hold it only by a
-    grant newer than their vote), approvals that carry no seal, then those that do not count
+    grant newer than their vote, or by a grant whose seal does not verify), approvals that
+    carry no seal, then those that do not count
     though the role is held (a vote in the grant's cool-off, a grant from the registrar or
     another approver)."""
     unsealed = [v for v in request.votes if v.seal is None or v.seal_key_id is None]
     if any(v.live and v.approve for v in unsealed):
         request = await void_approvals(uow, request, unsealed, UNSEALED, actor_id, now)
-    stale = await lapsed(uow.roles, policy, request.votes)
-    if stale:
-        request = await void_approvals(
-            uow,
-            request,
-            stale,
-            "the approving officer no longer holds the legal role",
-            actor_id,
-            now,
-        )
-    by_reason: dict[str, list[Vote]] = {}
-    for vote, reason in await discounted(uow.roles, policy, request):
-        by_reason.setdefault(reason, []).append(vote)
-    for reason, votes in by_reason.items():
+    for reason, votes in _by_reason(await lapsed(uow.roles, policy, request.votes)).items():
+        request = await void_approvals(uow, request, votes, reason, actor_id, now)
+    for reason, votes in _by_reason(await discounted(uow.roles, policy, request)).items():
         request = await void_approvals(uow, request, votes, reason, actor_id, now)
     return request
+
+
+def _by_reason(found: list[tuple[Vote, str]]) -> dict[str, list[Vote]]:
+    by_reason: dict[str, list[Vote]] = {}
+    for vote, reason in found:
+        by_reason.setdefault(reason, []).append(vote)
+    return by_reason
 
 
 async def void_officer_approvals(

@@ -19,12 +19,17 @@ from datetime import datetime
 from typing import Final
 
 from moderation.legal.analysis import blocking_problem, day_bounds
-from moderation.legal.approvals import CountedApprovals, counted_approvals, void_lapsed
+from moderation.legal.approvals import (
+    CountedApprovals,
+    counted_approvals,
+    grant_checked,
+    void_lapsed,
+)
 from moderation.legal.disclosure_content import disclosure_json, open_observations
 from moderation.legal.disclosure_html import render_html
 from moderation.legal.ledger import EntryKind, Ledger, LedgerEntry
 from moderation.legal.ledger_append import append_entry, settled
-from moderation.legal.officers import Officer
+from moderation.legal.officers import Officer, legal_officers
 from moderation.legal.ports import LegalStore, LegalUnit
 from moderation.legal.sealed_parts import opened_request, resolution_problem
 from moderation.legal.steps import Refused, audit_step, get_request, run_step
@@ -39,7 +44,6 @@ from moderation.legal.types import (
 from moderation.legal.vote_seals import read_votes_record, votes_record
 from moderation.registry.violators import Sealer
 from moderation.sealing import disclosure_context
-from moderation.staff.roles import Role
 
 #: The outbox kind of the message that tells legal officers each new ledger head.
 LEDGER_CHECKPOINT_KIND: Final = "ledger_checkpoint"
@@ -62,7 +66,9 @@ async def disclose(
             uow, policy, await get_request(uow.legal, request_id), acting.user_id, now
         )
         request = opened_request(sealer, request)
-        counted = counted_approvals(ledger.keys, policy, request)
+        counted = await grant_checked(
+            uow.roles, policy, counted_approvals(ledger.keys, policy, request)
+        )
         problem = disclosure_problem(request, policy, counted) or await resolution_problem(
             uow.registry, sealer, request
         )
@@ -238,9 +244,10 @@ async def _chain(
     now: datetime,
     votes: str | None = None,
 ) -> LedgerEntry:
-    """The ledger entry of values leaving, and every legal officer told its hash."""
+    """The ledger entry of values leaving, and every legal officer (bootstrap, or by a grant
+    whose seal verifies) told its hash."""
     entry = await append_entry(uow, ledger, kind, request, acting, digest, now, votes)
-    officers = set(policy.bootstrap_legal) | set(await uow.roles.holders(Role.LEGAL))
+    officers = await legal_officers(uow.roles, policy)  # a forged grant is told nothing
     for officer_id in sorted(officers):
         await uow.outbox.add(
             dedupe_key=f"ledger:{entry.seq}:{entry.entry_hash[:16]}:{officer_id}",

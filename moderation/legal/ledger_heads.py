@@ -29,6 +29,7 @@ from typing import Final
 from moderation.clock import utc_text
 from moderation.legal.ledger import LedgerEntry, LedgerKeys
 from moderation.legal.ports import LegalStore, LegalUnit
+from moderation.staff.grant_seals import verified_holders
 from moderation.staff.roles import Role
 
 #: The outbox kind of the periodic signed head sent to every legal officer.
@@ -174,9 +175,10 @@ async def queue_periodic_head(
     every: timedelta,
     now: datetime,
 ) -> PeriodicHead | None:
-    """The ledger's head, signed, queued in the outbox for every legal officer (bootstrap and
-    granted), when the ledger moved since the last periodic head and `every` has passed since
-    it; None when nothing is owed. One read when nothing is, which is nearly always."""
+    """The ledger's head, signed, queued in the outbox for every legal officer (bootstrap, and
+    granted by a grant whose seal verifies under `keys`), when the ledger moved since the last
+    periodic head and `every` has passed since it; None when nothing is owed. One read when
+    nothing is, which is nearly always."""
     async with store.reading() as uow:
         if not await _owed(uow, every, now):
             return None
@@ -192,7 +194,9 @@ async def queue_periodic_head(
             if kept is None or kept.entry_hash != sent.entry_hash:
                 behind = sent.seq
         head = sign_head(keys, last.seq, last.entry_hash, now)
-        officers = sorted(set(bootstrap_legal) | set(await uow.roles.holders(Role.LEGAL)))
+        # Granted officers only when their grant's seal verifies: a forged one gets nothing.
+        granted = verified_holders(keys, await uow.roles.grants(), Role.LEGAL)
+        officers = sorted(set(bootstrap_legal) | granted)
         for officer_id in officers:
             await uow.outbox.add(
                 dedupe_key=f"ledger-head:{head.seq}:{head.entry_hash[:16]}:{officer_id}",

@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from moderation.legal.analysis import day_bounds
-from moderation.legal.officers import Officer, OfficerRoles, verified
+from moderation.legal.officers import Officer, OfficerRoles, unverified_note, verified
 from moderation.legal.ports import LegalRequestRecords
 from moderation.legal.steps import audit_step
 from moderation.legal.types import LegalPolicy
@@ -139,7 +139,9 @@ async def lookup(
         acting = await verified(uow.roles, policy, asker)
         request = await uow.legal.request(request_id)
         if not acting.is_legal:
-            refused = "only legal officers look violators up, for a legal request"
+            refused = "only legal officers look violators up, for a legal request" + (
+                unverified_note(acting)
+            )
         elif request is None:
             refused = f"there is no legal request #{request_id}"
         elif not request.state.open:

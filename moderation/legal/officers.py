@@ -11,6 +11,14 @@ or another approver, nor when it was given during the grant's cool-off
 (LEGAL_GRANT_COOL_OFF_HOURS after its confirmation). `approval_problem` refuses such a vote;
 `discounted` finds one that stopped counting, for voiding before the next step. Bootstrap
 officers (LEGAL_OFFICER_IDS) hold no grant: nothing of this applies to them.
+
+A granted legal or admin role counts here only while its seal verifies under LEDGER_KEY
+(`policy.grant_keys`; moderation/staff/grant_seals.py): a row a database writer inserted or
+edited (to give a second account of theirs the legal role, or to dodge the independence rule)
+and a grant from before sealed grants give no role in the legal flow, and `lapsed` voids the
+approvals of their holders, saying the grant does not verify. A grant sealed under a key that is
+not configured (LEDGER_PREVIOUS_KEYS incomplete after a rotation) gives no role either, but its
+holder's approvals are only left uncounted (`unverifiable_grants`), never voided for it.
 """
 
 from __future__ import annotations
@@ -18,10 +26,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Final, Protocol
 
 from moderation.legal.types import LegalPolicy, LegalRequest, Vote
+from moderation.staff.grant_seals import grant_problem, unverifiable, verified_holders
 from moderation.staff.roles import Role, RoleGrant
+
+#: Why an approval is voided when its officer no longer holds the legal role.
+LOST_ROLE: Final = "the approving officer no longer holds the legal role"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,46 +45,103 @@ class Officer:
     name: str
     is_legal: bool = False
     is_admin: bool = False
+    # Set by `verified`: why a legal or admin role the officer holds by a grant does not count
+    # (its seal does not verify), for the refusal.
+    unverified: str | None = None
 
 
 class OfficerRoles(Protocol):
-    async def granted_roles(self, user_id: int) -> frozenset[Role]: ...
-    async def granted_at(self, user_id: int, role: Role) -> datetime | None: ...
-    async def holders(self, role: Role) -> frozenset[int]: ...
     async def grant_record(self, user_id: int, role: Role) -> RoleGrant | None: ...
+    async def grants(self) -> list[RoleGrant]: ...
+
+
+async def _held(
+    roles: OfficerRoles, policy: LegalPolicy, user_id: int, role: Role
+) -> tuple[bool, str | None]:
+    """Whether the person holds `role` for the legal flow: from the settings, or by a grant
+    whose seal verifies; with why a grant they hold does not count."""
+    bootstrap = policy.bootstrap_legal if role is Role.LEGAL else policy.bootstrap_admins
+    if user_id in bootstrap:
+        return True, None
+    record = await roles.grant_record(user_id, role)
+    if record is None:
+        return False, None
+    problem = grant_problem(policy.grant_keys, record)
+    return problem is None, problem
 
 
 async def verified(roles: OfficerRoles, policy: LegalPolicy, officer: Officer) -> Officer:
-    """The officer with the roles they hold now, whatever the caller claimed."""
-    granted = await roles.granted_roles(officer.user_id)
+    """The officer with the roles they hold now, whatever the caller claimed: a legal or admin
+    role held by a grant counts only when the grant's seal verifies."""
+    is_legal, legal_problem = await _held(roles, policy, officer.user_id, Role.LEGAL)
+    is_admin, admin_problem = await _held(roles, policy, officer.user_id, Role.ADMIN)
     return replace(
         officer,
-        is_legal=officer.user_id in policy.bootstrap_legal or Role.LEGAL in granted,
-        is_admin=officer.user_id in policy.bootstrap_admins or Role.ADMIN in granted,
+        is_legal=is_legal,
+        is_admin=is_admin,
+        unverified=legal_problem or admin_problem,
     )
 
 
-async def lapsed(roles: OfficerRoles, policy: LegalPolicy, votes: Iterable[Vote]) -> list[Vote]:
-    """Live approvals that no longer count: the officer lost the legal role, or holds it now
-    only through a grant made after the vote (revoked in between)."""
-    stale: list[Vote] = []
+def unverified_note(acting: Officer) -> str:
+    """For a refusal: why a role the officer holds by a grant does not count ("" when none)."""
+    return "" if acting.unverified is None else f"; yours does not count: {acting.unverified}"
+
+
+async def legal_officers(roles: OfficerRoles, policy: LegalPolicy) -> frozenset[int]:
+    """Every legal officer for due process: LEGAL_OFFICER_IDS and the holders of a legal grant
+    whose seal verifies (those owed the ledger's heads and notices)."""
+    granted = verified_holders(policy.grant_keys, await roles.grants(), Role.LEGAL)
+    return frozenset(policy.bootstrap_legal) | granted
+
+
+async def lapsed(
+    roles: OfficerRoles, policy: LegalPolicy, votes: Iterable[Vote]
+) -> list[tuple[Vote, str]]:
+    """Live approvals that no longer count, each with the reason it is voided for: the officer
+    lost the legal role, holds it now only through a grant made after the vote (revoked in
+    between), or holds it by a grant whose seal does not verify."""
+    stale: list[tuple[Vote, str]] = []
     for vote in votes:
         if not vote.live or not vote.approve or vote.officer_id in policy.bootstrap_legal:
             continue
-        since = await roles.granted_at(vote.officer_id, Role.LEGAL)
-        if since is None or since > vote.at:
-            stale.append(vote)
+        record = await roles.grant_record(vote.officer_id, Role.LEGAL)
+        if record is None or record.effective_at > vote.at:
+            stale.append((vote, LOST_ROLE))
+            continue
+        problem = grant_problem(policy.grant_keys, record)
+        if problem is not None and not unverifiable(policy.grant_keys, record):
+            stale.append((vote, f"the approving officer's legal role does not verify: {problem}"))
     return stale
+
+
+async def unverifiable_grants(
+    roles: OfficerRoles, policy: LegalPolicy, votes: Iterable[Vote]
+) -> dict[int, str]:
+    """Officers with live approvals whose legal grant is sealed under a key not at hand, with
+    why: those approvals are not counted (nor voided) until the key is configured again."""
+    found: dict[int, str] = {}
+    for vote in votes:
+        if not vote.live or not vote.approve or vote.officer_id in policy.bootstrap_legal:
+            continue
+        record = await roles.grant_record(vote.officer_id, Role.LEGAL)
+        if record is not None and unverifiable(policy.grant_keys, record):
+            found[vote.officer_id] = grant_problem(policy.grant_keys, record) or ""
+    return found
 
 
 # --- four eyes are two people ------------------------------------------------------------------
 
 
 async def _legal_grant(roles: OfficerRoles, policy: LegalPolicy, user_id: int) -> RoleGrant | None:
-    """The grant an officer holds the legal role by (None: a bootstrap officer, or none)."""
+    """The grant an officer holds the legal role by, when its seal verifies (None: a bootstrap
+    officer, no grant, or one that does not verify, which `verified` and `lapsed` refuse)."""
     if user_id in policy.bootstrap_legal:
         return None
-    return await roles.grant_record(user_id, Role.LEGAL)
+    record = await roles.grant_record(user_id, Role.LEGAL)
+    if record is None or grant_problem(policy.grant_keys, record) is not None:
+        return None
+    return record
 
 
 def _utc(moment: datetime) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from moderation.legal.officers import Officer, verified
+from moderation.legal.officers import Officer, unverified_note, verified
 from moderation.legal.ports import LegalRequestRecords, LegalStore, LegalUnit
 from moderation.legal.types import LegalPolicy, LegalRefused, LegalRequest
 from moderation.ports import AuditTrail
@@ -76,6 +76,7 @@ async def run_step(
                 raise LegalRefused(
                     "only legal officers handle legal requests"
                     + (" (admins may override a failed check)" if admins_too else "")
+                    + unverified_note(acting)
                 )
             outcome = await body(uow, acting)
             if isinstance(outcome, Refused):

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from moderation.legal.ledger import LedgerKeys
 from moderation.registry.violators import SealedValue
 
 
@@ -146,6 +147,10 @@ class LegalPolicy:
     # LEGAL_GRANT_COOL_OFF_HOURS: a legal role granted from the bot counts for approvals only
     # this long after its confirmation (bootstrap officers have none).
     grant_cool_off: timedelta = timedelta(hours=24)
+    # LEDGER_KEY's keys, which seal legal and admin grants (moderation/staff/grant_seals.py):
+    # a granted role counts in the legal flow only when its seal verifies under them (None:
+    # LEDGER_KEY unset, so only the bootstrap ids count).
+    grant_keys: LedgerKeys | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from typing import Final, Protocol
 
 from moderation.legal.ports import LegalRequestRecords
 from moderation.ports import AuditTrail, NoticeQueue
+from moderation.staff.grant_seals import GrantSeal
 from moderation.staff.roles import PendingGrant, Role, RoleGrant, Roles
 
 #: Telegram usernames: 5-32 letters, digits and underscores, starting with a letter (a few
@@ -80,12 +81,15 @@ class RoleStore(Protocol):
         at: datetime,
         confirmed_by: int | None = None,
         confirmed_at: datetime | None = None,
+        seal: GrantSeal | None = None,
     ) -> bool: ...
     async def revoke(self, user_id: int, role: Role) -> bool: ...
     async def grants(self) -> list[RoleGrant]: ...
     async def grant_record(self, user_id: int, role: Role) -> RoleGrant | None: ...
     async def holders(self, role: Role) -> frozenset[int]: ...
-    async def propose(self, user_id: int, role: Role, *, by: int, at: datetime) -> None: ...
+    async def propose(
+        self, user_id: int, role: Role, *, by: int, at: datetime, seal: GrantSeal | None = None
+    ) -> None: ...
     async def pending(self, user_id: int, role: Role) -> PendingGrant | None: ...
     async def pending_grants(self) -> list[PendingGrant]: ...
     async def withdraw(self, user_id: int, role: Role) -> bool: ...
@@ -181,6 +185,11 @@ class Refusal(StrEnum):
     OWN_PROPOSAL = "own_proposal"  # the proposer cannot confirm their own proposal
     CONFIRM_FOR_SELF = "confirm_for_self"  # nobody confirms a role for themselves
     NOT_INDEPENDENT = "not_independent"  # one admin's role came from the other's grant
+    NO_LEDGER_KEY = "no_ledger_key"  # legal and admin grants are sealed under LEDGER_KEY
+    UNSEALED_ADMIN = "unsealed_admin"  # the sender's admin role is held by a grant that
+    # does not verify (unsealed, or written outside the bot)
+    UNSEALED_PROPOSER = "unsealed_proposer"  # the proposer's admin role does not verify
+    UNSEALED_PROPOSAL = "unsealed_proposal"  # the proposal does not verify
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +213,7 @@ class Refused:
     bootstrap: bool = False  # ALREADY_HAS: the role comes from the settings
     roles: frozenset[Role] = frozenset()  # STAFF: the roles that protect the person
     by: Person | None = None  # OWN_PROPOSAL, NOT_INDEPENDENT: the admin who proposed it
+    why: str | None = None  # UNSEALED_*: what does not verify (for the audit row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +224,7 @@ class RoleChanged:
     person: Person
     role: Role
     roles: frozenset[Role]
+    replaced: bool = False  # a confirmation that replaced an unsealed grant of the role
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +235,7 @@ class GrantProposed:
     person: Person
     role: Role
     expires_at: datetime
+    regrant: bool = False  # the person holds the role by an unsealed grant, which this replaces
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +255,8 @@ class StaffEntry:
     granted_by: Person | None = None  # for a pending grant: who proposed it
     granted_at: datetime | None = None
     confirmed_by: Person | None = None
-    legacy: bool = False  # a legal or admin grant from before confirmations (one admin)
+    legacy: bool = False  # a legal or admin grant whose seal does not verify (from before
+    # sealed grants, or written outside the bot): it does not count for due process
     pending: bool = False  # proposed, waiting for a second admin until `expires_at`
     expires_at: datetime | None = None
 

@@ -43,6 +43,11 @@ class RoleGrant:
     confirmed_by: int | None = None
     confirmed_at: datetime | None = None
     legacy: bool = False
+    # A legal or admin grant's seal under LEDGER_KEY and that key's id (grant_seals.py); None
+    # in moderator grants, in grants from before migration 0025 and in rows written outside
+    # the bot.
+    seal: str | None = None
+    seal_key_id: str | None = None
 
     @property
     def effective_at(self) -> datetime:
@@ -63,6 +68,10 @@ class PendingGrant:
     role: Role
     proposed_by: int
     proposed_at: datetime
+    # The proposal's seal under LEDGER_KEY and that key's id (grant_seals.py); None in
+    # proposals from before migration 0025 and in rows written outside the bot.
+    seal: str | None = None
+    seal_key_id: str | None = None
 
     @property
     def expires_at(self) -> datetime:

@@ -12,6 +12,15 @@ other proposed or confirmed (otherwise one admin makes a second account that con
 grants). A proposal lapses after 7 days; `/revoke` withdraws it. Every legal officer is told of
 each legal grant proposed, confirmed or withdrawn and of each legal role revoked, through the
 outbox in the transaction of the change.
+
+Grants are sealed (grant_seals.py): proposing or confirming a legal or admin role needs
+LEDGER_KEY, and seals the proposal and the grant. A confirmation is refused when the proposal's
+seal does not verify (written or changed outside the bot), or when the proposer's or the
+confirmer's admin role is neither from ADMIN_IDS nor held by a grant whose seal verifies. A
+legal or admin role held by an unsealed grant (from before sealed grants, or a row a database
+writer inserted) keeps opening its commands, but `/grant` of it starts a proposal, and its
+confirmation replaces the row with a sealed one. Only officers whose legal role verifies are
+told of legal role changes.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from moderation.legal.approvals import void_officer_approvals
+from moderation.legal.ledger import LedgerKeys
 from moderation.staff.commands import (
     REASON_MAX,
     REFUSED_ACTION,
@@ -49,11 +59,21 @@ from moderation.staff.commands import (
     parse_person,
     parse_role,
 )
+from moderation.staff.grant_seals import (
+    SEALED_ROLES,
+    counts,
+    grant_problem,
+    proposal_problem,
+    seal_grant,
+    seal_proposal,
+    verified_holders,
+)
 from moderation.staff.roles import (
     NEEDS_SECOND_ADMIN,
     PENDING_GRANT_TTL,
     PendingGrant,
     Role,
+    RoleGrant,
     Roles,
     bootstrap_roles,
 )
@@ -104,6 +124,7 @@ async def _refused(uow: StaffUnit, actor_id: int, refusal: Refused, now: datetim
             **({"bootstrap": True} if refusal.bootstrap else {}),
             **({"roles": _sorted(refusal.roles)} if refusal.roles else {}),
             **({"proposed_by": refusal.by.user_id} if refusal.by else {}),
+            **({"why": refusal.why} if refusal.why else {}),
         },
     )
     return refusal
@@ -125,22 +146,37 @@ def _sorted(roles: Iterable[Role]) -> list[str]:
 
 
 async def grant(
-    store: StaffStore, bootstrap: Bootstrap, actor_id: int, args: Sequence[str], now: datetime
+    store: StaffStore,
+    bootstrap: Bootstrap,
+    actor_id: int,
+    args: Sequence[str],
+    now: datetime,
+    *,
+    keys: LedgerKeys | None,
 ) -> RoleOutcome:
-    """`/grant <id or @username> <role>` by an admin."""
-    return await _change_role(store, bootstrap, actor_id, args, now, StaffCommand.GRANT)
+    """`/grant <id or @username> <role>` by an admin (`keys`: LEDGER_KEY's, which seal legal
+    and admin grants; None: such grants are refused, naming LEDGER_KEY)."""
+    return await _change_role(store, bootstrap, keys, actor_id, args, now, StaffCommand.GRANT)
 
 
 async def revoke(
-    store: StaffStore, bootstrap: Bootstrap, actor_id: int, args: Sequence[str], now: datetime
+    store: StaffStore,
+    bootstrap: Bootstrap,
+    actor_id: int,
+    args: Sequence[str],
+    now: datetime,
+    *,
+    keys: LedgerKeys | None,
 ) -> RoleOutcome:
-    """`/revoke <id or @username> <role>` by an admin; bootstrap roles stay."""
-    return await _change_role(store, bootstrap, actor_id, args, now, StaffCommand.REVOKE)
+    """`/revoke <id or @username> <role>` by an admin; bootstrap roles stay (`keys`: to tell
+    the legal officers whose role verifies)."""
+    return await _change_role(store, bootstrap, keys, actor_id, args, now, StaffCommand.REVOKE)
 
 
 async def _change_role(
     store: StaffStore,
     bootstrap: Bootstrap,
+    keys: LedgerKeys | None,
     actor_id: int,
     args: Sequence[str],
     now: datetime,
@@ -158,13 +194,16 @@ async def _change_role(
             return person
         before = await _roles(uow, bootstrap, person.user_id)
         if command is StaffCommand.GRANT:
-            if role in before.all:
+            unsealed = await _unsealed_grant(uow, keys, before, role)
+            if role in before.all and unsealed is None:
                 refusal = Refused(
                     Refusal.ALREADY_HAS, command, person, role, bootstrap=role in before.bootstrap
                 )
                 return await _refused(uow, actor_id, refusal, now)
             if role in NEEDS_SECOND_ADMIN:
-                return await _propose_or_confirm(uow, bootstrap, actor_id, person, role, now)
+                return await _propose_or_confirm(
+                    uow, bootstrap, keys, actor_id, person, role, now, unsealed
+                )
             await uow.roles.grant(person.user_id, role, by=actor_id, at=now)
         else:
             if role in before.bootstrap:
@@ -172,13 +211,13 @@ async def _change_role(
                     uow, actor_id, Refused(Refusal.BOOTSTRAP, command, person, role), now
                 )
             if role not in before.granted:
-                withdrawn = await _withdraw(uow, bootstrap, actor_id, person, role, now)
+                withdrawn = await _withdraw(uow, bootstrap, keys, actor_id, person, role, now)
                 if withdrawn is not None:
                     return withdrawn
                 return await _refused(
                     uow, actor_id, Refused(Refusal.NOT_GRANTED, command, person, role), now
                 )
-            officers_before = await _legal_officers(uow, bootstrap)
+            officers_before = await _legal_officers(uow, bootstrap, keys)
             await uow.roles.revoke(person.user_id, role)
             if role is Role.LEGAL:
                 # Their approvals of requests not yet disclosed stop counting now.
@@ -198,7 +237,15 @@ async def _change_role(
         )
         if command is StaffCommand.REVOKE and role is Role.LEGAL:
             await _tell_legal_officers(
-                uow, bootstrap, audit_id, "revoked", person, actor_id, now, also=officers_before
+                uow,
+                bootstrap,
+                keys,
+                audit_id,
+                "revoked",
+                person,
+                actor_id,
+                now,
+                also=officers_before,
             )
     return RoleChanged(command, person, role, after.all)
 
@@ -206,17 +253,62 @@ async def _change_role(
 # --- four eyes are two people -----------------------------------------------------------------
 
 
+async def _unsealed_grant(
+    uow: StaffUnit, keys: LedgerKeys | None, held: Roles, role: Role
+) -> RoleGrant | None:
+    """The grant by which the person holds a legal or admin role without it counting for due
+    process (its seal does not verify); None when they hold it by the settings, by a grant
+    that verifies, or not at all. A `/grant` of such a role starts the two-admin flow."""
+    if role not in SEALED_ROLES or role in held.bootstrap or role not in held.granted:
+        return None
+    record = await uow.roles.grant_record(held.user_id, role)
+    return None if record is None or counts(keys, record) else record
+
+
+async def _admin_problem(
+    uow: StaffUnit, bootstrap: Bootstrap, keys: LedgerKeys, admin_id: int
+) -> str | None:
+    """Why an admin's role does not count for proposing or confirming a legal or admin grant
+    (None: from ADMIN_IDS, or held by a grant whose seal verifies)."""
+    if admin_id in set(bootstrap.get(Role.ADMIN, ())):
+        return None
+    record = await uow.roles.grant_record(admin_id, Role.ADMIN)
+    if record is None:
+        return f"{admin_id} is not an admin"
+    return grant_problem(keys, record)
+
+
 async def _propose_or_confirm(
-    uow: StaffUnit, bootstrap: Bootstrap, actor_id: int, person: Person, role: Role, now: datetime
+    uow: StaffUnit,
+    bootstrap: Bootstrap,
+    keys: LedgerKeys | None,
+    actor_id: int,
+    person: Person,
+    role: Role,
+    now: datetime,
+    unsealed: RoleGrant | None,
 ) -> RoleOutcome:
     """A legal or admin `/grant`: the first admin proposes it; a second admin, independent of
-    the first, confirms it with the same command, and only then is the role in force."""
+    the first, confirms it with the same command, and only then is the role in force. Both
+    the proposal and the grant are sealed under LEDGER_KEY, and both admins' roles must
+    verify. `unsealed`: the person's current grant of the role, which does not verify, and
+    which the confirmation replaces."""
     command = StaffCommand.GRANT
+    if keys is None:
+        return await _refused(
+            uow, actor_id, Refused(Refusal.NO_LEDGER_KEY, command, person, role), now
+        )
+    why = await _admin_problem(uow, bootstrap, keys, actor_id)
+    if why is not None:
+        refusal = Refused(Refusal.UNSEALED_ADMIN, command, person, role, why=why)
+        return await _refused(uow, actor_id, refusal, now)
     pending = await uow.roles.pending(person.user_id, role)
     if pending is not None and not await _still_proposed(uow, bootstrap, pending, now):
         pending = None  # lapsed, or its proposer is no longer an admin: a new proposal
     if pending is None:
-        await uow.roles.propose(person.user_id, role, by=actor_id, at=now)
+        proposal = PendingGrant(person.user_id, role, actor_id, now)
+        seal = seal_proposal(keys, proposal)
+        await uow.roles.propose(person.user_id, role, by=actor_id, at=now, seal=seal)
         expires = now + PENDING_GRANT_TTL
         audit_id = await uow.audit.append(
             at=now,
@@ -224,11 +316,17 @@ async def _propose_or_confirm(
             action="role.proposed",
             subject_type="user",
             subject_id=person.user_id,
-            details={"role": role.value, "expires_at": expires.isoformat()},
+            details={
+                "role": role.value,
+                "expires_at": expires.isoformat(),
+                **({"replaces_unsealed": True} if unsealed is not None else {}),
+            },
         )
         if role is Role.LEGAL:
-            await _tell_legal_officers(uow, bootstrap, audit_id, "proposed", person, actor_id, now)
-        return GrantProposed(person, role, expires)
+            await _tell_legal_officers(
+                uow, bootstrap, keys, audit_id, "proposed", person, actor_id, now
+            )
+        return GrantProposed(person, role, expires, regrant=unsealed is not None)
     proposer = await _person(uow, ById(pending.proposed_by))
     assert isinstance(proposer, Person)
     problem: Refusal | None = None
@@ -236,13 +334,27 @@ async def _propose_or_confirm(
         problem = Refusal.OWN_PROPOSAL
     elif actor_id == person.user_id:
         problem = Refusal.CONFIRM_FOR_SELF
+    elif (why := proposal_problem(keys, pending)) is not None:
+        problem = Refusal.UNSEALED_PROPOSAL
+    elif (why := await _admin_problem(uow, bootstrap, keys, pending.proposed_by)) is not None:
+        problem = Refusal.UNSEALED_PROPOSER
     elif not await _independent(uow, bootstrap, actor_id, pending.proposed_by):
         problem = Refusal.NOT_INDEPENDENT
     if problem is not None:
-        refusal = Refused(problem, command, person, role, by=proposer)
+        refusal = Refused(problem, command, person, role, by=proposer, why=why)
         return await _refused(uow, actor_id, refusal, now)
     before = await _roles(uow, bootstrap, person.user_id)
     await uow.roles.withdraw(person.user_id, role)
+    if unsealed is not None:
+        await uow.roles.revoke(person.user_id, role)  # replaced by the sealed grant below
+    confirmed = RoleGrant(
+        person.user_id,
+        role,
+        granted_by=pending.proposed_by,
+        granted_at=pending.proposed_at,
+        confirmed_by=actor_id,
+        confirmed_at=now,
+    )
     await uow.roles.grant(
         person.user_id,
         role,
@@ -250,6 +362,7 @@ async def _propose_or_confirm(
         at=pending.proposed_at,
         confirmed_by=actor_id,
         confirmed_at=now,
+        seal=seal_grant(keys, confirmed),
     )
     after = await _roles(uow, bootstrap, person.user_id)
     audit_id = await uow.audit.append(
@@ -264,13 +377,14 @@ async def _propose_or_confirm(
             "confirmed_by": actor_id,
             "before": _sorted(before.all),
             "after": _sorted(after.all),
+            **({"replaced_unsealed": True} if unsealed is not None else {}),
         },
     )
     if role is Role.LEGAL:
         await _tell_legal_officers(
-            uow, bootstrap, audit_id, "confirmed", person, actor_id, now, proposer=proposer
+            uow, bootstrap, keys, audit_id, "confirmed", person, actor_id, now, proposer=proposer
         )
-    return RoleChanged(command, person, role, after.all)
+    return RoleChanged(command, person, role, after.all, replaced=unsealed is not None)
 
 
 async def _still_proposed(
@@ -295,7 +409,13 @@ async def _independent(uow: StaffUnit, bootstrap: Bootstrap, one: int, other: in
 
 
 async def _withdraw(
-    uow: StaffUnit, bootstrap: Bootstrap, actor_id: int, person: Person, role: Role, now: datetime
+    uow: StaffUnit,
+    bootstrap: Bootstrap,
+    keys: LedgerKeys | None,
+    actor_id: int,
+    person: Person,
+    role: Role,
+    now: datetime,
 ) -> GrantWithdrawn | None:
     """`/revoke` of a role only proposed: the proposal is dropped (None: there was none)."""
     pending = await uow.roles.pending(person.user_id, role)
@@ -317,19 +437,24 @@ async def _withdraw(
     )
     if role is Role.LEGAL:
         await _tell_legal_officers(
-            uow, bootstrap, audit_id, "withdrawn", person, actor_id, now, proposer=proposer
+            uow, bootstrap, keys, audit_id, "withdrawn", person, actor_id, now, proposer=proposer
         )
     return GrantWithdrawn(person, role, proposer)
 
 
-async def _legal_officers(uow: StaffUnit, bootstrap: Bootstrap) -> frozenset[int]:
-    """Every legal officer now: LEGAL_OFFICER_IDS and the confirmed legal grants."""
-    return frozenset(bootstrap.get(Role.LEGAL, ())) | await uow.roles.holders(Role.LEGAL)
+async def _legal_officers(
+    uow: StaffUnit, bootstrap: Bootstrap, keys: LedgerKeys | None
+) -> frozenset[int]:
+    """Every legal officer now: LEGAL_OFFICER_IDS and the legal grants whose seal verifies (a
+    row written outside the bot does not receive due-process notices)."""
+    granted = verified_holders(keys, await uow.roles.grants(), Role.LEGAL)
+    return frozenset(bootstrap.get(Role.LEGAL, ())) | granted
 
 
 async def _tell_legal_officers(
     uow: StaffUnit,
     bootstrap: Bootstrap,
+    keys: LedgerKeys | None,
     audit_id: int,
     event: str,
     person: Person,
@@ -342,7 +467,7 @@ async def _tell_legal_officers(
     """Every legal officer (and, for a revocation, whoever was one before it) is told, in the
     transaction of the change, that the legal role was proposed, confirmed, withdrawn or
     revoked, and by whom: a role given behind their backs cannot approve unnoticed."""
-    officers = await _legal_officers(uow, bootstrap) | frozenset(also)
+    officers = await _legal_officers(uow, bootstrap, keys) | frozenset(also)
     for officer_id in sorted(officers):
         await uow.outbox.add(
             dedupe_key=f"role:{audit_id}:{officer_id}",
@@ -361,10 +486,16 @@ async def _tell_legal_officers(
 
 
 async def staff_list(
-    store: StaffStore, bootstrap: Bootstrap, actor_id: int, now: datetime
+    store: StaffStore,
+    bootstrap: Bootstrap,
+    actor_id: int,
+    now: datetime,
+    *,
+    keys: LedgerKeys | None,
 ) -> ListOutcome:
     """`/roles`: bootstrap staff first, then grants with who proposed and confirmed them and
-    when, then the legal and admin grants still waiting for a second admin."""
+    when (a legal or admin grant whose seal does not verify marked as such), then the legal
+    and admin grants still waiting for a second admin."""
     async with store.transaction() as uow:
         if not may_run(await _roles(uow, bootstrap, actor_id), StaffCommand.ROLES):
             return await _denied(uow, actor_id, StaffCommand.ROLES, now)
@@ -393,7 +524,7 @@ async def staff_list(
             granted_by=named(g.granted_by),
             granted_at=g.granted_at,
             confirmed_by=None if g.confirmed_by is None else named(g.confirmed_by),
-            legacy=g.legacy,
+            legacy=g.role in SEALED_ROLES and not counts(keys, g),
         )
         for g in sorted(grants, key=lambda g: (ROLE_ORDER.index(g.role), g.granted_at))
     ]

@@ -1,5 +1,6 @@
 """Roles admins granted from the bot (the bootstrap ones live in the settings), and the legal
-and admin grants proposed by one admin that wait for a second one (migration 0024).
+and admin grants proposed by one admin that wait for a second one (migration 0024), each legal
+or admin one with its seal (migration 0025; moderation/staff/grant_seals.py).
 
 `role_grants` holds roles in force only: a pending grant lives in `pending_grants` until it is
 confirmed, so nothing that reads roles can mistake it for one.
@@ -10,12 +11,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
+from moderation.staff.grant_seals import GrantSeal
 from moderation.staff.roles import PendingGrant, Role, RoleGrant
 from storage.codec import decode_time, encode_time
 from storage.sql import Connection, fetch_all, run
 
-_GRANT_COLUMNS: Final = "user_id, role, granted_by, granted_at, confirmed_by, confirmed_at, legacy"
-_PENDING_COLUMNS: Final = "user_id, role, proposed_by, proposed_at"
+_GRANT_COLUMNS: Final = (
+    "user_id, role, granted_by, granted_at, confirmed_by, confirmed_at, legacy, seal, seal_key_id"
+)
+_PENDING_COLUMNS: Final = "user_id, role, proposed_by, proposed_at, seal, seal_key_id"
 
 
 def _grant(row: Any) -> RoleGrant:
@@ -28,6 +32,8 @@ def _grant(row: Any) -> RoleGrant:
         confirmed_by=row["confirmed_by"],
         confirmed_at=None if confirmed_at is None else decode_time(confirmed_at),
         legacy=bool(row["legacy"]),
+        seal=row["seal"],
+        seal_key_id=row["seal_key_id"],
     )
 
 
@@ -37,6 +43,8 @@ def _pending(row: Any) -> PendingGrant:
         role=Role(row["role"]),
         proposed_by=row["proposed_by"],
         proposed_at=decode_time(row["proposed_at"]),
+        seal=row["seal"],
+        seal_key_id=row["seal_key_id"],
     )
 
 
@@ -59,13 +67,16 @@ class RoleRepository:
         at: datetime,
         confirmed_by: int | None = None,
         confirmed_at: datetime | None = None,
+        seal: GrantSeal | None = None,
     ) -> bool:
         """Puts a role in force (`by`/`at`: who proposed it and when; `confirmed_by`/
-        `confirmed_at`: the second admin). Returns False when the user had that role already."""
+        `confirmed_at`: the second admin; `seal`: a legal or admin grant's seal). Returns False
+        when the user had that role already."""
         added = await run(
             self._conn,
             "INSERT INTO role_grants (user_id, role, granted_by, granted_at, confirmed_by, "
-            "confirmed_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, role) DO NOTHING",
+            "confirmed_at, seal, seal_key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (user_id, role) DO NOTHING",
             (
                 user_id,
                 role.value,
@@ -73,6 +84,8 @@ class RoleRepository:
                 encode_time(at),
                 confirmed_by,
                 None if confirmed_at is None else encode_time(confirmed_at),
+                None if seal is None else seal.seal,
+                None if seal is None else seal.key_id,
             ),
         )
         return added == 1
@@ -116,14 +129,24 @@ class RoleRepository:
 
     # --- grants waiting for a second admin ---------------------------------------------------
 
-    async def propose(self, user_id: int, role: Role, *, by: int, at: datetime) -> None:
-        """Records (or renews, replacing a lapsed one) a proposed grant."""
+    async def propose(
+        self, user_id: int, role: Role, *, by: int, at: datetime, seal: GrantSeal | None = None
+    ) -> None:
+        """Records (or renews, replacing a lapsed one) a proposed grant, with its seal."""
         await run(
             self._conn,
-            "INSERT INTO pending_grants (user_id, role, proposed_by, proposed_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (user_id, role) DO UPDATE SET "
-            "proposed_by = excluded.proposed_by, proposed_at = excluded.proposed_at",
-            (user_id, role.value, by, encode_time(at)),
+            "INSERT INTO pending_grants (user_id, role, proposed_by, proposed_at, seal, "
+            "seal_key_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, role) DO UPDATE SET "
+            "proposed_by = excluded.proposed_by, proposed_at = excluded.proposed_at, "
+            "seal = excluded.seal, seal_key_id = excluded.seal_key_id",
+            (
+                user_id,
+                role.value,
+                by,
+                encode_time(at),
+                None if seal is None else seal.seal,
+                None if seal is None else seal.key_id,
+            ),
         )
 
     async def pending(self, user_id: int, role: Role) -> PendingGrant | None:

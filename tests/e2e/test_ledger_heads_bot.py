@@ -5,6 +5,7 @@ ledger that did not move sends nothing more."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from collections.abc import Callable
 from datetime import timedelta
@@ -16,12 +17,21 @@ import pytest
 from bot.settings import SettingsError, load_settings
 from loopback import LoopbackServer, UserHandle
 from moderation.legal.disclosure import disclose
+from moderation.legal.ledger import Ledger
+from moderation.legal.types import LegalPolicy
 from moderation.staff.roles import Role
 from tests.conftest import LEGAL_OFFICER_ID, RunningBot
 from tests.e2e.test_reporting_lifecycle import run_job
 from tests.engines import rows
 from tests.helpers import FakeClock, cli_command, cli_env
-from tests.storage.legal_fixtures import CAROL, NOW, POLICY, approved, two_violators
+from tests.storage.legal_fixtures import (
+    CAROL,
+    NOW,
+    POLICY,
+    approved,
+    sealed_grant,
+    two_violators,
+)
 
 HEAD = "🔏 Disclosure ledger head, signed by the bot"
 BOOTSTRAP_B, GRANTED = 900011, 900015
@@ -34,9 +44,22 @@ async def bot(
     settings = make_settings(legal_officer_ids=frozenset({LEGAL_OFFICER_ID, BOOTSTRAP_B}))
     running: RunningBot = await start_bot(settings, clock=FakeClock(NOW))
     services = running.application.bot_data.services
+    assert services.ledger is not None
     async with services.store.transaction() as uow:
-        await uow.roles.grant(GRANTED, Role.LEGAL, by=900001, at=NOW - timedelta(days=3))
+        await sealed_grant(
+            uow.roles,
+            GRANTED,
+            Role.LEGAL,
+            by=900001,
+            at=NOW - timedelta(days=3),
+            keys=services.ledger.keys,
+        )
     return running
+
+
+def bot_policy(ledger: Ledger) -> LegalPolicy:
+    """The tests' policy with the bot's own ledger key (votes and grants sealed under it)."""
+    return dataclasses.replace(POLICY, grant_keys=ledger.keys)
 
 
 def ledger_verify(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -71,8 +94,11 @@ async def test_every_legal_officer_gets_one_signed_head_that_ledger_verify_accep
     assert services.cipher is not None
     assert services.ledger is not None
     await two_violators(services.store, services.cipher)
-    request = await approved(services.store, services.cipher, keys=services.ledger.keys)
-    await disclose(services.store, services.cipher, POLICY, services.ledger, request.id, CAROL, NOW)
+    policy = bot_policy(services.ledger)
+    request = await approved(
+        services.store, services.cipher, policy=policy, keys=services.ledger.keys
+    )
+    await disclose(services.store, services.cipher, policy, services.ledger, request.id, CAROL, NOW)
 
     await run_job(bot, "ledger_head")
     await bot.until_delivered(
@@ -111,8 +137,11 @@ async def test_no_periodic_head_when_ledger_head_every_hours_is_zero(
     assert services.cipher is not None
     assert services.ledger is not None
     await two_violators(services.store, services.cipher)
-    request = await approved(services.store, services.cipher, keys=services.ledger.keys)
-    await disclose(services.store, services.cipher, POLICY, services.ledger, request.id, CAROL, NOW)
+    policy = bot_policy(services.ledger)
+    request = await approved(
+        services.store, services.cipher, policy=policy, keys=services.ledger.keys
+    )
+    await disclose(services.store, services.cipher, policy, services.ledger, request.id, CAROL, NOW)
     await run_job(off, "ledger_head")
     assert rows(settings.database, "SELECT count(*) FROM outbox WHERE kind = 'ledger_head'") == [
         (0,)

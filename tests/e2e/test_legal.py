@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from loopback import LoopbackServer, SentMessage, UserHandle
+from moderation.clock import utc_text
 from moderation.legal.disclosure import retrieve
 from moderation.legal.ledger_check import verify_ledger
 from moderation.legal.lifecycle import show
@@ -470,6 +471,51 @@ async def test_a_confirmed_grant_approves_after_the_cool_off_and_never_with_its_
         "SELECT officer_id FROM legal_approvals WHERE request_id = 1 AND voided_at IS NULL",
     )
     assert sorted(r[0] for r in approvers) == [ADMIN_ID, OFFICER_B]
+
+
+async def test_a_legal_grant_written_into_the_database_counts_only_once_two_admins_regrant_it(
+    legal_bot: RunningBot, loopback: LoopbackServer
+) -> None:
+    """Someone with the database's password (and no keys) inserts a legal grant for a second
+    Telegram account of theirs, as if Ada proposed and Abe confirmed it a month ago; before
+    sealed grants that account approved beside one real officer and the disclosure went.
+    Now its approval is refused through the bot, saying its grant carries no seal, and nothing
+    is disclosed; the admins re-grant the role through the bot (Ada's /grant says the role is
+    not sealed, Abe's confirmation replaces it), and after the cool-off it counts."""
+    alice, bob = officer(loopback, LEGAL_OFFICER_ID, "Alice"), officer(loopback, OFFICER_B, "Bob")
+    ada = loopback.add_user(first_name="Ada", language_code="en", user_id=ADMIN_ID)
+    abe = loopback.add_user(first_name="Abe", language_code="en", user_id=SECOND_ADMIN)
+    sock = officer(loopback, SOCK, "Sock")
+    database = legal_bot.settings.database
+    month_ago = utc_text(NOW - timedelta(days=30))
+    execute(
+        database,
+        "INSERT INTO role_grants (user_id, role, granted_by, granted_at, confirmed_by, "
+        "confirmed_at) VALUES (?, 'legal', ?, ?, ?, ?)",
+        (SOCK, ADMIN_ID, month_ago, SECOND_ADMIN, month_ago),
+    )
+    await register_by_conversation(alice)
+    await say(alice, "/legal analysis 1 Valid German court order about drug sales via the channel.")
+    refused = await say(sock, "/legal approve 1")
+    assert "only legal officers handle legal requests" in refused.text
+    assert f"the legal grant of {SOCK} carries no seal" in refused.text
+    assert "(1/2)" in (await say(bob, "/legal approve 1")).text
+    assert _rows(database, "SELECT state FROM legal_requests") == [("under_analysis",)]
+    assert _rows(database, "SELECT count(*) FROM disclosure_ledger") == [(0,)]
+
+    proposed = await say(ada, f"/grant {SOCK} legal")
+    assert "is not legal officer yet" in proposed.text
+    assert "holds this role by a grant that is not sealed" in proposed.text
+    confirmed = await say(abe, f"/grant {SOCK} legal")
+    assert "is now legal officer" in confirmed.text
+    assert "replaces their earlier unsealed one" in confirmed.text
+    early = await say(sock, "/legal approve 1")
+    assert "LEGAL_GRANT_COOL_OFF_HOURS" in early.text
+    clock = legal_bot.application.bot_data.services.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(timedelta(hours=24))
+    done = await say(sock, "/legal approve 1")
+    assert "disclosed: 1 phone number(s), 1 IP address(es)" in done.text
 
 
 def test_cli_registers_from_json_and_verifies_the_ledger(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,8 +13,10 @@ from telegram import BotCommandScopeAllPrivateChats, BotCommandScopeChat
 
 from handlers.outbound.delivery_worker import DeliveryWorker
 from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
+from moderation.clock import utc_text
 from tests.conftest import ADMIN_ID, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import rows
+from tests.engines import execute
 from tests.helpers import FakeClock
 
 STAFF_COMMANDS = {
@@ -453,6 +456,35 @@ async def test_an_admin_grant_needs_a_second_admin_too(team: Team) -> None:
     assert "is withdrawn; it never took effect" in withdrawn.text
     again = await team.say(team.abe, f"/grant {team.carl.id} admin")
     assert "is not admin yet" in again.text  # a new proposal, by the second admin now
+
+
+async def test_an_admin_role_written_into_the_database_cannot_give_legal_roles(
+    team: Team,
+) -> None:
+    """Someone with the database's password makes Carl an admin (a row as two admins'
+    confirmation would leave it, without the seal only the bot makes). Carl keeps the admin
+    commands, but cannot propose or confirm a legal grant, and /roles shows the row as not
+    sealed; before sealed grants, two such accounts confirmed each other's legal grants."""
+    await team.say(team.carl, "/start")  # the bot idle, as the insider finds it
+    month_ago = utc_text(datetime(2026, 10, 1, tzinfo=UTC))
+    execute(
+        team.bot.settings.database,
+        "INSERT INTO role_grants (user_id, role, granted_by, granted_at, confirmed_by, "
+        "confirmed_at) VALUES (?, 'admin', ?, ?, ?, ?)",
+        (team.carl.id, ADMIN_ID, month_ago, SECOND_ADMIN_ID, month_ago),
+    )
+    refused = await team.say(team.carl, f"/grant {team.moderator.id} legal")
+    assert refused.text.startswith("⛔ Your admin role is held by a grant that is not sealed")
+    await team.say(team.admin, f"/grant {team.moderator.id} legal")
+    confirm = await team.say(team.carl, f"/grant {team.moderator.id} legal")
+    assert confirm.text.startswith("⛔ Your admin role is held by a grant that is not sealed")
+    listing = await team.say(team.admin, "/roles")
+    assert f"@carl_c ({team.carl.id}) — admin" in listing.text
+    assert "not sealed" in listing.text
+    refusals = team.audit("role.grant_refused")
+    assert [(r[0], json.loads(r[2])["reason"]) for r in refusals] == [
+        (team.carl.id, "unsealed_admin")
+    ] * 2
 
 
 async def test_every_legal_officer_is_told_of_each_legal_grant_and_revocation(

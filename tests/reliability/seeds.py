@@ -190,9 +190,10 @@ async def seed_everything(
         await uow.updates.mark_processed(424242, NOW)
         await uow.journal.keep([(424243, None, b'{"update_id": 424243}')], NOW)
 
-    await grant(store, bootstrap, ADMIN, [str(NEW_MODERATOR), "moderator"], NOW)
+    ledger = ledger or ledger_for(store)
+    await grant(store, bootstrap, ADMIN, [str(NEW_MODERATOR), "moderator"], NOW, keys=ledger.keys)
     # A legal role one admin proposed, waiting for a second admin (it gives no role yet).
-    await grant(store, bootstrap, ADMIN, [str(NEW_MODERATOR), "legal"], NOW)
+    await grant(store, bootstrap, ADMIN, [str(NEW_MODERATOR), "legal"], NOW, keys=ledger.keys)
     await block(store, bootstrap, ADMIN, [str(BLOCKED), "floods", "reports"], NOW)
 
     form = RequestForm(
@@ -211,7 +212,6 @@ async def seed_everything(
     request = await register(store, cipher, POLICY, form, document, alice, NOW)
     analysis = "A valid court order naming a confirmed violator of the Terms."
     await write_analysis(store, cipher, POLICY, request.id, analysis, alice, NOW)
-    ledger = ledger or ledger_for(store)
     await approve(store, cipher, POLICY, ledger.keys, request.id, bob, NOW)
     await approve(store, cipher, POLICY, ledger.keys, request.id, OFFICER_C, NOW)
     await disclose(store, cipher, POLICY, ledger, request.id, OFFICER_C, NOW)

@@ -45,6 +45,9 @@ from moderation.reporting.types import Filed, NewReport, ReportLimits, ReportSou
 from moderation.review.decisions import decide
 from moderation.review.priority import CasePolicy
 from moderation.review.types import Decision, Moderator
+from moderation.staff.commands import RoleStore
+from moderation.staff.grant_seals import seal_grant
+from moderation.staff.roles import Role, RoleGrant
 from storage import Store
 from storage.legal.ledger_anchor import FileAnchor
 from storage.location import SqliteLocation
@@ -54,12 +57,50 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 CONFIRMED_AT = NOW - timedelta(days=200)
 MODERATOR = Moderator(7, "@mod")
 
+#: A ledger key made up for the tests (random per run, never a real-looking value).
+TEST_LEDGER_KEYS = LedgerKeys("test-ledger", {"test-ledger": os.urandom(32)})
+
 POLICY = LegalPolicy(
     offences={"drug_trafficking": "drugs", "fraud": "scam"},
     denied_countries=frozenset({"KP"}),
     bootstrap_legal=frozenset({101, 102, 103, 900}),
     bootstrap_admins=frozenset({900}),
+    grant_keys=TEST_LEDGER_KEYS,  # granted roles count only when sealed under this key
 )
+
+
+async def sealed_grant(
+    roles: RoleStore,
+    user_id: int,
+    role: Role,
+    *,
+    by: int,
+    at: datetime,
+    confirmed_by: int | None = None,
+    keys: LedgerKeys = TEST_LEDGER_KEYS,
+) -> RoleGrant:
+    """A legal or admin role as the two-admin flow leaves it (proposed by `by` at `at`,
+    confirmed by `confirmed_by`, default `by + 1`, at the same moment), sealed under `keys` as
+    the bot seals it: for tests about what a genuine grant allows, not about granting."""
+    grant = RoleGrant(
+        user_id,
+        role,
+        granted_by=by,
+        granted_at=at,
+        confirmed_by=by + 1 if confirmed_by is None else confirmed_by,
+        confirmed_at=at,
+    )
+    await roles.grant(
+        user_id,
+        role,
+        by=grant.granted_by,
+        at=grant.granted_at,
+        confirmed_by=grant.confirmed_by,
+        confirmed_at=grant.confirmed_at,
+        seal=seal_grant(keys, grant),
+    )
+    return grant
+
 
 REGISTRAR = Officer(101, "registrar", is_legal=True)
 BOB = Officer(102, "bob", is_legal=True)
@@ -86,9 +127,6 @@ SHARED_IP = "192.0.2.77"  # seen for both violators (the target that matches two
 INSIDE = (PHONE_FIRST_INSTANT, IP_INSIDE, IPV6_LAST_INSTANT)
 OUTSIDE = (PHONE_JUST_BEFORE, IP_JUST_AFTER, OTHER_PHONE)
 PERSONAL_VALUES = (*INSIDE, *OUTSIDE, SHARED_IP)
-
-#: A ledger key made up for the tests (random per run, never a real-looking value).
-TEST_LEDGER_KEYS = LedgerKeys("test-ledger", {"test-ledger": os.urandom(32)})
 
 
 def ledger_for(store: Store) -> Ledger:

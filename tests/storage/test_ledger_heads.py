@@ -38,6 +38,7 @@ from tests.storage.legal_fixtures import (
     TEST_LEDGER_KEYS,
     disclosed,
     ledger_for,
+    sealed_grant,
     tamper,
     two_violators,
 )
@@ -60,7 +61,7 @@ async def store(store_location: Location, cipher: PersonalDataCipher) -> AsyncIt
     opened = await Store.open(store_location)
     await two_violators(opened, cipher)
     async with opened.transaction() as uow:
-        await uow.roles.grant(GRANTED, Role.LEGAL, by=900, at=NOW)
+        await sealed_grant(uow.roles, GRANTED, Role.LEGAL, by=900, at=NOW)
     yield opened
     await opened.close()
 

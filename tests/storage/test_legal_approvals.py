@@ -63,7 +63,9 @@ GRANTED = NOW - POLICY.grant_cool_off - timedelta(hours=1)
 async def grant_legal(store: Store, officer: Officer, at: datetime) -> None:
     """The legal role proposed by one admin and confirmed by a second."""
     for admin in (ADMIN_ID, SECOND_ADMIN_ID):
-        await grant(store, BOOTSTRAP, admin, [str(officer.user_id), "legal"], at)
+        await grant(
+            store, BOOTSTRAP, admin, [str(officer.user_id), "legal"], at, keys=TEST_LEDGER_KEYS
+        )
 
 
 @pytest.fixture
@@ -87,7 +89,9 @@ async def test_a_revoked_officers_approval_is_voided_and_the_request_not_disclos
 ) -> None:
     request = await analysed(store, cipher)
     await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, DAVE, NOW)
-    await revoke(store, BOOTSTRAP, ADMIN_ID, [str(DAVE.user_id), "legal"], NOW)
+    await revoke(
+        store, BOOTSTRAP, ADMIN_ID, [str(DAVE.user_id), "legal"], NOW, keys=TEST_LEDGER_KEYS
+    )
     outcome = await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, CAROL, NOW)
     assert (outcome.approvals, outcome.complete) == (1, False)
     with pytest.raises(LegalRefused, match="only an approved request"):
@@ -110,7 +114,9 @@ async def test_a_revocation_after_the_second_approval_stops_the_disclosure(
     request = await analysed(store, cipher)
     await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, DAVE, NOW)
     assert (await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, CAROL, NOW)).complete
-    await revoke(store, BOOTSTRAP, ADMIN_ID, [str(DAVE.user_id), "legal"], NOW)
+    await revoke(
+        store, BOOTSTRAP, ADMIN_ID, [str(DAVE.user_id), "legal"], NOW, keys=TEST_LEDGER_KEYS
+    )
     with pytest.raises(LegalRefused, match="is under_analysis; only an approved request"):
         await disclose(store, cipher, POLICY, ledger_for(store), request.id, CAROL, NOW)
     async with store.reading() as uow:
@@ -143,7 +149,9 @@ async def test_a_revoked_and_regranted_officer_must_approve_again(
 ) -> None:
     request = await analysed(store, cipher)
     await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, DAVE, NOW)
-    await revoke(store, BOOTSTRAP, ADMIN_ID, [str(DAVE.user_id), "legal"], NOW)
+    await revoke(
+        store, BOOTSTRAP, ADMIN_ID, [str(DAVE.user_id), "legal"], NOW, keys=TEST_LEDGER_KEYS
+    )
     await grant_legal(store, DAVE, NOW)
     shown, _ = await show(store, cipher, POLICY, request.id, BOB, NOW)
     assert shown.approvals == ()

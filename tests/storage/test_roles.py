@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 
@@ -19,9 +20,11 @@ from moderation.staff.commands import (
     UnknownUsername,
     Usage,
 )
+from moderation.staff.grant_seals import grant_problem
 from moderation.staff.roles import PENDING_GRANT_TTL, Role, RoleGrant
 from moderation.staff.team import block, grant, revoke, staff_list, staff_members, unblock
 from storage import Store
+from tests.storage.legal_fixtures import TEST_LEDGER_KEYS as KEYS
 from tests.storage.sqlite_files import NOW
 from tests.storage.stored import stored
 
@@ -122,7 +125,7 @@ async def test_block_and_unblock_report_whether_anything_changed(store: Store) -
 async def test_grant_by_an_admin_is_stored_and_audited_with_before_and_after(
     store: Store,
 ) -> None:
-    outcome = await grant(store, BOOTSTRAP, ADMIN, [str(LEGAL), "moderator"], NOW)
+    outcome = await grant(store, BOOTSTRAP, ADMIN, [str(LEGAL), "moderator"], NOW, keys=KEYS)
     assert outcome == RoleChanged(
         StaffCommand.GRANT, Person(LEGAL), Role.MODERATOR, frozenset({Role.MODERATOR, Role.LEGAL})
     )
@@ -140,9 +143,11 @@ async def test_a_legal_grant_confirmed_by_a_second_admin_is_audited_with_both(
 ) -> None:
     """Issue 27: one admin's word made a legal officer. Now the role exists once a second admin
     confirmed it, and the grant and its audit row name both."""
-    await grant(store, BOOTSTRAP, ADMIN, [str(MODERATOR), "legal"], NOW)
+    await grant(store, BOOTSTRAP, ADMIN, [str(MODERATOR), "legal"], NOW, keys=KEYS)
     later = NOW + timedelta(hours=2)
-    outcome = await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(MODERATOR), "legal"], later)
+    outcome = await grant(
+        store, BOOTSTRAP, SECOND_ADMIN, [str(MODERATOR), "legal"], later, keys=KEYS
+    )
     assert outcome == RoleChanged(
         StaffCommand.GRANT, Person(MODERATOR), Role.LEGAL, frozenset({Role.MODERATOR, Role.LEGAL})
     )
@@ -160,28 +165,31 @@ async def test_a_legal_grant_confirmed_by_a_second_admin_is_audited_with_both(
         )
     ]
     async with store.reading() as uow:
-        assert await uow.roles.grants() == [
-            RoleGrant(MODERATOR, Role.LEGAL, ADMIN, NOW, SECOND_ADMIN, later)
-        ]
+        [stored_grant] = await uow.roles.grants()
         assert await uow.roles.pending_grants() == []
+    assert dataclasses.replace(stored_grant, seal=None, seal_key_id=None) == RoleGrant(
+        MODERATOR, Role.LEGAL, ADMIN, NOW, SECOND_ADMIN, later
+    )
+    assert stored_grant.seal_key_id == KEYS.current_id
+    assert grant_problem(KEYS, stored_grant) is None
 
 
 async def test_grant_by_username_resolves_the_known_user(store: Store) -> None:
     async with store.transaction() as uow:
         await uow.users.touch(CARL, "en", NOW, "carl_c")
-    outcome = await grant(store, BOOTSTRAP, ADMIN, ["@carl_c", "Admin"], NOW)
+    outcome = await grant(store, BOOTSTRAP, ADMIN, ["@carl_c", "Admin"], NOW, keys=KEYS)
     assert outcome == GrantProposed(Person(CARL, "carl_c"), Role.ADMIN, NOW + PENDING_GRANT_TTL)
 
 
 async def test_grant_of_an_unknown_username_changes_nothing(store: Store) -> None:
-    outcome = await grant(store, BOOTSTRAP, ADMIN, ["@carl_c", "admin"], NOW)
+    outcome = await grant(store, BOOTSTRAP, ADMIN, ["@carl_c", "admin"], NOW, keys=KEYS)
     assert outcome == UnknownUsername("carl_c")
     assert await stored(store, "SELECT count(*) FROM role_grants") == [(0,)]
 
 
 async def test_a_role_granted_twice_is_refused_the_second_time(store: Store) -> None:
-    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "moderator"], NOW)
-    again = await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "moderator"], NOW)
+    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "moderator"], NOW, keys=KEYS)
+    again = await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "moderator"], NOW, keys=KEYS)
     assert again == Refused(Refusal.ALREADY_HAS, StaffCommand.GRANT, Person(CARL), Role.MODERATOR)
     assert await audit(store, "role.grant_refused") == [
         (SECOND_ADMIN, str(CARL), {"reason": "already_has", "role": "moderator"})
@@ -189,24 +197,28 @@ async def test_a_role_granted_twice_is_refused_the_second_time(store: Store) -> 
 
 
 async def test_a_non_admin_may_not_grant_and_the_attempt_is_audited(store: Store) -> None:
-    outcome = await grant(store, BOOTSTRAP, MODERATOR, [str(CARL), "admin"], NOW)
+    outcome = await grant(store, BOOTSTRAP, MODERATOR, [str(CARL), "admin"], NOW, keys=KEYS)
     assert outcome == Refused(Refusal.NOT_ALLOWED, StaffCommand.GRANT)
     assert await audit(store, "access.denied") == [(MODERATOR, None, {"command": "grant"})]
     assert await stored(store, "SELECT count(*) FROM role_grants") == [(0,)]
 
 
 async def test_access_is_checked_before_the_arguments(store: Store) -> None:
-    outcome = await revoke(store, BOOTSTRAP, CARL, [], NOW)
+    outcome = await revoke(store, BOOTSTRAP, CARL, [], NOW, keys=KEYS)
     assert outcome == Refused(Refusal.NOT_ALLOWED, StaffCommand.REVOKE)
 
 
 async def test_bad_arguments_give_usage(store: Store) -> None:
-    assert await grant(store, BOOTSTRAP, ADMIN, ["40", "owner"], NOW) == Usage(StaffCommand.GRANT)
-    assert await revoke(store, BOOTSTRAP, ADMIN, ["40"], NOW) == Usage(StaffCommand.REVOKE)
+    assert await grant(store, BOOTSTRAP, ADMIN, ["40", "owner"], NOW, keys=KEYS) == Usage(
+        StaffCommand.GRANT
+    )
+    assert await revoke(store, BOOTSTRAP, ADMIN, ["40"], NOW, keys=KEYS) == Usage(
+        StaffCommand.REVOKE
+    )
 
 
 async def test_a_bootstrap_role_cannot_be_revoked(store: Store) -> None:
-    outcome = await revoke(store, BOOTSTRAP, ADMIN, [str(ADMIN), "admin"], NOW)
+    outcome = await revoke(store, BOOTSTRAP, ADMIN, [str(ADMIN), "admin"], NOW, keys=KEYS)
     assert outcome == Refused(Refusal.BOOTSTRAP, StaffCommand.REVOKE, Person(ADMIN), Role.ADMIN)
     assert await audit(store, "role.revoke_refused") == [
         (ADMIN, str(ADMIN), {"reason": "bootstrap", "role": "admin"})
@@ -214,12 +226,14 @@ async def test_a_bootstrap_role_cannot_be_revoked(store: Store) -> None:
 
 
 async def test_a_granted_admin_may_grant_and_loses_that_when_revoked(store: Store) -> None:
-    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "admin"], NOW)
-    await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "admin"], NOW)
-    assert isinstance(await grant(store, BOOTSTRAP, CARL, ["41", "moderator"], NOW), RoleChanged)
-    revoked = await revoke(store, BOOTSTRAP, ADMIN, [str(CARL), "admin"], NOW)
+    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "admin"], NOW, keys=KEYS)
+    await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "admin"], NOW, keys=KEYS)
+    assert isinstance(
+        await grant(store, BOOTSTRAP, CARL, ["41", "moderator"], NOW, keys=KEYS), RoleChanged
+    )
+    revoked = await revoke(store, BOOTSTRAP, ADMIN, [str(CARL), "admin"], NOW, keys=KEYS)
     assert revoked == RoleChanged(StaffCommand.REVOKE, Person(CARL), Role.ADMIN, frozenset())
-    refused = await grant(store, BOOTSTRAP, CARL, ["42", "moderator"], NOW)
+    refused = await grant(store, BOOTSTRAP, CARL, ["42", "moderator"], NOW, keys=KEYS)
     assert refused == Refused(Refusal.NOT_ALLOWED, StaffCommand.GRANT)
 
 
@@ -228,8 +242,8 @@ async def test_the_staff_list_has_bootstrap_entries_then_grants_with_names(
 ) -> None:
     async with store.transaction() as uow:
         await uow.users.touch(ADMIN, "en", NOW, "ada")
-    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "moderator"], NOW)
-    listing = await staff_list(store, BOOTSTRAP, ADMIN, NOW)
+    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "moderator"], NOW, keys=KEYS)
+    listing = await staff_list(store, BOOTSTRAP, ADMIN, NOW, keys=KEYS)
     assert isinstance(listing, StaffList)
     shown = [(e.person, e.role, e.bootstrap, e.granted_by) for e in listing.entries]
     assert shown == [
@@ -244,8 +258,8 @@ async def test_the_staff_list_has_bootstrap_entries_then_grants_with_names(
 
 async def test_staff_members_unites_bootstrap_and_granted_roles(store: Store) -> None:
     for admin in (ADMIN, SECOND_ADMIN):
-        await grant(store, BOOTSTRAP, admin, [str(MODERATOR), "legal"], NOW)
-        await grant(store, BOOTSTRAP, admin, [str(CARL), "admin"], NOW)
+        await grant(store, BOOTSTRAP, admin, [str(MODERATOR), "legal"], NOW, keys=KEYS)
+        await grant(store, BOOTSTRAP, admin, [str(CARL), "admin"], NOW, keys=KEYS)
     assert await staff_members(store, BOOTSTRAP) == {
         ADMIN: {Role.ADMIN},
         SECOND_ADMIN: {Role.ADMIN},
@@ -328,9 +342,11 @@ async def test_one_admin_alone_only_proposes_legal_roles_which_give_no_role(stor
     account it controls. Both grants are proposals only: neither account holds the role, the
     admin cannot confirm its own proposal, and /roles shows them with their proposer."""
     for person in (ADMIN, CARL):
-        outcome = await grant(store, BOOTSTRAP, ADMIN, [str(person), "legal"], NOW)
+        outcome = await grant(store, BOOTSTRAP, ADMIN, [str(person), "legal"], NOW, keys=KEYS)
         assert outcome == GrantProposed(Person(person), Role.LEGAL, NOW + PENDING_GRANT_TTL)
-    again = await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "legal"], NOW + timedelta(hours=1))
+    again = await grant(
+        store, BOOTSTRAP, ADMIN, [str(CARL), "legal"], NOW + timedelta(hours=1), keys=KEYS
+    )
     assert again == Refused(
         Refusal.OWN_PROPOSAL, StaffCommand.GRANT, Person(CARL), Role.LEGAL, by=Person(ADMIN)
     )
@@ -340,7 +356,7 @@ async def test_one_admin_alone_only_proposes_legal_roles_which_give_no_role(stor
         assert await uow.roles.holders(Role.LEGAL) == frozenset()
     assert await stored(store, "SELECT count(*) FROM role_grants") == [(0,)]
     assert CARL not in await staff_members(store, BOOTSTRAP)
-    listing = await staff_list(store, BOOTSTRAP, ADMIN, NOW)
+    listing = await staff_list(store, BOOTSTRAP, ADMIN, NOW, keys=KEYS)
     assert isinstance(listing, StaffList)
     waiting = [(e.person.user_id, e.role, e.granted_by) for e in listing.entries if e.pending]
     assert waiting == [(ADMIN, Role.LEGAL, Person(ADMIN)), (CARL, Role.LEGAL, Person(ADMIN))]
@@ -350,8 +366,10 @@ async def test_one_admin_alone_only_proposes_legal_roles_which_give_no_role(stor
 async def test_the_person_receiving_the_role_cannot_confirm_it(store: Store) -> None:
     """An admin a colleague proposed for the legal role confirms it themselves: one person's
     word would still give the role. Refused; the role stays unheld."""
-    await grant(store, BOOTSTRAP, ADMIN, [str(SECOND_ADMIN), "legal"], NOW)
-    outcome = await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(SECOND_ADMIN), "legal"], NOW)
+    await grant(store, BOOTSTRAP, ADMIN, [str(SECOND_ADMIN), "legal"], NOW, keys=KEYS)
+    outcome = await grant(
+        store, BOOTSTRAP, SECOND_ADMIN, [str(SECOND_ADMIN), "legal"], NOW, keys=KEYS
+    )
     assert isinstance(outcome, Refused)
     assert outcome.reason is Refusal.CONFIRM_FOR_SELF
     async with store.reading() as uow:
@@ -364,17 +382,18 @@ async def test_an_admin_made_by_the_proposer_cannot_confirm_the_proposers_grants
     """One admin gets a second admin account confirmed once (fooling a colleague), then tries
     to have that account confirm its legal grants: the two are not independent, in either
     direction (the made admin proposing, the maker confirming)."""
-    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "admin"], NOW)
+    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "admin"], NOW, keys=KEYS)
     assert isinstance(
-        await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "admin"], NOW), RoleChanged
+        await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "admin"], NOW, keys=KEYS),
+        RoleChanged,
     )
-    await grant(store, BOOTSTRAP, ADMIN, ["41", "legal"], NOW)
-    by_carl = await grant(store, BOOTSTRAP, CARL, ["41", "legal"], NOW)
+    await grant(store, BOOTSTRAP, ADMIN, ["41", "legal"], NOW, keys=KEYS)
+    by_carl = await grant(store, BOOTSTRAP, CARL, ["41", "legal"], NOW, keys=KEYS)
     assert by_carl == Refused(
         Refusal.NOT_INDEPENDENT, StaffCommand.GRANT, Person(41), Role.LEGAL, by=Person(ADMIN)
     )
-    await grant(store, BOOTSTRAP, CARL, ["42", "legal"], NOW)
-    by_admin = await grant(store, BOOTSTRAP, ADMIN, ["42", "legal"], NOW)
+    await grant(store, BOOTSTRAP, CARL, ["42", "legal"], NOW, keys=KEYS)
+    by_admin = await grant(store, BOOTSTRAP, ADMIN, ["42", "legal"], NOW, keys=KEYS)
     assert isinstance(by_admin, Refused)
     assert by_admin.reason is Refusal.NOT_INDEPENDENT
     async with store.reading() as uow:
@@ -389,15 +408,15 @@ async def test_a_proposal_lapses_after_seven_days_and_a_later_grant_proposes_ane
     """A proposal left lying for weeks is picked up by a colleague's /grant as if it were
     fresh: after 7 days it has lapsed, the /grant is a new proposal of its own, and /roles no
     longer lists the old one."""
-    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "legal"], NOW)
+    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "legal"], NOW, keys=KEYS)
     late = NOW + PENDING_GRANT_TTL
-    outcome = await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "legal"], late)
+    outcome = await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "legal"], late, keys=KEYS)
     assert outcome == GrantProposed(Person(CARL), Role.LEGAL, late + PENDING_GRANT_TTL)
     async with store.reading() as uow:
         assert await uow.roles.granted_roles(CARL) == frozenset()
         [pending] = await uow.roles.pending_grants()
     assert (pending.proposed_by, pending.proposed_at) == (SECOND_ADMIN, late)
-    listing = await staff_list(store, BOOTSTRAP, ADMIN, late + PENDING_GRANT_TTL)
+    listing = await staff_list(store, BOOTSTRAP, ADMIN, late + PENDING_GRANT_TTL, keys=KEYS)
     assert isinstance(listing, StaffList)
     assert not [e for e in listing.entries if e.pending]
 
@@ -407,11 +426,11 @@ async def test_a_proposal_whose_proposer_lost_the_admin_role_is_not_confirmed(
 ) -> None:
     """An admin removed for cause leaves proposals behind; a colleague's /grant does not
     confirm them (it proposes anew), so the removed admin's word counts for nothing."""
-    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "admin"], NOW)
-    await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "admin"], NOW)
-    await grant(store, BOOTSTRAP, CARL, ["41", "legal"], NOW)
-    await revoke(store, BOOTSTRAP, ADMIN, [str(CARL), "admin"], NOW)
-    outcome = await grant(store, BOOTSTRAP, SECOND_ADMIN, ["41", "legal"], NOW)
+    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "admin"], NOW, keys=KEYS)
+    await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "admin"], NOW, keys=KEYS)
+    await grant(store, BOOTSTRAP, CARL, ["41", "legal"], NOW, keys=KEYS)
+    await revoke(store, BOOTSTRAP, ADMIN, [str(CARL), "admin"], NOW, keys=KEYS)
+    outcome = await grant(store, BOOTSTRAP, SECOND_ADMIN, ["41", "legal"], NOW, keys=KEYS)
     assert isinstance(outcome, GrantProposed)
     async with store.reading() as uow:
         assert await uow.roles.holders(Role.LEGAL) == frozenset()
@@ -423,13 +442,13 @@ async def test_revoke_withdraws_a_proposal_and_every_legal_officer_is_told_each_
     """Legal roles given and taken behind the legal officers' backs: each proposal, withdrawal,
     confirmation and revocation is queued for every officer (and the person) in the same
     transaction; moderator grants, which need one admin, tell nobody."""
-    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "legal"], NOW)
-    withdrawn = await revoke(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "legal"], NOW)
+    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "legal"], NOW, keys=KEYS)
+    withdrawn = await revoke(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "legal"], NOW, keys=KEYS)
     assert withdrawn == GrantWithdrawn(Person(CARL), Role.LEGAL, Person(ADMIN))
-    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "legal"], NOW)
-    confirmed = await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "legal"], NOW)
+    await grant(store, BOOTSTRAP, ADMIN, [str(CARL), "legal"], NOW, keys=KEYS)
+    confirmed = await grant(store, BOOTSTRAP, SECOND_ADMIN, [str(CARL), "legal"], NOW, keys=KEYS)
     assert isinstance(confirmed, RoleChanged)
-    await revoke(store, BOOTSTRAP, ADMIN, [str(CARL), "legal"], NOW)
+    await revoke(store, BOOTSTRAP, ADMIN, [str(CARL), "legal"], NOW, keys=KEYS)
     assert await role_notices(store) == [
         (LEGAL, "proposed", CARL),
         (LEGAL, "withdrawn", CARL),
@@ -441,5 +460,7 @@ async def test_revoke_withdraws_a_proposal_and_every_legal_officer_is_told_each_
     ]
     assert [a[2]["proposed_by"] for a in await audit(store, "role.withdrawn")] == [ADMIN]
     before = await role_notices(store)
-    assert isinstance(await grant(store, BOOTSTRAP, ADMIN, ["41", "moderator"], NOW), RoleChanged)
+    assert isinstance(
+        await grant(store, BOOTSTRAP, ADMIN, ["41", "moderator"], NOW, keys=KEYS), RoleChanged
+    )
     assert await role_notices(store) == before

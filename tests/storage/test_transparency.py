@@ -26,6 +26,7 @@ from moderation.staff.roles import Role
 from moderation.staff.team import grant, revoke
 from storage import Store
 from storage.location import Location
+from tests.storage.legal_fixtures import TEST_LEDGER_KEYS
 from tests.storage.stored import Rows, stored
 
 Q3_START = "2026-07-01T00:00:00.000000+00:00"
@@ -309,12 +310,16 @@ async def test_the_export_counts_legal_grants_and_how_concentrated_their_confirm
     bootstrap = {Role.ADMIN: {ada, abe}}
     july, october = datetime(2026, 7, 10, tzinfo=UTC), datetime(2026, 10, 2, tzinfo=UTC)
     for proposer, confirmer, person in ((ada, abe, 40), (ada, abe, 41), (abe, ada, 42)):
-        await grant(store, bootstrap, proposer, [str(person), "legal"], july)
-        await grant(store, bootstrap, confirmer, [str(person), "legal"], july)
-    await grant(store, bootstrap, ada, ["43", "legal"], july)
-    await revoke(store, bootstrap, abe, ["43", "legal"], july)  # withdrawn before confirmed
-    await revoke(store, bootstrap, abe, ["40", "legal"], july)
-    await grant(store, bootstrap, ada, ["44", "admin"], october)
+        await grant(store, bootstrap, proposer, [str(person), "legal"], july, keys=TEST_LEDGER_KEYS)
+        await grant(
+            store, bootstrap, confirmer, [str(person), "legal"], july, keys=TEST_LEDGER_KEYS
+        )
+    await grant(store, bootstrap, ada, ["43", "legal"], july, keys=TEST_LEDGER_KEYS)
+    await revoke(
+        store, bootstrap, abe, ["43", "legal"], july, keys=TEST_LEDGER_KEYS
+    )  # withdrawn before confirmed
+    await revoke(store, bootstrap, abe, ["40", "legal"], july, keys=TEST_LEDGER_KEYS)
+    await grant(store, bootstrap, ada, ["44", "admin"], october, keys=TEST_LEDGER_KEYS)
     data = to_data(await report_for(store, "2026Q3"))
     assert data["role_grants"] == {
         "legal": {
