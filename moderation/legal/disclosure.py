@@ -62,15 +62,16 @@ async def disclose(
     observed within the requested period, and appends the disclosure to the ledger."""
 
     async def body(uow: LegalUnit, acting: Officer) -> Disclosure | Refused:
-        request = await void_lapsed(
-            uow, policy, await get_request(uow.legal, request_id), acting.user_id, now
-        )
+        before = await get_request(uow.legal, request_id)
+        request = await void_lapsed(uow, policy, before, acting.user_id, now)
         request = opened_request(sealer, request)
         counted = await grant_checked(
             uow.roles, policy, counted_approvals(ledger.keys, policy, request)
         )
-        problem = disclosure_problem(request, policy, counted) or await resolution_problem(
-            uow.registry, sealer, request
+        problem = (
+            just_voided(before, request)
+            or disclosure_problem(request, policy, counted)
+            or await resolution_problem(uow.registry, sealer, request)
         )
         if problem is not None:
             return Refused(problem)
@@ -125,6 +126,23 @@ async def disclose(
     disclosure = await run_step(store, policy, officer, "disclose", request_id, now, body)
     settled(ledger, disclosure, EntryKind.DISCLOSURE, now)
     return disclosure
+
+
+def just_voided(before: LegalRequest, after: LegalRequest) -> str | None:
+    """Why an approved request stopped being approved in this very step (its approvals voided
+    before the disclosure), so the refusal names the cause, not only the state it fell to."""
+    if before.state is not RequestState.APPROVED or after.state is RequestState.APPROVED:
+        return None
+    earlier = {vote.id for vote in before.voided}
+    reasons = [
+        f"the approval of officer {vote.officer_id} was voided: {vote.voided_reason}"
+        for vote in after.voided
+        if vote.id not in earlier
+    ]
+    return (
+        f"request #{after.id} went back under analysis ({'; '.join(reasons)}); nothing was "
+        "disclosed. Legal officers who count must approve it again"
+    )
 
 
 def disclosure_problem(

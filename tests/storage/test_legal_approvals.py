@@ -132,7 +132,10 @@ async def test_a_role_lost_outside_the_bot_voids_the_approval_at_disclosure(
     await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, DAVE, NOW)
     assert (await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, request.id, CAROL, NOW)).complete
     await outside(store, "DELETE FROM role_grants WHERE user_id = ?", (DAVE.user_id,))
-    with pytest.raises(LegalRefused, match="only an approved request"):
+    with pytest.raises(
+        LegalRefused,
+        match="officer 104 was voided: the approving officer no longer holds the legal role",
+    ):
         await disclose(store, cipher, POLICY, ledger_for(store), request.id, CAROL, NOW)
     without_carol = dataclasses.replace(
         POLICY, bootstrap_legal=POLICY.bootstrap_legal - {CAROL.user_id}
@@ -311,7 +314,10 @@ async def test_votes_that_do_not_count_are_voided_with_their_reason_at_disclosur
             seal_vote(TEST_LEDGER_KEYS, request, EVE.user_id, True, None, NOW),
         )
         await uow.legal.set_state(request.id, RequestState.APPROVED)
-    with pytest.raises(LegalRefused, match="only an approved request"):
+    with pytest.raises(
+        LegalRefused,
+        match="officer 105 was voided: the approving officer's legal role came from another",
+    ):
         await disclose(store, cipher, POLICY, ledger_for(store), request.id, ADMIN, NOW)
     shown, _ = await show(store, cipher, POLICY, request.id, BOB, NOW)
     assert shown.approvals == (ADMIN.user_id,)

@@ -170,7 +170,10 @@ async def test_a_genuine_grant_edited_in_the_database_no_longer_counts(
     )
     with pytest.raises(LegalRefused, match="does not match its seal"):
         await approve(store, cipher, POLICY, TEST_LEDGER_KEYS, mine.id, EVE, NOW)
-    with pytest.raises(LegalRefused, match="only an approved request"):
+    with pytest.raises(
+        LegalRefused,
+        match="legal role does not verify: the legal grant of 105 does not match its seal",
+    ):
         await disclose(store, cipher, POLICY, ledger_for(store), other.id, BOB, NOW)
     shown, _ = await show(store, cipher, POLICY, other.id, CAROL, NOW)
     assert shown.state is RequestState.UNDER_ANALYSIS

@@ -190,7 +190,11 @@ async def test_unsealed_approvals_are_voided_and_sealed_ones_needed_again(
         ),
         ("UPDATE legal_requests SET state = 'approved' WHERE id = ?", (request.id,)),
     )
-    with pytest.raises(LegalRefused, match="is under_analysis; only an approved request"):
+    with pytest.raises(
+        LegalRefused,
+        match=r"went back under analysis \(the approval of officer 102 was voided: the "
+        "approval carries no seal",
+    ):
         await disclose(store, cipher, POLICY, ledger_for(store), request.id, REGISTRAR, NOW)
     assert await nothing_disclosed(store)
     voided = [e for e in await audit_log(store) if e.action == "legal.approvals_voided"]
