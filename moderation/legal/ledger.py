@@ -92,6 +92,19 @@ class LedgerKeys:
             return None
         return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
+    def knows(self, key_id: str) -> bool:
+        return key_id in self._secrets
+
+    def sign(self, message: bytes) -> str:
+        """The MAC of `message` under the current key (recorded as `current_id`)."""
+        return hmac.new(self._secrets[self.current_id], message, hashlib.sha256).hexdigest()
+
+    def verifies(self, key_id: str, message: bytes, mac: str) -> bool | None:
+        """Whether `mac` is the MAC of `message` under `key_id`, compared in constant time;
+        None when that key is not configured."""
+        expected = self.mac(key_id, message)
+        return None if expected is None else hmac.compare_digest(expected, mac)
+
 
 class LedgerAnchor(Protocol):
     """An append-only place outside the database for the checkpoints."""
@@ -128,7 +141,8 @@ def _fields(entry: LedgerEntry) -> list[Any]:
     ]
 
 
-def _canonical(value: object) -> bytes:
+def canonical(value: object) -> bytes:
+    """The one byte form every MAC under LEDGER_KEY is taken over."""
     return json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
 
 
@@ -150,7 +164,7 @@ def expected_hash(keys: LedgerKeys, entry: LedgerEntry) -> str | None:
     """What the entry's hash must be; None when its key is not configured."""
     if entry.key_id is None:
         return legacy_hash(entry)
-    return keys.mac(entry.key_id, _canonical(["ledger-entry", *_fields(entry)]))
+    return keys.mac(entry.key_id, canonical(["ledger-entry", *_fields(entry)]))
 
 
 def next_entry(
@@ -254,7 +268,7 @@ def checkpoint_line(keys: LedgerKeys, checkpoint: Checkpoint) -> str:
         "at": checkpoint.at,
         "key_id": keys.current_id,
     }
-    mac = keys.mac(keys.current_id, _canonical(["ledger-checkpoint", body]))
+    mac = keys.mac(keys.current_id, canonical(["ledger-checkpoint", body]))
     return json.dumps({**body, "mac": mac}, separators=(",", ":"), sort_keys=True)
 
 
@@ -269,7 +283,7 @@ def read_checkpoints(keys: LedgerKeys, lines: Iterable[str]) -> tuple[list[Check
             data = json.loads(line)
             mac = data.pop("mac")
             key_id = str(data["key_id"])
-            expected = keys.mac(key_id, _canonical(["ledger-checkpoint", data]))
+            expected = keys.mac(key_id, canonical(["ledger-checkpoint", data]))
             checkpoint = Checkpoint(
                 event=CheckpointEvent(data["event"]),
                 seq=int(data["seq"]),

@@ -27,10 +27,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from moderation.clock import utc_text
-from moderation.legal.ledger import LedgerEntry, LedgerKeys
+from moderation.legal.ledger import LedgerEntry, LedgerKeys, canonical
 from moderation.legal.ports import LegalStore, LegalUnit
-from moderation.staff.grant_seals import verified_holders
-from moderation.staff.roles import Role
+from moderation.staff.grant_seals import legal_officers_among
 
 #: The outbox kind of the periodic signed head sent to every legal officer.
 PERIODIC_HEAD_KIND: Final = "ledger_head"
@@ -71,19 +70,14 @@ class GivenHead:
         return f"{what} {self.seq}:{self.entry_hash[:12]}…{when}"
 
 
-def _canonical(value: object) -> bytes:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
-
-
-def head_mac(keys: LedgerKeys, key_id: str, seq: int, entry_hash: str, at: str) -> str | None:
-    """The MAC a signed head carries; None when `key_id` is not configured."""
-    return keys.mac(key_id, _canonical(["ledger-head", seq, entry_hash.lower(), at]))
+def _head_message(seq: int, entry_hash: str, at: str) -> bytes:
+    """What a signed head's MAC is over."""
+    return canonical(["ledger-head", seq, entry_hash.lower(), at])
 
 
 def sign_head(keys: LedgerKeys, seq: int, entry_hash: str, now: datetime) -> GivenHead:
     at = now.astimezone(UTC).strftime(_SIGNED_TIME)
-    mac = head_mac(keys, keys.current_id, seq, entry_hash, at)
-    assert mac is not None  # the current key is always configured
+    mac = keys.sign(_head_message(seq, entry_hash, at))
     return GivenHead(seq, entry_hash.lower(), at, keys.current_id, mac)
 
 
@@ -137,13 +131,14 @@ def check_heads(
 def _signature_problem(keys: LedgerKeys, head: GivenHead) -> str | None:
     if head.mac is None or head.key_id is None or head.signed_at is None:
         return None
-    expected = head_mac(keys, head.key_id, head.seq, head.entry_hash, head.signed_at)
-    if expected is None:
+    message = _head_message(head.seq, head.entry_hash, head.signed_at)
+    verifies = keys.verifies(head.key_id, message, head.mac)
+    if verifies is None:
         return (
             f"{head.describe()} is signed with ledger key {head.key_id!r}, which is not "
             "configured (add it to LEDGER_PREVIOUS_KEYS)"
         )
-    if not hmac.compare_digest(expected, head.mac):
+    if not verifies:
         return (
             f"{head.describe()} does not verify under the ledger key: it was altered, or not "
             "made by this bot"
@@ -194,9 +189,8 @@ async def queue_periodic_head(
             if kept is None or kept.entry_hash != sent.entry_hash:
                 behind = sent.seq
         head = sign_head(keys, last.seq, last.entry_hash, now)
-        # Granted officers only when their grant's seal verifies: a forged one gets nothing.
-        granted = verified_holders(keys, await uow.roles.grants(), Role.LEGAL)
-        officers = sorted(set(bootstrap_legal) | granted)
+        grants = await uow.roles.grants()
+        officers = sorted(legal_officers_among(keys, grants, bootstrap_legal))
         for officer_id in officers:
             await uow.outbox.add(
                 dedupe_key=f"ledger-head:{head.seq}:{head.entry_hash[:16]}:{officer_id}",

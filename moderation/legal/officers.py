@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Final, Protocol
 
 from moderation.legal.types import LegalPolicy, LegalRequest, Vote
-from moderation.staff.grant_seals import grant_problem, unverifiable, verified_holders
+from moderation.staff.grant_seals import grant_problem, legal_officers_among, unverifiable
 from moderation.staff.roles import Role, RoleGrant
 
 #: Why an approval is voided when its officer no longer holds the legal role.
@@ -91,8 +91,7 @@ def unverified_note(acting: Officer) -> str:
 async def legal_officers(roles: OfficerRoles, policy: LegalPolicy) -> frozenset[int]:
     """Every legal officer for due process: LEGAL_OFFICER_IDS and the holders of a legal grant
     whose seal verifies (those owed the ledger's heads and notices)."""
-    granted = verified_holders(policy.grant_keys, await roles.grants(), Role.LEGAL)
-    return frozenset(policy.bootstrap_legal) | granted
+    return legal_officers_among(policy.grant_keys, await roles.grants(), policy.bootstrap_legal)
 
 
 async def lapsed(

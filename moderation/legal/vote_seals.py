@@ -21,7 +21,6 @@ seals it counted (`votes_record`), which `ledger verify` checks again (vote_chec
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from moderation.clock import utc_text
-from moderation.legal.ledger import LedgerKeys
+from moderation.legal.ledger import LedgerKeys, canonical
 from moderation.legal.types import LegalRequest, Target, Vote
 
 #: The domain tags that keep a vote's seal apart from every other MAC under LEDGER_KEY.
@@ -65,10 +64,6 @@ class VotesRecord:
     votes: tuple[RecordedVote, ...]
 
 
-def _canonical(value: object) -> bytes:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
-
-
 def analysis_sha256(request: LegalRequest) -> str:
     """The hash of what the officers approved as the analysis: the written analysis, every
     check's result and an admin's override reason."""
@@ -77,7 +72,7 @@ def analysis_sha256(request: LegalRequest) -> str:
         "checks": [check.to_json() for check in request.checks],
         "override": request.override_reason,
     }
-    return hashlib.sha256(_canonical(analysed)).hexdigest()
+    return hashlib.sha256(canonical(analysed)).hexdigest()
 
 
 def _target(keys: LedgerKeys, key_id: str, target: Target) -> dict[str, str] | None:
@@ -85,7 +80,7 @@ def _target(keys: LedgerKeys, key_id: str, target: Target) -> dict[str, str] | N
         return {"kind": target.kind.value, "value": target.value}
     if not target.value:
         raise ValueError("a vote is sealed over the opened request (its target is still sealed)")
-    index = keys.mac(key_id, _canonical([TARGET_TAG, target.kind.value, target.value]))
+    index = keys.mac(key_id, canonical([TARGET_TAG, target.kind.value, target.value]))
     return None if index is None else {"kind": target.kind.value, "index": index}
 
 
@@ -124,7 +119,7 @@ def vote_message(
         "officer": officer_id,
         "at": utc_text(at),
     }
-    return _canonical([VOTE_TAG, body])
+    return canonical([VOTE_TAG, body])
 
 
 def seal_vote(
@@ -138,9 +133,7 @@ def seal_vote(
     """The seal of a vote cast now, under the current LEDGER_KEY (`request` opened)."""
     message = vote_message(keys, keys.current_id, request, officer_id, approve, reason, at)
     assert message is not None  # the current key is always configured
-    seal = keys.mac(keys.current_id, message)
-    assert seal is not None
-    return VoteSeal(keys.current_id, seal)
+    return VoteSeal(keys.current_id, keys.sign(message))
 
 
 def seal_problem(keys: LedgerKeys, request: LegalRequest, vote: Vote) -> str | None:
@@ -155,13 +148,13 @@ def seal_problem(keys: LedgerKeys, request: LegalRequest, vote: Vote) -> str | N
     message = vote_message(
         keys, vote.seal_key_id, request, vote.officer_id, vote.approve, vote.reason, vote.at
     )
-    expected = None if message is None else keys.mac(vote.seal_key_id, message)
-    if expected is None:
+    verifies = None if message is None else keys.verifies(vote.seal_key_id, message, vote.seal)
+    if verifies is None:
         return (
             f"{who} is sealed with ledger key {vote.seal_key_id!r}, which is not configured "
             "(add it to LEDGER_PREVIOUS_KEYS)"
         )
-    if not hmac.compare_digest(expected, vote.seal):
+    if not verifies:
         return (
             f"{who} does not match request #{request.id} as it stands: the request was changed "
             "after it was approved, or the vote was written outside the bot"
@@ -193,7 +186,7 @@ def votes_record(votes: Sequence[Vote], needed: int, registrar_counts: bool) -> 
         "registrar_counts": registrar_counts,
         "votes": recorded,
     }
-    return _canonical(body).decode()
+    return canonical(body).decode()
 
 
 def read_votes_record(text: str) -> VotesRecord:

@@ -20,13 +20,12 @@ treated the same until two admins grant the role again.
 
 from __future__ import annotations
 
-import hmac
-import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
 from moderation.clock import utc_text
-from moderation.legal.ledger import LedgerKeys
+from moderation.legal.ledger import LedgerKeys, canonical
 from moderation.staff.roles import NEEDS_SECOND_ADMIN, PendingGrant, Role, RoleGrant
 
 #: The domain tags that keep a grant's and a proposal's seals apart from every other MAC.
@@ -42,10 +41,6 @@ class GrantSeal:
     seal: str  # HMAC-SHA256, hex
 
 
-def _canonical(value: object) -> bytes:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
-
-
 def grant_message(grant: RoleGrant) -> bytes:
     """What a grant's seal covers."""
     body = {
@@ -56,7 +51,7 @@ def grant_message(grant: RoleGrant) -> bytes:
         "confirmed_by": grant.confirmed_by,
         "confirmed_at": None if grant.confirmed_at is None else utc_text(grant.confirmed_at),
     }
-    return _canonical([GRANT_TAG, body])
+    return canonical([GRANT_TAG, body])
 
 
 def proposal_message(pending: PendingGrant) -> bytes:
@@ -67,13 +62,11 @@ def proposal_message(pending: PendingGrant) -> bytes:
         "proposed_by": pending.proposed_by,
         "proposed_at": utc_text(pending.proposed_at),
     }
-    return _canonical([PROPOSAL_TAG, body])
+    return canonical([PROPOSAL_TAG, body])
 
 
 def _seal(keys: LedgerKeys, message: bytes) -> GrantSeal:
-    seal = keys.mac(keys.current_id, message)
-    assert seal is not None  # the current key is always configured
-    return GrantSeal(keys.current_id, seal)
+    return GrantSeal(keys.current_id, keys.sign(message))
 
 
 def seal_grant(keys: LedgerKeys, grant: RoleGrant) -> GrantSeal:
@@ -100,13 +93,13 @@ def _problem(
         )
     if keys is None:
         return f"{what} cannot be verified: LEDGER_KEY is not set"
-    expected = keys.mac(key_id, message)
-    if expected is None:
+    verifies = keys.verifies(key_id, message, seal)
+    if verifies is None:
         return (
             f"{what} is sealed with ledger key {key_id!r}, which is not configured (add it to "
             "LEDGER_PREVIOUS_KEYS)"
         )
-    if not hmac.compare_digest(expected, seal):
+    if not verifies:
         return (
             f"{what} does not match its seal: it was written or changed outside the bot; two "
             "admins must grant it again from the bot"
@@ -132,7 +125,7 @@ def unverifiable(keys: LedgerKeys | None, grant: RoleGrant) -> bool:
     its holder did is not voided for it (a configuration mistake must not destroy votes)."""
     if grant.seal is None or grant.seal_key_id is None:
         return False
-    return keys is None or keys.mac(grant.seal_key_id, b"") is None
+    return keys is None or not keys.knows(grant.seal_key_id)
 
 
 def counts(keys: LedgerKeys | None, grant: RoleGrant | None) -> bool:
@@ -148,3 +141,12 @@ def verified_holders(
 ) -> frozenset[int]:
     """The holders of `role` by a grant that counts (for notices owed only to real officers)."""
     return frozenset(g.user_id for g in grants if g.role is role and counts(keys, g))
+
+
+def legal_officers_among(
+    keys: LedgerKeys | None, grants: list[RoleGrant], bootstrap_legal: Iterable[int]
+) -> frozenset[int]:
+    """Every legal officer for due process (those owed the ledger's heads and the role
+    notices): LEGAL_OFFICER_IDS and the holders of a legal grant whose seal verifies; a row
+    written outside the bot is told nothing."""
+    return frozenset(bootstrap_legal) | verified_holders(keys, grants, Role.LEGAL)

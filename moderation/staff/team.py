@@ -63,10 +63,10 @@ from moderation.staff.grant_seals import (
     SEALED_ROLES,
     counts,
     grant_problem,
+    legal_officers_among,
     proposal_problem,
     seal_grant,
     seal_proposal,
-    verified_holders,
 )
 from moderation.staff.roles import (
     NEEDS_SECOND_ADMIN,
@@ -447,8 +447,7 @@ async def _legal_officers(
 ) -> frozenset[int]:
     """Every legal officer now: LEGAL_OFFICER_IDS and the legal grants whose seal verifies (a
     row written outside the bot does not receive due-process notices)."""
-    granted = verified_holders(keys, await uow.roles.grants(), Role.LEGAL)
-    return frozenset(bootstrap.get(Role.LEGAL, ())) | granted
+    return legal_officers_among(keys, await uow.roles.grants(), bootstrap.get(Role.LEGAL, ()))
 
 
 async def _tell_legal_officers(
