@@ -193,6 +193,7 @@ async def _change_role(
         if isinstance(person, UnknownUsername):
             return person
         before = await _roles(uow, bootstrap, person.user_id)
+        officers_before: frozenset[int] = frozenset()
         if command is StaffCommand.GRANT:
             unsealed = await _unsealed_grant(uow, keys, before, role)
             if role in before.all and unsealed is None:
@@ -217,11 +218,13 @@ async def _change_role(
                 return await _refused(
                     uow, actor_id, Refused(Refusal.NOT_GRANTED, command, person, role), now
                 )
-            officers_before = await _legal_officers(uow, bootstrap, keys)
-            await uow.roles.revoke(person.user_id, role)
-            if role is Role.LEGAL:
+            if role is Role.LEGAL:  # whoever was an officer before it is told too
+                officers_before = await _legal_officers(uow, bootstrap, keys)
+                await uow.roles.revoke(person.user_id, role)
                 # Their approvals of requests not yet disclosed stop counting now.
                 await void_officer_approvals(uow, person.user_id, actor_id, now)
+            else:
+                await uow.roles.revoke(person.user_id, role)
         after = await _roles(uow, bootstrap, person.user_id)
         audit_id = await uow.audit.append(
             at=now,
