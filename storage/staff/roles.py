@@ -121,12 +121,6 @@ class RoleRepository:
         )
         return frozenset(row["user_id"] for row in rows)
 
-    async def granted_at(self, user_id: int, role: Role) -> datetime | None:
-        """When the role a user holds by grant took effect (None: not granted); for a
-        confirmed grant, its confirmation."""
-        record = await self.grant_record(user_id, role)
-        return None if record is None else record.effective_at
-
     # --- grants waiting for a second admin ---------------------------------------------------
 
     async def propose(
