@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,23 @@ def cli_env(**variables: str) -> dict[str, str]:
 
 def cli_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "bot", *args]
+
+
+async def run_cli(
+    env: dict[str, str], cwd: Path, *args: str, seconds: float = 60
+) -> tuple[int, str, str]:
+    """`report-bot ARGS` as a real process, without blocking the event loop a running bot's
+    test shares: (exit code, stdout, stderr), given `seconds` to end."""
+    process = await asyncio.create_subprocess_exec(
+        *cli_command(*args),
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=seconds)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
 
 
 def database_in(tmp_path: Path) -> Path:

@@ -16,7 +16,7 @@ from loopback import LoopbackServer
 from storage.location import parse_location
 from tests.conftest import TEST_TOKEN
 from tests.engines import rows
-from tests.helpers import cli_command, cli_env
+from tests.helpers import cli_command, cli_env, run_cli
 from tests.postgres import PostgresCluster
 
 
@@ -38,19 +38,6 @@ def bot_env(loopback: LoopbackServer, tmp_path: Path, **variables: str) -> dict[
         POLL_TIMEOUT_SECONDS="5",
         **variables,
     )
-
-
-async def run_cli(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        *cli_command(*args),
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 async def test_run_as_the_bots_role_stops_in_one_line_when_the_schema_is_behind(

@@ -13,7 +13,7 @@ import pytest
 from bot.instance_lock import InstanceLock
 from loopback import LoopbackServer
 from tests.conftest import TEST_TOKEN
-from tests.helpers import cli_command, cli_env, database_in
+from tests.helpers import cli_command, cli_env, database_in, run_cli
 
 
 def bot_env(loopback: LoopbackServer, tmp_path: Path) -> dict[str, str]:
@@ -24,19 +24,6 @@ def bot_env(loopback: LoopbackServer, tmp_path: Path) -> dict[str, str]:
         LOG_FORMAT="json",
         POLL_TIMEOUT_SECONDS="5",
     )
-
-
-async def run_cli(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        *cli_command(*args),
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ lost (released unhandled as unreadable)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from storage.location import Location
 from tests.conftest import ENGINES, RunningBot
 from tests.e2e.test_webhook import update_json
 from tests.engines import database_env, rows
-from tests.helpers import cli_command, cli_env
+from tests.helpers import cli_env, run_cli
 
 pytestmark = pytest.mark.engines(*ENGINES)
 
@@ -47,15 +46,7 @@ class Ran:
 
 async def rotate(env: dict[str, str], cwd: Path) -> Ran:
     """`report-bot keys rotate`, without blocking the loop a running bot's test shares."""
-    process = await asyncio.create_subprocess_exec(
-        *cli_command("keys", "rotate"),
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    return Ran(process.returncode, out.decode(), err.decode())
+    return Ran(*await run_cli(env, cwd, "keys", "rotate"))
 
 
 def journal(location: Location) -> list[tuple[int, str | None, bool]]:

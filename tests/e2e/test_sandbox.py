@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 
-from tests.helpers import cli_command, cli_env
+from tests.helpers import cli_env, run_cli
 
 #: A line that is a log record at warning level or above (console or JSON rendering, stdlib's
 #: default format), or a traceback, or asyncio complaining about what was left open.
@@ -20,16 +19,7 @@ NOISE = re.compile(
 
 
 async def run_sandbox(tmp_path: Path, *args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        *cli_command("sandbox", *args),
-        env=cli_env(),
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    return await run_cli(cli_env(), tmp_path, "sandbox", *args, seconds=120)
 
 
 async def test_the_walk_through_runs_to_the_end_and_prints_the_conversation(

@@ -4,7 +4,6 @@ corrupts nothing, loses nothing acknowledged, and work resumes when space return
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import shutil
@@ -34,7 +33,7 @@ from storage.crypto import (
 )
 from tests.conftest import MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import Reporter
-from tests.helpers import cli_command, cli_env, database_in
+from tests.helpers import cli_env, database_in, run_cli
 from tests.reliability.seeds import LIMITS, NOW, REPORTERS, new_report, seed_everything
 
 # Tables the bot writes that a seeded database must fill; a new table fails the check below
@@ -74,19 +73,6 @@ def query_rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
         return list(conn.execute(sql))
 
 
-async def cli(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        *cli_command(*args),
-        env=env,
-        cwd=cwd,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
-
-
 # --- 1. backup and restore ----------------------------------------------------------------
 
 
@@ -113,7 +99,7 @@ async def test_a_backup_restores_to_an_identical_database_the_bot_runs_on(
         backups = tmp_path / "backups"
         backups.mkdir()
         backup = backups / "reportbot-2026-11-20.sqlite3"
-        code, out, err = await cli(env, tmp_path, "backup", str(backup))
+        code, out, err = await run_cli(env, tmp_path, "backup", str(backup))
         assert code == 0, err
     finally:
         await store.close()
@@ -130,7 +116,7 @@ async def test_a_backup_restores_to_an_identical_database_the_bot_runs_on(
         companion.rename(aside / companion.name)
     original = aside / live.name
     shutil.copyfile(backup, live)
-    code, out, err = await cli(env, tmp_path, "db-check")
+    code, out, err = await run_cli(env, tmp_path, "db-check")
     assert code == 0, err + out
 
     before, after = logical_dump(original), logical_dump(live)
@@ -144,7 +130,7 @@ async def test_a_backup_restores_to_an_identical_database_the_bot_runs_on(
     assert pragma_rows(live, "user_version") == pragma_rows(original, "user_version")
     assert pragma_rows(live, "integrity_check") == [("ok",)]
     assert pragma_rows(live, "foreign_key_check") == []
-    code, out, err = await cli(env, tmp_path, "ledger", "verify")
+    code, out, err = await run_cli(env, tmp_path, "ledger", "verify")
     assert code == 0, err
     assert "ledger: 1 entries, intact" in out
 
