@@ -9,6 +9,13 @@ from pathlib import Path
 import pytest
 
 from storage import Database, Store, migrate
+from storage.crypto import (
+    PersonalDataCipher,
+    decode_secret,
+    new_key_text,
+    new_secret_text,
+    parse_key,
+)
 from storage.location import Location
 from tests.templates import copy_sqlite_template
 
@@ -33,6 +40,14 @@ async def store(store_location: Location) -> AsyncIterator[Store]:
     opened = await Store.open(store_location)
     yield opened
     await opened.close()
+
+
+@pytest.fixture
+def cipher() -> PersonalDataCipher:
+    """The registry's cipher under fresh random keys (data key id `t1`)."""
+    return PersonalDataCipher(
+        parse_key(new_key_text("t1")), [], decode_secret(new_secret_text(), "index")
+    )
 
 
 @pytest.fixture

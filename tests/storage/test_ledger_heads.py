@@ -24,10 +24,6 @@ from moderation.staff.roles import Role
 from storage import Store
 from storage.crypto import (
     PersonalDataCipher,
-    decode_secret,
-    new_key_text,
-    new_secret_text,
-    parse_key,
 )
 from storage.location import Location
 from tests.helpers import FakeClock
@@ -47,13 +43,6 @@ from tests.storage.stored import stored
 EVERY = timedelta(hours=24)
 GRANTED = 104  # holds the legal role by a grant, not by LEGAL_OFFICER_IDS
 OFFICERS = sorted({*POLICY.bootstrap_legal, GRANTED})
-
-
-@pytest.fixture
-def cipher() -> PersonalDataCipher:
-    return PersonalDataCipher(
-        parse_key(new_key_text("t")), [], decode_secret(new_secret_text(), "index")
-    )
 
 
 @pytest.fixture

@@ -45,10 +45,6 @@ from moderation.sealing import disclosure_context
 from storage import Store
 from storage.crypto import (
     PersonalDataCipher,
-    decode_secret,
-    new_key_text,
-    new_secret_text,
-    parse_key,
 )
 from storage.location import Location
 from storage.sql import Dialect
@@ -60,13 +56,6 @@ POLICY = LegalPolicy(offences={"fraud": "scam"}, bootstrap_legal=frozenset({1, 2
 ALICE = Officer(1, "alice", is_legal=True)
 BOB = Officer(2, "bob", is_legal=True)
 CAROL = Officer(3, "carol", is_legal=True)
-
-
-@pytest.fixture
-def cipher() -> PersonalDataCipher:
-    return PersonalDataCipher(
-        parse_key(new_key_text("t")), [], decode_secret(new_secret_text(), "index")
-    )
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -35,12 +35,7 @@ from moderation.sealing import disclosure_context
 from storage import Store
 from storage.crypto import (
     PersonalDataCipher,
-    decode_secret,
-    new_key_text,
-    new_secret_text,
-    parse_key,
 )
-from storage.location import Location
 from tests.storage.legal_fixtures import (
     ADMIN,
     ANALYSIS,
@@ -76,20 +71,6 @@ from tests.storage.stored import Refused, at_rest, outside, unguarded
 RETENTION = timedelta(days=90)  # the violators were confirmed 200 days before NOW
 REASON = "The order does not name the offence precisely enough."
 OVERRIDE = "The subpoena is issued by the investigating judge, a judicial authority here."
-
-
-@pytest.fixture
-def cipher() -> PersonalDataCipher:
-    return PersonalDataCipher(
-        parse_key(new_key_text("t1")), [], decode_secret(new_secret_text(), "index")
-    )
-
-
-@pytest.fixture
-async def store(store_location: Location) -> AsyncIterator[Store]:
-    opened = await Store.open(store_location)
-    yield opened
-    await opened.close()
 
 
 @pytest.fixture

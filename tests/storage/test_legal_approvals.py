@@ -24,10 +24,6 @@ from moderation.staff.team import grant, revoke
 from storage import Store
 from storage.crypto import (
     PersonalDataCipher,
-    decode_secret,
-    new_key_text,
-    new_secret_text,
-    parse_key,
 )
 from storage.location import Location
 from storage.sql import Dialect
@@ -66,13 +62,6 @@ async def grant_legal(store: Store, officer: Officer, at: datetime) -> None:
         await grant(
             store, BOOTSTRAP, admin, [str(officer.user_id), "legal"], at, keys=TEST_LEDGER_KEYS
         )
-
-
-@pytest.fixture
-def cipher() -> PersonalDataCipher:
-    return PersonalDataCipher(
-        parse_key(new_key_text("t1")), [], decode_secret(new_secret_text(), "index")
-    )
 
 
 @pytest.fixture

@@ -2,39 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-
-import pytest
 
 from moderation.legal.drafts import draft_key, expire_drafts, load_draft, save_draft
 from storage import Store
 from storage.crypto import (
     PersonalDataCipher,
-    decode_secret,
-    new_key_text,
-    new_secret_text,
-    parse_key,
 )
-from storage.location import Location
 from tests.storage.legal_fixtures import NOW, PHONE_FIRST_INSTANT
 from tests.storage.stored import outside, stored
 
 IDLE = timedelta(minutes=15)
-
-
-@pytest.fixture
-def cipher() -> PersonalDataCipher:
-    return PersonalDataCipher(
-        parse_key(new_key_text("t1")), [], decode_secret(new_secret_text(), "index")
-    )
-
-
-@pytest.fixture
-async def store(store_location: Location) -> AsyncIterator[Store]:
-    opened = await Store.open(store_location)
-    yield opened
-    await opened.close()
 
 
 async def test_an_idle_draft_is_swept_and_a_live_one_kept(

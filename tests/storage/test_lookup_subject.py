@@ -11,7 +11,6 @@ says whether the query matched the subject.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -21,12 +20,7 @@ from moderation.registry.violators import ObservationKind
 from storage import Store
 from storage.crypto import (
     PersonalDataCipher,
-    decode_secret,
-    new_key_text,
-    new_secret_text,
-    parse_key,
 )
-from storage.location import Location
 from tests.storage.legal_fixtures import (
     BOB,
     IP_INSIDE,
@@ -48,20 +42,6 @@ from tests.storage.legal_fixtures import (
 UNKNOWN_PHONE = "+447700900177"  # in nobody's timeline
 UNKNOWN_IP = "192.0.2.199"
 OTHER_IP = "198.51.100.77"  # @other_shop's alone
-
-
-@pytest.fixture
-def cipher() -> PersonalDataCipher:
-    return PersonalDataCipher(
-        parse_key(new_key_text("t1")), [], decode_secret(new_secret_text(), "index")
-    )
-
-
-@pytest.fixture
-async def store(store_location: Location) -> AsyncIterator[Store]:
-    opened = await Store.open(store_location)
-    yield opened
-    await opened.close()
 
 
 @pytest.fixture

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from moderation.reporting.filing import file_report
 from moderation.reporting.targets import TargetKind, TargetRef
@@ -21,17 +18,9 @@ from moderation.reporting.types import (
     ReportSource,
 )
 from storage import Store
-from storage.location import Location
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 LIMITS = ReportLimits(per_hour=10, per_day=3)
-
-
-@pytest.fixture
-async def store(store_location: Location) -> AsyncIterator[Store]:
-    opened = await Store.open(store_location)
-    yield opened
-    await opened.close()
 
 
 def report(name: str, reporter: int = 1, update_id: int | None = None) -> NewReport:

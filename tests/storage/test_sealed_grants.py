@@ -39,10 +39,6 @@ from moderation.staff.team import grant, staff_list
 from storage import Store
 from storage.crypto import (
     PersonalDataCipher,
-    decode_secret,
-    new_key_text,
-    new_secret_text,
-    parse_key,
 )
 from storage.location import Location
 from tests.storage.legal_fixtures import (
@@ -71,13 +67,6 @@ BOOTSTRAP = {
 EVE = Officer(105, "eve")  # the insider's second account
 MALLORY, MIKE = 906, 907  # accounts the insider makes admins of in the database
 LONG_AGO = utc_text(NOW - timedelta(days=90))  # any cool-off is over
-
-
-@pytest.fixture
-def cipher() -> PersonalDataCipher:
-    return PersonalDataCipher(
-        parse_key(new_key_text("t1")), [], decode_secret(new_secret_text(), "index")
-    )
 
 
 @pytest.fixture

@@ -33,10 +33,6 @@ from storage import Store
 from storage.crypto import (
     DecryptionFailed,
     PersonalDataCipher,
-    decode_secret,
-    new_key_text,
-    new_secret_text,
-    parse_key,
 )
 from storage.location import Location, PostgresLocation, SqliteLocation
 from storage.migrations import migrate
@@ -65,13 +61,6 @@ from tests.storage.stored import (
     stored,
     unguarded,
 )
-
-
-@pytest.fixture
-def cipher() -> PersonalDataCipher:
-    return PersonalDataCipher(
-        parse_key(new_key_text("t1")), [], decode_secret(new_secret_text(), "index")
-    )
 
 
 @pytest.fixture
