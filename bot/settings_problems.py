@@ -12,6 +12,110 @@ from moderation.reporting.categories import DEFAULT_CATEGORIES
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 
+#: What each variable is for, one line each: the Meaning column of the configuration table
+#: (`python -m bot.settings_table`, docs/configuration.md). A new setting gets a line here and
+#: one in EXPECTED below.
+MEANING: dict[str, str] = {
+    "BOT_TOKEN": "Token from @BotFather (required for `run`); masked in every log line",
+    "REVIEW_CHAT_ID": "Review group id (negative)",
+    "REVIEW_THREAD_ID": "Forum topic id in the review group",
+    "ADMIN_IDS": "Bootstrap admins, comma-separated user ids",
+    "MODERATOR_IDS": "Bootstrap moderators, comma-separated user ids",
+    "LEGAL_OFFICER_IDS": "Bootstrap legal officers, comma-separated user ids",
+    "DATABASE_PATH": "SQLite database file",
+    "DATABASE_URL": "Wins over `DATABASE_PATH`: `sqlite:///path` or "
+    "`postgresql://user:password@host:5432/database`; on PostgreSQL the bot's own role, never "
+    "the tables' owner (see [PostgreSQL roles](postgresql.md#postgresql-roles))",
+    "DATABASE_OWNER_URL": "PostgreSQL only, secret: the tables' owner, for `migrate` (and "
+    "`run`'s start-up migration when set); same database as `DATABASE_URL`",
+    "TELEGRAM_API_BASE_URL": "Bot API server (self-hosted or test)",
+    "LOG_LEVEL": "How much is logged",
+    "LOG_FORMAT": "`auto` (console on a terminal, JSON lines otherwise), `json`, `console`",
+    "LOG_PSEUDONYM_KEY": "Key for user pseudonyms in logs; empty: derived from "
+    "`BLIND_INDEX_KEY` (see [Privacy in logs](privacy.md#privacy-in-logs))",
+    "LOG_UNSAFE_DEBUG": "Developer only: library log records unsummarised, with names, texts "
+    "and SQL values",
+    "WEBHOOK_URL": "Public https URL for webhook mode; polling when empty",
+    "WEBHOOK_SECRET_TOKEN": "Required with `WEBHOOK_URL`: Telegram sends it with every update",
+    "WEBHOOK_LISTEN": "Address the webhook server binds",
+    "WEBHOOK_PORT": "Port the webhook server binds",
+    "METRICS_PORT": "Serve Prometheus metrics at `http://METRICS_LISTEN:METRICS_PORT/metrics`; "
+    "no metrics when empty",
+    "METRICS_LISTEN": "Address the metrics server binds",
+    "RATE_LIMITER_ENABLED": "Respect Telegram's flood limits (turn off for benchmarks only; "
+    "also `run --no-rate-limiter`)",
+    "RATE_LIMITER_MAX_RETRIES": 'Retries of a request answered 429 "retry after"',
+    "MAX_CONCURRENT_UPDATES": "Updates handled at once (one user's updates stay in order)",
+    "POLL_TIMEOUT_SECONDS": "Long-poll timeout for `getUpdates`",
+    "POLL_INTERVAL_SECONDS": "Pause between `getUpdates` calls, so updates arrive in batches "
+    "under load",
+    "STARTUP_GIVE_UP_MINUTES": "How long start-up keeps trying to reach the Bot API (one line "
+    "per attempt) before it exits 1",
+    "REPORT_CATEGORIES": "Categories reporters pick from, in order; custom ones as `key=Label`",
+    "CONVERSATION_TIMEOUT_MINUTES": "An unfinished report (or legal registration) is dropped "
+    "(and the reporter told) after this idle time",
+    "REPORT_LIMIT_PER_HOUR": "Reports one person may file per rolling hour",
+    "REPORT_LIMIT_PER_DAY": "Reports one person may file per rolling day",
+    "RESOLVE_TIMEOUT_SECONDS": "How long to wait for Telegram to resolve a public @username "
+    "(never blocks a report)",
+    "UNDO_WINDOW_MINUTES": "How long a decision can be undone (the Undo button says until when "
+    "and goes after it); reporters are told the outcome after it",
+    "CHAT_ADMIN_CACHE_SECONDS": "How long the review chat's administrator list is cached",
+    "CASE_EDIT_DEBOUNCE_SECONDS": "New reports update a posted case message at most this often",
+    "CASE_EDIT_RECHECK_SECONDS": "A case message edit whose answer was lost (Telegram may apply "
+    "it late) is followed by one more edit after this",
+    "REVIEW_MESSAGES_PER_MINUTE": "Posts and edits the bot allows itself per minute in the "
+    "review chat (Telegram: ~20)",
+    "REVIEW_MESSAGE_GAP_SECONDS": "Seconds between two messages to the review chat (Telegram: "
+    "~1 per second per chat)",
+    "BACKLOG_DIGEST_MINUTES": "A backlog longer than this much posting gets a digest message",
+    "SLA_SEVERE_CATEGORIES": "Categories whose pending cases admins are told about when they "
+    "wait too long (keys of `REPORT_CATEGORIES`)",
+    "SLA_SEVERE_PENDING_MINUTES": "A severe case pending longer than this: one private notice "
+    "to each admin per breach, and a digest line (0: off)",
+    "PROVISIONAL_HIDE_REPORTERS": "Trusted distinct reporters that hide a pending target "
+    "provisionally (0: off)",
+    "REOPEN_AFTER_REPORTERS": "New distinct reporters that reopen a rejected target",
+    "REOPEN_COOLOFF_DAYS": "After this, one report reopens a rejected target",
+    "REGISTRY_RETENTION_DAYS": "Metadata kept this long after a violator's last confirmed case",
+    "REGISTRY_OBSERVE_HOURS": "Each confirmed violator's chat is re-read with getChat this often",
+    "REGISTRY_OBSERVE_BATCH": "Violators re-read per run of the observation job (every 10 minutes)",
+    "ENCRYPTION_KEY": "Encrypts phone numbers, IPs and every other sealed value (`report-bot "
+    "keys generate`)",
+    "ENCRYPTION_PREVIOUS_KEYS": "Older keys, still needed until `report-bot keys rotate`",
+    "BLIND_INDEX_KEY": "Separate key for exact-match lookups of phone and IP (bare = id `b1`)",
+    "BLIND_INDEX_PREVIOUS_KEYS": "Older blind index keys until `keys rotate` has rebuilt the "
+    "indexes",
+    "LEDGER_KEY": "Keys the disclosure ledger and seals the votes on legal requests and the "
+    "legal and admin grants, separate from the two above; nothing is approved, rejected or "
+    "disclosed, and no legal or admin role proposed or confirmed, without it",
+    "LEDGER_PREVIOUS_KEYS": "Older ledger keys, to verify older entries, votes and grants",
+    "LEDGER_ANCHOR_DIR": "Folder of the append-only checkpoint file, never the database's "
+    "folder by default; put it on another volume or machine (`db-check` and `setup` warn when "
+    "it shares the database's filesystem); several instances share one",
+    "LEDGER_HEAD_EVERY_HOURS": "A head of the ledger, signed under `LEDGER_KEY`, is sent to "
+    "every legal officer this often when the ledger moved; `0` turns it off",
+    "LEGAL_ORDER_TYPES": "Order types the legal analysis accepts as issued by a judicial authority",
+    "LEGAL_OFFENCES": "Offences (as officers name them) that are criminal activities breaking "
+    "the Terms of Service, each mapped to a report category",
+    "LEGAL_DENIED_COUNTRIES": "Countries whose requests the legal analysis refuses",
+    "LEGAL_MAX_PERIOD_DAYS": "The longest period of data one legal request may ask for",
+    "LEGAL_APPROVALS": "Different legal officers who must approve a disclosure (2: four eyes)",
+    "LEGAL_REGISTRAR_MAY_APPROVE": "Whether the officer who registered a request may also "
+    "approve it",
+    "LEGAL_GRANT_COOL_OFF_HOURS": "A legal role granted from the bot counts for approvals only "
+    "this many hours after a second admin confirmed it (bootstrap officers have none)",
+}
+
+#: The Default column where the model's own default does not say it (a computed default).
+DEFAULT_SHOWN: dict[str, str] = {
+    "REPORT_CATEGORIES": "built-in list",
+    "LOG_PSEUDONYM_KEY": "derived from `BLIND_INDEX_KEY`",
+    "LEDGER_ANCHOR_DIR": "`$XDG_STATE_HOME/report-bot/ledger-anchors`, else "
+    "`~/.local/state/report-bot/ledger-anchors`",
+    "LEGAL_OFFENCES": "built-in list (`.env.example`)",
+}
+
 #: What each variable expects, appended to every problem reported about it.
 EXPECTED: dict[str, str] = {
     "BOT_TOKEN": "the token @BotFather gave you, like 123456789:AA... (digits, a colon, then "
@@ -52,6 +156,7 @@ EXPECTED: dict[str, str] = {
     "UNDO_WINDOW_MINUTES": "a whole number of minutes from 1 to 1440",
     "CHAT_ADMIN_CACHE_SECONDS": "a whole number of seconds from 0 to 86400",
     "CASE_EDIT_DEBOUNCE_SECONDS": "a whole number of seconds from 0 to 3600",
+    "CASE_EDIT_RECHECK_SECONDS": "a whole number of seconds from 1 to 3600",
     "REVIEW_MESSAGES_PER_MINUTE": "a whole number from 1 to 20",
     "REVIEW_MESSAGE_GAP_SECONDS": "seconds from 0 to 10 between two messages to the review chat",
     "BACKLOG_DIGEST_MINUTES": "a whole number of minutes from 1 to 60",
