@@ -1,5 +1,5 @@
-"""The systemd recipe runs as written: the README's install steps, run in a scratch root, create
-every path the unit names, with the owner and mode the unit needs.
+"""The systemd recipe runs as written: the install steps of docs/deploying.md, run in a
+scratch root, create every path the unit names, with the owner and mode the unit needs.
 
 The recipe once installed the env file into /etc/report-bot/ without creating that folder. What
 needs real root and systemd is checked by shape instead of run: `useradd` (it must create the
@@ -24,8 +24,12 @@ UNIT = ROOT / "deploy" / "report-bot.service"
 _ABSOLUTE = re.compile(r"(?<![\w.$/=])/(etc|opt|var)/")
 
 
+#: Where the recipe is written (it was the README's, before the README's split into docs/).
+RECIPE_PAGE = ROOT / "docs" / "deploying.md"
+
+
 def readme_recipe() -> list[str]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = RECIPE_PAGE.read_text(encoding="utf-8")
     section = text[text.index("**systemd** (`deploy/report-bot.service`)") :]
     block = section[section.index("```bash\n") + len("```bash\n") :]
     return block[: block.index("```")].strip().splitlines()
