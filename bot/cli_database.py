@@ -39,8 +39,8 @@ from storage.location import PostgresLocation, SqliteLocation, parse_location
 from storage.pg_maintenance import PgCheckReport, check_postgres
 from storage.pg_roles import GrantReport, create_bot_role, login_role
 
-#: Where the README tells how to back up and restore a PostgreSQL database.
-PG_BACKUP_DOCS = 'the README, "PostgreSQL backups"'
+#: Where the docs tell how to back up and restore a PostgreSQL database.
+PG_BACKUP_DOCS = 'docs/postgresql.md, "PostgreSQL backups"'
 
 
 def add_database_commands(
@@ -170,14 +170,14 @@ def migrate(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
         exits.err(
             f"migrate: note: DATABASE_URL and DATABASE_OWNER_URL both log in as "
             f"{login_role(settings.database)}: the bot owns its tables and could switch off "
-            'their guards; give it a role of its own (README, "PostgreSQL roles")'
+            'their guards; give it a role of its own (docs/postgresql.md, "PostgreSQL roles")'
         )
     elif isinstance(settings.database, PostgresLocation):
         exits.err(
             f"migrate: note: DATABASE_OWNER_URL is not set, so this ran as "
             f"{login_role(settings.database)}, the role the bot connects as; if it owns the "
-            "tables it could switch off their guards (`report-bot db-check` says); see README, "
-            '"PostgreSQL roles"'
+            "tables it could switch off their guards (`report-bot db-check` says); see "
+            'docs/postgresql.md, "PostgreSQL roles"'
         )
     return exits.ok
 

@@ -42,7 +42,7 @@ def add_legal_commands(
         "legal",
         dest="legal_command",
         help="legal requests: add one from a JSON file, list open ones",
-        description="Court orders and other legal requests (README: Legal requests).",
+        description="Court orders and other legal requests (docs/due-process.md: Legal requests).",
     )
     add = add_command(
         actions,

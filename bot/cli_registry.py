@@ -97,7 +97,7 @@ def _add_import(commands: Any, exits: Exits) -> None:
         import_metadata,
         exits,
         help="read a JSON Lines export into the registry (idempotent)",
-        description="One observation per line (schema in the README). Bad lines are reported "
+        description="One observation per line (schema in docs/registry.md). Bad lines are reported "
         "with their number and skipped; observations of anyone who is not a confirmed "
         "violator are counted and dropped. Exit 1 when any line was bad.",
     )

@@ -40,7 +40,7 @@ def add_transparency_commands(
         help="the transparency report: export a period as CSV or JSON",
         description="Legal requests per country and period: received, fulfilled, rejected "
         "and users whose data was disclosed, counted from the requests and the disclosure "
-        "ledger (README: Transparency report).",
+        "ledger (docs/due-process.md: Transparency report).",
     )
     export = add_command(
         actions,

@@ -407,7 +407,7 @@ class Settings(BaseSettings):
 
     @property
     def database_owner(self) -> PostgresLocation | None:
-        """DATABASE_OWNER_URL: who migrates a PostgreSQL database (README, PostgreSQL roles)."""
+        """DATABASE_OWNER_URL: who migrates a PostgreSQL database (docs/postgresql.md)."""
         if self.database_owner_url is None:
             return None
         location = parse_location(self.database_owner_url.get_secret_value())

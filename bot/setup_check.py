@@ -157,7 +157,7 @@ def _check_anchor(settings: Settings, report: SetupReport) -> None:
 
 
 def _check_database_roles(settings: Settings, report: SetupReport) -> None:
-    """PostgreSQL's two roles, from the settings alone (README, "PostgreSQL roles")."""
+    """PostgreSQL's two roles, from the settings alone (docs/postgresql.md, "PostgreSQL roles")."""
     database, owner = settings.database, settings.database_owner
     if not isinstance(database, PostgresLocation):
         return

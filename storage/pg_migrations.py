@@ -97,7 +97,7 @@ async def require_migrated(
     location: PostgresLocation, *, directory: Path | None = None
 ) -> MigrationReport:
     """`migrate_postgres`'s read-only sibling, for a role that may not change the schema (the
-    bot's own, README "PostgreSQL roles"): the database's version when it is this code's, with
+    bot's own, docs/postgresql.md): the database's version when it is this code's, with
     every applied file's checksum as recorded; else `MigrationError` saying what to run."""
     migrations = load_pg_migrations(directory)
     latest = migrations[-1].version if migrations else 0

@@ -56,7 +56,7 @@ REGRANT: Final = "run `report-bot migrate` with DATABASE_OWNER_URL set (it re-ap
 NEW_ROLE: Final = (
     "give the bot a role of its own: set DATABASE_URL to a new role's user and password, "
     "DATABASE_OWNER_URL to the owner, and run `report-bot db create-role` then "
-    "`report-bot migrate` (README, PostgreSQL roles)"
+    "`report-bot migrate` (docs/postgresql.md, PostgreSQL roles)"
 )
 
 

@@ -11,7 +11,7 @@ own, names its databases after itself. A test's database is migrated once per pr
 first is migrated into a template, and every other is `CREATE DATABASE ... TEMPLATE` of it (a
 file copy on the server), not a run of every migration.
 
-The bot logs in as a role of its own, as in production (README, "PostgreSQL roles"): one per
+The bot logs in as a role of its own, as in production (docs/postgresql.md): one per
 test process, granted its privileges on the template (the copies carry them), so a privilege
 the code needs and the role lacks fails the test that needs it. The tests' admin role owns the
 tables: it migrates, and it is the insider of tests/storage/stored.py and tests/engines.py

@@ -1,6 +1,6 @@
 """The platform's metadata export, read line by line into the registry.
 
-JSON Lines, one observation per line (schema in the README). Every line is validated; a bad
+JSON Lines, one observation per line (schema in docs/registry.md). Every line is validated; a bad
 line is reported with its number and reason and the import goes on. No line can abort it: a
 line is at most MAX_LINE_CHARS long and MAX_DEPTH deep, ids fit SQLite's INTEGER (Telegram ids
 52 bits), observed_at lies between 1970 and tomorrow, text is UTF-8. Only observations of

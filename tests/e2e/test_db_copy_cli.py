@@ -95,8 +95,9 @@ async def test_copy_to_postgresql_then_check_it_there(
     assert copied.stderr == ""
     assert rows(target, "SELECT count(*) FROM observations") == [(observations,)]
 
-    # The README's next steps: the bot's own role, granted by `migrate` as the owner (the
-    # copy's --to); the bot, db-check and ledger verify then log in as that role.
+    # The next steps of docs/postgresql.md ("Moving to PostgreSQL"): the bot's own role,
+    # granted by `migrate` as the owner (the copy's --to); the bot, db-check and ledger verify
+    # then log in as that role.
     role, role_password = await postgres_cluster.bot_role()
     bot_url = postgres_cluster.dsn_as(postgres_dsn, role, role_password)
     owner_env = cli_env(

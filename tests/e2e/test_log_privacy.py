@@ -73,7 +73,7 @@ NOTE = "cross-checked with the gooseberry ledger"
 
 
 def pseudonym_key_of(settings: Settings) -> bytes:
-    """What the README promises: an HMAC of a fixed label under BLIND_INDEX_KEY."""
+    """What docs/privacy.md promises: an HMAC of a fixed label under BLIND_INDEX_KEY."""
     assert settings.blind_index_key is not None
     index_key = decode_secret(settings.blind_index_key.get_secret_value(), "BLIND_INDEX_KEY")
     return hmac.new(index_key, b"report-bot log pseudonym v1", hashlib.sha256).digest()

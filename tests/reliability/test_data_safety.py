@@ -107,8 +107,8 @@ async def test_a_backup_restores_to_an_identical_database_the_bot_runs_on(
     empty = [table for table, rows in logical_dump(live).items() if not rows]
     assert set(empty) <= ALLOWED_EMPTY, f"the seed scenario leaves {empty} empty"
 
-    # The README's restore procedure: bot stopped; check the copy; move the old files aside;
-    # copy the backup to DATABASE_PATH; db-check; start the bot.
+    # The restore procedure (docs/deploying.md, Operating): bot stopped; check the copy; move
+    # the old files aside; copy the backup to DATABASE_PATH; db-check; start the bot.
     assert check_database(backup).ok
     aside = tmp_path / "aside"
     aside.mkdir()

@@ -30,7 +30,7 @@ from tests.storage.sqlite_files import (
     scalar,
 )
 
-# SQLite files: their check and online backup (PostgreSQL: pg_dump, README "Storage").
+# SQLite files: their check and online backup (PostgreSQL: pg_dump, docs/postgresql.md).
 pytestmark = pytest.mark.engines("sqlite")
 
 
