@@ -8,17 +8,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
+from bot import env_file as settings_file
 from bot.cli_database import add_database_commands
 from bot.cli_keys import add_key_commands
-from bot.cli_kit import AddCommands, Exits, add_command, configure_logs
+from bot.cli_kit import (
+    AddCommands,
+    Exits,
+    add_command,
+    add_settings_free_command,
+    configure_logs,
+    warn_about_env_file,
+)
 from bot.cli_ledger import add_ledger_commands
 from bot.cli_legal import add_legal_commands
 from bot.cli_registry import add_registry_commands
@@ -35,6 +44,8 @@ EXIT_CONFIG = 2
 PROG = "report-bot"
 PRIVATE_UMASK = 0o077
 SETUP = "setup"
+#: Where --env-file given after the command lands (before it: `env_file`).
+ENV_FILE_AFTER = "env_file_after_command"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,12 +60,52 @@ def build_parser() -> argparse.ArgumentParser:
         "--env-file",
         type=Path,
         default=None,
-        help="read settings from this file instead of ./.env",
+        metavar="PATH",
+        help="read settings from this file instead of ./.env (it must exist); may also follow "
+        "the command, as in `report-bot db-check --env-file PATH`; given both before and after "
+        "the command it is a usage error",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in COMMANDS:
         add(commands, ok=EXIT_OK, failed=EXIT_FAILED, usage=EXIT_CONFIG, err=_err)
+    for command in _every_command(parser):
+        command.add_argument(
+            "--env-file",
+            dest=ENV_FILE_AFTER,
+            type=Path,
+            default=None,
+            metavar="PATH",
+            help="read settings from this file instead of ./.env (it must exist); the same as "
+            f"`{PROG} --env-file PATH COMMAND`: give it in one place",
+        )
     return parser
+
+
+def _every_command(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """Each command's own parser (`keys generate`, not `keys`), aliases once."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        seen: set[int] = set()
+        for child in action.choices.values():
+            if id(child) in seen:
+                continue
+            seen.add(id(child))
+            if any(isinstance(a, argparse._SubParsersAction) for a in child._actions):
+                yield from _every_command(child)
+            else:
+                yield child
+
+
+def _env_file(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Path | None:
+    """--env-file from before or after the command; both is a usage error (exit 2)."""
+    before: Path | None = args.env_file
+    after: Path | None = getattr(args, ENV_FILE_AFTER, None)
+    if before is not None and after is not None:
+        parser.error(
+            f"--env-file given both before and after {args.command}: give it once, in either place"
+        )
+    return before if before is not None else after
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,6 +116,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+        args.env_file = _env_file(parser, args)
+        unreadable = settings_file.unreadable(args.env_file)
+        if unreadable is not None:  # before anything is created from settings it lacks
+            _err(unreadable)
+            return EXIT_CONFIG
+        settings_free: Callable[[argparse.Namespace], int] | None = getattr(
+            args, "settings_free", None
+        )
+        if settings_free is not None:
+            return settings_free(args)
         if args.command in {SETUP, "doctor"}:
             # it asks Telegram: telegram and aiohttp are imported for it alone
             from bot.setup_check import run_setup
@@ -113,6 +174,7 @@ def _cmd_run(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
     command starts without telegram, aiohttp and the handlers."""
     from bot.cli_run import run_until_stopped
 
+    warn_about_env_file(exits, args.env_file)
     settings.require_run()
     configure_logs(settings)
     # Until the event loop takes the signals over (bot.runner.stop_on_signals), SIGTERM stops
@@ -144,7 +206,7 @@ def _single_instance(settings: Settings) -> AbstractContextManager[object]:
 def _add_sandbox(
     commands: Any, *, ok: int, failed: int, usage: int, err: Callable[[str], None]
 ) -> None:
-    sandbox = add_command(
+    sandbox = add_settings_free_command(
         commands,
         "sandbox",
         _cmd_sandbox,
@@ -153,18 +215,34 @@ def _add_sandbox(
         description="Run the bot in-process against the loopback Bot API server with a "
         "temporary database and fresh keys, and play a scripted walk-through (a report, a "
         "moderator's approval, the outcome, an admin's /stats), printing the conversation. "
-        "Exits 1 if a step gets no answer in time.",
+        "Exits 1 if a step gets no answer in time. Reads no settings (neither .env nor the "
+        "environment).",
     )
     sandbox.add_argument(
         "--timeout",
-        type=float,
+        type=positive_seconds,
         default=DEFAULT_STEP_TIMEOUT,
         metavar="SECONDS",
         help=f"how long each step waits for the bot (default {DEFAULT_STEP_TIMEOUT:g})",
     )
 
 
-def _cmd_sandbox(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
+def positive_seconds(text: str) -> float:
+    """argparse's type for a wait: a finite number of seconds above 0."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number; give the seconds to wait, e.g. 30"
+        ) from None
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise argparse.ArgumentTypeError(
+            f"{text} is not a wait; give a number of seconds above 0, e.g. 30"
+        )
+    return seconds
+
+
+def _cmd_sandbox(exits: Exits, args: argparse.Namespace) -> int:
     failed = run_sandbox(sys.stdout, sys.stderr, args.timeout)
     if failed is not None:
         exits.err(f"sandbox: {failed}")
@@ -185,7 +263,9 @@ def _add_setup(
         "token (getMe), the groups the bot was added to with their ids (from its pending "
         "updates, none of them confirmed or taken from the bot), and its rights in "
         "REVIEW_CHAT_ID (and REVIEW_THREAD_ID). Prints the next step to take; exits 0 when "
-        "everything is ready, 1 otherwise. Never prints a secret.",
+        "everything is ready, 1 otherwise. Never prints a secret. Warns too when other users "
+        "may read the env file or it holds names that are not settings (one close to a "
+        "setting's name is a thing to fix: did you mean ...?).",
     )
 
 

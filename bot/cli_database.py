@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bot.cli_kit import Exits, add_command, add_group, configure_logs
+from bot.cli_kit import Exits, add_command, add_group, configure_logs, warn_about_env_file
 from bot.instance_lock import AlreadyRunningError, InstanceLock
 from bot.settings import Settings
 from bot.stores import run_with_store, upgraded_seals
@@ -62,7 +62,9 @@ def add_database_commands(
         db_check,
         exits,
         help="check the database's integrity and foreign keys",
-        description="SQLite: run PRAGMA integrity_check and foreign_key_check and compare the "
+        description="Either engine: warns first (exit code unchanged) about the env file: "
+        "other users may read it, or it holds names that are not settings. "
+        "SQLite: run PRAGMA integrity_check and foreign_key_check and compare the "
         "schema version with this code; also warns (exit code unchanged) about database files "
         "other users may read, with the chmod to fix it, and about a ledger checkpoint folder "
         "on the database's filesystem. PostgreSQL: the schema version and "
@@ -214,6 +216,7 @@ def create_role(exits: Exits, args: argparse.Namespace, settings: Settings) -> i
 
 
 def db_check(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
+    warn_about_env_file(exits, args.env_file)
     database = settings.database
     anchor_dir = settings.anchor_dir  # stops first if the checkpoint file was left behind
     if isinstance(database, PostgresLocation):

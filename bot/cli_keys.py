@@ -9,7 +9,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from bot.cli_kit import Exits, add_command, add_group
+from bot.cli_kit import Exits, add_command, add_group, add_settings_free_command
 from bot.settings import Settings
 from bot.stores import run_with_store
 from moderation.clock import SystemClock
@@ -31,13 +31,14 @@ def add_key_commands(
         description="Personal data (phone numbers, IP addresses) is encrypted under "
         "ENCRYPTION_KEY and found through a blind index under BLIND_INDEX_KEY.",
     )
-    generate = add_command(
+    generate = add_settings_free_command(
         actions,
         "generate",
         generate_keys,
         exits,
         help="print a new ENCRYPTION_KEY, BLIND_INDEX_KEY and LEDGER_KEY for .env",
-        description="Print fresh random keys in the format the settings expect.",
+        description="Print fresh random keys in the format the settings expect. Reads no "
+        "settings: it works before .env is complete.",
     )
     generate.add_argument("--key-id", default="k1", help="id of the new encryption key")
     add_command(
@@ -56,7 +57,7 @@ def add_key_commands(
     )
 
 
-def generate_keys(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
+def generate_keys(exits: Exits, args: argparse.Namespace) -> int:
     print(f"ENCRYPTION_KEY={new_key_text(args.key_id)}")
     print(f"BLIND_INDEX_KEY={new_secret_text()}")
     print(f"LEDGER_KEY={new_key_text('l1')}")

@@ -11,10 +11,12 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any, Protocol
 
+from bot import env_file as settings_file
 from bot.logging_setup import configure_logging
-from bot.settings import Settings
+from bot.settings import Settings, known_names
 from handlers.runtime.log_pseudonym import log_key_from
 from moderation.legal.officers import Officer
 
@@ -30,6 +32,8 @@ class Exits:
 
 
 Command = Callable[[Exits, argparse.Namespace, Settings], int]
+#: A command that reads no settings at all (`sandbox`, `keys generate`).
+SettingsFreeCommand = Callable[[Exits, argparse.Namespace], int]
 
 
 class AddCommands(Protocol):
@@ -49,10 +53,27 @@ def add_command(
     return parser
 
 
+def add_settings_free_command(
+    actions: Any, name: str, command: SettingsFreeCommand, exits: Exits, **options: Any
+) -> argparse.ArgumentParser:
+    """Like `add_command`, for a command that needs no setting: bot/cli.py runs it without
+    reading them, so a broken .env or a bad variable meant for `run` does not stop it."""
+    parser: argparse.ArgumentParser = actions.add_parser(name, **options)
+    parser.set_defaults(settings_free=partial(command, exits))
+    return parser
+
+
 def add_group(actions: Any, name: str, *, dest: str, help: str, description: str) -> Any:
     """A command that only holds actions (`keys generate`, `legal add`): their subparsers."""
     group = actions.add_parser(name, help=help, description=description)
     return group.add_subparsers(dest=dest, required=True, metavar="ACTION")
+
+
+def warn_about_env_file(exits: Exits, env_file: Path | None) -> None:
+    """`run` and `db-check`: a line per thing to fix in the env file (bot/env_file.py), which
+    changes nothing else."""
+    for warning in settings_file.warnings(env_file, known_names()):
+        exits.err(f"warning: {warning}")
 
 
 def configure_logs(settings: Settings) -> None:

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import getpass
 import json
-import os
 import sys
 from collections.abc import Callable
 from datetime import timedelta
@@ -32,7 +30,7 @@ from moderation.legal.lookup import (
     lookup,
 )
 from moderation.registry.metadata_import import ImportSummary, import_lines, read_lines
-from moderation.registry.retention import purge_expired, set_legal_hold
+from moderation.registry.retention import BadHold, HoldRefused, purge_expired, set_legal_hold
 from storage import StorageError, Store
 
 BLOCKLIST_FIELDS = [
@@ -258,44 +256,58 @@ def _add_hold(commands: Any, exits: Exits) -> None:
         legal_hold,
         exits,
         help="set or clear a legal hold (keeps a violator's metadata past retention)",
-        description="A legal hold exempts a violator's metadata from the retention purge.",
+        description="A legal hold exempts a violator's metadata from the retention purge. "
+        "Like the legal commands, --by names the person acting, checked against the roles "
+        "(a legal officer or an admin, from the settings or a grant made in the bot); setting, "
+        "clearing and a refusal are audit-logged.",
     )
     hold.add_argument("action", choices=("set", "clear"))
     hold.add_argument("--violator", type=int, required=True, metavar="ID")
-    hold.add_argument("--reason", required=True, help="why: a legal request id or ticket")
-    hold.add_argument("--by", default=None, help="who (default: the OS user)")
+    hold.add_argument(
+        "--reason",
+        default=None,
+        help="why: a legal request id or ticket (required to set; recorded when clearing)",
+    )
+    hold.add_argument(
+        "--by",
+        type=int,
+        required=True,
+        metavar="ID",
+        help="your Telegram id (a legal officer or an admin)",
+    )
 
 
 def legal_hold(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
+    setting = args.action == "set"
+    if setting and not (args.reason or "").strip():
+        exits.err("hold set: --reason is required: say why, e.g. a legal request id or ticket")
+        return exits.usage
+
     async def work(store: Store) -> bool:
         return await set_legal_hold(
             store,
+            settings.legal_policy(),
             args.violator,
-            args.action == "set",
-            args.by or os_user(),
+            setting,
+            cli_officer(args.by),
             args.reason,
             SystemClock().now(),
         )
 
     try:
         changed = run_with_store(settings, work)
-    except StorageError as exc:
-        exits.err(f"hold: {exc}")
+    except BadHold as exc:
+        exits.err(f"hold {args.action}: {exc}")
+        return exits.usage
+    except (HoldRefused, StorageError) as exc:
+        exits.err(f"hold {args.action}: {exc}")
         return exits.failed
     if not changed:
-        exits.err(f"hold: there is no confirmed violator #{args.violator}")
+        exits.err(f"hold {args.action}: there is no confirmed violator #{args.violator}")
         return exits.failed
-    state = "set" if args.action == "set" else "cleared"
+    state = "set" if setting else "cleared"
     print(f"legal hold {state} on violator #{args.violator}")
     return exits.ok
-
-
-def os_user() -> str:
-    """The OS user's name, or its uid where it has none (a container run with --user 4242)."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # getpwuid() finds no entry for the uid
-        return f"uid {os.getuid()}"
 
 
 def purge(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:

@@ -24,8 +24,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final, TypeVar
 
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+
 from bot.logging_setup import configure_logging
-from bot.settings import LogFormat, LogLevel, Settings, load_settings
+from bot.settings import LogFormat, LogLevel, Settings
 from handlers.runtime.log_pseudonym import log_key_from
 from moderation.reporting.categories import DEFAULT_CATEGORIES
 from storage.crypto import new_key_text, new_secret_text
@@ -145,13 +147,26 @@ def made_up_token() -> str:
     return f"{secrets.randbelow(9 * 10**8) + 10**8}:{secrets.token_urlsafe(30)}"
 
 
+class SandboxSettings(Settings):
+    """The sandbox's own values alone: neither the environment nor any .env is read, so
+    nothing meant for the real bot (a half-filled .env, a bad variable) stops it."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
 def sandbox_settings(
     server: LoopbackServer, folder: Path, token: str, review_chat_id: int
 ) -> Settings:
-    empty_env = folder / "sandbox.env"  # never the developer's ./.env
-    empty_env.write_text("", encoding="utf-8")
-    return load_settings(
-        empty_env,
+    return SandboxSettings(
         bot_token=token,
         telegram_api_base_url=server.base_url,
         database_path=folder / "sandbox.sqlite3",

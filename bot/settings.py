@@ -26,6 +26,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot import env_file as settings_file
 from bot.settings_problems import DEFAULT_API_BASE_URL, describe, problem
 from bot.settings_problems import SettingsError as SettingsError  # callers import it from here
 from handlers.runtime.settings import HandlerSettings
@@ -282,6 +283,15 @@ class Settings(BaseSettings):
                 f"{database.without_user()}: both must name the same database"
             )
         return self
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _any_case(cls, value: Any, info: ValidationInfo) -> Any:
+        """`info` works as `INFO`, `JSON` as `json`: the values are names, not passwords."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        return text.upper() if info.field_name == "log_level" else text.lower()
 
     @field_validator("review_chat_id", "review_thread_id", "metrics_port", mode="before")
     @classmethod
@@ -648,11 +658,25 @@ def _key_list(value: SecretStr | None, what: str) -> list[DataKey]:
     return [parse_key(part, what) for part in value.get_secret_value().split(",") if part.strip()]
 
 
+def known_names() -> frozenset[str]:
+    """Every name the env file may hold: the settings' variables and the names the deploy
+    recipes put beside them (bot/env_file.py: DEPLOY_RECIPE_NAMES)."""
+    fields = frozenset(name.upper() for name in Settings.model_fields)
+    return fields | settings_file.DEPLOY_RECIPE_NAMES
+
+
 def load_settings(env_file: Path | None = None, **overrides: Any) -> Settings:
-    """Reads settings, turning every validation failure into a `SettingsError`."""
+    """Reads settings, turning every validation failure into a `SettingsError`, and stops at
+    a name in the env file that is a typo of a setting's (bot/env_file.py: misspelled)."""
+    in_use = settings_file.in_use(env_file)
+    problems = [] if in_use is None else settings_file.misspelled(in_use, known_names())
     try:
         if env_file is not None:
-            return Settings(_env_file=env_file, **overrides)
-        return Settings(**overrides)
+            settings = Settings(_env_file=env_file, **overrides)
+        else:
+            settings = Settings(**overrides)
     except ValidationError as exc:
-        raise SettingsError(describe(exc)) from None
+        raise SettingsError([*problems, *describe(exc)]) from None
+    if problems:
+        raise SettingsError(problems)
+    return settings

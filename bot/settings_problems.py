@@ -131,8 +131,8 @@ EXPECTED: dict[str, str] = {
     "DATABASE_OWNER_URL": "empty, or postgresql://owner:password@host:5432/database: the "
     "tables' owner, the same database as DATABASE_URL",
     "TELEGRAM_API_BASE_URL": f"a URL ending in /bot, e.g. {DEFAULT_API_BASE_URL}",
-    "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
-    "LOG_FORMAT": "one of auto, json, console",
+    "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR (in any case)",
+    "LOG_FORMAT": "one of auto, json, console (in any case)",
     "LOG_PSEUDONYM_KEY": "base64 of 32 random bytes, or empty (derived from BLIND_INDEX_KEY)",
     "LOG_UNSAFE_DEBUG": "true or false (false in production)",
     "WEBHOOK_URL": "an https:// URL Telegram can reach, e.g. https://bot.example.org/telegram",

@@ -46,8 +46,9 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot import env_file as settings_file
 from bot.logging_setup import configure_logging
-from bot.settings import LogLevel, Settings, SettingsError, load_settings
+from bot.settings import LogLevel, Settings, SettingsError, known_names, load_settings
 from bot.setup_report import SetupReport, print_header, print_report, secrets_of
 from bot.transport import AiohttpRequest
 from handlers.runtime.log_pseudonym import log_key_from
@@ -77,6 +78,8 @@ def run_setup(env_file: Path | None, out: TextIO) -> int:
     report = SetupReport()
     source = env_file if env_file is not None else Path(".env")
     secrets: list[str] = []
+    for warning in settings_file.warnings(env_file, known_names()):
+        report.warning(warning)
     try:
         settings = load_settings(env_file)
     except SettingsError as exc:

@@ -1,15 +1,35 @@
 """Retention: a violator's metadata is purged a set time after its last confirmed case, unless
-a legal hold keeps it. Purges are audit-logged with counts, never with the values."""
+a legal hold keeps it. Purges are audit-logged with counts, never with the values.
+
+A hold is set or cleared by someone `HOLD_ROLES` names, checked as the legal flow checks its
+officers (moderation/legal/officers.py: `verified`, from the settings' ids and the sealed
+grants, in the transaction that acts, whatever the caller claims); a refusal is audit-logged
+too. Setting one needs a reason; clearing one records a reason when given.
+"""
 
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Final, Protocol
 
+from moderation.legal.officers import Officer, OfficerRoles, unverified_note, verified
+from moderation.legal.types import LegalPolicy
 from moderation.ports import AuditTrail
+from moderation.staff.roles import Role
 
 BATCH = 200
+#: Who may set or clear a legal hold (any one of the roles): legal officers, whose requests a
+#: hold serves, and admins, who run retention (`report-bot purge`).
+HOLD_ROLES: Final = frozenset({Role.LEGAL, Role.ADMIN})
+
+
+class HoldRefused(Exception):
+    """The person named may not set or clear a hold (the refusal is audit-logged)."""
+
+
+class BadHold(ValueError):
+    """The hold asked for is incomplete (no reason to set it); nothing was done."""
 
 
 class RetentionRecords(Protocol):
@@ -54,19 +74,64 @@ async def purge_expired(store: RetentionStore, retention: timedelta, now: dateti
             return total
 
 
+class HoldUnit(RetentionUnit, Protocol):
+    @property
+    def roles(self) -> OfficerRoles: ...
+
+
+class HoldStore(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[HoldUnit]: ...
+
+
+def _may_hold(acting: Officer) -> bool:
+    held = {Role.LEGAL} if acting.is_legal else set()
+    held |= {Role.ADMIN} if acting.is_admin else set()
+    return bool(held & HOLD_ROLES)
+
+
 async def set_legal_hold(
-    store: RetentionStore, violator_id: int, hold: bool, by: str, reason: str, now: datetime
+    store: HoldStore,
+    policy: LegalPolicy,
+    violator_id: int,
+    hold: bool,
+    officer: Officer,
+    reason: str | None,
+    now: datetime,
 ) -> bool:
-    """False when there is no such violator."""
+    """False when there is no such violator; HoldRefused (on record) when the officer holds
+    none of `HOLD_ROLES`; BadHold when a hold is set without a reason."""
+    why = (reason or "").strip() or None
+    if hold and why is None:
+        raise BadHold("say why the hold is set: a legal request id or a ticket")
+    action = "registry.hold_set" if hold else "registry.hold_cleared"
+    refused: str | None = None
     async with store.transaction() as uow:
-        if not await uow.registry.set_hold(violator_id, hold):
-            return False
-        await uow.audit.append(
-            at=now,
-            actor_id=None,
-            action="registry.hold_set" if hold else "registry.hold_cleared",
-            subject_type="violator",
-            subject_id=violator_id,
-            details={"by": by, "why": reason, "before": not hold, "after": hold},
-        )
-        return True
+        acting = await verified(uow.roles, policy, officer)
+        if not _may_hold(acting):
+            refused = "only legal officers and admins set or clear a legal hold" + (
+                unverified_note(acting)
+            )
+            await uow.audit.append(
+                at=now,
+                actor_id=officer.user_id,
+                action="registry.hold_refused",
+                subject_type="violator",
+                subject_id=violator_id,
+                details={"by": officer.name, "asked": action, "refused": refused},
+            )
+        else:
+            if not await uow.registry.set_hold(violator_id, hold):
+                return False
+            details: dict[str, object] = {"by": officer.name, "before": not hold, "after": hold}
+            if why is not None:
+                details["why"] = why
+            await uow.audit.append(
+                at=now,
+                actor_id=officer.user_id,
+                action=action,
+                subject_type="violator",
+                subject_id=violator_id,
+                details=details,
+            )
+            return True
+    raise HoldRefused(refused)

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from moderation.legal.officers import Officer
+from moderation.legal.types import LegalPolicy
 from moderation.registry.retention import purge_expired, set_legal_hold
 from moderation.registry.violators import (
     NotAViolator,
@@ -38,6 +40,8 @@ from tests.storage.stored import Refused, at_rest, outside, stored
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 MODERATOR = Moderator(7, "@mod")
+OFFICER = Officer(41, "officer 41")
+HOLDS = LegalPolicy(bootstrap_legal=frozenset({OFFICER.user_id}))
 WINDOW = timedelta(minutes=5)
 # Reserved for documentation (RFC 5737) and a fictional-range number: nothing real-looking.
 IP = "192.0.2.44"
@@ -224,8 +228,8 @@ async def test_retention_purges_old_timelines_unless_on_legal_hold(
                     observation(ObservationKind.IP, IP, minute),
                     START,
                 )
-    assert await set_legal_hold(store, second, True, "officer", "LR-7", START)
-    assert not await set_legal_hold(store, 99, True, "officer", "LR-7", START)
+    assert await set_legal_hold(store, HOLDS, second, True, OFFICER, "LR-7", START)
+    assert not await set_legal_hold(store, HOLDS, 99, True, OFFICER, "LR-7", START)
     year = timedelta(days=365)
     assert await purge_expired(store, year, START + timedelta(days=364)) == 0  # not yet
     assert await purge_expired(store, year, START + timedelta(days=366)) == 3
@@ -238,5 +242,5 @@ async def test_retention_purges_old_timelines_unless_on_legal_hold(
         (str(first), {"observations": 3})
     ]
     assert IP not in str([e.details for e in entries])
-    assert await set_legal_hold(store, second, False, "officer", "LR-7 closed", START)
+    assert await set_legal_hold(store, HOLDS, second, False, OFFICER, "LR-7 closed", START)
     assert await purge_expired(store, year, START + timedelta(days=366)) == 3

@@ -1,16 +1,15 @@
 """A uid with no passwd entry (`docker run --user 4242`, a scratch deployment) still gets the
-CLI: the OS user's name is looked up only when a command needs it, and is the uid then."""
+CLI (`hold` once took the OS user's name as its default --by; it is now told who acts with
+--by, as the legal commands are)."""
 
 from __future__ import annotations
 
-import os
 import pwd
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from bot.cli_registry import os_user
 
 
 @pytest.fixture
@@ -28,4 +27,3 @@ def nameless_uid(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def test_commands_run_for_a_uid_without_a_name(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["keys", "generate"]) == 0
     assert "LEDGER_KEY=" in capsys.readouterr().out
-    assert os_user() == f"uid {os.getuid()}"
