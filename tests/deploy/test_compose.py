@@ -31,6 +31,7 @@ from bot.settings import Settings, load_settings
 from loopback import LoopbackServer
 from storage.location import PostgresLocation, parse_location
 from tests.conftest import RunningBot, no_pause
+from tests.deploy.test_docker import instructions
 from tests.helpers import cli_command, cli_env, free_port
 from tests.postgres import PostgresCluster
 
@@ -327,7 +328,9 @@ async def healthcheck(port: int) -> subprocess.CompletedProcess[str]:
     """An instance's healthcheck as the file configures it, with the python running the tests
     standing for the image's (a real process asking a real endpoint)."""
     test = next(iter(bots().values()))["healthcheck"]["test"]
-    assert test[:2] == ["CMD", "python"]
+    assert test[:2] == ["CMD", "python"]  # the image's own: it is built FROM python
+    [base] = [arguments for keyword, arguments in instructions() if keyword == "FROM"]
+    assert base.startswith("python:")
     return await asyncio.to_thread(
         subprocess.run,
         [sys.executable, *test[2:]],

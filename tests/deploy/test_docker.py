@@ -173,3 +173,25 @@ def test_the_database_and_the_checkpoints_land_where_the_readme_says(tmp_path: P
     checked = report_bot("db-check")
     checkpoints = Path(rebased(str(README_CHECKPOINTS), root))
     assert f"ledger checkpoints: {checkpoints} " in checked.stdout
+
+
+def test_keys_generate_runs_with_the_image_alone(tmp_path: Path) -> None:
+    """Issue 28, point 9: the Compose header's `docker run --rm report-bot report-bot keys
+    generate`: the image's environment and nothing else (no env file, no volume)."""
+    root = tmp_path / "container"
+    cwd = Path(rebased(workdir(), root))
+    cwd.mkdir(parents=True)
+    env = {name: rebased(value, root) for name, value in image_environment().items()}
+    done = subprocess.run(
+        cli_command("keys", "generate"),
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    names = [line.partition("=")[0] for line in done.stdout.splitlines()]
+    assert names == ["ENCRYPTION_KEY", "BLIND_INDEX_KEY", "LEDGER_KEY"]
+    assert list(root.rglob("*.sqlite3")) == []
