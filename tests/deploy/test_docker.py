@@ -135,9 +135,9 @@ def test_the_readme_env_file_sets_none_of_the_images_settings() -> None:
 def test_the_database_and_the_checkpoints_land_where_the_readme_says(tmp_path: Path) -> None:
     """Issue 28, point 8: with the README's env file the database was created in /data/data/,
     not at /data/reportbot.sqlite3. The container's environment (the image's ENV and HOME,
-    then the env file's lines over them) with its paths under a scratch root: `migrate` (the
-    container's command runs it first) creates the database, and `db-check` names the folder
-    the ledger's checkpoints go to."""
+    then the env file's lines over them) with its paths under a scratch root: the container's
+    command with --check names the database, `migrate` (which that command runs first)
+    creates it, and `db-check` names the folder the ledger's checkpoints go to."""
     assert command() == ["report-bot", "run"]
     env_file = docker_env_file(readme_env_file(tmp_path))
     container_env = {**image_environment(), **env_file}
@@ -163,8 +163,11 @@ def test_the_database_and_the_checkpoints_land_where_the_readme_says(tmp_path: P
         assert "Traceback" not in done.stderr
         return done
 
-    report_bot("migrate")
     database = Path(rebased(str(README_DATABASE), root))
+    # The container's command as `run` reads its settings, stopping before it would start.
+    checked_run = report_bot(*command()[1:], "--check")
+    assert f"database {database}" in checked_run.stdout
+    report_bot("migrate")
     assert database.is_file()
     created = sorted(
         str(path.relative_to(root)) for path in root.rglob("*.sqlite3") if path.is_file()
