@@ -167,6 +167,13 @@ def _add_run(
         help="send without the built-in rate limiter (benchmarks only; Telegram will answer "
         "429 when its limits are exceeded)",
     )
+    run.add_argument(
+        "--check",
+        action="store_true",
+        help="only check the settings `run` needs, as `run` reads them, and exit: 0 when they "
+        "are usable, 2 naming each problem (nothing starts, Telegram is not asked); a "
+        "container recipe runs it before the bot, which Docker would restart for ever",
+    )
 
 
 def _cmd_run(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
@@ -176,6 +183,10 @@ def _cmd_run(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
 
     warn_about_env_file(exits, args.env_file)
     settings.require_run()
+    if args.check:
+        mode = "webhook" if settings.webhook_url is not None else "long polling"
+        print(f"settings ready for `{PROG} run`: {mode}, database {settings.database.describe()}")
+        return exits.ok
     configure_logs(settings)
     # Until the event loop takes the signals over (bot.runner.stop_on_signals), SIGTERM stops
     # the bot as Ctrl-C does: nothing has started yet, so leaving is a clean stop.

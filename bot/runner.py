@@ -144,6 +144,8 @@ async def _start(
     await application.start()
     if opened.dispatcher is not None:
         opened.dispatcher.start()  # claims once the Application takes from its queue
+    if opened.endpoint is not None:
+        opened.endpoint.serving()  # GET /health: 200 from now until the stop begins
     return mode
 
 

@@ -13,11 +13,12 @@ from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import iso3166
 from pydantic import (
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     ValidationInfo,
@@ -130,6 +131,10 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None
     # The tables' owner on PostgreSQL: migrations run as it, the bot as DATABASE_URL's role.
     database_owner_url: SecretStr | None = None
+    # Files holding those URLs' passwords (Compose secrets), so no password sits in the
+    # environment; read once, at start (`_password_files`).
+    database_password_file: Path | None = None
+    database_owner_password_file: Path | None = None
     telegram_api_base_url: str = DEFAULT_API_BASE_URL
     log_level: LogLevel = LogLevel.INFO
     log_format: LogFormat = LogFormat.AUTO
@@ -184,6 +189,8 @@ class Settings(BaseSettings):
     legal_approvals: int = Field(default=2, ge=2, le=5)
     legal_registrar_may_approve: bool = False
     legal_grant_cool_off_hours: int = Field(default=24, ge=0, le=720)
+    # DATABASE_URL and DATABASE_OWNER_URL with the passwords their files hold (by variable).
+    _with_passwords: dict[str, SecretStr] = PrivateAttr(default_factory=dict)
 
     def bootstrap_roles(self) -> dict[Role, frozenset[int]]:
         """The roles the settings give, which cannot be revoked from the bot."""
@@ -241,6 +248,8 @@ class Settings(BaseSettings):
         "log_pseudonym_key",
         "database_url",
         "database_owner_url",
+        "database_password_file",
+        "database_owner_password_file",
         mode="before",
     )
     @classmethod
@@ -265,6 +274,53 @@ class Settings(BaseSettings):
                 "for migrations (SQLite has no roles)"
             )
         return value
+
+    @model_validator(mode="after")
+    def _password_files(self) -> Settings:
+        """Each password file's content goes into its URL, which must name a user and no
+        password of its own; the file is read here once, and its content is never shown."""
+        for file_variable, url_variable, path, url in (
+            (
+                "DATABASE_PASSWORD_FILE",
+                "DATABASE_URL",
+                self.database_password_file,
+                self.database_url,
+            ),
+            (
+                "DATABASE_OWNER_PASSWORD_FILE",
+                "DATABASE_OWNER_URL",
+                self.database_owner_password_file,
+                self.database_owner_url,
+            ),
+        ):
+            if path is None:
+                continue
+            if url is None or not isinstance(
+                parse_location(url.get_secret_value()), PostgresLocation
+            ):
+                raise ValueError(
+                    f"{file_variable}: only with a postgresql:// {url_variable}, whose user's "
+                    f"password the file holds; set {url_variable} to "
+                    f"postgresql://user@host:5432/database, or leave {file_variable} empty"
+                )
+            parts = urlsplit(url.get_secret_value())
+            if parts.password is not None:
+                raise ValueError(
+                    f"{file_variable}: {url_variable} carries a password too; keep it in one "
+                    f"place: remove it from the URL (postgresql://user@host/database)"
+                )
+            if not parts.username:
+                raise ValueError(
+                    f"{file_variable}: {url_variable} names no user whose password it is; "
+                    f"write postgresql://user@host/database"
+                )
+            password = read_password_file(file_variable, path)
+            with_password = parts._replace(
+                netloc=f"{parts.username}:{quote(password, safe='')}@"
+                + parts.netloc.rpartition("@")[2]
+            )
+            self._with_passwords[url_variable] = SecretStr(urlunsplit(with_password))
+        return self
 
     @model_validator(mode="after")
     def _owner_of_the_same_database(self) -> Settings:
@@ -413,14 +469,16 @@ class Settings(BaseSettings):
         """DATABASE_URL when set, else the SQLite file DATABASE_PATH."""
         if self.database_url is None:
             return SqliteLocation(self.database_path)
-        return parse_location(self.database_url.get_secret_value())
+        url = self._with_passwords.get("DATABASE_URL", self.database_url)
+        return parse_location(url.get_secret_value())
 
     @property
     def database_owner(self) -> PostgresLocation | None:
         """DATABASE_OWNER_URL: who migrates a PostgreSQL database (docs/postgresql.md)."""
         if self.database_owner_url is None:
             return None
-        location = parse_location(self.database_owner_url.get_secret_value())
+        url = self._with_passwords.get("DATABASE_OWNER_URL", self.database_owner_url)
+        location = parse_location(url.get_secret_value())
         assert isinstance(location, PostgresLocation)  # the validator checked it
         return location
 
@@ -649,6 +707,33 @@ class Settings(BaseSettings):
             raise SettingsError(problems)
         if self.ledger_key is not None:
             _ = self.anchor_dir  # stops here, before anything starts, if the file was left behind
+
+
+def read_password_file(variable: str, path: Path) -> str:
+    """The password in `path` (one line; a final newline is not part of it). A file that
+    cannot be read is a ValueError naming the path and why, never its content."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValueError(f"{variable}: {path} does not exist") from None
+    except PermissionError:
+        raise ValueError(
+            f"{variable}: {path} cannot be read by this user (permission denied)"
+        ) from None
+    except IsADirectoryError:
+        raise ValueError(f"{variable}: {path} is a folder, not a file") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{variable}: {path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ValueError(f"{variable}: {path} cannot be read ({exc.strerror})") from None
+    password = text.removesuffix("\n").removesuffix("\r")
+    if not password:
+        raise ValueError(f"{variable}: {path} is empty")
+    if "\n" in password or "\r" in password:
+        raise ValueError(
+            f"{variable}: {path} holds more than one line (only the password belongs there)"
+        )
+    return password
 
 
 def _key_list(value: SecretStr | None, what: str) -> list[DataKey]:

@@ -130,6 +130,10 @@ EXPECTED: dict[str, str] = {
     "postgresql://user:password@host:5432/database",
     "DATABASE_OWNER_URL": "empty, or postgresql://owner:password@host:5432/database: the "
     "tables' owner, the same database as DATABASE_URL",
+    "DATABASE_PASSWORD_FILE": "empty, or a file holding only the password of DATABASE_URL's "
+    "user (a postgresql:// URL without one), e.g. /run/secrets/bot_database_password",
+    "DATABASE_OWNER_PASSWORD_FILE": "empty, or a file holding only the password of "
+    "DATABASE_OWNER_URL's user (a URL without one), e.g. /run/secrets/postgres_password",
     "TELEGRAM_API_BASE_URL": f"a URL ending in /bot, e.g. {DEFAULT_API_BASE_URL}",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR (in any case)",
     "LOG_FORMAT": "one of auto, json, console (in any case)",

@@ -10,10 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from bot.redaction import SECRET_MASK, TOKEN_MASK
 from bot.settings import Settings
+from storage.location import PostgresLocation
 
 EXIT_READY = 0
 EXIT_NOT_READY = 1
@@ -69,6 +70,12 @@ def secrets_of(settings: Settings) -> list[str]:
         password = urlsplit(url.get_secret_value()).password
         if password:  # a URL is never printed whole; its password is masked anyway
             found.extend((url.get_secret_value(), password))
+    for location in (settings.database, settings.database_owner):
+        # A password read from DATABASE_PASSWORD_FILE / DATABASE_OWNER_PASSWORD_FILE.
+        if isinstance(location, PostgresLocation):
+            secret = urlsplit(location.dsn).password
+            if secret:
+                found.extend((location.dsn, secret, unquote(secret)))
     return found
 
 

@@ -7,6 +7,10 @@ instance or another sharing the database (bot.update_dispatcher), also after a c
 the journal cannot be written the answer is 503 and nothing is kept: Telegram delivers the
 update again.
 A second copy of an update the journal already knew is answered 200 and not handled again.
+
+GET /health answers 200 once the instance is serving (updates flow to the handlers) and 503
+while it is starting or stopping, for a container healthcheck or a proxy's active check; it
+says nothing else (no secret is needed to ask, so it tells nothing worth one).
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ MAX_BODY_BYTES: Final = 1024 * 1024
 #: How long a graceful stop waits for deliveries being journaled (the database's busy
 #: timeout is 10 s).
 SHUTDOWN_SECONDS: Final = 15.0
+#: The health endpoint's path, beside the webhook's (deploy/compose/compose.yaml asks it).
+HEALTH_PATH: Final = "/health"
 
 
 class WebhookSetupError(Exception):
@@ -105,11 +111,13 @@ class WebhookServer:
         self._bot = bot
         self._kept = kept
         self._runner: web.AppRunner | None = None
+        self._serving = False
         self.port: int | None = None
 
     async def start(self, listen: str, port: int) -> None:
         app = web.Application(client_max_size=MAX_BODY_BYTES)
         app.router.add_post(self._path, self._receive)
+        app.router.add_get(HEALTH_PATH, self._health)
         self._runner, self.port = await listen_on(
             app,
             listen,
@@ -121,8 +129,13 @@ class WebhookServer:
         )
         log.info("webhook_listening", listen=listen, port=self.port, path=self._path)
 
+    def serving(self) -> None:
+        """Start-up is over: updates reach the handlers, so /health answers 200."""
+        self._serving = True
+
     async def stop(self) -> None:
         """No new deliveries are taken; those being journaled finish and are answered."""
+        self._serving = False
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
@@ -134,6 +147,12 @@ class WebhookServer:
             return _answer(Answer.REFUSED)
         body = await request.read()
         return _answer(await take_update(body, self._journal, self._bot, self._kept))
+
+    async def _health(self, request: web.Request) -> web.Response:
+        if self._serving:
+            return web.Response(status=200, text="serving")
+        state = "starting" if self._runner is not None else "stopping"
+        return web.Response(status=503, text=state)
 
 
 def _answer(answer: Answer) -> web.Response:
