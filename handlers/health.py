@@ -53,7 +53,7 @@ async def health_command(update: Update, context: BotContext) -> None:
             pending=queue.pending_cases,
             escalated=queue.escalated_cases,
             unposted=queue.unposted_cases,
-            outbox=queue.outbox_pending,
+            outbox=texts.count(language, "health.count.outbox", queue.outbox_pending),
             last_error=Html(last_error),
         )
     )

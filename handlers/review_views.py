@@ -234,7 +234,7 @@ class ReviewViews:
     ) -> str:
         lines = []
         if backlog > 0:
-            lines.append(self.t("review.digest", backlog=backlog, per_minute=per_minute))
+            lines.append(self.t("review.digest", count=backlog, per_minute=per_minute))
         if overdue.count and overdue.oldest_since is not None:
             lines.append(
                 self.t(
@@ -273,7 +273,9 @@ class ReviewViews:
                     position=position,
                     case_id=entry.case_id,
                     category=self.reports.category_label(entry.category, self.language),
-                    reporters=entry.reporters,
+                    reporters=self.texts.count(
+                        self.language, "review.count.reporters", entry.reporters
+                    ),
                     target=Html(self.reports.target(entry.target, self.language)),
                     where=Html(where),
                 )

@@ -2,7 +2,9 @@
 
 from typing import Final
 
-TEXTS: Final[dict[str, str]] = {
+from handlers.plurals import Plural, Text
+
+TEXTS: Final[dict[str, Text]] = {
     "command.description.health": "Состояние бота: время работы, очередь, последняя ошибка",
     "health.refused": (
         "⛔ /health доступна только администраторам — в личном чате со мной или в чате модерации."
@@ -15,7 +17,7 @@ TEXTS: Final[dict[str, str]] = {
         "{instances}\n"
         "Очередь модерации: ожидают решения {pending} (эскалировано {escalated}), "
         "ещё не опубликовано {unposted}\n"
-        "Исходящие: {outbox} сообщ. пользователям ещё не отправлено\n"
+        "Исходящие: {outbox}\n"
         "Последняя ошибка Telegram: {last_error}"
     ),
     "health.last_error": "<code>{kind}</code> в {method}, {at} UTC ({ago} назад)",
@@ -27,4 +29,9 @@ TEXTS: Final[dict[str, str]] = {
     "health.this_instance": " ← этот",
     "health.no_leader": "сейчас никто (перехват в течение минуты)",
     "health.duration_days": "{days} дн. {clock}",
+    "health.count.outbox": Plural(
+        one="{count} сообщение пользователям ещё не отправлено",
+        few="{count} сообщения пользователям ещё не отправлены",
+        many="{count} сообщений пользователям ещё не отправлено",
+    ),
 }

@@ -58,7 +58,7 @@ async def test_admin_sees_uptime_version_database_queue_outbox_and_last_error(
     assert f"• {this} (polling, {package_version()}), up for " in health.text
     assert "← this one" in health.text
     assert "Review queue: 1 pending (0 escalated), 1 not yet posted" in health.text
-    assert "Outbox: 0 message(s) owed to users" in health.text
+    assert "Outbox: 0 messages owed to users" in health.text
     assert "Last Telegram error: " in health.text  # its content: the next test
 
 
