@@ -34,9 +34,19 @@ class Menu(StrEnum):
     REASONS = "reasons"
 
 
+#: The line a pending case's post shows under the case while a menu is open: what its buttons
+#: are for.
+_MENU_PROMPTS = {
+    Menu.CATEGORIES: "review.case.choose_category",
+    Menu.REASONS: "review.case.choose_reason",
+}
+
+
 class OpenMenus:
     """Which case messages show a category or reason menu right now, so an update of the counts
-    or notes keeps the menu a moderator is choosing from instead of closing it under them."""
+    or notes keeps the menu a moderator is choosing from instead of closing it under them.
+    Every redraw of a case post passes the same menu to `case_text` and `keyboard`, so the
+    prompt line and the menu's buttons come and go together."""
 
     TTL_SECONDS = 120.0
 
@@ -68,7 +78,16 @@ class ReviewViews:
     def t(self, key: str, **params: object) -> str:
         return self.texts.render(self.language, key, **params)
 
-    def case_text(self, case: CaseView) -> str:
+    def case_text(self, case: CaseView, menu: Menu = Menu.MAIN) -> str:
+        """The case post; with a menu open on a pending case, the line saying what the menu's
+        buttons do (the keyboard for the same `menu` shows them)."""
+        text = self._case_text(case)
+        prompt = _MENU_PROMPTS.get(menu)
+        if prompt is None or case.status is not CaseStatus.PENDING:
+            return text
+        return f"{text}\n\n{self.t(prompt)}"
+
+    def _case_text(self, case: CaseView) -> str:
         target = self.reports.target(case.target, self.language)
         resolved = (
             self.t("review.case.resolved", chat_id=case.target.chat_id)

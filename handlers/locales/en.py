@@ -306,8 +306,14 @@ TEXTS: Final[dict[str, Text]] = {
     "review.case.queries": "<b>Searched for:</b> {queries}",
     "review.case.comments": "<b>Comments:</b>\n{comments}",
     "review.case.times": "<b>First report:</b> {first} · <b>last:</b> {last}",
-    "review.case.choose_category": "Approve as which category? Tap to confirm.",
-    "review.case.choose_reason": "Reject for which reason?",
+    "review.case.choose_category": (
+        "👇 <b>Approve as which category?</b> The reported one is marked ✓. Tapping a "
+        "category decides the case; ⬅️ Back keeps it pending."
+    ),
+    "review.case.choose_reason": (
+        "👇 <b>Reject for which reason?</b> Tapping a reason decides the case; ⬅️ Back keeps it "
+        "pending."
+    ),
     "review.decided.approved": (
         "✅ <b>Approved</b> by {who} at {when} · {category} · hidden from search"
     ),

@@ -305,8 +305,14 @@ TEXTS: Final[dict[str, Text]] = {
     "review.case.queries": "<b>Искали:</b> {queries}",
     "review.case.comments": "<b>Комментарии:</b>\n{comments}",
     "review.case.times": "<b>Первая жалоба:</b> {first} · <b>последняя:</b> {last}",
-    "review.case.choose_category": "Подтвердить с какой категорией? Нажмите, чтобы подтвердить.",
-    "review.case.choose_reason": "По какой причине отклонить?",
+    "review.case.choose_category": (
+        "👇 <b>С какой категорией подтвердить?</b> Заявленная отмечена ✓. Нажатие на категорию "
+        "решает дело; «⬅️ Назад» оставляет его на проверке."
+    ),
+    "review.case.choose_reason": (
+        "👇 <b>По какой причине отклонить?</b> Нажатие на причину решает дело; «⬅️ Назад» "
+        "оставляет его на проверке."
+    ),
     "review.decided.approved": (
         "✅ <b>Подтверждено</b>: {who}, {when} · {category} · скрыто из поиска"
     ),
