@@ -507,13 +507,14 @@ TEXTS: Final[dict[str, Text]] = {
     ),
     # --- outcomes for reporters -----------------------------------------------------------
     "notify.outcome.approved": (
-        "✅ Your report #{report_id}: the moderators confirmed a violation ({category}). It is "
-        "now hidden from search. Thank you for reporting."
+        "✅ Your report #{report_id} on {target}: the moderators confirmed a violation "
+        "({category}). Now hidden from search: {target}. Thank you for reporting."
     ),
     "notify.outcome.rejected": (
-        "ℹ️ Your report #{report_id} was reviewed. The moderators found no violation they can "
-        "act on this time. Thank you for reporting."
+        "ℹ️ Your report #{report_id} on {target} was reviewed. The moderators found no "
+        "violation they can act on this time. Thank you for reporting."
     ),
+    "notify.outcome.target_gone": "what you reported",
     "notify.severe_wait": Plural(
         one=(
             "⏰ <b>Severe cases are waiting too long.</b> {count} pending case of a severe "

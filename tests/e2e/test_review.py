@@ -131,6 +131,21 @@ async def test_approve_confirms_the_category_hides_the_target_and_notifies_later
     assert "case.approved" in actions
 
 
+async def test_the_outcome_names_what_the_report_named_as_hidden(review: Review) -> None:
+    """issue 28, point 12: "It is now hidden from search" said nothing of what; the outcome
+    names the target as the reporter reported it (here a post link)."""
+    post = await file(review.server, "Alice", "t.me/example_shop/42")
+    posted = await review.chat.next_message(timeout=15)
+    menu = await review.tap(review.moderator, posted, "✅ Approve")
+    await review.tap(review.moderator, menu, "✓ Illegal drugs")
+    review.clock.advance(timedelta(minutes=6))
+    await review.flush()
+    await review.server.wait_for(lambda: len(post.user.messages()) >= 2, timeout=15)
+    told = post.user.messages()[-1].text
+    assert told.startswith("✅ Your report #1 on post 42 in @example_shop: the moderators")
+    assert "Now hidden from search: post 42 in @example_shop." in told
+
+
 async def test_reject_asks_for_a_reason_and_respects_notify_off(review: Review) -> None:
     alice = await file(review.server, "Alice")
     await alice.say("/notify off")
