@@ -234,6 +234,26 @@ async def test_a_redraw_while_a_menu_is_open_keeps_its_prompt_with_its_buttons(
     assert "👇" not in review.current(posted).text
 
 
+async def test_a_menu_left_open_closes_and_its_post_is_redrawn_without_the_prompt(
+    review: Review,
+) -> None:
+    """issue 28, point 11: a menu nobody closes times out; the delivery worker then redraws
+    the post with the main buttons and without the prompt."""
+    await file(review.server, "Alice")
+    posted = await review.chat.next_message(timeout=15)
+    await review.settled()
+    menu = await review.tap(review.moderator, posted, "❌ Reject")
+    assert REASON_PROMPT in menu.text
+    review.clock.advance(timedelta(seconds=119))
+    await review.flush()
+    assert review.current(posted).html == menu.html  # still open: nothing is redrawn
+    review.clock.advance(timedelta(seconds=2))
+    await review.flush()
+    closed = review.current(posted)
+    assert closed.text == posted.text
+    assert closed.button_texts() == ["✅ Approve", "❌ Reject", "⚠️ Escalate"]
+
+
 async def test_non_moderator_is_refused_and_the_attempt_is_recorded(review: Review) -> None:
     await file(review.server, "Alice")
     posted = await review.chat.next_message(timeout=15)
