@@ -319,7 +319,7 @@ async def show_case(
     now = services.clock.now()
     window = timedelta(minutes=services.settings.undo_window_minutes)
     undo_until = undo_open_until(case, now, window)
-    menu = services.open_menus.menu_of(case.id)  # a note or an escalation keeps an open menu
+    menu = services.open_menus.menu_for(case)  # a note or an escalation keeps an open menu
     async with case_message_edit(services, case.id):
         try:
             await bot.edit_message_text(

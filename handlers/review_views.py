@@ -70,6 +70,13 @@ class OpenMenus:
             return Menu.MAIN
         return entry[0]
 
+    def menu_for(self, case: CaseView) -> Menu:
+        """The menu a redraw of the case's post shows: a decided case's menu is closed."""
+        if case.status is not CaseStatus.PENDING:
+            self._open.pop(case.id, None)
+            return Menu.MAIN
+        return self.menu_of(case.id)
+
     def expired(self) -> list[int]:
         """The cases whose menu was left open past TTL, closed now: their posts still show it
         until they are redrawn."""

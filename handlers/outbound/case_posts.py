@@ -176,7 +176,7 @@ async def post_case(
     views = review_views(application, services)
     now = services.clock.now()
     undo_until = undo_open_until(view, now, timedelta(minutes=settings.undo_window_minutes))
-    menu = services.open_menus.menu_of(view.id)  # text and buttons: the same menu, or none
+    menu = services.open_menus.menu_for(view)  # text and buttons: the same menu, or none
     post = CasePost(
         poster,
         application,
