@@ -329,7 +329,7 @@ def _post_init_factory(
                 cipher=settings.cipher() if settings.encryption_key else None,
                 ledger=settings.ledger() if settings.ledger_key else None,
                 violator_ids=registry_jobs.ViolatorIds(),
-                open_menus=OpenMenus(),
+                open_menus=OpenMenus(clock),
                 telegram=telegram,
                 metrics=metrics,
                 presence=presence,

@@ -391,9 +391,17 @@ def _review_rights(member: ChatMember, report: SetupReport) -> bool:
     report.ok("the bot is an administrator of the review chat")
     report.ok("posting cases: allowed (administrators may always post in a group)")
     report.ok("editing its case messages: allowed (anyone may edit their own messages)")
+    # The bot deletes only its own messages (an extra copy of a case post, sent twice around a
+    # restart: handlers/outbound/case_copies.py), which Telegram allows any bot in a group for
+    # 48 hours without the right to delete messages.
+    report.ok(
+        "deleting its own extra copies of case posts: allowed (Telegram lets a bot delete its "
+        "own messages for 48 hours; an older copy is edited into a pointer to the live post)"
+    )
     deletes = not isinstance(member, ChatMemberAdministrator) or member.can_delete_messages
     report.note(
-        f"deleting messages: {'allowed' if deletes else 'not allowed'} (the bot does not need it)"
+        f"deleting other people's messages: {'allowed' if deletes else 'not allowed'} (the bot "
+        "never does, so it does not need this right)"
     )
     return True
 

@@ -1,17 +1,19 @@
 """/health: uptime, version, database size, queue and outbox, the last Telegram error (admins;
-who may ask where is the access gate's)."""
+who may ask where is the access gate's).
+
+An instance is named by its host and process ("host vm, process 6579"), not by its id
+(`vm:6579:e5e858`), which only the database needs to tell two runs apart."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from html import escape
 
 from telegram import Update
 
 from handlers.i18n import Catalog, Html
 from handlers.runtime.context import BotContext
 from handlers.runtime.metrics import package_version
-from moderation.instances import Roster, roster
+from moderation.instances import Instance, Roster, roster
 from moderation.stats.operating import queue_state
 from storage import Store
 from storage.location import SqliteLocation
@@ -53,7 +55,7 @@ async def health_command(update: Update, context: BotContext) -> None:
             pending=queue.pending_cases,
             escalated=queue.escalated_cases,
             unposted=queue.unposted_cases,
-            outbox=queue.outbox_pending,
+            outbox=texts.count(language, "health.count.outbox", queue.outbox_pending),
             last_error=Html(last_error),
         )
     )
@@ -77,13 +79,15 @@ def _database(texts: Catalog, language: str | None, store: Store, size: Database
 def _instances(
     texts: Catalog, language: str | None, running: Roster, this: str, now: datetime
 ) -> str:
+    by_id = {instance.id: instance for instance in running.instances}
+    leader = running.leader
     lines = [
         texts.render(
             language,
             "health.instances",
             count=len(running.instances),
-            leader=Html(f"<code>{escape(running.leader)}</code>")
-            if running.leader
+            leader=_process(texts, language, leader, by_id.get(leader))
+            if leader
             else texts.render(language, "health.no_leader"),
         )
     ]
@@ -92,7 +96,7 @@ def _instances(
             texts.render(
                 language,
                 "health.instance",
-                id=instance.id,
+                process=_process(texts, language, instance.id, instance),
                 mode=instance.mode.value,
                 version=instance.version,
                 uptime=_duration(texts, language, now - instance.started_at),
@@ -102,6 +106,19 @@ def _instances(
             )
         )
     return "\n".join(lines)
+
+
+def _process(
+    texts: Catalog, language: str | None, instance_id: str, instance: Instance | None
+) -> Html:
+    """ "host vm, process 6579": from the instance's row, or from its id (`host:pid:token`)
+    when the leader's row is no longer among the live ones."""
+    if instance is not None:
+        host, pid = instance.host, str(instance.pid)
+    else:
+        host, _, rest = instance_id.partition(":")
+        pid = rest.partition(":")[0] or "?"
+    return Html(texts.render(language, "health.process", host=host, pid=pid))
 
 
 def _utc(moment: datetime) -> str:

@@ -2,6 +2,10 @@
 
 Every parameter is HTML-escaped when it is substituted, so user-supplied text can never break the
 HTML parse mode or inject markup; a value that is already safe HTML must be wrapped in `Html`.
+
+A text about a number of things is a `Plural`: one template per plural form of its language
+(CLDR's rules for whole numbers, written once here), picked by its `count` parameter, so that
+no text hedges with "report(s)" or "объект(ов)".
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ from handlers.locales import (
     transparency_en,
     transparency_ru,
 )
+from handlers.plurals import PLURAL_FORMS, Plural, Text, plural_form
+
+__all__ = ["PLURAL_FORMS", "Catalog", "Html", "Plural", "Text", "default_catalog", "plural_form"]
 
 DEFAULT_LANGUAGE: Final = "en"
 
@@ -38,9 +45,12 @@ class Html(str):
 class Catalog:
     """All texts of all languages; `render` picks the user's language, falling back to en."""
 
-    def __init__(self, catalogs: Mapping[str, Mapping[str, str]]) -> None:
+    def __init__(self, catalogs: Mapping[str, Mapping[str, Text]]) -> None:
         if DEFAULT_LANGUAGE not in catalogs:
             raise ValueError("the default language's catalog is required")
+        unruled = set(catalogs) - set(PLURAL_FORMS)
+        if unruled:
+            raise ValueError(f"no plural rule for the languages {sorted(unruled)}")
         self._catalogs = catalogs
 
     @property
@@ -56,21 +66,51 @@ class Catalog:
         return DEFAULT_LANGUAGE
 
     def render(self, language_code: str | None, key: str, **params: object) -> str:
+        """The text `key` in the reader's language; a `Plural` text in the form its `count`
+        parameter takes."""
         language = self.language_for(language_code)
-        template = self._catalogs[language].get(key)
-        if template is None:
-            template = self._catalogs[DEFAULT_LANGUAGE][key]
+        text = self._catalogs[language].get(key)
+        if text is None:
+            language, text = DEFAULT_LANGUAGE, self._catalogs[DEFAULT_LANGUAGE][key]
+        if isinstance(text, Plural):
+            count = params.get("count")
+            if not isinstance(count, int):
+                raise TypeError(f"the plural text {key} needs an integer count")
+            text = text.forms[plural_form(language, count)]
         safe = {name: _escape(value) for name, value in params.items()}
-        return template.format(**safe)
+        return text.format(**safe)
+
+    def count(self, language_code: str | None, key: str, count: int, **params: object) -> Html:
+        """A `Plural` text rendered for `count`, to be set into another text."""
+        return Html(self.render(language_code, key, count=count, **params))
 
     def keys(self, language: str) -> frozenset[str]:
         return frozenset(self._catalogs[language])
 
-    def placeholders(self, language: str, key: str) -> frozenset[str]:
-        template = self._catalogs[language][key]
+    def plural_keys(self, language: str) -> frozenset[str]:
         return frozenset(
-            name for _, name, _, _ in string.Formatter().parse(template) if name is not None
+            key for key, text in self._catalogs[language].items() if isinstance(text, Plural)
         )
+
+    def forms(self, language: str, key: str) -> frozenset[str]:
+        """The plural forms the text has (empty for a plain text)."""
+        text = self._catalogs[language][key]
+        return frozenset(text.forms) if isinstance(text, Plural) else frozenset()
+
+    def placeholders(self, language: str, key: str) -> frozenset[str]:
+        """The parameters the text uses; for a `Plural`, those of every form together."""
+        text = self._catalogs[language][key]
+        templates = text.forms.values() if isinstance(text, Plural) else (text,)
+        return frozenset(name for template in templates for name in _names(template))
+
+    def form_placeholders(self, language: str, key: str, form: str) -> frozenset[str]:
+        text = self._catalogs[language][key]
+        assert isinstance(text, Plural), key
+        return frozenset(_names(text.forms[form]))
+
+
+def _names(template: str) -> list[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
 
 
 def _escape(value: object) -> str:
@@ -79,9 +119,9 @@ def _escape(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
-def merge_catalogs(*parts: Mapping[str, str]) -> dict[str, str]:
+def merge_catalogs(*parts: Mapping[str, Text]) -> dict[str, Text]:
     """One language's texts from its per-feature modules; a key defined twice is a bug."""
-    merged: dict[str, str] = {}
+    merged: dict[str, Text] = {}
     for part in parts:
         clash = merged.keys() & part.keys()
         if clash:

@@ -136,8 +136,8 @@ class LegalHandlers:
             views.t(
                 "legal.disclosed",
                 id=request_id,
-                phones=disclosure.phones,
-                ips=disclosure.ips,
+                phones=views.count("legal.count.phones", disclosure.phones),
+                ips=views.count("legal.count.ips", disclosure.ips),
                 seq=disclosure.ledger_seq,
                 sha256=disclosure.content_sha256,
             )

@@ -20,6 +20,10 @@ class LegalViews:
     def t(self, key: str, **params: object) -> str:
         return self.texts.render(self.language, key, **params)
 
+    def count(self, key: str, count: int) -> Html:
+        """A plural text for `count` (e.g. "2 phone numbers"), to be set into another text."""
+        return self.texts.count(self.language, key, count)
+
     def prompt(self, step: int) -> str:
         if step >= len(FIELDS):
             return self.t("legal.ask.document")
@@ -121,8 +125,8 @@ class LegalViews:
                     timeline=timeline or "-",
                     sealed=self.t(
                         "lookup.sealed",
-                        phones=found.in_period.phones,
-                        ips=found.in_period.ips,
+                        phones=self.count("legal.count.phones", found.in_period.phones),
+                        ips=self.count("legal.count.ips", found.in_period.ips),
                         first=first,
                         last=last,
                         all_phones=found.all_time.phones,

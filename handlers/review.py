@@ -151,7 +151,7 @@ async def _press(
         await answer()
         services.open_menus.opened(case.id, _MENUS[button.action])
         async with case_message_edit(services, case.id):
-            await _edit_keyboard(bot, post, views, case, _MENUS[button.action])
+            await _show_menu(bot, post, services, views, case.id, _MENUS[button.action])
     else:
         await _decide(answer, services, views, moderator, case, button, post)
 
@@ -319,13 +319,14 @@ async def show_case(
     now = services.clock.now()
     window = timedelta(minutes=services.settings.undo_window_minutes)
     undo_until = undo_open_until(case, now, window)
+    menu = services.open_menus.menu_for(case)  # a note or an escalation keeps an open menu
     async with case_message_edit(services, case.id):
         try:
             await bot.edit_message_text(
-                views.case_text(case),
+                views.case_text(case, menu),
                 chat_id=post.chat_id,
                 message_id=post.message_id,
-                reply_markup=views.keyboard(case, undo_until=undo_until),
+                reply_markup=views.keyboard(case, menu, undo_until=undo_until),
             )
         except BadRequest as exc:
             if not is_not_modified(exc):
@@ -339,11 +340,18 @@ async def show_case(
         )
 
 
-async def _edit_keyboard(
-    bot: Bot, post: PostRef, views: ReviewViews, case: CaseView, menu: Menu
+async def _show_menu(
+    bot: Bot, post: PostRef, services: Services, views: ReviewViews, case_id: int, menu: Menu
 ) -> None:
+    """Opens (or, for Menu.MAIN, closes) a menu on the case post: one edit of text and buttons
+    together, so the post says what the buttons are for at no extra message. The case is read
+    again under the post's lock, so the edit never shows an older version than the last one."""
+    case = await case_view(services.store, case_id)
+    if case is None:
+        return
     try:
-        await bot.edit_message_reply_markup(
+        await bot.edit_message_text(
+            views.case_text(case, menu),
             chat_id=post.chat_id,
             message_id=post.message_id,
             reply_markup=views.keyboard(case, menu),

@@ -2,6 +2,8 @@
 
 Lists that can grow (most reported targets, moderators, categories) are cut from the end, with
 "… and N more", until the message fits. Every value goes through the catalog, which escapes it.
+Categories are listed by their label, one line each with its figures in words: a table of
+full-word columns is wider than a phone shows monospace text, and wrapped lines stay readable.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ MAX_TEXT: Final = 4096
 MAX_MODERATORS: Final = 15
 MAX_CATEGORIES: Final = 20
 NAME_CHARS: Final = 40
-CATEGORY_CHARS: Final = 15
+CATEGORY_CHARS: Final = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +95,8 @@ class StatsViews:
             window=self.window(report.window, language),
             period=self._period(report, language),
             reports=reports.total,
-            reporters=report.reach.reporters,
-            targets=report.reach.targets,
+            reporters=self._count(language, "stats.count.from_reporters", report.reach.reporters),
+            targets=self._count(language, "stats.count.about_targets", report.reach.targets),
             reports_pending=reports.pending,
             reports_approved=reports.approved,
             reports_rejected=reports.rejected,
@@ -114,11 +116,15 @@ class StatsViews:
             moderators=Html(self._moderators(report, language, moderators)),
             targets_list=Html(self._targets(report, language, targets)),
             violators_new=report.violators.new,
-            violators_confirmations=report.violators.confirmations,
+            violators_confirmations=self._count(
+                language, "stats.count.confirmations", report.violators.confirmations
+            ),
             violators_total=report.violators.total,
             legal_received=report.legal.received,
             legal_rejected=report.legal.rejected,
-            legal_disclosed=report.legal.disclosed,
+            legal_disclosed=self._count(
+                language, "stats.count.disclosures", report.legal.disclosed
+            ),
             legal_open=report.legal.open_now,
         )
 
@@ -134,24 +140,28 @@ class StatsViews:
             return ""
         reports = {row.category: row.total for row in report.reports}
         cases = {row.category: row for row in report.cases}
-        header = (
-            f"{self.t(language, 'stats.col.category'):<{CATEGORY_CHARS}}"
-            f"{self.t(language, 'stats.col.reports'):>8}{self.t(language, 'stats.col.cases'):>6}"
-            f"{self.t(language, 'stats.col.pending'):>5}"
-            f"{self.t(language, 'stats.col.approved'):>5}"
-            f"{self.t(language, 'stats.col.rejected'):>5}"
-        )
-        lines = [header]
+        lines = [self.t(language, "stats.categories")]
         for key in keys[:shown]:
             row = cases.get(key, StatusCounts(key))
+            label = self.reports.category_label(key, language)
             lines.append(
-                f"{shorten(key, CATEGORY_CHARS):<{CATEGORY_CHARS}}{reports.get(key, 0):>8}"
-                f"{row.total:>6}{row.pending:>5}{row.approved:>5}{row.rejected:>5}"
+                self.t(
+                    language,
+                    "stats.category",
+                    category=shorten(label, CATEGORY_CHARS),
+                    reports=self._count(language, "stats.count.reports", reports.get(key, 0)),
+                    cases=self._count(language, "stats.count.cases", row.total),
+                    pending=row.pending,
+                    approved=row.approved,
+                    rejected=row.rejected,
+                )
             )
         if len(keys) > shown:
             lines.append(self.texts.render(language, "stats.more", count=len(keys) - shown))
-        # The table is plain text; the catalog escapes it into the <pre> template.
-        return self.t(language, "stats.table", table="\n".join(lines)) + "\n"
+        return "\n".join(lines) + "\n"
+
+    def _count(self, language: str | None, key: str, count: int) -> Html:
+        return self.texts.count(language, key, count)
 
     def _rate(self, rate: float | None, language: str | None) -> str:
         if rate is None:
@@ -224,8 +234,8 @@ class StatsViews:
                 "stats.target",
                 rank=rank,
                 target=Html(self.reports.target(item.target, language)),
-                reports=item.reports,
-                reporters=item.reporters,
+                reports=self._count(language, "stats.count.reports", item.reports),
+                reporters=self._count(language, "stats.count.reporters", item.reporters),
             )
             for rank, item in enumerate(report.top_targets[:shown], start=1)
         ]

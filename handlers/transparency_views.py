@@ -107,9 +107,9 @@ class TransparencyViews:
             **common,
             table=self.table(report, language, shown),
             more=Html(more),
-            entries=report.ledger_entries,
-            users=report.totals.users,
-            copies=report.totals.copies,
+            entries=self.texts.count(language, "transparency.count.entries", report.ledger_entries),
+            users=self.texts.count(language, "transparency.count.users", report.totals.users),
+            copies=self.texts.count(language, "transparency.count.copies", report.totals.copies),
         )
 
 

@@ -2,7 +2,9 @@
 
 from typing import Final
 
-TEXTS: Final[dict[str, str]] = {
+from handlers.plurals import Plural, Text
+
+TEXTS: Final[dict[str, Text]] = {
     "start.greeting": (
         "👋 Hello, {name}!\n\n"
         "I help keep Telegram search safe. If a search showed you a channel, group, bot, user "
@@ -304,8 +306,14 @@ TEXTS: Final[dict[str, str]] = {
     "review.case.queries": "<b>Searched for:</b> {queries}",
     "review.case.comments": "<b>Comments:</b>\n{comments}",
     "review.case.times": "<b>First report:</b> {first} · <b>last:</b> {last}",
-    "review.case.choose_category": "Approve as which category? Tap to confirm.",
-    "review.case.choose_reason": "Reject for which reason?",
+    "review.case.choose_category": (
+        "👇 <b>Approve as which category?</b> The reported one is marked ✓. Tapping a "
+        "category decides the case; ⬅️ Back keeps it pending."
+    ),
+    "review.case.choose_reason": (
+        "👇 <b>Reject for which reason?</b> Tapping a reason decides the case; ⬅️ Back keeps it "
+        "pending."
+    ),
     "review.decided.approved": (
         "✅ <b>Approved</b> by {who} at {when} · {category} · hidden from search"
     ),
@@ -373,15 +381,28 @@ TEXTS: Final[dict[str, str]] = {
         "Case #{case_id} cannot go back to pending: the target has a newer open case. Decide "
         "that one instead."
     ),
-    "review.digest": (
-        "📥 <b>Backlog: {backlog} cases</b> are waiting to be posted. Telegram lets me post "
-        "about {per_minute} a minute here, so they come highest priority first. Send /queue "
-        "to see them in priority order and post any one now."
+    "review.digest": Plural(
+        one=(
+            "📥 <b>Backlog: {count} case</b> is waiting to be posted. Telegram lets me post "
+            "about {per_minute} a minute here, so cases come highest priority first. Send "
+            "/queue to see the queue in priority order and post any case now."
+        ),
+        other=(
+            "📥 <b>Backlog: {count} cases</b> are waiting to be posted. Telegram lets me post "
+            "about {per_minute} a minute here, so they come highest priority first. Send /queue "
+            "to see them in priority order and post any one now."
+        ),
     ),
     "review.digest_cleared": "✅ The backlog is cleared: every pending case is in this chat.",
-    "review.digest_severe": (
-        "⏰ <b>{count} severe cases waiting longer than {minutes} min</b> (the oldest, "
-        "#{case_id}, since {since}). Send /queue to see them by priority."
+    "review.digest_severe": Plural(
+        one=(
+            "⏰ <b>{count} severe case waiting longer than {minutes} min</b> (#{case_id}, "
+            "since {since}). Send /queue to see it by priority."
+        ),
+        other=(
+            "⏰ <b>{count} severe cases waiting longer than {minutes} min</b> (the oldest, "
+            "#{case_id}, since {since}). Send /queue to see them by priority."
+        ),
     ),
     "review.queue.title": (
         "<b>Review queue</b> by priority · pending {pending}, not yet posted {unposted}, "
@@ -391,9 +412,10 @@ TEXTS: Final[dict[str, str]] = {
         "<b>Escalated cases</b> by priority · {escalated} waiting for an admin or a legal officer"
     ),
     "review.queue.entry": (
-        "{position}. #{case_id} · {category} · {reporters} reporters · {target} · {where}"
+        "{position}. #{case_id} · {category} · {reporters} · {target} · {where}"
     ),
     "review.queue.posted": "posted {link}",
+    "review.count.reporters": Plural(one="{count} reporter", other="{count} reporters"),
     "review.queue.unposted": "not posted yet",
     "review.queue.empty": "🎉 No pending cases. The queue is empty.",
     "review.queue.empty_escalated": "No escalated cases are waiting.",
@@ -485,17 +507,26 @@ TEXTS: Final[dict[str, str]] = {
     ),
     # --- outcomes for reporters -----------------------------------------------------------
     "notify.outcome.approved": (
-        "✅ Your report #{report_id}: the moderators confirmed a violation ({category}). It is "
-        "now hidden from search. Thank you for reporting."
+        "✅ Your report #{report_id} on {target}: the moderators confirmed a violation "
+        "({category}). Now hidden from search: {target}. Thank you for reporting."
     ),
     "notify.outcome.rejected": (
-        "ℹ️ Your report #{report_id} was reviewed. The moderators found no violation they can "
-        "act on this time. Thank you for reporting."
+        "ℹ️ Your report #{report_id} on {target} was reviewed. The moderators found no "
+        "violation they can act on this time. Thank you for reporting."
     ),
-    "notify.severe_wait": (
-        "⏰ <b>Severe cases are waiting too long.</b> {count} pending case(s) of a severe "
-        "category have waited longer than {minutes} min for review; the oldest is case "
-        "#{case_id}, waiting since {since}. Send /queue in the review chat to see them. You "
-        "are told once until none waits too long; the review chat's digest shows the count."
+    "notify.outcome.target_gone": "what you reported",
+    "notify.severe_wait": Plural(
+        one=(
+            "⏰ <b>Severe cases are waiting too long.</b> {count} pending case of a severe "
+            "category has waited longer than {minutes} min for review: case #{case_id}, "
+            "waiting since {since}. Send /queue in the review chat to see it. You are told "
+            "once until none waits too long; the review chat's digest shows the count."
+        ),
+        other=(
+            "⏰ <b>Severe cases are waiting too long.</b> {count} pending cases of a severe "
+            "category have waited longer than {minutes} min for review; the oldest is case "
+            "#{case_id}, waiting since {since}. Send /queue in the review chat to see them. You "
+            "are told once until none waits too long; the review chat's digest shows the count."
+        ),
     ),
 }

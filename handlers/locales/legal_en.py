@@ -2,7 +2,9 @@
 
 from typing import Final
 
-TEXTS: Final[dict[str, str]] = {
+from handlers.plurals import Plural, Text
+
+TEXTS: Final[dict[str, Text]] = {
     "legal.refused": "⛔ Legal requests are handled by legal officers only.",
     "legal.usage": (
         "<b>Legal requests</b>\n"
@@ -119,8 +121,8 @@ TEXTS: Final[dict[str, str]] = {
         "officer must approve too."
     ),
     "legal.disclosed": (
-        "🔐 Request #{id} approved by two officers and disclosed: {phones} phone number(s), "
-        "{ips} IP address(es) from the requested period. Ledger entry {seq}, content "
+        "🔐 Request #{id} approved by two officers and disclosed: {phones}, {ips} from the "
+        "requested period. Ledger entry {seq}, content "
         "SHA-256 <code>{sha256}</code>. The files follow; keep them safe."
     ),
     "notify.ledger.checkpoint": (
@@ -143,11 +145,20 @@ TEXTS: Final[dict[str, str]] = {
     ),
     "notify.ledger.disclosure": "the disclosure",
     "notify.ledger.copy": "a copy of the disclosure",
-    "legal.withheld": (
-        "⚠️ {count} stored value(s) did not open in their row (changed, or moved there from "
-        "another row) and were withheld, not disclosed; the file lists them. Tell the "
-        "operators: the database may have been tampered with."
+    "legal.withheld": Plural(
+        one=(
+            "⚠️ {count} stored value did not open in its row (changed, or moved there from "
+            "another row) and was withheld, not disclosed; the file lists it. Tell the "
+            "operators: the database may have been tampered with."
+        ),
+        other=(
+            "⚠️ {count} stored values did not open in their rows (changed, or moved there from "
+            "another row) and were withheld, not disclosed; the file lists them. Tell the "
+            "operators: the database may have been tampered with."
+        ),
     ),
+    "legal.count.phones": Plural(one="{count} phone number", other="{count} phone numbers"),
+    "legal.count.ips": Plural(one="{count} IP address", other="{count} IP addresses"),
     "legal.file_caption": "Disclosure for legal request #{id} · SHA-256 {sha256}",
     "legal.closed": "Request #{id} is closed; its hold on the violator's data has ended.",
     "legal.rejected": "Request #{id} is rejected. Nothing will be disclosed for it.",
@@ -168,7 +179,10 @@ TEXTS: Final[dict[str, str]] = {
         "No match for the subject of legal request #{request}: a lookup answers only for the "
         "violator the request names (lookup logged)."
     ),
-    "lookup.header": "<b>{count} violator(s)</b> · logged for legal request #{request}",
+    "lookup.header": Plural(
+        one="<b>{count} violator</b> · logged for legal request #{request}",
+        other="<b>{count} violators</b> · logged for legal request #{request}",
+    ),
     "lookup.hold": " · on legal hold",
     "lookup.violator": (
         "<b>Violator #{id}</b> {target} · {category} · confirmed {confirmed}{hold}\n"
@@ -176,7 +190,7 @@ TEXTS: Final[dict[str, str]] = {
         "Timeline ({shown} of {total}, latest last):\n<pre>{timeline}</pre>\n{sealed}"
     ),
     "lookup.sealed": (
-        "🔒 Sealed: {phones} phone number(s), {ips} IP address(es) in the period {first} to "
+        "🔒 Sealed: {phones}, {ips} in the period {first} to "
         "{last} ({all_phones} and {all_ips} in all). Phone numbers and IP addresses are shown "
         "only in the disclosure, after two approvals of request #{request}."
     ),

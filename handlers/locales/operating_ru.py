@@ -2,7 +2,9 @@
 
 from typing import Final
 
-TEXTS: Final[dict[str, str]] = {
+from handlers.plurals import Plural, Text
+
+TEXTS: Final[dict[str, Text]] = {
     "command.description.health": "Состояние бота: время работы, очередь, последняя ошибка",
     "health.refused": (
         "⛔ /health доступна только администраторам — в личном чате со мной или в чате модерации."
@@ -15,7 +17,7 @@ TEXTS: Final[dict[str, str]] = {
         "{instances}\n"
         "Очередь модерации: ожидают решения {pending} (эскалировано {escalated}), "
         "ещё не опубликовано {unposted}\n"
-        "Исходящие: {outbox} сообщ. пользователям ещё не отправлено\n"
+        "Исходящие: {outbox}\n"
         "Последняя ошибка Telegram: {last_error}"
     ),
     "health.last_error": "<code>{kind}</code> в {method}, {at} UTC ({ago} назад)",
@@ -23,8 +25,14 @@ TEXTS: Final[dict[str, str]] = {
     "health.database_file": "База данных: SQLite, {size} (файл {file}, WAL {wal})",
     "health.database_server": "База данных: PostgreSQL <code>{where}</code>, {size}",
     "health.instances": "Экземпляров: {count}; плановые задачи выполняет {leader}",
-    "health.instance": "• <code>{id}</code> ({mode}, {version}), работает {uptime}{this}",
+    "health.instance": "• {process} ({mode}, {version}), работает {uptime}{this}",
+    "health.process": "процесс {pid} на хосте <code>{host}</code>",
     "health.this_instance": " ← этот",
     "health.no_leader": "сейчас никто (перехват в течение минуты)",
     "health.duration_days": "{days} дн. {clock}",
+    "health.count.outbox": Plural(
+        one="{count} сообщение пользователям ещё не отправлено",
+        few="{count} сообщения пользователям ещё не отправлены",
+        many="{count} сообщений пользователям ещё не отправлено",
+    ),
 }

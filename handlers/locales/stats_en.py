@@ -2,7 +2,9 @@
 
 from typing import Final
 
-TEXTS: Final[dict[str, str]] = {
+from handlers.plurals import Plural, Text
+
+TEXTS: Final[dict[str, Text]] = {
     "stats.refused": ("⛔ /stats is for admins, in a private chat with me or in the review chat."),
     "stats.usage": (
         "⚠️ I don't know the window “{given}”.\n"
@@ -18,7 +20,7 @@ TEXTS: Final[dict[str, str]] = {
     "stats.report": (
         "📊 <b>Statistics, {window}</b>\n"
         "{period}\n\n"
-        "<b>Reports:</b> {reports} from {reporters} reporter(s) about {targets} target(s); "
+        "<b>Reports:</b> {reports} {reporters} {targets}; "
         "by their case's status: pending {reports_pending} · approved {reports_approved} · "
         "rejected {reports_rejected}\n"
         "<b>Cases opened:</b> {cases}; pending {cases_pending} · approved {cases_approved} · "
@@ -30,18 +32,17 @@ TEXTS: Final[dict[str, str]] = {
         "<b>Pending now:</b> {pending_now}{oldest}\n\n"
         "<b>Decisions per moderator</b>\n{moderators}\n\n"
         "<b>Most reported targets</b>\n{targets_list}\n\n"
-        "<b>Confirmed violators:</b> {violators_new} new · {violators_confirmations} "
-        "confirmation(s) · {violators_total} in total\n"
+        "<b>Confirmed violators:</b> {violators_new} new · {violators_confirmations} · "
+        "{violators_total} in total\n"
         "<b>Legal requests:</b> {legal_received} received · {legal_rejected} rejected · "
-        "{legal_disclosed} disclosure(s) · {legal_open} open now"
+        "{legal_disclosed} · {legal_open} open now"
     ),
-    "stats.table": "<pre>{table}</pre>",
-    "stats.col.category": "category",
-    "stats.col.reports": "reports",
-    "stats.col.cases": "cases",
-    "stats.col.pending": "pend",
-    "stats.col.approved": "appr",
-    "stats.col.rejected": "rej",
+    "stats.categories": "<b>By category</b>",
+    "stats.category": (
+        "• {category}: {reports}; {cases}: pending {pending} · approved {approved} · "
+        "rejected {rejected}"
+    ),
+    "stats.count.cases": Plural(one="{count} case", other="{count} cases"),
     "stats.oldest": "; oldest: case #{case_id} ({category}), waiting {age}",
     "stats.none": "none",
     "stats.no_rate": "—",
@@ -49,7 +50,15 @@ TEXTS: Final[dict[str, str]] = {
     "stats.moderator": "• {who}: {total}; approved {approved} · rejected {rejected}",
     "stats.moderator_named": "{name} (id {moderator_id})",
     "stats.moderator_unnamed": "id {moderator_id}",
-    "stats.target": "{rank}. {target}: {reports} report(s), {reporters} reporter(s)",
+    "stats.target": "{rank}. {target}: {reports}, {reporters}",
+    "stats.count.from_reporters": Plural(
+        one="from {count} reporter", other="from {count} different reporters"
+    ),
+    "stats.count.about_targets": Plural(one="about {count} target", other="about {count} targets"),
+    "stats.count.reports": Plural(one="{count} report", other="{count} reports"),
+    "stats.count.reporters": Plural(one="{count} reporter", other="{count} reporters"),
+    "stats.count.confirmations": Plural(one="{count} confirmation", other="{count} confirmations"),
+    "stats.count.disclosures": Plural(one="{count} disclosure", other="{count} disclosures"),
     "stats.more": "… and {count} more",
     "stats.duration.days": "{days} d {hours} h",
     "stats.duration.hours": "{hours} h {minutes} min",

@@ -2,7 +2,9 @@
 
 from typing import Final
 
-TEXTS: Final[dict[str, str]] = {
+from handlers.plurals import Plural, Text
+
+TEXTS: Final[dict[str, Text]] = {
     "stats.refused": (
         "⛔ /stats доступна только администраторам — в личном чате со мной или в чате модерации."
     ),
@@ -20,7 +22,7 @@ TEXTS: Final[dict[str, str]] = {
     "stats.report": (
         "📊 <b>Статистика: {window}</b>\n"
         "{period}\n\n"
-        "<b>Жалобы:</b> {reports} от {reporters} чел. на {targets} объект(ов); "
+        "<b>Жалобы:</b> {reports} {reporters} {targets}; "
         "по статусу дела: на рассмотрении {reports_pending} · подтверждено {reports_approved} · "
         "отклонено {reports_rejected}\n"
         "<b>Открыто дел:</b> {cases}; на рассмотрении {cases_pending} · подтверждено "
@@ -31,19 +33,18 @@ TEXTS: Final[dict[str, str]] = {
         "Время от жалобы до решения: медиана {median} · 90-й перцентиль {p90}\n"
         "<b>Ждут решения сейчас:</b> {pending_now}{oldest}\n\n"
         "<b>Решения по модераторам</b>\n{moderators}\n\n"
-        "<b>Чаще всего обжалуемые объекты</b>\n{targets_list}\n\n"
-        "<b>Подтверждённые нарушители:</b> новых {violators_new} · подтверждений "
-        "{violators_confirmations} · всего {violators_total}\n"
+        "<b>Объекты, на которые жалуются чаще всего</b>\n{targets_list}\n\n"
+        "<b>Подтверждённые нарушители:</b> новых {violators_new} · {violators_confirmations} · "
+        "всего {violators_total}\n"
         "<b>Запросы правоохранительных органов:</b> получено {legal_received} · отклонено "
-        "{legal_rejected} · раскрытий {legal_disclosed} · открыто сейчас {legal_open}"
+        "{legal_rejected} · {legal_disclosed} · открыто сейчас {legal_open}"
     ),
-    "stats.table": "<pre>{table}</pre>",
-    "stats.col.category": "категория",
-    "stats.col.reports": "жалобы",
-    "stats.col.cases": "дела",
-    "stats.col.pending": "ждут",
-    "stats.col.approved": "подт",
-    "stats.col.rejected": "откл",
+    "stats.categories": "<b>По категориям</b>",
+    "stats.category": (
+        "• {category}: {reports}; {cases}: на рассмотрении {pending} · подтверждено "
+        "{approved} · отклонено {rejected}"
+    ),
+    "stats.count.cases": Plural(one="{count} дело", few="{count} дела", many="{count} дел"),
     "stats.oldest": "; самое старое: дело #{case_id} ({category}), ждёт {age}",
     "stats.none": "нет",
     "stats.no_rate": "—",
@@ -51,7 +52,23 @@ TEXTS: Final[dict[str, str]] = {
     "stats.moderator": "• {who}: {total}; подтверждено {approved} · отклонено {rejected}",
     "stats.moderator_named": "{name} (id {moderator_id})",
     "stats.moderator_unnamed": "id {moderator_id}",
-    "stats.target": "{rank}. {target}: жалоб {reports}, заявителей {reporters}",
+    "stats.target": "{rank}. {target}: {reports}, {reporters}",
+    "stats.count.from_reporters": Plural(
+        one="от {count} заявителя", few="от {count} заявителей", many="от {count} заявителей"
+    ),
+    "stats.count.about_targets": Plural(
+        one="на {count} объект", few="на {count} объекта", many="на {count} объектов"
+    ),
+    "stats.count.reports": Plural(one="{count} жалоба", few="{count} жалобы", many="{count} жалоб"),
+    "stats.count.reporters": Plural(
+        one="{count} заявитель", few="{count} заявителя", many="{count} заявителей"
+    ),
+    "stats.count.confirmations": Plural(
+        one="{count} подтверждение", few="{count} подтверждения", many="{count} подтверждений"
+    ),
+    "stats.count.disclosures": Plural(
+        one="{count} раскрытие", few="{count} раскрытия", many="{count} раскрытий"
+    ),
     "stats.more": "… и ещё {count}",
     "stats.duration.days": "{days} д {hours} ч",
     "stats.duration.hours": "{hours} ч {minutes} мин",

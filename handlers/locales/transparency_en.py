@@ -2,7 +2,9 @@
 
 from typing import Final
 
-TEXTS: Final[dict[str, str]] = {
+from handlers.plurals import Plural, Text
+
+TEXTS: Final[dict[str, Text]] = {
     "transparency.refused": (
         "⛔ The transparency report is for admins and legal officers, in a private chat with me "
         "(admins also in the review chat)."
@@ -24,16 +26,29 @@ TEXTS: Final[dict[str, str]] = {
         "disclosed in the period), rejected (in the period), and users whose data was "
         "disclosed.\n"
         "<pre>{table}</pre>{more}\n"
-        "Counted from the disclosure ledger: {entries} disclosure(s) in the period, about "
-        "{users} different user(s); {copies} copy(ies) of earlier disclosures sent again."
+        "Counted from the disclosure ledger: {entries} in the period, {users}; {copies}."
     ),
     "transparency.report_empty": (
         "<b>Transparency report {period}</b> ({start} to {end}, UTC){to_date}\n"
         "No legal request was received, fulfilled or rejected in this period."
     ),
-    "transparency.more": (
-        "\n… and {count} more countries, counted in the total (all of them: "
-        "<code>report-bot transparency export</code>)"
+    "transparency.more": Plural(
+        one=(
+            "\n… and {count} more country, counted in the total (all of them: "
+            "<code>report-bot transparency export</code>)"
+        ),
+        other=(
+            "\n… and {count} more countries, counted in the total (all of them: "
+            "<code>report-bot transparency export</code>)"
+        ),
+    ),
+    "transparency.count.entries": Plural(one="{count} disclosure", other="{count} disclosures"),
+    "transparency.count.users": Plural(
+        one="about {count} user", other="about {count} different users"
+    ),
+    "transparency.count.copies": Plural(
+        one="{count} copy of an earlier disclosure sent again",
+        other="{count} copies of earlier disclosures sent again",
     ),
     "transparency.total": "all",
     "transparency.col.received": "received",

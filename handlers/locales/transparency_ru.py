@@ -2,7 +2,9 @@
 
 from typing import Final
 
-TEXTS: Final[dict[str, str]] = {
+from handlers.plurals import Plural, Text
+
+TEXTS: Final[dict[str, Text]] = {
     "transparency.refused": (
         "⛔ Отчёт о прозрачности — для администраторов и юристов, в личном чате со мной "
         "(администраторам — также в чате модерации)."
@@ -24,16 +26,38 @@ TEXTS: Final[dict[str, str]] = {
         "(данные раскрыты за период), отклонено (за период) и пользователей, чьи данные "
         "раскрыты.\n"
         "<pre>{table}</pre>{more}\n"
-        "Посчитано по реестру раскрытий: раскрытий за период — {entries}, разных "
-        "пользователей — {users}; повторно отправленных копий — {copies}."
+        "Посчитано по реестру раскрытий: за период {entries} ({users}); {copies}."
     ),
     "transparency.report_empty": (
         "<b>Отчёт о прозрачности {period}</b> (с {start} по {end}, UTC){to_date}\n"
         "За этот период юридических запросов не получено, не исполнено и не отклонено."
     ),
-    "transparency.more": (
-        "\n… и ещё стран: {count}, они учтены в итоге (все страны: "
-        "<code>report-bot transparency export</code>)"
+    "transparency.more": Plural(
+        one=(
+            "\n… и ещё {count} страна, она учтена в итоге (все страны: "
+            "<code>report-bot transparency export</code>)"
+        ),
+        few=(
+            "\n… и ещё {count} страны, они учтены в итоге (все страны: "
+            "<code>report-bot transparency export</code>)"
+        ),
+        many=(
+            "\n… и ещё {count} стран, они учтены в итоге (все страны: "
+            "<code>report-bot transparency export</code>)"
+        ),
+    ),
+    "transparency.count.entries": Plural(
+        one="{count} раскрытие", few="{count} раскрытия", many="{count} раскрытий"
+    ),
+    "transparency.count.users": Plural(
+        one="о {count} пользователе",
+        few="о {count} разных пользователях",
+        many="о {count} разных пользователях",
+    ),
+    "transparency.count.copies": Plural(
+        one="{count} копия прежнего раскрытия отправлена повторно",
+        few="{count} копии прежних раскрытий отправлены повторно",
+        many="{count} копий прежних раскрытий отправлено повторно",
     ),
     "transparency.total": "всего",
     "transparency.col.received": "получено",

@@ -26,7 +26,7 @@ from telegram.error import (
 
 from handlers.outbound.case_edits import case_message_edit
 from handlers.outbound.review_poster import Accepted, ReviewPoster
-from handlers.review_views import ReviewViews, build_review_views
+from handlers.review_views import Menu, ReviewViews, build_review_views
 from handlers.runtime.answer_watch import watch_answers
 from handlers.runtime.context import BotApplication, Services
 from moderation.review.case_copies import PostRef, lost_race
@@ -140,7 +140,12 @@ class CasePost:
         task = self.task
         log.warning("case_message_gone", case_id=task.case_id, message_id=task.message_id)
         views = review_views(self.application, self.services)
-        again = replace(self, keyboard=views.keyboard(self.view, undo_until=self.undo_until))
+        self.services.open_menus.opened(task.case_id, Menu.MAIN)  # the new post opens without
+        again = replace(
+            self,
+            text=views.case_text(self.view),
+            keyboard=views.keyboard(self.view, undo_until=self.undo_until),
+        )
         try:
             accepted = await self.poster.sent_once(again)
         except TelegramError as exc:
@@ -171,6 +176,7 @@ async def post_case(
     views = review_views(application, services)
     now = services.clock.now()
     undo_until = undo_open_until(view, now, timedelta(minutes=settings.undo_window_minutes))
+    menu = services.open_menus.menu_for(view)  # text and buttons: the same menu, or none
     post = CasePost(
         poster,
         application,
@@ -178,8 +184,8 @@ async def post_case(
         task,
         chat_id,
         view,
-        views.case_text(view),
-        views.keyboard(view, services.open_menus.menu_of(view.id), undo_until=undo_until),
+        views.case_text(view, menu),
+        views.keyboard(view, menu, undo_until=undo_until),
         undo_until,
         now,
         wake,

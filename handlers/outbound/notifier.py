@@ -22,6 +22,8 @@ from handlers.review_views import when_text
 from handlers.runtime.context import BotApplication, Services
 from moderation.legal.disclosure import LEDGER_CHECKPOINT_KIND
 from moderation.legal.ledger_heads import PERIODIC_HEAD_KIND
+from moderation.reporting.filing import reported_target
+from moderation.reporting.targets import TargetRef
 from moderation.review.appeals import APPEAL_OUTCOME_KIND
 from moderation.review.decisions import OUTCOME_KIND
 from moderation.review.delivery import due_notifications, notification_failed, notification_sent
@@ -47,7 +49,12 @@ class Notifier:
         self, application: BotApplication, services: Services, notification: Notification
     ) -> None:
         now = services.clock.now()
-        text = render_notification(application, services, notification)
+        target = None
+        if notification.kind == OUTCOME_KIND and isinstance(
+            report_id := notification.payload.get("report_id"), int
+        ):
+            target = await reported_target(services.store, report_id)
+        text = render_notification(application, services, notification, target)
         if text is None:
             await notification_failed(
                 services.store, notification, "unknown kind", now, permanent=True
@@ -81,8 +88,12 @@ class Notifier:
 
 
 def render_notification(
-    application: BotApplication, services: Services, notification: Notification
+    application: BotApplication,
+    services: Services,
+    notification: Notification,
+    target: TargetRef | None = None,
 ) -> str | None:
+    """The notification's text; `target`: what an outcome's report named, as it named it."""
     payload = notification.payload
     language = payload.get("language")
     language_code = language if isinstance(language, str) else None
@@ -123,11 +134,17 @@ def render_notification(
     )
     category = payload.get("category")
     label = reports.category_label(str(category), language_code) if category else ""
+    named = (
+        reports.target(target, language_code)
+        if target is not None
+        else services.texts.render(language_code, "notify.outcome.target_gone")
+    )
     return services.texts.render(
         language_code,
         f"notify.outcome.{payload.get('decision')}",
         report_id=payload.get("report_id"),
         category=label,
+        target=Html(named),
     )
 
 

@@ -204,6 +204,12 @@ async def my_reports(store: ReportingStore, reporter_id: int, limit: int) -> lis
         return await uow.reports.recent_by_reporter(reporter_id, limit)
 
 
+async def reported_target(store: ReportingStore, report_id: int) -> TargetRef | None:
+    """What a report named (@channel, the post link, the search term), for its outcome."""
+    async with store.reading() as uow:
+        return await uow.reports.target_of(report_id)
+
+
 async def set_notifications(
     store: ReportingStore, user_id: int, enabled: bool | None, now: datetime
 ) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from moderation.reporting.targets import TargetRef
 from moderation.reporting.types import CaseStatus, NewReport, ReportSummary
 from storage.codec import decode_time, encode_json, encode_time, origin_to_json
 from storage.reporting.targets import target_from_row
@@ -91,6 +92,16 @@ class ReportRepository:
             )
             for row in rows
         ]
+
+    async def target_of(self, report_id: int) -> TargetRef | None:
+        """The target as this report named it (its own target row, not the case's)."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT t.kind, t.username, t.chat_id, t.post_id, t.invite_hash, t.term, t.title "
+            "FROM reports r JOIN targets t ON t.id = r.target_id WHERE r.id = ?",
+            (report_id,),
+        )
+        return target_from_row(rows[0]) if rows else None
 
     async def _one_id(self, sql: str, *params: int) -> int | None:
         found = await fetch_value(self._conn, sql, params)

@@ -189,7 +189,7 @@ async def test_a_valid_order_goes_through_four_eyes_to_the_disclosure_files(
     again = await say(bob, "/legal approve 1")
     assert "already decided" in again.text
     done = await say(carol, "/legal approve 1")
-    assert "disclosed: 1 phone number(s), 1 IP address(es)" in done.text
+    assert "disclosed: 1 phone number, 1 IP address" in done.text
     as_json, as_html = await reply(carol), await reply(carol)
     assert as_json.document is not None
     assert as_html.document is not None
@@ -318,9 +318,7 @@ async def test_lookup_needs_an_open_legal_request_and_shows_phones_and_ips_seale
         assert "Violator #1" in found.text
         assert "legal request #1" in found.text
         assert "Pixel 8" in found.text  # devices are preparation material
-        assert "1 phone number(s), 1 IP address(es) in the period 2026-07-01 to 2026-07-31" in (
-            found.text
-        )
+        assert "1 phone number, 1 IP address in the period 2026-07-01 to 2026-07-31" in found.text
         assert "(2 and 1 in all)" in found.text
         for value in (PHONE_IN, PHONE_OUT, IP_IN):
             assert value not in found.text
@@ -464,7 +462,7 @@ async def test_a_confirmed_grant_approves_after_the_cool_off_and_never_with_its_
     by_registrar = await say(sock, "/legal approve 2")
     assert "proposed or confirmed by the officer who registered request #2" in by_registrar.text
     done = await say(bob, "/legal approve 1")
-    assert "disclosed: 1 phone number(s), 1 IP address(es)" in done.text
+    assert "disclosed: 1 phone number, 1 IP address" in done.text
     database = legal_bot.settings.database
     approvers = _rows(
         database,
@@ -515,7 +513,7 @@ async def test_a_legal_grant_written_into_the_database_counts_only_once_two_admi
     assert isinstance(clock, FakeClock)
     clock.advance(timedelta(hours=24))
     done = await say(sock, "/legal approve 1")
-    assert "disclosed: 1 phone number(s), 1 IP address(es)" in done.text
+    assert "disclosed: 1 phone number, 1 IP address" in done.text
 
 
 def test_cli_registers_from_json_and_verifies_the_ledger(tmp_path: Path) -> None:
@@ -624,7 +622,7 @@ async def test_transparency_report_counts_equal_the_ledger_and_come_with_a_chart
     rows = {line.split()[0]: line.split()[1:] for line in table.text.splitlines()}
     assert rows["DE"] == ["1", "1", "0", "1"]  # received, fulfilled, rejected, users
     assert rows["all"] == ["1", "1", "0", "1"]
-    assert "1 disclosure(s) in the period" in table.text
+    assert "1 disclosure in the period" in table.text
     chart = await reply(admin)
     assert chart.photo is not None
     assert chart.photo.data.startswith(b"\x89PNG\r\n\x1a\n")
@@ -700,9 +698,9 @@ async def test_a_moved_ciphertext_is_withheld_and_the_officer_warned(
     await say(alice, "/legal analysis 1 Valid German court order about drug sales via the channel.")
     await say(bob, "/legal approve 1")
     done = await say(carol, "/legal approve 1")
-    assert "disclosed: 1 phone number(s), 1 IP address(es)" in done.text
+    assert "disclosed: 1 phone number, 1 IP address" in done.text
     warning = await reply(carol)
-    assert "1 stored value(s) did not open in their row" in warning.text
+    assert "1 stored value did not open in its row" in warning.text
     as_json = await reply(carol)
     assert as_json.document is not None
     content = json.loads(as_json.document.data)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +42,8 @@ async def ask(user: UserHandle, text: str, chat: ChatHandle | None = None) -> Se
 async def test_admin_sees_uptime_version_database_queue_outbox_and_last_error(
     bot: RunningBot, loopback: LoopbackServer
 ) -> None:
+    """issue 28, point 12: /health names the instances by host and process, not by their id
+    ("vm:6579:e5e858"), and says "0 messages", not "0 message(s)"."""
     loopback.add_channel(title="Shop", username="example_shop")  # resolves without an error
     alice = loopback.add_user(first_name="Alice")
     assert "received" in (await ask(alice, REPORT)).text
@@ -54,11 +58,13 @@ async def test_admin_sees_uptime_version_database_queue_outbox_and_last_error(
     else:
         assert f"Database: PostgreSQL {bot.settings.database.describe()}, " in health.text
     this = bot.application.bot_data.services.presence.id
-    assert f"Instances: 1; the scheduled work runs on {this}" in health.text
-    assert f"• {this} (polling, {package_version()}), up for " in health.text
+    process = f"host {socket.gethostname()}, process {os.getpid()}"
+    assert this not in health.text
+    assert f"Instances: 1; the scheduled work runs on {process}" in health.text
+    assert f"• {process} (polling, {package_version()}), up for " in health.text
     assert "← this one" in health.text
     assert "Review queue: 1 pending (0 escalated), 1 not yet posted" in health.text
-    assert "Outbox: 0 message(s) owed to users" in health.text
+    assert "Outbox: 0 messages owed to users, not yet sent" in health.text
     assert "Last Telegram error: " in health.text  # its content: the next test
 
 

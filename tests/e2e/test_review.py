@@ -131,6 +131,21 @@ async def test_approve_confirms_the_category_hides_the_target_and_notifies_later
     assert "case.approved" in actions
 
 
+async def test_the_outcome_names_what_the_report_named_as_hidden(review: Review) -> None:
+    """issue 28, point 12: "It is now hidden from search" said nothing of what; the outcome
+    names the target as the reporter reported it (here a post link)."""
+    post = await file(review.server, "Alice", "t.me/example_shop/42")
+    posted = await review.chat.next_message(timeout=15)
+    menu = await review.tap(review.moderator, posted, "✅ Approve")
+    await review.tap(review.moderator, menu, "✓ Illegal drugs")
+    review.clock.advance(timedelta(minutes=6))
+    await review.flush()
+    await review.server.wait_for(lambda: len(post.user.messages()) >= 2, timeout=15)
+    told = post.user.messages()[-1].text
+    assert told.startswith("✅ Your report #1 on post 42 in @example_shop: the moderators")
+    assert "Now hidden from search: post 42 in @example_shop." in told
+
+
 async def test_reject_asks_for_a_reason_and_respects_notify_off(review: Review) -> None:
     alice = await file(review.server, "Alice")
     await alice.say("/notify off")
@@ -147,6 +162,96 @@ async def test_reject_asks_for_a_reason_and_respects_notify_off(review: Review) 
     told = [m.text for m in bob.user.messages() if "was reviewed" in m.text]
     assert len(told) == 1
     assert not [m for m in alice.user.messages() if "was reviewed" in m.text]
+
+
+CATEGORY_PROMPT = "👇 Approve as which category?"
+REASON_PROMPT = "👇 Reject for which reason?"
+
+
+async def test_a_menu_says_what_its_buttons_are_for_and_closing_it_says_no_more(
+    review: Review,
+) -> None:
+    """issue 28, point 11: Approve shows the prompt and the category buttons in one edit of the
+    case post (editMessageText, no second message, nothing more from the chat's budget), Back
+    takes the prompt away with the menu, Reject asks for a reason, and the decision's post has
+    no prompt."""
+    await file(review.server, "Alice")
+    posted = await review.chat.next_message(timeout=15)
+    await review.settled()
+    edits_before = len(review.server.calls("editMessageText"))
+    menu = await review.tap(review.moderator, posted, "✅ Approve")
+    assert menu.text.startswith(posted.text)  # the case, unchanged, and under it the prompt
+    assert menu.text.endswith(
+        f"{CATEGORY_PROMPT} The reported one is marked ✓. Tapping a category decides the case; "
+        "⬅️ Back keeps it pending."
+    )
+    assert menu.button_texts()[0] == "✓ Illegal drugs"
+    assert menu.button_texts()[-1] == "⬅️ Back"
+    assert len(review.server.calls("editMessageText")) == edits_before + 1
+    assert review.server.calls("editMessageReplyMarkup") == []
+    assert len(review.chat.messages()) == 1
+    back = await review.tap(review.moderator, menu, "⬅️ Back")
+    assert back.text == posted.text
+    assert back.button_texts() == ["✅ Approve", "❌ Reject", "⚠️ Escalate"]
+    reasons = await review.tap(review.moderator, back, "❌ Reject")
+    assert REASON_PROMPT in reasons.text
+    assert CATEGORY_PROMPT not in reasons.text
+    assert "Insufficient evidence" in reasons.button_texts()
+    decided = await review.tap(review.moderator, reasons, "Not a violation")
+    assert "Rejected by @mona_mod" in decided.text
+    assert "👇" not in decided.text
+
+
+async def test_a_redraw_while_a_menu_is_open_keeps_its_prompt_with_its_buttons(
+    review: Review,
+) -> None:
+    """issue 28, point 11: the delivery worker's redraw (a new report's counts) and a note's
+    redraw keep the open menu and its prompt together; the decision removes both."""
+    await file(review.server, "Alice")
+    posted = await review.chat.next_message(timeout=15)
+    await review.settled()
+    menu = await review.tap(review.moderator, posted, "✅ Approve")
+    await file(review.server, "Bob", "t.me/example_shop")
+    await review.flush()
+    redrawn = review.current(menu)
+    assert "Reports: 2 · reporters: 2" in redrawn.text
+    assert CATEGORY_PROMPT in redrawn.text
+    assert redrawn.button_texts() == menu.button_texts()
+    await review.moderator.send(
+        "seen this shop before", chat=review.chat, reply_to=posted.message_id
+    )
+    await review.server.wait_for(lambda: "seen this shop" in review.current(posted).text, 15)
+    noted = review.current(posted)
+    assert noted.text.endswith(
+        f"{CATEGORY_PROMPT} The reported one is marked ✓. Tapping a category decides the case; "
+        "⬅️ Back keeps it pending."
+    )
+    assert noted.button_texts() == menu.button_texts()
+    decided = await review.tap(review.moderator, noted, "✓ Illegal drugs")
+    assert "Approved by @mona_mod" in decided.text
+    assert "👇" not in decided.text
+    await review.flush()
+    assert "👇" not in review.current(posted).text
+
+
+async def test_a_menu_left_open_closes_and_its_post_is_redrawn_without_the_prompt(
+    review: Review,
+) -> None:
+    """issue 28, point 11: a menu nobody closes times out; the delivery worker then redraws
+    the post with the main buttons and without the prompt."""
+    await file(review.server, "Alice")
+    posted = await review.chat.next_message(timeout=15)
+    await review.settled()
+    menu = await review.tap(review.moderator, posted, "❌ Reject")
+    assert REASON_PROMPT in menu.text
+    review.clock.advance(timedelta(seconds=119))
+    await review.flush()
+    assert review.current(posted).html == menu.html  # still open: nothing is redrawn
+    review.clock.advance(timedelta(seconds=2))
+    await review.flush()
+    closed = review.current(posted)
+    assert closed.text == posted.text
+    assert closed.button_texts() == ["✅ Approve", "❌ Reject", "⚠️ Escalate"]
 
 
 async def test_non_moderator_is_refused_and_the_attempt_is_recorded(review: Review) -> None:

@@ -127,6 +127,21 @@ async def test_ready_when_the_bot_administers_the_review_chat(
     assert "Ready. Next: start the bot with `report-bot run`." in text
 
 
+async def test_setup_says_the_bot_deletes_its_own_extra_copies(
+    loopback: LoopbackServer, tmp_path: Path
+) -> None:
+    """issue 28, point 12: setup said the bot does not need to delete messages while it does
+    delete its own extra copies of case posts (handlers/outbound/case_copies.py)."""
+    group = loopback.add_supergroup(title="Trust team", bot_admin=True)
+    code, text = await setup(loopback, tmp_path, BOT_TOKEN=TEST_TOKEN, REVIEW_CHAT_ID=str(group.id))
+    assert code == 0, text
+    assert "deleting its own extra copies of case posts: allowed" in text
+    assert "deleting other people's messages: " in text
+    assert "the bot never does, so it does not need this right" in text
+    assert "deleting messages: allowed (the bot does not need it)" not in text
+    assert "Ready. Next: start the bot with `report-bot run`." in text
+
+
 async def test_doctor_is_the_same_command(loopback: LoopbackServer, tmp_path: Path) -> None:
     group = loopback.add_supergroup(title="Trust team", bot_admin=True)
     code, text = await setup(

@@ -35,6 +35,7 @@ from tests.helpers import FakeClock
 pytestmark = pytest.mark.engines(*ENGINES)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+RUSSIAN_ADMIN_ID = 900031
 
 
 @dataclass
@@ -46,6 +47,7 @@ class History:
     admin: UserHandle
     clock: FakeClock
     reporters: list[UserHandle] = field(default_factory=list)
+    russian_admin: UserHandle | None = None
 
     async def report(self, target: str, category: str) -> None:
         reporter = self.server.add_user(
@@ -141,11 +143,18 @@ async def history(
     admin = loopback.add_user(
         first_name="Ada", username="ada_admin", language_code="en", user_id=ADMIN_ID
     )
+    russian_admin = loopback.add_user(
+        first_name="Ася", language_code="ru", user_id=RUSSIAN_ADMIN_ID
+    )
     chat = loopback.add_supergroup(title="Review", members=[moderator, admin], bot_admin=True)
     clock = FakeClock()
-    settings = make_settings(review_chat_id=chat.id, case_edit_debounce_seconds=0)
+    settings = make_settings(
+        review_chat_id=chat.id,
+        case_edit_debounce_seconds=0,
+        admin_ids=frozenset({ADMIN_ID, RUSSIAN_ADMIN_ID}),
+    )
     bot: RunningBot = await start_bot(settings, clock=clock)
-    world = History(bot, loopback, chat, moderator, admin, clock)
+    world = History(bot, loopback, chat, moderator, admin, clock, russian_admin=russian_admin)
     hour, day = timedelta(hours=1), timedelta(days=1)
     await world.legal_request("A")  # NOW-40d
     await world.report("@shop_a", "drugs")  # case 1, NOW-40d
@@ -174,16 +183,6 @@ def lines(message: SentMessage) -> list[str]:
     return message.text.splitlines()
 
 
-def table(message: SentMessage) -> dict[str, list[int]]:
-    """The per-category table: category -> reports, cases, pending, approved, rejected."""
-    rows = {}
-    for line in lines(message):
-        parts = line.split()
-        if len(parts) == 6 and all(p.isdigit() for p in parts[1:]):
-            rows[parts[0]] = [int(p) for p in parts[1:]]
-    return rows
-
-
 def section(message: SentMessage, title: str) -> list[str]:
     """The lines under a bold section title, up to the next blank line."""
     text = lines(message)
@@ -194,37 +193,44 @@ def section(message: SentMessage, title: str) -> list[str]:
 
 EXPECTED: dict[str, dict[str, Any]] = {
     "24h": {
-        "reports": "Reports: 1 from 1 reporter(s) about 1 target(s); by their case's status: "
+        "reports": "Reports: 1 from 1 reporter about 1 target; by their case's status: "
         "pending 1 · approved 0 · rejected 0",
         "cases": "Cases opened: 1; pending 1 · approved 0 · rejected 0",
-        "table": {"weapons": [1, 1, 1, 0, 0]},
+        "categories": ["• Weapons: 1 report; 1 case: pending 1 · approved 0 · rejected 0"],
         "decisions": "Decisions: 0; approved 0 · rejected 0 · approval rate —",
         "times": "Time from report to decision: median — · 90th percentile —",
         "moderators": ["none"],
-        "targets": ["1. account @shop_d: 1 report(s), 1 reporter(s)"],
-        "violators": "Confirmed violators: 0 new · 0 confirmation(s) · 2 in total",
-        "legal": "Legal requests: 0 received · 0 rejected · 0 disclosure(s) · 1 open now",
+        "targets": ["1. account @shop_d: 1 report, 1 reporter"],
+        "violators": "Confirmed violators: 0 new · 0 confirmations · 2 in total",
+        "legal": "Legal requests: 0 received · 0 rejected · 0 disclosures · 1 open now",
     },
     "7d": {
-        "reports": "Reports: 3 from 3 reporter(s) about 2 target(s); by their case's status: "
+        "reports": "Reports: 3 from 3 different reporters about 2 targets; by their case's status: "
         "pending 1 · approved 2 · rejected 0",
         "cases": "Cases opened: 2; pending 1 · approved 1 · rejected 0",
-        "table": {"drugs": [2, 1, 0, 1, 0], "weapons": [1, 1, 1, 0, 0]},
+        "categories": [
+            "• Illegal drugs: 2 reports; 1 case: pending 0 · approved 1 · rejected 0",
+            "• Weapons: 1 report; 1 case: pending 1 · approved 0 · rejected 0",
+        ],
         "decisions": "Decisions: 1; approved 1 · rejected 0 · approval rate 100%",
         "times": "Time from report to decision: median 30 min · 90th percentile 30 min",
         "moderators": ["• @mona_mod (id 900002): 1; approved 1 · rejected 0"],
         "targets": [
-            "1. account @shop_c: 2 report(s), 2 reporter(s)",
-            "2. account @shop_d: 1 report(s), 1 reporter(s)",
+            "1. account @shop_c: 2 reports, 2 reporters",
+            "2. account @shop_d: 1 report, 1 reporter",
         ],
-        "violators": "Confirmed violators: 1 new · 1 confirmation(s) · 2 in total",
-        "legal": "Legal requests: 0 received · 1 rejected · 0 disclosure(s) · 1 open now",
+        "violators": "Confirmed violators: 1 new · 1 confirmation · 2 in total",
+        "legal": "Legal requests: 0 received · 1 rejected · 0 disclosures · 1 open now",
     },
     "30d": {
-        "reports": "Reports: 4 from 4 reporter(s) about 3 target(s); by their case's status: "
+        "reports": "Reports: 4 from 4 different reporters about 3 targets; by their case's status: "
         "pending 1 · approved 2 · rejected 1",
         "cases": "Cases opened: 3; pending 1 · approved 1 · rejected 1",
-        "table": {"drugs": [2, 1, 0, 1, 0], "scam": [1, 1, 0, 0, 1], "weapons": [1, 1, 1, 0, 0]},
+        "categories": [
+            "• Illegal drugs: 2 reports; 1 case: pending 0 · approved 1 · rejected 0",
+            "• Scam or fraud: 1 report; 1 case: pending 0 · approved 0 · rejected 1",
+            "• Weapons: 1 report; 1 case: pending 1 · approved 0 · rejected 0",
+        ],
         "decisions": "Decisions: 2; approved 1 · rejected 1 · approval rate 50%",
         "times": "Time from report to decision: median 30 min · 90th percentile 2 h 0 min",
         "moderators": [
@@ -232,22 +238,22 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "• @ada_admin (id 900001): 1; approved 0 · rejected 1",
         ],
         "targets": [
-            "1. account @shop_c: 2 report(s), 2 reporter(s)",
-            "2. account @shop_b: 1 report(s), 1 reporter(s)",
-            "3. account @shop_d: 1 report(s), 1 reporter(s)",
+            "1. account @shop_c: 2 reports, 2 reporters",
+            "2. account @shop_b: 1 report, 1 reporter",
+            "3. account @shop_d: 1 report, 1 reporter",
         ],
-        "violators": "Confirmed violators: 1 new · 1 confirmation(s) · 2 in total",
-        "legal": "Legal requests: 1 received · 1 rejected · 0 disclosure(s) · 1 open now",
+        "violators": "Confirmed violators: 1 new · 1 confirmation · 2 in total",
+        "legal": "Legal requests: 1 received · 1 rejected · 0 disclosures · 1 open now",
     },
     "all": {
-        "reports": "Reports: 5 from 5 reporter(s) about 4 target(s); by their case's status: "
+        "reports": "Reports: 5 from 5 different reporters about 4 targets; by their case's status: "
         "pending 1 · approved 3 · rejected 1",
         "cases": "Cases opened: 4; pending 1 · approved 2 · rejected 1",
-        "table": {
-            "drugs": [3, 2, 0, 2, 0],
-            "scam": [1, 1, 0, 0, 1],
-            "weapons": [1, 1, 1, 0, 0],
-        },
+        "categories": [
+            "• Illegal drugs: 3 reports; 2 cases: pending 0 · approved 2 · rejected 0",
+            "• Scam or fraud: 1 report; 1 case: pending 0 · approved 0 · rejected 1",
+            "• Weapons: 1 report; 1 case: pending 1 · approved 0 · rejected 0",
+        ],
         "decisions": "Decisions: 3; approved 2 · rejected 1 · approval rate 67%",
         "times": "Time from report to decision: median 1 h 0 min · 90th percentile 2 h 0 min",
         "moderators": [
@@ -255,13 +261,13 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "• @ada_admin (id 900001): 1; approved 0 · rejected 1",
         ],
         "targets": [
-            "1. account @shop_c: 2 report(s), 2 reporter(s)",
-            "2. account @shop_a: 1 report(s), 1 reporter(s)",
-            "3. account @shop_b: 1 report(s), 1 reporter(s)",
-            "4. account @shop_d: 1 report(s), 1 reporter(s)",
+            "1. account @shop_c: 2 reports, 2 reporters",
+            "2. account @shop_a: 1 report, 1 reporter",
+            "3. account @shop_b: 1 report, 1 reporter",
+            "4. account @shop_d: 1 report, 1 reporter",
         ],
-        "violators": "Confirmed violators: 2 new · 2 confirmation(s) · 2 in total",
-        "legal": "Legal requests: 2 received · 1 rejected · 0 disclosure(s) · 1 open now",
+        "violators": "Confirmed violators: 2 new · 2 confirmations · 2 in total",
+        "legal": "Legal requests: 2 received · 1 rejected · 0 disclosures · 1 open now",
     },
 }
 
@@ -275,10 +281,42 @@ async def test_each_window_counts_exactly_what_happened_in_it(
     shown = lines(text)
     for key in ("reports", "cases", "decisions", "times", "violators", "legal"):
         assert expected[key] in shown, key
-    assert table(text) == expected["table"]
+    assert section(text, "By category") == expected["categories"]
     assert section(text, "Decisions per moderator") == expected["moderators"]
     assert section(text, "Most reported targets") == expected["targets"]
     assert "Pending now: 1; oldest: case #4 (Weapons), waiting 2 h 0 min" in shown
+
+
+async def test_stats_count_in_words_and_name_categories_by_their_label(history: History) -> None:
+    """issue 28, point 12: real plural forms (Russian: one, few, many), the categories by the
+    label the case shows and full words instead of "pend appr rej", and the most reported
+    targets called that in Russian, not "most appealed"."""
+    english, _ = await history.stats("all")
+    assert section(english, "By category")[0] == (
+        "• Illegal drugs: 3 reports; 2 cases: pending 0 · approved 2 · rejected 0"
+    )
+    assert "(s)" not in english.text
+    text, _ = await history.stats("all", user=history.russian_admin)
+    shown = lines(text)
+    assert (
+        "Жалобы: 5 от 5 заявителей на 4 объекта; по статусу дела: на рассмотрении 1 · "
+        "подтверждено 3 · отклонено 1"
+    ) in shown
+    assert section(text, "По категориям") == [
+        "• Наркотики: 3 жалобы; 2 дела: на рассмотрении 0 · подтверждено 2 · отклонено 0",
+        "• Мошенничество: 1 жалоба; 1 дело: на рассмотрении 0 · подтверждено 0 · отклонено 1",
+        "• Оружие: 1 жалоба; 1 дело: на рассмотрении 1 · подтверждено 0 · отклонено 0",
+    ]
+    assert section(text, "Объекты, на которые жалуются чаще всего")[:2] == [
+        "1. аккаунт @shop_c: 2 жалобы, 2 заявителя",
+        "2. аккаунт @shop_a: 1 жалоба, 1 заявитель",
+    ]
+    assert "обжалу" not in text.text
+    assert "Подтверждённые нарушители: новых 2 · 2 подтверждения · всего 2" in shown
+    assert (
+        "Запросы правоохранительных органов: получено 2 · отклонено 1 · 0 раскрытий · "
+        "открыто сейчас 1"
+    ) in shown
 
 
 async def test_the_default_window_is_seven_days(history: History) -> None:
@@ -359,7 +397,7 @@ async def test_many_targets_and_moderators_stay_within_telegram_limits(
     chart = await admin.next_message(timeout=30)
     assert len(text.text) <= 4096
     assert len(text.html.encode("utf-16-le")) // 2 <= 4096  # even counted before parsing
-    assert "Reports: 600 from 600 reporter(s) about 300 target(s)" in text.text
+    assert "Reports: 600 from 600 different reporters about 300 targets" in text.text
     targets = section(text, "Most reported targets")
     assert targets[0].startswith("1. search term “&<>")
     assert targets[-1] == f"… and {300 - (len(targets) - 1)} more"

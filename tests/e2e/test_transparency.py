@@ -154,7 +154,7 @@ async def test_an_admin_gets_the_table_of_the_quarter(world: World) -> None:
     text, _chart = await world.ask(world.admin, "/transparency 2026Q3")
     assert text.text.startswith("Transparency report 2026Q3 (2026-07-01 to 2026-09-30, UTC)\n")
     assert table(text) == EXPECTED_Q3
-    assert "2 disclosure(s) in the period, about 1 different user(s)" in text.text
+    assert "2 disclosures in the period, about 1 user" in text.text
 
 
 async def test_the_table_is_a_monospace_block(world: World) -> None:

@@ -94,7 +94,7 @@ async def test_personal_data_reaches_only_legal_officers(
     assert "disclosed" in disclosed.text
     found = await say(alice, f"/lookup 1 ip {IPS[1]}")
     assert IPS[1] not in found.text  # sealed: only the disclosure shows it
-    assert "1 phone number(s), 2 IP address(es)" in found.text
+    assert "1 phone number, 2 IP addresses" in found.text
     # Every path one legal officer can take alone, the registrar and an officer who took no
     # part in the request: lookups of every kind, the request, the list, the files again.
     dave = loopback.add_user(first_name="Dave", language_code="en", user_id=OFFICER_D)

@@ -323,7 +323,7 @@ def test_the_message_shows_each_country_and_the_total_in_a_pre_block() -> None:
     assert text.startswith("<b>Transparency report 2026Q3</b> (2026-07-01 to 2026-09-30, UTC)\n")
     assert "<pre>" in text
     assert table_rows(text) == {"DE": [3, 3, 0, 2], "BR": [1, 0, 1, 0], "all": [4, 3, 1, 2]}
-    assert "3 disclosure(s) in the period, about 2 different user(s)" in text
+    assert "3 disclosures in the period, about 2 different users" in text
 
 
 def test_the_table_columns_line_up() -> None:
