@@ -9,7 +9,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.events import (  # type: ignore[import-untyped]  # APScheduler 3 ships no types
+    EVENT_JOB_EXECUTED,
+    JobExecutionEvent,
+)
 
 from bot.logging_setup import OUR_PACKAGES
 from bot.settings import LogLevel
