@@ -54,12 +54,13 @@ class UnitOfWork:
         self.users = UserRepository(conn)
         self.state = StateRepository(conn)
         self.audit = AuditRepository(conn)
-        # Update ids are the bot's own numbering: these two read and write its rows alone.
+        # Update ids are the bot's own numbering: these read and write its rows alone (and
+        # reports and appeals recognise a redelivered update of this bot only).
         self.updates = ProcessedUpdateRepository(conn, bot_id)
         self.journal = UpdateJournalRepository(conn, bot_id)
         self.targets = TargetRepository(conn)
         self.cases = CaseRepository(conn)
-        self.reports = ReportRepository(conn)
+        self.reports = ReportRepository(conn, bot_id)
         self.drafts = DraftRepository(conn)
         self.blocks = BlockRepository(conn)
         self.review = ReviewRepository(conn)
@@ -67,7 +68,7 @@ class UnitOfWork:
         self.posts = PostRepository(conn)
         self.copies = CopyRepository(conn)
         self.outbox = OutboxRepository(conn)
-        self.appeals = AppealRepository(conn)
+        self.appeals = AppealRepository(conn, bot_id)
         self.registry = RegistryRepository(conn)
         self.confirmations = ConfirmationRepository(conn)
         self.legal = LegalRepository(conn)

@@ -6,6 +6,8 @@
 -- sentinel 0, which no bot has, so they never match a bot's update. They are a day's
 -- tombstones and marks at most, forgotten as usual; an update a crashed run left unhandled
 -- here is not replayed (stop the bot cleanly before upgrading: a clean stop leaves none).
+-- Reports and appeals name the update that filed them, to recognise Telegram's redelivery of
+-- it: they name its bot too, or a new bot's report would be taken for the old bot's.
 CREATE TABLE processed_updates_by_bot (
     update_id    INTEGER NOT NULL,
     processed_at TEXT NOT NULL,
@@ -44,3 +46,6 @@ CREATE INDEX update_journal_released ON update_journal (released_at)
     WHERE released_at IS NOT NULL;
 CREATE INDEX update_journal_chat_order ON update_journal (bot_id, chat_key, update_id)
     WHERE released_at IS NULL;
+
+ALTER TABLE reports ADD COLUMN bot_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE appeals ADD COLUMN bot_id INTEGER NOT NULL DEFAULT 0;

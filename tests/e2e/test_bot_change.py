@@ -18,6 +18,7 @@ pytestmark = pytest.mark.engines(*ENGINES)
 #: The new bot; the loopback numbers each bot's updates from 1, as Telegram does per bot.
 NEW_TOKEN = "987654321:TEST-second-loopback-token-not-a-secret"
 MESSAGES = 3
+REPORT = "/report @example_shop drugs cheap pills"
 
 
 async def test_a_new_bot_on_the_old_bots_database_handles_its_colliding_updates(
@@ -28,8 +29,11 @@ async def test_a_new_bot_on_the_old_bots_database_handles_its_colliding_updates(
     """issue 28, point 6: a database that moves to another bot within a day silently dropped
     that bot's first updates, whose ids collide with the old bot's."""
     alice = loopback.add_user(first_name="Alice", language_code="en")
+    bob = loopback.add_user(first_name="Bob", language_code="en")
     old: RunningBot = await start_bot(make_settings())
-    for _ in range(MESSAGES):
+    await alice.send(REPORT)  # update 1 of the old bot files report #1
+    assert "Report #1 received" in (await alice.next_message()).text
+    for _ in range(MESSAGES - 1):
         await alice.send("/help")
         assert (await alice.next_message()).text.startswith("What I can do")
     await old.until_handled(MESSAGES)
@@ -37,11 +41,17 @@ async def test_a_new_bot_on_the_old_bots_database_handles_its_colliding_updates(
 
     new_bot = loopback.add_bot(token=NEW_TOKEN, username="report_second_bot")
     new: RunningBot = await start_bot(make_settings(bot_token=NEW_TOKEN))
-    sent = [await alice.send("/help", bot=new_bot) for _ in range(MESSAGES)]
-    for _ in sent:
-        reply = await alice.next_message(bot=new_bot)
+    await bob.send(REPORT, bot=new_bot)  # update 1 of the new bot: a report of its own
+    assert "Report #2 received" in (await bob.next_message(bot=new_bot)).text
+    for _ in range(MESSAGES - 1):
+        await bob.send("/help", bot=new_bot)
+        reply = await bob.next_message(bot=new_bot)
         assert reply.text.startswith("What I can do")
     await new.until_handled(MESSAGES)
+    assert rows(new.settings.database, "SELECT id, reporter_id FROM reports ORDER BY id") == [
+        (1, alice.id),
+        (2, bob.id),
+    ]
 
     old_id, new_id = (int(token.partition(":")[0]) for token in (TEST_TOKEN, NEW_TOKEN))
     kept = rows(
