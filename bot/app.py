@@ -295,6 +295,7 @@ def _post_init_factory(
     async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # Before anything reads a sealed value (the journal's replay first of all).
         store = await opened_store(settings)
+        store.serve_bot(settings.bot_id())  # the journal and redelivery marks are this bot's
         presence = Presence(
             store,
             clock,

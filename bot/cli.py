@@ -32,7 +32,7 @@ from bot.cli_ledger import add_ledger_commands
 from bot.cli_legal import add_legal_commands
 from bot.cli_registry import add_registry_commands
 from bot.cli_transparency import add_transparency_commands
-from bot.instance_lock import AlreadyRunningError, InstanceLock
+from bot.instance_lock import AlreadyRunningError, InstanceLock, LockFileError
 from bot.sandbox import DEFAULT_STEP_TIMEOUT
 from bot.sandbox import run as run_sandbox
 from bot.settings import Settings, SettingsError, load_settings
@@ -198,6 +198,9 @@ def _cmd_run(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
             return asyncio.run(run_until_stopped(exits, settings, rate_limiter=rate_limiter))
     except AlreadyRunningError as exc:
         exits.err(str(exc))
+        return exits.failed
+    except LockFileError as exc:  # as `migrate` says a database it cannot create (exit 1)
+        exits.err(f"database: {exc}")
         return exits.failed
     except KeyboardInterrupt:
         return exits.ok

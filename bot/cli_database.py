@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli_kit import Exits, add_command, add_group, configure_logs, warn_about_env_file
-from bot.instance_lock import AlreadyRunningError, InstanceLock
+from bot.instance_lock import AlreadyRunningError, InstanceLock, LockFileError
 from bot.settings import Settings
 from bot.stores import run_with_store, upgraded_seals
 from moderation.sealing import Upgrade
@@ -349,6 +349,9 @@ def copy_database(exits: Exits, args: argparse.Namespace, settings: Settings) ->
             f"db copy: the bot is running on {source.path}{holder}; stop it first, or what it "
             "writes after the copy stays behind. Nothing was changed."
         )
+        return exits.failed
+    except LockFileError as exc:
+        exits.err(f"db copy: {exc}")
         return exits.failed
     except (CopyRefused, CopyFailed, DatabaseTooNewError, MigrationError, StorageError) as exc:
         exits.err(f"db copy: {exc}")

@@ -13,8 +13,16 @@ from telegram.error import InvalidToken, TelegramError
 
 from bot.app import build_application
 from bot.cli_kit import Exits
-from bot.runner import BotApiUnreachable, api_location, masked_message, serve, stop_on_signals
+from bot.runner import (
+    BotApiUnreachable,
+    api_location,
+    masked_message,
+    not_a_bot_api,
+    serve,
+    stop_on_signals,
+)
 from bot.settings import Settings
+from bot.transport import NotABotApi
 from bot.webhook_server import WebhookSetupError
 from handlers.runtime.metrics import MetricsServerError
 from handlers.runtime.presence import AnotherPoller
@@ -30,10 +38,14 @@ async def run_until_stopped(exits: Exits, settings: Settings, *, rate_limiter: b
     except BotApiUnreachable as exc:
         exits.err(str(exc))
         return exits.failed
-    except InvalidToken:
+    except NotABotApi as exc:  # before TelegramError: the URL is wrong, the token unchecked
+        exits.err(f"configuration: TELEGRAM_API_BASE_URL: {not_a_bot_api(exc, settings)}")
+        return exits.usage
+    except InvalidToken as exc:  # Telegram's own answer: 401 Unauthorized, or 404 Not Found
         exits.err(
-            "configuration: BOT_TOKEN: the Bot API rejected this token (Unauthorized); "
-            "check it with @BotFather (/mybots -> API Token)"
+            f"configuration: BOT_TOKEN: the Bot API at {api_location(settings)} rejected this "
+            f"token ({masked_message(_telegrams_words(exc), settings)}); check it with "
+            "@BotFather (/mybots -> API Token)"
         )
         return exits.usage
     except (MetricsServerError, WebhookSetupError) as exc:
@@ -52,3 +64,10 @@ async def run_until_stopped(exits: Exits, settings: Settings, *, rate_limiter: b
         )
         return exits.failed
     return exits.ok
+
+
+def _telegrams_words(exc: InvalidToken) -> TelegramError:
+    """The error with Telegram's own words ("Unauthorized", "Not Found"): PTB's initialize
+    raises a new one naming the token instead, from the one getMe raised."""
+    cause = exc.__cause__
+    return cause if isinstance(cause, TelegramError) else exc

@@ -3,6 +3,10 @@
 structlog renders everything, stdlib records included (through ProcessorFormatter), so the
 redaction processor sees every line. httpx and httpcore log each request URL, which holds the bot
 token, at INFO: they stay at WARNING unless LOG_LEVEL is DEBUG, and are redacted regardless.
+Every other library's INFO is chatter an operator does not act on (APScheduler's "Running job
+... executed successfully" every 30 s, PTB's "Application started"): `LibraryChatter` logs it
+as DEBUG, shown only at LOG_LEVEL=DEBUG; libraries' warnings and errors, and all our own
+events, keep their level.
 Libraries' records are summarised first (`bot.library_records`): at DEBUG they would otherwise
 carry whole updates, request parameters and SQL parameters. Users appear only as keyed
 pseudonyms (`handlers.runtime.log_pseudonym`).
@@ -26,6 +30,26 @@ from handlers.runtime.log_pseudonym import chat_for_log, use_log_key, user_hash
 log = structlog.get_logger(__name__)
 
 _NOISY_LOGGERS = ("httpx", "httpcore", "hpack", "tornado.access", "aiohttp.access")
+#: The packages whose loggers are ours: their INFO stays INFO.
+OUR_PACKAGES = ("bot", "handlers", "storage", "moderation", "loopback", "bench", "tests")
+
+
+class LibraryChatter(logging.Filter):
+    """Libraries' records below WARNING become DEBUG records, passed on only at DEBUG."""
+
+    def __init__(self, level: LogLevel) -> None:
+        super().__init__()
+        self._debug = level is LogLevel.DEBUG
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING or _ours(record.name):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+        return self._debug
+
+
+def _ours(logger_name: str) -> bool:
+    return logger_name.partition(".")[0] in OUR_PACKAGES
 
 
 def use_json(log_format: LogFormat, stream: IO[str]) -> bool:
@@ -94,6 +118,7 @@ def configure_logging(
     )
     handler = logging.StreamHandler(out)
     handler.setFormatter(formatter)
+    handler.addFilter(LibraryChatter(level))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

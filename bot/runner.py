@@ -35,7 +35,7 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, T
 from bot.app import ALLOWED_UPDATES
 from bot.redaction import TOKEN_MASK
 from bot.settings import Settings
-from bot.transport import Pause
+from bot.transport import NotABotApi, Pause
 from bot.update_dispatcher import UpdateDispatcher
 from bot.update_journal import UpdateJournal
 from bot.update_processor import OrderedPerSenderProcessor
@@ -296,6 +296,16 @@ def _retry_after(exc: TelegramError) -> float | None:
         return None
     after = exc.retry_after
     return after.total_seconds() if isinstance(after, timedelta) else float(after)
+
+
+def not_a_bot_api(exc: NotABotApi, settings: Settings) -> str:
+    """The server at TELEGRAM_API_BASE_URL is not a Bot API: said with what to check, the URL
+    without the token, and that the token was not checked."""
+    return (
+        f"the server at {api_location(settings)} is not a Bot API: {exc.message} to getMe; "
+        "check the URL (Telegram's is https://api.telegram.org/bot, a self-hosted "
+        "telegram-bot-api server's is http://host:port/bot); BOT_TOKEN was not checked"
+    )
 
 
 def masked_message(exc: TelegramError, settings: Settings) -> str:

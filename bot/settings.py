@@ -690,6 +690,11 @@ class Settings(BaseSettings):
             raise SettingsError([problem("BOT_TOKEN", "required to run the bot")])
         return self.bot_token.get_secret_value()
 
+    def bot_id(self) -> int:
+        """The bot's id: the token's number before the colon, known without asking Telegram.
+        Update ids are numbered per bot, so the journal and the redelivery marks key by it."""
+        return int(self.token().partition(":")[0])
+
     def require_run(self) -> None:
         """Checks what `report-bot run` needs beyond what every command needs."""
         problems: list[str] = []

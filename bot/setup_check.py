@@ -50,7 +50,7 @@ from bot import env_file as settings_file
 from bot.logging_setup import configure_logging
 from bot.settings import LogLevel, Settings, SettingsError, known_names, load_settings
 from bot.setup_report import SetupReport, print_header, print_report, secrets_of
-from bot.transport import AiohttpRequest
+from bot.transport import AiohttpRequest, NotABotApi
 from handlers.runtime.log_pseudonym import log_key_from
 from storage.legal.ledger_anchor import placement
 from storage.location import PostgresLocation, SqliteLocation
@@ -211,9 +211,18 @@ async def _check_with(bot: Bot, settings: Settings, report: SetupReport) -> None
     api = settings.telegram_api_base_url.removesuffix("/bot")
     try:
         me = await bot.get_me()
-    except InvalidToken:
+    except NotABotApi as exc:  # the URL is wrong: nothing is known of the token yet
         report.problem(
-            "Telegram rejected BOT_TOKEN (401 Unauthorized): it was revoked or mistyped",
+            f"TELEGRAM_API_BASE_URL: the server at {api}/bot<token> is not a Bot API: "
+            f"{exc.message} to getMe; BOT_TOKEN was not checked",
+            "set TELEGRAM_API_BASE_URL to https://api.telegram.org/bot (Telegram), or to "
+            "your telegram-bot-api server's http://host:port/bot, then run `report-bot setup` "
+            "again",
+        )
+        return
+    except InvalidToken as exc:  # Telegram's answer: 401 Unauthorized, or 404 Not Found
+        report.problem(
+            f"Telegram rejected BOT_TOKEN ({exc.message}): it was revoked or mistyped",
             "copy the token again from @BotFather (/mybots -> your bot -> API Token) into "
             ".env as BOT_TOKEN=..., then run `report-bot setup` again",
         )

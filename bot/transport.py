@@ -17,6 +17,14 @@ polling loop does, and a long poll must not be repeated behind its back), nor ge
 retries it, one line per attempt on the operator's terminal: bot.runner); 429s are left to
 the rate limiter, which waits as long as Telegram asks.
 
+getMe, the first call `run` and `setup` make, raises `NotABotApi` when its answer is not the
+Bot API's (an empty body, an HTML page: TELEGRAM_API_BASE_URL names some other server); PTB
+would take a 404 like that for a rejected token (InvalidToken) after logging a JSON
+traceback. 5xx answers are left as they are (a proxy's error page while Telegram is away),
+and so are Telegram's own JSON errors: 404 for a token that is not one, 401 for one that is
+revoked. Later calls are not checked: the server was a Bot API when the bot started, and
+Telegram's front answers some errors (413) with an HTML page of its own.
+
 Each attempt whose answer was lost or a 5xx is told to `handlers/runtime/answer_watch.py`:
 Telegram may still apply such an attempt later, after a newer call (the delivery worker
 rechecks a case message an edit like that touched).
@@ -25,6 +33,7 @@ rechecks a case message an edit like that touched).
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Coroutine
 from typing import Any, Final
 
@@ -32,7 +41,7 @@ import aiohttp
 import structlog
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
-from telegram.error import NetworkError, TimedOut
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from handlers.runtime.answer_watch import answer_lost
@@ -46,6 +55,8 @@ RETRY_PAUSES: Final = (0.5, 1.5, 3.0)
 TRANSIENT_STATUSES: Final = frozenset({500, 502, 503, 504})
 #: Methods whose callers retry them (polling; start-up's getMe), never retried here.
 RETRIED_BY_CALLER: Final = frozenset({"getUpdates", "getMe"})
+#: The call whose answer shows whether TELEGRAM_API_BASE_URL is a Bot API at all.
+FIRST_CALL: Final = "getMe"
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +64,15 @@ log = structlog.get_logger(__name__)
 #: How a retry waits out its pause (asyncio.sleep; the tests, whose loopback Bot API needs no
 #: pause, pass one that returns at once).
 Pause = Callable[[float], Coroutine[Any, Any, None]]
+
+
+class NotABotApi(TelegramError):
+    """The server answered, but not as a Bot API does: the base URL is wrong, not the token.
+    The message names the answer, never the URL (it holds the token)."""
+
+    def __init__(self, status: int, body: str) -> None:
+        super().__init__(f"it answered HTTP {status} with {body}, not a Bot API answer")
+        self.status = status
 
 
 class AiohttpRequest(BaseRequest):
@@ -135,6 +155,8 @@ class AiohttpRequest(BaseRequest):
                 log.info("bot_api_retry", api_method=api_method, error_type=type(exc).__name__)
             else:
                 if status not in TRANSIENT_STATUSES:
+                    if api_method == FIRST_CALL:
+                        _refuse_other_servers(status, body)
                     return status, body
                 answer_lost()
                 if last:
@@ -171,6 +193,34 @@ class AiohttpRequest(BaseRequest):
     def _failed(self, kind: FailureKind, url: str, status: int | None = None) -> None:
         if self._health is not None:
             self._health.record(kind, method_of(url), status)
+
+
+def _refuse_other_servers(status: int, body: bytes) -> None:
+    """Raises NotABotApi unless `body` may be a Bot API answer: a JSON object (checked by its
+    first byte when the call succeeded: PTB parses it next), with `ok` when it failed."""
+    if 200 <= status <= 299:
+        if body[:1] == b"{" or body.lstrip()[:1] == b"{":
+            return
+    else:
+        try:
+            answer = json.loads(body)
+        except ValueError:
+            answer = None
+        if isinstance(answer, dict) and isinstance(answer.get("ok"), bool):
+            return
+    raise NotABotApi(status, _described(body))
+
+
+def _described(body: bytes) -> str:
+    """What came instead of a Bot API answer, in a few words (never the body itself)."""
+    text = body.strip()
+    if not text:
+        return "an empty body"
+    if text[:1] == b"<":
+        return "an HTML page"
+    if text[:1] in (b"{", b"["):
+        return "JSON that is not a Bot API answer"
+    return "a body that is not JSON"
 
 
 def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:

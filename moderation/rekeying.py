@@ -44,8 +44,10 @@ class RekeySealer(Sealer, Protocol):
 class JournalRecords(Protocol):
     async def journal_under_other_keys(
         self, key_id: str, limit: int
-    ) -> list[tuple[int, str, bytes]]: ...
-    async def reseal(self, table: str, row_id: int, key_id: str, blob: bytes) -> None: ...
+    ) -> list[tuple[int, int, str, bytes]]: ...
+    async def reseal_journal(
+        self, bot_id: int, update_id: int, key_id: str, blob: bytes
+    ) -> None: ...
 
 
 class IndexRecords(RegistryRecords, Protocol):
@@ -149,11 +151,12 @@ async def rotate_journal(store: RekeyStore, sealer: RekeySealer, batch: int = 20
     while True:
         async with store.transaction() as uow:
             rows = await uow.seals.journal_under_other_keys(sealer.current_key_id, batch)
-            for update_id, old_key, payload in rows:
+            # Every bot's: update ids are numbered per bot, so two rows may share one.
+            for bot_id, update_id, old_key, payload in rows:
                 context = update_context(update_id)
                 plain = sealer.decrypt_bytes(old_key, payload, context)
                 key_id, blob = sealer.encrypt_bytes(plain, context)
-                await uow.seals.reseal("update_journal", update_id, key_id, blob)
+                await uow.seals.reseal_journal(bot_id, update_id, key_id, blob)
         total += len(rows)
         if len(rows) < batch:
             return total

@@ -8,6 +8,7 @@ instead of failing at once. A new database is created readable by the bot's user
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +25,12 @@ BUSY_TIMEOUT_MS: Final = 10_000
 # insert into the registry's random-keyed indexes a trip to the OS once the file is gigabytes.
 CACHE_KIB: Final = 65_536
 MIN_SQLITE: Final = (3, 37, 0)  # STRICT tables
+#: What to do when the database cannot be created or opened where the settings say.
+WHERE_TO: Final = (
+    "check DATABASE_PATH (or DATABASE_URL): a database file in a folder this user may write"
+)
+#: How long a failed connect's worker thread may take to stop (it only closes a handle).
+THREAD_STOP_SECONDS: Final = 5.0
 
 
 async def connect(path: Path, *, read_only: bool = False) -> aiosqlite.Connection:
@@ -34,19 +41,8 @@ async def connect(path: Path, *, read_only: bool = False) -> aiosqlite.Connectio
             "or newer is needed"
         )
     if not read_only:
-        try:
-            ensure_private_dir(path.parent)
-        except OSError as exc:
-            raise StorageError(f"cannot create the folder {path.parent}: {exc.strerror}") from None
-        try:
-            # Created 0600 before SQLite opens it: SQLite gives -wal and -shm the same mode.
-            ensure_private_file(path)
-        except OSError as exc:
-            raise StorageError(f"cannot create the database {path}: {exc.strerror}") from None
-    try:
-        conn = await aiosqlite.connect(path, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise StorageError(f"cannot open the database {path}: {exc}") from None
+        _prepare(path)
+    conn = await open_connection(path, f"cannot open the database {path}", isolation_level=None)
     try:
         conn.row_factory = sqlite3.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -70,6 +66,40 @@ async def connect(path: Path, *, read_only: bool = False) -> aiosqlite.Connectio
         await conn.close()
         raise
     return conn
+
+
+def _prepare(path: Path) -> None:
+    """The database's folder and file, private, before SQLite opens it (it would create the
+    file with the umask's mode and give -wal and -shm the same)."""
+    try:
+        ensure_private_dir(path.parent)
+    except OSError as exc:
+        raise StorageError(
+            f"cannot create the folder {path.parent}: {exc.strerror}; {WHERE_TO}"
+        ) from None
+    try:
+        ensure_private_file(path)
+    except OSError as exc:
+        raise StorageError(
+            f"cannot create the database {path}: {exc.strerror}; {WHERE_TO}"
+        ) from None
+    if path.is_dir():
+        raise StorageError(f"cannot open the database {path}: it is a folder; {WHERE_TO}")
+
+
+async def open_connection(target: str | Path, failed: str, **options: Any) -> aiosqlite.Connection:
+    """`aiosqlite.connect(target, **options)`; a failure is `StorageError(f"{failed}: ...")`.
+
+    aiosqlite stops its worker thread after a failed connect without waiting for it, and the
+    thread's last call then lands on an event loop `asyncio.run` may have closed meanwhile:
+    an "Event loop is closed" traceback on the operator's terminal after the one-line error.
+    So the thread is waited for here before the error goes up."""
+    pending = aiosqlite.connect(target, **options)
+    try:
+        return await pending
+    except sqlite3.Error as exc:
+        await asyncio.to_thread(pending._thread.join, THREAD_STOP_SECONDS)
+        raise StorageError(f"{failed}: {exc}; {WHERE_TO}") from None
 
 
 def _failure(exc: sqlite3.Error) -> StorageError:

@@ -9,9 +9,9 @@ from typing import Final
 
 import aiosqlite
 
-from storage.connection import BUSY_TIMEOUT_MS
+from storage.connection import BUSY_TIMEOUT_MS, open_connection
 from storage.copy_rows import CopyRefused
-from storage.errors import MigrationError
+from storage.errors import MigrationError, StorageError
 from storage.migrations import latest_version, load_migrations, refuse_changed
 
 #: Bookkeeping of SQLite's migration runner and of SQLite itself: never copied.
@@ -29,9 +29,9 @@ def source_uri(path: Path) -> str:
 async def open_source(path: Path) -> aiosqlite.Connection:
     uri = source_uri(path)
     try:
-        conn = await aiosqlite.connect(uri, uri=True, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise CopyRefused(f"cannot open {path}: {exc}") from None
+        conn = await open_connection(uri, f"cannot open {path}", uri=True, isolation_level=None)
+    except StorageError as exc:
+        raise CopyRefused(str(exc)) from None
     try:
         conn.row_factory = sqlite3.Row
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

@@ -107,6 +107,8 @@ def backup_database(source: Path, destination: Path, *, overwrite: bool = False)
 
 
 def _open_existing(path: Path, *, read_only: bool) -> sqlite3.Connection:
+    if path.is_dir():
+        raise StorageError(f"{path} is a folder, not a database file; check DATABASE_PATH")
     if not path.is_file():
         raise StorageError(
             f"there is no database at {path}; check DATABASE_PATH, or create it with "

@@ -26,9 +26,10 @@ _READ: Final = {
         "SELECT request_id AS row_id, key_id, content AS blob, sha256 FROM legal_documents "
         "WHERE request_id = ?"
     ),
+    # Listed rows predate migration 0026: all of the unrecorded bot, 0 (storage/updates.py).
     "update_journal": (
         "SELECT update_id AS row_id, key_id, payload AS blob FROM update_journal "
-        "WHERE update_id = ? AND payload IS NOT NULL"
+        "WHERE bot_id = 0 AND update_id = ? AND payload IS NOT NULL"
     ),
 }
 _WRITE: Final = {
@@ -38,7 +39,9 @@ _WRITE: Final = {
         "UPDATE legal_requests SET target_key_id = ?, target_cipher = ? WHERE id = ?"
     ),
     "legal_documents": ("UPDATE legal_documents SET key_id = ?, content = ? WHERE request_id = ?"),
-    "update_journal": "UPDATE update_journal SET key_id = ?, payload = ? WHERE update_id = ?",
+    "update_journal": (
+        "UPDATE update_journal SET key_id = ?, payload = ? WHERE bot_id = 0 AND update_id = ?"
+    ),
 }
 
 
@@ -84,17 +87,27 @@ class SealRepository:
 
     async def journal_under_other_keys(
         self, key_id: str, limit: int
-    ) -> list[tuple[int, str, bytes]]:
-        """(update id, key id, payload) of journaled updates sealed under an older key."""
+    ) -> list[tuple[int, int, str, bytes]]:
+        """(bot id, update id, key id, payload) of journaled updates, every bot's, sealed
+        under an older key."""
         rows = await fetch_all(
             self._conn,
-            "SELECT update_id, key_id, payload FROM update_journal WHERE payload IS NOT NULL "
-            "AND key_id IS NOT NULL AND key_id <> ? AND update_id NOT IN (SELECT row_id FROM "
-            "sealed_before_binding WHERE table_name = 'update_journal') ORDER BY update_id "
-            "LIMIT ?",
+            "SELECT bot_id, update_id, key_id, payload FROM update_journal "
+            "WHERE payload IS NOT NULL AND key_id IS NOT NULL AND key_id <> ? "
+            "AND NOT (bot_id = 0 AND update_id IN (SELECT row_id FROM sealed_before_binding "
+            "WHERE table_name = 'update_journal')) ORDER BY bot_id, update_id LIMIT ?",
             (key_id, limit),
         )
-        return [(row["update_id"], row["key_id"], bytes(row["payload"])) for row in rows]
+        return [
+            (row["bot_id"], row["update_id"], row["key_id"], bytes(row["payload"])) for row in rows
+        ]
+
+    async def reseal_journal(self, bot_id: int, update_id: int, key_id: str, blob: bytes) -> None:
+        await run(
+            self._conn,
+            "UPDATE update_journal SET key_id = ?, payload = ? WHERE bot_id = ? AND update_id = ?",
+            (key_id, blob, bot_id, update_id),
+        )
 
     async def pending(self) -> int:
         rows = await fetch_all(self._conn, "SELECT count(*) AS n FROM sealed_before_binding")

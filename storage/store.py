@@ -44,21 +44,23 @@ from storage.staff.roles import RoleRepository
 from storage.state import StateRepository
 from storage.stats.figures import StatsRepository
 from storage.stats.operating import DatabaseSize, OperatingRepository, database_size
-from storage.updates import ProcessedUpdateRepository, UpdateJournalRepository
+from storage.updates import NO_BOT, ProcessedUpdateRepository, UpdateJournalRepository
 
 
 class UnitOfWork:
     """The repositories bound to one connection for the span of one transaction or read."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, bot_id: int = NO_BOT) -> None:
         self.users = UserRepository(conn)
         self.state = StateRepository(conn)
         self.audit = AuditRepository(conn)
-        self.updates = ProcessedUpdateRepository(conn)
-        self.journal = UpdateJournalRepository(conn)
+        # Update ids are the bot's own numbering: these read and write its rows alone (and
+        # reports and appeals recognise a redelivered update of this bot only).
+        self.updates = ProcessedUpdateRepository(conn, bot_id)
+        self.journal = UpdateJournalRepository(conn, bot_id)
         self.targets = TargetRepository(conn)
         self.cases = CaseRepository(conn)
-        self.reports = ReportRepository(conn)
+        self.reports = ReportRepository(conn, bot_id)
         self.drafts = DraftRepository(conn)
         self.blocks = BlockRepository(conn)
         self.review = ReviewRepository(conn)
@@ -66,7 +68,7 @@ class UnitOfWork:
         self.posts = PostRepository(conn)
         self.copies = CopyRepository(conn)
         self.outbox = OutboxRepository(conn)
-        self.appeals = AppealRepository(conn)
+        self.appeals = AppealRepository(conn, bot_id)
         self.registry = RegistryRepository(conn)
         self.confirmations = ConfirmationRepository(conn)
         self.legal = LegalRepository(conn)
@@ -102,6 +104,13 @@ class Store:
         #: PostgreSQL opened with the owner's URL: the privileges the bot's role was given.
         self.grants = grants
         self._commit_listeners: list[Callable[[], None]] = []
+        #: The bot whose updates this store marks and journals (`serve_bot`); none at first.
+        self.bot_id: int = NO_BOT
+
+    def serve_bot(self, bot_id: int) -> None:
+        """Marks and journals updates as `bot_id`'s from now on (the token's number: a
+        database moved to another bot never takes its updates for the old one's)."""
+        self.bot_id = bot_id
 
     @classmethod
     async def open(
@@ -159,7 +168,7 @@ class Store:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
         async with self._db.transaction() as conn:
-            yield UnitOfWork(conn)
+            yield UnitOfWork(conn, self.bot_id)
         for listener in self._commit_listeners:
             listener()
 
@@ -171,7 +180,7 @@ class Store:
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[UnitOfWork]:
         async with self._db.reading() as conn:
-            yield UnitOfWork(conn)
+            yield UnitOfWork(conn, self.bot_id)
 
     async def close(self) -> None:
         await self._db.close()

@@ -314,10 +314,12 @@ class RunningBot:
         """Returns once the bot has handled update `update_id` (the journal releases an update
         when its handling has ended, the handler's last write and reply included)."""
         released = (
-            "SELECT count(*) FROM update_journal WHERE update_id = ? AND released_at IS NOT NULL"
+            "SELECT count(*) FROM update_journal WHERE bot_id = ? AND update_id = ? "
+            "AND released_at IS NOT NULL"
         )
+        bot_id = self.settings.bot_id()
         await self.until_stored(
-            lambda: rows(self.settings.database, released, update_id) == [(1,)], timeout
+            lambda: rows(self.settings.database, released, bot_id, update_id) == [(1,)], timeout
         )
 
 

@@ -12,8 +12,10 @@ from storage.sql import Connection, fetch_all, fetch_value, insert
 
 
 class ReportRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, bot_id: int) -> None:
         self._conn = conn
+        #: The bot whose update files a report (storage/updates.py: update ids are per bot).
+        self._bot_id = bot_id
 
     async def add(self, report: NewReport, *, case_id: int, target_id: int, at: datetime) -> int:
         origin = (
@@ -24,8 +26,8 @@ class ReportRepository:
         return await insert(
             self._conn,
             "INSERT INTO reports (case_id, target_id, reporter_id, category, query, raw_input, "
-            "source, forward_origin, comment, language_code, created_at, update_id, draft_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "source, forward_origin, comment, language_code, created_at, update_id, draft_id, "
+            "bot_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 case_id,
                 target_id,
@@ -40,16 +42,18 @@ class ReportRepository:
                 encode_time(at),
                 report.update_id,
                 report.draft_id,
+                self._bot_id,
             ),
         )
 
     async def id_for_update(self, update_id: int, since: datetime) -> int | None:
-        """The report a recent update filed (update ids are only unique for about a week)."""
+        """The report a recent update of this bot filed (update ids are only unique for about a
+        week, and per bot)."""
         found = await fetch_value(
             self._conn,
-            "SELECT id FROM reports WHERE update_id = ? AND created_at >= ? "
+            "SELECT id FROM reports WHERE bot_id = ? AND update_id = ? AND created_at >= ? "
             "ORDER BY id DESC LIMIT 1",
-            (update_id, encode_time(since)),
+            (self._bot_id, update_id, encode_time(since)),
         )
         return None if found is None else int(found)
 

@@ -13,8 +13,10 @@ from storage.sql import Connection, fetch_all, fetch_one, fetch_value, insert, r
 
 
 class AppealRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, bot_id: int) -> None:
         self._conn = conn
+        #: The bot whose update files an appeal (storage/updates.py: update ids are per bot).
+        self._bot_id = bot_id
 
     async def add(self, appeal: NewAppeal, case: CaseView, at: datetime) -> int:
         assert case.decided_by is not None
@@ -24,7 +26,7 @@ class AppealRepository:
             self._conn,
             "INSERT INTO appeals (case_id, appellant_id, language_code, statement, "
             "original_status, original_decided_by, original_decided_at, created_at, update_id, "
-            "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "next_attempt_at, bot_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 case.id,
                 appeal.appellant_id,
@@ -36,14 +38,15 @@ class AppealRepository:
                 when,
                 appeal.update_id,
                 when,
+                self._bot_id,
             ),
         )
 
     async def by_update(self, update_id: int, since: datetime) -> int | None:
         value = await fetch_value(
             self._conn,
-            "SELECT id FROM appeals WHERE update_id = ? AND created_at >= ?",
-            (update_id, encode_time(since)),
+            "SELECT id FROM appeals WHERE bot_id = ? AND update_id = ? AND created_at >= ?",
+            (self._bot_id, update_id, encode_time(since)),
         )
         return None if value is None else int(value)
 

@@ -74,7 +74,7 @@ async def test_rejected_token_is_a_401_with_what_to_do(
 ) -> None:
     code, text = await setup(loopback, tmp_path, BOT_TOKEN=UNKNOWN_TOKEN)
     assert code == 1
-    assert "Telegram rejected BOT_TOKEN (401 Unauthorized)" in text
+    assert "Telegram rejected BOT_TOKEN (Unauthorized)" in text
     assert "Next step: copy the token again from @BotFather" in text
 
 

@@ -91,6 +91,7 @@ async def test_an_update_taken_but_not_handled_before_a_crash_is_handled_after_r
     # As if a bot had fetched it, kept it, and died after Telegram was told it arrived.
     (update,) = bot_account.record.updates.peek(1)
     store = await Store.open(settings.database_path)
+    store.serve_bot(settings.bot_id())  # kept as the bot keeps it: its own update
     try:
         async with store.transaction() as uow:
             await uow.journal.keep(

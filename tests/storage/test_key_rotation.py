@@ -212,3 +212,26 @@ def test_a_bare_blind_index_key_is_the_first_one_b1() -> None:
     text = new_secret_text()
     assert parse_index_key(text).key_id == "b1"
     assert parse_index_key(f"b7:{text}").key_id == "b7"
+
+
+async def test_rotation_keeps_apart_two_bots_journaled_updates_with_one_update_id(
+    store: Store,
+) -> None:
+    """issue 28, point 6: with the journal keyed by the bot, two bots' updates may share an
+    update id; a rotation that wrote back by update id alone would put one's payload in both."""
+    cipher = before()
+    for bot_id in (111111, 222222):
+        store.serve_bot(bot_id)
+        key_id, payload = cipher.encrypt(
+            f'{{"update_id": 41, "bot": {bot_id}}}', update_context(41)
+        )
+        async with store.transaction() as uow:
+            await uow.journal.keep([(41, key_id, payload)], NOW)
+    assert (await rotate_everything(store, after(), NOW)).journal == 2
+    for bot_id in (111111, 222222):
+        store.serve_bot(bot_id)
+        async with store.reading() as uow:
+            ((_, kept_key, kept),) = await uow.journal.unreleased()
+        assert kept_key == "k2"
+        opened_text = only_new().decrypt(kept_key, kept, update_context(41))
+        assert opened_text == f'{{"update_id": 41, "bot": {bot_id}}}'

@@ -10,9 +10,11 @@ from moderation.audit import AuditEntry
 from moderation.reporting.people import KnownUser
 from storage import Store
 from storage.codec import decode_json, decode_time, encode_time
-from storage.location import Location
+from storage.location import Location, PostgresLocation, SqliteLocation
+from storage.migrations import migrate
+from storage.pg_migrations import migrate_postgres
 from tests.storage.sqlite_files import NOW, STAMP
-from tests.storage.stored import Refused, outside, stored
+from tests.storage.stored import Refused, outside, outside_all, stored
 
 MOSCOW = timezone(timedelta(hours=3))
 
@@ -160,6 +162,82 @@ async def test_forgetting_old_updates_removes_only_marks_older_than_the_cutoff(
     async with store.transaction() as uow:
         assert await uow.updates.forget_before(cutoff) == 0
         assert await uow.updates.mark_processed(1, NOW)  # forgotten: would be processed again
+
+
+# --- updates of two bots --------------------------------------------------------------------
+
+OLD_BOT, NEW_BOT = 111111, 222222
+
+
+async def test_two_bots_marks_and_journal_rows_with_one_update_id_are_kept_apart(
+    store: Store,
+) -> None:
+    """issue 28, point 6: update ids are numbered per bot, so a database moved to another bot
+    sees ids the old bot used; keyed by update_id alone, the new bot's were taken for
+    redeliveries and dropped."""
+    store.serve_bot(OLD_BOT)
+    async with store.transaction() as uow:
+        assert await uow.updates.mark_processed(7, NOW)
+        assert await uow.journal.keep([(7, None, b"old 7"), (8, None, b"old 8")], NOW) == []
+        assert await uow.journal.keep_for_claim(6, None, b"old 6", "1:1", NOW)
+        await uow.journal.release([7], NOW)
+    store.serve_bot(NEW_BOT)
+    async with store.transaction() as uow:
+        assert not await uow.updates.was_processed(7)
+        assert await uow.updates.mark_processed(7, NOW)  # not a redelivery: another bot's 7
+        assert await uow.journal.keep([(7, None, b"new 7")], NOW) == []
+        assert await uow.journal.keep_for_claim(8, None, b"new 8", "1:1", NOW)
+        assert await uow.journal.keep([(7, None, b"new 7")], NOW) == [7]  # its own again
+        assert await uow.journal.unreleased() == [(7, None, b"new 7"), (8, None, b"new 8")]
+        assert await uow.journal.adopt_unclaimable() == 1  # its 7; the old bot's 8 stays
+        claimed = await uow.journal.claim("instance-a", NOW - timedelta(minutes=1), NOW, 10)
+        # 8 does not wait for the old bot's unhandled 6 of a conversation with the same name
+        assert [(update_id, payload) for update_id, _, payload, _ in claimed] == [
+            (7, b"new 7"),
+            (8, b"new 8"),
+        ]
+        await uow.journal.release([7, 8], NOW)
+    store.serve_bot(OLD_BOT)
+    async with store.reading() as uow:
+        assert await uow.updates.was_processed(7)
+        assert await uow.journal.unreleased() == [(6, None, b"old 6"), (8, None, b"old 8")]
+    assert await stored(
+        store, "SELECT bot_id, update_id FROM processed_updates ORDER BY bot_id"
+    ) == [(OLD_BOT, 7), (NEW_BOT, 7)]
+
+
+async def test_marks_and_journal_rows_from_before_the_bot_was_recorded_match_no_bot(
+    empty_store_location: Location,
+) -> None:
+    """issue 28, point 6: rows written before migration 0026 belong to a bot whose id was never
+    recorded; they get the sentinel 0, so they never match a bot's update."""
+    location = empty_store_location
+    if isinstance(location, SqliteLocation):
+        await migrate(location.path, target=25)
+    else:
+        await migrate_postgres(location, target=25)
+    await outside_all(
+        location,
+        ("INSERT INTO processed_updates (update_id, processed_at) VALUES (7, ?)", (STAMP,)),
+        (
+            "INSERT INTO update_journal (update_id, key_id, payload, received_at) "
+            "VALUES (8, NULL, ?, ?)",
+            (b"left", STAMP),
+        ),
+    )
+    store = await Store.open(
+        location, owner=location if isinstance(location, PostgresLocation) else None
+    )
+    try:
+        assert await stored(store, "SELECT bot_id, update_id FROM processed_updates") == [(0, 7)]
+        assert await stored(store, "SELECT bot_id, update_id FROM update_journal") == [(0, 8)]
+        store.serve_bot(NEW_BOT)
+        async with store.transaction() as uow:
+            assert await uow.updates.mark_processed(7, NOW)
+            assert await uow.journal.keep([(8, None, b"new")], NOW) == []
+            assert await uow.journal.unreleased() == [(8, None, b"new")]
+    finally:
+        await store.close()
 
 
 # --- users ----------------------------------------------------------------------------------
