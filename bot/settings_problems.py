@@ -24,10 +24,16 @@ MEANING: dict[str, str] = {
     "LEGAL_OFFICER_IDS": "Bootstrap legal officers, comma-separated user ids",
     "DATABASE_PATH": "SQLite database file",
     "DATABASE_URL": "Wins over `DATABASE_PATH`: `sqlite:///path` or "
-    "`postgresql://user:password@host:5432/database`; on PostgreSQL the bot's own role, never "
-    "the tables' owner (see [PostgreSQL roles](postgresql.md#postgresql-roles))",
+    "`postgresql://user:password@host:5432/database` (or the password in "
+    "`DATABASE_PASSWORD_FILE`); on PostgreSQL the bot's own role, never the tables' owner (see "
+    "[PostgreSQL roles](postgresql.md#postgresql-roles))",
     "DATABASE_OWNER_URL": "PostgreSQL only, secret: the tables' owner, for `migrate` (and "
     "`run`'s start-up migration when set); same database as `DATABASE_URL`",
+    "DATABASE_PASSWORD_FILE": "PostgreSQL only: a file holding the password of `DATABASE_URL`'s "
+    "user (e.g. a Compose secret in `/run/secrets/`), read once at start; `DATABASE_URL` then "
+    "names the user and carries no password. One line; a final newline is ignored",
+    "DATABASE_OWNER_PASSWORD_FILE": "The same for `DATABASE_OWNER_URL`'s user (the tables' "
+    "owner, for `migrate`)",
     "TELEGRAM_API_BASE_URL": "Bot API server (self-hosted or test)",
     "LOG_LEVEL": "How much is logged",
     "LOG_FORMAT": "`auto` (console on a terminal, JSON lines otherwise), `json`, `console`",

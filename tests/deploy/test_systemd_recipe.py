@@ -11,6 +11,7 @@ package install (the venv is made, pip is not run: that is the README's first co
 from __future__ import annotations
 
 import configparser
+import itertools
 import re
 import shlex
 import stat
@@ -36,8 +37,11 @@ def readme_recipe() -> list[str]:
 
 
 def unit_header_recipe() -> list[str]:
+    """The header's first run of indented comment lines (the commands after it are examples)."""
     lines = UNIT.read_text(encoding="utf-8").splitlines()
-    return [line.removeprefix("#   ") for line in lines if line.startswith("#   ")][:9]
+    start = next(n for n, line in enumerate(lines) if line.startswith("#   "))
+    recipe = itertools.takewhile(lambda line: line.startswith("#   "), lines[start:])
+    return [line.removeprefix("#   ") for line in recipe]
 
 
 class _UnitFile(configparser.ConfigParser):
@@ -67,6 +71,9 @@ def test_the_recipe_creates_every_path_the_unit_names(tmp_path: Path) -> None:
     checkout = tmp_path / "checkout"
     (checkout / "deploy").mkdir(parents=True)
     (checkout / "README.md").write_text("readme\n")
+    (checkout / "docs").mkdir()
+    for page in ("deploying.md", "configuration.md"):
+        (checkout / "docs" / page).write_text("page\n")
     (checkout / ".env").write_text("BOT_TOKEN=\nDATABASE_PATH=./data/reportbot.sqlite3\n")
     (checkout / "deploy" / "report-bot.service").write_text(UNIT.read_text(encoding="utf-8"))
     (root / "etc" / "systemd" / "system").mkdir(parents=True)  # there on any systemd host
@@ -89,7 +96,7 @@ def test_the_recipe_creates_every_path_the_unit_names(tmp_path: Path) -> None:
             assert words[5] == f"{venv}/bin/pip"  # the venv's own pip installs the checkout
             assert unit["ExecStart"].split()[0] == f"{venv}/bin/report-bot"
             line = f"python3 -m venv --without-pip {venv}"
-        if words[0] == "install":
+        if words[0] == "install" and {"-o", "-g"} & set(words):
             for flag in ("-o", "-g"):
                 while flag in words:
                     owner = words.pop(words.index(flag) + 1)
@@ -120,8 +127,8 @@ def test_the_recipe_creates_every_path_the_unit_names(tmp_path: Path) -> None:
     assert mode(str(Path(env_file).parent)) == 0o750
     assert Path(unit["ExecStart"].split()[0]).parent.as_posix().endswith("/bin")
     assert in_root(root, str(Path(unit["ExecStart"].split()[0]).parent)).is_dir()
-    documentation = parsed["Unit"]["Documentation"]
-    assert in_root(root, documentation.removeprefix("file://")).is_file()
+    for documentation in parsed["Unit"]["Documentation"].split():
+        assert in_root(root, documentation.removeprefix("file://")).is_file(), documentation
     assert in_root(root, f"/etc/systemd/system/{UNIT.name}").is_file()
 
     # What the bot writes lies where the hardened unit lets it write; the last value wins.
