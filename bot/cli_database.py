@@ -21,6 +21,7 @@ from bot.instance_lock import AlreadyRunningError, InstanceLock, LockFileError
 from bot.settings import Settings
 from bot.stores import run_with_store, upgraded_seals
 from moderation.sealing import Upgrade
+from moderation.text import counted
 from storage import (
     DatabaseTooNewError,
     MigrationError,
@@ -152,13 +153,13 @@ def migrate(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
         print(f"sealed values bound to their rows: {upgrade.resealed}")
         if upgrade.unopenable:
             exits.err(
-                f"migrate: {len(upgrade.unopenable)} sealed value(s) did not open and stay "
-                f"sealed, never disclosed: {', '.join(upgrade.unopenable[:20])}"
+                f"migrate: {counted(len(upgrade.unopenable), 'sealed value')} did not open "
+                f"and stay sealed, never disclosed: {', '.join(upgrade.unopenable[:20])}"
             )
     if report.applied:
         print(
             f"migrated {settings.database.describe()}: schema version {report.from_version} -> "
-            f"{report.to_version} ({len(report.applied)} migration(s) applied)"
+            f"{report.to_version} ({counted(len(report.applied), 'migration')} applied)"
         )
     else:
         print(f"{settings.database.describe()}: schema version {report.to_version}, nothing to do")
@@ -231,7 +232,7 @@ def db_check(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
     print(f"database: {database.path}")
     print(f"schema version: {report.user_version} (this code: {report.latest_version})")
     print(f"integrity_check: {integrity}")
-    print(f"foreign_key_check: {len(report.foreign_key_violations)} violation(s)")
+    print(f"foreign_key_check: {counted(len(report.foreign_key_violations), 'violation')}")
     for violation in report.foreign_key_violations[:20]:
         print(f"  {violation}")
     loose = [*report.loose_files, *loose_files([anchor_dir / ANCHOR_FILE])]

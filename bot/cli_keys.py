@@ -15,6 +15,7 @@ from bot.stores import run_with_store
 from moderation.clock import SystemClock
 from moderation.instances import PRESUMED_DEAD, Instance
 from moderation.rekeying import Rotation, rotate_everything
+from moderation.text import counted
 from storage import StorageError, Store
 from storage.crypto import DecryptionFailed, new_key_text, new_secret_text
 
@@ -86,7 +87,7 @@ def rotate_keys(exits: Exits, args: argparse.Namespace, settings: Settings) -> i
         )
         return exits.failed
     print(
-        f"re-encrypted {done.total - done.indexes} value(s) under key "
+        f"re-encrypted {counted(done.total - done.indexes, 'value')} under key "
         f"{cipher.current_key_id} (observations {done.observations}, legal "
         f"{done.legal}, journal {done.journal}, drafts {done.drafts}); "
         f"re-indexed {done.indexes} under blind index key {cipher.current_index_key_id}"

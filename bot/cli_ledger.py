@@ -24,6 +24,7 @@ from bot.settings import Settings
 from bot.stores import run_with_store
 from moderation.legal.ledger_check import LedgerReport, verify_ledger
 from moderation.legal.ledger_heads import GivenHead, heads_in
+from moderation.text import counted
 from storage import StorageError, Store
 
 #: What to do when no head from outside was given (printed by `ledger verify`).
@@ -110,11 +111,11 @@ def check_ledger(exits: Exits, args: argparse.Namespace, settings: Settings) -> 
     head = f"; head {report.head[0]}:{report.head[1]}" if report.head else ""
     if report.problems:
         print(
-            f"ledger: {report.entries} entries, {len(report.problems)} problem(s): "
-            f"NOT intact ({scope})"
+            f"ledger: {counted(report.entries, 'entry', 'entries')}, "
+            f"{counted(len(report.problems), 'problem')}: NOT intact ({scope})"
         )
     else:
-        print(f"ledger: {report.entries} entries, intact ({scope}){head}")
+        print(f"ledger: {counted(report.entries, 'entry', 'entries')}, intact ({scope}){head}")
     print(_tail(report))
     return exits.failed if report.problems else exits.ok
 
@@ -167,12 +168,12 @@ def _tail(report: LedgerReport) -> str:
         )
         return (
             f"tail: proven up to entry {report.proven.seq} by {report.proven.describe()} "
-            f"({report.heads_given} head(s) from outside checked; {checkpoint}){after}"
+            f"({counted(report.heads_given, 'head')} from outside checked; {checkpoint}){after}"
         )
     if report.heads_given:
         return (
-            f"tail: NOT proven: none of the {report.heads_given} head(s) you gave matched the "
-            f"ledger ({checkpoint})"
+            f"tail: NOT proven: none of the {counted(report.heads_given, 'head')} you gave "
+            f"matched the ledger ({checkpoint})"
         )
     where = (
         f"only as far as the checkpoint file on this host ({checkpoint})"

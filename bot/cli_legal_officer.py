@@ -22,6 +22,7 @@ from moderation.clock import SystemClock
 from moderation.legal.disclosure import disclose, retrieve
 from moderation.legal.lifecycle import close, show
 from moderation.legal.types import Disclosure, LegalRefused, LegalRequest
+from moderation.text import counted
 from storage import StorageError, Store
 from storage.files import write_private_file
 
@@ -112,9 +113,9 @@ def disclose_request(exits: Exits, args: argparse.Namespace, settings: Settings)
         )
         return exits.failed
     print(
-        f"request #{disclosure.request_id}: {disclosure.phones} phone number(s), "
-        f"{disclosure.ips} IP address(es); ledger entry {disclosure.ledger_seq}; content "
-        f"SHA-256 {disclosure.content_sha256}"
+        f"request #{disclosure.request_id}: {counted(disclosure.phones, 'phone number')}, "
+        f"{counted(disclosure.ips, 'IP address', 'IP addresses')}; "
+        f"ledger entry {disclosure.ledger_seq}; content SHA-256 {disclosure.content_sha256}"
     )
     for path in written:
         print(f"  wrote {path}")

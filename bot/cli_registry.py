@@ -31,6 +31,7 @@ from moderation.legal.lookup import (
 )
 from moderation.registry.metadata_import import ImportSummary, import_lines, read_lines
 from moderation.registry.retention import BadHold, HoldRefused, purge_expired, set_legal_hold
+from moderation.text import counted
 from storage import StorageError, Store
 
 BLOCKLIST_FIELDS = [
@@ -242,8 +243,9 @@ def render_file(record: ViolatorFile, result: LookupResult) -> str:
             f"({item.source.value}, recorded {item.recorded_at:%Y-%m-%d})"
             for item in record.timeline
         ),
-        f"  sealed: {record.in_period.phones} phone number(s), {record.in_period.ips} IP "
-        f"address(es) in {first}..{last} ({record.all_time.phones} and {record.all_time.ips} "
+        f"  sealed: {counted(record.in_period.phones, 'phone number')}, "
+        f"{counted(record.in_period.ips, 'IP address', 'IP addresses')} in {first}..{last} "
+        f"({record.all_time.phones} and {record.all_time.ips} "
         f"in all); shown only in the disclosure of approved request #{result.request_id}",
     ]
     return "\n".join(lines)
@@ -321,7 +323,7 @@ def purge(exits: Exits, args: argparse.Namespace, settings: Settings) -> int:
     except StorageError as exc:
         exits.err(f"purge: {exc}")
         return exits.failed
-    print(f"purged {purged} observation(s) past {days} days")
+    print(f"purged {counted(purged, 'observation')} past {days} days")
     return exits.ok
 
 

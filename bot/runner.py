@@ -42,6 +42,7 @@ from bot.update_processor import OrderedPerSenderProcessor
 from bot.webhook_server import WebhookServer, WebhookSetupError
 from handlers.errors import log_background_error
 from handlers.runtime.context import BotApplication
+from moderation.text import counted
 
 log = structlog.get_logger(__name__)
 
@@ -271,8 +272,9 @@ async def _initialize(
             left = give_up_at - loop.time()
             if left <= 0:
                 raise BotApiUnreachable(
-                    f"gave up after {settings.startup_give_up_minutes:g} minute(s) and "
-                    f"{attempt} attempt(s): cannot reach the Bot API at {where} (last error: "
+                    f"gave up after {settings.startup_give_up_minutes:g} min and "
+                    f"{counted(attempt, 'attempt')}: cannot reach the Bot API at {where} "
+                    f"(last error: "
                     f"{reason}); check this machine's network, DNS, firewall or proxy and "
                     "TELEGRAM_API_BASE_URL (STARTUP_GIVE_UP_MINUTES sets how long to keep trying)"
                 ) from None

@@ -52,6 +52,7 @@ from bot.settings import LogLevel, Settings, SettingsError, known_names, load_se
 from bot.setup_report import SetupReport, print_header, print_report, secrets_of
 from bot.transport import AiohttpRequest, NotABotApi
 from handlers.runtime.log_pseudonym import log_key_from
+from moderation.text import counted
 from storage.legal.ledger_anchor import placement
 from storage.location import PostgresLocation, SqliteLocation
 from storage.pg_roles import login_role
@@ -278,8 +279,8 @@ async def _seen_chats(bot: Bot, settings: Settings, report: SetupReport) -> list
         )
         return []
     report.ok(
-        f"no webhook set: read {len(updates)} pending update(s) without confirming any (they "
-        "stay queued for `report-bot run`)"
+        f"no webhook set: read {counted(len(updates), 'pending update')} without confirming "
+        "any (they stay queued for `report-bot run`)"
     )
     chats = chats_in(updates)
     for chat in chats:

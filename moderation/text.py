@@ -38,3 +38,10 @@ def clean_multiline(text: str) -> str:
 
 def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
+
+
+def counted(count: int, one: str, other: str | None = None) -> str:
+    """A count in the English an operator reads on the command line and in the logs: "1
+    value", "3 values" (the bot's own texts have plural forms per language: handlers/plurals.py)."""
+    noun = one if count == 1 else (other if other is not None else f"{one}s")
+    return f"{count} {noun}"

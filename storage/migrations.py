@@ -20,6 +20,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from moderation.text import counted
 from storage.codec import encode_time
 from storage.connection import connect
 from storage.errors import DatabaseTooNewError, MigrationError
@@ -156,7 +157,7 @@ async def _apply(conn: aiosqlite.Connection, migration: Migration) -> None:
             violations = list(await cursor.fetchall())
         if violations:
             raise MigrationError(
-                f"{migration.filename} left {len(violations)} foreign key violation(s); "
+                f"{migration.filename} left {counted(len(violations), 'foreign key violation')}; "
                 "nothing was changed"
             )
         await conn.execute("COMMIT")

@@ -19,6 +19,7 @@ from moderation.legal.sealed_parts import opened_request
 from moderation.legal.types import LegalRefused, LegalRequest
 from moderation.legal.vote_seals import VotesRecord, read_votes_record, seal_problem
 from moderation.registry.violators import Sealer
+from moderation.text import counted
 
 #: Four eyes: no disclosure stands on fewer approvals, whatever its entry says was needed
 #: (LEGAL_APPROVALS is at least 2).
@@ -120,7 +121,7 @@ def _entry_problems(
     needed = max(record.needed, FOUR_EYES)
     if len(officers) < needed:
         problems.append(
-            f"it holds {len(officers)} approval(s) that verify, from distinct officers, of the "
-            f"{needed} it needed"
+            f"it holds {counted(len(officers), 'verified approval')} from distinct officers, "
+            f"of the {needed} it needed"
         )
     return problems

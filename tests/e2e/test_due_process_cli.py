@@ -164,7 +164,7 @@ async def test_no_shell_command_shows_a_phone_or_ip_and_disclose_needs_four_eyes
     done = cli(env, tmp_path, "legal", "disclose", "1", "--by", str(BOB), "--to", str(out))
     assert done.returncode == 0, done.stderr
     shows_nothing_personal(done)  # the values go to the files, not the terminal
-    assert "1 phone number(s), 1 IP address(es); ledger entry 1" in done.stdout
+    assert "1 phone number, 1 IP address; ledger entry 1" in done.stdout
     files = sorted(out.iterdir())
     assert [f.name for f in files] == ["disclosure-1.html", "disclosure-1.json"]
     assert {f.stat().st_mode & 0o777 for f in files} == {0o600}

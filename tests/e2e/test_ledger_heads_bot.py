@@ -124,7 +124,7 @@ async def test_every_legal_officer_gets_one_signed_head_that_ledger_verify_accep
     env = cli_env(DATABASE_PATH=str(settings.database_path), **secrets)
     verified = ledger_verify(env, tmp_path, "--head", message)
     assert verified.returncode == 0, verified.stderr
-    assert "ledger: 1 entries, intact" in verified.stdout
+    assert "ledger: 1 entry, intact" in verified.stdout
     assert "tail: proven up to entry 1 by the signed head 1:" in verified.stdout
 
 

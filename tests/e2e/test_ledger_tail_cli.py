@@ -177,7 +177,7 @@ async def test_a_cut_tail_passes_without_a_head_and_is_caught_by_every_head_an_o
 
     unaware = cli(env, tmp_path)
     assert unaware.returncode == 0, unaware.stderr
-    assert "ledger: 1 entries, intact" in unaware.stdout
+    assert "ledger: 1 entry, intact" in unaware.stdout
     assert "the newest checkpoint names entry 1" in unaware.stdout
     assert UNPROVEN in unaware.stdout
     plain = cli(env, tmp_path, "--head", f"{received.seq}:{received.entry_hash}")
@@ -206,7 +206,7 @@ async def test_a_forged_signed_head_or_text_without_a_head_is_refused(
     refused = cli(env, tmp_path, "--head", forged)
     assert refused.returncode == 1
     assert "does not verify under the ledger key: it was altered" in refused.stderr
-    assert "tail: NOT proven: none of the 1 head(s) you gave matched" in refused.stdout
+    assert "tail: NOT proven: none of the 1 head you gave matched" in refused.stdout
     nothing = cli(env, tmp_path, "--head", "hello, no head here")
     assert nothing.returncode == 2
     assert "write the head as SEQ:HASH" in nothing.stderr

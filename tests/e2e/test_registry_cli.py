@@ -275,9 +275,7 @@ async def test_lookup_shows_the_file_with_phones_and_ips_sealed_and_is_audited(
         assert "violator #1: public @hidden_shop" in found.stdout
         assert "#1 weapons confirmed by 7" in found.stdout
         assert "app          " in found.stdout  # devices and apps are shown
-        assert "sealed: 1 phone number(s), 1 IP address(es) in 2026-10-01..2026-10-31" in (
-            found.stdout
-        )
+        assert "sealed: 1 phone number, 1 IP address in 2026-10-01..2026-10-31" in (found.stdout)
         assert "192.0.2.10" not in found.stdout
         assert "2079460011" not in found.stdout
     nobody = cli(env, tmp_path, "lookup", "--ip", "192.0.2.11", *why)

@@ -121,7 +121,7 @@ async def test_updates_waiting_in_the_journal_are_rotated_and_handled_under_the_
     # under the old one, and could not open what was re-sealed).
     again = await rotate(env, tmp_path)
     assert again.code == 0, again.stderr
-    assert "re-encrypted 0 value(s)" in again.stdout
+    assert "re-encrypted 0 values" in again.stdout
     assert f"a bot instance is running (pid {os.getpid()} on" in again.stderr
     assert "restart it and run keys rotate again before dropping the old keys" in again.stderr
     assert "Traceback" not in again.stderr

@@ -132,7 +132,7 @@ async def test_a_backup_restores_to_an_identical_database_the_bot_runs_on(
     assert pragma_rows(live, "foreign_key_check") == []
     code, out, err = await run_cli(env, tmp_path, "ledger", "verify")
     assert code == 0, err
-    assert "ledger: 1 entries, intact" in out
+    assert "ledger: 1 entry, intact" in out
 
     bot: RunningBot = await start_bot(settings)
     reporter = loopback.add_user(first_name="Rita", language_code="en", user_id=REPORTERS[0])

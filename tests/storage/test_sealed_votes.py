@@ -372,8 +372,8 @@ async def test_a_request_re_pointed_after_its_disclosure_is_named_by_ledger_veri
         )
         assert named in problem
     assert count == (
-        "entry 1 (request 1): it holds 0 approval(s) that verify, from distinct officers, of "
-        "the 2 it needed"
+        "entry 1 (request 1): it holds 0 verified approvals from distinct officers, of the 2 "
+        "it needed"
     )
 
 
@@ -395,8 +395,8 @@ async def test_a_vote_moved_away_after_the_disclosure_is_named_by_ledger_verify(
     assert await ledger_problems(store, cipher) == [
         f"entry 1 (request 1): vote {vote_id} (officer {BOB.user_id}) is not a vote on this "
         "request (deleted, or moved to another request)",
-        "entry 1 (request 1): it holds 1 approval(s) that verify, from distinct officers, of "
-        "the 2 it needed",
+        "entry 1 (request 1): it holds 1 verified approval from distinct officers, of the 2 "
+        "it needed",
     ]
 
 
