@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from moderation.text import clean_line, clean_multiline, shorten
+from moderation.text import clean_line, clean_multiline, counted, shorten
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,10 @@ def test_clean_multiline_keeps_paragraphs_but_not_runs_of_blank_lines() -> None:
 def test_shorten_adds_an_ellipsis() -> None:
     assert shorten("abcdef", 4) == "abc…"
     assert shorten("abc", 4) == "abc"
+
+
+def test_an_operators_count_takes_the_english_plural() -> None:
+    """issue 28, point 12: the command line said "1 entries" and "value(s)"."""
+    assert [counted(n, "value") for n in (0, 1, 2)] == ["0 values", "1 value", "2 values"]
+    assert counted(1, "entry", "entries") == "1 entry"
+    assert counted(21, "entry", "entries") == "21 entries"
