@@ -149,11 +149,11 @@ async def test_keys_rotate_re_encrypts_and_needs_the_keys(
     )
     rotated = cli(env, tmp_path, "keys", "rotate")
     assert rotated.returncode == 0, rotated.stderr
-    assert "re-encrypted 1 value(s) under key k2" in rotated.stdout
+    assert "re-encrypted 1 value under key k2" in rotated.stdout
     for secret in (old["ENCRYPTION_KEY"], new["ENCRYPTION_KEY"], old["BLIND_INDEX_KEY"]):
         assert secret.split(":")[-1] not in rotated.stdout + rotated.stderr
     again = cli(env, tmp_path, "keys", "rotate")
-    assert "re-encrypted 0 value(s)" in again.stdout
+    assert "re-encrypted 0 values" in again.stdout
 
 
 def export_lines() -> str:

@@ -185,7 +185,7 @@ async def test_start_up_gives_up_after_the_configured_time_with_exit_1(
     code, output = await run.finish()
     assert code == 1, output
     last = output.strip().splitlines()[-1]
-    assert last.startswith("report-bot: gave up after 0.02 minute(s)"), output
+    assert last.startswith("report-bot: gave up after 0.02 min and "), output
     assert f"cannot reach the Bot API at {base_url}{TOKEN_MASK}" in last
     assert "STARTUP_GIVE_UP_MINUTES" in last
     assert_clean(output)
