@@ -61,7 +61,6 @@ from handlers import (
 from handlers.callback_data import APPEAL_PREFIX, REPORT_PREFIX, REVIEW_PREFIX
 from handlers.i18n import Catalog, default_catalog
 from handlers.outbound.delivery_worker import DeliveryWorker
-from handlers.review_views import OpenMenus
 from handlers.runtime.access import ChatAdminCache
 from handlers.runtime.chat_budget import ChatBudget
 from handlers.runtime.context import BotApplication, BotContext, BotData, Services
@@ -330,7 +329,6 @@ def _post_init_factory(
                 cipher=settings.cipher() if settings.encryption_key else None,
                 ledger=settings.ledger() if settings.ledger_key else None,
                 violator_ids=registry_jobs.ViolatorIds(),
-                open_menus=OpenMenus(clock),
                 telegram=telegram,
                 metrics=metrics,
                 presence=presence,

@@ -22,7 +22,7 @@ from handlers.callback_data import ReviewAction, ReviewButton, parse_review_butt
 from handlers.errors import is_not_modified
 from handlers.outbound.case_edits import case_message_edit
 from handlers.review_copies import Located, locate, retire_now
-from handlers.review_views import Menu, ReviewViews, build_review_views
+from handlers.review_views import ReviewViews, build_review_views
 from handlers.runtime.context import BotContext, Services
 from moderation.reporting.types import CaseStatus
 from moderation.review.case_actions import (
@@ -47,7 +47,8 @@ from moderation.review.decisions import (
     undo,
 )
 from moderation.review.delivery import mark_shown
-from moderation.review.types import CaseView, Decision, Moderator, RejectReason
+from moderation.review.menus import menu_shown, open_menu
+from moderation.review.types import CaseView, Decision, Menu, Moderator, RejectReason
 from moderation.review.undo_window import undo_open, undo_open_until
 
 log = structlog.get_logger(__name__)
@@ -149,7 +150,8 @@ async def _press(
             await _busy(answer, services, views)
             return
         await answer()
-        services.open_menus.opened(case.id, _MENUS[button.action])
+        # In the database: every instance's redraw of the post keeps it (issue 29, point 1).
+        await open_menu(services.store, case.id, _MENUS[button.action], services.clock.now())
         async with case_message_edit(services, case.id):
             await _show_menu(bot, post, services, views, case.id, _MENUS[button.action])
     else:
@@ -196,7 +198,7 @@ async def _decide(
             await answer(views.t("review.alert.stale"), show_alert=True)
             return
         decision, category, reason = Decision.REJECTED, None, RejectReason(button.arg)
-    services.open_menus.opened(case.id, Menu.MAIN)
+    # The decision closes the menu in its own transaction (moderation/review/decisions.py).
     # The press is answered once the decision is known, so that of two moderators pressing at
     # the same moment the one who lost is told, in an alert, who decided what and when.
     decision_task = asyncio.ensure_future(
@@ -319,7 +321,7 @@ async def show_case(
     now = services.clock.now()
     window = timedelta(minutes=services.settings.undo_window_minutes)
     undo_until = undo_open_until(case, now, window)
-    menu = services.open_menus.menu_for(case)  # a note or an escalation keeps an open menu
+    menu = await menu_shown(services.store, case, now)  # a note or an escalation keeps it
     async with case_message_edit(services, case.id):
         try:
             await bot.edit_message_text(

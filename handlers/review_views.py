@@ -6,33 +6,24 @@ the target is a link the moderator opens deliberately (previews are off on every
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Final
+from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.callback_data import ReviewAction, review_button
 from handlers.i18n import DEFAULT_LANGUAGE, Catalog, Html
 from handlers.report_views import ReportViews
-from moderation.clock import Clock, SystemClock
 from moderation.reporting.categories import Categories
 from moderation.reporting.types import CaseStatus
 from moderation.review.case_actions import Queue
 from moderation.review.case_copies import PostRef
 from moderation.review.severe_waits import NONE_OVERDUE, Overdue
-from moderation.review.types import CaseView, Decision, QueueEntry, RejectReason
+from moderation.review.types import CaseView, Decision, Menu, QueueEntry, RejectReason
 from moderation.text import shorten
 
 QUERY_SHOWN = 60
 COMMENT_SHOWN = 200
 NOTE_SHOWN = 300
-
-
-class Menu(StrEnum):
-    MAIN = "main"
-    CATEGORIES = "categories"
-    REASONS = "reasons"
 
 
 #: The line a pending case's post shows under the case while a menu is open: what its buttons
@@ -41,50 +32,6 @@ _MENU_PROMPTS = {
     Menu.CATEGORIES: "review.case.choose_category",
     Menu.REASONS: "review.case.choose_reason",
 }
-
-
-class OpenMenus:
-    """Which case messages show a category or reason menu right now, so an update of the counts
-    or notes keeps the menu a moderator is choosing from instead of closing it under them.
-    Every redraw of a case post passes the same menu to `case_text` and `keyboard`, so the
-    prompt line and the menu's buttons come and go together. A menu left open closes after
-    TTL: the delivery worker asks for the `expired` ones and redraws their posts without it.
-    Kept in this process's memory (on the bot's clock, so tests move it)."""
-
-    TTL: Final = timedelta(seconds=120)
-
-    def __init__(self, clock: Clock | None = None) -> None:
-        self._clock: Clock = clock or SystemClock()
-        self._open: dict[int, tuple[Menu, datetime]] = {}
-
-    def opened(self, case_id: int, menu: Menu) -> None:
-        if menu is Menu.MAIN:
-            self._open.pop(case_id, None)
-        else:
-            self._open[case_id] = (menu, self._clock.now() + self.TTL)
-
-    def menu_of(self, case_id: int) -> Menu:
-        entry = self._open.get(case_id)
-        if entry is None or entry[1] < self._clock.now():
-            self._open.pop(case_id, None)
-            return Menu.MAIN
-        return entry[0]
-
-    def menu_for(self, case: CaseView) -> Menu:
-        """The menu a redraw of the case's post shows: a decided case's menu is closed."""
-        if case.status is not CaseStatus.PENDING:
-            self._open.pop(case.id, None)
-            return Menu.MAIN
-        return self.menu_of(case.id)
-
-    def expired(self) -> list[int]:
-        """The cases whose menu was left open past TTL, closed now: their posts still show it
-        until they are redrawn."""
-        now = self._clock.now()
-        gone = [case_id for case_id, (_, until) in self._open.items() if until < now]
-        for case_id in gone:
-            del self._open[case_id]
-        return gone
 
 
 class ReviewViews:

@@ -34,6 +34,7 @@ from storage.review.appeals import AppealRepository
 from storage.review.blocklist import BlocklistRepository
 from storage.review.case_copies import CopyRepository
 from storage.review.cases import ReviewRepository
+from storage.review.menus import MenuRepository
 from storage.review.outbox import OutboxRepository
 from storage.review.posts import PostRepository
 from storage.review.sends import SendRepository
@@ -66,6 +67,7 @@ class UnitOfWork:
         self.review = ReviewRepository(conn)
         self.blocklist = BlocklistRepository(conn)
         self.posts = PostRepository(conn)
+        self.menus = MenuRepository(conn)
         self.copies = CopyRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.appeals = AppealRepository(conn, bot_id)

@@ -26,7 +26,7 @@ from telegram.error import (
 
 from handlers.outbound.case_edits import case_message_edit
 from handlers.outbound.review_poster import Accepted, ReviewPoster
-from handlers.review_views import Menu, ReviewViews, build_review_views
+from handlers.review_views import ReviewViews, build_review_views
 from handlers.runtime.answer_watch import watch_answers
 from handlers.runtime.context import BotApplication, Services
 from moderation.review.case_copies import PostRef, lost_race
@@ -40,6 +40,7 @@ from moderation.review.delivery import (
     send_begun,
     send_refused,
 )
+from moderation.review.menus import close_menu, menu_shown
 from moderation.review.types import CaseView, PostTask
 from moderation.review.undo_window import undo_open_until
 
@@ -140,7 +141,7 @@ class CasePost:
         task = self.task
         log.warning("case_message_gone", case_id=task.case_id, message_id=task.message_id)
         views = review_views(self.application, self.services)
-        self.services.open_menus.opened(task.case_id, Menu.MAIN)  # the new post opens without
+        await close_menu(self.services.store, task.case_id)  # the new post opens without
         again = replace(
             self,
             text=views.case_text(self.view),
@@ -176,7 +177,7 @@ async def post_case(
     views = review_views(application, services)
     now = services.clock.now()
     undo_until = undo_open_until(view, now, timedelta(minutes=settings.undo_window_minutes))
-    menu = services.open_menus.menu_for(view)  # text and buttons: the same menu, or none
+    menu = await menu_shown(services.store, view, now)  # text and buttons: the same, or none
     post = CasePost(
         poster,
         application,

@@ -27,12 +27,8 @@ from handlers.outbound.notifier import Notifier
 from handlers.outbound.review_poster import ReviewPoster
 from handlers.runtime.context import BotApplication, Services
 from moderation.review.case_copies import due_copies
-from moderation.review.delivery import (
-    due_posts,
-    recheck_post,
-    review_chat,
-    undo_windows_closed,
-)
+from moderation.review.delivery import due_posts, review_chat, undo_windows_closed
+from moderation.review.menus import close_expired_menus
 from moderation.review.severe_waits import Overdue, check_severe_waits
 
 log = structlog.get_logger(__name__)
@@ -161,8 +157,7 @@ class DeliveryWorker:
         # The digest next: when the backlog is large, saying so matters more than one post.
         await keep_digest(application, services, chat_id, reserve, overdue)
         # A category or reason menu left open closes: its post is redrawn without it.
-        for case_id in services.open_menus.expired():
-            await recheck_post(services.store, case_id, services.clock.now())
+        await close_expired_menus(services.store, services.clock.now())
         finished = await self._due_posts(application, services, chat_id, reserve)
         # Undo buttons whose window has closed go last, from what the backlog and the count
         # updates left over and never from the reserve: each becomes an edit due now (kept in

@@ -15,7 +15,6 @@ from typing import Any, Protocol
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from handlers.i18n import Catalog
-from handlers.review_views import OpenMenus
 from handlers.runtime.access import Actor, ChatAdminCache
 from handlers.runtime.chat_budget import ChatBudget
 from handlers.runtime.message_locks import MessageLocks
@@ -56,7 +55,6 @@ class Services:
     cipher: PersonalDataCipher | None  # None only until the registry keys are configured
     ledger: Ledger | None  # None until LEDGER_KEY is set: then nothing can be disclosed
     violator_ids: ViolatorLookup
-    open_menus: OpenMenus
     telegram: TelegramHealth  # failed Bot API calls by kind, and the last one (/health)
     metrics: BotMetrics  # this Application's Prometheus registry (served when METRICS_PORT)
     presence: Presence  # this instance among those sharing the database; who leads the jobs

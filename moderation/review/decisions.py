@@ -115,6 +115,7 @@ async def decide_in(
         return NotAllowed(before)
     if not await uow.review.decide(record, moderator.name):
         return AlreadyDecided(before)
+    await uow.menus.close(case_id)  # on every instance's next redraw too (moderation/review/menus)
     lifted = False
     if record.decision is Decision.APPROVED:
         confirmed = record.category or before.category

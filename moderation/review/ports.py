@@ -9,7 +9,15 @@ from typing import Protocol
 
 from moderation.ports import AuditTrail, NoticeQueue
 from moderation.review.priority import ReporterRecord
-from moderation.review.types import CaseView, DecisionRecord, Notification, PostTask, QueueEntry
+from moderation.review.types import (
+    CaseView,
+    DecisionRecord,
+    Menu,
+    Notification,
+    OpenMenu,
+    PostTask,
+    QueueEntry,
+)
 from moderation.review.undo import CaseHiding, Confirmations, ViolatorHistory
 
 
@@ -87,6 +95,15 @@ class State(Protocol):
     async def with_prefix(self, prefix: str) -> list[tuple[str, str, datetime]]: ...
 
 
+class Menus(Protocol):
+    """The menu open on each case's post (moderation/review/menus.py)."""
+
+    async def open(self, case_id: int, menu: Menu, at: datetime, until: datetime) -> None: ...
+    async def close(self, case_id: int, *, expired_before: datetime | None = None) -> bool: ...
+    async def of(self, case_id: int) -> OpenMenu | None: ...
+    async def expired(self, now: datetime) -> list[tuple[int, bool]]: ...
+
+
 class ReviewUnit(Protocol):
     @property
     def review(self) -> Reviews: ...
@@ -104,6 +121,8 @@ class ReviewUnit(Protocol):
     def audit(self) -> AuditTrail: ...
     @property
     def state(self) -> State: ...
+    @property
+    def menus(self) -> Menus: ...
 
 
 class ReviewStore(Protocol):

@@ -135,3 +135,18 @@ class Notification:
     kind: str
     payload: dict[str, object]
     attempts: int
+
+
+class Menu(StrEnum):
+    """What the case post's buttons offer: the main ones, or a menu one of them opened."""
+
+    MAIN = "main"
+    CATEGORIES = "categories"
+    REASONS = "reasons"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenMenu:
+    case_id: int
+    menu: Menu
+    open_until: datetime

@@ -9,7 +9,7 @@ import re
 import shutil
 import sqlite3
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from moderation.registry.violators import ObservationKind, opened
 from moderation.reporting.filing import file_report
 from moderation.reporting.types import Filed
 from moderation.review.case_copies import PostRef
+from moderation.review.types import Menu, OpenMenu
 from moderation.sealing import target_context, upgrade_seals
 from moderation.staff.roles import Role
 from storage import Database, Store, UnitOfWork, check_database, latest_version, migrate
@@ -285,6 +286,11 @@ SEEDS: dict[int, tuple[str, ...]] = {
         "INSERT INTO pending_grants (user_id, role, proposed_by, proposed_at) "
         "VALUES (920006, 'legal', 920009, :t6)",
     ),
+    27: (
+        # The category menu a moderator opened on pending case 1's post.
+        "INSERT INTO case_menus (case_id, menu, opened_at, open_until) "
+        "VALUES (1, 'categories', :t5, :t6)",
+    ),
 }
 
 # What must hold after migrating any seeded version to the latest (each query lists offenders):
@@ -430,6 +436,13 @@ async def read_v24(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
     assert await uow.roles.granted_roles(920006) == frozenset()
 
 
+async def read_v27(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
+    open_until = datetime(2026, 7, 7, 10, tzinfo=UTC)
+    assert await uow.menus.of(1) == OpenMenu(1, Menu.CATEGORIES, open_until)
+    assert await uow.menus.expired(open_until) == []
+    assert await uow.menus.expired(open_until + timedelta(seconds=1)) == [(1, True)]
+
+
 # Reads through the bot's repositories, keyed like SEEDS: every seeded version must be readable.
 READS: dict[int, Callable[[UnitOfWork, PersonalDataCipher], Awaitable[None]]] = {
     1: read_v1,
@@ -447,6 +460,7 @@ READS: dict[int, Callable[[UnitOfWork, PersonalDataCipher], Awaitable[None]]] = 
     20: read_v20,
     22: read_v22,
     24: read_v24,
+    27: read_v27,
 }
 
 LATEST = latest_version()

@@ -95,7 +95,8 @@ async def test_the_previous_schema_with_data_is_migrated_and_keeps_its_data(
             (STAMP,),
         )
         conn.execute(
-            "INSERT INTO processed_updates (update_id, processed_at) VALUES (5, ?)", (STAMP,)
+            "INSERT INTO processed_updates (update_id, processed_at, bot_id) VALUES (5, ?, 0)",
+            (STAMP,),
         )
     report = await migrate(database)
     assert report.from_version == LATEST - 1
