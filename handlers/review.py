@@ -338,7 +338,13 @@ async def show_case(
             log.warning("case_message_edit_failed", case_id=case.id, error_type=type(exc).__name__)
             return
         await mark_shown(
-            services.store, case.id, post.message_id, case.version, now, redraw_at=undo_until
+            services.store,
+            case.id,
+            post.message_id,
+            case.version,
+            now,
+            redraw_at=undo_until,
+            menu=menu,
         )
 
 

@@ -41,7 +41,7 @@ from moderation.review.delivery import (
     send_refused,
 )
 from moderation.review.menus import close_menu, menu_shown
-from moderation.review.types import CaseView, PostTask
+from moderation.review.types import CaseView, Menu, PostTask
 from moderation.review.undo_window import undo_open_until
 
 log = structlog.get_logger(__name__)
@@ -67,6 +67,7 @@ class CasePost:
     now: datetime
     wake: Callable[[], None]
     kind: str = "case"
+    menu: Menu = Menu.MAIN  # the menu `text` and `keyboard` show (moderation/review/menus.py)
 
     @property
     def subject_id(self) -> int:
@@ -134,6 +135,7 @@ class CasePost:
             self.view.version,
             self.now,
             redraw_at=self.undo_until,
+            menu=self.menu,
         )
 
     async def gone(self) -> bool:
@@ -146,6 +148,7 @@ class CasePost:
             self,
             text=views.case_text(self.view),
             keyboard=views.keyboard(self.view, undo_until=self.undo_until),
+            menu=Menu.MAIN,
         )
         try:
             accepted = await self.poster.sent_once(again)
@@ -190,6 +193,7 @@ async def post_case(
         undo_until,
         now,
         wake,
+        menu=menu,
     )
     try:
         return await poster.publish(post, services.review_budget)

@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 
 from moderation.clock import utc_text
 from moderation.review.copy_count import copies_after_send
+from moderation.review.menus import shown
 from moderation.review.ports import ReviewStore, ReviewUnit
-from moderation.review.types import Notification, PostTask
+from moderation.review.types import Menu, Notification, PostTask
 
 REVIEW_CHAT_KEY = "review_chat_id"
 DIGEST_KEY = "review_digest"
@@ -106,13 +107,19 @@ async def mark_shown(
     now: datetime,
     *,
     redraw_at: datetime | None = None,
+    menu: Menu | None = None,
 ) -> None:
     """The case's message `message_id` shows `version` (nothing if it is not the case's post).
     `redraw_at`: the end of the undo window shown on its Undo button (None: no Undo shown);
-    at that time `undo_windows_closed` makes the post due for the edit that drops the button."""
+    at that time `undo_windows_closed` makes the post due for the edit that drops the button.
+    `menu`: the menu the edit drew, read before it; a moderator who opened or closed one on
+    another instance meanwhile may have had their edit overwritten by this one, so the post
+    is redrawn with the menu open now (one more edit, only in that race)."""
     async with store.transaction() as uow:
         await uow.posts.shown(case_id, message_id, version, now)
         await _undo_shown(uow, case_id, redraw_at, now)
+        if menu is not None and shown(await uow.menus.of(case_id), now) is not menu:
+            await uow.posts.recheck(case_id, now)
 
 
 async def recheck_post(store: ReviewStore, case_id: int, at: datetime) -> None:

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from moderation.review.decisions import Undone, case_view, undo
+from moderation.review.delivery import mark_shown
 from moderation.review.menus import (
     MENU_TTL,
     Menu,
@@ -19,7 +20,7 @@ from moderation.review.menus import (
 )
 from storage import Store
 from storage.location import Location
-from tests.storage.test_review_rules import MODERATOR, UNDO, Desk
+from tests.storage.test_review_rules import MODERATOR, POSTED_MESSAGE, UNDO, Desk
 
 
 @pytest.fixture
@@ -116,3 +117,34 @@ async def test_a_menu_reopened_after_it_was_seen_expired_stays_open(store: Store
         assert not await uow.menus.close(case_id, expired_before=late)
     desk.now = late
     assert await shown_by(store, case_id, desk) is Menu.CATEGORIES
+
+
+async def test_a_redraw_that_crossed_a_menu_opened_or_closed_elsewhere_is_made_again(
+    store: Store, other_instance: Store
+) -> None:
+    """issue 29, point 1: a redraw reads the menu, then edits the post; a moderator who opens
+    (or closes) the menu on another instance in between may see that edit land after theirs
+    and take the menu away (or put it back). Recording the redraw notices the difference and
+    makes the post due again, to be drawn with the menu open now; a redraw that drew it
+    leaves nothing due."""
+    desk = Desk(store)
+    case_id = await desk.new_case("crossed_shop", [desk.reporter()])
+    await desk.post(case_id)
+    case = await case_view(store, case_id)
+    assert case is not None
+
+    async def redrawn(drawn: Menu) -> bool:
+        """The leader's redraw drew `drawn` and is recorded: is the post due again?"""
+        started = desk.tick()
+        await mark_shown(store, case_id, POSTED_MESSAGE, case.version, started, menu=drawn)
+        return case_id in await desk.due(timedelta(0))
+
+    drawn = await menu_shown(store, case, desk.tick())  # the leader reads: no menu
+    await open_menu(other_instance, case_id, Menu.CATEGORIES, desk.tick())  # Approve elsewhere
+    assert await redrawn(drawn)
+    assert not await redrawn(await menu_shown(store, case, desk.now))  # drawn with the menu
+
+    drawn = await menu_shown(store, case, desk.tick())  # the leader reads: the menu
+    await open_menu(other_instance, case_id, Menu.MAIN, desk.tick())  # Back elsewhere
+    assert await redrawn(drawn)
+    assert not await redrawn(await menu_shown(store, case, desk.now))
