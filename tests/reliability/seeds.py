@@ -42,8 +42,9 @@ from moderation.review.case_actions import add_note
 from moderation.review.case_copies import PostRef, PostRole, pressed_post
 from moderation.review.decisions import decide
 from moderation.review.delivery import due_posts, record_post, send_begun
+from moderation.review.menus import open_menu
 from moderation.review.priority import CasePolicy
-from moderation.review.types import Decision, Moderator, RejectReason
+from moderation.review.types import Decision, Menu, Moderator, RejectReason
 from moderation.staff.roles import Role
 from moderation.staff.team import block, grant
 from storage import Store
@@ -146,6 +147,8 @@ async def seed_everything(
     assert await record_post(store, task, REVIEW_CHAT, 502, NOW)
     copy = PostRef(REVIEW_CHAT, 501)
     assert (await pressed_post(store, pending_case, copy, "press", NOW)).role is PostRole.COPY
+    # A moderator pressed Approve on it: the category menu is open (migration 0027).
+    await open_menu(store, pending_case, Menu.CATEGORIES, NOW)
 
     appeal = await file_appeal(
         store,
