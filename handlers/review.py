@@ -150,7 +150,7 @@ async def _press(
             await _busy(answer, services, views)
             return
         await answer()
-        # In the database: every instance's redraw of the post keeps it (issue 29, point 1).
+        # Kept in the database: every instance's redraw of the post keeps it.
         await open_menu(services.store, case.id, _MENUS[button.action], services.clock.now())
         async with case_message_edit(services, case.id):
             await _show_menu(bot, post, services, views, case.id, _MENUS[button.action])
@@ -321,8 +321,10 @@ async def show_case(
     now = services.clock.now()
     window = timedelta(minutes=services.settings.undo_window_minutes)
     undo_until = undo_open_until(case, now, window)
-    menu = await menu_shown(services.store, case, now)  # a note or an escalation keeps it
     async with case_message_edit(services, case.id):
+        # Read under the post's lock: a menu this process opens meanwhile is drawn. A note or
+        # an escalation keeps the menu open; one another instance opens is checked on record.
+        menu = await menu_shown(services.store, case, now)
         try:
             await bot.edit_message_text(
                 views.case_text(case, menu),

@@ -5,6 +5,8 @@ delivery worker's count update, a note, an escalation), on whichever instance ma
 the same menu with its prompt instead of closing it under the moderator. Back or a decision
 closes it (a decision in its own transaction, by any path); one left open for MENU_TTL is
 closed by the delivery worker of the instance that leads, and its post redrawn without it.
+A redraw reads the menu before its edit: when a moderator on another instance opened or closed
+one in between, recording the redraw puts the post due again (delivery.mark_shown).
 """
 
 from __future__ import annotations
