@@ -10,6 +10,7 @@ share the test's clock, so the menu's two minutes pass for both at once.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 
 from bot.settings import Settings
+from handlers.outbound.delivery_worker import DeliveryWorker
 from loopback import ChatHandle, LoopbackServer, SentMessage
 from moderation.instances import HEARTBEAT
 from tests.conftest import ENGINES, MODERATOR_ID, RunningBot
@@ -146,3 +148,47 @@ async def test_a_menu_stays_open_across_a_restart_of_the_bot(
     await press.answered(timeout=15)
     await loopback.wait_for(lambda: "Approved by @mona_mod" in current(chat, posted).text, 15)
     assert "👇" not in current(chat, posted).text
+
+
+async def test_a_redraw_that_lands_after_a_menu_opened_elsewhere_is_made_again_with_it(
+    start_bot: Callable[..., Any],
+    make_settings: Callable[..., Settings],
+    loopback: LoopbackServer,
+) -> None:
+    """issue 29, point 1: the leader reads the post's menu (none) and edits it for a new report;
+    Telegram holds that edit while the moderator's Approve on the other instance opens the
+    menu, then applies it last: the post lost the menu. Recording the leader's redraw notices
+    the menu opened meanwhile, and its next pass draws the post again, with the menu."""
+    moderator = loopback.add_user(
+        first_name="Mona", username="mona_mod", language_code="en", user_id=MODERATOR_ID
+    )
+    chat = loopback.add_supergroup(title="Review", members=[moderator], bot_admin=True)
+    clock = FakeClock()
+    leader: RunningBot = await start_bot(instance_settings(make_settings, chat.id), clock=clock)
+    await start_bot(instance_settings(make_settings, chat.id), clock=clock)  # takes the updates
+    await file(loopback, "Alice")
+    posted = await chat.next_message(timeout=15)
+    await leader.until_delivered(lambda: True)
+
+    held = loopback.faults.inject("editMessageText", kind="hold", chat_id=chat.id, times=1)
+    await file(loopback, "Bob")
+    delivery = leader.application.bot_data.services.delivery
+    assert isinstance(delivery, DeliveryWorker)
+    redraw = asyncio.create_task(delivery.run_once())  # reads no menu, then its edit is held
+    await loopback.wait_for(
+        lambda: any(c.pending for c in loopback.calls("editMessageText")), timeout=15
+    )
+    press = await moderator.press(posted, text="✅ Approve")
+    await press.answered(timeout=15)
+    await loopback.wait_for(lambda: CATEGORY_PROMPT in current(chat, posted).text, 15)
+    held.release()  # the leader's redraw lands last: the main buttons, no prompt
+    await redraw
+    assert held.hits == 1
+    assert CATEGORY_PROMPT not in current(chat, posted).text
+
+    await leader.until_delivered(
+        lambda: CATEGORY_PROMPT in current(chat, posted).text, "the redraw with the menu"
+    )
+    again = current(chat, posted)
+    assert "Reports: 2 · reporters: 2" in again.text
+    assert again.button_texts()[0] == "✓ Illegal drugs"
