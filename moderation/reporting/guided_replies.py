@@ -40,6 +40,9 @@ class Prompt:
     problem: Problem | None = None
     notice: Notice | None = None
     detail: str = ""  # e.g. what kind of media was sent
+    # The question asked again for an update handled before (its reply may be lost): the
+    # message that shows it is recorded as the one that asks (guided.note_shown).
+    again: bool = False
 
 
 class HoldReason(StrEnum):
