@@ -14,6 +14,7 @@ arrived); then it handles the press. The newest message must be the one that ask
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -114,19 +115,20 @@ async def test_after_a_kill_mid_answer_the_newest_message_asks_and_its_buttons_w
                 assert rita.message(first).button_texts() == []
                 assert ASK_RESULT in rita.message(first).text  # its text stays, not its buttons
 
+                def edited_since(seen: int) -> Callable[[], bool]:
+                    return lambda: rita.revision(newest) > seen
+
                 # The newest message's buttons work, to the receipt.
                 for label, then in (
                     ("Illegal drugs", ASK_COMMENT),
                     ("Skip", "Please check your report"),
                     ("✅ Submit", "received"),
                 ):
-                    revision = rita.revision(newest)
+                    edited = edited_since(rita.revision(newest))
                     press = await rita.press(rita.message(newest), text=label)
                     answer = await press.answered(timeout=30)
                     assert not answer.show_alert, answer.text
-                    await server.wait_for(
-                        lambda seen=revision: rita.revision(newest) > seen, timeout=30
-                    )
+                    await server.wait_for(edited, timeout=30)
                     assert then in rita.message(newest).text
                 receipts = [m for m in rita.messages() if RECEIPT.search(m.text)]
                 assert len(receipts) == 1
