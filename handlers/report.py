@@ -23,7 +23,7 @@ from moderation.reporting.drafts import Draft
 from moderation.reporting.filing import forget_old_updates, my_reports, set_notifications
 from moderation.reporting.guided import expire_drafts, handle, hold_open_report, note_shown
 from moderation.reporting.guided_inputs import Action, CommandInput, Event, Input, Reporter
-from moderation.reporting.guided_replies import Prompt, Reply, Submitted
+from moderation.reporting.guided_replies import Cancelled, Prompt, Reply, Submitted
 from moderation.reporting.guided_steps import FlowConfig
 from moderation.reporting.one_message import OneMessageHelp, file_one_message
 from moderation.reporting.types import ReportLimits
@@ -126,7 +126,7 @@ async def report_button(update: Update, context: BotContext) -> None:
         await _drop_keyboard(query)
         await query.message.reply_text(view.text, reply_markup=view.keyboard)
         return
-    shown_in = reply.draft.shown_in if isinstance(reply, Prompt) else None
+    shown_in = _newest_question(reply)
     if (
         shown_in is not None
         and shown_in != query.message.message_id
@@ -278,6 +278,16 @@ async def _show_in_place(query: CallbackQuery, view: View) -> None:
             return
         if isinstance(query.message, Message):
             await query.message.reply_text(view.text, reply_markup=keyboard)
+
+
+def _newest_question(reply: Reply) -> int | None:
+    """The message that asks the report's step, when a question was sent again after a crash
+    (moderation/reporting/drafts.py: Draft.shown_in): the answer to a press shows there."""
+    if isinstance(reply, Prompt):
+        return reply.draft.shown_in
+    if isinstance(reply, Submitted | Cancelled):
+        return reply.shown_in
+    return None
 
 
 async def _show_in(context: BotContext, chat_id: int, message_id: int, view: View) -> bool:

@@ -68,6 +68,9 @@ class OnHold:
 @dataclass(frozen=True, slots=True)
 class Submitted:
     outcome: FilingOutcome
+    shown_in: int | None = (
+        None  # the report's newest question (Draft.shown_in), if pressed elsewhere
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,7 @@ class AlreadyReported:
 @dataclass(frozen=True, slots=True)
 class Cancelled:
     had_draft: bool
+    shown_in: int | None = None  # as Submitted's
 
 
 @dataclass(frozen=True, slots=True)

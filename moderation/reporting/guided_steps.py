@@ -137,7 +137,7 @@ class GuidedStep:
             return StaleButton(draft)
         if value.action is Action.CANCEL:
             await self._drop(draft, "report.cancelled")
-            return Cancelled(had_draft=True)
+            return Cancelled(had_draft=True, shown_in=self._shown_in(draft))
         step = draft.step
         if value.action is Action.CONTINUE:
             return await self._save(draft, step=step)
@@ -324,7 +324,7 @@ class GuidedStep:
         )
         outcome = await file_in(self.uow, report, self.config.limits, self.now, self.config.policy)
         await self.uow.drafts.delete(draft.user_id)
-        return Submitted(outcome)
+        return Submitted(outcome, shown_in=self._shown_in(draft))
 
     async def _drop(self, draft: Draft, action: str) -> None:
         await self.uow.drafts.delete(draft.user_id)
@@ -337,9 +337,9 @@ class GuidedStep:
         )
 
     def _shown_in(self, draft: Draft) -> int | None:
-        """Where the next step will show: a press on a step's buttons edits the message that
-        asks it (the pressed one, or the newer copy `draft.shown_in` names); anything else
-        (a message, a command, Continue) gets a new message, the pressed one from then on."""
+        """Where the answer will show: a press on a step's buttons edits the message that
+        asks the step (the pressed one, or the newer copy `draft.shown_in` names); anything
+        else (a message, a command, Continue) is answered with a new message: None."""
         value = self.event.input
         if isinstance(value, ButtonInput) and value.action is not Action.CONTINUE:
             return draft.shown_in

@@ -19,7 +19,7 @@ from moderation.reporting.guided_inputs import (
     Reporter,
     TextInput,
 )
-from moderation.reporting.guided_replies import Prompt, Reply
+from moderation.reporting.guided_replies import Prompt, Reply, Submitted
 from moderation.reporting.guided_steps import FlowConfig
 from moderation.reporting.types import ReportLimits
 from storage import Store
@@ -93,3 +93,24 @@ async def test_the_copy_is_not_recorded_once_the_report_moved_on(store: Store) -
     assert draft is not None
     assert draft.step is Step.CATEGORY
     assert draft.shown_in is None
+
+
+async def test_a_submit_on_the_first_copy_is_answered_in_the_newest(store: Store) -> None:
+    """issue 29, point 2: the summary sent again after a crash kept its Submit button once
+    the report was filed from the first copy: one receipt, in the newest message."""
+    await step(store, 1, CommandInput("report"))
+    asked = await step(store, 2, TextInput("cheap pills"))
+    assert isinstance(asked, Prompt)
+    draft_id = asked.draft.draft_id
+    await step(store, 3, ButtonInput(Action.TERM, draft_id, message_id=FIRST_COPY))
+    await step(store, 4, ButtonInput(Action.CATEGORY, draft_id, "drugs", message_id=FIRST_COPY))
+    await step(store, 5, TextInput("seen in the search today"))
+    again = await step(store, 5, TextInput("seen in the search today"))
+    assert isinstance(again, Prompt)
+    assert again.draft.step is Step.CONFIRM
+    await note_shown(store, again.draft, SECOND_COPY)
+    filed = await step(store, 6, ButtonInput(Action.SUBMIT, draft_id, message_id=FIRST_COPY))
+    assert isinstance(filed, Submitted)
+    assert filed.shown_in == SECOND_COPY
+    async with store.reading() as uow:
+        assert await uow.reports.id_for_draft(draft_id) is not None
