@@ -68,9 +68,7 @@ class OnHold:
 @dataclass(frozen=True, slots=True)
 class Submitted:
     outcome: FilingOutcome
-    shown_in: int | None = (
-        None  # the report's newest question (Draft.shown_in), if pressed elsewhere
-    )
+    shown_in: int | None = None  # the report's newest question (Draft.shown_in), if any
 
 
 @dataclass(frozen=True, slots=True)
