@@ -7,6 +7,7 @@ reply. Button presses edit the message they belong to; typed answers get a new m
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from datetime import timedelta
 
 import structlog
@@ -20,9 +21,9 @@ from handlers.report_views import HELD_NOTICE, ReportViews, View
 from handlers.runtime.context import BotContext, Services
 from moderation.reporting.drafts import Draft
 from moderation.reporting.filing import forget_old_updates, my_reports, set_notifications
-from moderation.reporting.guided import expire_drafts, handle, hold_open_report
+from moderation.reporting.guided import expire_drafts, handle, hold_open_report, note_shown
 from moderation.reporting.guided_inputs import Action, CommandInput, Event, Input, Reporter
-from moderation.reporting.guided_replies import Reply, Submitted
+from moderation.reporting.guided_replies import Cancelled, Prompt, Reply, Submitted
 from moderation.reporting.guided_steps import FlowConfig
 from moderation.reporting.one_message import OneMessageHelp, file_one_message
 from moderation.reporting.types import ReportLimits
@@ -104,6 +105,7 @@ async def report_button(update: Update, context: BotContext) -> None:
         await query.answer(context.services.texts.render(language, "report.button_stale"))
         return
     chat_id = query.message.chat.id
+    button = replace(button, message_id=query.message.message_id)
     reply = await _handle(
         update, context, Reporter(user.id, chat_id, language, user.username), button
     )
@@ -123,6 +125,15 @@ async def report_button(update: Update, context: BotContext) -> None:
         # An on-hold notice may share its message with /help or /myreports: that text stays.
         await _drop_keyboard(query)
         await query.message.reply_text(view.text, reply_markup=view.keyboard)
+        return
+    shown_in = _newest_question(reply)
+    if (
+        shown_in is not None
+        and shown_in != query.message.message_id
+        and await _show_in(context, chat_id, shown_in, view)
+    ):
+        # The newest message asks now; the pressed copy keeps its text, not its buttons.
+        await _drop_keyboard(query)
         return
     await _show_in_place(query, view)
 
@@ -215,7 +226,9 @@ async def _run(update: Update, context: BotContext, message: Message, value: Inp
         update, context, Reporter(user.id, message.chat.id, language, user.username), value
     )
     view = views(context).reply(reply, language)
-    await message.reply_text(view.alert or view.text, reply_markup=view.keyboard)
+    sent = await message.reply_text(view.alert or view.text, reply_markup=view.keyboard)
+    if isinstance(reply, Prompt) and reply.again:
+        await note_shown(context.services.store, reply.draft, sent.message_id)
 
 
 async def _handle(update: Update, context: BotContext, reporter: Reporter, value: Input) -> Reply:
@@ -265,6 +278,28 @@ async def _show_in_place(query: CallbackQuery, view: View) -> None:
             return
         if isinstance(query.message, Message):
             await query.message.reply_text(view.text, reply_markup=keyboard)
+
+
+def _newest_question(reply: Reply) -> int | None:
+    """The message that asks the report's step, when a question was sent again after a crash
+    (moderation/reporting/drafts.py: Draft.shown_in): the answer to a press shows there."""
+    if isinstance(reply, Prompt):
+        return reply.draft.shown_in
+    if isinstance(reply, Submitted | Cancelled):
+        return reply.shown_in
+    return None
+
+
+async def _show_in(context: BotContext, chat_id: int, message_id: int, view: View) -> bool:
+    """Edits the report's newest question (a copy sent again after a crash) into the next
+    step; False when that message cannot be edited (deleted, say): the pressed one is then."""
+    try:
+        await context.bot.edit_message_text(
+            view.text, chat_id=chat_id, message_id=message_id, reply_markup=view.keyboard
+        )
+    except BadRequest as exc:
+        return is_not_modified(exc)
+    return True
 
 
 async def _drop_keyboard(query: CallbackQuery) -> None:

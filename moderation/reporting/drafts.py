@@ -50,6 +50,11 @@ class Draft:
     # The reporter turned to something else (a command, a message that answers nothing):
     # nothing they send is taken as an answer until they choose to continue.
     on_hold: bool = False
+    # The message that shows the current step when it is not the one the reporter presses:
+    # the question sent again for an answer already handled (a takeover after a crash, when
+    # the first reply may have gone out too). A press on an older copy moves the report on
+    # in this one, so the newest message is the one that asks; None: the pressed message.
+    shown_in: int | None = None
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at <= now

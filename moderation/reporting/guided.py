@@ -88,14 +88,28 @@ async def expire_drafts(store: ReportingStore, now: datetime, limit: int = 100) 
 
 
 async def _redelivered(uow: ReportingUnit, event: Event, now: datetime) -> Reply:
-    """Telegram sent this update again (we crashed before confirming it): answer, change nothing."""
+    """The update was handled before (a takeover after a crash, or Telegram's redelivery):
+    change nothing, answer with where the report stands. The first reply may have gone out
+    before the crash, so this question may be a second copy: `again` has the caller record
+    it as the one that asks (`note_shown`), so a press on the first copy moves the report on
+    in the newest message instead of leaving it a question already answered."""
     filed = await uow.reports.id_for_update(event.update_id, now - REDELIVERY_WINDOW)
     if filed is not None:
         return Submitted(AlreadyFiled(filed))
     draft = await uow.drafts.get(event.reporter.user_id)
     if draft is None:
         return Outside()
-    return OnHold(draft, HoldReason.WAITING) if draft.on_hold else Prompt(draft)
+    return OnHold(draft, HoldReason.WAITING) if draft.on_hold else Prompt(draft, again=True)
+
+
+async def note_shown(store: ReportingStore, shown: Draft, message_id: int) -> None:
+    """Records `message_id` as the message that asks `shown`'s current step (a question sent
+    again by `_redelivered`), unless the report moved on or ended since."""
+    async with store.transaction() as uow:
+        draft = await uow.drafts.get(shown.user_id)
+        if draft is None or draft.draft_id != shown.draft_id or draft.step is not shown.step:
+            return
+        await uow.drafts.save(replace(draft, shown_in=message_id))
 
 
 async def resolve_target(

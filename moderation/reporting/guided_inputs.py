@@ -76,6 +76,7 @@ class ButtonInput:
     action: Action
     draft_id: int
     arg: str = ""
+    message_id: int | None = None  # the pressed message
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,9 @@ class Prompt:
     problem: Problem | None = None
     notice: Notice | None = None
     detail: str = ""  # e.g. what kind of media was sent
+    # The question asked again for an update handled before (its reply may be lost): the
+    # message that shows it is recorded as the one that asks (guided.note_shown).
+    again: bool = False
 
 
 class HoldReason(StrEnum):
@@ -65,6 +68,7 @@ class OnHold:
 @dataclass(frozen=True, slots=True)
 class Submitted:
     outcome: FilingOutcome
+    shown_in: int | None = None  # the report's newest question (Draft.shown_in), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +84,7 @@ class AlreadyReported:
 @dataclass(frozen=True, slots=True)
 class Cancelled:
     had_draft: bool
+    shown_in: int | None = None  # as Submitted's
 
 
 @dataclass(frozen=True, slots=True)

@@ -137,7 +137,7 @@ class GuidedStep:
             return StaleButton(draft)
         if value.action is Action.CANCEL:
             await self._drop(draft, "report.cancelled")
-            return Cancelled(had_draft=True)
+            return Cancelled(had_draft=True, shown_in=self._shown_in(draft))
         step = draft.step
         if value.action is Action.CONTINUE:
             return await self._save(draft, step=step)
@@ -278,7 +278,7 @@ class GuidedStep:
             draft, target=target, raw_input=raw[:RAW_INPUT_MAX], forward_origin=origin
         )
         if notice is not None:  # the question stays the same, with the notice above it
-            touched = updated.touched(self.now, self.config.timeout)
+            touched = replace(updated.touched(self.now, self.config.timeout), shown_in=None)
             await self.uow.drafts.save(touched)
             return Prompt(touched, notice=notice)
         return await self._save(updated)
@@ -290,12 +290,13 @@ class GuidedStep:
             step=following,
             editing=draft.editing and following is not Step.CONFIRM,
             on_hold=False,  # answering (or tapping Continue) takes it off hold
+            shown_in=self._shown_in(draft),
         )
         await self.uow.drafts.save(saved)
         return Prompt(saved)
 
     async def _hold(self, draft: Draft, reason: HoldReason, detail: str = "") -> Reply:
-        held = replace(draft.touched(self.now, self.config.timeout), on_hold=True)
+        held = replace(draft.touched(self.now, self.config.timeout), on_hold=True, shown_in=None)
         await self.uow.drafts.save(held)
         return OnHold(held, reason, detail)
 
@@ -323,7 +324,7 @@ class GuidedStep:
         )
         outcome = await file_in(self.uow, report, self.config.limits, self.now, self.config.policy)
         await self.uow.drafts.delete(draft.user_id)
-        return Submitted(outcome)
+        return Submitted(outcome, shown_in=self._shown_in(draft))
 
     async def _drop(self, draft: Draft, action: str) -> None:
         await self.uow.drafts.delete(draft.user_id)
@@ -334,6 +335,15 @@ class GuidedStep:
             subject_type="draft",
             subject_id=draft.draft_id,
         )
+
+    def _shown_in(self, draft: Draft) -> int | None:
+        """Where the answer will show: a press on a step's buttons edits the message that
+        asks the step (the pressed one, or the newer copy `draft.shown_in` names); anything
+        else (a message, a command, Continue) is answered with a new message: None."""
+        value = self.event.input
+        if isinstance(value, ButtonInput) and value.action is not Action.CONTINUE:
+            return draft.shown_in
+        return None
 
     def _category_named(self, text: str) -> str | None:
         """Lets a reporter type a category's short name instead of tapping."""

@@ -44,6 +44,7 @@ class DraftRepository:
             "comment_done": draft.comment_done,
             "editing": draft.editing,
             "on_hold": draft.on_hold,
+            "shown_in": draft.shown_in,
         }
         await run(
             self._conn,
@@ -110,4 +111,5 @@ def _draft(row: Any) -> Draft:
         comment_done=bool(data.get("comment_done", False)),
         editing=bool(data.get("editing", False)),
         on_hold=bool(data.get("on_hold", False)),
+        shown_in=data.get("shown_in"),
     )

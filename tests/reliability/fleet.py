@@ -510,6 +510,9 @@ async def _guided_report(world: World, drive: Drive, guided: Guided, wait: float
     prompt = _newest(user, "What is wrong with it?")
     assert prompt is not None
     comment = await _tap(server, user, prompt, CATEGORY_LABELS[guided.category], wait)
+    # A question sent again after a kill mid-answer is where the report goes on (the press
+    # on the first copy took its buttons away).
+    comment = _newest(user, "Anything the moderators should know?") or comment
     drive.step()
     if comment is None or "Anything the moderators should know?" not in comment.text:
         guided.problem = f"no comment step after the category: {comment and comment.text[:80]}"
