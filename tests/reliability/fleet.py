@@ -361,6 +361,33 @@ class Member:
     stopped_at: datetime | None = None
 
 
+async def jobs_lease(dsn: str) -> tuple[str, datetime]:
+    """Who holds the jobs lease, and until when (as the database has it)."""
+    [(holder, expires_at)] = await pg_rows(
+        dsn, "SELECT holder, expires_at FROM leases WHERE name = 'jobs'"
+    )
+    return str(holder), datetime.fromisoformat(str(expires_at))
+
+
+def member_of(members: Sequence[Member], instance_id: str) -> Member:
+    """The member whose process is the instance (its id is host:pid:random)."""
+    pid = int(instance_id.rsplit(":", 2)[1])
+    return next(m for m in members if m.process.pid == pid)
+
+
+def logged(member: Member, event: str) -> list[dict[str, object]]:
+    """The member's JSON log lines of `event`, every process it ran."""
+    found = []
+    for path in member.process.log_files:
+        if path.exists():
+            for line in path.read_text(errors="replace").splitlines():
+                if line.startswith("{") and f'"{event}"' in line:
+                    entry = json.loads(line)
+                    if entry.get("event") == event:
+                        found.append(entry)
+    return found
+
+
 def fleet_environment(
     server: LoopbackServer, dsn: str, review_id: int, moderators: Sequence[UserHandle], **extra: str
 ) -> dict[str, str]:
