@@ -16,10 +16,11 @@ death to the next case post in the review chat (any instance posts, each post cl
 in the same round, to another instance taking the jobs lease (until then the old code posted
 nothing), with their ratio. A last round kills the instance sending a case post after Telegram
 applied it and before it was recorded: it is posted again once its claim runs out.
-`--quick` (CI): one round of each with JOBS_LEASE_SECONDS=10 and OUTBOX_CLAIM_SECONDS=5.
+`--quick` (CI; implies `--takeover`): one round of each, with JOBS_LEASE_SECONDS=10 and
+OUTBOX_CLAIM_SECONDS=5.
 
     .venv/bin/python bench/fleet.py --takeover 3      # the default lease (30 s) and claim (20 s)
-    .venv/bin/python bench/fleet.py --takeover 1 --quick
+    .venv/bin/python bench/fleet.py --quick
 
 PostgreSQL: TEST_POSTGRES_DSN's server, or a private one started for the run (pgserver).
 """
@@ -86,7 +87,7 @@ async def main(arguments: argparse.Namespace) -> int:
         try:
             dsn = await cluster.create_database()
             try:
-                if arguments.takeover:
+                if arguments.takeover or arguments.quick:
                     return await takeover(arguments, Path(folder) / "run", dsn)
                 totals = await run_fleet(config, Path(folder) / "run", dsn, str(ROOT))
             finally:
@@ -212,5 +213,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--takeover", type=int, default=0, help="rounds timing a leader's death to the next post"
     )
-    parser.add_argument("--quick", action="store_true", help="--takeover's short round (CI)")
+    parser.add_argument(
+        "--quick", action="store_true", help="one --takeover round of each kind (CI)"
+    )
     sys.exit(asyncio.run(main(parser.parse_args())))
