@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Final
 
 import structlog
@@ -41,6 +41,7 @@ from moderation.review.delivery import (
     undo_windows_closed,
 )
 from moderation.review.severe_waits import NONE_OVERDUE, Overdue, check_severe_waits
+from moderation.review.types import PostTask
 
 log = structlog.get_logger(__name__)
 
@@ -67,6 +68,9 @@ class DeliveryWorker:
         self._severe_waiting = False  # for the log line when severe cases start or stop waiting
         self._stopping = asyncio.Event()
         self._poster = ReviewPoster()  # case and appeal posts
+        # Claimed case posts Telegram accepted whose record failed: the claim is kept (no
+        # other instance posts them again) until the next pass records them.
+        self._kept: dict[int, tuple[PostTask, datetime]] = {}
         self._notifier = Notifier()
 
     def wake(self) -> None:
@@ -193,6 +197,7 @@ class DeliveryWorker:
         budget = services.review_budget
         debounce = timedelta(seconds=services.settings.case_edit_debounce_seconds)
         claim = timedelta(seconds=services.settings.outbox_claim_seconds)
+        await self._record_kept(application, services, chat_id)
         if not await budget.available():
             return not self._stopping.is_set()
         taken: set[int] = set()
@@ -200,13 +205,12 @@ class DeliveryWorker:
             if self._stopping.is_set():
                 return False
             now = services.clock.now()
-            task = await claim_post(services.store, now, debounce, now + claim)
+            # Each case once a pass: one still due after its turn waits for the next pass.
+            task = await claim_post(services.store, now, debounce, now + claim, taken)
             if task is None:
                 break
+            taken.add(task.case_id)
             try:
-                if task.case_id in taken:  # still due after its turn: the next pass tries again
-                    break
-                taken.add(task.case_id)
                 # Asked-for cases and decisions may use the whole budget; the backlog and
                 # count updates leave a reserve so a moderator's decision shows at once.
                 await budget.pace()
@@ -217,8 +221,27 @@ class DeliveryWorker:
                 ):
                     return False
             finally:
-                await release_post(services.store, task.case_id, now + claim, services.clock.now())
+                await self._release(services, task, now + claim)
         return not self._stopping.is_set()
+
+    async def _release(self, services: Services, task: PostTask, until: datetime) -> None:
+        """The claim ends, unless Telegram took the post and its record failed: then it is
+        kept, so the next pass records it instead of another instance posting it again."""
+        if self._poster.unrecorded("case", task.case_id):
+            self._kept[task.case_id] = (task, until)
+            return
+        self._kept.pop(task.case_id, None)
+        await release_post(services.store, task.case_id, until, services.clock.now())
+
+    async def _record_kept(
+        self, application: BotApplication, services: Services, chat_id: int
+    ) -> None:
+        """Records the posts a failed record left claimed (no message is sent for them)."""
+        for task, until in list(self._kept.values()):
+            try:
+                await post_case(self._poster, application, services, task, chat_id, self.wake)
+            finally:
+                await self._release(services, task, until)
 
     async def _copies(self, application: BotApplication, services: Services) -> None:
         """Copies Telegram named that their finder could not retire: deleted or disarmed."""

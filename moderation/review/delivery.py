@@ -10,6 +10,7 @@ Every instance's worker sends them: each post or notification is claimed first, 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -40,12 +41,17 @@ async def due_posts(
 
 
 async def claim_post(
-    store: ReviewStore, now: datetime, debounce: timedelta, until: datetime
+    store: ReviewStore,
+    now: datetime,
+    debounce: timedelta,
+    until: datetime,
+    skip: Collection[int] = (),
 ) -> PostTask | None:
-    """The most urgent post or edit due now, taken for the caller until `until` (None: none
-    is due or every due one is claimed); `release_post` ends the claim."""
+    """The most urgent post or edit due now, but those of the cases in `skip` (done in this
+    pass already), taken for the caller until `until` (None: none is due or every due one is
+    claimed); `release_post` ends the claim."""
     async with store.transaction() as uow:
-        return await uow.posts.claim_next(now, now - debounce, until)
+        return await uow.posts.claim_next(now, now - debounce, until, skip)
 
 
 async def release_post(store: ReviewStore, case_id: int, until: datetime, now: datetime) -> None:

@@ -3,6 +3,7 @@ storage/registry/ implement it)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
@@ -48,7 +49,7 @@ class ViolatorConfirmations(Confirmations, Protocol):
 class Posts(Protocol):
     async def due(self, now: datetime, edit_before: datetime, limit: int) -> list[PostTask]: ...
     async def claim_next(
-        self, now: datetime, edit_before: datetime, until: datetime
+        self, now: datetime, edit_before: datetime, until: datetime, skip: Collection[int] = ()
     ) -> PostTask | None: ...
     async def release(self, case_id: int, claimed_until: datetime, at: datetime) -> None: ...
     async def posted(

@@ -3,6 +3,7 @@ edits next, and what Telegram is known to show."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, Final
 
@@ -19,15 +20,18 @@ from storage.sql import (
     run,
 )
 
-#: Posts due now, most urgent first (parameters: `_due_params`; the caller adds the LIMIT).
+#: Posts due now (parameters: `_due_params`) ...
 _DUE: Final = (
     "SELECT p.case_id, p.message_id, p.chat_id, c.version, p.attempts, "
     "p.requested_at IS NOT NULL AS requested, c.status <> 'pending' AS decided "
     "FROM case_posts p JOIN cases c ON c.id = p.case_id "
     "WHERE p.next_attempt_at <= ? AND (p.message_id IS NULL OR p.recheck_at <= ? OR "
     "(p.shown_version < c.version AND (p.edited_at IS NULL OR p.edited_at <= ? "
-    "OR c.status <> 'pending'))) "
-    "ORDER BY CASE WHEN p.message_id IS NULL AND p.requested_at IS NOT NULL THEN 0 "
+    "OR c.status <> 'pending')))"
+)
+#: ... most urgent first (the caller adds the LIMIT).
+_URGENT_FIRST: Final = (
+    " ORDER BY CASE WHEN p.message_id IS NULL AND p.requested_at IS NOT NULL THEN 0 "
     "WHEN p.message_id IS NOT NULL AND c.status <> 'pending' THEN 1 "
     "WHEN p.message_id IS NULL THEN 2 ELSE 3 END, c.priority DESC, p.case_id"
 )
@@ -66,21 +70,27 @@ class PostRepository:
         decision, new cases by priority, then count updates (debounced by `edit_before`) and
         rechecks of messages an edit with a lost answer may have changed (see `recheck`)."""
         rows = await fetch_all(
-            self._conn, f"{_DUE} LIMIT ?", (*_due_params(now, edit_before), limit)
+            self._conn, f"{_DUE}{_URGENT_FIRST} LIMIT ?", (*_due_params(now, edit_before), limit)
         )
         return [_task(row) for row in rows]
 
     async def claim_next(
-        self, now: datetime, edit_before: datetime, until: datetime
+        self,
+        now: datetime,
+        edit_before: datetime,
+        until: datetime,
+        skip: Collection[int] = (),
     ) -> PostTask | None:
-        """Takes the most urgent due post for the caller until `until`: it is not due again
-        before then, unless `release`d (in the caller's write transaction; on PostgreSQL the
-        row is locked, and one another transaction holds is skipped, not waited for)."""
+        """Takes the most urgent due post (but those of `skip`) for the caller until `until`:
+        it is not due again before then, unless `release`d (in the caller's write transaction;
+        on PostgreSQL the row is locked, and one another transaction holds is skipped, not
+        waited for)."""
+        skipped = f" AND p.case_id NOT IN ({', '.join('?' for _ in skip)})" if skip else ""
         row = await fetch_one(
             self._conn,
-            f"{_DUE} LIMIT 1"
+            f"{_DUE}{skipped}{_URGENT_FIRST} LIMIT 1"
             + per_dialect(self._conn, sqlite="", postgresql=" FOR UPDATE OF p SKIP LOCKED"),
-            _due_params(now, edit_before),
+            (*_due_params(now, edit_before), *skip),
         )
         if row is None:
             return None

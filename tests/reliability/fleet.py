@@ -126,8 +126,9 @@ class FleetConfig:
     moderators: int = 3
     #: How long a reporter waits for an answer (a dead instance's claims wait PRESUMED_DEAD).
     answer_timeout: float = 45.0
-    #: After the drive, how long everything owed may take to arrive (a dead leader's lease
-    #: lapses after LEASE_TERM; posts are paced by the review chat's budget).
+    #: After the drive, how long everything owed may take to arrive (a killed instance's
+    #: claims run out after OUTBOX_CLAIM_SECONDS, a dead leader's lease after
+    #: JOBS_LEASE_SECONDS; posts are paced by the review chat's budget).
     settle_timeout: float = 240.0
     concurrency: int = 8
     #: Seconds between one reporter's reports, and between the starts of the guided reports

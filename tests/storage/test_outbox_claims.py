@@ -46,6 +46,8 @@ async def test_a_claimed_post_is_nobody_elses_until_released_or_its_claim_runs_o
     assert await claim_post(second, now, timedelta(0), now + CLAIM) is None
 
     await release_post(store, mine.case_id, now + CLAIM, now)  # unsent: due again at once
+    # A worker's pass takes each case once: one it did already is not claimed again in it.
+    assert await claim_post(second, now, timedelta(0), now + CLAIM, {mine.case_id}) is None
     again = await claim_post(second, now, timedelta(0), now + CLAIM)
     assert again is not None
     assert again.case_id == mine.case_id
