@@ -49,7 +49,12 @@ async def claim_post(
 ) -> PostTask | None:
     """The most urgent post or edit due now, but those of the cases in `skip` (done in this
     pass already), taken for the caller until `until` (None: none is due or every due one is
-    claimed); `release_post` ends the claim."""
+    claimed); `release_post` ends the claim. Looks first, in a read: an idle pass writes
+    nothing (and waits for no writer)."""
+    async with store.reading() as uow:
+        due = await uow.posts.due(now, now - debounce, len(skip) + 1)
+    if all(task.case_id in skip for task in due):
+        return None
     async with store.transaction() as uow:
         return await uow.posts.claim_next(now, now - debounce, until, skip)
 
@@ -183,6 +188,9 @@ async def claim_notification(
     store: ReviewStore, now: datetime, until: datetime
 ) -> Notification | None:
     """The longest-due notification, taken for the caller until `until` (see claim_post)."""
+    async with store.reading() as uow:
+        if not await uow.outbox.due(now, 1):
+            return None
     async with store.transaction() as uow:
         return await uow.outbox.claim_next(now, until)
 
