@@ -16,6 +16,7 @@ metrics server and the database. Every handler's callback is timed for the metri
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any, Final, cast
 
 import structlog
@@ -301,6 +302,7 @@ def _post_init_factory(
             Mode.WEBHOOK if settings.webhook_url else Mode.POLLING,
             package_version(),
             alone=isinstance(settings.database, SqliteLocation),  # the lock file made sure
+            lease_term=timedelta(seconds=settings.jobs_lease_seconds),
         )
         try:
             await presence.start()

@@ -31,6 +31,7 @@ from bot import env_file as settings_file
 from bot.settings_problems import DEFAULT_API_BASE_URL, describe, problem
 from bot.settings_problems import SettingsError as SettingsError  # callers import it from here
 from handlers.runtime.settings import HandlerSettings
+from moderation.instances import LEASE_TERM, MIN_LEASE_TERM
 from moderation.legal.ledger import Ledger, LedgerKeys
 from moderation.legal.types import LegalPolicy, OrderType
 from moderation.reporting.categories import DEFAULT_CATEGORIES, Categories, parse_categories
@@ -165,6 +166,12 @@ class Settings(BaseSettings):
     case_edit_recheck_seconds: int = Field(default=30, ge=1, le=3600)
     review_messages_per_minute: int = Field(default=20, ge=1, le=20)
     review_message_gap_seconds: float = Field(default=1.0, ge=0, le=10)
+    # Several instances: how long a dead leader holds the scheduled work, and a dead
+    # instance a case post or notification it had claimed (moderation/instances.py).
+    jobs_lease_seconds: int = Field(
+        default=int(LEASE_TERM.total_seconds()), ge=int(MIN_LEASE_TERM.total_seconds()), le=600
+    )
+    outbox_claim_seconds: int = Field(default=20, ge=5, le=600)
     backlog_digest_minutes: int = Field(default=3, ge=1, le=60)
     sla_severe_categories: str = DEFAULT_SEVERE_CATEGORIES
     sla_severe_pending_minutes: int = Field(default=60, ge=0, le=10080)
@@ -218,6 +225,7 @@ class Settings(BaseSettings):
             undo_window_minutes=self.undo_window_minutes,
             case_edit_debounce_seconds=self.case_edit_debounce_seconds,
             case_edit_recheck_seconds=self.case_edit_recheck_seconds,
+            outbox_claim_seconds=self.outbox_claim_seconds,
             backlog_digest_minutes=self.backlog_digest_minutes,
             sla_severe_pending_minutes=self.sla_severe_pending_minutes,
             registry_retention_days=self.registry_retention_days,

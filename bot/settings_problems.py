@@ -75,6 +75,10 @@ MEANING: dict[str, str] = {
     "REVIEW_MESSAGE_GAP_SECONDS": "Seconds between two messages to the review chat (Telegram: "
     "~1 per second per chat)",
     "BACKLOG_DIGEST_MINUTES": "A backlog longer than this much posting gets a digest message",
+    "JOBS_LEASE_SECONDS": "Several instances: a killed leader's scheduled work passes to another "
+    "instance after this (renewed every 5 s)",
+    "OUTBOX_CLAIM_SECONDS": "Several instances: a case post or notification a killed instance was "
+    "sending is sent by another after this (keep it above a slow Telegram call)",
     "SLA_SEVERE_CATEGORIES": "Categories whose pending cases admins are told about when they "
     "wait too long (keys of `REPORT_CATEGORIES`)",
     "SLA_SEVERE_PENDING_MINUTES": "A severe case pending longer than this: one private notice "
@@ -170,6 +174,8 @@ EXPECTED: dict[str, str] = {
     "REVIEW_MESSAGES_PER_MINUTE": "a whole number from 1 to 20",
     "REVIEW_MESSAGE_GAP_SECONDS": "seconds from 0 to 10 between two messages to the review chat",
     "BACKLOG_DIGEST_MINUTES": "a whole number of minutes from 1 to 60",
+    "JOBS_LEASE_SECONDS": "a whole number of seconds from 10 to 600",
+    "OUTBOX_CLAIM_SECONDS": "a whole number of seconds from 5 to 600",
     "SLA_SEVERE_CATEGORIES": "comma-separated keys of REPORT_CATEGORIES, e.g. csam,terrorism",
     "SLA_SEVERE_PENDING_MINUTES": "a whole number of minutes from 0 (off) to 10080",
     "PROVISIONAL_HIDE_REPORTERS": "a whole number from 0 (off) to 1000",

@@ -2,7 +2,9 @@
 
 Several `report-bot run` processes may share one PostgreSQL database. Each registers as an
 `Instance` and renews `seen_at`; one of them holds the `jobs` lease and alone runs scheduled
-work, another takes over once a dead leader's lease expired. The rules live here, the clock
+work, another takes over once a dead leader's lease expired (JOBS_LEASE_SECONDS). Case posts
+and notifications do not wait for that: every instance sends them, each claimed for a while
+(moderation/review/delivery.py, OUTBOX_CLAIM_SECONDS). The rules live here, the clock
 and the database are the caller's.
 """
 
@@ -19,8 +21,11 @@ HEARTBEAT: Final = timedelta(seconds=5)
 #: An instance not seen for this long is taken for dead (three heartbeats missed).
 PRESUMED_DEAD: Final = 3 * HEARTBEAT
 #: A lease outlives its last renewal by this much, so a leader that died is replaced within
-#: about this time, and a live one renewing every HEARTBEAT never loses it to a late tick.
+#: about this time, and a live one renewing every HEARTBEAT never loses it to a late tick
+#: (the default of JOBS_LEASE_SECONDS; at least MIN_LEASE_TERM).
 LEASE_TERM: Final = 6 * HEARTBEAT
+#: The shortest term that still outlives a heartbeat that comes late.
+MIN_LEASE_TERM: Final = 2 * HEARTBEAT
 
 
 class Mode(StrEnum):
@@ -29,7 +34,7 @@ class Mode(StrEnum):
 
 
 class LeaseName(StrEnum):
-    JOBS = "jobs"  # scheduled work and the delivery of posts and notifications
+    JOBS = "jobs"  # scheduled work and the review chat's upkeep (not posts: those are claimed)
     POLLING = "polling"  # the one getUpdates consumer Telegram allows
 
 
@@ -103,16 +108,20 @@ async def announce(db: PresenceDatabase, instance: Instance) -> None:
 
 
 async def beat(
-    db: PresenceDatabase, instance_id: str, now: datetime, wanted: tuple[LeaseName, ...]
+    db: PresenceDatabase,
+    instance_id: str,
+    now: datetime,
+    wanted: tuple[LeaseName, ...],
+    term: timedelta = LEASE_TERM,
 ) -> frozenset[LeaseName]:
     """Says the instance is alive and takes or renews each wanted lease; the leases it holds
-    until `now + LEASE_TERM`. An instance whose row was marked stopped holds nothing."""
+    until `now + term`. An instance whose row was marked stopped holds nothing."""
     held: set[LeaseName] = set()
     async with db.transaction() as uow:
         if not await uow.instances.seen(instance_id, now):
             return frozenset()
         for name in wanted:
-            if await uow.leases.take(name, instance_id, now, now + LEASE_TERM):
+            if await uow.leases.take(name, instance_id, now, now + term):
                 held.add(name)
     return frozenset(held)
 

@@ -80,6 +80,7 @@ class CasePost:
     async def send(self) -> Accepted:
         services, task = self.services, self.task
         await send_begun(services.store, task.case_id, services.clock.now())
+        log.debug("case_post_sending", case_id=task.case_id, instance=services.presence.id)
         with watch_answers() as watch:
             try:
                 sent = await self.application.bot.send_message(

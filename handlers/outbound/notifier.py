@@ -4,14 +4,15 @@ severe-wait notices for admins), sent from the outbox in each person's language 
 with backoff until Telegram accepts or refuses for good.
 
 A notification Telegram accepted whose record failed is remembered, so the next pass records it
-instead of sending it again.
+instead of sending it again. Every instance sends them, each claimed first
+(moderation/review/delivery.py), so none waits for the leader.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Final
 
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
@@ -26,10 +27,18 @@ from moderation.reporting.filing import reported_target
 from moderation.reporting.targets import TargetRef
 from moderation.review.appeals import APPEAL_OUTCOME_KIND
 from moderation.review.decisions import OUTCOME_KIND
-from moderation.review.delivery import due_notifications, notification_failed, notification_sent
+from moderation.review.delivery import (
+    claim_notification,
+    notification_failed,
+    notification_sent,
+    release_notification,
+)
 from moderation.review.severe_waits import NOTICE_KIND
 from moderation.review.types import Notification
 from moderation.staff.commands import ROLE_CHANGE_KIND
+
+#: Notifications sent per pass at most (the pass then turns to the review chat again).
+BATCH: Final = 20
 
 
 class Notifier:
@@ -37,13 +46,28 @@ class Notifier:
         self._unrecorded: set[int] = set()
 
     async def send_due(
-        self, application: BotApplication, services: Services, stopping: Callable[[], bool]
+        self,
+        application: BotApplication,
+        services: Services,
+        stopping: Callable[[], bool],
+        batch: int = BATCH,
     ) -> None:
-        now = services.clock.now()
-        for notification in await due_notifications(services.store, now):
+        """Sends up to `batch` due notifications, each claimed first: any instance may send
+        them, none sends one another instance is sending."""
+        claim = timedelta(seconds=services.settings.outbox_claim_seconds)
+        for _ in range(batch):
             if stopping():
                 return
-            await self._send_one(application, services, notification)
+            now = services.clock.now()
+            notification = await claim_notification(services.store, now, now + claim)
+            if notification is None:
+                return
+            try:
+                await self._send_one(application, services, notification)
+            finally:
+                await release_notification(
+                    services.store, notification, now + claim, services.clock.now()
+                )
 
     async def _send_one(
         self, application: BotApplication, services: Services, notification: Notification

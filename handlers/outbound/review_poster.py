@@ -87,6 +87,10 @@ class ReviewPoster:
         self._unrecorded[(post.kind, post.subject_id)] = sent
         return sent
 
+    def unrecorded(self, kind: str, subject_id: int) -> bool:
+        """Telegram accepted this subject's message and its record has not been written yet."""
+        return (kind, subject_id) in self._unrecorded
+
     async def record(self, post: VersionedPost, accepted: Accepted) -> None:
         await post.record_sent(accepted)
         del self._unrecorded[(post.kind, post.subject_id)]

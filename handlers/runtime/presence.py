@@ -1,11 +1,12 @@
 """This process among the bot's instances: registered, alive, and leading or not.
 
 Every few seconds (moderation.instances.HEARTBEAT) the instance says it is alive and renews
-the leases it wants: `jobs` (scheduled work and the delivery of posts and notifications, on one
-instance at a time) and, when polling, `polling`. `leads` answers from the last renewal and
-renews first when that is getting old, so work the bot's clock made due (tests move it by
-hours) never runs on a lease that lapsed. On SQLite the process is alone (a lock file keeps a
-second one out), so it takes every lease at once, even one a killed predecessor still held.
+the leases it wants: `jobs` (scheduled work and the review chat's upkeep, on one instance at a
+time, for JOBS_LEASE_SECONDS past each renewal) and, when polling, `polling`. `leads` answers
+from the last renewal and renews first when that is getting old, so work the bot's clock made
+due (tests move it by hours) never runs on a lease that lapsed. On SQLite the process is alone
+(a lock file keeps a second one out), so it takes every lease at once, even one a killed
+predecessor still held.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import contextlib
 import os
 import secrets
 import socket
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
 
@@ -42,11 +43,19 @@ class AnotherPoller(Exception):
 
 class Presence:
     def __init__(
-        self, db: PresenceDatabase, clock: Clock, mode: Mode, version: str, *, alone: bool
+        self,
+        db: PresenceDatabase,
+        clock: Clock,
+        mode: Mode,
+        version: str,
+        *,
+        alone: bool,
+        lease_term: timedelta = LEASE_TERM,
     ) -> None:
         self._db = db
         self._clock = clock
         self._alone = alone
+        self._lease_term = lease_term
         now = clock.now()
         host = socket.gethostname()
         self.instance = Instance(
@@ -115,7 +124,7 @@ class Presence:
     async def _renew(self) -> None:
         async with self._renewing:
             now = self._clock.now()
-            held = await beat(self._db, self.id, now, self._wanted)
+            held = await beat(self._db, self.id, now, self._wanted, self._lease_term)
             for name in held - self._held:
                 log.info("lease_taken", lease=name.value, instance=self.id)
             for name in self._held - held:
@@ -129,13 +138,13 @@ class Presence:
                 await self._renew()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # the database is away: leases lapse after LEASE_TERM
+            except Exception as exc:  # the database is away: leases lapse after their term
                 held, self._held = self._held, frozenset()
                 log.error(
                     "instance_heartbeat_failed",
                     error_type=type(exc).__name__,
                     dropped=sorted(held),
-                    lease_term_seconds=LEASE_TERM.total_seconds(),
+                    lease_term_seconds=self._lease_term.total_seconds(),
                 )
 
 

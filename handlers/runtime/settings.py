@@ -40,3 +40,5 @@ class HandlerSettings:
     registry_observe_hours: int
     registry_observe_batch: int
     ledger_head_every_hours: int = 24  # 0: no periodic signed ledger head
+    #: A case post or notification an instance claimed is another's to send after this.
+    outbox_claim_seconds: int = 20

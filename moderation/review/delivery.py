@@ -2,11 +2,15 @@
 
 Posts, edits and notifications are rows committed with the change that caused them; the worker
 only reads what is due and records results, so a crash or an outage delays work, never loses it.
+Every instance's worker sends them: each post or notification is claimed first, for a while
+(OUTBOX_CLAIM_SECONDS), so one instance sends it, and another only once the claim ran out
+(its claimant died, or is still waiting on Telegram: a case post then says a copy may be above).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -35,6 +39,30 @@ async def due_posts(
 ) -> list[PostTask]:
     async with store.reading() as uow:
         return await uow.posts.due(now, now - debounce, limit)
+
+
+async def claim_post(
+    store: ReviewStore,
+    now: datetime,
+    debounce: timedelta,
+    until: datetime,
+    skip: Collection[int] = (),
+) -> PostTask | None:
+    """The most urgent post or edit due now, but those of the cases in `skip` (done in this
+    pass already), taken for the caller until `until` (None: none is due or every due one is
+    claimed); `release_post` ends the claim. Looks first, in a read: an idle pass writes
+    nothing (and waits for no writer)."""
+    async with store.reading() as uow:
+        due = await uow.posts.due(now, now - debounce, len(skip) + 1)
+    if all(task.case_id in skip for task in due):
+        return None
+    async with store.transaction() as uow:
+        return await uow.posts.claim_next(now, now - debounce, until, skip)
+
+
+async def release_post(store: ReviewStore, case_id: int, until: datetime, now: datetime) -> None:
+    async with store.transaction() as uow:
+        await uow.posts.release(case_id, until, now)
 
 
 async def send_begun(store: ReviewStore, case_id: int, now: datetime) -> None:
@@ -163,11 +191,22 @@ async def post_failed(
         await uow.posts.failed(task.case_id, now + (wait or backoff(task.attempts)), error)
 
 
-async def due_notifications(
-    store: ReviewStore, now: datetime, limit: int = 20
-) -> list[Notification]:
+async def claim_notification(
+    store: ReviewStore, now: datetime, until: datetime
+) -> Notification | None:
+    """The longest-due notification, taken for the caller until `until` (see claim_post)."""
     async with store.reading() as uow:
-        return await uow.outbox.due(now, limit)
+        if not await uow.outbox.due(now, 1):
+            return None
+    async with store.transaction() as uow:
+        return await uow.outbox.claim_next(now, until)
+
+
+async def release_notification(
+    store: ReviewStore, notification: Notification, until: datetime, now: datetime
+) -> None:
+    async with store.transaction() as uow:
+        await uow.outbox.release(notification.id, until, now)
 
 
 async def notification_sent(store: ReviewStore, notification: Notification, now: datetime) -> None:

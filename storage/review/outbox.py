@@ -5,11 +5,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from moderation.review.types import Notification
 from storage.codec import decode_json, encode_json, encode_time
-from storage.sql import Connection, fetch_all, fetch_value, run
+from storage.sql import Connection, fetch_all, fetch_one, fetch_value, per_dialect, run
+
+#: Notifications due now, the longest-waiting first (the caller adds the LIMIT).
+_DUE: Final = (
+    "SELECT id, chat_id, kind, payload, attempts FROM outbox "
+    "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id"
+)
+
+
+def _notification(row: Any) -> Notification:
+    return Notification(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        kind=row["kind"],
+        payload=decode_json(row["payload"]),
+        attempts=row["attempts"],
+    )
 
 
 class OutboxRepository:
@@ -52,23 +68,35 @@ class OutboxRepository:
         )
 
     async def due(self, now: datetime, limit: int) -> list[Notification]:
-        rows = await fetch_all(
+        rows = await fetch_all(self._conn, f"{_DUE} LIMIT ?", (encode_time(now), limit))
+        return [_notification(row) for row in rows]
+
+    async def claim_next(self, now: datetime, until: datetime) -> Notification | None:
+        """Takes the longest-due notification for the caller until `until` (see
+        PostRepository.claim_next: the same claim, the same SKIP LOCKED on PostgreSQL)."""
+        row = await fetch_one(
             self._conn,
-            "SELECT id, chat_id, kind, payload, attempts FROM outbox "
-            "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id "
-            "LIMIT ?",
-            (encode_time(now), limit),
+            f"{_DUE} LIMIT 1"
+            + per_dialect(self._conn, sqlite="", postgresql=" FOR UPDATE SKIP LOCKED"),
+            (encode_time(now),),
         )
-        return [
-            Notification(
-                id=row["id"],
-                chat_id=row["chat_id"],
-                kind=row["kind"],
-                payload=decode_json(row["payload"]),
-                attempts=row["attempts"],
-            )
-            for row in rows
-        ]
+        if row is None:
+            return None
+        await run(
+            self._conn,
+            "UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
+            (encode_time(until), row["id"]),
+        )
+        return _notification(row)
+
+    async def release(self, notification_id: int, claimed_until: datetime, at: datetime) -> None:
+        """The claim ends: due again from `at`, unless it was sent or its retry set a time."""
+        await run(
+            self._conn,
+            "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND status = 'pending' "
+            "AND next_attempt_at = ?",
+            (encode_time(at), notification_id, encode_time(claimed_until)),
+        )
 
     async def sent(self, notification_id: int, at: datetime) -> None:
         await run(

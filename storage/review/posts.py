@@ -3,12 +3,54 @@ edits next, and what Telegram is known to show."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
+from typing import Any, Final
 
 from moderation.review.case_copies import PostRef
 from moderation.review.types import PostTask
 from storage.codec import encode_time
-from storage.sql import Connection, fetch_all, fetch_one, fetch_value, matching, run
+from storage.sql import (
+    Connection,
+    fetch_all,
+    fetch_one,
+    fetch_value,
+    matching,
+    per_dialect,
+    run,
+)
+
+#: Posts due now (parameters: `_due_params`) ...
+_DUE: Final = (
+    "SELECT p.case_id, p.message_id, p.chat_id, c.version, p.attempts, "
+    "p.requested_at IS NOT NULL AS requested, c.status <> 'pending' AS decided "
+    "FROM case_posts p JOIN cases c ON c.id = p.case_id "
+    "WHERE p.next_attempt_at <= ? AND (p.message_id IS NULL OR p.recheck_at <= ? OR "
+    "(p.shown_version < c.version AND (p.edited_at IS NULL OR p.edited_at <= ? "
+    "OR c.status <> 'pending')))"
+)
+#: ... most urgent first (the caller adds the LIMIT).
+_URGENT_FIRST: Final = (
+    " ORDER BY CASE WHEN p.message_id IS NULL AND p.requested_at IS NOT NULL THEN 0 "
+    "WHEN p.message_id IS NOT NULL AND c.status <> 'pending' THEN 1 "
+    "WHEN p.message_id IS NULL THEN 2 ELSE 3 END, c.priority DESC, p.case_id"
+)
+
+
+def _due_params(now: datetime, edit_before: datetime) -> tuple[str, str, str]:
+    return (encode_time(now), encode_time(now), encode_time(edit_before))
+
+
+def _task(row: Any) -> PostTask:
+    return PostTask(
+        case_id=row["case_id"],
+        message_id=row["message_id"],
+        chat_id=row["chat_id"],
+        version=row["version"],
+        attempts=row["attempts"],
+        requested=bool(row["requested"]),
+        decided=bool(row["decided"]),
+    )
 
 
 class PostRepository:
@@ -28,30 +70,45 @@ class PostRepository:
         decision, new cases by priority, then count updates (debounced by `edit_before`) and
         rechecks of messages an edit with a lost answer may have changed (see `recheck`)."""
         rows = await fetch_all(
-            self._conn,
-            "SELECT p.case_id, p.message_id, p.chat_id, c.version, p.attempts, "
-            "p.requested_at IS NOT NULL AS requested, c.status <> 'pending' AS decided "
-            "FROM case_posts p JOIN cases c ON c.id = p.case_id "
-            "WHERE p.next_attempt_at <= ? AND (p.message_id IS NULL OR p.recheck_at <= ? OR "
-            "(p.shown_version < c.version AND (p.edited_at IS NULL OR p.edited_at <= ? "
-            "OR c.status <> 'pending'))) "
-            "ORDER BY CASE WHEN p.message_id IS NULL AND p.requested_at IS NOT NULL THEN 0 "
-            "WHEN p.message_id IS NOT NULL AND c.status <> 'pending' THEN 1 "
-            "WHEN p.message_id IS NULL THEN 2 ELSE 3 END, c.priority DESC, p.case_id LIMIT ?",
-            (encode_time(now), encode_time(now), encode_time(edit_before), limit),
+            self._conn, f"{_DUE}{_URGENT_FIRST} LIMIT ?", (*_due_params(now, edit_before), limit)
         )
-        return [
-            PostTask(
-                case_id=row["case_id"],
-                message_id=row["message_id"],
-                chat_id=row["chat_id"],
-                version=row["version"],
-                attempts=row["attempts"],
-                requested=bool(row["requested"]),
-                decided=bool(row["decided"]),
-            )
-            for row in rows
-        ]
+        return [_task(row) for row in rows]
+
+    async def claim_next(
+        self,
+        now: datetime,
+        edit_before: datetime,
+        until: datetime,
+        skip: Collection[int] = (),
+    ) -> PostTask | None:
+        """Takes the most urgent due post (but those of `skip`) for the caller until `until`:
+        it is not due again before then, unless `release`d (in the caller's write transaction;
+        on PostgreSQL the row is locked, and one another transaction holds is skipped, not
+        waited for)."""
+        skipped = f" AND p.case_id NOT IN ({', '.join('?' for _ in skip)})" if skip else ""
+        row = await fetch_one(
+            self._conn,
+            f"{_DUE}{skipped}{_URGENT_FIRST} LIMIT 1"
+            + per_dialect(self._conn, sqlite="", postgresql=" FOR UPDATE OF p SKIP LOCKED"),
+            (*_due_params(now, edit_before), *skip),
+        )
+        if row is None:
+            return None
+        await run(
+            self._conn,
+            "UPDATE case_posts SET next_attempt_at = ? WHERE case_id = ?",
+            (encode_time(until), row["case_id"]),
+        )
+        return _task(row)
+
+    async def release(self, case_id: int, claimed_until: datetime, at: datetime) -> None:
+        """The claim until `claimed_until` ends: due again from `at`, unless what happened
+        meanwhile set its own time (a retry's backoff, a repost)."""
+        await run(
+            self._conn,
+            "UPDATE case_posts SET next_attempt_at = ? WHERE case_id = ? AND next_attempt_at = ?",
+            (encode_time(at), case_id, encode_time(claimed_until)),
+        )
 
     async def backlog(self) -> int:
         """Cases not yet posted to the review chat."""

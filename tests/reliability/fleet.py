@@ -126,8 +126,9 @@ class FleetConfig:
     moderators: int = 3
     #: How long a reporter waits for an answer (a dead instance's claims wait PRESUMED_DEAD).
     answer_timeout: float = 45.0
-    #: After the drive, how long everything owed may take to arrive (a dead leader's lease
-    #: lapses after LEASE_TERM; posts are paced by the review chat's budget).
+    #: After the drive, how long everything owed may take to arrive (a killed instance's
+    #: claims run out after OUTBOX_CLAIM_SECONDS, a dead leader's lease after
+    #: JOBS_LEASE_SECONDS; posts are paced by the review chat's budget).
     settle_timeout: float = 240.0
     concurrency: int = 8
     #: Seconds between one reporter's reports, and between the starts of the guided reports
@@ -359,6 +360,33 @@ class Member:
     process: BotProcess
     kills: list[datetime] = field(default_factory=list)
     stopped_at: datetime | None = None
+
+
+async def jobs_lease(dsn: str) -> tuple[str, datetime]:
+    """Who holds the jobs lease, and until when (as the database has it)."""
+    [(holder, expires_at)] = await pg_rows(
+        dsn, "SELECT holder, expires_at FROM leases WHERE name = 'jobs'"
+    )
+    return str(holder), datetime.fromisoformat(str(expires_at))
+
+
+def member_of(members: Sequence[Member], instance_id: str) -> Member:
+    """The member whose process is the instance (its id is host:pid:random)."""
+    pid = int(instance_id.rsplit(":", 2)[1])
+    return next(m for m in members if m.process.pid == pid)
+
+
+def logged(member: Member, event: str) -> list[dict[str, object]]:
+    """The member's JSON log lines of `event`, every process it ran."""
+    found = []
+    for path in member.process.log_files:
+        if path.exists():
+            for line in path.read_text(errors="replace").splitlines():
+                if line.startswith("{") and f'"{event}"' in line:
+                    entry = json.loads(line)
+                    if entry.get("event") == event:
+                        found.append(entry)
+    return found
 
 
 def fleet_environment(

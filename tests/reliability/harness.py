@@ -252,6 +252,15 @@ class BotProcess:
             await self.start()
             return killed
 
+    async def kill(self) -> datetime:
+        """SIGKILL and no restart (another instance must take over); when it was dead."""
+        async with self._turn:
+            process = self._process
+            if process is not None and process.returncode is None:
+                process.send_signal(signal.SIGKILL)
+                await process.wait()
+            return datetime.now(UTC)
+
     async def stop(self, grace: float = 60.0) -> int | None:
         """SIGTERM and wait: the bot's graceful stop; its exit code (-9: still running `grace`
         seconds later, so killed)."""
