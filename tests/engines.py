@@ -50,6 +50,14 @@ def execute(where: Path | Location, sql: str, *many: tuple[Any, ...]) -> None:
     _READER.submit(asyncio.run, writing).result(timeout=60)
 
 
+async def execute_beside(where: Path | Location, sql: str, *many: tuple[Any, ...]) -> None:
+    """`execute` from a thread, for a test whose event loop runs the bot: called in the loop,
+    the blocking write would stop the loop while the bot's transaction, open at that moment,
+    waits on the loop to commit, and each would wait for the other until SQLite's timeout
+    ("database is locked")."""
+    await asyncio.to_thread(execute, where, sql, *many)
+
+
 def at_rest(location: Location) -> bytes:
     """Everything the database keeps, to search for a value in clear: a SQLite file with its
     WAL byte for byte, or every value of every PostgreSQL table (text as UTF-8, bytea as its

@@ -37,7 +37,7 @@ from storage import Store
 from storage.crypto import PersonalDataCipher, decode_secret, new_key_text, parse_key
 from storage.location import Location
 from tests.conftest import ADMIN_ID, ENGINES, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
-from tests.engines import at_rest, database_env, execute, rows
+from tests.engines import at_rest, database_env, execute_beside, rows
 from tests.helpers import FakeClock, cli_command, cli_env
 
 # The flow runs on both engines (tests/conftest.py: ENGINES).
@@ -486,7 +486,7 @@ async def test_a_legal_grant_written_into_the_database_counts_only_once_two_admi
     sock = officer(loopback, SOCK, "Sock")
     database = legal_bot.settings.database
     month_ago = utc_text(NOW - timedelta(days=30))
-    execute(
+    await execute_beside(
         database,
         "INSERT INTO role_grants (user_id, role, granted_by, granted_at, confirmed_by, "
         "confirmed_at) VALUES (?, 'legal', ?, ?, ?, ?)",
@@ -683,7 +683,7 @@ async def test_a_moved_ciphertext_is_withheld_and_the_officer_warned(
 ) -> None:
     """Someone with the database copies the August phone's ciphertext into a new row dated in
     July: the disclosure withholds it, lists it, and the officer is told."""
-    execute(
+    await execute_beside(
         legal_bot.settings.database,
         "INSERT INTO observations (id, violator_id, kind, value, ciphertext, key_id, "
         "blind_index, observed_at, source, recorded_at, dedupe, blind_key_id) "

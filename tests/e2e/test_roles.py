@@ -16,7 +16,7 @@ from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from moderation.clock import utc_text
 from tests.conftest import ADMIN_ID, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import rows
-from tests.engines import execute
+from tests.engines import execute_beside
 from tests.helpers import FakeClock
 
 STAFF_COMMANDS = {
@@ -467,7 +467,7 @@ async def test_an_admin_role_written_into_the_database_cannot_give_legal_roles(
     sealed; before sealed grants, two such accounts confirmed each other's legal grants."""
     await team.say(team.carl, "/start")  # the bot idle, as the insider finds it
     month_ago = utc_text(datetime(2026, 10, 1, tzinfo=UTC))
-    execute(
+    await execute_beside(
         team.bot.settings.database,
         "INSERT INTO role_grants (user_id, role, granted_by, granted_at, confirmed_by, "
         "confirmed_at) VALUES (?, 'admin', ?, ?, ?, ?)",
