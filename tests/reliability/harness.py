@@ -953,3 +953,32 @@ def check(
                 f"report #{report_id} was decided but its reporter is not owed news",
             )
     totals.duplicates_explained = dict(explained)
+
+
+async def retire_the_copy_and_approve(
+    server: LoopbackServer,
+    review: ChatHandle,
+    moderator: UserHandle,
+    orphan: SentMessage,
+    live: SentMessage,
+) -> None:
+    """A moderator presses Approve on a case post's copy (one the bot never recorded): the
+    answer says it is a copy, the copy is deleted, and the press counts for the case once (the
+    category menu opens on the live post); confirming there approves the case."""
+    press = await moderator.press(orphan, text="✅ Approve")
+    answer = await press.answered(timeout=15)
+    assert answer.show_alert
+    assert "copy" in (answer.text or "")
+
+    def current(message: SentMessage) -> SentMessage:
+        return next(m for m in review.messages() if m.message_id == message.message_id)
+
+    await server.wait_for(lambda: current(orphan).deleted, timeout=15)
+    await server.wait_for(
+        lambda: any(t.startswith("✓") for t in current(live).button_texts()), timeout=15
+    )
+    menu = current(live)
+    confirm = next(t for t in menu.button_texts() if t.startswith("✓"))
+    press = await moderator.press(menu, text=confirm)
+    await press.answered(timeout=15)
+    await server.wait_for(lambda: "Approved by" in current(live).text, timeout=15)

@@ -18,8 +18,14 @@ import re
 import sqlite3
 from pathlib import Path
 
-from loopback import LoopbackServer, SentMessage
-from tests.reliability.harness import BOT_USERNAME, TOKEN, BotProcess, _environment
+from loopback import LoopbackServer
+from tests.reliability.harness import (
+    BOT_USERNAME,
+    TOKEN,
+    BotProcess,
+    _environment,
+    retire_the_copy_and_approve,
+)
 
 CASE = re.compile(r"Case #(\d+)")
 MARKER = "may be above"
@@ -91,24 +97,7 @@ async def test_a_case_post_accepted_just_before_a_kill_is_marked_and_retired_on_
             assert MARKER not in orphan.text
             assert MARKER in live.text  # moderators see which post is live
 
-            press = await mona.press(orphan, text="✅ Approve")
-            answer = await press.answered(timeout=15)
-            assert answer.show_alert
-            assert "copy" in (answer.text or "")
-
-            def current(message: SentMessage) -> SentMessage:
-                return next(m for m in review.messages() if m.message_id == message.message_id)
-
-            await server.wait_for(lambda: current(orphan).deleted, timeout=15)
-            # The press counted for the case: the category menu opened on the live post.
-            await server.wait_for(
-                lambda: any(t.startswith("✓") for t in current(live).button_texts()), timeout=15
-            )
-            menu = current(live)
-            confirm = next(t for t in menu.button_texts() if t.startswith("✓"))
-            press = await mona.press(menu, text=confirm)
-            await press.answered(timeout=15)
-            await server.wait_for(lambda: "Approved by" in current(live).text, timeout=15)
+            await retire_the_copy_and_approve(server, review, mona, orphan, live)
         finally:
             await bot.stop()
     assert rows(database, "SELECT status FROM cases") == [("approved",)]

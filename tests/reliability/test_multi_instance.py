@@ -21,7 +21,7 @@ from typing import TypeVar
 
 import pytest
 
-from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
+from loopback import ChatHandle, LoopbackServer, UserHandle
 from tests.postgres import PostgresCluster
 from tests.reliability.fleet import (
     FleetConfig,
@@ -35,7 +35,7 @@ from tests.reliability.fleet import (
     start_fleet,
     stop_fleet,
 )
-from tests.reliability.harness import BOT_USERNAME, TOKEN
+from tests.reliability.harness import BOT_USERNAME, TOKEN, retire_the_copy_and_approve
 
 WORKTREE = Path(__file__).resolve().parents[2]
 
@@ -205,24 +205,7 @@ async def test_a_case_post_whose_poster_is_killed_before_recording_it_is_retired
             assert COPY_MARKER in live.text  # moderators see which post is live
             reposters = await eventually(lambda: posted_by(fleet.members))
 
-            press = await fleet.moderator.press(orphan, text="✅ Approve")
-            answer = await press.answered(timeout=15)
-            assert answer.show_alert
-            assert "copy" in (answer.text or "")
-
-            def current(message: SentMessage) -> SentMessage:
-                return next(m for m in review.messages() if m.message_id == message.message_id)
-
-            await server.wait_for(lambda: current(orphan).deleted, timeout=15)
-            # The press counted for the case: the category menu opened on the live post.
-            await server.wait_for(
-                lambda: any(t.startswith("✓") for t in current(live).button_texts()), timeout=15
-            )
-            menu = current(live)
-            confirm = next(t for t in menu.button_texts() if t.startswith("✓"))
-            press = await fleet.moderator.press(menu, text=confirm)
-            await press.answered(timeout=15)
-            await server.wait_for(lambda: "Approved by" in current(live).text, timeout=15)
+            await retire_the_copy_and_approve(server, review, fleet.moderator, orphan, live)
             actions = [
                 str(action)
                 for (action,) in await pg_rows(
