@@ -36,21 +36,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ is not installed
 
-from loopback import LoopbackServer
 from moderation.text import counted
 from tests.postgres import start_cluster
 from tests.reliability.fleet import (
     FleetConfig,
     Member,
-    fleet_environment,
     jobs_lease,
     logged,
     member_of,
     run_fleet,
-    start_fleet,
-    stop_fleet,
+    three_instances,
 )
-from tests.reliability.harness import BOT_USERNAME, CASE, TOKEN
+from tests.reliability.harness import CASE
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -108,28 +105,11 @@ async def takeover(arguments: argparse.Namespace, folder: Path, dsn: str) -> int
         "the poster",
         flush=True,
     )
-    async with LoopbackServer(webhook_max_retry_delay=0.5) as server:
-        server.add_bot(token=TOKEN, username=BOT_USERNAME, first_name="Fleet Report Bot")
-        mona = server.add_user(first_name="Mona", username="bench_mona", language_code="en")
-        review = server.add_supergroup(title="Review", members=[mona], bot_admin=True)
-        rita = server.add_user(first_name="Rita", language_code="en")
-        for n in range(rounds + 1):
-            server.add_channel(title=f"Shop {n}", username=f"bench_shop_{n}")
-        env = fleet_environment(
-            server,
-            dsn,
-            review.id,
-            [mona],
-            LOG_LEVEL="DEBUG",
-            LEDGER_ANCHOR_DIR=str(folder / "anchors"),
-            CASE_EDIT_DEBOUNCE_SECONDS="0",
-            REVIEW_MESSAGE_GAP_SECONDS="0",
-            REPORT_LIMIT_PER_HOUR="50",
-            JOBS_LEASE_SECONDS=str(lease),
-            OUTBOX_CLAIM_SECONDS=str(claim),
-        )
-        proxy, members = await start_fleet(server, env, 3, folder, str(ROOT))
-        posts: list[float] = []
+    channels = [f"bench_shop_{n}" for n in range(rounds + 1)]
+    async with three_instances(
+        folder, dsn, str(ROOT), lease=lease, claim=claim, channels=channels
+    ) as fleet:
+        server, review, rita, members = fleet.server, fleet.review, fleet.reporter, fleet.members
         leases: list[tuple[float, float]] = []  # rounds that killed the leader: post, lease
 
         def case_posts() -> int:
@@ -154,41 +134,36 @@ async def takeover(arguments: argparse.Namespace, folder: Path, dsn: str) -> int
             ]
             return max(sent, key=lambda found: found[0])[1]
 
-        try:
-            for n in range(rounds + 1):
-                holder, _ = await jobs_lease(dsn)
-                leader = member_of(members, holder)
+        for n in range(rounds + 1):
+            holder, _ = await jobs_lease(dsn)
+            leader = member_of(members, holder)
+            before = case_posts()
+            if n < rounds:  # the leader, idle
+                victim = leader
+                await victim.process.kill()
+                died = time.monotonic()
+                await rita.send(f"/report @bench_shop_{n} drugs pills sold here")
+                what = "leader killed"
+            else:  # the poster, between Telegram applying its post and recording it
+                server.faults.inject(
+                    "sendMessage", kind="hold", when="after", chat_id=review.id, times=1
+                )
+                await rita.send(f"/report @bench_shop_{n} drugs pills sold here")
+                await post_after(before, 60)
+                victim = newest_sender()
                 before = case_posts()
-                if n < rounds:  # the leader, idle
-                    victim = leader
-                    await victim.process.kill()
-                    died = time.monotonic()
-                    await rita.send(f"/report @bench_shop_{n} drugs pills sold here")
-                    what = "leader killed"
-                else:  # the poster, between Telegram applying its post and recording it
-                    server.faults.inject(
-                        "sendMessage", kind="hold", when="after", chat_id=review.id, times=1
-                    )
-                    await rita.send(f"/report @bench_shop_{n} drugs pills sold here")
-                    await post_after(before, 60)
-                    victim = newest_sender()
-                    before = case_posts()
-                    await victim.process.kill()
-                    died = time.monotonic()
-                    what = "poster killed mid-post" + (" (it led)" if victim is leader else "")
-                await post_after(before, 120)
-                post = time.monotonic() - died
-                posts.append(post)
-                line = f"  round {n + 1}: {what}: next case post after {post:.1f} s"
-                if victim is leader:
-                    taken = await lease_taken_from(holder, died)
-                    leases.append((post, taken))
-                    line += f", jobs lease taken over after {taken:.1f} s ({taken / post:.0f}x)"
-                print(line, flush=True)
-                await victim.process.start()
-        finally:
-            await stop_fleet(members)
-            await proxy.stop()
+                await victim.process.kill()
+                died = time.monotonic()
+                what = "poster killed mid-post" + (" (it led)" if victim is leader else "")
+            await post_after(before, 120)
+            post = time.monotonic() - died
+            line = f"  round {n + 1}: {what}: next case post after {post:.1f} s"
+            if victim is leader:
+                taken = await lease_taken_from(holder, died)
+                leases.append((post, taken))
+                line += f", jobs lease taken over after {taken:.1f} s ({taken / post:.0f}x)"
+            print(line, flush=True)
+            await victim.process.start()
     if leases:
         mean_post = sum(post for post, _ in leases) / len(leases)
         mean_lease = sum(taken for _, taken in leases) / len(leases)

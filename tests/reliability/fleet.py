@@ -46,7 +46,7 @@ import random
 import re
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,7 +58,7 @@ from aiohttp import web
 from telegram import Update
 
 from bot.update_processor import conversation_key
-from loopback import ApiCall, LoopbackServer, SentMessage, UserHandle
+from loopback import ApiCall, ChatHandle, LoopbackServer, SentMessage, UserHandle
 from storage.codec import encode_time
 from tests.helpers import free_port
 from tests.reliability.harness import (
@@ -466,6 +466,58 @@ async def stop_fleet(
     if together:
         return list(await asyncio.gather(*(stop(member) for member in members)))
     return [await stop(member) for member in members]
+
+
+@dataclass
+class ThreeInstances:
+    """A round of three webhook instances: the chats and people it runs with."""
+
+    server: LoopbackServer
+    review: ChatHandle
+    moderator: UserHandle
+    reporter: UserHandle
+    members: list[Member]
+
+
+@contextlib.asynccontextmanager
+async def three_instances(
+    folder: Path,
+    dsn: str,
+    worktree: str,
+    *,
+    lease: int,
+    claim: int,
+    channels: Sequence[str],
+) -> AsyncIterator[ThreeInstances]:
+    """Three webhook instances on one PostgreSQL database behind the round-robin proxy, with
+    the jobs lease and the outbox claim given (the takeover test and bench/fleet.py
+    --takeover), a public channel for each of `channels` to report; stopped afterwards."""
+    async with LoopbackServer(webhook_max_retry_delay=0.5) as server:
+        server.add_bot(token=TOKEN, username=BOT_USERNAME, first_name="Fleet Report Bot")
+        mona = server.add_user(first_name="Mona", username="fleet_mona", language_code="en")
+        review = server.add_supergroup(title="Review", members=[mona], bot_admin=True)
+        rita = server.add_user(first_name="Rita", language_code="en")
+        for n, channel in enumerate(channels):
+            server.add_channel(title=f"Shop {n}", username=channel)
+        env = fleet_environment(
+            server,
+            dsn,
+            review.id,
+            [mona],
+            LOG_LEVEL="DEBUG",
+            LEDGER_ANCHOR_DIR=str(folder / "anchors"),
+            CASE_EDIT_DEBOUNCE_SECONDS="0",
+            REVIEW_MESSAGE_GAP_SECONDS="0",
+            REPORT_LIMIT_PER_HOUR="50",
+            JOBS_LEASE_SECONDS=str(lease),
+            OUTBOX_CLAIM_SECONDS=str(claim),
+        )
+        proxy, members = await start_fleet(server, env, 3, folder, worktree)
+        try:
+            yield ThreeInstances(server, review, mona, rita, members)
+        finally:
+            await stop_fleet(members)
+            await proxy.stop()
 
 
 # --- the drive -------------------------------------------------------------------------------

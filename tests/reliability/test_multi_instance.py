@@ -12,30 +12,27 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
 
-from loopback import ChatHandle, LoopbackServer, UserHandle
 from tests.postgres import PostgresCluster
 from tests.reliability.fleet import (
     FleetConfig,
     Member,
-    fleet_environment,
+    ThreeInstances,
     jobs_lease,
     logged,
     member_of,
     pg_rows,
     run_fleet,
-    start_fleet,
-    stop_fleet,
+    three_instances,
 )
-from tests.reliability.harness import BOT_USERNAME, TOKEN, retire_the_copy_and_approve
+from tests.reliability.harness import retire_the_copy_and_approve
 
 WORKTREE = Path(__file__).resolve().parents[2]
 
@@ -71,44 +68,16 @@ LEASE_SECONDS = 120
 CLAIM_SECONDS = 5
 
 
-@dataclass
-class Fleet:
-    server: LoopbackServer
-    review: ChatHandle
-    moderator: UserHandle
-    reporter: UserHandle
-    members: list[Member]
-    dsn: str
-
-
-@asynccontextmanager
-async def fleet_of_three(folder: Path, dsn: str) -> AsyncIterator[Fleet]:
-    """Three webhook instances on one PostgreSQL database behind the round-robin proxy, with
-    a long jobs lease and a short outbox claim."""
-    async with LoopbackServer(webhook_max_retry_delay=0.5) as server:
-        server.add_bot(token=TOKEN, username=BOT_USERNAME, first_name="Fleet Report Bot")
-        mona = server.add_user(first_name="Mona", username="claim_mona", language_code="en")
-        review = server.add_supergroup(title="Review", members=[mona], bot_admin=True)
-        server.add_channel(title="Pill shop", username="claim_pill_shop")
-        rita = server.add_user(first_name="Rita", language_code="en")
-        env = fleet_environment(
-            server,
-            dsn,
-            review.id,
-            [mona],
-            LOG_LEVEL="DEBUG",
-            LEDGER_ANCHOR_DIR=str(folder / "anchors"),
-            CASE_EDIT_DEBOUNCE_SECONDS="0",
-            REVIEW_MESSAGE_GAP_SECONDS="0",
-            JOBS_LEASE_SECONDS=str(LEASE_SECONDS),
-            OUTBOX_CLAIM_SECONDS=str(CLAIM_SECONDS),
-        )
-        proxy, members = await start_fleet(server, env, 3, folder, str(WORKTREE))
-        try:
-            yield Fleet(server, review, mona, rita, members, dsn)
-        finally:
-            await stop_fleet(members)
-            await proxy.stop()
+def fleet_of_three(folder: Path, dsn: str) -> AbstractAsyncContextManager[ThreeInstances]:
+    """Three instances with a long jobs lease and a short outbox claim, one channel to report."""
+    return three_instances(
+        folder,
+        dsn,
+        str(WORKTREE),
+        lease=LEASE_SECONDS,
+        claim=CLAIM_SECONDS,
+        channels=["claim_pill_shop"],
+    )
 
 
 T = TypeVar("T")
