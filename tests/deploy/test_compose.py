@@ -215,29 +215,24 @@ def test_a_configuration_error_stops_before_any_instance_starts(tmp_path: Path) 
     env["LEDGER_ANCHOR_DIR"] = str(tmp_path / "ledger")  # the `ledger` volume
     command = check["command"][1:]
 
-    missing = subprocess.run(
-        cli_command(*command),
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    def check_run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            cli_command(*command),
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    missing = check_run()
     assert missing.returncode == 2, missing.stdout + missing.stderr
     assert "Traceback" not in missing.stderr
     assert missing.stderr.splitlines()[0].startswith("report-bot: configuration: BOT_TOKEN: ")
 
     env["BOT_TOKEN"] = "123456789:AAcompose-test-token-not-real"
-    ready = subprocess.run(
-        cli_command(*command),
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    ready = check_run()
     assert ready.returncode == 0, ready.stdout + ready.stderr
     assert "webhook" in ready.stdout
     assert OPERATOR["BOT_DATABASE_PASSWORD"] not in ready.stdout + ready.stderr
