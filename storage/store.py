@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from storage.audit import AuditRepository
+from storage.console.records import ConsoleRepository
 from storage.database import Database
 from storage.instances import InstanceRepository, LeaseRepository
 from storage.legal.repository import LegalRepository
@@ -82,6 +83,7 @@ class UnitOfWork:
         self.instances = InstanceRepository(conn)
         self.leases = LeaseRepository(conn)
         self.sends = SendRepository(conn)
+        self.console = ConsoleRepository(conn)
 
 
 class Engine(Protocol):
