@@ -42,3 +42,5 @@ class HandlerSettings:
     ledger_head_every_hours: int = 24  # 0: no periodic signed ledger head
     #: A case post or notification an instance claimed is another's to send after this.
     outbox_claim_seconds: int = 20
+    #: A case /review or the console serves is that moderator's this long (claims.serve_next).
+    review_claim_seconds: int = 300
