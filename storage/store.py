@@ -35,6 +35,7 @@ from storage.review.appeals import AppealRepository
 from storage.review.blocklist import BlocklistRepository
 from storage.review.case_copies import CopyRepository
 from storage.review.cases import ReviewRepository
+from storage.review.claims import ClaimRepository
 from storage.review.menus import MenuRepository
 from storage.review.outbox import OutboxRepository
 from storage.review.posts import PostRepository
@@ -69,6 +70,7 @@ class UnitOfWork:
         self.blocklist = BlocklistRepository(conn)
         self.posts = PostRepository(conn)
         self.menus = MenuRepository(conn)
+        self.claims = ClaimRepository(conn)
         self.copies = CopyRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.appeals = AppealRepository(conn, bot_id)

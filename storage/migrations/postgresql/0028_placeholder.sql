@@ -1,2 +1,0 @@
--- Placeholder for migration 0028 (another branch's), dropped at the merge.
-SELECT 1;
