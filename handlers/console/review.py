@@ -99,8 +99,9 @@ def parse_decision(
 ) -> tuple[Decision, str | None, RejectReason | None]:
     decision = body.get("decision")
     if decision == "approve":
-        if set(body) - {"decision", "category", "case_ids", "confirm"}:
-            raise ApiError(400, "bad_request", "console.error.bad_field", field="reason")
+        extra = sorted(set(body) - {"decision", "category", "case_ids", "confirm"})
+        if extra:  # a reason or a note belongs to a rejection
+            raise ApiError(400, "bad_request", "console.error.bad_field", field=extra[0])
         category = body.get("category")
         if (
             not isinstance(category, str)
