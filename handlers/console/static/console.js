@@ -509,6 +509,10 @@ function setupReview() {
   });
   $("bulk-dialog-cancel").addEventListener("click", () => $("bulk-dialog").close());
   setupCase();
+  if (!narrow()) {
+    $("filters-box").open = true;
+    $("bulk-box").open = true;
+  }
   setView("queue");
   $("case-none").textContent = t("case.none");
   loadQueue();
@@ -618,7 +622,9 @@ function renderQueue() {
 }
 
 function updateBulkCount() {
-  $("bulk-count").textContent = t("bulk.selected", { count: state.selected.size });
+  const count = t("bulk.selected", { count: state.selected.size });
+  $("bulk-count").textContent = count;
+  $("bulk-summary-count").textContent = state.selected.size ? ` (${count})` : "";
 }
 
 function setCursor(id) {
@@ -785,8 +791,8 @@ function renderCaseHead(c) {
   const viewers = state.viewers.length
     ? el("p", { class: "viewers", id: "case-viewers", text: t("case.viewers", { names: state.viewers.join(", ") }) })
     : null;
-  $("case-head").replaceChildren(title, facts, flags.childNodes.length ? flags : null, viewers);
-  $("case-head").querySelectorAll("p:empty").forEach((p) => p.remove());
+  const parts = [title, facts, flags.childNodes.length ? flags : null, viewers];
+  $("case-head").replaceChildren(...parts.filter(Boolean));
 }
 
 function renderDecided(c) {
