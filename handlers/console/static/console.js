@@ -669,6 +669,7 @@ function setupCase() {
   for (const radio of document.querySelectorAll("#decide-form input[name=decision]")) {
     radio.addEventListener("change", showDecisionFields);
   }
+  $("d-reason").addEventListener("change", showDecisionFields);
   $("decide-form").addEventListener("submit", (event) => {
     event.preventDefault();
     submitDecision(false);
@@ -707,7 +708,9 @@ function showDecisionFields() {
   const decision = chosenDecision();
   $("d-category-row").hidden = decision !== "approve";
   $("d-reason-row").hidden = decision !== "reject";
-  $("d-note-row").hidden = decision !== "reject" && decision !== "escalate";
+  // A rejection carries a note only for the reason "other" (the server refuses it otherwise).
+  const noted = decision === "escalate" || (decision === "reject" && $("d-reason").value === "other");
+  $("d-note-row").hidden = !noted;
 }
 
 function chooseDecision(decision) {
@@ -788,10 +791,13 @@ function renderCaseHead(c) {
     { class: "meta" },
     [t("case.category", { category: c.category_label ?? c.category }), t("case.status", { status: c.status }), t("case.priority", { priority: c.priority ?? 0 })].join(" · "),
   );
+  const escalation = c.escalation
+    ? el("p", { class: "meta", id: "case-escalation" }, t("case.escalation", { by: c.escalation.by ?? "", at: fmtTime(c.escalation.at) }), c.escalation.note ? ` · ${c.escalation.note}` : "")
+    : null;
   const viewers = state.viewers.length
     ? el("p", { class: "viewers", id: "case-viewers", text: t("case.viewers", { names: state.viewers.join(", ") }) })
     : null;
-  const parts = [title, facts, flags.childNodes.length ? flags : null, viewers];
+  const parts = [title, facts, flags.childNodes.length ? flags : null, escalation, viewers];
   $("case-head").replaceChildren(...parts.filter(Boolean));
 }
 
@@ -986,7 +992,7 @@ function decisionBody() {
   if (decision === "approve") return { decision, category: $("d-category").value };
   if (decision === "reject") {
     const body = { decision, reason: $("d-reason").value };
-    if (note) body.note = note;
+    if (note && body.reason === "other") body.note = note;
     return body;
   }
   if (decision === "escalate") return note ? { decision, note } : { decision };
