@@ -433,7 +433,7 @@ async def test_forged_expired_replayed_and_non_staff_sign_ins_are_refused_with_w
     stranger = 777001
     console = await desk.open(desk.init_data(stranger), user_id=stranger)
     assert await console.error_code() == "not_staff"
-    await console.see("#error-text", "ask an admin")
+    await console.see("#error-text", "Ask an admin")
     assert await console.run(console.page.locator("#queue li").count()) == 0
     await desk.close(console)
 

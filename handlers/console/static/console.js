@@ -271,9 +271,9 @@ function showError(code, serverMessage, { retry = false } = {}) {
   const title = t(titleKey);
   const text = t(textKey);
   $("error-title").textContent = title === titleKey ? t("error.title") : title;
-  $("error-text").textContent = text === textKey ? t("error.generic.text") : text;
-  $("error-server").textContent = serverMessage || "";
-  $("error-server").hidden = !serverMessage;
+  // The server's message already says what was wrong and what to do, in the user's language;
+  // the page's own words stand in when there is none (outside Telegram, no connection).
+  $("error-text").textContent = serverMessage || (text === textKey ? t("error.generic.text") : text);
   $("error-retry").hidden = !retry;
   $("screen-error").dataset.code = code;
   showScreen("error");
