@@ -11,6 +11,7 @@ from handlers.console.router import Call
 from handlers.report_views import ReportViews
 from handlers.review_views import ReviewViews
 from handlers.target_views import target_html
+from moderation.console.masking import mask_optional, mask_personal
 from moderation.console.types import CaseRecord, Viewer
 from moderation.reporting.targets import TargetKind, TargetRef
 from moderation.reporting.types import CaseStatus
@@ -37,7 +38,10 @@ def category_label(call: Call, key: str) -> str:
 def target_json(call: Call, target: TargetRef) -> dict[str, Any]:
     words = target_html(call.services.texts, target, call.language)
     kind = "term" if target.kind is TargetKind.SEARCH_TERM else target.kind.value
-    return {"kind": kind, "display": _text(words), "key": target.key}
+    display, key = _text(words), target.key
+    if target.kind is TargetKind.SEARCH_TERM:  # free text: it may be a phone number
+        display, key = mask_personal(display), mask_personal(key)
+    return {"kind": kind, "display": display, "key": key}
 
 
 def _text(markup: str) -> str:
@@ -100,7 +104,7 @@ def case_json(call: Call, view: CaseView, record: CaseRecord | None = None) -> d
         "escalated": view.escalated,
         "provisional": view.provisionally_hidden_at is not None,
         "notes": [
-            {"author": note.author_name, "text": note.text, "at": iso(note.at)}
+            {"author": note.author_name, "text": mask_personal(note.text), "at": iso(note.at)}
             for note in view.notes
         ],
         "decided": decided,
@@ -111,11 +115,15 @@ def case_json(call: Call, view: CaseView, record: CaseRecord | None = None) -> d
         body["escalation"] = {
             "by": view.escalation.by_name,
             "at": iso(view.escalation.at),
-            "note": view.escalation.note,
+            "note": mask_optional(view.escalation.note),
         }
     if record is not None:
         body["reports"] = [
-            {"query": line.query, "comment": line.comment, "at": iso(line.at)}
+            {
+                "query": mask_personal(line.query),
+                "comment": mask_optional(line.comment),
+                "at": iso(line.at),
+            }
             for line in record.reports
         ]
         body["history"] = [
@@ -147,7 +155,8 @@ def case_json(call: Call, view: CaseView, record: CaseRecord | None = None) -> d
         ]
     else:
         body["reports"] = [
-            {"query": query, "comment": None, "at": None} for query in view.sample_queries
+            {"query": mask_personal(query), "comment": None, "at": None}
+            for query in view.sample_queries
         ]
     return body
 
