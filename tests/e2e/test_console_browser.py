@@ -344,7 +344,8 @@ async def test_a_moderator_signs_in_sees_the_queue_and_a_decision_reaches_chat_a
     await console.run(console.page.select_option("#d-category", "drugs"))
     await console.click("#d-submit")
     await console.see("#announce", "approved")
-    await console.see("#case-decided", "approved")
+    await console.see("#case-decided", "Approved")
+    await console.run(expect(console.page.locator("#case-undo")).to_be_visible())
     await desk.bot.until_stored(lambda: "approved" in [s for _, s in statuses(desk)])
     await desk.bot.until_delivered(
         lambda: "Approved" in desk.current(posted).text, "the group message shows the decision"
@@ -505,6 +506,7 @@ async def test_bulk_decides_every_case_of_one_network_with_one_confirmation(desk
     await file(desk, "Carol", "@other_place", "scam")
     console = await desk.open()
     await console.see("#queue", "@other_place")
+    await console.click("#bulk-box > summary")
     await console.run(console.page.fill("#bulk-prefix", "@netshop"))
     await console.click("#bulk-prefix-go")
     await console.see("#bulk-count", "2")

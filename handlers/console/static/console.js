@@ -137,6 +137,29 @@ function fmtTime(iso) {
   }
 }
 
+/** A counted phrase: `key.one`, `key.few`, `key.many` or `key.other` by the language's rules. */
+function plural(key, count) {
+  let rule = "other";
+  try {
+    rule = new Intl.PluralRules(state.language).select(Number(count));
+  } catch {
+    rule = Number(count) === 1 ? "one" : "other";
+  }
+  const wanted = `${key}.${rule}`;
+  const text = t(wanted, { count });
+  return text === wanted ? t(`${key}.other`, { count }) : text;
+}
+
+function labelOf(list, key) {
+  return list.find((item) => item.key === key)?.label ?? key ?? "";
+}
+
+function stateLabel(status) {
+  const key = `state.${status}`;
+  const label = t(key);
+  return label === key ? String(status ?? "") : label;
+}
+
 function kindLabel(kind) {
   const key = `kind.${kind}`;
   const label = t(key);
@@ -510,10 +533,14 @@ function setupReview() {
   });
   $("bulk-dialog-cancel").addEventListener("click", () => $("bulk-dialog").close());
   setupCase();
-  if (!narrow()) {
-    $("filters-box").open = true;
-    $("bulk-box").open = true;
-  }
+  // Filters stand open beside the queue on a wide screen, folded on a phone; the bulk tools
+  // open once a case is selected.
+  const wide = window.matchMedia("(min-width: 900px)");
+  const unfold = () => {
+    $("filters-box").open = wide.matches;
+  };
+  unfold();
+  wide.addEventListener("change", unfold);
   setView("queue");
   $("case-none").textContent = t("case.none");
   loadQueue();
@@ -582,7 +609,7 @@ function renderQueue() {
       updateBulkCount();
     });
     const facts = [
-      t("queue.reporters", { count: item.reporters ?? 0 }),
+      plural("queue.reporters", item.reporters ?? 0),
       t("queue.age", { age: fmtAge(item.age_seconds) }),
     ];
     if (item.viewers?.length) facts.push(t("queue.viewing", { names: item.viewers.join(", ") }));
@@ -623,6 +650,7 @@ function renderQueue() {
 }
 
 function updateBulkCount() {
+  if (state.selected.size) $("bulk-box").open = true;
   const count = t("bulk.selected", { count: state.selected.size });
   $("bulk-count").textContent = count;
   $("bulk-summary-count").textContent = state.selected.size ? ` (${count})` : "";
@@ -790,7 +818,11 @@ function renderCaseHead(c) {
   const facts = el(
     "p",
     { class: "meta" },
-    [t("case.category", { category: c.category_label ?? c.category }), t("case.status", { status: c.status }), t("case.priority", { priority: c.priority ?? 0 })].join(" · "),
+    [
+      t("case.category", { category: c.category_label ?? c.category }),
+      t("case.status", { status: stateLabel(c.status) }),
+      plural("queue.reporters", c.reporters ?? 0),
+    ].join(" · "),
   );
   const escalation = c.escalation
     ? el("p", { class: "meta", id: "case-escalation" }, t("case.escalation", { by: c.escalation.by ?? "", at: fmtTime(c.escalation.at) }), c.escalation.note ? ` · ${c.escalation.note}` : "")
@@ -805,21 +837,28 @@ function renderCaseHead(c) {
 function renderDecided(c) {
   const box = $("case-decided");
   const d = c.decided;
-  const undoUntil = c.undo_until ? Date.parse(c.undo_until) : NaN;
-  const canUndo = Boolean(d) && undoUntil > Date.now();
+  // The server gives undo_until only while the window is open (by its clock, not this one's).
+  const canUndo = Boolean(d) && Boolean(c.undo_until);
   $("case-undo").hidden = !canUndo;
   if (!d) {
     box.hidden = true;
     box.replaceChildren();
     return;
   }
-  const parts = [d.decision, d.category, d.reason].filter(Boolean).join(", ");
-  box.replaceChildren(
+  const parts = [
+    stateLabel(d.decision),
+    d.category ? labelOf(state.categories, d.category) : "",
+    d.reason ? labelOf(state.reasons, d.reason) : "",
+  ]
+    .filter(Boolean)
+    .join(", ");
+  const lines = [
     el("strong", { text: `${d.by ?? ""}: ${parts}` }),
     el("span", { class: "meta", text: ` · ${fmtTime(d.at)}` }),
     canUndo ? el("p", { class: "meta", text: t("case.undo_until", { time: fmtTime(c.undo_until) }) }) : null,
     el("p", { class: "meta", text: t("decide.decided_already") }),
-  );
+  ];
+  box.replaceChildren(...lines.filter(Boolean));
   box.hidden = false;
 }
 
@@ -885,7 +924,13 @@ function renderCaseBody(c) {
       history.length
         ? table(
             ["col.case", "col.status", "col.decision", "col.category", "col.at"],
-            history.map((h) => [`#${h.case_id}`, h.status, h.decision, h.category, fmtTime(h.at)]),
+            history.map((h) => [
+              `#${h.case_id}`,
+              stateLabel(h.status),
+              h.decision ? stateLabel(h.decision) : "",
+              labelOf(state.categories, h.category),
+              fmtTime(h.at),
+            ]),
           )
         : el("p", { class: "hint", text: t("case.history.none") }),
     ),
@@ -897,7 +942,7 @@ function renderCaseBody(c) {
       appeals.length
         ? table(
             ["col.appeal", "col.status", "col.outcome", "col.at"],
-            appeals.map((a) => [`#${a.id}`, a.status, a.outcome, fmtTime(a.at)]),
+            appeals.map((a) => [`#${a.id}`, stateLabel(a.status), a.outcome ? stateLabel(a.outcome) : "", fmtTime(a.at)]),
           )
         : el("p", { class: "hint", text: t("case.appeals.none") }),
     ),
