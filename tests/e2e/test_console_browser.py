@@ -216,12 +216,20 @@ class Desk:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def init_data(self, user_id: int = MODERATOR_ID, *, token: str = TEST_TOKEN, **kw: Any) -> str:
+    def init_data(
+        self,
+        user_id: int = MODERATOR_ID,
+        *,
+        token: str = TEST_TOKEN,
+        language: str = "en",
+        **kw: Any,
+    ) -> str:
         auth_date = kw.pop("auth_date", int(self.clock.now().timestamp()))
-        return signed_init_data(token, self.user(user_id), auth_date=auth_date, **kw)
+        user = self.user(user_id, language)
+        return signed_init_data(token, user, auth_date=auth_date, **kw)
 
-    def user(self, user_id: int) -> dict[str, Any]:
-        return telegram_user(user_id, first_name=f"Staff{user_id}")
+    def user(self, user_id: int, language: str = "en") -> dict[str, Any]:
+        return telegram_user(user_id, first_name=f"Staff{user_id}", language_code=language)
 
     async def open(
         self,
@@ -230,9 +238,10 @@ class Desk:
         user_id: int = MODERATOR_ID,
         viewport: dict[str, int] = DESKTOP,
         theme: dict[str, str] = LIGHT,
+        language: str = "en",
     ) -> Console:
-        data = init_data if init_data is not None else self.init_data(user_id)
-        stub = telegram_stub(data, self.user(user_id), theme)
+        data = init_data if init_data is not None else self.init_data(user_id, language=language)
+        stub = telegram_stub(data, self.user(user_id, language), theme)
         context = await self.browser.run(
             self.browser.browser.new_context(
                 viewport=viewport,  # type: ignore[arg-type]
@@ -332,11 +341,16 @@ async def test_a_moderator_signs_in_sees_the_queue_and_a_decision_reaches_chat_a
     assert "unsafe-inline" not in csp
     assert headers.get("X-Content-Type-Options") == "nosniff"
 
+    assert await console.run(console.page.evaluate(UNNAMED_CONTROLS)) == []
+    text_ratio, hint_ratio = await console.run(console.page.evaluate(CONTRAST))
+    assert text_ratio >= 4.5
+    assert hint_ratio >= 4.5  # Telegram's light hint grey (#999999) alone reads at 2.8:1
     await shots(desk, console, "queue")
     await console.click(f"#open-{case_id(desk, '@pill_shop_one')}")
     await console.see("#case-key", "@pill_shop_one")
     await console.see("#case-reports", "cheap pills")
     assert await console.run(console.page.locator("#case a, #case img, #case iframe").count()) == 0
+    assert await console.run(console.page.evaluate(UNNAMED_CONTROLS)) == []
     assert "Alice" not in await console.text("#case")
     await shots(desk, console, "case")
 
@@ -375,11 +389,45 @@ async def test_a_moderator_signs_in_sees_the_queue_and_a_decision_reaches_chat_a
         console.page.evaluate("getComputedStyle(document.body).backgroundColor")
     )
     assert background == "rgb(33, 33, 33)"
+    text_ratio, hint_ratio = await console.run(console.page.evaluate(CONTRAST))
+    assert text_ratio >= 4.5
+    assert hint_ratio >= 4.5
 
     assert hosts(console) == {f"127.0.0.1:{desk.port}", "telegram.org"}
     assert [u for u in console.requests if "telegram.org" in u] == [TELEGRAM_SCRIPT] * 2
     assert console.csp_errors == []
     await desk.close(console)
+
+
+#: Visible form controls without an accessible name (a label, aria-label or a button's text).
+UNNAMED_CONTROLS = """() => [...document.querySelectorAll("button, select, input, textarea")]
+  .filter((el) => el.offsetParent !== null)
+  .filter((el) => !(
+    (el.getAttribute("aria-label") || "").trim() ||
+    [...(el.labels || [])].some((label) => label.textContent.trim()) ||
+    (el.tagName === "BUTTON" && el.textContent.trim())
+  ))
+  .map((el) => el.id || el.outerHTML.slice(0, 80))"""
+
+#: WCAG contrast of the body text and of the hint grey (a queue line) against the background.
+CONTRAST = """() => {
+  const rgb = (css) => css.match(/[0-9.]+/g).slice(0, 3).map(Number);
+  const lum = (c) => {
+    const [r, g, b] = c.map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const ratio = (a, b) => {
+    const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  };
+  const bg = rgb(getComputedStyle(document.body).backgroundColor);
+  const text = rgb(getComputedStyle(document.body).color);
+  const hint = rgb(getComputedStyle(document.querySelector("#queue .line2")).color);
+  return [ratio(text, bg), ratio(hint, bg)];
+}"""
 
 
 async def desk_headers(desk: Desk) -> dict[str, str]:
@@ -504,7 +552,9 @@ async def test_bulk_decides_every_case_of_one_network_with_one_confirmation(desk
     await file(desk, "Alice", "@netshop", "scam")
     await file(desk, "Bob", "t.me/netshop/7", "scam")
     await file(desk, "Carol", "@other_place", "scam")
-    console = await desk.open()
+    console = await desk.open(language="ru")  # the page speaks the session user's language
+    await console.see("#queue-next", "Следующее дело")
+    assert await console.run(console.page.get_attribute("html", "lang")) == "ru"
     await console.see("#queue", "@other_place")
     await console.click("#bulk-box > summary")
     await console.run(console.page.fill("#bulk-prefix", "@netshop"))
