@@ -45,6 +45,7 @@ const state = {
   viewers: [],
   busy: false,
   timer: null,
+  announceTimer: null,
   lost: false,
 };
 
@@ -166,12 +167,18 @@ function kindLabel(kind) {
   return label === key ? String(kind) : label;
 }
 
+const ANNOUNCE_MS = 8000;
+
 function announce(message) {
   const region = $("announce");
   region.textContent = "";
+  window.clearTimeout(state.announceTimer);
   // A fresh text node makes screen readers repeat an identical message.
   window.requestAnimationFrame(() => {
     region.textContent = message;
+    state.announceTimer = window.setTimeout(() => {
+      region.textContent = "";
+    }, ANNOUNCE_MS);
   });
 }
 
