@@ -303,7 +303,8 @@ function showError(code, serverMessage, { retry = false } = {}) {
   $("error-title").textContent = title === titleKey ? t("error.title") : title;
   // The server's message already says what was wrong and what to do, in the user's language;
   // the page's own words stand in when there is none (outside Telegram, no connection).
-  $("error-text").textContent = serverMessage || (text === textKey ? t("error.generic.text") : text);
+  const ours = text === textKey ? t("error.generic.text") : text;
+  $("error-text").textContent = serverMessage || ours;
   $("error-retry").hidden = !retry;
   $("screen-error").dataset.code = code;
   showScreen("error");
@@ -478,9 +479,13 @@ function fillFilters() {
     $("f-category"),
     state.categories.map((c) => [c.key, c.label]),
   );
+  const may = state.session?.may || {};
+  const states = ["pending", "escalated", "provisional"].filter(
+    (s) => s !== "escalated" || may.escalated,
+  );
   fillSelect(
     $("f-state"),
-    ["pending", "escalated", "provisional"].map((s) => [s, t(`state.${s}`)]),
+    states.map((s) => [s, t(`state.${s}`)]),
   );
   fillSelect(
     $("f-age"),
@@ -588,7 +593,12 @@ function renderSummary(summary) {
   ];
   $("summary").replaceChildren(
     ...figures.map(([key, value]) =>
-      el("div", { "data-figure": key.split(".")[1] }, el("dt", { text: t(key) }), el("dd", { text: value })),
+      el(
+        "div",
+        { "data-figure": key.split(".")[1] },
+        el("dt", { text: t(key) }),
+        el("dd", { text: value }),
+      ),
     ),
   );
 }
@@ -632,7 +642,12 @@ function renderQueue() {
         item.escalated ? badge("escalated") : null,
         item.provisional ? badge("provisional") : null,
       ),
-      el("span", { class: "line2" }, `${kindLabel(item.target?.kind)} · ${item.target?.display ?? ""}`),
+      el(
+        "span",
+        { class: "line2" },
+        `${kindLabel(item.target?.kind)} · `,
+        item.target?.display ?? "",
+      ),
       el("span", { class: "line3" }, facts.join(" · ")),
     );
     open.addEventListener("click", () => {
@@ -674,7 +689,8 @@ function moveCursor(step) {
   if (!state.queue.length) return;
   const ids = state.queue.map((c) => c.id);
   let index = ids.indexOf(state.cursorId);
-  index = index < 0 ? (step > 0 ? 0 : ids.length - 1) : Math.min(ids.length - 1, Math.max(0, index + step));
+  if (index < 0) index = step > 0 ? 0 : ids.length - 1;
+  else index = Math.min(ids.length - 1, Math.max(0, index + step));
   setCursor(ids[index]);
   if (narrow()) setView("queue");
   $(`open-${ids[index]}`)?.focus();
@@ -745,7 +761,8 @@ function showDecisionFields() {
   $("d-category-row").hidden = decision !== "approve";
   $("d-reason-row").hidden = decision !== "reject";
   // A rejection carries a note only for the reason "other" (the server refuses it otherwise).
-  const noted = decision === "escalate" || (decision === "reject" && $("d-reason").value === "other");
+  const noted =
+    decision === "escalate" || (decision === "reject" && $("d-reason").value === "other");
   $("d-note-row").hidden = !noted;
 }
 
@@ -770,7 +787,7 @@ async function openCase(id) {
   showCase(data, { focus: true });
 }
 
-function showCase(data, { focus = false, outcome = "" } = {}) {
+function showCase(data, { focus = false, reveal = true, outcome = "" } = {}) {
   const c = data.case;
   const fresh = c.id !== state.caseId;
   state.caseId = c.id;
@@ -800,7 +817,7 @@ function showCase(data, { focus = false, outcome = "" } = {}) {
     row.querySelector(".open")?.toggleAttribute("aria-current", on);
   }
   if (fresh) setCursor(c.id);
-  setView("case");
+  if (reveal) setView("case"); // a refresh leaves a phone on the queue if it went back there
   if (focus) {
     $("case-title").focus();
   }
@@ -832,10 +849,19 @@ function renderCaseHead(c) {
     ].join(" · "),
   );
   const escalation = c.escalation
-    ? el("p", { class: "meta", id: "case-escalation" }, t("case.escalation", { by: c.escalation.by ?? "", at: fmtTime(c.escalation.at) }), c.escalation.note ? ` · ${c.escalation.note}` : "")
+    ? el(
+        "p",
+        { class: "meta", id: "case-escalation" },
+        t("case.escalation", { by: c.escalation.by ?? "", at: fmtTime(c.escalation.at) }),
+        c.escalation.note ? ` · ${c.escalation.note}` : "",
+      )
     : null;
   const viewers = state.viewers.length
-    ? el("p", { class: "viewers", id: "case-viewers", text: t("case.viewers", { names: state.viewers.join(", ") }) })
+    ? el("p", {
+        class: "viewers",
+        id: "case-viewers",
+        text: t("case.viewers", { names: state.viewers.join(", ") }),
+      })
     : null;
   const parts = [title, facts, flags.childNodes.length ? flags : null, escalation, viewers];
   $("case-head").replaceChildren(...parts.filter(Boolean));
@@ -862,7 +888,9 @@ function renderDecided(c) {
   const lines = [
     el("strong", { text: `${d.by ?? ""}: ${parts}` }),
     el("span", { class: "meta", text: ` · ${fmtTime(d.at)}` }),
-    canUndo ? el("p", { class: "meta", text: t("case.undo_until", { time: fmtTime(c.undo_until) }) }) : null,
+    canUndo
+      ? el("p", { class: "meta", text: t("case.undo_until", { time: fmtTime(c.undo_until) }) })
+      : null,
     el("p", { class: "meta", text: t("decide.decided_already") }),
   ];
   box.replaceChildren(...lines.filter(Boolean));
@@ -873,6 +901,14 @@ function section(titleKey, content) {
   return el("section", {}, el("h3", { text: t(titleKey) }), content);
 }
 
+function headerCell(key) {
+  return el("th", { scope: "col", text: t(key) });
+}
+
+function tableRow(cells) {
+  return el("tr", {}, ...cells.map((cell) => el("td", { text: cell ?? "" })));
+}
+
 function table(columns, rows) {
   return el(
     "div",
@@ -880,8 +916,8 @@ function table(columns, rows) {
     el(
       "table",
       {},
-      el("thead", {}, el("tr", {}, ...columns.map((key) => el("th", { scope: "col", text: t(key) })))),
-      el("tbody", {}, ...rows.map((cells) => el("tr", {}, ...cells.map((cell) => el("td", { text: cell ?? "" }))))),
+      el("thead", {}, el("tr", {}, ...columns.map(headerCell))),
+      el("tbody", {}, ...rows.map(tableRow)),
     ),
   );
 }
@@ -949,7 +985,12 @@ function renderCaseBody(c) {
       appeals.length
         ? table(
             ["col.appeal", "col.status", "col.outcome", "col.at"],
-            appeals.map((a) => [`#${a.id}`, stateLabel(a.status), a.outcome ? stateLabel(a.outcome) : "", fmtTime(a.at)]),
+            appeals.map((a) => [
+              `#${a.id}`,
+              stateLabel(a.status),
+              a.outcome ? stateLabel(a.outcome) : "",
+              fmtTime(a.at),
+            ]),
           )
         : el("p", { class: "hint", text: t("case.appeals.none") }),
     ),
@@ -963,7 +1004,12 @@ function renderCaseBody(c) {
             "ul",
             { id: "case-notes" },
             ...notes.map((n) =>
-              el("li", {}, el("span", { class: "meta", text: `${n.author ?? ""} · ${fmtTime(n.at)}: ` }), n.text ?? ""),
+              el(
+                "li",
+                {},
+                el("span", { class: "meta", text: `${n.author ?? ""} · ${fmtTime(n.at)}: ` }),
+                n.text ?? "",
+              ),
             ),
           )
         : el("p", { class: "hint", text: t("case.notes.none") }),
@@ -1011,7 +1057,7 @@ async function refreshCase() {
   if (!state.caseId) return;
   try {
     const data = await api.get(`/cases/${encodeURIComponent(state.caseId)}`);
-    if (data.case.id === state.caseId) showCase(data);
+    if (data.case.id === state.caseId) showCase(data, { reveal: false });
   } catch {
     // The next refresh tries again; a lost session already shows its screen.
   }
@@ -1175,7 +1221,11 @@ async function runBulk() {
   const ok = results.filter((r) => r.outcome === "decided").length;
   $("bulk-results-list").replaceChildren(
     ...results.map((r) =>
-      el("li", { class: r.outcome === "decided" ? "ok" : "fail", "data-case": r.case_id }, `#${r.case_id}: ${r.message || r.outcome}`),
+      el(
+        "li",
+        { class: r.outcome === "decided" ? "ok" : "fail", "data-case": r.case_id },
+        `#${r.case_id}: ${r.message || r.outcome}`,
+      ),
     ),
   );
   $("bulk-results").hidden = false;
@@ -1207,7 +1257,11 @@ const SHORTCUTS = [
 function showHelp() {
   $("help-list").replaceChildren(
     ...SHORTCUTS.flatMap(([keys, key]) => [
-      el("dt", {}, ...keys.split(" / ").flatMap((k, i) => (i ? [" / ", el("kbd", { text: k })] : [el("kbd", { text: k })]))),
+      el(
+        "dt",
+        {},
+        ...keys.split(" / ").flatMap((k, i) => [i ? " / " : null, el("kbd", { text: k })]),
+      ),
       el("dd", { text: t(key) }),
     ]),
   );
@@ -1218,7 +1272,9 @@ function typingIn(target) {
   if (!(target instanceof Element)) return false;
   if (target.isContentEditable) return true;
   if (target.tagName === "TEXTAREA" || target.tagName === "SELECT") return true;
-  if (target.tagName === "INPUT") return !["checkbox", "radio", "button", "submit"].includes(target.type);
+  if (target.tagName === "INPUT") {
+    return !["checkbox", "radio", "button", "submit"].includes(target.type);
+  }
   return false;
 }
 
@@ -1227,7 +1283,8 @@ function onKey(event) {
   if (!state.session || state.tab !== "review") return;
   if (document.querySelector("dialog[open]")) return;
   const target = event.target;
-  if (event.key === "Enter" && event.shiftKey && !event.ctrlKey && !event.metaKey && !event.altKey) {
+  const modified = event.ctrlKey || event.metaKey || event.altKey;
+  if (event.key === "Enter" && event.shiftKey && !modified) {
     if (target instanceof Element && target.closest("#note-form")) {
       event.preventDefault();
       addNote();
@@ -1244,7 +1301,7 @@ function onKey(event) {
     target.blur();
     return;
   }
-  if (typingIn(target) || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (typingIn(target) || modified) return;
   const isRadio = target instanceof HTMLInputElement && target.type === "radio";
   switch (event.key) {
     case "j":
