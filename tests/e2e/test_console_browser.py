@@ -175,6 +175,7 @@ class Console:
     url: str
     requests: list[str] = field(default_factory=list)
     csp_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
 
     async def run(self, step: Coroutine[Any, Any, T]) -> T:
         return await self.browser.run(step)
@@ -263,9 +264,13 @@ class Desk:
             if "Content Security Policy" in message.text:
                 console.csp_errors.append(message.text)
 
+        def failed(error: Any) -> None:
+            console.page_errors.append(str(error))
+
         await self.browser.run(context.route(TELEGRAM_SCRIPT, telegram_script))
         page.on("request", seen)
         page.on("console", logged)
+        page.on("pageerror", failed)
         await self.browser.run(page.goto(console.url))
         return console
 
@@ -275,6 +280,7 @@ class Desk:
         assert hosts(console) <= {f"127.0.0.1:{self.port}", "telegram.org"}
         assert {u for u in console.requests if "telegram.org" in u} <= {TELEGRAM_SCRIPT}
         assert console.csp_errors == []
+        assert console.page_errors == []
 
     def posted(self) -> list[SentMessage]:
         return [m for m in self.chat.messages() if "Case #" in m.text]
@@ -418,7 +424,12 @@ async def test_a_moderator_signs_in_sees_the_queue_and_a_decision_reaches_chat_a
 
     assert hosts(console) == {f"127.0.0.1:{desk.port}", "telegram.org"}
     assert [u for u in console.requests if "telegram.org" in u] == [TELEGRAM_SCRIPT] * 2
-    assert console.csp_errors == []
+
+    # The session outlives its minutes: the next call says so and what to do.
+    desk.clock.advance(timedelta(minutes=desk.bot.settings.console_session_minutes + 1))
+    await console.click("#queue-refresh")
+    assert await console.error_code() == "session_expired"
+    await console.see("#error-text", "open it again")
     await desk.close(console)
 
 
