@@ -579,6 +579,12 @@ async def test_keyboard_moves_through_the_queue_and_rejects_and_goes_to_the_next
     await console.run(console.page.keyboard.type("a note about jerks"))
     assert await console.run(console.page.input_value("#note-text")) == "a note about jerks"
     assert [s for _, s in statuses(desk)].count("rejected") == 1
+    # An admin also gets the admins' panel, in a tab of its own.
+    await console.click("#tab-admin")
+    await console.run(expect(console.page.locator("#panel-admin")).not_to_be_empty())
+    await console.run(expect(console.page.locator("#panel-review")).to_be_hidden())
+    await console.click("#tab-review")
+    await console.run(expect(console.page.locator("#panel-review")).to_be_visible())
     await desk.close(console)
 
 
