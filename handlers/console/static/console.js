@@ -1158,8 +1158,8 @@ async function runBulk() {
 // ---------------------------------------------------------------- keyboard
 
 const SHORTCUTS = [
-  ["j / ↓", "help.jk"],
-  ["k / ↑", "help.jk"],
+  ["j / ↓", "help.j"],
+  ["k / ↑", "help.k"],
   ["Enter", "help.enter"],
   ["a", "help.a"],
   ["r", "help.r"],
