@@ -231,9 +231,9 @@ export const STRINGS = {
     "summary.label": "Сводка очереди",
     "summary.count": "Ждут",
     "summary.oldest": "Самое старое",
-    "summary.inbound": "Поступает / ч",
+    "summary.inbound": "Новых / ч",
     "summary.decided": "Решено / ч",
-    "summary.median": "Медиана обработки",
+    "summary.median": "Медиана решения",
     "summary.none": "—",
 
     "filters.label": "Фильтры",
