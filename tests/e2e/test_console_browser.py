@@ -33,10 +33,12 @@ from playwright.async_api import (
 )
 from playwright.async_api import (
     BrowserContext,
+    ConsoleMessage,
     Page,
     Playwright,
     Request,
     Route,
+    ViewportSize,
     async_playwright,
     expect,
 )
@@ -62,8 +64,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 TELEGRAM_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
+PHONE = ViewportSize(width=390, height=844)
+DESKTOP = ViewportSize(width=1280, height=800)
 #: Telegram's own light and dark themeParams (the colours its clients hand a Mini App).
 LIGHT = {
     "bg_color": "#ffffff",
@@ -237,7 +239,7 @@ class Desk:
         init_data: str | None = None,
         *,
         user_id: int = MODERATOR_ID,
-        viewport: dict[str, int] = DESKTOP,
+        viewport: ViewportSize = DESKTOP,
         theme: dict[str, str] = LIGHT,
         language: str = "en",
     ) -> Console:
@@ -245,7 +247,7 @@ class Desk:
         stub = telegram_stub(data, self.user(user_id, language), theme)
         context = await self.browser.run(
             self.browser.browser.new_context(
-                viewport=viewport,  # type: ignore[arg-type]
+                viewport=viewport,
                 locale="en-US",
                 color_scheme="dark" if theme is DARK else "light",
                 service_workers="block",
@@ -260,11 +262,11 @@ class Desk:
         def seen(request: Request) -> None:
             console.requests.append(request.url)
 
-        def logged(message: Any) -> None:
+        def logged(message: ConsoleMessage) -> None:
             if "Content Security Policy" in message.text:
                 console.csp_errors.append(message.text)
 
-        def failed(error: Any) -> None:
+        def failed(error: Exception) -> None:
             console.page_errors.append(str(error))
 
         await self.browser.run(context.route(TELEGRAM_SCRIPT, telegram_script))
@@ -487,9 +489,9 @@ async def shots(desk: Desk, console: Console, name: str) -> None:
         return
     Path(folder).mkdir(parents=True, exist_ok=True)
     await console.screenshot(Path(folder) / f"{name}-desktop.png")
-    await console.run(console.page.set_viewport_size(PHONE))  # type: ignore[arg-type]
+    await console.run(console.page.set_viewport_size(PHONE))
     await console.screenshot(Path(folder) / f"{name}-phone.png")
-    await console.run(console.page.set_viewport_size(DESKTOP))  # type: ignore[arg-type]
+    await console.run(console.page.set_viewport_size(DESKTOP))
 
 
 async def test_forged_expired_replayed_and_non_staff_sign_ins_are_refused_with_what_to_do(
