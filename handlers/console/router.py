@@ -46,9 +46,9 @@ class ApiError(Exception):
         self.params = params
 
 
-def plain(texts_render: str) -> str:
+def plain(rendered: str) -> str:
     """The catalog's texts are Telegram HTML with escaped parameters; the page shows text."""
-    return html.unescape(texts_render)
+    return html.unescape(rendered)
 
 
 def language_of(request: web.Request, services: Services) -> str:

@@ -9,8 +9,8 @@ to another instance is refused as well). The token is random; only its hash is s
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
 
 from aiohttp import web
 from telegram import User
@@ -53,7 +53,9 @@ def may_of(actor: Actor) -> dict[str, bool]:
     }
 
 
-def session_handler(application: BotApplication, bot_token: str) -> Any:
+def session_handler(
+    application: BotApplication, bot_token: str
+) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def open_console_session(request: web.Request) -> web.Response:
         services = application.bot_data.services
         settings = services.settings.console

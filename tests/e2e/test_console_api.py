@@ -132,6 +132,13 @@ async def test_forged_expired_replayed_and_non_staff_init_data_open_no_session(
         assert stranger.body["message"].startswith("Консоль — для модераторов")
         unknown = await client.post("/console/api/session", {"init_data": good, "x": 1})
         assert (unknown.status, unknown.body["error"]) == (400, "bad_request")
+    # An administrator of the review chat without a role is let in (asked of Telegram by id).
+    chat_admin = console.server.add_user(first_name="Cleo", user_id=4_000_002)
+    console.chat.add_member(chat_admin, admin=True)
+    async with console.client() as client:
+        admitted = await client.open_session(console.init_data(4_000_002))
+        assert (admitted.status, admitted.body["roles"]) == (200, ["chat_admin"])
+        assert admitted.body["may"]["review"] is True
     whys = [
         (actor, json.loads(details)["why"]) for actor, details in console.audit("console.refused")
     ]
