@@ -1,0 +1,1 @@
+"""The moderators' console: its HTTP endpoints and the page it serves (docs/console.md)."""
