@@ -293,7 +293,6 @@ function chart(series, s) {
     role: "img",
     "aria-labelledby": titleId,
     class: "chart",
-    preserveAspectRatio: "none",
   });
   image.append(svg("title", { id: titleId }, `${s("chart")}. ${summary}`));
   image.append(svg("line", { x1: pad.left, x2: width - pad.right, y1: y(0), y2: y(0), class: "axis" }));

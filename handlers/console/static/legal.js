@@ -224,7 +224,7 @@ function checklist(r, s) {
     [s("check"), s("result"), s("note")],
     r.checklist.map((c) => [
       el("th", { scope: "row", text: c.label }),
-      el("td", { className: c.ok ? "ok" : "failed", text: `${c.ok ? "✅" : "❌"} ${s(c.ok ? "passed" : "failed")}` }),
+      el("td", { className: c.ok ? "ok" : "failed", text: s(c.ok ? "passed" : "failed") }),
       el("td", { text: c.note }),
     ]),
   );
