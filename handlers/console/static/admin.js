@@ -147,7 +147,6 @@ export async function renderAdmin(root, api, t) {
     figures,
     roles,
   );
-  root.setAttribute("aria-labelledby", "admin-title");
 
   async function loadStats() {
     figures.setAttribute("aria-busy", "true");

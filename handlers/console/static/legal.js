@@ -123,7 +123,6 @@ export async function renderLegal(root, api, t) {
     status,
     list,
   );
-  root.setAttribute("aria-labelledby", "legal-title");
 
   async function load(message) {
     list.setAttribute("aria-busy", "true");
