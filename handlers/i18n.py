@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from typing import Final
 
 from handlers.locales import (
+    console_en,
+    console_ru,
     console_legal_en,
     console_legal_ru,
     en,
@@ -142,6 +144,7 @@ def default_catalog() -> Catalog:
                 operating_en.TEXTS,
                 legal_en.TEXTS,
                 transparency_en.TEXTS,
+                console_en.TEXTS,
                 console_legal_en.TEXTS,
             ),
             "ru": merge_catalogs(
@@ -151,6 +154,7 @@ def default_catalog() -> Catalog:
                 operating_ru.TEXTS,
                 legal_ru.TEXTS,
                 transparency_ru.TEXTS,
+                console_ru.TEXTS,
                 console_legal_ru.TEXTS,
             ),
         }

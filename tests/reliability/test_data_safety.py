@@ -21,7 +21,7 @@ from moderation.registry.violators import ObservationKind, opened
 from moderation.reporting.filing import file_report
 from moderation.reporting.types import Filed
 from moderation.review.case_copies import PostRef
-from moderation.review.types import Menu, OpenMenu
+from moderation.review.types import ClaimHolder, Menu, OpenMenu
 from moderation.sealing import target_context, upgrade_seals
 from moderation.staff.roles import Role
 from storage import Database, Store, UnitOfWork, check_database, latest_version, migrate
@@ -291,6 +291,12 @@ SEEDS: dict[int, tuple[str, ...]] = {
         "INSERT INTO case_menus (case_id, menu, opened_at, open_until) "
         "VALUES (1, 'categories', :t5, :t6)",
     ),
+    28: (
+        # Pending case 1 served to a moderator in a private chat, and skipped by another.
+        "INSERT INTO review_claims (case_id, moderator_id, moderator_name, kind, via, "
+        "claimed_at, claimed_until) VALUES (1, 920004, '@mod', 'claim', 'private', :t5, :t6), "
+        "(1, 920007, '@other', 'skip', 'console', :t5, :t6)",
+    ),
 }
 
 # What must hold after migrating any seeded version to the latest (each query lists offenders):
@@ -443,6 +449,13 @@ async def read_v27(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
     assert await uow.menus.expired(open_until + timedelta(seconds=1)) == [(1, True)]
 
 
+async def read_v28(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
+    until = datetime(2026, 7, 7, 10, tzinfo=UTC)
+    holders = await uow.claims.holders([1], until - timedelta(seconds=1))
+    assert holders == {1: ClaimHolder(920004, "@mod", "private", until)}
+    assert await uow.claims.holders([1], until) == {}
+
+
 # Reads through the bot's repositories, keyed like SEEDS: every seeded version must be readable.
 READS: dict[int, Callable[[UnitOfWork, PersonalDataCipher], Awaitable[None]]] = {
     1: read_v1,
@@ -461,6 +474,7 @@ READS: dict[int, Callable[[UnitOfWork, PersonalDataCipher], Awaitable[None]]] = 
     22: read_v22,
     24: read_v24,
     27: read_v27,
+    28: read_v28,
 }
 
 LATEST = latest_version()
