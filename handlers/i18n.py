@@ -17,9 +17,9 @@ from typing import Final
 
 from handlers.locales import (
     console_en,
-    console_ru,
     console_legal_en,
     console_legal_ru,
+    console_ru,
     en,
     legal_en,
     legal_ru,

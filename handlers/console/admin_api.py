@@ -9,10 +9,11 @@ refusal). Reporters appear only as counts, as in /stats.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from handlers.console.legal_api import ConsoleRefusal, Texts
+from handlers.console.router import ApiError, Call, Route
 from handlers.runtime.context import Services
 from moderation.staff.commands import Person, Refused, StaffEntry
 from moderation.staff.team import staff_list
@@ -22,24 +23,20 @@ from moderation.stats.figures import BadWindow, StatsReport, StatusCounts, build
 CONSOLE_WINDOWS: Final = ("7d", "30d", "all")
 
 
-async def stats(
-    services: Services, language: str | None, window_text: str | None
-) -> dict[str, Any]:
-    texts = Texts(services.texts, language)
-    given = window_text or "7d"
+async def get_stats(call: Call) -> dict[str, Any]:
+    """GET /console/api/stats?window=7d|30d|all (7d when not given)."""
+    given = call.query(("window",)).get("window") or "7d"
     try:
         if given not in CONSOLE_WINDOWS:
             raise BadWindow(given)
         window = parse_window(given)
     except BadWindow:
-        raise ConsoleRefusal(
-            400, "bad_request", texts("console.stats.bad_window", given=given)
-        ) from None
-    report = await build_stats(services.store, window, services.clock.now())
-    return stats_json(report, services, language)
+        raise ApiError(400, "bad_request", "console.stats.bad_window", given=given) from None
+    report = await build_stats(call.services.store, window, call.now)
+    return stats_json(report, call.services, call.t)
 
 
-def stats_json(report: StatsReport, services: Services, language: str | None) -> dict[str, Any]:
+def stats_json(report: StatsReport, services: Services, t: Callable[..., str]) -> dict[str, Any]:
     categories = services.settings.report_categories
 
     def label(key: str) -> str:
@@ -47,7 +44,7 @@ def stats_json(report: StatsReport, services: Services, language: str | None) ->
         if category is not None and category.label is not None:
             return category.label
         if f"category.{key}" in services.texts.keys("en"):
-            return Texts(services.texts, language)(f"category.{key}")
+            return t(f"category.{key}")
         return key
 
     def counts(row: StatusCounts) -> dict[str, Any]:
@@ -124,20 +121,16 @@ def stats_json(report: StatsReport, services: Services, language: str | None) ->
     }
 
 
-async def roles(services: Services, actor_id: int, language: str | None) -> dict[str, Any]:
+async def get_roles(call: Call) -> dict[str, Any]:
     """GET /console/api/roles: everyone with a role, grants with who proposed and confirmed
     them, and the legal and admin grants waiting for a second admin."""
+    services = call.services
     keys = None if services.ledger is None else services.ledger.keys
     listed = await staff_list(
-        services.store,
-        services.settings.bootstrap_roles,
-        actor_id,
-        services.clock.now(),
-        keys=keys,
+        services.store, services.settings.bootstrap_roles, call.actor.user.id, call.now, keys=keys
     )
-    if isinstance(listed, Refused):
-        texts = Texts(services.texts, language)
-        raise ConsoleRefusal(403, "forbidden", texts("staff.refused.roles"))
+    if isinstance(listed, Refused):  # the domain checks the admin role again
+        raise ApiError(403, "forbidden", "console.error.forbidden")
     return {"roles": [entry_json(entry) for entry in listed.entries]}
 
 
@@ -165,3 +158,9 @@ def _time(value: datetime | None) -> str | None:
 
 def _seconds(value: timedelta | None) -> int | None:
     return None if value is None else int(value.total_seconds())
+
+
+ROUTES: Final = (
+    Route("GET", "/stats", "stats", get_stats),
+    Route("GET", "/roles", "roles", get_roles),
+)

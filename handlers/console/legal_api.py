@@ -12,101 +12,70 @@ domain as in chat.
 
 from __future__ import annotations
 
-import html
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Final
 
-from handlers.i18n import Catalog
-from handlers.runtime.context import Services
+from handlers.console.router import ApiError, Call, Route
 from moderation.legal.approvals import approve, reject
-from moderation.legal.officers import Officer
 from moderation.legal.overview import LegalOverview, RequestOverview, overview
 from moderation.legal.types import LegalRefused, Target, TargetKind, Vote
 
 #: The fields a vote may carry; anything else is refused as a bad request.
 VOTE_FIELDS: Final = frozenset({"vote", "reason"})
 
-
-class ConsoleRefusal(Exception):
-    """An answer other than 200: its HTTP status, error code and message (user's language)."""
-
-    def __init__(self, status: int, error: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.error = error
-        self.message = message
-
-    def body(self) -> dict[str, str]:
-        return {"error": self.error, "message": self.message}
+Texts = Callable[..., str]
 
 
-@dataclass(frozen=True, slots=True)
-class Texts:
-    """The catalog in one reader's language, as plain text (the page sets it as text)."""
-
-    catalog: Catalog
-    language: str | None
-
-    def __call__(self, key: str, **params: object) -> str:
-        return html.unescape(self.catalog.render(self.language, key, **params))
-
-
-async def legal_requests(
-    services: Services, officer: Officer, language: str | None
-) -> dict[str, Any]:
+async def get_legal(call: Call) -> dict[str, Any]:
     """GET /console/api/legal: the open requests (legal officers; admins read only)."""
-    texts = Texts(services.texts, language)
+    services = call.services
     try:
         found = await overview(
-            services.store, services.settings.legal_policy, officer, services.clock.now()
+            services.store, services.settings.legal_policy, call.actor.officer, call.now
         )
     except LegalRefused as exc:
-        message = texts("console.legal.refused", reason=str(exc))
-        raise ConsoleRefusal(403, "forbidden", message) from None
-    return overview_json(found, texts)
+        raise ApiError(403, "forbidden", "console.legal.refused", reason=str(exc)) from None
+    return overview_json(found, call.t)
 
 
-async def legal_vote(
-    services: Services,
-    officer: Officer,
-    language: str | None,
-    request_id: int,
-    body: object,
-) -> dict[str, Any]:
-    """POST /console/api/legal/{id}/vote {"vote": "approve"|"reject", "reason"?}."""
-    texts = Texts(services.texts, language)
-    approving, reason = _parse_vote(body, texts)
-    policy, now = services.settings.legal_policy, services.clock.now()
+async def post_vote(call: Call) -> dict[str, Any]:
+    """POST /console/api/legal/{request_id}/vote {"vote": "approve"|"reject", "reason"?}."""
+    request_id = request_id_of(call)
+    approving, reason = _parse_vote(await call.body(VOTE_FIELDS, ("vote",)))
+    services, officer, now = call.services, call.actor.officer, call.now
+    policy = services.settings.legal_policy
     keys = None if services.ledger is None else services.ledger.keys
-    if services.cipher is None:
-        message = texts("console.legal.refused", reason="the registry keys are not configured")
-        return {"outcome": "refused", "message": message}
+    cipher = services.cipher
     try:
+        if cipher is None:
+            raise LegalRefused("the registry keys are not configured")
         if approving:
-            outcome = await approve(
-                services.store, services.cipher, policy, keys, request_id, officer, now
-            )
+            outcome = await approve(services.store, cipher, policy, keys, request_id, officer, now)
             key = "console.legal.due" if outcome.complete else "console.legal.recorded"
-            message = texts(key, id=request_id, approvals=outcome.approvals, needed=outcome.needed)
+            message = call.t(key, id=request_id, approvals=outcome.approvals, needed=outcome.needed)
             return {"outcome": "approved" if outcome.complete else "recorded", "message": message}
-        await reject(
-            services.store, services.cipher, policy, keys, request_id, reason, officer, now
-        )
+        await reject(services.store, cipher, policy, keys, request_id, reason, officer, now)
     except LegalRefused as exc:
-        return {"outcome": "refused", "message": texts("console.legal.refused", reason=str(exc))}
-    return {"outcome": "rejected", "message": texts("console.legal.rejected", id=request_id)}
+        return {"outcome": "refused", "message": call.t("console.legal.refused", reason=str(exc))}
+    return {"outcome": "rejected", "message": call.t("console.legal.rejected", id=request_id)}
 
 
-def _parse_vote(body: object, texts: Texts) -> tuple[bool, str]:
-    bad = ConsoleRefusal(400, "bad_request", texts("console.legal.bad_vote"))
-    if not isinstance(body, Mapping) or set(body) - VOTE_FIELDS:
-        raise bad
+def request_id_of(call: Call) -> int:
+    try:
+        request_id = int(call.request.match_info["request_id"])
+    except ValueError:
+        raise ApiError(404, "not_found", "console.error.not_found") from None
+    if request_id <= 0:
+        raise ApiError(404, "not_found", "console.error.not_found")
+    return request_id
+
+
+def _parse_vote(body: dict[str, Any]) -> tuple[bool, str]:
     vote, reason = body.get("vote"), body.get("reason", "")
     if vote not in ("approve", "reject") or not isinstance(reason, str):
-        raise bad
+        raise ApiError(400, "bad_request", "console.legal.bad_vote")
     if vote == "reject" and not reason.strip():
-        raise bad
+        raise ApiError(400, "bad_request", "console.legal.bad_vote")
     return vote == "approve", reason
 
 
@@ -184,3 +153,9 @@ def target_text(target: Target, texts: Texts) -> str:
 
 def _iso(value: Any) -> str:
     return str(value.isoformat())
+
+
+ROUTES: Final = (
+    Route("GET", "/legal", "legal", get_legal),
+    Route("POST", "/legal/{request_id}/vote", "legal.vote", post_vote),
+)

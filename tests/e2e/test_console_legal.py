@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -32,8 +33,7 @@ from tests.e2e.test_legal import (
     confirmed_violator,
     say,
 )
-from tests.helpers import FakeClock
-from tests.workers import free_port
+from tests.helpers import FakeClock, free_port
 
 pytestmark = pytest.mark.engines(*ENGINES)
 
@@ -58,7 +58,7 @@ def order(reference: str, target: Target) -> RequestForm:
 @pytest.fixture
 async def console_bot(
     start_bot: Callable[..., Any], make_settings: Callable[..., Any]
-) -> AsyncIterator[RunningBot]:
+) -> RunningBot:
     port = free_port()
     settings = make_settings(
         legal_officer_ids=frozenset({LEGAL_OFFICER_ID, OFFICER_B, OFFICER_C}),
@@ -78,25 +78,39 @@ async def console_bot(
         ("AZ 2/26", Target(TargetKind.PHONE, PHONE_IN)),
     ):
         request = await register(
-            services.store, services.cipher, policy, order(reference, target), document,
-            registrar, NOW,
+            services.store,
+            services.cipher,
+            policy,
+            order(reference, target),
+            document,
+            registrar,
+            NOW,
         )
         await write_analysis(
             services.store, services.cipher, policy, request.id, ANALYSIS, registrar, NOW
         )
-    yield bot
+    return bot
+
+
+@pytest.fixture
+async def clients() -> AsyncIterator[AsyncExitStack]:
+    """Where the test's console clients are closed."""
+    async with AsyncExitStack() as stack:
+        yield stack
 
 
 def base_url(bot: RunningBot) -> str:
     return f"http://127.0.0.1:{bot.settings.console_port}"
 
 
-async def client(bot: RunningBot, user_id: int, language: str = "en") -> ConsoleClient:
-    opened = ConsoleClient(base_url(bot))
-    await opened.__aenter__()
+async def signed_in(
+    stack: AsyncExitStack, bot: RunningBot, user_id: int, language: str = "en"
+) -> ConsoleClient:
+    """A console client with a session opened from init data signed for `user_id`."""
+    opened = await stack.enter_async_context(ConsoleClient(base_url(bot)))
     auth_date = int(bot.application.bot_data.services.clock.now().timestamp())
-    init = signed_init_data(TEST_TOKEN, telegram_user(user_id, language_code=language), auth_date=auth_date)
-    answer = await opened.open_session(init)
+    user = telegram_user(user_id, language_code=language)
+    answer = await opened.open_session(signed_init_data(TEST_TOKEN, user, auth_date=auth_date))
     assert answer.status == 200, answer
     return opened
 
@@ -107,10 +121,13 @@ def shows_no_personal_data(body: Any) -> bool:
 
 
 async def test_officers_list_vote_with_four_eyes_and_see_the_disclosure_status(
-    console_bot: RunningBot, loopback: LoopbackServer
+    console_bot: RunningBot, loopback: LoopbackServer, clients: AsyncExitStack
 ) -> None:
-    alice, bob = await client(console_bot, LEGAL_OFFICER_ID), await client(console_bot, OFFICER_B)
-    carol = await client(console_bot, OFFICER_C, "ru")
+    alice, bob = (
+        await signed_in(clients, console_bot, LEGAL_OFFICER_ID),
+        await signed_in(clients, console_bot, OFFICER_B),
+    )
+    carol = await signed_in(clients, console_bot, OFFICER_C, "ru")
     listed = await alice.get("/console/api/legal")
     assert listed.status == 200, listed
     assert [r["id"] for r in listed.body["requests"]] == [1, 2]
@@ -154,31 +171,35 @@ async def test_officers_list_vote_with_four_eyes_and_see_the_disclosure_status(
     status = (await alice.get("/console/api/legal")).body["requests"][0]["disclosure"]
     assert status["status"] == "disclosed"
     assert status["at"] is not None
-    for opened in (alice, bob, carol):
-        await opened.__aexit__(None, None, None)
     refusals = await audit_rows(console_bot, "legal.refused")
-    assert len(refusals) == 2
+    assert [(actor, details["step"]) for actor, details in refusals] == [
+        (LEGAL_OFFICER_ID, "approve"),
+        (OFFICER_B, "approve"),
+    ]
 
 
-async def audit_rows(bot: RunningBot, action: str) -> list[dict[str, Any]]:
+async def audit_rows(bot: RunningBot, action: str) -> list[tuple[int | None, dict[str, Any]]]:
+    """(actor, details) of the audit rows of `action`, oldest first."""
     async with bot.application.bot_data.services.store.reading() as uow:
         entries = await uow.audit.recent(1000)
-    return [e.details for e in entries if e.action == action]
+    return [
+        (e.actor_id, e.details) for e in sorted(entries, key=lambda e: e.id) if e.action == action
+    ]
 
 
 async def test_a_second_account_an_admin_made_legal_is_refused_and_the_roles_show_it(
-    console_bot: RunningBot, loopback: LoopbackServer
+    console_bot: RunningBot, loopback: LoopbackServer, clients: AsyncExitStack
 ) -> None:
     ada = loopback.add_user(first_name="Ada", language_code="en", user_id=ADMIN_ID)
     abe = loopback.add_user(first_name="Abe", language_code="en", user_id=SECOND_ADMIN)
     await say(ada, f"/grant {SOCK} legal")
     assert "is now legal officer" in (await say(abe, f"/grant {SOCK} legal")).text
-    sock = await client(console_bot, SOCK)
+    sock = await signed_in(clients, console_bot, SOCK)
     early = await sock.post("/console/api/legal/1/vote", {"vote": "approve"})
     assert early.body["outcome"] == "refused"
     assert "you may approve from 2026-11-21 12:00 UTC" in early.body["message"]
 
-    admin = await client(console_bot, ADMIN_ID)
+    admin = await signed_in(clients, console_bot, ADMIN_ID)
     read = await admin.get("/console/api/legal")
     assert read.status == 200
     assert read.body["may_vote"] is False
@@ -199,11 +220,15 @@ async def test_a_second_account_an_admin_made_legal_is_refused_and_the_roles_sho
     bad = await admin.get("/console/api/stats?window=24x")
     assert bad.status == 400
 
-    moderator = await client(console_bot, MODERATOR_ID)
+    moderator = await signed_in(clients, console_bot, MODERATOR_ID)
     for path in ("/console/api/legal", "/console/api/stats", "/console/api/roles"):
         refused = await moderator.get(path)
         assert refused.status == 403, path
         assert refused.body["error"] == "forbidden"
-    assert len(await audit_rows(console_bot, "console.refused")) == 3
-    for opened in (sock, admin, moderator):
-        await opened.__aexit__(None, None, None)
+    refused_rows = await audit_rows(console_bot, "console.refused")
+    assert [(actor, details["endpoint"]) for actor, details in refused_rows] == [
+        (ADMIN_ID, "legal.vote"),
+        (MODERATOR_ID, "legal"),
+        (MODERATOR_ID, "stats"),
+        (MODERATOR_ID, "roles"),
+    ]
