@@ -137,6 +137,29 @@ function fmtTime(iso) {
   }
 }
 
+/** A counted phrase: `key.one`, `key.few`, `key.many` or `key.other` by the language's rules. */
+function plural(key, count) {
+  let rule = "other";
+  try {
+    rule = new Intl.PluralRules(state.language).select(Number(count));
+  } catch {
+    rule = Number(count) === 1 ? "one" : "other";
+  }
+  const wanted = `${key}.${rule}`;
+  const text = t(wanted, { count });
+  return text === wanted ? t(`${key}.other`, { count }) : text;
+}
+
+function labelOf(list, key) {
+  return list.find((item) => item.key === key)?.label ?? key ?? "";
+}
+
+function stateLabel(status) {
+  const key = `state.${status}`;
+  const label = t(key);
+  return label === key ? String(status ?? "") : label;
+}
+
 function kindLabel(kind) {
   const key = `kind.${kind}`;
   const label = t(key);
@@ -271,9 +294,9 @@ function showError(code, serverMessage, { retry = false } = {}) {
   const title = t(titleKey);
   const text = t(textKey);
   $("error-title").textContent = title === titleKey ? t("error.title") : title;
-  $("error-text").textContent = text === textKey ? t("error.generic.text") : text;
-  $("error-server").textContent = serverMessage || "";
-  $("error-server").hidden = !serverMessage;
+  // The server's message already says what was wrong and what to do, in the user's language;
+  // the page's own words stand in when there is none (outside Telegram, no connection).
+  $("error-text").textContent = serverMessage || (text === textKey ? t("error.generic.text") : text);
   $("error-retry").hidden = !retry;
   $("screen-error").dataset.code = code;
   showScreen("error");
@@ -305,8 +328,9 @@ function initDataId(initData) {
 function storedSession(initData) {
   try {
     const stored = JSON.parse(sessionStorage.getItem(SESSION_KEY) || "null");
-    if (!stored || stored.init !== initDataId(initData)) return null;
-    if (!(Date.parse(stored.expires_at) > Date.now())) return null;
+    // Not checked against this device's clock: the server judges expiry (a stale token is
+    // told "session_expired"), and the same init data could open no new session anyway.
+    if (!stored || !stored.token || stored.init !== initDataId(initData)) return null;
     return stored;
   } catch {
     return null;
@@ -509,6 +533,14 @@ function setupReview() {
   });
   $("bulk-dialog-cancel").addEventListener("click", () => $("bulk-dialog").close());
   setupCase();
+  // Filters stand open beside the queue on a wide screen, folded on a phone; the bulk tools
+  // open once a case is selected.
+  const wide = window.matchMedia("(min-width: 900px)");
+  const unfold = () => {
+    $("filters-box").open = wide.matches;
+  };
+  unfold();
+  wide.addEventListener("change", unfold);
   setView("queue");
   $("case-none").textContent = t("case.none");
   loadQueue();
@@ -577,7 +609,7 @@ function renderQueue() {
       updateBulkCount();
     });
     const facts = [
-      t("queue.reporters", { count: item.reporters ?? 0 }),
+      plural("queue.reporters", item.reporters ?? 0),
       t("queue.age", { age: fmtAge(item.age_seconds) }),
     ];
     if (item.viewers?.length) facts.push(t("queue.viewing", { names: item.viewers.join(", ") }));
@@ -618,7 +650,10 @@ function renderQueue() {
 }
 
 function updateBulkCount() {
-  $("bulk-count").textContent = t("bulk.selected", { count: state.selected.size });
+  if (state.selected.size) $("bulk-box").open = true;
+  const count = t("bulk.selected", { count: state.selected.size });
+  $("bulk-count").textContent = count;
+  $("bulk-summary-count").textContent = state.selected.size ? ` (${count})` : "";
 }
 
 function setCursor(id) {
@@ -663,6 +698,7 @@ function setupCase() {
   for (const radio of document.querySelectorAll("#decide-form input[name=decision]")) {
     radio.addEventListener("change", showDecisionFields);
   }
+  $("d-reason").addEventListener("change", showDecisionFields);
   $("decide-form").addEventListener("submit", (event) => {
     event.preventDefault();
     submitDecision(false);
@@ -701,7 +737,9 @@ function showDecisionFields() {
   const decision = chosenDecision();
   $("d-category-row").hidden = decision !== "approve";
   $("d-reason-row").hidden = decision !== "reject";
-  $("d-note-row").hidden = decision !== "reject" && decision !== "escalate";
+  // A rejection carries a note only for the reason "other" (the server refuses it otherwise).
+  const noted = decision === "escalate" || (decision === "reject" && $("d-reason").value === "other");
+  $("d-note-row").hidden = !noted;
 }
 
 function chooseDecision(decision) {
@@ -780,33 +818,47 @@ function renderCaseHead(c) {
   const facts = el(
     "p",
     { class: "meta" },
-    [t("case.category", { category: c.category_label ?? c.category }), t("case.status", { status: c.status }), t("case.priority", { priority: c.priority ?? 0 })].join(" · "),
+    [
+      t("case.category", { category: c.category_label ?? c.category }),
+      t("case.status", { status: stateLabel(c.status) }),
+      plural("queue.reporters", c.reporters ?? 0),
+    ].join(" · "),
   );
+  const escalation = c.escalation
+    ? el("p", { class: "meta", id: "case-escalation" }, t("case.escalation", { by: c.escalation.by ?? "", at: fmtTime(c.escalation.at) }), c.escalation.note ? ` · ${c.escalation.note}` : "")
+    : null;
   const viewers = state.viewers.length
     ? el("p", { class: "viewers", id: "case-viewers", text: t("case.viewers", { names: state.viewers.join(", ") }) })
     : null;
-  $("case-head").replaceChildren(title, facts, flags.childNodes.length ? flags : null, viewers);
-  $("case-head").querySelectorAll("p:empty").forEach((p) => p.remove());
+  const parts = [title, facts, flags.childNodes.length ? flags : null, escalation, viewers];
+  $("case-head").replaceChildren(...parts.filter(Boolean));
 }
 
 function renderDecided(c) {
   const box = $("case-decided");
   const d = c.decided;
-  const undoUntil = c.undo_until ? Date.parse(c.undo_until) : NaN;
-  const canUndo = Boolean(d) && undoUntil > Date.now();
+  // The server gives undo_until only while the window is open (by its clock, not this one's).
+  const canUndo = Boolean(d) && Boolean(c.undo_until);
   $("case-undo").hidden = !canUndo;
   if (!d) {
     box.hidden = true;
     box.replaceChildren();
     return;
   }
-  const parts = [d.decision, d.category, d.reason].filter(Boolean).join(", ");
-  box.replaceChildren(
+  const parts = [
+    stateLabel(d.decision),
+    d.category ? labelOf(state.categories, d.category) : "",
+    d.reason ? labelOf(state.reasons, d.reason) : "",
+  ]
+    .filter(Boolean)
+    .join(", ");
+  const lines = [
     el("strong", { text: `${d.by ?? ""}: ${parts}` }),
     el("span", { class: "meta", text: ` · ${fmtTime(d.at)}` }),
     canUndo ? el("p", { class: "meta", text: t("case.undo_until", { time: fmtTime(c.undo_until) }) }) : null,
     el("p", { class: "meta", text: t("decide.decided_already") }),
-  );
+  ];
+  box.replaceChildren(...lines.filter(Boolean));
   box.hidden = false;
 }
 
@@ -872,7 +924,13 @@ function renderCaseBody(c) {
       history.length
         ? table(
             ["col.case", "col.status", "col.decision", "col.category", "col.at"],
-            history.map((h) => [`#${h.case_id}`, h.status, h.decision, h.category, fmtTime(h.at)]),
+            history.map((h) => [
+              `#${h.case_id}`,
+              stateLabel(h.status),
+              h.decision ? stateLabel(h.decision) : "",
+              labelOf(state.categories, h.category),
+              fmtTime(h.at),
+            ]),
           )
         : el("p", { class: "hint", text: t("case.history.none") }),
     ),
@@ -884,7 +942,7 @@ function renderCaseBody(c) {
       appeals.length
         ? table(
             ["col.appeal", "col.status", "col.outcome", "col.at"],
-            appeals.map((a) => [`#${a.id}`, a.status, a.outcome, fmtTime(a.at)]),
+            appeals.map((a) => [`#${a.id}`, stateLabel(a.status), a.outcome ? stateLabel(a.outcome) : "", fmtTime(a.at)]),
           )
         : el("p", { class: "hint", text: t("case.appeals.none") }),
     ),
@@ -980,7 +1038,7 @@ function decisionBody() {
   if (decision === "approve") return { decision, category: $("d-category").value };
   if (decision === "reject") {
     const body = { decision, reason: $("d-reason").value };
-    if (note) body.note = note;
+    if (note && body.reason === "other") body.note = note;
     return body;
   }
   if (decision === "escalate") return note ? { decision, note } : { decision };
