@@ -77,7 +77,7 @@ async def test_a_legal_officer_votes_and_an_admin_sees_figures_and_roles(
     await officer.see("#panel-legal table caption", "Analysis checklist")
     await officer.click("#panel-legal button.primary")
     await officer.see("#panel-legal [role=status]", "Your approval of request #1 is recorded")
-    await officer.see("#panel-legal", "Votes (1/2 approvals)")
+    await officer.see("#panel-legal", "Votes (approvals: 1 of 2)")
     shown = await officer.text("#panel-legal")
     for value in (PHONE_IN, PHONE_OUT, IP_IN):
         assert value not in shown
@@ -92,6 +92,6 @@ async def test_a_legal_officer_votes_and_an_admin_sees_figures_and_roles(
     await admin.see("#panel-admin", "Roles and grants")
     await admin.see("#panel-admin", "legal officer")
     await admin.run(admin.page.select_option("#admin-window", "all"))
-    await admin.see("#panel-admin figcaption", "reports and")
+    await admin.see("#panel-admin figcaption", "Reports: 1, decisions: 1")
     assert admin.csp_errors == []
     await legal_desk.close(admin)

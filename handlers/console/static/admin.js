@@ -34,7 +34,7 @@ const STRINGS = {
     violators_total: "Confirmed violators in all",
     legal: "Legal requests received / rejected / disclosed / open",
     chart: "Reports and decisions per day",
-    chart_summary: "{reports} reports and {decisions} decisions over {days} days; the busiest day had {max}.",
+    chart_summary: "Reports: {reports}, decisions: {decisions}, days: {days}; the busiest day: {max}.",
     day: "Day",
     by_category: "By category",
     category: "Category",
@@ -63,7 +63,7 @@ const STRINGS = {
     "unit.s": "{n} s",
     "unit.min": "{n} min",
     "unit.h": "{n} h",
-    "unit.d": "{n} d",
+    "unit.d": { one: "{n} day", other: "{n} days" },
   },
   ru: {
     title: "Показатели команды",
@@ -92,7 +92,7 @@ const STRINGS = {
     violators_total: "Подтверждённых нарушителей всего",
     legal: "Юридические запросы: получено / отклонено / раскрыто / открыто",
     chart: "Жалобы и решения по дням",
-    chart_summary: "Жалоб: {reports}, решений: {decisions} за {days} дн.; в самый загруженный день — {max}.",
+    chart_summary: "Жалоб: {reports}, решений: {decisions}, дней: {days}; больше всего за день: {max}.",
     day: "День",
     by_category: "По категориям",
     category: "Категория",
@@ -121,7 +121,7 @@ const STRINGS = {
     "unit.s": "{n} с",
     "unit.min": "{n} мин",
     "unit.h": "{n} ч",
-    "unit.d": "{n} дн.",
+    "unit.d": { one: "{n} день", few: "{n} дня", many: "{n} дней", other: "{n} дня" },
   },
 };
 
@@ -187,7 +187,8 @@ function duration(seconds, s) {
   if (seconds < 120) return s("unit.s", { n: number(seconds) });
   if (seconds < 2 * 3600) return s("unit.min", { n: number(Math.round(seconds / 60)) });
   if (seconds < 2 * 86400) return s("unit.h", { n: number(Math.round(seconds / 3600)) });
-  return s("unit.d", { n: number(Math.round(seconds / 86400)) });
+  const days = Math.round(seconds / 86400);
+  return s("unit.d", { n: number(days), count: days });
 }
 
 function table(caption, headers, rows, empty, s) {

@@ -9,10 +9,18 @@ export function language() {
 }
 
 /** A translator over a panel's own strings ({en: {...}, ru: {...}}): the page's language,
- * then English, then the page's own `t`, then the key itself. */
+ * then English, then the page's own `t`, then the key itself. A string about a number of
+ * things is an object of plural forms ({one, few, many, other}: CLDR's, as Intl picks them
+ * for `vars.count`), never a hedge like "day(s)". */
 export function panelStrings(strings, t) {
   return (key, vars = {}) => {
-    const own = (strings[language()] || {})[key] ?? strings.en[key];
+    const lang = language();
+    let own = (strings[lang] || {})[key];
+    if (own === undefined) own = strings.en[key];
+    if (own !== null && typeof own === "object") {
+      const form = new Intl.PluralRules(own === strings.en[key] ? "en" : lang).select(vars.count ?? 0);
+      own = own[form] ?? own.other;
+    }
     const text = own ?? (typeof t === "function" ? t(key, vars) : key);
     return String(text).replace(/\{(\w+)\}/g, (match, name) =>
       name in vars ? String(vars[name]) : match,
