@@ -160,9 +160,21 @@ async def test_officers_list_vote_with_four_eyes_and_see_the_disclosure_status(
         (str(OFFICER_B), "approve"),
         (str(OFFICER_C), "approve"),
     ]
+    async with console_bot.application.bot_data.services.store.reading() as uow:
+        stored = await uow.legal.request(1)
+    assert stored is not None
+    assert all(vote.seal is not None and vote.seal_key_id for vote in stored.votes)
     bad = await bob.post("/console/api/legal/2/vote", {"vote": "reject", "why": "x"})
     assert bad.status == 400
     assert bad.body["error"] == "bad_request"
+    short = await bob.post("/console/api/legal/2/vote", {"vote": "reject", "reason": "no"})
+    assert short.body["outcome"] == "refused"
+    assert "in at least 10 characters" in short.body["message"]
+    rejected = await bob.post(
+        "/console/api/legal/2/vote", {"vote": "reject", "reason": "The order names no offence."}
+    )
+    assert rejected.body["outcome"] == "rejected"
+    assert [r["id"] for r in (await bob.get("/console/api/legal")).body["requests"]] == [1]
 
     # The disclosure goes through its existing path only: the officer's private chat.
     officer_chat = loopback.add_user(first_name="Carol", language_code="en", user_id=OFFICER_C)
@@ -175,6 +187,7 @@ async def test_officers_list_vote_with_four_eyes_and_see_the_disclosure_status(
     assert [(actor, details["step"]) for actor, details in refusals] == [
         (LEGAL_OFFICER_ID, "approve"),
         (OFFICER_B, "approve"),
+        (OFFICER_B, "reject"),
     ]
 
 
