@@ -165,6 +165,8 @@ def outcome_json(call: Call, outcome: DecideOutcome) -> tuple[str, str, CaseView
 async def post_decide(call: Call) -> dict[str, Any]:
     case_id = case_id_of(call)
     body = await call.body({"decision", "category", "reason", "note"}, {"decision"})
+    if await case_view(call.services.store, case_id) is None:
+        return {"outcome": "unknown", "message": call.t("console.error.no_case"), "case": None}
     await visible_case(call, case_id)
     if body.get("decision") == "escalate":
         if set(body) - {"decision", "note"}:

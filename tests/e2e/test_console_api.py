@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.console_server import ConsoleSetupError
 from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
 from tests.conftest import ADMIN_ID, ENGINES, MODERATOR_ID, TEST_TOKEN, RunningBot
 from tests.console import ConsoleClient, signed_init_data, telegram_user
@@ -284,5 +286,40 @@ async def test_escalated_cases_are_for_admins_and_a_reporter_gets_nothing(
             (1, "decided"),
             (77, "unknown"),
         ]
+        noted = await admin.post("/console/api/cases/1/notes", {"text": "ring +44 20 7946 0958"})
+        assert noted.body["outcome"] == "added"
+        assert noted.body["case"]["notes"][-1]["text"] == "ring [phone]"
+        empty = await admin.post("/console/api/cases/1/notes", {"text": "  "})
+        assert (empty.status, empty.body["error"]) == (400, "bad_request")
+        undone = await admin.post("/console/api/cases/1/undo", {})
+        assert (undone.body["outcome"], undone.body["case"]["status"]) == ("undone", "escalated")
+        again = await admin.post("/console/api/cases/1/undo", {})
+        assert again.body == {
+            "outcome": "refused",
+            "message": "This case is not decided.",
+            "case": again.body["case"],
+        }
+        trail = [line["action"] for line in again.body["case"]["audit"]]
+        assert trail == [
+            "case.escalated",
+            "review.claimed",
+            "case.approved",
+            "case.note_added",
+            "case.undone",
+        ]
     refusals = [json.loads(details) for _, details in console.audit("console.refused")]
     assert [(r["endpoint"], r["why"]) for r in refusals] == [("queue.escalated", "role")] * 3
+
+
+async def test_a_console_port_in_use_stops_start_up_with_one_line_naming_it(
+    start_bot: Callable[..., Any], make_settings: Callable[..., Any]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = make_settings(console_url="https://bot.example.org/console/", console_port=port)
+        with pytest.raises(ConsoleSetupError) as stopped:
+            await start_bot(settings)
+    assert str(stopped.value).startswith(f"CONSOLE_PORT: cannot listen on 127.0.0.1:{port}")
+    assert "\n" not in str(stopped.value)

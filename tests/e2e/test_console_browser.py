@@ -175,6 +175,7 @@ class Console:
     url: str
     requests: list[str] = field(default_factory=list)
     csp_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
 
     async def run(self, step: Coroutine[Any, Any, T]) -> T:
         return await self.browser.run(step)
@@ -263,14 +264,23 @@ class Desk:
             if "Content Security Policy" in message.text:
                 console.csp_errors.append(message.text)
 
+        def failed(error: Any) -> None:
+            console.page_errors.append(str(error))
+
         await self.browser.run(context.route(TELEGRAM_SCRIPT, telegram_script))
         page.on("request", seen)
         page.on("console", logged)
+        page.on("pageerror", failed)
         await self.browser.run(page.goto(console.url))
         return console
 
     async def close(self, console: Console) -> None:
+        """Closes the page; it asked nothing of any host but the bot's and Telegram's script."""
         await self.browser.run(console.context.close())
+        assert hosts(console) <= {f"127.0.0.1:{self.port}", "telegram.org"}
+        assert {u for u in console.requests if "telegram.org" in u} <= {TELEGRAM_SCRIPT}
+        assert console.csp_errors == []
+        assert console.page_errors == []
 
     def posted(self) -> list[SentMessage]:
         return [m for m in self.chat.messages() if "Case #" in m.text]
@@ -352,6 +362,9 @@ async def test_a_moderator_signs_in_sees_the_queue_and_a_decision_reaches_chat_a
     assert await console.run(console.page.locator("#case a, #case img, #case iframe").count()) == 0
     assert await console.run(console.page.evaluate(UNNAMED_CONTROLS)) == []
     assert "Alice" not in await console.text("#case")
+    await console.run(console.page.fill("#note-text", "Same shop as last week's reports."))
+    await console.click("#note-submit")
+    await console.see("#case-notes", "Same shop as last week's reports.")
     await shots(desk, console, "case")
 
     await console.click("#d-approve")
@@ -360,6 +373,13 @@ async def test_a_moderator_signs_in_sees_the_queue_and_a_decision_reaches_chat_a
     await console.see("#announce", "approved")
     await console.see("#case-decided", "Approved")
     await console.run(expect(console.page.locator("#case-undo")).to_be_visible())
+    # Undo within the window puts the case back; deciding again works as the first time.
+    await console.click("#case-undo")
+    await console.see("#announce", "pending again")
+    await desk.bot.until_stored(lambda: statuses(desk)[0][1] == "pending")
+    await console.run(expect(console.page.locator("#case-decided")).to_be_hidden())
+    await console.click("#d-submit")
+    await console.see("#case-decided", "Approved")
     await desk.bot.until_stored(lambda: "approved" in [s for _, s in statuses(desk)])
     await desk.bot.until_delivered(
         lambda: "Approved" in desk.current(posted).text, "the group message shows the decision"
@@ -392,10 +412,24 @@ async def test_a_moderator_signs_in_sees_the_queue_and_a_decision_reaches_chat_a
     text_ratio, hint_ratio = await console.run(console.page.evaluate(CONTRAST))
     assert text_ratio >= 4.5
     assert hint_ratio >= 4.5
+    # ... and its viewport: the stable height becomes the layout's height.
+    told = await console.run(
+        console.page.evaluate(
+            "() => { const app = Telegram.WebApp; app.viewportStableHeight = 612; "
+            "app.emit('viewportChanged'); return [app.readyCalls, app.isExpanded, "
+            "document.documentElement.style.getPropertyValue('--tg-viewport-stable-height')]; }"
+        )
+    )
+    assert told == [1, True, "612px"]
 
     assert hosts(console) == {f"127.0.0.1:{desk.port}", "telegram.org"}
     assert [u for u in console.requests if "telegram.org" in u] == [TELEGRAM_SCRIPT] * 2
-    assert console.csp_errors == []
+
+    # The session outlives its minutes: the next call says so and what to do.
+    desk.clock.advance(timedelta(minutes=desk.bot.settings.console_session_minutes + 1))
+    await console.click("#queue-refresh")
+    assert await console.error_code() == "session_expired"
+    await console.see("#error-text", "open it again")
     await desk.close(console)
 
 
@@ -545,6 +579,12 @@ async def test_keyboard_moves_through_the_queue_and_rejects_and_goes_to_the_next
     await console.run(console.page.keyboard.type("a note about jerks"))
     assert await console.run(console.page.input_value("#note-text")) == "a note about jerks"
     assert [s for _, s in statuses(desk)].count("rejected") == 1
+    # An admin also gets the admins' panel, in a tab of its own.
+    await console.click("#tab-admin")
+    await console.run(expect(console.page.locator("#panel-admin")).not_to_be_empty())
+    await console.run(expect(console.page.locator("#panel-review")).to_be_hidden())
+    await console.click("#tab-review")
+    await console.run(expect(console.page.locator("#panel-review")).to_be_visible())
     await desk.close(console)
 
 

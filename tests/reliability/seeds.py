@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from handlers.runtime.chat_budget import ChatBudget
+from moderation.console.init_data import InitData
+from moderation.console.sessions import open_session, view_case
+from moderation.console.types import ConsoleSession, Viewer
 from moderation.instances import Instance, LeaseName, Mode, announce, beat
 from moderation.legal.approvals import approve
 from moderation.legal.disclosure import disclose
@@ -162,6 +165,19 @@ async def seed_everything(
     )
     assert served is not None
     assert served.id == pending_case
+    # A moderator signed in to the console and opened it (migration 0029).
+    console_in = InitData(NEW_MODERATOR, "New", "new_mod", "en", NOW, "ab" * 32)
+    session = await open_session(
+        store,
+        console_in,
+        "seed-token",
+        language="en",
+        now=NOW,
+        lasts=timedelta(hours=1),
+        max_age=timedelta(hours=1),
+    )
+    assert isinstance(session, ConsoleSession)
+    await view_case(store, pending_case, Viewer(NEW_MODERATOR, "@new_mod"), NOW)
 
     appeal = await file_appeal(
         store,

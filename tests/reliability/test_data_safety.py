@@ -297,6 +297,18 @@ SEEDS: dict[int, tuple[str, ...]] = {
         "claimed_at, claimed_until) VALUES (1, 920004, '@mod', 'claim', 'private', :t5, :t6), "
         "(1, 920007, '@other', 'skip', 'console', :t5, :t6)",
     ),
+    29: (
+        # A console session (only its token's hash), the init data that opened it, and the
+        # moderator viewing pending case 1.
+        "INSERT INTO console_sessions (token_hash, user_id, name, language, created_at, "
+        "expires_at) VALUES ('9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', "
+        "920004, '@mod', 'en', :t5, :t6)",
+        "INSERT INTO console_init_data (hash, user_id, used_at, keep_until) "
+        "VALUES ('5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8', 920004, "
+        ":t5, :t6)",
+        "INSERT INTO console_viewers (case_id, user_id, name, seen_at) "
+        "VALUES (1, 920004, '@mod', :t6)",
+    ),
 }
 
 # What must hold after migrating any seeded version to the latest (each query lists offenders):

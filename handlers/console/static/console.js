@@ -8,6 +8,7 @@
 // No framework, no build step, no third-party resource but Telegram's own script.
 
 import { makeT, pickLanguage } from "./console-i18n.js";
+import { applyTheme, applyViewport } from "./console-theme.js";
 import { renderLegal } from "./legal.js";
 import { renderAdmin } from "./admin.js";
 
@@ -45,6 +46,7 @@ const state = {
   viewers: [],
   busy: false,
   timer: null,
+  announceTimer: null,
   lost: false,
 };
 
@@ -166,12 +168,18 @@ function kindLabel(kind) {
   return label === key ? String(kind) : label;
 }
 
+const ANNOUNCE_MS = 8000;
+
 function announce(message) {
   const region = $("announce");
   region.textContent = "";
+  window.clearTimeout(state.announceTimer);
   // A fresh text node makes screen readers repeat an identical message.
   window.requestAnimationFrame(() => {
     region.textContent = message;
+    state.announceTimer = window.setTimeout(() => {
+      region.textContent = "";
+    }, ANNOUNCE_MS);
   });
 }
 
@@ -188,91 +196,6 @@ function setLanguage(code) {
   state.language = pickLanguage(code);
   state.t = makeT(state.language);
   applyStaticTexts();
-}
-
-// ---------------------------------------------------------------- theme and viewport
-
-const THEME = {
-  bg_color: "--tg-bg",
-  text_color: "--tg-text",
-  hint_color: "--tg-hint",
-  link_color: "--tg-link",
-  button_color: "--tg-button",
-  button_text_color: "--tg-button-text",
-  secondary_bg_color: "--tg-secondary-bg",
-};
-
-function parseColor(value) {
-  const match = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(String(value || "").trim());
-  if (!match) return null;
-  let hex = match[1];
-  if (hex.length === 3) hex = [...hex].map((c) => c + c).join("");
-  return [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16));
-}
-
-function toHex(rgb) {
-  return `#${rgb.map((v) => Math.round(v).toString(16).padStart(2, "0")).join("")}`;
-}
-
-function luminance(rgb) {
-  const [r, g, b] = rgb.map((v) => {
-    const c = v / 255;
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  });
-  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-}
-
-function contrast(a, b) {
-  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
-  return (hi + 0.05) / (lo + 0.05);
-}
-
-/** `colour` moved toward `toward` until it reads at `ratio` against `bg` (WCAG AA text). */
-function readable(colour, bg, toward, ratio = 4.5) {
-  for (let step = 0; step <= 10; step += 1) {
-    const f = step / 10;
-    const mixed = colour.map((v, i) => v + (toward[i] - v) * f);
-    if (contrast(mixed, bg) >= ratio) return mixed;
-  }
-  return toward;
-}
-
-function applyTheme() {
-  const params = tg?.themeParams || {};
-  const style = document.documentElement.style;
-  const colours = {};
-  for (const [name, variable] of Object.entries(THEME)) {
-    const rgb = parseColor(params[name]);
-    if (rgb) {
-      colours[name] = rgb;
-      style.setProperty(variable, toHex(rgb));
-    } else {
-      style.removeProperty(variable);
-    }
-  }
-  const bg = colours.bg_color;
-  const dark = bg ? luminance(bg) < 0.35 : tg?.colorScheme === "dark";
-  document.documentElement.dataset.scheme = tg?.colorScheme || (dark ? "dark" : "light");
-  if (bg) {
-    const text = colours.text_color || (dark ? [255, 255, 255] : [0, 0, 0]);
-    // Telegram's hint grey is often below 4.5:1; nudge it (and links) toward the text colour.
-    for (const name of ["hint_color", "link_color"]) {
-      if (colours[name] && contrast(colours[name], bg) < 4.5) {
-        style.setProperty(THEME[name], toHex(readable(colours[name], bg, text)));
-      }
-    }
-    const danger = dark ? [255, 138, 128] : [179, 38, 30];
-    style.setProperty("--tg-danger", toHex(readable(danger, bg, text)));
-    const ok = dark ? [139, 212, 154] : [30, 107, 47];
-    style.setProperty("--tg-ok", toHex(readable(ok, bg, text)));
-  }
-}
-
-function applyViewport() {
-  const height = Number(tg?.viewportStableHeight);
-  if (height > 0) {
-    document.documentElement.style.setProperty("--tg-viewport-stable-height", `${height}px`);
-  }
 }
 
 // ---------------------------------------------------------------- screens
@@ -296,7 +219,8 @@ function showError(code, serverMessage, { retry = false } = {}) {
   $("error-title").textContent = title === titleKey ? t("error.title") : title;
   // The server's message already says what was wrong and what to do, in the user's language;
   // the page's own words stand in when there is none (outside Telegram, no connection).
-  $("error-text").textContent = serverMessage || (text === textKey ? t("error.generic.text") : text);
+  const ours = text === textKey ? t("error.generic.text") : text;
+  $("error-text").textContent = serverMessage || ours;
   $("error-retry").hidden = !retry;
   $("screen-error").dataset.code = code;
   showScreen("error");
@@ -353,10 +277,10 @@ async function start() {
     showError("no_telegram");
     return;
   }
-  applyTheme();
-  applyViewport();
-  tg.onEvent?.("themeChanged", applyTheme);
-  tg.onEvent?.("viewportChanged", applyViewport);
+  applyTheme(tg);
+  applyViewport(tg);
+  tg.onEvent?.("themeChanged", () => applyTheme(tg));
+  tg.onEvent?.("viewportChanged", () => applyViewport(tg));
   tg.ready?.();
   tg.expand?.();
   showScreen("loading");
@@ -471,9 +395,13 @@ function fillFilters() {
     $("f-category"),
     state.categories.map((c) => [c.key, c.label]),
   );
+  const may = state.session?.may || {};
+  const states = ["pending", "escalated", "provisional"].filter(
+    (s) => s !== "escalated" || may.escalated,
+  );
   fillSelect(
     $("f-state"),
-    ["pending", "escalated", "provisional"].map((s) => [s, t(`state.${s}`)]),
+    states.map((s) => [s, t(`state.${s}`)]),
   );
   fillSelect(
     $("f-age"),
@@ -581,7 +509,12 @@ function renderSummary(summary) {
   ];
   $("summary").replaceChildren(
     ...figures.map(([key, value]) =>
-      el("div", { "data-figure": key.split(".")[1] }, el("dt", { text: t(key) }), el("dd", { text: value })),
+      el(
+        "div",
+        { "data-figure": key.split(".")[1] },
+        el("dt", { text: t(key) }),
+        el("dd", { text: value }),
+      ),
     ),
   );
 }
@@ -625,7 +558,12 @@ function renderQueue() {
         item.escalated ? badge("escalated") : null,
         item.provisional ? badge("provisional") : null,
       ),
-      el("span", { class: "line2" }, `${kindLabel(item.target?.kind)} · ${item.target?.display ?? ""}`),
+      el(
+        "span",
+        { class: "line2" },
+        `${kindLabel(item.target?.kind)} · `,
+        item.target?.display ?? "",
+      ),
       el("span", { class: "line3" }, facts.join(" · ")),
     );
     open.addEventListener("click", () => {
@@ -667,7 +605,8 @@ function moveCursor(step) {
   if (!state.queue.length) return;
   const ids = state.queue.map((c) => c.id);
   let index = ids.indexOf(state.cursorId);
-  index = index < 0 ? (step > 0 ? 0 : ids.length - 1) : Math.min(ids.length - 1, Math.max(0, index + step));
+  if (index < 0) index = step > 0 ? 0 : ids.length - 1;
+  else index = Math.min(ids.length - 1, Math.max(0, index + step));
   setCursor(ids[index]);
   if (narrow()) setView("queue");
   $(`open-${ids[index]}`)?.focus();
@@ -738,7 +677,8 @@ function showDecisionFields() {
   $("d-category-row").hidden = decision !== "approve";
   $("d-reason-row").hidden = decision !== "reject";
   // A rejection carries a note only for the reason "other" (the server refuses it otherwise).
-  const noted = decision === "escalate" || (decision === "reject" && $("d-reason").value === "other");
+  const noted =
+    decision === "escalate" || (decision === "reject" && $("d-reason").value === "other");
   $("d-note-row").hidden = !noted;
 }
 
@@ -763,7 +703,7 @@ async function openCase(id) {
   showCase(data, { focus: true });
 }
 
-function showCase(data, { focus = false, outcome = "" } = {}) {
+function showCase(data, { focus = false, reveal = true, outcome = "" } = {}) {
   const c = data.case;
   const fresh = c.id !== state.caseId;
   state.caseId = c.id;
@@ -793,7 +733,7 @@ function showCase(data, { focus = false, outcome = "" } = {}) {
     row.querySelector(".open")?.toggleAttribute("aria-current", on);
   }
   if (fresh) setCursor(c.id);
-  setView("case");
+  if (reveal) setView("case"); // a refresh leaves a phone on the queue if it went back there
   if (focus) {
     $("case-title").focus();
   }
@@ -825,10 +765,19 @@ function renderCaseHead(c) {
     ].join(" · "),
   );
   const escalation = c.escalation
-    ? el("p", { class: "meta", id: "case-escalation" }, t("case.escalation", { by: c.escalation.by ?? "", at: fmtTime(c.escalation.at) }), c.escalation.note ? ` · ${c.escalation.note}` : "")
+    ? el(
+        "p",
+        { class: "meta", id: "case-escalation" },
+        t("case.escalation", { by: c.escalation.by ?? "", at: fmtTime(c.escalation.at) }),
+        c.escalation.note ? ` · ${c.escalation.note}` : "",
+      )
     : null;
   const viewers = state.viewers.length
-    ? el("p", { class: "viewers", id: "case-viewers", text: t("case.viewers", { names: state.viewers.join(", ") }) })
+    ? el("p", {
+        class: "viewers",
+        id: "case-viewers",
+        text: t("case.viewers", { names: state.viewers.join(", ") }),
+      })
     : null;
   const parts = [title, facts, flags.childNodes.length ? flags : null, escalation, viewers];
   $("case-head").replaceChildren(...parts.filter(Boolean));
@@ -855,7 +804,9 @@ function renderDecided(c) {
   const lines = [
     el("strong", { text: `${d.by ?? ""}: ${parts}` }),
     el("span", { class: "meta", text: ` · ${fmtTime(d.at)}` }),
-    canUndo ? el("p", { class: "meta", text: t("case.undo_until", { time: fmtTime(c.undo_until) }) }) : null,
+    canUndo
+      ? el("p", { class: "meta", text: t("case.undo_until", { time: fmtTime(c.undo_until) }) })
+      : null,
     el("p", { class: "meta", text: t("decide.decided_already") }),
   ];
   box.replaceChildren(...lines.filter(Boolean));
@@ -866,6 +817,14 @@ function section(titleKey, content) {
   return el("section", {}, el("h3", { text: t(titleKey) }), content);
 }
 
+function headerCell(key) {
+  return el("th", { scope: "col", text: t(key) });
+}
+
+function tableRow(cells) {
+  return el("tr", {}, ...cells.map((cell) => el("td", { text: cell ?? "" })));
+}
+
 function table(columns, rows) {
   return el(
     "div",
@@ -873,8 +832,8 @@ function table(columns, rows) {
     el(
       "table",
       {},
-      el("thead", {}, el("tr", {}, ...columns.map((key) => el("th", { scope: "col", text: t(key) })))),
-      el("tbody", {}, ...rows.map((cells) => el("tr", {}, ...cells.map((cell) => el("td", { text: cell ?? "" }))))),
+      el("thead", {}, el("tr", {}, ...columns.map(headerCell))),
+      el("tbody", {}, ...rows.map(tableRow)),
     ),
   );
 }
@@ -942,7 +901,12 @@ function renderCaseBody(c) {
       appeals.length
         ? table(
             ["col.appeal", "col.status", "col.outcome", "col.at"],
-            appeals.map((a) => [`#${a.id}`, stateLabel(a.status), a.outcome ? stateLabel(a.outcome) : "", fmtTime(a.at)]),
+            appeals.map((a) => [
+              `#${a.id}`,
+              stateLabel(a.status),
+              a.outcome ? stateLabel(a.outcome) : "",
+              fmtTime(a.at),
+            ]),
           )
         : el("p", { class: "hint", text: t("case.appeals.none") }),
     ),
@@ -956,7 +920,12 @@ function renderCaseBody(c) {
             "ul",
             { id: "case-notes" },
             ...notes.map((n) =>
-              el("li", {}, el("span", { class: "meta", text: `${n.author ?? ""} · ${fmtTime(n.at)}: ` }), n.text ?? ""),
+              el(
+                "li",
+                {},
+                el("span", { class: "meta", text: `${n.author ?? ""} · ${fmtTime(n.at)}: ` }),
+                n.text ?? "",
+              ),
             ),
           )
         : el("p", { class: "hint", text: t("case.notes.none") }),
@@ -1004,7 +973,7 @@ async function refreshCase() {
   if (!state.caseId) return;
   try {
     const data = await api.get(`/cases/${encodeURIComponent(state.caseId)}`);
-    if (data.case.id === state.caseId) showCase(data);
+    if (data.case.id === state.caseId) showCase(data, { reveal: false });
   } catch {
     // The next refresh tries again; a lost session already shows its screen.
   }
@@ -1168,7 +1137,11 @@ async function runBulk() {
   const ok = results.filter((r) => r.outcome === "decided").length;
   $("bulk-results-list").replaceChildren(
     ...results.map((r) =>
-      el("li", { class: r.outcome === "decided" ? "ok" : "fail", "data-case": r.case_id }, `#${r.case_id}: ${r.message || r.outcome}`),
+      el(
+        "li",
+        { class: r.outcome === "decided" ? "ok" : "fail", "data-case": r.case_id },
+        `#${r.case_id}: ${r.message || r.outcome}`,
+      ),
     ),
   );
   $("bulk-results").hidden = false;
@@ -1200,7 +1173,11 @@ const SHORTCUTS = [
 function showHelp() {
   $("help-list").replaceChildren(
     ...SHORTCUTS.flatMap(([keys, key]) => [
-      el("dt", {}, ...keys.split(" / ").flatMap((k, i) => (i ? [" / ", el("kbd", { text: k })] : [el("kbd", { text: k })]))),
+      el(
+        "dt",
+        {},
+        ...keys.split(" / ").flatMap((k, i) => [i ? " / " : null, el("kbd", { text: k })]),
+      ),
       el("dd", { text: t(key) }),
     ]),
   );
@@ -1211,7 +1188,9 @@ function typingIn(target) {
   if (!(target instanceof Element)) return false;
   if (target.isContentEditable) return true;
   if (target.tagName === "TEXTAREA" || target.tagName === "SELECT") return true;
-  if (target.tagName === "INPUT") return !["checkbox", "radio", "button", "submit"].includes(target.type);
+  if (target.tagName === "INPUT") {
+    return !["checkbox", "radio", "button", "submit"].includes(target.type);
+  }
   return false;
 }
 
@@ -1220,7 +1199,8 @@ function onKey(event) {
   if (!state.session || state.tab !== "review") return;
   if (document.querySelector("dialog[open]")) return;
   const target = event.target;
-  if (event.key === "Enter" && event.shiftKey && !event.ctrlKey && !event.metaKey && !event.altKey) {
+  const modified = event.ctrlKey || event.metaKey || event.altKey;
+  if (event.key === "Enter" && event.shiftKey && !modified) {
     if (target instanceof Element && target.closest("#note-form")) {
       event.preventDefault();
       addNote();
@@ -1237,7 +1217,7 @@ function onKey(event) {
     target.blur();
     return;
   }
-  if (typingIn(target) || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (typingIn(target) || modified) return;
   const isRadio = target instanceof HTMLInputElement && target.type === "radio";
   switch (event.key) {
     case "j":
