@@ -17,6 +17,8 @@ from typing import Final
 
 from handlers.locales import (
     console_en,
+    console_legal_en,
+    console_legal_ru,
     console_ru,
     en,
     legal_en,
@@ -143,6 +145,7 @@ def default_catalog() -> Catalog:
                 legal_en.TEXTS,
                 transparency_en.TEXTS,
                 console_en.TEXTS,
+                console_legal_en.TEXTS,
             ),
             "ru": merge_catalogs(
                 ru.TEXTS,
@@ -152,6 +155,7 @@ def default_catalog() -> Catalog:
                 legal_ru.TEXTS,
                 transparency_ru.TEXTS,
                 console_ru.TEXTS,
+                console_legal_ru.TEXTS,
             ),
         }
     )

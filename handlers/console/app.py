@@ -17,7 +17,7 @@ import structlog
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from handlers.console import queue, review
+from handlers.console import admin_api, legal_api, queue, review
 from handlers.console.router import (
     API,
     MAX_BODY_BYTES,
@@ -59,7 +59,12 @@ _TYPES: Final = {
 }
 
 #: Every API route but the session's; the legal, admin and team parts add theirs here.
-ROUTES: Final[tuple[Route, ...]] = (*queue.ROUTES, *review.ROUTES)
+ROUTES: Final[tuple[Route, ...]] = (
+    *queue.ROUTES,
+    *review.ROUTES,
+    *legal_api.ROUTES,
+    *admin_api.ROUTES,
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
