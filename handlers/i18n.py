@@ -21,6 +21,8 @@ from handlers.locales import (
     legal_ru,
     operating_en,
     operating_ru,
+    private_review_en,
+    private_review_ru,
     roles_en,
     roles_ru,
     ru,
@@ -140,6 +142,7 @@ def default_catalog() -> Catalog:
                 operating_en.TEXTS,
                 legal_en.TEXTS,
                 transparency_en.TEXTS,
+                private_review_en.TEXTS,
             ),
             "ru": merge_catalogs(
                 ru.TEXTS,
@@ -148,6 +151,7 @@ def default_catalog() -> Catalog:
                 operating_ru.TEXTS,
                 legal_ru.TEXTS,
                 transparency_ru.TEXTS,
+                private_review_ru.TEXTS,
             ),
         }
     )
