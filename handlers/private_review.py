@@ -49,6 +49,8 @@ log = structlog.get_logger(__name__)
 
 VIA = "private"
 STOP_ARGUMENT = "stop"
+#: Next's argument on /start's button: the case comes in a new message, the greeting stays.
+NEW_MESSAGE = "new"
 
 _MENUS = {
     PrivateAction.APPROVE: Menu.CATEGORIES,
@@ -59,7 +61,7 @@ _MENUS = {
 Shown = tuple[str, InlineKeyboardMarkup | None]
 
 
-def _views(context: BotContext, language: str | None) -> ReviewViews:
+def review_views(context: BotContext, language: str | None) -> ReviewViews:
     services = context.services
     views = build_review_views(
         services.texts, services.settings.report_categories, context.bot.username
@@ -76,7 +78,7 @@ async def review_command(update: Update, context: BotContext) -> None:
     if moderator is None:  # the gate lets by only those who review
         return
     services = context.services
-    views = _views(context, user.language_code)
+    views = review_views(context, user.language_code)
     args = context.args or []
     if args and args[0].lower() == STOP_ARGUMENT:
         await release_all(services.store, moderator.user_id, VIA, services.clock.now())
@@ -87,33 +89,25 @@ async def review_command(update: Update, context: BotContext) -> None:
 
 
 def offer_keyboard(views: ReviewViews) -> InlineKeyboardMarkup:
-    """The staff's "Review cases" button (on /start), which serves the next case."""
+    """The "Review cases" button on /start's greeting for staff who review: it serves the
+    next case in that message's place."""
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
                     views.t("review.private.button.start"),
-                    callback_data=private_button(PrivateAction.NEXT),
+                    callback_data=private_button(PrivateAction.NEXT, 0, NEW_MESSAGE),
                 )
             ]
         ]
     )
 
 
-async def offer_review(update: Update, context: BotContext, moderator: Moderator) -> None:
-    """After /start: staff who review get the button that starts /review."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return
-    views = _views(context, user.language_code)
-    await message.reply_text(views.t("review.private.offer"), reply_markup=offer_keyboard(views))
-
-
 async def private_review_button(update: Update, context: BotContext) -> None:
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
-    views = _views(context, user.language_code)
+    views = review_views(context, user.language_code)
     button = parse_private_button(query.data)
     if button is None or not isinstance(query.message, Message):
         await query.answer(views.t("review.alert.stale"), show_alert=True)
@@ -132,7 +126,11 @@ async def private_review_button(update: Update, context: BotContext) -> None:
     if button.action in (PrivateAction.NEXT, PrivateAction.SKIP):
         await query.answer()
         skip = button.case_id if button.action is PrivateAction.SKIP and button.case_id else None
-        await _edit(message, await _next(services, views, moderator, skip=skip))
+        text, keyboard = await _next(services, views, moderator, skip=skip)
+        if button.arg == NEW_MESSAGE:
+            await message.reply_text(text, reply_markup=keyboard)
+        else:
+            await _edit(message, (text, keyboard))
         return
     case = await case_view(services.store, button.case_id)
     if case is None:

@@ -16,7 +16,6 @@ from typing import Final, TypeVar
 
 from telegram import Message, Update, User
 
-from handlers import private_review
 from handlers.i18n import Catalog, Html
 from handlers.runtime.access import resolve_actor
 from handlers.runtime.context import BotContext
@@ -268,8 +267,7 @@ async def roles_command(update: Update, context: BotContext) -> None:
 
 async def staff_menu_on_start(update: Update, context: BotContext) -> None:
     """/start from staff also sets their menu: Telegram refuses a menu for a chat the person
-    never opened, so one granted (or configured) before their first /start gets it now; those
-    who review get the button that serves them cases here (/review)."""
+    never opened, so one granted (or configured) before their first /start gets it now."""
     user = update.effective_user
     if user is None:
         return
@@ -280,8 +278,6 @@ async def staff_menu_on_start(update: Update, context: BotContext) -> None:
     roles = actor.roles
     if roles.is_staff:
         await set_staff_menu(context.bot, services.texts, user.id, roles.all)
-    if actor.moderator is not None:
-        await private_review.offer_review(update, context, actor.moderator)
 
 
 async def block_command(update: Update, context: BotContext) -> None:

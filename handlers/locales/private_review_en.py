@@ -19,9 +19,6 @@ TEXTS: Final[dict[str, str]] = {
     "review.private.stopped": (
         "⏹ Review stopped: any case you held is back in the queue. Send /review to start again."
     ),
-    "review.private.offer": (
-        "🗂 You can review cases here, one at a time, with the same buttons as in the review chat."
-    ),
     "review.private.escalated": (
         "⚠️ Escalated: the case waits for an admin or a legal officer. Press Next for another."
     ),
