@@ -29,7 +29,7 @@ from handlers.review_views import ReviewViews, build_review_views, when_text
 from handlers.runtime.context import BotContext, Services
 from moderation.reporting.types import CaseStatus
 from moderation.review.case_actions import Done, escalate
-from moderation.review.claims import release_all, serve_next
+from moderation.review.claims import release, release_all, serve_next
 from moderation.review.decisions import (
     AlreadyDecided,
     Decided,
@@ -162,6 +162,8 @@ async def private_review_button(update: Update, context: BotContext) -> None:
         await query.answer()
         if isinstance(outcome, Done):
             log.info("case_escalated", case_id=case.id, via=VIA)
+            if not moderator.may_decide(escalated=True):  # admins and legal officers take it
+                await release(services.store, case.id, moderator.user_id, services.clock.now())
             services.delivery.wake()
             await _edit(message, _shown(services, views, moderator, outcome.view))
     else:

@@ -13,7 +13,7 @@ import pytest
 
 from handlers.outbound.delivery_worker import DeliveryWorker
 from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
-from tests.conftest import MODERATOR_ID, RunningBot
+from tests.conftest import ADMIN_ID, MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import Reporter, rows
 from tests.helpers import FakeClock
 
@@ -163,6 +163,15 @@ async def test_a_group_decision_first_is_what_the_private_press_is_told_and_othe
     assert rows(desk.bot.settings.database, "SELECT status, decided_by FROM cases") == [
         ("rejected", SECOND_MODERATOR_ID)
     ]
+
+    await desk.file("Bob", "@fourth_shop")  # escalated here: an admin is served it at once
+    mona_case = await desk.review(desk.mona)
+    assert "Case #2" in mona_case.text
+    escalated = await desk.tap(desk.mona, mona_case, "⚠️ Escalate")
+    assert "waits for an admin or a legal officer" in escalated.text
+    assert escalated.button_texts() == ["➡️ Next", "⏹ Stop"]
+    ada = desk.server.add_user(first_name="Ada", username="ada_admin", user_id=ADMIN_ID)
+    assert "Case #2" in (await desk.review(ada)).text
 
     rita = Reporter(desk.server.add_user(first_name="Rita", language_code="en"), desk.server)
     refused = await rita.say("/review")
