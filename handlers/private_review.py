@@ -29,7 +29,7 @@ from handlers.review_views import ReviewViews, build_review_views, when_text
 from handlers.runtime.context import BotContext, Services
 from moderation.reporting.types import CaseStatus
 from moderation.review.case_actions import Done, escalate
-from moderation.review.claims import release, release_all, serve_next
+from moderation.review.claims import claim_holders, release, release_all, serve_next
 from moderation.review.decisions import (
     AlreadyDecided,
     Decided,
@@ -156,7 +156,9 @@ async def private_review_button(update: Update, context: BotContext) -> None:
         return
     if button.action in _MENUS:
         await query.answer()
-        await _edit(message, _shown(services, views, moderator, case, _MENUS[button.action]))
+        until = await _held_until(services, case.id, moderator)
+        shown = _shown(services, views, moderator, case, _MENUS[button.action], claimed_until=until)
+        await _edit(message, shown)
     elif button.action is PrivateAction.ESCALATE:
         outcome = await escalate(services.store, case.id, moderator, None, services.clock.now())
         await query.answer()
@@ -189,6 +191,12 @@ async def _next(
     return _shown(services, views, moderator, case, claimed_until=until)
 
 
+async def _held_until(services: Services, case_id: int, moderator: Moderator) -> datetime | None:
+    """Until when this moderator holds the case (None: they do not, or no longer)."""
+    holder = (await claim_holders(services.store, [case_id], services.clock.now())).get(case_id)
+    return holder.until if holder is not None and holder.user_id == moderator.user_id else None
+
+
 def _shown(
     services: Services,
     views: ReviewViews,
@@ -213,8 +221,10 @@ def _shown(
     if not moderator.may_decide(case.escalated):
         text = f"{text}\n\n{views.t('review.private.escalated')}"
         return text, _moves(views, None)
-    if claimed_until is not None:
-        text = f"{text}\n\n{views.t('review.private.claimed', until=when_text(claimed_until))}"
+    if claimed_until is not None:  # under the case, above a menu's prompt
+        base = views.case_text(case)
+        claimed = views.t("review.private.claimed", until=when_text(claimed_until))
+        text = f"{base}\n\n{claimed}{text[len(base) :]}"
     group = views.keyboard(case, menu)
     rows = [
         [

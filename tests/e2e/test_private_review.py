@@ -13,9 +13,12 @@ import pytest
 
 from handlers.outbound.delivery_worker import DeliveryWorker
 from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
-from tests.conftest import ADMIN_ID, MODERATOR_ID, RunningBot
+from tests.conftest import ADMIN_ID, ENGINES, MODERATOR_ID, RunningBot
 from tests.e2e.reporting_steps import Reporter, rows
 from tests.helpers import FakeClock
+
+# The flow runs on both engines (tests/conftest.py: ENGINES).
+pytestmark = pytest.mark.engines(*ENGINES)
 
 SECOND_MODERATOR_ID = 900004
 
@@ -110,6 +113,7 @@ async def test_two_moderators_get_different_cases_and_a_private_decision_reaches
 
     menu = await desk.tap(desk.mona, again, "✅ Approve")
     assert menu.button_texts()[0] == "✓ Illegal drugs"
+    assert menu.text.index("Yours until") < menu.text.index("Approve as which category?")
     decided = await desk.tap(desk.mona, menu, "✓ Illegal drugs")
     assert "Approved by @mona_mod" in decided.text
     assert decided.button_texts()[1:] == ["➡️ Next", "⏹ Stop"]
