@@ -25,6 +25,8 @@ from handlers.locales import (
     legal_ru,
     operating_en,
     operating_ru,
+    private_review_en,
+    private_review_ru,
     roles_en,
     roles_ru,
     ru,
@@ -146,6 +148,7 @@ def default_catalog() -> Catalog:
                 transparency_en.TEXTS,
                 console_en.TEXTS,
                 console_legal_en.TEXTS,
+                private_review_en.TEXTS,
             ),
             "ru": merge_catalogs(
                 ru.TEXTS,
@@ -156,6 +159,7 @@ def default_catalog() -> Catalog:
                 transparency_ru.TEXTS,
                 console_ru.TEXTS,
                 console_legal_ru.TEXTS,
+                private_review_ru.TEXTS,
             ),
         }
     )
