@@ -1,0 +1,2 @@
+-- Placeholder for migration 0029 of another branch (dropped at merge).
+SELECT 1;
