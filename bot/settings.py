@@ -30,7 +30,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot import env_file as settings_file
 from bot.settings_problems import DEFAULT_API_BASE_URL, describe, problem
 from bot.settings_problems import SettingsError as SettingsError  # callers import it from here
-from handlers.runtime.settings import HandlerSettings
+from handlers.runtime.settings import ConsoleSettings, HandlerSettings
 from moderation.instances import LEASE_TERM, MIN_LEASE_TERM
 from moderation.legal.ledger import Ledger, LedgerKeys
 from moderation.legal.types import LegalPolicy, OrderType
@@ -58,6 +58,7 @@ from storage.location import Location, PostgresLocation, SqliteLocation, parse_l
 DEFAULT_SEVERE_CATEGORIES = "csam,terrorism"
 _TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,200}$")
 _WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_APP_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_]{3,30}$")
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -145,6 +146,14 @@ class Settings(BaseSettings):
     webhook_secret_token: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # The moderators' console (a Telegram Mini App served by the bot): off while CONSOLE_URL
+    # is unset (bot/console_server.py, docs/console.md).
+    console_url: str | None = None
+    console_listen: str = "127.0.0.1"
+    console_port: int = Field(default=8444, ge=1, le=65535)
+    console_session_minutes: int = Field(default=30, ge=1, le=720)
+    console_init_data_max_age_seconds: int = Field(default=3600, ge=60, le=86400)
+    console_app_name: str | None = None
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_listen: str = "127.0.0.1"
     rate_limiter_enabled: bool = True
@@ -233,6 +242,18 @@ class Settings(BaseSettings):
             registry_observe_hours=self.registry_observe_hours,
             registry_observe_batch=self.registry_observe_batch,
             ledger_head_every_hours=self.ledger_head_every_hours,
+            console=self.console_settings(),
+        )
+
+    def console_settings(self) -> ConsoleSettings | None:
+        """The console's part of the handlers' settings; None while CONSOLE_URL is unset."""
+        if self.console_url is None:
+            return None
+        return ConsoleSettings(
+            url=self.console_url,
+            session_minutes=self.console_session_minutes,
+            init_data_max_age_seconds=self.console_init_data_max_age_seconds,
+            app_name=self.console_app_name,
         )
 
     def case_policy(self) -> CasePolicy:
@@ -248,6 +269,8 @@ class Settings(BaseSettings):
         "bot_token",
         "webhook_secret_token",
         "webhook_url",
+        "console_url",
+        "console_app_name",
         "encryption_key",
         "encryption_previous_keys",
         "blind_index_key",
@@ -643,6 +666,27 @@ class Settings(BaseSettings):
             raise ValueError("Telegram only delivers webhooks over https")
         return value
 
+    @field_validator("console_url")
+    @classmethod
+    def _console_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if not parts.netloc:
+            raise ValueError("is not a URL")
+        if parts.scheme != "https" and not (
+            parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS
+        ):
+            raise ValueError("Telegram opens Mini Apps over https only")
+        return value
+
+    @field_validator("console_app_name")
+    @classmethod
+    def _console_app_name(cls, value: str | None) -> str | None:
+        if value is not None and not _APP_NAME_PATTERN.fullmatch(value):
+            raise ValueError("is not a Mini App short name")
+        return value
+
     @field_validator("webhook_secret_token")
     @classmethod
     def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
@@ -680,6 +724,16 @@ class Settings(BaseSettings):
     def _webhook_needs_secret(self) -> Settings:
         if self.webhook_url is not None and self.webhook_secret_token is None:
             raise ValueError("WEBHOOK_SECRET_TOKEN: required when WEBHOOK_URL is set")
+        return self
+
+    @model_validator(mode="after")
+    def _console_port_free(self) -> Settings:
+        if (
+            self.console_url is not None
+            and self.webhook_url is not None
+            and self.console_port == self.webhook_port
+        ):
+            raise ValueError("CONSOLE_PORT: is WEBHOOK_PORT; the console needs its own port")
         return self
 
     @property

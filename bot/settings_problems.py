@@ -45,6 +45,15 @@ MEANING: dict[str, str] = {
     "WEBHOOK_SECRET_TOKEN": "Required with `WEBHOOK_URL`: Telegram sends it with every update",
     "WEBHOOK_LISTEN": "Address the webhook server binds",
     "WEBHOOK_PORT": "Port the webhook server binds",
+    "CONSOLE_URL": "Public https URL of the moderators' console (a Telegram Mini App the bot "
+    "serves, see [the console](console.md)); no console when empty",
+    "CONSOLE_LISTEN": "Address the console's server binds",
+    "CONSOLE_PORT": "Port the console's server binds",
+    "CONSOLE_SESSION_MINUTES": "How long a console session lasts before the page signs in again",
+    "CONSOLE_INIT_DATA_MAX_AGE_SECONDS": "How old the Mini App's signed init data may be when it "
+    "opens a session",
+    "CONSOLE_APP_NAME": "The Mini App's short name from @BotFather, for the direct link "
+    "`https://t.me/<bot>/<name>` the review chat's button opens; no button there when empty",
     "METRICS_PORT": "Serve Prometheus metrics at `http://METRICS_LISTEN:METRICS_PORT/metrics`; "
     "no metrics when empty",
     "METRICS_LISTEN": "Address the metrics server binds",
@@ -155,6 +164,13 @@ EXPECTED: dict[str, str] = {
     "WEBHOOK_SECRET_TOKEN": "1-256 characters of A-Z, a-z, 0-9, _ and -",
     "WEBHOOK_LISTEN": "the address to listen on, e.g. 127.0.0.1 or 0.0.0.0",
     "WEBHOOK_PORT": "a TCP port number, 1-65535",
+    "CONSOLE_URL": "an https:// URL the proxy passes to CONSOLE_LISTEN:CONSOLE_PORT, e.g. "
+    "https://bot.example.org/console/",
+    "CONSOLE_LISTEN": "the address to listen on, e.g. 127.0.0.1 or 0.0.0.0",
+    "CONSOLE_PORT": "a TCP port number, 1-65535, not WEBHOOK_PORT",
+    "CONSOLE_SESSION_MINUTES": "a whole number of minutes from 1 to 720",
+    "CONSOLE_INIT_DATA_MAX_AGE_SECONDS": "a whole number of seconds from 60 to 86400",
+    "CONSOLE_APP_NAME": "3-30 characters of A-Z, a-z, 0-9 and _, as @BotFather's /newapp set it",
     "METRICS_PORT": "a TCP port number, 1-65535, or empty (no metrics)",
     "METRICS_LISTEN": "the address to serve metrics on, e.g. 127.0.0.1 or 0.0.0.0",
     "RATE_LIMITER_ENABLED": "true or false",

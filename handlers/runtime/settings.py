@@ -18,6 +18,16 @@ from moderation.staff.roles import Role
 
 
 @dataclass(frozen=True, slots=True)
+class ConsoleSettings:
+    """The moderators' console, when CONSOLE_URL is set (docs/console.md)."""
+
+    url: str
+    session_minutes: int = 30
+    init_data_max_age_seconds: int = 3600
+    app_name: str | None = None  # the Mini App's short name, for the review chat's link
+
+
+@dataclass(frozen=True, slots=True)
 class HandlerSettings:
     review_chat_id: int | None
     review_thread_id: int | None
@@ -42,3 +52,5 @@ class HandlerSettings:
     ledger_head_every_hours: int = 24  # 0: no periodic signed ledger head
     #: A case post or notification an instance claimed is another's to send after this.
     outbox_claim_seconds: int = 20
+    #: The moderators' console; None while it is off (CONSOLE_URL unset).
+    console: ConsoleSettings | None = None
