@@ -49,6 +49,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
+
 from loopback import ApiCall, ChatHandle, FloodLimits, LoopbackServer, SentMessage, UserHandle
 from moderation.reporting.filing import file_report
 from moderation.reporting.targets import TargetKind, TargetRef
@@ -56,6 +58,7 @@ from moderation.reporting.types import Filed, NewReport, ReportLimits, ReportSou
 from storage import Store
 from storage.crypto import new_key_text, new_secret_text
 from storage.location import SqliteLocation
+from tests.console import signed_init_data, telegram_user
 
 TOKEN = "100002:BENCH-team-loopback-token-not-secret-0"
 BOT_USERNAME = "bench_team_bot"
@@ -272,6 +275,94 @@ async def _approve_in_group(
     return await team.until(decided, stop_at)
 
 
+async def private_work(team: Team, index: int, moderator: UserHandle, stop_at: float) -> int:
+    """/review, then Approve, the reported category, Next, for as long as the round lasts."""
+    decided = 0
+    await moderator.send("/review")
+    if not await _private_wait(moderator, stop_at, lambda m: bool(m.buttons())):
+        return 0
+    served = moderator.messages()[-1]
+    while time.monotonic() < stop_at:
+        shown = moderator.message(served)
+        labels = shown.button_texts()
+        if APPROVE not in labels:  # nothing waiting for this moderator: look again
+            await _private_press(moderator, shown, NEXT)
+            await _private_wait(moderator, stop_at, lambda m: APPROVE in m.button_texts(), served)
+            continue
+        await _private_press(moderator, shown, APPROVE)
+        if not await _private_wait(moderator, stop_at, _has_category, served):
+            break
+        menu = moderator.message(served)
+        choice = next(text for text in menu.button_texts() if text.startswith("✓ "))
+        await _private_press(moderator, menu, choice)
+        if not await _private_wait(moderator, stop_at, lambda m: NEXT in m.button_texts(), served):
+            break
+        decided += 1
+        await _private_press(moderator, moderator.message(served), NEXT)
+        await _private_wait(moderator, stop_at, lambda m: NEXT not in m.button_texts(), served)
+    return decided
+
+
+NEXT = "➡️ Next"
+
+
+def _has_category(message: SentMessage) -> bool:
+    return any(text.startswith("✓ ") for text in message.button_texts())
+
+
+async def _private_press(moderator: UserHandle, message: SentMessage, label: str) -> None:
+    press = await moderator.press(message, text=label)
+    await press.answered(timeout=60)
+
+
+async def _private_wait(
+    moderator: UserHandle,
+    stop_at: float,
+    condition: Callable[[SentMessage], bool],
+    served: SentMessage | None = None,
+) -> bool:
+    """Waits until the served message (or, before there is one, the chat's latest message)
+    meets `condition`; False when the round ends first."""
+
+    def met() -> bool:
+        if served is not None:
+            return condition(moderator.message(served))
+        messages = moderator.messages()
+        return bool(messages) and condition(messages[-1])
+
+    try:
+        await moderator.wait_until(met, timeout=max(0.01, stop_at - time.monotonic()))
+    except TimeoutError:
+        return False
+    return True
+
+
+async def console_work(team: Team, index: int, moderator: UserHandle, stop_at: float) -> int:
+    """A console session from signed init data, then POST next and decide, over HTTP."""
+    uid, name, _ = MODERATORS[index]
+    init_data = signed_init_data(TOKEN, telegram_user(uid, name), auth_date=int(time.time()))
+    decided = 0
+    async with aiohttp.ClientSession(base_url=team.console_base) as http:
+        async with http.post("/console/api/session", json={"init_data": init_data}) as answer:
+            session = await answer.json()
+            if answer.status != 200:
+                raise RuntimeError(f"no console session for {name}: {session}")
+        headers = {"Authorization": f"Bearer {session['token']}"}
+        while time.monotonic() < stop_at:
+            async with http.post("/console/api/next", json={"skip": None}, headers=headers) as a:
+                served = (await a.json())["case"]
+            if served is None:
+                await asyncio.sleep(0.5)  # nothing for this moderator now: look again
+                continue
+            case = served.get("case", served)
+            decision = {"decision": "approve", "category": case["category"]}
+            path = f"/console/api/cases/{case['id']}/decide"
+            async with http.post(path, json=decision, headers=headers) as a:
+                outcome = (await a.json())["outcome"]
+            decided += outcome == "decided"
+    return decided
+
+
 # --- one scenario ------------------------------------------------------------------------
 
 
@@ -415,6 +506,8 @@ def _max_in_window(times: Sequence[float]) -> int:
 
 WORK: dict[str, Callable[[Team, int, UserHandle, float], Awaitable[int]]] = {
     "group": group_work,
+    "private": private_work,
+    "console": console_work,
 }
 
 
