@@ -13,6 +13,7 @@ from telegram.error import InvalidToken, TelegramError
 
 from bot.app import build_application
 from bot.cli_kit import Exits
+from bot.console_server import ConsoleSetupError
 from bot.runner import (
     BotApiUnreachable,
     api_location,
@@ -48,7 +49,7 @@ async def run_until_stopped(exits: Exits, settings: Settings, *, rate_limiter: b
             "@BotFather (/mybots -> API Token)"
         )
         return exits.usage
-    except (MetricsServerError, WebhookSetupError) as exc:
+    except (ConsoleSetupError, MetricsServerError, WebhookSetupError) as exc:
         exits.err(f"configuration: {exc}")
         return exits.usage
     except AnotherPoller as exc:

@@ -33,6 +33,7 @@ import structlog
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.app import ALLOWED_UPDATES
+from bot.console_server import ConsoleServer
 from bot.redaction import TOKEN_MASK
 from bot.settings import Settings
 from bot.transport import NotABotApi, Pause
@@ -84,6 +85,8 @@ async def serve(
         await stop.wait()
         log.info("bot_stopping")
     finally:
+        if opened.console is not None:
+            await opened.console.stop()
         if opened.endpoint is not None:
             await opened.endpoint.stop()
         if opened.dispatcher is not None:
@@ -108,6 +111,7 @@ class _Opened:
 
     endpoint: WebhookServer | None = None
     dispatcher: UpdateDispatcher | None = None
+    console: ConsoleServer | None = None  # the moderators' console, when CONSOLE_URL is set
 
 
 async def _start(
@@ -143,6 +147,9 @@ async def _start(
         )
         mode = "polling"
     await application.start()
+    if settings.console_url is not None:
+        opened.console = ConsoleServer(application, settings.token())
+        await opened.console.start(settings.console_listen, settings.console_port)
     if opened.dispatcher is not None:
         opened.dispatcher.start()  # claims once the Application takes from its queue
     if opened.endpoint is not None:

@@ -182,6 +182,8 @@ class Settings(BaseSettings):
     )
     outbox_claim_seconds: int = Field(default=20, ge=5, le=600)
     backlog_digest_minutes: int = Field(default=3, ge=1, le=60)
+    # /review in a private chat and the console: a served case is that moderator's this long.
+    review_claim_seconds: int = Field(default=300, ge=30, le=3600)
     sla_severe_categories: str = DEFAULT_SEVERE_CATEGORIES
     sla_severe_pending_minutes: int = Field(default=60, ge=0, le=10080)
     provisional_hide_reporters: int = Field(default=0, ge=0, le=1000)
@@ -236,6 +238,7 @@ class Settings(BaseSettings):
             case_edit_debounce_seconds=self.case_edit_debounce_seconds,
             case_edit_recheck_seconds=self.case_edit_recheck_seconds,
             outbox_claim_seconds=self.outbox_claim_seconds,
+            review_claim_seconds=self.review_claim_seconds,
             backlog_digest_minutes=self.backlog_digest_minutes,
             sla_severe_pending_minutes=self.sla_severe_pending_minutes,
             registry_retention_days=self.registry_retention_days,

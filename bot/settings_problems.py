@@ -88,6 +88,8 @@ MEANING: dict[str, str] = {
     "instance after this (renewed every 5 s)",
     "OUTBOX_CLAIM_SECONDS": "Several instances: a case post or notification a killed instance was "
     "sending is sent by another after this (keep it above a slow Telegram call)",
+    "REVIEW_CLAIM_SECONDS": "A case /review (private chat) or the console serves is that "
+    "moderator's this long: nobody else is served it meanwhile (Skip or Stop give it back)",
     "SLA_SEVERE_CATEGORIES": "Categories whose pending cases admins are told about when they "
     "wait too long (keys of `REPORT_CATEGORIES`)",
     "SLA_SEVERE_PENDING_MINUTES": "A severe case pending longer than this: one private notice "
@@ -194,6 +196,7 @@ EXPECTED: dict[str, str] = {
     "BACKLOG_DIGEST_MINUTES": "a whole number of minutes from 1 to 60",
     "JOBS_LEASE_SECONDS": "a whole number of seconds from 10 to 600",
     "OUTBOX_CLAIM_SECONDS": "a whole number of seconds from 5 to 600",
+    "REVIEW_CLAIM_SECONDS": "a whole number of seconds from 30 to 3600",
     "SLA_SEVERE_CATEGORIES": "comma-separated keys of REPORT_CATEGORIES, e.g. csam,terrorism",
     "SLA_SEVERE_PENDING_MINUTES": "a whole number of minutes from 0 (off) to 10080",
     "PROVISIONAL_HIDE_REPORTERS": "a whole number from 0 (off) to 1000",

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from typing import Final
 
 from handlers.locales import (
+    console_en,
+    console_ru,
     en,
     legal_en,
     legal_ru,
@@ -140,6 +142,7 @@ def default_catalog() -> Catalog:
                 operating_en.TEXTS,
                 legal_en.TEXTS,
                 transparency_en.TEXTS,
+                console_en.TEXTS,
             ),
             "ru": merge_catalogs(
                 ru.TEXTS,
@@ -148,6 +151,7 @@ def default_catalog() -> Catalog:
                 operating_ru.TEXTS,
                 legal_ru.TEXTS,
                 transparency_ru.TEXTS,
+                console_ru.TEXTS,
             ),
         }
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from storage.audit import AuditRepository
+from storage.console.records import ConsoleRepository
 from storage.database import Database
 from storage.instances import InstanceRepository, LeaseRepository
 from storage.legal.repository import LegalRepository
@@ -34,6 +35,7 @@ from storage.review.appeals import AppealRepository
 from storage.review.blocklist import BlocklistRepository
 from storage.review.case_copies import CopyRepository
 from storage.review.cases import ReviewRepository
+from storage.review.claims import ClaimRepository
 from storage.review.menus import MenuRepository
 from storage.review.outbox import OutboxRepository
 from storage.review.posts import PostRepository
@@ -68,6 +70,7 @@ class UnitOfWork:
         self.blocklist = BlocklistRepository(conn)
         self.posts = PostRepository(conn)
         self.menus = MenuRepository(conn)
+        self.claims = ClaimRepository(conn)
         self.copies = CopyRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.appeals = AppealRepository(conn, bot_id)
@@ -82,6 +85,7 @@ class UnitOfWork:
         self.instances = InstanceRepository(conn)
         self.leases = LeaseRepository(conn)
         self.sends = SendRepository(conn)
+        self.console = ConsoleRepository(conn)
 
 
 class Engine(Protocol):

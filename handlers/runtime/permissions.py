@@ -244,6 +244,41 @@ BUTTONS: Final[Mapping[str, ButtonAccess]] = {
     "a1:overturn": _APPEAL_BUTTON,
 }
 
+
+@dataclass(frozen=True, slots=True)
+class ConsoleAccess:
+    """Who the console's server answers on one endpoint (handlers/console/router.py enforces it
+    before the endpoint runs; a refusal is 403 and `console.refused` in the audit log). People
+    are named as in a private chat (a reporter, a blocked reporter, a role, an administrator
+    of the review chat): the console knows the user, never a chat."""
+
+    served: frozenset[Who]
+    refusal: str = "forbidden"  # the API's error code
+
+
+_CONSOLE_STAFF = _STAFF | {Who.CHAT_ADMIN}
+_CONSOLE_REVIEW = ConsoleAccess(_CONSOLE_STAFF)
+
+#: Every console endpoint, by name (the router's routes name theirs; an endpoint missing here
+#: stops the console at start-up). Sub-entries ("queue.escalated") are what an endpoint asks
+#: the router again for a part of its answer. Rules about one case (escalated cases, undo by
+#: the one who decided) stay in the domain, as for the buttons.
+CONSOLE: Final[Mapping[str, ConsoleAccess]] = {
+    "session": ConsoleAccess(_CONSOLE_STAFF, "not_staff"),
+    "queue": _CONSOLE_REVIEW,
+    "queue.escalated": ConsoleAccess(_ADMINS_AND_LEGAL),  # escalated cases, listed or filtered
+    "case": _CONSOLE_REVIEW,
+    "decide": _CONSOLE_REVIEW,
+    "undo": _CONSOLE_REVIEW,
+    "notes": _CONSOLE_REVIEW,
+    "next": _CONSOLE_REVIEW,
+    "bulk": ConsoleAccess(_REVIEWERS),  # legal officers decide escalated cases one by one
+    "legal": ConsoleAccess(_ADMINS_AND_LEGAL),  # admins read only
+    "legal.vote": ConsoleAccess(frozenset({Who.LEGAL})),
+    "stats": ConsoleAccess(_ADMINS),
+    "roles": ConsoleAccess(_ADMINS),
+}
+
 #: Audit actions that record a denial.
 DENIALS: Final = frozenset(
     {
@@ -251,6 +286,7 @@ DENIALS: Final = frozenset(
         "appeal.refused.not_allowed",
         "appeal.refused.same_moderator",
         "case.press_refused",
+        "console.refused",
         "legal.refused",
         "role.grant_refused",
         "role.revoke_refused",

@@ -54,3 +54,5 @@ class HandlerSettings:
     outbox_claim_seconds: int = 20
     #: The moderators' console; None while it is off (CONSOLE_URL unset).
     console: ConsoleSettings | None = None
+    #: A case /review or the console serves is that moderator's this long (claims.serve_next).
+    review_claim_seconds: int = 300

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -12,12 +13,16 @@ from moderation.ports import AuditTrail, NoticeQueue
 from moderation.review.priority import ReporterRecord
 from moderation.review.types import (
     CaseView,
+    ClaimHolder,
     DecisionRecord,
     Menu,
+    Moderator,
     Notification,
     OpenMenu,
     PostTask,
+    QueuedCase,
     QueueEntry,
+    QueueFilter,
 )
 from moderation.review.undo import CaseHiding, Confirmations, ViolatorHistory
 
@@ -113,6 +118,54 @@ class Menus(Protocol):
     async def close(self, case_id: int, *, expired_before: datetime | None = None) -> bool: ...
     async def of(self, case_id: int) -> OpenMenu | None: ...
     async def expired(self, now: datetime) -> list[tuple[int, bool]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Severity:
+    """What puts a case first in the queue: a severe category opened before `opened_before`."""
+
+    categories: frozenset[str]
+    opened_before: datetime
+
+
+class Claims(Protocol):
+    """Cases served to one moderator at a time (moderation/review/claims.py)."""
+
+    async def expire(self, now: datetime) -> int: ...
+    async def ordered(
+        self,
+        *,
+        now: datetime,
+        filters: QueueFilter,
+        severity: Severity | None,
+        limit: int,
+        serving: Moderator | None = None,
+        only: int | None = None,
+    ) -> list[QueuedCase]: ...
+    async def held(self, moderator_id: int, via: str, now: datetime) -> int | None: ...
+    async def claim(
+        self, case_id: int, moderator: Moderator, via: str, at: datetime, until: datetime
+    ) -> None: ...
+    async def skip(
+        self, case_id: int, moderator: Moderator, via: str, at: datetime, until: datetime
+    ) -> None: ...
+    async def release(self, case_id: int, moderator_id: int) -> bool: ...
+    async def release_all(self, moderator_id: int, via: str) -> list[int]: ...
+    async def holders(self, case_ids: Collection[int], now: datetime) -> dict[int, ClaimHolder]: ...
+
+
+class ClaimUnit(Protocol):
+    @property
+    def review(self) -> Reviews: ...
+    @property
+    def claims(self) -> Claims: ...
+    @property
+    def audit(self) -> AuditTrail: ...
+
+
+class ClaimStore(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[ClaimUnit]: ...
+    def reading(self) -> AbstractAsyncContextManager[ClaimUnit]: ...
 
 
 class ReviewUnit(Protocol):

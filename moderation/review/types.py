@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from moderation.reporting.targets import TargetRef
@@ -150,3 +150,43 @@ class OpenMenu:
     case_id: int
     menu: Menu
     open_until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    """Which pending cases a queue shows or serves (moderation/review/claims.py); every part
+    optional. `state`: "pending" (not escalated), "escalated" or "provisional" (its target
+    hidden from search on trusted reports); `kind`: a TargetKind value; the ages count from
+    the case's first report."""
+
+    category: str | None = None
+    state: str | None = None
+    min_age: timedelta | None = None
+    max_age: timedelta | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedCase:
+    """One pending case in the queue's order (claims.queue: the console's list)."""
+
+    case_id: int
+    category: str
+    priority: int
+    target: TargetRef
+    reports: int
+    reporters: int
+    first_report_at: datetime
+    escalated: bool
+    provisional: bool
+    overdue: bool  # a severe category waiting longer than SLA_SEVERE_PENDING_MINUTES
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimHolder:
+    """Who is reviewing a case served outside the review chat, through what, until when."""
+
+    user_id: int
+    name: str
+    via: str
+    until: datetime

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from handlers.runtime.chat_budget import ChatBudget
+from moderation.console.init_data import InitData
+from moderation.console.sessions import open_session, view_case
+from moderation.console.types import ConsoleSession, Viewer
 from moderation.instances import Instance, LeaseName, Mode, announce, beat
 from moderation.legal.approvals import approve
 from moderation.legal.disclosure import disclose
@@ -40,10 +43,12 @@ from moderation.reporting.types import Filed, NewReport, ReportLimits, ReportSou
 from moderation.review.appeals import AppealFiled, NewAppeal, file_appeal
 from moderation.review.case_actions import add_note
 from moderation.review.case_copies import PostRef, PostRole, pressed_post
+from moderation.review.claims import serve_next
 from moderation.review.decisions import decide
 from moderation.review.delivery import due_posts, record_post, send_begun
 from moderation.review.menus import open_menu
 from moderation.review.priority import CasePolicy
+from moderation.review.severe_waits import SeverePolicy
 from moderation.review.types import Decision, Menu, Moderator, RejectReason
 from moderation.staff.roles import Role
 from moderation.staff.team import block, grant
@@ -149,6 +154,30 @@ async def seed_everything(
     assert (await pressed_post(store, pending_case, copy, "press", NOW)).role is PostRole.COPY
     # A moderator pressed Approve on it: the category menu is open (migration 0027).
     await open_menu(store, pending_case, Menu.CATEGORIES, NOW)
+    # A moderator reviewing in a private chat was served it (migration 0028).
+    served = await serve_next(
+        store,
+        Moderator(NEW_MODERATOR, "@new_mod"),
+        now=NOW,
+        claim_for=timedelta(minutes=5),
+        severe=SeverePolicy(frozenset(), timedelta(0)),
+        via="private",
+    )
+    assert served is not None
+    assert served.id == pending_case
+    # A moderator signed in to the console and opened it (migration 0029).
+    console_in = InitData(NEW_MODERATOR, "New", "new_mod", "en", NOW, "ab" * 32)
+    session = await open_session(
+        store,
+        console_in,
+        "seed-token",
+        language="en",
+        now=NOW,
+        lasts=timedelta(hours=1),
+        max_age=timedelta(hours=1),
+    )
+    assert isinstance(session, ConsoleSession)
+    await view_case(store, pending_case, Viewer(NEW_MODERATOR, "@new_mod"), NOW)
 
     appeal = await file_appeal(
         store,

@@ -21,7 +21,7 @@ from moderation.registry.violators import ObservationKind, opened
 from moderation.reporting.filing import file_report
 from moderation.reporting.types import Filed
 from moderation.review.case_copies import PostRef
-from moderation.review.types import Menu, OpenMenu
+from moderation.review.types import ClaimHolder, Menu, OpenMenu
 from moderation.sealing import target_context, upgrade_seals
 from moderation.staff.roles import Role
 from storage import Database, Store, UnitOfWork, check_database, latest_version, migrate
@@ -291,6 +291,24 @@ SEEDS: dict[int, tuple[str, ...]] = {
         "INSERT INTO case_menus (case_id, menu, opened_at, open_until) "
         "VALUES (1, 'categories', :t5, :t6)",
     ),
+    28: (
+        # Pending case 1 served to a moderator in a private chat, and skipped by another.
+        "INSERT INTO review_claims (case_id, moderator_id, moderator_name, kind, via, "
+        "claimed_at, claimed_until) VALUES (1, 920004, '@mod', 'claim', 'private', :t5, :t6), "
+        "(1, 920007, '@other', 'skip', 'console', :t5, :t6)",
+    ),
+    29: (
+        # A console session (only its token's hash), the init data that opened it, and the
+        # moderator viewing pending case 1.
+        "INSERT INTO console_sessions (token_hash, user_id, name, language, created_at, "
+        "expires_at) VALUES ('9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', "
+        "920004, '@mod', 'en', :t5, :t6)",
+        "INSERT INTO console_init_data (hash, user_id, used_at, keep_until) "
+        "VALUES ('5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8', 920004, "
+        ":t5, :t6)",
+        "INSERT INTO console_viewers (case_id, user_id, name, seen_at) "
+        "VALUES (1, 920004, '@mod', :t6)",
+    ),
 }
 
 # What must hold after migrating any seeded version to the latest (each query lists offenders):
@@ -443,6 +461,13 @@ async def read_v27(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
     assert await uow.menus.expired(open_until + timedelta(seconds=1)) == [(1, True)]
 
 
+async def read_v28(uow: UnitOfWork, cipher: PersonalDataCipher) -> None:
+    until = datetime(2026, 7, 7, 10, tzinfo=UTC)
+    holders = await uow.claims.holders([1], until - timedelta(seconds=1))
+    assert holders == {1: ClaimHolder(920004, "@mod", "private", until)}
+    assert await uow.claims.holders([1], until) == {}
+
+
 # Reads through the bot's repositories, keyed like SEEDS: every seeded version must be readable.
 READS: dict[int, Callable[[UnitOfWork, PersonalDataCipher], Awaitable[None]]] = {
     1: read_v1,
@@ -461,6 +486,7 @@ READS: dict[int, Callable[[UnitOfWork, PersonalDataCipher], Awaitable[None]]] = 
     22: read_v22,
     24: read_v24,
     27: read_v27,
+    28: read_v28,
 }
 
 LATEST = latest_version()

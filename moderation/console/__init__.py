@@ -1,0 +1,1 @@
+"""The moderators' console: its init data check, sessions, replay records and viewers."""
