@@ -50,6 +50,7 @@ from handlers import (
     legal,
     legal_registration,
     membership,
+    private_review,
     registry_jobs,
     report,
     review,
@@ -60,7 +61,12 @@ from handlers import (
     stats,
     transparency,
 )
-from handlers.callback_data import APPEAL_PREFIX, REPORT_PREFIX, REVIEW_PREFIX
+from handlers.callback_data import (
+    APPEAL_PREFIX,
+    PRIVATE_REVIEW_PREFIX,
+    REPORT_PREFIX,
+    REVIEW_PREFIX,
+)
 from handlers.i18n import Catalog, default_catalog
 from handlers.outbound.delivery_worker import DeliveryWorker
 from handlers.runtime.access import ChatAdminCache
@@ -99,6 +105,7 @@ STAFF_COMMANDS: Final = (
     "block",
     "unblock",
     "queue",
+    "review",
 )
 
 #: Update types the bot asks Telegram for; anything else is never delivered.
@@ -226,6 +233,15 @@ def register_handlers(application: BotApplication) -> None:
         CallbackQueryHandler(review.review_button, pattern=f"^{REVIEW_PREFIX}:")
     )
     application.add_handler(CommandHandler("queue", review_chat.queue_command))
+    # --- moderators, private chat: cases one at a time (/review, /review stop) -----------
+    application.add_handler(
+        CommandHandler("review", private_review.review_command, filters=private)
+    )
+    application.add_handler(
+        CallbackQueryHandler(
+            private_review.private_review_button, pattern=f"^{PRIVATE_REVIEW_PREFIX}:"
+        )
+    )
     application.add_handler(
         CallbackQueryHandler(appeal.appeal_button, pattern=f"^{APPEAL_PREFIX}:")
     )

@@ -124,3 +124,53 @@ def parse_appeal_button(data: str | None) -> AppealButton | None:
     if match is None:
         return None
     return AppealButton(AppealAction(match.group(1)), int(match.group(2)))
+
+
+# --- review in a private chat: p1:<action>:<case id>:[<arg>] ---------------------------------
+
+PRIVATE_REVIEW_PREFIX: Final = "p1"
+_PRIVATE_REVIEW = re.compile(r"^p1:([a-z]{1,8}):([0-9]{1,18}):([a-z0-9_]{0,20})$")
+
+
+class PrivateAction(StrEnum):
+    """A case served by /review in a private chat (case id 0: none, for Next and Stop)."""
+
+    APPROVE = "approve"  # opens the category confirmation
+    CONFIRM = "confirm"  # approve with the category in arg
+    REJECT = "reject"  # opens the reasons
+    REASON = "reason"  # reject with the reason in arg
+    BACK = "back"
+    UNDO = "undo"
+    ESCALATE = "escalate"
+    SKIP = "skip"  # release this case and serve the next one
+    NEXT = "next"  # serve the next case (after a decision, or to look again)
+    STOP = "stop"  # end the review here (claims released)
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateButton:
+    action: PrivateAction
+    case_id: int
+    arg: str = ""
+
+
+_PRIVATE_ACTIONS = {action.value: action for action in PrivateAction}
+
+
+def private_button(action: PrivateAction, case_id: int = 0, arg: str = "") -> str:
+    data = f"{PRIVATE_REVIEW_PREFIX}:{action.value}:{case_id}:{arg}"
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError("callback data over Telegram's 64-byte limit")
+    return data
+
+
+def parse_private_button(data: str | None) -> PrivateButton | None:
+    if data is None or len(data) > MAX_BYTES:
+        return None
+    match = _PRIVATE_REVIEW.fullmatch(data)
+    if match is None:
+        return None
+    action = _PRIVATE_ACTIONS.get(match.group(1))
+    if action is None:
+        return None
+    return PrivateButton(action, int(match.group(2)), match.group(3))

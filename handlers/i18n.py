@@ -23,6 +23,8 @@ from handlers.locales import (
     legal_ru,
     operating_en,
     operating_ru,
+    private_review_en,
+    private_review_ru,
     roles_en,
     roles_ru,
     ru,
@@ -143,6 +145,7 @@ def default_catalog() -> Catalog:
                 legal_en.TEXTS,
                 transparency_en.TEXTS,
                 console_en.TEXTS,
+                private_review_en.TEXTS,
             ),
             "ru": merge_catalogs(
                 ru.TEXTS,
@@ -152,6 +155,7 @@ def default_catalog() -> Catalog:
                 legal_ru.TEXTS,
                 transparency_ru.TEXTS,
                 console_ru.TEXTS,
+                private_review_ru.TEXTS,
             ),
         }
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
-from handlers import report
+from handlers import private_review, report
 from handlers.i18n import Html
+from handlers.runtime.access import resolve_actor
 from handlers.runtime.context import BotContext
 from moderation.reporting.people import Visitor, record_visit
 
@@ -24,12 +25,21 @@ async def start(update: Update, context: BotContext) -> None:
     await record_visit(
         services.store, Visitor(user.id, user.language_code, user.username), services.clock.now()
     )
+    keyboard = report.views(context).start_keyboard(user.language_code)
+    actor = await resolve_actor(
+        context.bot, services.store, services.settings, services.admins, user
+    )
+    if actor.moderator is not None:  # staff who review: a button that serves them a case here
+        offer = private_review.offer_keyboard(
+            private_review.review_views(context, user.language_code)
+        )
+        keyboard = InlineKeyboardMarkup([*keyboard.inline_keyboard, *offer.inline_keyboard])
     await report.reply_noting_open_report(
         update,
         context,
         message,
         services.texts.render(user.language_code, "start.greeting", name=user.first_name),
-        report.views(context).start_keyboard(user.language_code),
+        keyboard,
     )
 
 

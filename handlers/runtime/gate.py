@@ -27,9 +27,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from handlers.callback_data import (
     APPEAL_PREFIX,
+    PRIVATE_REVIEW_PREFIX,
     REPORT_PREFIX,
     REVIEW_PREFIX,
     parse_appeal_button,
+    parse_private_button,
     parse_report_button,
     parse_review_button,
 )
@@ -57,6 +59,8 @@ def _button_key(data: str | None) -> tuple[str, int | None] | None:
     """`<prefix>:<action>` and the case pressed on, for data one of our parsers accepts."""
     if (review := parse_review_button(data)) is not None:
         return f"{REVIEW_PREFIX}:{review.action.value}", review.case_id
+    if (private := parse_private_button(data)) is not None:
+        return f"{PRIVATE_REVIEW_PREFIX}:{private.action.value}", private.case_id or None
     if (appeal := parse_appeal_button(data)) is not None:
         return f"{APPEAL_PREFIX}:{appeal.action.value}", None
     if (report := parse_report_button(data)) is not None:

@@ -72,6 +72,7 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("cancel", _for(_PRIVATE)),
     MenuEntry("appeal", _for(_PRIVATE)),
     MenuEntry("queue", _for(_REVIEW, _MODS, _LEGAL, _ADMINS)),
+    MenuEntry("review", _for(_MODS, _LEGAL, _ADMINS)),
     MenuEntry("reject", _for(_REVIEW)),
     MenuEntry("escalate", _for(_REVIEW)),
     MenuEntry("block", _for(_REVIEW, _MODS, _ADMINS)),

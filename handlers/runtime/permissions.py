@@ -138,6 +138,8 @@ ACCESS: Final[Mapping[str, Access]] = {
             ),
         ),
     ),
+    # cases one at a time in a private chat (legal officers: escalated cases); `/review stop`
+    "review": Access(_STAFF | {Who.CHAT_ADMIN}, None, Refusal("review.private.not_moderator")),
     "reject": Access(None, _REVIEWERS | {Who.LEGAL}, _REPLY_REFUSAL),
     "escalate": Access(None, _REVIEWERS | {Who.LEGAL}, _REPLY_REFUSAL),
     # reporters' blocks and roles (moderation/staff/commands.py), statistics, health
@@ -200,6 +202,7 @@ class ButtonAccess:
 
 _CASE_REFUSAL = PressRefusal("review.alert.not_moderator", "not a moderator")
 _REVIEW_BUTTON = ButtonAccess(Where.REVIEW, _REVIEWERS, _ADMINS_AND_LEGAL, _CASE_REFUSAL)
+_PRIVATE_CASE_BUTTON = ButtonAccess(Where.PRIVATE, _REVIEWERS, _ADMINS_AND_LEGAL, _CASE_REFUSAL)
 _APPEAL_BUTTON = ButtonAccess(
     Where.REVIEW,
     _REVIEWERS,
@@ -239,6 +242,22 @@ BUTTONS: Final[Mapping[str, ButtonAccess]] = {
         _CASE_REFUSAL,
         also=Where.REVIEW,
     ),
+    # a case served by /review in a private chat: the same decisions as on the case's post
+    **{
+        f"p1:{action}": _PRIVATE_CASE_BUTTON
+        for action in ("approve", "confirm", "reject", "reason", "back", "escalate")
+    },
+    "p1:undo": ButtonAccess(
+        Where.PRIVATE,
+        _ADMINS,
+        refusal=_CASE_REFUSAL,
+        by_domain=frozenset({Who.MODERATOR, Who.CHAT_ADMIN, Who.LEGAL}),
+    ),
+    # moving through the queue there: everyone /review serves
+    **{
+        f"p1:{action}": ButtonAccess(Where.PRIVATE, _REVIEWERS | {Who.LEGAL}, refusal=_CASE_REFUSAL)
+        for action in ("skip", "next", "stop")
+    },
     # an appeal in the review chat (never by the moderator who made the decision appealed)
     "a1:uphold": _APPEAL_BUTTON,
     "a1:overturn": _APPEAL_BUTTON,

@@ -114,12 +114,13 @@ async def serve_next(
         )
         released = await uow.claims.release_all(moderator.user_id, via)
         if not picked:
-            await uow.audit.append(
-                at=now,
-                actor_id=moderator.user_id,
-                action="review.queue_empty",
-                details={"via": via, "skipped": skip, "released": released},
-            )
+            if released or skip is not None:  # a look at an empty queue changes nothing
+                await uow.audit.append(
+                    at=now,
+                    actor_id=moderator.user_id,
+                    action="review.released",
+                    details={"via": via, "cases": released, "skipped": skip},
+                )
             return None
         return await _claimed(uow, picked[0].case_id, moderator, via, now, until, skip)
 

@@ -97,16 +97,18 @@ class ClaimRepository:
             )
             params += [encode_time(now), serving.user_id, serving.user_id]
         params.append(limit)
+        # The order is picked on the cases' own columns; the counts only for the rows kept.
+        order = "overdue DESC, {0}priority DESC, {0}opened_at, {0}id"
         rows = await fetch_all(
             self._conn,
-            f"SELECT c.id, c.category, c.priority, c.opened_at, c.escalated_at, "  # noqa: S608
-            f"c.provisionally_hidden_at, {overdue} AS overdue, "
-            "(SELECT count(*) FROM reports r WHERE r.case_id = c.id) AS reports, "
-            "(SELECT count(DISTINCT reporter_id) FROM reports r WHERE r.case_id = c.id) "
-            "AS reporters, t.kind, t.username, t.chat_id, t.post_id, t.invite_hash, t.term, "
-            "t.title FROM cases c JOIN targets t ON t.id = c.target_id "
-            f"WHERE {' AND '.join(where)} "
-            "ORDER BY overdue DESC, c.priority DESC, c.opened_at, c.id LIMIT ?",
+            "SELECT q.*, (SELECT count(*) FROM reports r WHERE r.case_id = q.id) AS reports, "  # noqa: S608
+            "(SELECT count(DISTINCT reporter_id) FROM reports r WHERE r.case_id = q.id) "
+            "AS reporters FROM (SELECT c.id, c.category, c.priority, c.opened_at, "
+            f"c.escalated_at, c.provisionally_hidden_at, {overdue} AS overdue, t.kind, "
+            "t.username, t.chat_id, t.post_id, t.invite_hash, t.term, t.title "
+            "FROM cases c JOIN targets t ON t.id = c.target_id "
+            f"WHERE {' AND '.join(where)} ORDER BY {order.format('c.')} LIMIT ?) q "
+            f"ORDER BY {order.format('q.')}",
             tuple(params),
         )
         return [

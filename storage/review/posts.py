@@ -27,7 +27,12 @@ _DUE: Final = (
     "FROM case_posts p JOIN cases c ON c.id = p.case_id "
     "WHERE p.next_attempt_at <= ? AND (p.message_id IS NULL OR p.recheck_at <= ? OR "
     "(p.shown_version < c.version AND (p.edited_at IS NULL OR p.edited_at <= ? "
-    "OR c.status <> 'pending')))"
+    "OR c.status <> 'pending'))) "
+    # A case decided before it was ever posted (in a private chat, the console) is not posted
+    # at all: the review chat's budget goes to cases still open. A send already begun is
+    # settled as before (Telegram may have the message).
+    "AND (p.message_id IS NOT NULL OR c.status = 'pending' OR p.send_started_at IS NOT NULL "
+    "OR p.sends_unsettled > 0)"
 )
 #: ... most urgent first (the caller adds the LIMIT).
 _URGENT_FIRST: Final = (
@@ -113,7 +118,10 @@ class PostRepository:
     async def backlog(self) -> int:
         """Cases not yet posted to the review chat."""
         value = await fetch_value(
-            self._conn, "SELECT count(*) FROM case_posts WHERE message_id IS NULL", ()
+            self._conn,
+            "SELECT count(*) FROM case_posts p JOIN cases c ON c.id = p.case_id "
+            "WHERE p.message_id IS NULL AND c.status = 'pending'",
+            (),
         )
         return int(value)
 

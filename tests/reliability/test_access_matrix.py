@@ -1,8 +1,9 @@
 """The access-control matrix, generated from handlers/runtime/permissions.py: every command
 against every role in a private chat and in the review chat is served exactly where the table
 says, every denial is audit-logged, and no registered command is missing from the table; every
-button (a reporter's draft, a case, /queue's "post now", an appeal) is pressed by every role on a
-pending and an escalated case, served or refused (alert and audit row) as the table says."""
+button (a reporter's draft, a case, /queue's "post now", a case /review serves in a private chat,
+an appeal) is pressed by every role on a pending and an escalated case, served or refused (alert
+and audit row) as the table says."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pytest
 from telegram import Message
 from telegram.ext import CommandHandler
 
-from handlers.callback_data import AppealAction, ReviewAction
+from handlers.callback_data import AppealAction, PrivateAction, ReviewAction
 from handlers.outbound.delivery_worker import DeliveryWorker
 from handlers.runtime.menus import MENU, Audience, audiences_of
 from handlers.runtime.permissions import ACCESS, BUTTONS, DENIALS, PEOPLE, Where, Who
@@ -330,7 +331,7 @@ async def test_every_button_against_every_role(matrix: Matrix) -> None:
                 for state in states:
                     posted, case_id = await made.case(state)
                     where = posted if access.where is Where.REVIEW else await made.anchor(who)
-                    data = f"c1:{action}:{case_id}:{_ARGS.get(action, '')}"
+                    data = f"{prefix}:{action}:{case_id}:{_ARGS.get(action, '')}"
                     await check(key, who, state, where, data)
     assert wrong == [], "\n".join(wrong)
     print(f"access matrix: {checked} button/role presses")  # noqa: T201
@@ -340,6 +341,7 @@ def test_every_button_action_is_in_the_table() -> None:
     made = {f"r1:{a.value}" for a in Action}
     made |= {f"c1:{a.value}" for a in ReviewAction}
     made |= {f"a1:{a.value}" for a in AppealAction}
+    made |= {f"p1:{a.value}" for a in PrivateAction}
     assert set(BUTTONS) == made
 
 

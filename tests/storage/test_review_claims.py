@@ -20,12 +20,20 @@ from moderation.review.claims import (
     release_all,
     serve_next,
 )
-from moderation.review.decisions import AlreadyDecided, Decided
+from moderation.review.decisions import AlreadyDecided, Decided, undo
+from moderation.review.delivery import backlog_size
 from moderation.review.severe_waits import SeverePolicy
 from moderation.review.types import CaseView, Decision, Moderator
 from storage import Store
 from storage.location import Location
-from tests.storage.test_review_rules import ADMIN, LEGAL, MODERATOR, OTHER_MODERATOR, Desk
+from tests.storage.test_review_rules import (
+    ADMIN,
+    LEGAL,
+    MODERATOR,
+    OTHER_MODERATOR,
+    UNDO,
+    Desk,
+)
 
 CLAIM = timedelta(minutes=5)
 SEVERE = SeverePolicy(frozenset({"csam"}), timedelta(minutes=30))
@@ -194,6 +202,29 @@ async def test_a_claim_never_blocks_a_decision_made_elsewhere(store: Store) -> N
     assert isinstance(late, AlreadyDecided)
     assert late.view.decided_by_name == OTHER_MODERATOR.name
     assert await serve(desk, MODERATOR) == other
+
+
+async def test_a_case_decided_before_it_was_posted_is_not_posted_to_the_review_chat(
+    store: Store,
+) -> None:
+    """Decided in a private chat while still in the review chat's backlog: the chat's budget
+    goes to open cases; the post of a decided case is edited only if it exists. Undone, it is
+    pending again and posted."""
+    desk = Desk(store)
+    posted = await with_priority(desk, "posted_shop", 1)
+    await desk.post(posted)
+    unposted = await with_priority(desk, "unposted_shop", 9)
+    assert await backlog_size(store) == 1
+    assert await serve(desk, MODERATOR) == unposted
+    assert isinstance(await desk.decide(unposted, Decision.APPROVED), Decided)
+    assert isinstance(await desk.decide(posted, Decision.REJECTED), Decided)
+    due = await desk.due()
+    assert set(due) == {posted}  # the decision edit of the posted case, nothing else
+    assert due[posted].decided
+    assert await backlog_size(store) == 0
+    await undo(store, unposted, MODERATOR, undo_window=UNDO, now=desk.tick(), policy=desk.rules)
+    assert unposted in await desk.due()
+    assert await backlog_size(store) == 1
 
 
 @pytest.fixture

@@ -1,0 +1,29 @@
+"""English texts of review in a private chat (/review; merged into the en catalog)."""
+
+from typing import Final
+
+TEXTS: Final[dict[str, str]] = {
+    "command.description.review": "Review cases here, one at a time (/review stop ends)",
+    "review.private.not_moderator": (
+        "Only moderators, admins, the review chat's administrators and legal officers can "
+        "review cases. If you report something, use /report."
+    ),
+    "review.private.claimed": (
+        "🔒 Yours until {until}: nobody else is served this case meanwhile. Decide it, or "
+        "Skip to pass it on."
+    ),
+    "review.private.decided": "Decided here. The review chat's post and the reporters follow.",
+    "review.private.empty": (
+        "✅ No case is waiting for you now. Press Next to look again, or send /review later."
+    ),
+    "review.private.stopped": (
+        "⏹ Review stopped: any case you held is back in the queue. Send /review to start again."
+    ),
+    "review.private.escalated": (
+        "⚠️ Escalated: the case waits for an admin or a legal officer. Press Next for another."
+    ),
+    "review.private.button.start": "🗂 Review cases",
+    "review.private.button.skip": "⏭ Skip",
+    "review.private.button.next": "➡️ Next",
+    "review.private.button.stop": "⏹ Stop",
+}

@@ -1,0 +1,32 @@
+"""Russian texts of review in a private chat (/review; merged into the ru catalog)."""
+
+from typing import Final
+
+TEXTS: Final[dict[str, str]] = {
+    "command.description.review": "Разбирать дела здесь по одному (/review stop — закончить)",
+    "review.private.not_moderator": (
+        "Разбирать дела могут только модераторы, администраторы, администраторы чата проверки "
+        "и юристы. Чтобы сообщить о нарушении, используйте /report."
+    ),
+    "review.private.claimed": (
+        "🔒 Ваше до {until}: пока никому другому это дело не выдаётся. Решите его или нажмите "
+        "«Пропустить»."
+    ),
+    "review.private.decided": "Решено здесь. Сообщение в чате проверки и заявители узнают об этом.",
+    "review.private.empty": (
+        "✅ Сейчас для вас нет дел. Нажмите «Дальше», чтобы проверить снова, или отправьте "
+        "/review позже."
+    ),
+    "review.private.stopped": (
+        "⏹ Разбор закончен: дело, которое было за вами, вернулось в очередь. Отправьте /review, "
+        "чтобы начать снова."
+    ),
+    "review.private.escalated": (
+        "⚠️ Передано выше: дело ждёт администратора или юриста. Нажмите «Дальше», чтобы "
+        "получить следующее."
+    ),
+    "review.private.button.start": "🗂 Разбирать дела",
+    "review.private.button.skip": "⏭ Пропустить",
+    "review.private.button.next": "➡️ Дальше",
+    "review.private.button.stop": "⏹ Закончить",
+}

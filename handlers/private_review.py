@@ -1,0 +1,362 @@
+"""/review in a private chat: cases one at a time, with the review chat's buttons and decisions.
+
+The review chat takes about twenty messages a minute for the whole team; a private chat takes
+about one a second for each moderator and spends nothing of the group's budget. The next case
+comes from moderation/review/claims.py (the queue's order, claimed for REVIEW_CLAIM_SECONDS so
+nobody else is served it); a decision goes through the same domain functions as a press on the
+case's post (decisions.decide / undo, case_actions.escalate), so whichever place decides first
+wins and the others are told who decided. After a decision here the delivery worker brings the
+case's post in the review chat up to date (decision edits first) and reporters are told as
+always. One message in the chat shows the case served; every button edits it in place.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import structlog
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, TelegramError
+
+from handlers.callback_data import (
+    PrivateAction,
+    PrivateButton,
+    parse_private_button,
+    private_button,
+)
+from handlers.errors import is_not_modified
+from handlers.review_views import ReviewViews, build_review_views, when_text
+from handlers.runtime.context import BotContext, Services
+from moderation.reporting.types import CaseStatus
+from moderation.review.case_actions import Done, escalate
+from moderation.review.claims import claim_holders, release, release_all, serve_next
+from moderation.review.decisions import (
+    AlreadyDecided,
+    Decided,
+    NotAllowed,
+    Undone,
+    UndoRefusal,
+    UndoRefused,
+    case_view,
+    decide,
+    record_refused_press,
+    undo,
+)
+from moderation.review.types import CaseView, Decision, Menu, Moderator, RejectReason
+from moderation.review.undo_window import undo_open, undo_open_until
+
+log = structlog.get_logger(__name__)
+
+VIA = "private"
+STOP_ARGUMENT = "stop"
+#: Next's argument on /start's button: the case comes in a new message, the greeting stays.
+NEW_MESSAGE = "new"
+
+_MENUS = {
+    PrivateAction.APPROVE: Menu.CATEGORIES,
+    PrivateAction.REJECT: Menu.REASONS,
+    PrivateAction.BACK: Menu.MAIN,
+}
+
+Shown = tuple[str, InlineKeyboardMarkup | None]
+
+
+def review_views(context: BotContext, language: str | None) -> ReviewViews:
+    services = context.services
+    views = build_review_views(
+        services.texts, services.settings.report_categories, context.bot.username
+    )
+    return ReviewViews(views.texts, views.reports, services.texts.language_for(language))
+
+
+async def review_command(update: Update, context: BotContext) -> None:
+    """/review: the next case for the sender; `/review stop`: gives back what they hold."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    moderator = context.actor.moderator
+    if moderator is None:  # the gate lets by only those who review
+        return
+    services = context.services
+    views = review_views(context, user.language_code)
+    args = context.args or []
+    if args and args[0].lower() == STOP_ARGUMENT:
+        await release_all(services.store, moderator.user_id, VIA, services.clock.now())
+        await message.reply_text(views.t("review.private.stopped"))
+        return
+    text, keyboard = await _next(services, views, moderator, skip=None)
+    await message.reply_text(text, reply_markup=keyboard)
+
+
+def offer_keyboard(views: ReviewViews) -> InlineKeyboardMarkup:
+    """The "Review cases" button on /start's greeting for staff who review: it serves the
+    next case in that message's place."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    views.t("review.private.button.start"),
+                    callback_data=private_button(PrivateAction.NEXT, 0, NEW_MESSAGE),
+                )
+            ]
+        ]
+    )
+
+
+async def private_review_button(update: Update, context: BotContext) -> None:
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    views = review_views(context, user.language_code)
+    button = parse_private_button(query.data)
+    if button is None or not isinstance(query.message, Message):
+        await query.answer(views.t("review.alert.stale"), show_alert=True)
+        return
+    moderator = context.actor.moderator
+    if moderator is None:  # the gate lets by only those who review
+        await query.answer(views.t("review.alert.not_moderator"), show_alert=True)
+        return
+    services = context.services
+    message = query.message
+    if button.action is PrivateAction.STOP:
+        await query.answer()
+        await release_all(services.store, moderator.user_id, VIA, services.clock.now())
+        await _edit(message, (views.t("review.private.stopped"), None))
+        return
+    if button.action in (PrivateAction.NEXT, PrivateAction.SKIP):
+        await query.answer()
+        skip = button.case_id if button.action is PrivateAction.SKIP and button.case_id else None
+        text, keyboard = await _next(services, views, moderator, skip=skip)
+        if button.arg == NEW_MESSAGE:
+            await message.reply_text(text, reply_markup=keyboard)
+        else:
+            await _edit(message, (text, keyboard))
+        return
+    case = await case_view(services.store, button.case_id)
+    if case is None:
+        await query.answer(views.t("review.alert.stale"), show_alert=True)
+        return
+    if button.action is PrivateAction.UNDO:
+        await _undo(query, message, services, views, moderator, case)
+        return
+    if case.status is not CaseStatus.PENDING:
+        await query.answer(views.already(case), show_alert=True)
+        await _edit(message, _shown(services, views, moderator, case))
+        return
+    if not moderator.may_decide(case.escalated):
+        key = "review.alert.escalated" if case.escalated else "review.alert.not_moderator"
+        await query.answer(views.t(key), show_alert=True)
+        await record_refused_press(
+            services.store,
+            case.id,
+            moderator.user_id,
+            "escalated" if case.escalated else "legal only",
+            services.clock.now(),
+        )
+        return
+    if button.action in _MENUS:
+        await query.answer()
+        until = await _held_until(services, case.id, moderator)
+        shown = _shown(services, views, moderator, case, _MENUS[button.action], claimed_until=until)
+        await _edit(message, shown)
+    elif button.action is PrivateAction.ESCALATE:
+        outcome = await escalate(services.store, case.id, moderator, None, services.clock.now())
+        await query.answer()
+        if isinstance(outcome, Done):
+            log.info("case_escalated", case_id=case.id, via=VIA)
+            if not moderator.may_decide(escalated=True):  # admins and legal officers take it
+                await release(services.store, case.id, moderator.user_id, services.clock.now())
+            services.delivery.wake()
+            await _edit(message, _shown(services, views, moderator, outcome.view))
+    else:
+        await _decide(query, message, services, views, moderator, case, button)
+
+
+async def _next(
+    services: Services, views: ReviewViews, moderator: Moderator, *, skip: int | None
+) -> Shown:
+    now = services.clock.now()
+    case = await serve_next(
+        services.store,
+        moderator,
+        now=now,
+        claim_for=timedelta(seconds=services.settings.review_claim_seconds),
+        severe=services.settings.severe_policy,
+        via=VIA,
+        skip=skip,
+    )
+    if case is None:
+        return views.t("review.private.empty"), _moves(views, None)
+    until = now + timedelta(seconds=services.settings.review_claim_seconds)
+    return _shown(services, views, moderator, case, claimed_until=until)
+
+
+async def _held_until(services: Services, case_id: int, moderator: Moderator) -> datetime | None:
+    """Until when this moderator holds the case (None: they do not, or no longer)."""
+    holder = (await claim_holders(services.store, [case_id], services.clock.now())).get(case_id)
+    return holder.until if holder is not None and holder.user_id == moderator.user_id else None
+
+
+def _shown(
+    services: Services,
+    views: ReviewViews,
+    moderator: Moderator,
+    case: CaseView,
+    menu: Menu = Menu.MAIN,
+    *,
+    claimed_until: datetime | None = None,
+) -> Shown:
+    """The case as its post shows it, with the buttons of a private review."""
+    now = services.clock.now()
+    text = views.case_text(case, menu)
+    if case.status is not CaseStatus.PENDING:
+        window = timedelta(minutes=services.settings.undo_window_minutes)
+        undo_until = undo_open_until(case, now, window)
+        rows: list[list[InlineKeyboardButton]] = []
+        if undo_until is not None and case.decided_by == moderator.user_id:
+            text = f"{text}\n\n{views.t('review.private.decided')}"
+            label = views.t("review.button.undo", until=undo_until.strftime("%H:%M UTC"))
+            rows.append([_button(label, PrivateAction.UNDO, case.id)])
+        return text, InlineKeyboardMarkup([*rows, *_move_rows(views, None)])
+    if not moderator.may_decide(case.escalated):
+        text = f"{text}\n\n{views.t('review.private.escalated')}"
+        return text, _moves(views, None)
+    if claimed_until is not None:  # under the case, above a menu's prompt
+        base = views.case_text(case)
+        claimed = views.t("review.private.claimed", until=when_text(claimed_until))
+        text = f"{base}\n\n{claimed}{text[len(base) :]}"
+    group = views.keyboard(case, menu)
+    rows = [
+        [
+            _button(b.text, _ACTIONS[str(b.callback_data).split(":")[1]], case.id, _arg(b))
+            for b in row
+        ]
+        for row in (group.inline_keyboard if group is not None else ())
+    ]
+    if menu is Menu.MAIN:
+        rows += _move_rows(views, case.id)
+    return text, InlineKeyboardMarkup(rows)
+
+
+#: The review chat's buttons, as their private counterparts.
+_ACTIONS = {action.value: action for action in PrivateAction}
+
+
+def _arg(button: InlineKeyboardButton) -> str:
+    return str(button.callback_data).split(":", 3)[3]
+
+
+def _button(label: str, action: PrivateAction, case_id: int, arg: str = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=private_button(action, case_id, arg))
+
+
+def _move_rows(views: ReviewViews, case_id: int | None) -> list[list[InlineKeyboardButton]]:
+    """Skip (a pending case served here) or Next, and Stop."""
+    first = (
+        _button(views.t("review.private.button.skip"), PrivateAction.SKIP, case_id)
+        if case_id is not None
+        else _button(views.t("review.private.button.next"), PrivateAction.NEXT, 0)
+    )
+    return [[first, _button(views.t("review.private.button.stop"), PrivateAction.STOP, 0)]]
+
+
+def _moves(views: ReviewViews, case_id: int | None) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(_move_rows(views, case_id))
+
+
+async def _decide(
+    query: CallbackQuery,
+    message: Message,
+    services: Services,
+    views: ReviewViews,
+    moderator: Moderator,
+    case: CaseView,
+    button: PrivateButton,
+) -> None:
+    settings = services.settings
+    if button.action is PrivateAction.CONFIRM:
+        if button.arg not in settings.report_categories:
+            await query.answer(views.t("review.alert.stale"), show_alert=True)
+            return
+        decision, category, reason = Decision.APPROVED, button.arg, None
+    else:
+        if button.arg not in {r.value for r in RejectReason}:
+            await query.answer(views.t("review.alert.stale"), show_alert=True)
+            return
+        decision, category, reason = Decision.REJECTED, None, RejectReason(button.arg)
+    outcome = await decide(
+        services.store,
+        case.id,
+        moderator,
+        decision,
+        category=category,
+        reason=reason,
+        undo_window=timedelta(minutes=settings.undo_window_minutes),
+        now=services.clock.now(),
+        policy=settings.case_policy,
+    )
+    if isinstance(outcome, Decided):
+        log.info("case_decided", case_id=case.id, decision=decision.value, via=VIA)
+        await query.answer()
+        services.delivery.wake()  # the review chat's post: a decision edit goes first
+        services.violator_ids.forget()
+        await _edit(message, _shown(services, views, moderator, outcome.view))
+        return
+    if isinstance(outcome, AlreadyDecided):
+        await query.answer(views.already(outcome.view), show_alert=True)
+        await _edit(message, _shown(services, views, moderator, outcome.view))
+    elif isinstance(outcome, NotAllowed):
+        await query.answer(views.t("review.alert.escalated"), show_alert=True)
+    else:
+        await query.answer(views.t("review.alert.stale"), show_alert=True)
+
+
+async def _undo(
+    query: CallbackQuery,
+    message: Message,
+    services: Services,
+    views: ReviewViews,
+    moderator: Moderator,
+    case: CaseView,
+) -> None:
+    window = timedelta(minutes=services.settings.undo_window_minutes)
+    now = services.clock.now()
+    policy = services.settings.case_policy
+    if case.status is CaseStatus.PENDING:
+        await query.answer(views.t("review.alert.not_decided"), show_alert=True)
+        return
+    if case.decided_by != moderator.user_id and not moderator.is_admin:
+        await query.answer(views.t("review.alert.undo_not_yours"), show_alert=True)
+        await undo(  # refused again inside, and audited there
+            services.store, case.id, moderator, undo_window=window, now=now, policy=policy
+        )
+        return
+    if not undo_open(case, now, window):
+        await query.answer(views.t("review.alert.undo_expired"), show_alert=True)
+        await _edit(message, _shown(services, views, moderator, case))
+        return
+    outcome = await undo(
+        services.store, case.id, moderator, undo_window=window, now=now, policy=policy
+    )
+    if isinstance(outcome, Undone):
+        await query.answer(views.t("review.alert.undone"))
+        services.delivery.wake()
+        await _edit(message, _shown(services, views, moderator, outcome.view))
+        return
+    key = "review.alert.stale"
+    if isinstance(outcome, UndoRefused) and outcome.reason is UndoRefusal.NEWER_CASE:
+        key = "review.newer_case"
+    elif isinstance(outcome, UndoRefused) and outcome.reason is UndoRefusal.LEGAL_REQUEST:
+        key = "review.legal_request"
+    await query.answer(views.t(key, case_id=case.id), show_alert=True)
+
+
+async def _edit(message: Message, shown: Shown) -> None:
+    text, keyboard = shown
+    try:
+        await message.edit_text(text, reply_markup=keyboard)
+    except BadRequest as exc:
+        if not is_not_modified(exc):
+            log.warning("private_review_edit_failed", error=exc.message)
+    except TelegramError as exc:
+        log.warning("private_review_edit_failed", error_type=type(exc).__name__)

@@ -1,2 +1,0 @@
--- Placeholder for migration 0028 of another branch (dropped at merge).
-SELECT 1;

@@ -1,2 +1,0 @@
--- Placeholder for migration 0029 of another branch (dropped at merge).
-SELECT 1;

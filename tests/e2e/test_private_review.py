@@ -1,0 +1,193 @@
+"""/review in a private chat (issue 30, §1) on the loopback server: two moderators are never
+served the same case; a decision made there reaches the case's post in the review chat and the
+reporter; a decision made in the group first is what a later press in the private chat is told;
+people who do not review are refused, answered and audited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from handlers.outbound.delivery_worker import DeliveryWorker
+from loopback import ChatHandle, LoopbackServer, SentMessage, UserHandle
+from tests.conftest import ADMIN_ID, ENGINES, MODERATOR_ID, RunningBot
+from tests.e2e.reporting_steps import Reporter, rows
+from tests.helpers import FakeClock
+
+# The flow runs on both engines (tests/conftest.py: ENGINES).
+pytestmark = pytest.mark.engines(*ENGINES)
+
+SECOND_MODERATOR_ID = 900004
+
+
+class Desk:
+    def __init__(
+        self,
+        bot: RunningBot,
+        server: LoopbackServer,
+        chat: ChatHandle,
+        clock: FakeClock,
+        mona: UserHandle,
+        max_: UserHandle,
+    ) -> None:
+        self.bot, self.server, self.chat, self.clock = bot, server, chat, clock
+        self.mona, self.max = mona, max_
+
+    async def flush(self) -> None:
+        services = self.bot.application.bot_data.services
+        assert isinstance(services.delivery, DeliveryWorker)
+        await services.delivery.run_once()
+
+    async def file(self, name: str, target: str) -> Reporter:
+        reporter = Reporter(self.server.add_user(first_name=name, language_code="en"), self.server)
+        receipt = await reporter.say(f"/report {target} drugs cheap pills")
+        assert "received" in receipt.text, receipt.text
+        return reporter
+
+    def current(self, post: SentMessage) -> SentMessage:
+        return next(m for m in self.chat.messages() if m.message_id == post.message_id)
+
+    def post_of(self, target: str) -> SentMessage:
+        return next(m for m in self.chat.messages() if target in m.text)
+
+    async def review(self, user: UserHandle) -> SentMessage:
+        await user.send("/review")
+        return await user.next_message(timeout=15)
+
+    async def tap(self, user: UserHandle, message: SentMessage, label: str) -> SentMessage:
+        revision = user.revision(message)
+        press = await user.press(user.message(message), text=label)
+        await press.answered(timeout=15)
+        await user.wait_until(lambda: user.revision(message) > revision, timeout=15)
+        return user.message(message)
+
+
+@pytest.fixture
+async def desk(
+    start_bot: Callable[..., Any], make_settings: Callable[..., Any], loopback: LoopbackServer
+) -> Desk:
+    mona = loopback.add_user(
+        first_name="Mona", username="mona_mod", language_code="en", user_id=MODERATOR_ID
+    )
+    max_ = loopback.add_user(
+        first_name="Max", username="max_mod", language_code="en", user_id=SECOND_MODERATOR_ID
+    )
+    chat = loopback.add_supergroup(title="Review", members=[mona, max_], bot_admin=True)
+    clock = FakeClock()
+    settings = make_settings(
+        review_chat_id=chat.id,
+        case_edit_debounce_seconds=0,
+        moderator_ids=frozenset({MODERATOR_ID, SECOND_MODERATOR_ID}),
+    )
+    bot: RunningBot = await start_bot(settings, clock=clock)
+    return Desk(bot, loopback, chat, clock, mona, max_)
+
+
+async def test_two_moderators_get_different_cases_and_a_private_decision_reaches_group_and_reporter(
+    desk: Desk,
+) -> None:
+    alice = await desk.file("Alice", "@first_shop")
+    await desk.file("Bob", "@second_shop")
+    await desk.flush()
+    group_post = desk.post_of("@first_shop")
+    posts_before = len(desk.chat.messages())
+
+    mona_case = await desk.review(desk.mona)
+    max_case = await desk.review(desk.max)
+    assert "Case #1" in mona_case.text
+    assert "Case #2" in max_case.text  # never the case Mona holds
+    assert "Yours until" in mona_case.text
+    assert "Alice" not in mona_case.text  # never who reported
+    assert mona_case.button_texts() == [
+        "✅ Approve",
+        "❌ Reject",
+        "⚠️ Escalate",
+        "⏭ Skip",
+        "⏹ Stop",
+    ]
+    again = await desk.review(desk.mona)  # asked again: the case she holds, not another
+    assert "Case #1" in again.text
+
+    menu = await desk.tap(desk.mona, again, "✅ Approve")
+    assert menu.button_texts()[0] == "✓ Illegal drugs"
+    assert menu.text.index("Yours until") < menu.text.index("Approve as which category?")
+    decided = await desk.tap(desk.mona, menu, "✓ Illegal drugs")
+    assert "Approved by @mona_mod" in decided.text
+    assert decided.button_texts()[1:] == ["➡️ Next", "⏹ Stop"]
+    assert decided.button_texts()[0].startswith("↩️ Undo")
+    assert rows(desk.bot.settings.database, "SELECT status FROM cases ORDER BY id") == [
+        ("approved",),
+        ("pending",),
+    ]
+
+    await desk.flush()  # the group's post shows the decision, edited in place
+    assert "Approved by @mona_mod" in desk.current(group_post).text
+    assert len(desk.chat.messages()) == posts_before  # nothing new posted in the group
+
+    nothing = await desk.tap(desk.mona, decided, "➡️ Next")  # case 2 is Max's
+    assert "No case is waiting for you now" in nothing.text
+    stopped = await desk.tap(desk.max, max_case, "⏹ Stop")
+    assert "Review stopped" in stopped.text
+    served = await desk.tap(desk.mona, nothing, "➡️ Next")  # given back by Stop
+    assert "Case #2" in served.text
+
+    desk.clock.advance(timedelta(minutes=6))  # past the undo window: the reporter is told
+    await desk.flush()
+    await desk.server.wait_for(lambda: len(alice.user.messages()) >= 2, timeout=15)
+    assert "confirmed a violation" in alice.user.messages()[-1].text
+
+
+async def test_a_group_decision_first_is_what_the_private_press_is_told_and_others_are_refused(
+    desk: Desk,
+) -> None:
+    await desk.file("Alice", "@third_shop")
+    await desk.flush()
+    greeting = await Reporter(desk.mona, desk.server).say("/start")
+    assert greeting.button_texts() == ["🚩 Report", "🗂 Review cases"]
+    press = await desk.mona.press(greeting, text="🗂 Review cases")
+    await press.answered(timeout=15)
+    private = await desk.mona.next_message(timeout=15)  # the greeting stays as it was
+    assert "Case #1" in private.text
+
+    post = desk.post_of("@third_shop")
+    press = await desk.max.press(post, text="❌ Reject")  # decided in the group meanwhile
+    await press.answered(timeout=15)
+    await desk.server.wait_for(lambda: "Not a violation" in desk.current(post).button_texts(), 15)
+    press = await desk.max.press(desk.current(post), text="Not a violation")
+    await press.answered(timeout=15)
+
+    late = await desk.mona.press(desk.mona.message(private), text="✅ Approve")
+    answer = await late.answered(timeout=15)
+    assert answer.show_alert
+    assert answer.text is not None
+    assert "Already rejected by @max_mod" in answer.text
+    assert rows(desk.bot.settings.database, "SELECT status, decided_by FROM cases") == [
+        ("rejected", SECOND_MODERATOR_ID)
+    ]
+
+    await desk.file("Bob", "@fourth_shop")  # escalated here: an admin is served it at once
+    mona_case = await desk.review(desk.mona)
+    assert "Case #2" in mona_case.text
+    escalated = await desk.tap(desk.mona, mona_case, "⚠️ Escalate")
+    assert "waits for an admin or a legal officer" in escalated.text
+    assert escalated.button_texts() == ["➡️ Next", "⏹ Stop"]
+    ada = desk.server.add_user(first_name="Ada", username="ada_admin", user_id=ADMIN_ID)
+    assert "Case #2" in (await desk.review(ada)).text
+
+    rita = Reporter(desk.server.add_user(first_name="Rita", language_code="en"), desk.server)
+    refused = await rita.say("/review")
+    assert "Only moderators" in refused.text
+    forged = await rita.user.press_forged(refused, "p1:confirm:1:drugs")
+    alert = await forged.answered(timeout=15)
+    assert alert.show_alert
+    database = desk.bot.settings.database
+
+    def refusals() -> list[tuple[Any, ...]]:
+        sql = "SELECT action FROM audit_log WHERE actor_id = ? ORDER BY id"
+        return rows(database, sql, rita.user.id)
+
+    await desk.bot.until_stored(lambda: len(refusals()) == 2)
+    assert refusals() == [("access.denied",), ("case.press_refused",)]
