@@ -14,11 +14,8 @@ from datetime import datetime
 from functools import partial
 from typing import Final, TypeVar
 
-import structlog
-from telegram import InlineKeyboardMarkup, Message, Update, User
-from telegram.error import TelegramError
+from telegram import Message, Update, User
 
-from handlers.console_entry import with_console
 from handlers.i18n import Catalog, Html
 from handlers.runtime.access import resolve_actor
 from handlers.runtime.context import BotContext
@@ -46,8 +43,6 @@ from moderation.staff.commands import (
 )
 from moderation.staff.roles import Role
 from moderation.staff.team import block, grant, revoke, staff_list, unblock
-
-log = structlog.get_logger(__name__)
 
 Outcome = TypeVar("Outcome")
 #: A staff command's act in the domain (moderation/staff/team.py): grant, revoke, block, unblock.
@@ -283,28 +278,6 @@ async def staff_menu_on_start(update: Update, context: BotContext) -> None:
     roles = actor.roles
     if roles.is_staff:
         await set_staff_menu(context.bot, services.texts, user.id, roles.all)
-        keyboard = staff_tools_keyboard(context, user.language_code)
-        message = update.effective_message
-        if keyboard is not None and message is not None:
-            text = services.texts.render(user.language_code, "staff.tools")
-            try:
-                await message.reply_text(text, reply_markup=keyboard)
-            except TelegramError as exc:
-                log.warning("staff_tools_not_sent", error_type=type(exc).__name__)
-
-
-def staff_tools_keyboard(context: BotContext, language: str | None) -> InlineKeyboardMarkup | None:
-    """What staff get on /start in a private chat, one tool a row: the console (while it is on);
-    None when there is nothing to offer."""
-    services = context.services
-    return with_console(
-        None,
-        services.settings.console,
-        services.texts,
-        language,
-        private=True,
-        bot=context.bot.username,
-    )
 
 
 async def block_command(update: Update, context: BotContext) -> None:

@@ -395,10 +395,6 @@ TEXTS: Final[dict[str, Text]] = {
     ),
     "review.digest_cleared": "✅ The backlog is cleared: every pending case is in this chat.",
     "console.open": "🖥 Open the console",
-    "staff.tools": (
-        "🛠 <b>Staff tools.</b> The console lists the queue and decides cases without spending "
-        "the review chat's message budget."
-    ),
     "review.digest_severe": Plural(
         one=(
             "⏰ <b>{count} severe case waiting longer than {minutes} min</b> (#{case_id}, "
