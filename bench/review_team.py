@@ -31,7 +31,7 @@ after the last, but one that leaves late, on a loaded machine or while the bot s
 the chat less than a second before the next), told from the group's limit by the messages the
 loopback accepted in the minute before it.
 
-    .venv/bin/python bench/review_team.py              # the recorded figures (about 6 minutes)
+    .venv/bin/python bench/review_team.py              # the recorded figures (about 5 minutes)
     .venv/bin/python bench/review_team.py --quick      # the short CI round (QUICK, ~30 s)
 """
 
