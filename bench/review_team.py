@@ -285,8 +285,9 @@ async def _approve_in_group(
 
 
 async def private_work(team: Team, index: int, moderator: UserHandle, stop_at: float) -> int:
-    """/review, then Approve, the reported category, Next, for as long as the round lasts or
-    until no case is left for this moderator."""
+    """/review, then Approve, the reported category (and Next, when the decision does not show
+    the next case itself), for as long as the round lasts or until no case is left for this
+    moderator."""
     decided = 0
     await moderator.send("/review")
     if not await _private_wait(moderator, stop_at, lambda m: bool(m.buttons())):
@@ -303,11 +304,12 @@ async def private_work(team: Team, index: int, moderator: UserHandle, stop_at: f
         menu = moderator.message(served)
         choice = next(text for text in menu.button_texts() if text.startswith("✓ "))
         await _private_press(moderator, menu, choice)
-        if not await _private_wait(moderator, stop_at, lambda m: NEXT in m.button_texts(), served):
+        if not await _private_wait(moderator, stop_at, lambda m: not _has_category(m), served):
             break
         decided += 1
-        await _private_press(moderator, moderator.message(served), NEXT)
-        await _private_wait(moderator, stop_at, lambda m: NEXT not in m.button_texts(), served)
+        if NEXT in moderator.message(served).button_texts():  # else the next case is shown
+            await _private_press(moderator, moderator.message(served), NEXT)
+            await _private_wait(moderator, stop_at, lambda m: NEXT not in m.button_texts(), served)
     return decided
 
 
