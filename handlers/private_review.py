@@ -62,6 +62,7 @@ Shown = tuple[str, InlineKeyboardMarkup | None]
 
 
 def review_views(context: BotContext, language: str | None) -> ReviewViews:
+    """The review chat's renderer, in the moderator's own language (a private chat)."""
     services = context.services
     views = build_review_views(
         services.texts, services.settings.report_categories, context.bot.username
@@ -161,13 +162,20 @@ async def private_review_button(update: Update, context: BotContext) -> None:
         await _edit(message, shown)
     elif button.action is PrivateAction.ESCALATE:
         outcome = await escalate(services.store, case.id, moderator, None, services.clock.now())
+        if not isinstance(outcome, Done):  # decided meanwhile (or gone): say so, show it
+            now_case = await case_view(services.store, case.id)
+            if now_case is None or now_case.status is CaseStatus.PENDING:
+                await query.answer(views.t("review.alert.stale"), show_alert=True)
+                return
+            await query.answer(views.already(now_case), show_alert=True)
+            await _edit(message, _shown(services, views, moderator, now_case))
+            return
         await query.answer()
-        if isinstance(outcome, Done):
-            log.info("case_escalated", case_id=case.id, via=VIA)
-            if not moderator.may_decide(escalated=True):  # admins and legal officers take it
-                await release(services.store, case.id, moderator.user_id, services.clock.now())
-            services.delivery.wake()
-            await _edit(message, _shown(services, views, moderator, outcome.view))
+        log.info("case_escalated", case_id=case.id, via=VIA)
+        if not moderator.may_decide(escalated=True):  # admins and legal officers take it
+            await release(services.store, case.id, moderator.user_id, services.clock.now())
+        services.delivery.wake()
+        await _edit(message, _shown(services, views, moderator, outcome.view))
     else:
         await _decide(query, message, services, views, moderator, case, button)
 

@@ -94,6 +94,9 @@ async def test_two_moderators_get_different_cases_and_a_private_decision_reaches
     await desk.flush()
     group_post = desk.post_of("@first_shop")
     posts_before = len(desk.chat.messages())
+    database = desk.bot.settings.database
+    group_sends = "SELECT max(id) FROM chat_sends WHERE budget = 'review'"
+    spent_before = rows(database, group_sends)
 
     mona_case = await desk.review(desk.mona)
     max_case = await desk.review(desk.max)
@@ -114,11 +117,12 @@ async def test_two_moderators_get_different_cases_and_a_private_decision_reaches
     menu = await desk.tap(desk.mona, again, "✅ Approve")
     assert menu.button_texts()[0] == "✓ Illegal drugs"
     assert menu.text.index("Yours until") < menu.text.index("Approve as which category?")
+    assert rows(database, group_sends) == spent_before  # private chats cost the group nothing
     decided = await desk.tap(desk.mona, menu, "✓ Illegal drugs")
     assert "Approved by @mona_mod" in decided.text
     assert decided.button_texts()[1:] == ["➡️ Next", "⏹ Stop"]
     assert decided.button_texts()[0].startswith("↩️ Undo")
-    assert rows(desk.bot.settings.database, "SELECT status FROM cases ORDER BY id") == [
+    assert rows(database, "SELECT status FROM cases ORDER BY id") == [
         ("approved",),
         ("pending",),
     ]
