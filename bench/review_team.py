@@ -14,8 +14,9 @@ scenarios, each with a fresh database and bot:
   moderators share out the posts showing ✅ Approve (no two on one post), press it, then the
   category. Posting, the menu and the decision all spend the chat's 20 messages a minute.
 - **private**: each moderator sends /review in a private chat with the bot and decides the case
-  it serves, then the next (claims keep two moderators off one case). The review chat still
-  gets its posts and the decisions' edits, within its budget.
+  it serves (Approve, the category: the decision's edit shows the next case; claims keep two
+  moderators off one case). The review chat still gets its posts and the decisions' edits,
+  within its budget.
 - **console**: each moderator opens a console session (init data signed with the bot's token,
   as Telegram signs it) and calls POST /console/api/next, then /decide, over HTTP.
 
