@@ -55,6 +55,7 @@ from handlers import (
     report,
     review,
     review_chat,
+    review_jobs,
     roles,
     start,
     stats,
@@ -277,7 +278,8 @@ def register_handlers(application: BotApplication) -> None:
 
 def schedule_jobs(application: BotApplication) -> None:
     """Periodic work, each on the leading instance only: timing out idle reports and legal
-    drafts, pruning redelivery marks, the registry's retention purge and observation, and the
+    drafts, pruning redelivery marks, provisional hiding whose wait is over
+    (PROVISIONAL_HIDE_AFTER_MINUTES), the registry's retention purge and observation, and the
     signed ledger head owed to the legal officers (LEDGER_HEAD_EVERY_HOURS; 0: never)."""
     jobs = application.job_queue
     if jobs is None:  # pragma: no cover - the job-queue extra is a dependency
@@ -293,6 +295,12 @@ def schedule_jobs(application: BotApplication) -> None:
     every(on_the_leader(report.forget_updates_job), 3600, first=60, name="updates")
     every(on_the_leader(registry_jobs.retention_job), 86400, first=300, name="retention")
     every(on_the_leader(registry_jobs.observe_job), OBSERVE_EVERY_SECONDS, first=60, name="observe")
+    every(
+        on_the_leader(review_jobs.provisional_wait_job),
+        review_jobs.PROVISIONAL_WAIT_EVERY_SECONDS,
+        first=30,
+        name="provisional_wait",
+    )
     every(
         on_the_leader(ledger_heads.ledger_head_job),
         ledger_heads.CHECK_EVERY_SECONDS,

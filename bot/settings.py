@@ -187,6 +187,7 @@ class Settings(BaseSettings):
     sla_severe_categories: str = DEFAULT_SEVERE_CATEGORIES
     sla_severe_pending_minutes: int = Field(default=60, ge=0, le=10080)
     provisional_hide_reporters: int = Field(default=0, ge=0, le=1000)
+    provisional_hide_after_minutes: int = Field(default=0, ge=0, le=10080)
     reopen_after_reporters: int = Field(default=3, ge=1, le=1000)
     reopen_cooloff_days: int = Field(default=30, ge=0, le=3650)
     registry_retention_days: int = Field(default=365, ge=1, le=36500)
@@ -262,6 +263,7 @@ class Settings(BaseSettings):
         return CasePolicy.from_categories(
             self.report_categories,
             provisional_reporters=self.provisional_hide_reporters,
+            provisional_wait=timedelta(minutes=self.provisional_hide_after_minutes),
             reopen_reporters=self.reopen_after_reporters,
             reopen_cooloff=timedelta(days=self.reopen_cooloff_days),
         )

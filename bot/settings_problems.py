@@ -96,6 +96,8 @@ MEANING: dict[str, str] = {
     "to each admin per breach, and a digest line (0: off)",
     "PROVISIONAL_HIDE_REPORTERS": "Trusted distinct reporters that hide a pending target "
     "provisionally (0: off)",
+    "PROVISIONAL_HIDE_AFTER_MINUTES": "How long a case must also have waited undecided, since "
+    "it opened, before its trusted reporters hide its target provisionally (0: at once)",
     "REOPEN_AFTER_REPORTERS": "New distinct reporters that reopen a rejected target",
     "REOPEN_COOLOFF_DAYS": "After this, one report reopens a rejected target",
     "REGISTRY_RETENTION_DAYS": "Metadata kept this long after a violator's last confirmed case",
@@ -198,6 +200,7 @@ EXPECTED: dict[str, str] = {
     "SLA_SEVERE_CATEGORIES": "comma-separated keys of REPORT_CATEGORIES, e.g. csam,terrorism",
     "SLA_SEVERE_PENDING_MINUTES": "a whole number of minutes from 0 (off) to 10080",
     "PROVISIONAL_HIDE_REPORTERS": "a whole number from 0 (off) to 1000",
+    "PROVISIONAL_HIDE_AFTER_MINUTES": "a whole number of minutes from 0 (at once) to 10080",
     "REOPEN_AFTER_REPORTERS": "a whole number from 1 to 1000",
     "REOPEN_COOLOFF_DAYS": "a whole number of days from 0 to 3650",
     "REGISTRY_RETENTION_DAYS": "a whole number of days from 1 to 36500",

@@ -12,6 +12,7 @@ always. One message in the chat shows the case served; every button edits it in 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import structlog
@@ -138,7 +139,7 @@ async def private_review_button(update: Update, context: BotContext) -> None:
         await query.answer(views.t("review.alert.stale"), show_alert=True)
         return
     if button.action is PrivateAction.UNDO:
-        await _undo(query, message, services, views, moderator, case)
+        await _undo(query, message, services, views, moderator, case, button.arg)
         return
     if case.status is not CaseStatus.PENDING:
         await query.answer(views.already(case), show_alert=True)
@@ -183,6 +184,13 @@ async def private_review_button(update: Update, context: BotContext) -> None:
 async def _next(
     services: Services, views: ReviewViews, moderator: Moderator, *, skip: int | None
 ) -> Shown:
+    return (await _serve(services, views, moderator, skip=skip))[1]
+
+
+async def _serve(
+    services: Services, views: ReviewViews, moderator: Moderator, *, skip: int | None
+) -> tuple[CaseView | None, Shown]:
+    """The next case for this moderator, claimed, and how it shows (None: none is left)."""
     now = services.clock.now()
     case = await serve_next(
         services.store,
@@ -194,9 +202,9 @@ async def _next(
         skip=skip,
     )
     if case is None:
-        return views.t("review.private.empty"), _moves(views, None)
+        return None, (views.t("review.private.empty"), _moves(views, None))
     until = now + timedelta(seconds=services.settings.review_claim_seconds)
-    return _shown(services, views, moderator, case, claimed_until=until)
+    return case, _shown(services, views, moderator, case, claimed_until=until)
 
 
 async def _held_until(services: Services, case_id: int, moderator: Moderator) -> datetime | None:
@@ -308,7 +316,7 @@ async def _decide(
         await query.answer()
         services.delivery.wake()  # the review chat's post: a decision edit goes first
         services.violator_ids.forget()
-        await _edit(message, _shown(services, views, moderator, outcome.view))
+        await _edit(message, await _decided_then_next(services, views, moderator, outcome.view))
         return
     if isinstance(outcome, AlreadyDecided):
         await query.answer(views.already(outcome.view), show_alert=True)
@@ -319,6 +327,31 @@ async def _decide(
         await query.answer(views.t("review.alert.stale"), show_alert=True)
 
 
+async def _decided_then_next(
+    services: Services, views: ReviewViews, moderator: Moderator, decided: CaseView
+) -> Shown:
+    """The decision's one edit: a line saying what was decided, and the next case served at
+    once, with Undo for the decided one while its window is open. The chat takes one message
+    a second, so each edit saved is a second a decision: Next would cost a third edit."""
+    served, (text, keyboard) = await _serve(services, views, moderator, skip=None)
+    status = views.t(f"review.status.{decided.status.value}")
+    line = views.t("review.private.decided_next", case_id=decided.id, status=status)
+    rows: list[Sequence[InlineKeyboardButton]] = (
+        list(keyboard.inline_keyboard) if keyboard is not None else []
+    )
+    window = timedelta(minutes=services.settings.undo_window_minutes)
+    undo_until = undo_open_until(decided, services.clock.now(), window)
+    if undo_until is not None:
+        label = views.t(
+            "review.private.button.undo_case",
+            case_id=decided.id,
+            until=undo_until.strftime("%H:%M UTC"),
+        )
+        below = str(served.id) if served is not None else ""
+        rows.insert(0, [_button(label, PrivateAction.UNDO, decided.id, below)])
+    return f"{line}\n\n{text}", InlineKeyboardMarkup(rows)
+
+
 async def _undo(
     query: CallbackQuery,
     message: Message,
@@ -326,7 +359,10 @@ async def _undo(
     views: ReviewViews,
     moderator: Moderator,
     case: CaseView,
+    served: str = "",
 ) -> None:
+    """Undoes `case`; `served`: the case shown with the Undo button (a decision's edit shows
+    the next one), given back to the queue when the undone case takes its place."""
     window = timedelta(minutes=services.settings.undo_window_minutes)
     now = services.clock.now()
     policy = services.settings.case_policy
@@ -349,6 +385,8 @@ async def _undo(
     if isinstance(outcome, Undone):
         await query.answer(views.t("review.alert.undone"))
         services.delivery.wake()
+        if served.isdigit() and int(served) != case.id:  # the next case shown below goes back
+            await release(services.store, int(served), moderator.user_id, now)
         await _edit(message, _shown(services, views, moderator, outcome.view))
         return
     key = "review.alert.stale"

@@ -16,6 +16,7 @@ from telegram import InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
+from handlers.console_entry import with_console
 from handlers.review import show_case
 from handlers.review_copies import Located, buttons_case, locate, retire_now
 from handlers.review_views import ReviewViews, build_review_views
@@ -96,11 +97,16 @@ async def queue_command(update: Update, context: BotContext) -> None:
         return
     escalated = wants_escalated or not moderator.reviews
     listing = await queue(services.store, escalated=escalated)
+    keyboard = with_console(
+        views.queue_keyboard(listing),
+        services.settings.console,
+        services.texts,
+        views.language,
+        private=message.chat.type == ChatType.PRIVATE,
+        bot=context.bot.username,
+    )
     await _reply(
-        message,
-        services,
-        views.queue_text(listing, escalated=escalated),
-        reply_markup=views.queue_keyboard(listing),
+        message, services, views.queue_text(listing, escalated=escalated), reply_markup=keyboard
     )
 
 

@@ -6,6 +6,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 
 from handlers import private_review, report
+from handlers.console_entry import console_button
 from handlers.i18n import Html
 from handlers.runtime.access import resolve_actor
 from handlers.runtime.context import BotContext
@@ -34,6 +35,12 @@ async def start(update: Update, context: BotContext) -> None:
             private_review.review_views(context, user.language_code)
         )
         keyboard = InlineKeyboardMarkup([*keyboard.inline_keyboard, *offer.inline_keyboard])
+    console = services.settings.console
+    if actor.roles.is_staff and console is not None:  # while it is on: the console, a web app
+        button = console_button(
+            console, services.texts, user.language_code, private=True, bot=context.bot.username
+        )
+        keyboard = InlineKeyboardMarkup([*keyboard.inline_keyboard, [button]])
     await report.reply_noting_open_report(
         update,
         context,

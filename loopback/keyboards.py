@@ -74,6 +74,18 @@ def parse_reply_markup(params: Params) -> dict[str, Any] | None:
     raise bad_request("can't parse reply keyboard markup JSON object")
 
 
+def require_buttons_allowed(markup: dict[str, Any] | None, *, private: bool) -> None:
+    """Telegram refuses a `web_app` button outside a private chat with the bot (groups,
+    supergroups and channels answer 400 BUTTON_TYPE_INVALID, on a send as on an edit); a URL
+    button to the bot's Mini App link (https://t.me/<bot>/<app>) is what works there."""
+    if private or markup is None or "inline_keyboard" not in markup:
+        return
+    for row in markup["inline_keyboard"]:
+        for button in row:
+            if "web_app" in button:
+                raise bad_request("BUTTON_TYPE_INVALID")
+
+
 def inline_markup(markup: dict[str, Any] | None) -> InlineKeyboardMarkup | None:
     """Only inline keyboards are attached to the message Telegram returns."""
     if markup is None or "inline_keyboard" not in markup:

@@ -394,6 +394,7 @@ TEXTS: Final[dict[str, Text]] = {
         ),
     ),
     "review.digest_cleared": "✅ The backlog is cleared: every pending case is in this chat.",
+    "console.open": "🖥 Open the console",
     "review.digest_severe": Plural(
         one=(
             "⏰ <b>{count} severe case waiting longer than {minutes} min</b> (#{case_id}, "

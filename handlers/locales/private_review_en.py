@@ -26,4 +26,8 @@ TEXTS: Final[dict[str, str]] = {
     "review.private.button.skip": "⏭ Skip",
     "review.private.button.next": "➡️ Next",
     "review.private.button.stop": "⏹ Stop",
+    "review.private.decided_next": (
+        "☑️ Case #{case_id} {status} here: the review chat's post and the reporters follow. Next:"
+    ),
+    "review.private.button.undo_case": "↩️ Undo #{case_id} (until {until})",
 }

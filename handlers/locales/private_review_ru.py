@@ -29,4 +29,9 @@ TEXTS: Final[dict[str, str]] = {
     "review.private.button.skip": "⏭ Пропустить",
     "review.private.button.next": "➡️ Дальше",
     "review.private.button.stop": "⏹ Закончить",
+    "review.private.decided_next": (
+        "☑️ Дело #{case_id}: {status} здесь; пост в чате модерации и авторы жалоб узнают "
+        "об этом. Следующее:"
+    ),
+    "review.private.button.undo_case": "↩️ Отменить #{case_id} (до {until})",
 }

@@ -399,6 +399,7 @@ TEXTS: Final[dict[str, Text]] = {
         ),
     ),
     "review.digest_cleared": "✅ Очередь разобрана: все открытые дела уже в этом чате.",
+    "console.open": "🖥 Открыть консоль",
     "review.digest_severe": Plural(
         one=(
             "⏰ <b>{count} тяжёлое дело ждёт дольше {minutes} мин</b> (№{case_id}, с {since}). "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import structlog
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
+from handlers.console_entry import with_console
 from handlers.errors import is_message_gone, is_not_modified
 from handlers.outbound.case_posts import review_views
 from handlers.outbound.review_poster import throttle
@@ -50,10 +51,17 @@ async def keep_digest(
     bot = application.bot
     minutes = settings.sla_severe_pending_minutes
     current = views.digest_text(backlog, budget.per_minute - reserve, overdue, minutes)
+    # The console works the backlog without this chat's budget: a link to it on the digest.
+    keyboard = with_console(
+        None, settings.console, services.texts, None, private=False, bot=bot.username
+    )
     try:
         if action == "post":
             sent = await bot.send_message(
-                chat_id, current, message_thread_id=settings.review_thread_id
+                chat_id,
+                current,
+                message_thread_id=settings.review_thread_id,
+                reply_markup=keyboard,
             )
             await digest_shown(
                 services.store,
@@ -71,7 +79,10 @@ async def keep_digest(
             text = current if action == "refresh" else views.digest_cleared_text()
             try:
                 await bot.edit_message_text(
-                    text, chat_id=digest.chat_id, message_id=digest.message_id
+                    text,
+                    chat_id=digest.chat_id,
+                    message_id=digest.message_id,
+                    reply_markup=keyboard if action == "refresh" else None,
                 )
             except BadRequest as exc:
                 if not (is_not_modified(exc) or is_message_gone(exc)):

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Final
 
 from storage import Store
+from storage.review.sends import SendRepository as SendLog
 
 #: A second of slack over Telegram's 60-second window, for the time a request spends in flight.
 WINDOW_SECONDS: Final = 61.0
@@ -56,23 +57,43 @@ class ChatBudget:
         return max(0, self.per_minute - len(sent))
 
     async def try_spend(self, reserve: int = 0) -> bool:
-        """Takes one message if more than `reserve` would remain available."""
+        """Takes one message if more than `reserve` would remain available, at the first moment
+        a second after the chat's last message (taken by any instance), and waits for it: two
+        takers at once get two moments a second apart, as Telegram wants for one chat."""
         now = self._now_ms()
         async with self._store.transaction() as uow:
             paused = await uow.sends.paused_until(self._name)
             if paused is not None and now < paused:
                 return False
             await uow.sends.forget_before(self._name, now - self._window_ms)
-            sent = await uow.sends.sent_since(self._name, now - self._window_ms)
+            at = await self._slot(uow.sends, now)
+            sent = await uow.sends.sent_since(self._name, at - self._window_ms)
             if self.per_minute - len(sent) <= reserve:
                 return False
-            await uow.sends.add(self._name, now)
+            await uow.sends.add(self._name, at)
+        await self._wait_for(at, now)
         return True
 
     async def spend(self) -> None:
-        """Counts a message that is sent anyway (a reply a moderator asked for)."""
+        """Counts a message that is sent anyway (a reply a moderator asked for), at the chat's
+        next free moment, and waits for it."""
+        now = self._now_ms()
         async with self._store.transaction() as uow:
-            await uow.sends.add(self._name, self._now_ms())
+            at = await self._slot(uow.sends, now)
+            await uow.sends.add(self._name, at)
+        await self._wait_for(at, now)
+
+    async def _slot(self, sends: SendLog, now: int) -> int:
+        """Now, or the gap after the chat's last message if that is later."""
+        if self._min_gap <= 0:
+            return now
+        last = await sends.last_sent(self._name)
+        gap = round((self._min_gap + GAP_SLACK_SECONDS) * 1000)
+        return now if last is None else max(now, last + gap)
+
+    async def _wait_for(self, at: int, now: int) -> None:
+        if at > now:
+            await asyncio.sleep((at - now) / 1000)
 
     async def pace(self) -> None:
         """Waits until a second has passed since the last message to the chat (sent by any

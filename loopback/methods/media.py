@@ -12,7 +12,7 @@ from loopback.chat_access import sendable_chat
 from loopback.file_store import FileKind, StoredFile
 from loopback.formatted_text import FormattedText
 from loopback.images import image_size
-from loopback.keyboards import inline_markup, parse_reply_markup
+from loopback.keyboards import inline_markup, parse_reply_markup, require_buttons_allowed
 from loopback.message_factory import build_message, store
 from loopback.message_text import MAX_CAPTION_LENGTH, format_text
 from loopback.methods.context import CallContext
@@ -100,6 +100,7 @@ async def _send_media(ctx: CallContext, kind: FileKind) -> Any:
     caption = _caption(ctx)
     thread_id, reply_to = thread_and_reply(ctx, view)
     markup = parse_reply_markup(ctx.params)
+    require_buttons_allowed(markup, private=view.is_private)
     ctx.spend_send_quota(view)
     content: dict[str, Any] = {}
     if kind == FileKind.PHOTO:

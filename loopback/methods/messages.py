@@ -17,7 +17,7 @@ from loopback.chat_access import (
 )
 from loopback.chat_state import ChatView, MessageRecord, utc_now
 from loopback.formatted_text import FormattedText
-from loopback.keyboards import inline_markup, parse_reply_markup
+from loopback.keyboards import inline_markup, parse_reply_markup, require_buttons_allowed
 from loopback.message_factory import build_message, replace_message, store
 from loopback.message_text import MAX_TEXT_LENGTH, format_text
 from loopback.methods.context import CallContext
@@ -77,6 +77,7 @@ async def send_message(ctx: CallContext) -> Any:
     source, formatted = message_text(ctx)
     thread_id, reply_to = thread_and_reply(ctx, view)
     markup = parse_reply_markup(ctx.params)
+    require_buttons_allowed(markup, private=view.is_private)
     options, disable_preview = link_preview(ctx)
     ctx.spend_send_quota(view)
     message = build_message(
@@ -140,6 +141,7 @@ async def edit_message_text(ctx: CallContext) -> Any:
         raise bad_request("there is no text in the message to edit")
     source, formatted = message_text(ctx)
     markup = parse_reply_markup(ctx.params)
+    require_buttons_allowed(markup, private=view.is_private)
     new_markup = inline_markup(markup)
     new_markup_dict = new_markup.to_dict() if new_markup is not None else None
     unchanged = (
@@ -168,6 +170,7 @@ async def edit_message_text(ctx: CallContext) -> Any:
 async def edit_message_reply_markup(ctx: CallContext) -> Any:
     view, record = _own_message(ctx)
     markup = parse_reply_markup(ctx.params)
+    require_buttons_allowed(markup, private=view.is_private)
     new_markup = inline_markup(markup)
     new_markup_dict = new_markup.to_dict() if new_markup is not None else None
     if new_markup_dict == _markup_dict(record.message):

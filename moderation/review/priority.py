@@ -49,6 +49,9 @@ class CasePolicy:
     severity: Mapping[str, int] = field(default_factory=dict)
     #: Trusted distinct reporters that hide a pending case's target provisionally; 0 is off.
     provisional_reporters: int = 0
+    #: How long a case must also have waited undecided, since it opened, before that hiding
+    #: happens (zero: at once, as soon as the reporters stand behind it).
+    provisional_wait: timedelta = timedelta(0)
     #: New distinct reporters that reopen a target rejected within the cool-off.
     reopen_reporters: int = 3
     reopen_cooloff: timedelta = timedelta(days=30)
@@ -62,12 +65,14 @@ class CasePolicy:
         categories: Categories,
         *,
         provisional_reporters: int = 0,
+        provisional_wait: timedelta = timedelta(0),
         reopen_reporters: int = 3,
         reopen_cooloff: timedelta = timedelta(days=30),
     ) -> CasePolicy:
         return cls(
             severity={item.key: item.severity for item in categories},
             provisional_reporters=provisional_reporters,
+            provisional_wait=provisional_wait,
             reopen_reporters=reopen_reporters,
             reopen_cooloff=reopen_cooloff,
         )

@@ -122,7 +122,7 @@ class ReviewRepository:
             self._conn,
             "UPDATE cases SET status = ?, decided_by = ?, decided_by_name = ?, decided_at = ?, "
             "decision_category = ?, reject_reason = ?, reject_note = ?, version = version + 1, "
-            "updated_at = ? WHERE id = ? AND status = 'pending'",
+            "provisional_due_at = NULL, updated_at = ? WHERE id = ? AND status = 'pending'",
             (
                 record.decision.value,
                 record.decided_by,
@@ -166,6 +166,34 @@ class ReviewRepository:
             "version = version + 1, updated_at = ? WHERE id = ?",
             (when, when, case_id),
         )
+
+    async def opened_at(self, case_id: int) -> datetime:
+        return decode_time(
+            await fetch_value(self._conn, "SELECT opened_at FROM cases WHERE id = ?", (case_id,))
+        )
+
+    async def set_provisional_due(self, case_id: int, due: datetime | None) -> None:
+        """When the case's provisional hiding falls due (None: not waiting for one); written
+        only when it changes, as each report on the case asks again."""
+        value = None if due is None else encode_time(due)
+        await run(
+            self._conn,
+            "UPDATE cases SET provisional_due_at = ? WHERE id = ? "
+            "AND coalesce(provisional_due_at, '') <> coalesce(?, '')",
+            (value, case_id, value),
+        )
+
+    async def provisional_due(self, now: datetime, limit: int) -> list[int]:
+        """Pending cases whose provisional hiding fell due by `now` (the partial index
+        cases_provisional_due holds only the waiting ones)."""
+        rows = await fetch_all(
+            self._conn,
+            "SELECT id FROM cases WHERE provisional_due_at IS NOT NULL "
+            "AND provisional_due_at <= ? AND status = 'pending' "
+            "ORDER BY provisional_due_at, id LIMIT ?",
+            (encode_time(now), limit),
+        )
+        return [row["id"] for row in rows]
 
     async def other_pending_case(self, case_id: int) -> int | None:
         """Another open case on the same target (a reopened target), which blocks a reopen."""

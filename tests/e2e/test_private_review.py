@@ -119,9 +119,12 @@ async def test_two_moderators_get_different_cases_and_a_private_decision_reaches
     assert menu.text.index("Yours until") < menu.text.index("Approve as which category?")
     assert rows(database, group_sends) == spent_before  # private chats cost the group nothing
     decided = await desk.tap(desk.mona, menu, "✓ Illegal drugs")
-    assert "Approved by @mona_mod" in decided.text
+    # One edit: what was decided, and the next case at once (case 2 is Max's: none for her),
+    # with Undo for the decided one while its window lasts.
+    assert "Case #1 approved here" in decided.text
+    assert "No case is waiting for you now" in decided.text
     assert decided.button_texts()[1:] == ["➡️ Next", "⏹ Stop"]
-    assert decided.button_texts()[0].startswith("↩️ Undo")
+    assert decided.button_texts()[0].startswith("↩️ Undo #1 (until")
     assert rows(database, "SELECT status FROM cases ORDER BY id") == [
         ("approved",),
         ("pending",),
@@ -131,12 +134,11 @@ async def test_two_moderators_get_different_cases_and_a_private_decision_reaches
     assert "Approved by @mona_mod" in desk.current(group_post).text
     assert len(desk.chat.messages()) == posts_before  # nothing new posted in the group
 
-    nothing = await desk.tap(desk.mona, decided, "➡️ Next")  # case 2 is Max's
-    assert "No case is waiting for you now" in nothing.text
     stopped = await desk.tap(desk.max, max_case, "⏹ Stop")
     assert "Review stopped" in stopped.text
-    served = await desk.tap(desk.mona, nothing, "➡️ Next")  # given back by Stop
+    served = await desk.tap(desk.mona, decided, "➡️ Next")  # given back by Stop
     assert "Case #2" in served.text
+    assert "Case #1" not in served.text
 
     desk.clock.advance(timedelta(minutes=6))  # past the undo window: the reporter is told
     await desk.flush()
@@ -195,3 +197,34 @@ async def test_a_group_decision_first_is_what_the_private_press_is_told_and_othe
 
     await desk.bot.until_stored(lambda: len(refusals()) == 2)
     assert refusals() == [("access.denied",), ("case.press_refused",)]
+
+
+async def test_a_decision_shows_the_next_case_and_undo_there_gives_that_one_back(
+    desk: Desk,
+) -> None:
+    """Two edits a decision, not three: the decision's edit serves the next case (the private
+    chat takes one message a second, bench/review_team.py). Undo on it brings the decided case
+    back in its place, and the case served below goes back to the queue for the others."""
+    await desk.file("Alice", "@undo_first_shop")
+    await desk.file("Bob", "@undo_second_shop")
+    served = await desk.review(desk.mona)
+    assert "Case #1" in served.text
+    menu = await desk.tap(desk.mona, served, "✅ Approve")
+    decided = await desk.tap(desk.mona, menu, "✓ Illegal drugs")
+    assert "Case #1 approved here" in decided.text
+    assert "Case #2" in decided.text  # served and claimed in the same edit
+    assert "Yours until" in decided.text
+    assert "✅ Approve" in decided.button_texts()
+    undo_label = decided.button_texts()[0]
+    assert undo_label.startswith("↩️ Undo #1")
+    nothing = await desk.review(desk.max)
+    assert "No case is waiting for you now" in nothing.text  # case 2 is Mona's meanwhile
+    undone = await desk.tap(desk.mona, decided, undo_label)
+    assert "Case #1" in undone.text
+    assert "Case #2" not in undone.text
+    database = desk.bot.settings.database
+    assert rows(database, "SELECT status FROM cases ORDER BY id") == [("pending",), ("pending",)]
+    again = await desk.review(desk.max)  # the undone case first again, then the one given back
+    assert "Case #1" in again.text
+    skipped = await desk.tap(desk.max, again, "⏭ Skip")
+    assert "Case #2" in skipped.text

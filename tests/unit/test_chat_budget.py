@@ -283,3 +283,30 @@ async def test_pace_asks_for_the_rest_of_the_gap_since_the_last_message_of_any_i
     clock.advance(30)
     await budget.pace()  # the gap has passed
     assert len(waits) == 1
+
+
+async def test_takers_at_once_get_moments_a_gap_apart_across_instances(
+    store: Store, clock: Seconds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A moderator's press edits the post at once, the worker posts, another instance answers
+    a /queue: however they meet, Telegram sees one message to the chat a second at most (the
+    bench that found it: bench/review_team.py, 429s for the chat's one-a-second limit)."""
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr("handlers.runtime.chat_budget.asyncio.sleep", sleep)
+    budget = ChatBudget(store, 20, clock, min_gap=1.0)
+    other_instance = ChatBudget(store, 20, clock, min_gap=1.0)
+    assert await budget.try_spend()  # nothing sent yet: at once
+    assert await other_instance.try_spend()
+    await budget.spend()  # a reply sent anyway waits its turn too
+    gap = 1.0 + GAP_SLACK_SECONDS
+    assert waits == [pytest.approx(gap), pytest.approx(2 * gap)]
+    async with store.reading() as uow:
+        sent = await uow.sends.sent_since("review", 0)
+    assert [(t - sent[0]) / 1000 for t in sent] == [0, pytest.approx(gap), pytest.approx(2 * gap)]
+    clock.advance(10)
+    assert await budget.try_spend()  # the gap has long passed: at once
+    assert len(waits) == 2
