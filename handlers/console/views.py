@@ -11,8 +11,8 @@ from handlers.console.router import Call
 from handlers.report_views import ReportViews
 from handlers.review_views import ReviewViews
 from handlers.target_views import target_html
-from moderation.console.masking import mask_optional, mask_personal
 from moderation.console.types import CaseRecord, Viewer
+from moderation.masking import mask_optional, mask_personal
 from moderation.reporting.targets import TargetKind, TargetRef
 from moderation.reporting.types import CaseStatus
 from moderation.review.types import CaseView, RejectReason
