@@ -10,29 +10,19 @@ Names and message texts have no pattern: our events never carry them, and a fiel
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import quote
 
+from moderation.masking import IP_MASK, PHONE_MASK, mask_personal
+
 TOKEN_MASK = "[token]"  # noqa: S105 - a placeholder, not a credential
-PHONE_MASK = "[phone]"
-IP_MASK = "[ip]"
 SECRET_MASK = "[secret]"  # noqa: S105 - a placeholder, not a credential
 PERSONAL_MASK = "[personal]"
 
 # The colon may be URL-encoded (%3A) where a library quotes the URL, e.g. file downloads.
 _TOKEN = re.compile(r"(?<![0-9])[0-9]{3,20}(?::|%3[Aa])[A-Za-z0-9_-]{20,}")
-# E.164-like numbers with a leading + and grouped national forms such as (555) 123-4567.
-_PHONE = re.compile(
-    r"(?<![\w+])\+[0-9][0-9 ().-]{5,18}[0-9](?![0-9])"
-    r"|(?<![\w.])\(?[0-9]{3}\)?[ .-][0-9]{3}[ .-][0-9]{2,4}(?:[ .-][0-9]{2})?(?![\w])"
-)
-_IPV4 = re.compile(r"(?<![0-9.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![0-9]|\.[0-9])")
-_IPV6_CANDIDATE = re.compile(
-    r"(?<![0-9A-Za-z:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:%\w+)?"
-)
 # structlog's bookkeeping for stdlib records; the formatted message itself is in "event".
 _PASSTHROUGH = frozenset({"_record", "_from_structlog"})
 _PHONE_KEYS = ("phone", "msisdn")
@@ -64,9 +54,7 @@ class Redactor:
         for secret in self._secrets:
             value = value.replace(secret, TOKEN_MASK)
         value = _TOKEN.sub(TOKEN_MASK, value)
-        value = _IPV6_CANDIDATE.sub(_mask_ipv6, value)
-        value = _IPV4.sub(_mask_ipv4, value)
-        return _PHONE.sub(PHONE_MASK, value)
+        return mask_personal(value)
 
     def _value(self, key: str, value: Any) -> Any:
         lowered = key.lower()
@@ -97,22 +85,3 @@ class Redactor:
 
 def _matches(key: str, names: tuple[str, ...]) -> bool:
     return any(key == name or key.endswith("_" + name) or key.startswith(name) for name in names)
-
-
-def _mask_ipv4(match: re.Match[str]) -> str:
-    try:
-        ipaddress.IPv4Address(match.group(0))
-    except ValueError:
-        return match.group(0)
-    return IP_MASK
-
-
-def _mask_ipv6(match: re.Match[str]) -> str:
-    candidate = match.group(0)
-    if candidate.count(":") < 2:
-        return candidate
-    try:
-        ipaddress.IPv6Address(candidate.split("%", 1)[0])
-    except ValueError:
-        return candidate
-    return IP_MASK

@@ -1,7 +1,7 @@
-"""Phones and IP addresses in free text the console shows (a report's query or comment, a note)
-become [phone] and [ip]: the console never shows them outside an approved disclosure, and a
-reporter may write one into a comment. The patterns are those the logs are masked with
-(bot/redaction.py), which the domain may not import."""
+"""Phones and IP addresses in free text become [phone] and [ip]: in the free text the console
+shows (a report's query or comment, a note; it never shows them outside an approved
+disclosure, and a reporter may write one into a comment) and in every log line
+(bot/redaction.py). One set of patterns for both, so what the logs hide the console hides."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Final
 PHONE_MASK: Final = "[phone]"
 IP_MASK: Final = "[ip]"
 
+# E.164-like numbers with a leading + and grouped national forms such as (555) 123-4567.
 _PHONE = re.compile(
     r"(?<![\w+])\+[0-9][0-9 ().-]{5,18}[0-9](?![0-9])"
     r"|(?<![\w.])\(?[0-9]{3}\)?[ .-][0-9]{3}[ .-][0-9]{2,4}(?:[ .-][0-9]{2})?(?![\w])"
