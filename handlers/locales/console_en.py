@@ -24,6 +24,10 @@ TEXTS: Final[dict[str, Text]] = {
     "console.error.session_expired": (
         "Your console session has ended. Close the console and open it again from the bot."
     ),
+    "console.error.session_forged": (
+        "This console session is not one the bot issued. Close the console and open it again "
+        "from the bot."
+    ),
     "console.error.forbidden": (
         "Your role does not allow this. Ask an admin if you think it should."
     ),

@@ -234,7 +234,7 @@ function sessionLost(error) {
   sessionStorage.removeItem(SESSION_KEY);
   state.session = null;
   window.clearInterval(state.timer);
-  const code = error.error === "no_session" ? "no_session" : "session_expired";
+  const code = error.error === "session_expired" ? "session_expired" : "no_session";
   showError(code, error.message);
 }
 
