@@ -132,6 +132,13 @@ async def session_for(
     return session
 
 
+async def purge_expired(store: ConsoleStore, now: datetime) -> None:
+    """Drops expired sessions, init data too old to open one anyway, and stale views: opening
+    a session does it too, but the retention job makes sure nothing waits for the next one."""
+    async with store.transaction() as uow:
+        await uow.console.purge(now, now - VIEWER_FOR)
+
+
 async def view_case(
     store: ConsoleStore, case_id: int, viewer: Viewer, now: datetime
 ) -> list[Viewer]:

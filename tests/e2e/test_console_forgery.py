@@ -2,7 +2,8 @@
 engines. A session row inserted or altered from outside the bot (another user, language or
 expiry) opens nothing: 401 `session_forged`, one audit row each, and a legal officer's vote cast
 through it is never recorded; a genuine session still works. Calls without a session are
-counted, not written one audit row each."""
+counted, not written one audit row each. The retention job deletes expired console rows and
+review claims."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ from tests.e2e.test_console_legal import (
     signed_in,
 )
 from tests.e2e.test_legal import NOW, OFFICER_B, OFFICER_C
-from tests.engines import execute_beside
+from tests.e2e.test_reporting_lifecycle import run_job
+from tests.engines import execute_beside, rows
 from tests.helpers import FakeClock
 
 pytestmark = pytest.mark.engines(*ENGINES)
@@ -150,3 +152,52 @@ async def test_refusals_without_a_session_are_counted_not_written_one_row_each(
         if details["why"] == "role"
     ]
     assert by_role == [MODERATOR_ID] * 3
+
+
+async def test_the_retention_job_deletes_what_has_expired_of_console_rows_and_claims(
+    console_bot: RunningBot,  # noqa: F811
+    clients: AsyncExitStack,  # noqa: F811
+) -> None:
+    database = console_bot.settings.database
+    await signed_in(clients, console_bot, MODERATOR_ID)  # a session and its init data record
+    ((case_id,),) = rows(database, "SELECT id FROM cases ORDER BY id LIMIT 1")
+    soon, kept = encode_time(NOW + timedelta(minutes=5)), encode_time(NOW + timedelta(days=3))
+    await execute_beside(
+        database,
+        "INSERT INTO console_viewers (case_id, user_id, name, seen_at) VALUES (?, ?, ?, ?)",
+        (case_id, MODERATOR_ID, "@mod", encode_time(NOW)),
+        (case_id, OFFICER_B, "@bob", kept),  # seen "later" than the job's now: stays
+    )
+    await execute_beside(
+        database,
+        "INSERT INTO review_claims (case_id, moderator_id, moderator_name, kind, via, "
+        "claimed_at, claimed_until) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (case_id, MODERATOR_ID, "@mod", "claim", "console", encode_time(NOW), soon),
+        (case_id, OFFICER_B, "@bob", "skip", "private", encode_time(NOW), soon),
+        (case_id, OFFICER_C, "@carol", "skip", "console", encode_time(NOW), kept),
+    )
+    await execute_beside(
+        database,
+        "INSERT INTO console_sessions (token_hash, user_id, name, language, created_at, "
+        "expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        ("k" * 64, OFFICER_C, "@carol", "en", encode_time(NOW), kept),
+    )
+    clock = console_bot.application.bot_data.services.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(timedelta(days=1))
+    await run_job(console_bot, "retention")
+    left = {
+        table: rows(database, f"SELECT {column} FROM {table} ORDER BY 1")  # noqa: S608
+        for table, column in (
+            ("console_sessions", "user_id"),
+            ("console_init_data", "user_id"),
+            ("console_viewers", "user_id"),
+            ("review_claims", "moderator_id"),
+        )
+    }
+    assert left == {
+        "console_sessions": [(OFFICER_C,)],
+        "console_init_data": [],
+        "console_viewers": [(OFFICER_B,)],
+        "review_claims": [(OFFICER_C,)],
+    }
