@@ -43,6 +43,9 @@ TEXTS: Final[dict[str, Text]] = {
     "console.error.no_case": "Такого дела нет. Обновите очередь.",
     "console.error.confirm": "Массовое решение нужно подтвердить: подтвердите и отправьте снова.",
     "console.error.bulk_ids": "Для массового решения выберите от 1 до {most} дел.",
+    "console.error.bad_kind": (
+        "Тип цели «{kind}» очереди неизвестен; используйте один из: {kinds}."
+    ),
     "console.error.bad_filter": (
         "Фильтр очереди «{field}» недопустим; сбросьте его и попробуйте снова."
     ),

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import pytest
 
+from handlers.console.queue import KINDS
 from moderation.console.sessions import REFUSED_ACTION
 from storage.codec import encode_time
 from tests.conftest import ENGINES, LEGAL_OFFICER_ID, MODERATOR_ID, RunningBot
@@ -152,6 +153,22 @@ async def test_refusals_without_a_session_are_counted_not_written_one_row_each(
         if details["why"] == "role"
     ]
     assert by_role == [MODERATOR_ID] * 3
+
+
+async def test_the_queue_takes_the_target_kinds_the_page_sends_and_explains_others(
+    console_bot: RunningBot,  # noqa: F811
+    clients: AsyncExitStack,  # noqa: F811
+) -> None:
+    moderator = await signed_in(clients, console_bot, MODERATOR_ID)
+    for kind in (*KINDS, "term"):
+        listed = await moderator.get(f"/console/api/queue?kind={kind}")
+        assert listed.status == 200, (kind, listed)
+    wrong = await moderator.get("/console/api/queue?kind=chat")
+    assert (wrong.status, wrong.body["error"]) == (400, "bad_request")
+    assert wrong.body["message"] == (
+        "The target kind “chat” is not one the queue knows; use one of: channel, group, bot, "
+        "user, post, invite, public, search_term."
+    )
 
 
 async def test_the_retention_job_deletes_what_has_expired_of_console_rows_and_claims(

@@ -4,10 +4,13 @@ each term a database writer could change breaks the seal; each minute's count is
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from handlers.console.app import STATIC
+from handlers.console.queue import KINDS
 from moderation.console.refusals import Counted, RefusalKind, RefusalTally
 from moderation.console.sessions import issue_token, sealed_by, session_key
 from moderation.console.types import ConsoleSession
@@ -70,3 +73,10 @@ def test_each_minute_writes_its_first_refusal_and_owes_one_count() -> None:
     tally.note(session, later)
     assert tally.drain() == [Counted(session, minute + timedelta(minutes=1), 1)]
     assert tally.drain() == []
+
+
+def test_the_page_offers_the_target_kinds_the_server_takes() -> None:
+    script = (STATIC / "console.js").read_text()
+    offered = re.search(r'fillSelect\(\s*\$\("f-kind"\),[^\[]*\[([^\]]*)\]', script)
+    assert offered is not None
+    assert tuple(re.findall(r'"([a-z_]+)"', offered.group(1))) == KINDS

@@ -411,7 +411,11 @@ function fillFilters() {
   );
   fillSelect(
     $("f-kind"),
-    ["channel", "group", "bot", "user", "post", "term"].map((k) => [k, kindLabel(k)]),
+    // The domain's TargetKind values, as the server takes them and case answers name them.
+    ["channel", "group", "bot", "user", "post", "invite", "public", "search_term"].map((k) => [
+      k,
+      kindLabel(k),
+    ]),
   );
 }
 
