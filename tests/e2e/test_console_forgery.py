@@ -8,6 +8,7 @@ review claims."""
 from __future__ import annotations
 
 import hashlib
+import json
 from contextlib import AsyncExitStack
 from datetime import timedelta
 
@@ -153,6 +154,18 @@ async def test_refusals_without_a_session_are_counted_not_written_one_row_each(
         if details["why"] == "role"
     ]
     assert by_role == [MODERATOR_ID] * 3
+
+    # What this minute counted beyond its first is written when the console stops.
+    for _ in range(5):
+        assert (await nobody.get("/console/api/queue")).status == 401
+    await console_bot.shutdown()
+    stored = rows(
+        console_bot.settings.database,
+        "SELECT details FROM audit_log WHERE action = ? ORDER BY id",
+        REFUSED_ACTION,
+    )
+    no_session = [json.loads(details) for (details,) in stored]
+    assert sum(d["count"] for d in no_session if d["why"] == "no_session") == 156
 
 
 async def test_the_queue_takes_the_target_kinds_the_page_sends_and_explains_others(
