@@ -29,6 +29,7 @@ from handlers.runtime.access import Actor, resolve_actor
 from handlers.runtime.context import BotApplication, Services
 from handlers.runtime.permissions import CONSOLE, Where
 from moderation.console.refusals import (
+    Counted,
     RefusalKind,
     RefusalTally,
     record_counted,
@@ -159,7 +160,7 @@ async def read_json(request: web.Request) -> dict[str, Any]:
 async def refuse(
     services: Services, user_id: int | None, endpoint: str, why: str, now: datetime
 ) -> None:
-    """A refusal of someone known (a session, or signed init data): one audit row each."""
+    """A refusal of someone signed in (a role the table does not serve): one audit row each."""
     await record_refusal(services.store, user_id, endpoint, why, now)
     log.info("console_refused", endpoint=endpoint, why=why)
 
@@ -182,7 +183,7 @@ def tally_ticking(
     """The console app's cleanup context: writes past minutes' counts every TALLY_TICK_SECONDS
     and every count on the way down."""
 
-    async def flush(take: Callable[[], list[Any]]) -> None:
+    async def flush(take: Callable[[], list[Counted]]) -> None:
         services = application.bot_data.services
         await record_counted(services.store, take(), services.clock.now())
 

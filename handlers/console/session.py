@@ -3,7 +3,9 @@
 The init data is checked as Telegram documents it (moderation/console/init_data.py), the person
 must be staff by the access table's `session` entry (roles by user id, through resolve_actor),
 and each init data opens one session at most (the record is in the database, so a copy replayed
-to another instance is refused as well). The token is random; only its hash is stored.
+to another instance is refused as well). The token is random and sealed with a key derived
+from the bot token (moderation/console/sessions.py); only its hash is stored. Refusals here are
+counted per minute (anyone can cause them: handlers/console/router.py refuse_anonymously).
 """
 
 from __future__ import annotations
