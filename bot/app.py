@@ -279,8 +279,9 @@ def register_handlers(application: BotApplication) -> None:
 def schedule_jobs(application: BotApplication) -> None:
     """Periodic work, each on the leading instance only: timing out idle reports and legal
     drafts, pruning redelivery marks, provisional hiding whose wait is over
-    (PROVISIONAL_HIDE_AFTER_MINUTES), the registry's retention purge and observation, and the
-    signed ledger head owed to the legal officers (LEDGER_HEAD_EVERY_HOURS; 0: never)."""
+    (PROVISIONAL_HIDE_AFTER_MINUTES), the registry's retention purge (with the console's and
+    the review claims' expired rows) and observation, and the signed ledger head owed to the
+    legal officers (LEDGER_HEAD_EVERY_HOURS; 0: never)."""
     jobs = application.job_queue
     if jobs is None:  # pragma: no cover - the job-queue extra is a dependency
         raise RuntimeError("python-telegram-bot[job-queue] is required")

@@ -1,4 +1,5 @@
-"""Scheduled registry work and what the bot notices itself: the daily retention purge, the
+"""Scheduled registry work and what the bot notices itself: the daily retention purge (the
+registry's old observations, and the console's and review claims' expired rows), the
 observation job (getChat on confirmed violators' chats) and profile changes of violators who
 message the bot."""
 
@@ -14,9 +15,11 @@ from telegram.error import RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
 from handlers.runtime.context import BotContext
+from moderation.console.sessions import purge_expired as purge_console
 from moderation.registry.observing import Profile, learn_user_id, observe_violators, record_profile
 from moderation.registry.retention import purge_expired
 from moderation.reporting.targets import TargetRef
+from moderation.review.claims import expire_claims
 
 log = structlog.get_logger(__name__)
 
@@ -27,9 +30,16 @@ VIOLATOR_IDS_TTL: Final = 300.0
 async def retention_job(context: BotContext) -> None:
     services = context.services
     retention = timedelta(days=services.settings.registry_retention_days)
-    purged = await purge_expired(services.store, retention, services.clock.now())
+    now = services.clock.now()
+    purged = await purge_expired(services.store, retention, now)
     if purged:
         log.info("registry_retention_purged", observations=purged)
+    # Rows anyone can make the bot write (console sign-ins, views, claims and skips) never
+    # outlive their use, even when nobody signs in or is served a case for a long time.
+    await purge_console(services.store, now)
+    expired = await expire_claims(services.store, now)
+    if expired:
+        log.info("review_claims_expired", rows=expired)
 
 
 class BotProfileReader:

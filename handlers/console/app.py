@@ -21,10 +21,12 @@ from handlers.console import admin_api, legal_api, queue, review
 from handlers.console.router import (
     API,
     MAX_BODY_BYTES,
+    Guard,
     Route,
     add_routes,
     error_response,
     language_of,
+    tally_ticking,
 )
 from handlers.console.session import session_handler
 from handlers.runtime.context import BotApplication
@@ -73,12 +75,14 @@ def build_console_app(
     application: BotApplication, bot_token: str, routes: Sequence[Route] = ROUTES
 ) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_headers(application)])
+    guard = Guard.for_bot(bot_token)
+    app.cleanup_ctx.append(tally_ticking(application, guard))
     app.router.add_get("/console/health", _health)
     app.router.add_get("/console", _to_page)
     app.router.add_get("/console/", _page)
     app.router.add_get("/console/static/{name}", _static)
-    app.router.add_post(API + "/session", session_handler(application, bot_token))
-    add_routes(app, application, routes)
+    app.router.add_post(API + "/session", session_handler(application, bot_token, guard))
+    add_routes(app, application, routes, guard)
     return app
 
 

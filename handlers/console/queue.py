@@ -15,10 +15,14 @@ from handlers.console.views import categories_json, category_label, reasons_json
 from moderation.console.case_record import throughput
 from moderation.console.sessions import view_case, viewers_of
 from moderation.console.types import Viewer
+from moderation.reporting.targets import TargetKind
 from moderation.review.claims import QueueFilter, claim_holders, filter_problem, queue, serve_next
 
 FILTERS: Final = frozenset({"category", "state", "min_age_minutes", "max_age_minutes", "kind"})
 LIMIT_MAX: Final = 100
+#: The target kinds the `kind` filter takes (the domain's names, in its order).
+KINDS: Final = tuple(kind.value for kind in TargetKind)
+KIND_ALIASES: Final = {"term": TargetKind.SEARCH_TERM.value}
 #: How far the figures count (count, oldest) into a backlog.
 COUNTED: Final = 5000
 
@@ -43,15 +47,28 @@ def _text(value: object, name: str) -> str | None:
     return value
 
 
+def _kind(value: object) -> str | None:
+    """A target kind as the domain names it (TargetKind; the page sends these); `term`, the
+    name the first API contract used for search terms, is taken as `search_term`."""
+    kind = _text(value, "kind")
+    if kind is None:
+        return None
+    kind = KIND_ALIASES.get(kind, kind)
+    if kind not in KINDS:
+        raise ApiError(
+            400, "bad_request", "console.error.bad_kind", kind=kind[:40], kinds=", ".join(KINDS)
+        )
+    return kind
+
+
 async def parse_filters(call: Call, given: Mapping[str, Any]) -> QueueFilter:
     """The filter asked for; escalated cases only for those the table serves on them."""
-    kind = _text(given.get("kind"), "kind")
     filters = QueueFilter(
         category=_text(given.get("category"), "category"),
         state=_text(given.get("state"), "state"),
         min_age=_minutes(given.get("min_age_minutes"), "min_age_minutes"),
         max_age=_minutes(given.get("max_age_minutes"), "max_age_minutes"),
-        kind="search_term" if kind == "term" else kind,
+        kind=_kind(given.get("kind")),
     )
     if (
         filters.category is not None

@@ -5,14 +5,18 @@ A route names its entry of handlers/runtime/permissions.py `CONSOLE`; the router
 caller (handlers/runtime/access.py resolve_actor, by user id: the console knows no chat) on
 every call, so a revoked role stops at once, and refuses with 403 and a `console.refused` audit
 row anyone the entry does not serve. An endpoint asks again for a part of its answer with
-`Call.require` (e.g. escalated cases), through the same table.
+`Call.require` (e.g. escalated cases), through the same table. The session's token is checked
+against its seal on every call (moderation/console/sessions.py); refusals of callers without a
+session are counted per minute rather than written one row each (moderation/console/refusals.py).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
 import json
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -24,7 +28,15 @@ from telegram import User
 from handlers.runtime.access import Actor, resolve_actor
 from handlers.runtime.context import BotApplication, Services
 from handlers.runtime.permissions import CONSOLE, Where
-from moderation.console.sessions import record_refusal, session_for
+from moderation.console.refusals import (
+    Counted,
+    RefusalKind,
+    RefusalTally,
+    record_counted,
+    record_refusal,
+    refused_anonymously,
+)
+from moderation.console.sessions import session_for, session_key
 from moderation.console.types import ConsoleSession, SessionRefusal
 
 log = structlog.get_logger(__name__)
@@ -32,6 +44,22 @@ log = structlog.get_logger(__name__)
 API: Final = "/console/api"
 #: A console request body is a few hundred bytes (bulk: a hundred ids); more is not one.
 MAX_BODY_BYTES: Final = 64 * 1024
+#: How often counted refusals of past minutes are written when no new refusal comes.
+TALLY_TICK_SECONDS: Final = 30.0
+
+
+@dataclass
+class Guard:
+    """What every call is checked with: the key sealing session tokens (derived from the bot
+    token, which the database never holds) and this instance's tally of refusals of callers
+    without a session."""
+
+    key: bytes
+    tally: RefusalTally = field(default_factory=RefusalTally)
+
+    @classmethod
+    def for_bot(cls, bot_token: str) -> Guard:
+        return cls(session_key(bot_token))
 
 
 class ApiError(Exception):
@@ -132,8 +160,53 @@ async def read_json(request: web.Request) -> dict[str, Any]:
 async def refuse(
     services: Services, user_id: int | None, endpoint: str, why: str, now: datetime
 ) -> None:
+    """A refusal of someone signed in (a role the table does not serve): one audit row each."""
     await record_refusal(services.store, user_id, endpoint, why, now)
     log.info("console_refused", endpoint=endpoint, why=why)
+
+
+async def refuse_anonymously(
+    services: Services,
+    guard: Guard,
+    endpoint: str,
+    why: str,
+    now: datetime,
+    user_id: int | None = None,
+) -> None:
+    """A refusal anyone can cause (no session, bad init data, a replay): counted per minute."""
+    await refused_anonymously(services.store, guard.tally, RefusalKind(endpoint, why, user_id), now)
+
+
+def tally_ticking(
+    application: BotApplication, guard: Guard
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The console app's cleanup context: writes past minutes' counts every TALLY_TICK_SECONDS
+    and every count on the way down."""
+
+    async def flush(take: Callable[[], list[Counted]]) -> None:
+        services = application.bot_data.services
+        await record_counted(services.store, take(), services.clock.now())
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(TALLY_TICK_SECONDS)
+            try:
+                await flush(lambda: guard.tally.due(application.bot_data.services.clock.now()))
+            except Exception:
+                log.exception("console_refusals_unwritten")
+
+    async def ticking(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(tick())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        try:
+            await flush(guard.tally.drain)
+        except Exception:
+            log.exception("console_refusals_unwritten")
+
+    return ticking
 
 
 Handler = Callable[[Call], Awaitable[Mapping[str, Any]]]
@@ -171,7 +244,7 @@ def bearer(request: web.Request) -> str | None:
 
 
 def routed(
-    application: BotApplication, route: Route
+    application: BotApplication, route: Route, guard: Guard
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     if route.endpoint not in CONSOLE:
         raise UnknownConsoleAccess(f"console endpoint not in the access table: {route.endpoint}")
@@ -179,9 +252,12 @@ def routed(
     async def answer(request: web.Request) -> web.Response:
         services = application.bot_data.services
         now = services.clock.now()
-        session = await session_for(services.store, bearer(request), now)
+        session = await session_for(services.store, guard.key, bearer(request), now, route.endpoint)
         if isinstance(session, SessionRefusal):
-            await refuse(services, None, route.endpoint, session.value, now)
+            if session is SessionRefusal.FORGED:  # audited, one row each, by session_for
+                log.warning("console_session_forged", endpoint=route.endpoint)
+            else:
+                await refuse_anonymously(services, guard, route.endpoint, session.value, now)
             key = f"console.error.{session.value}"
             return error_response(services, language_of(request, services), 401, session.value, key)
         # The name as the review chat shows it (@username or first name): decisions carry it.
@@ -200,6 +276,8 @@ def routed(
     return answer
 
 
-def add_routes(app: web.Application, application: BotApplication, routes: Sequence[Route]) -> None:
+def add_routes(
+    app: web.Application, application: BotApplication, routes: Sequence[Route], guard: Guard
+) -> None:
     for route in routes:
-        app.router.add_route(route.method, API + route.path, routed(application, route))
+        app.router.add_route(route.method, API + route.path, routed(application, route, guard))

@@ -3,12 +3,13 @@
 The init data is checked as Telegram documents it (moderation/console/init_data.py), the person
 must be staff by the access table's `session` entry (roles by user id, through resolve_actor),
 and each init data opens one session at most (the record is in the database, so a copy replayed
-to another instance is refused as well). The token is random; only its hash is stored.
+to another instance is refused as well). The token is random and sealed with a key derived
+from the bot token (moderation/console/sessions.py); only its hash is stored. Refusals here are
+counted per minute (anyone can cause them: handlers/console/router.py refuse_anonymously).
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -17,11 +18,12 @@ from telegram import User
 
 from handlers.console.router import (
     ApiError,
+    Guard,
     actor_of,
     error_response,
     language_of,
     read_json,
-    refuse,
+    refuse_anonymously,
 )
 from handlers.runtime.access import Actor
 from handlers.runtime.context import BotApplication
@@ -54,7 +56,7 @@ def may_of(actor: Actor) -> dict[str, bool]:
 
 
 def session_handler(
-    application: BotApplication, bot_token: str
+    application: BotApplication, bot_token: str, guard: Guard
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def open_console_session(request: web.Request) -> web.Response:
         services = application.bot_data.services
@@ -77,33 +79,34 @@ def session_handler(
         max_age = timedelta(seconds=settings.init_data_max_age_seconds)
         checked = check_init_data(raw, bot_token, now=now, max_age=max_age)
         if isinstance(checked, InitDataRefusal):
-            await refuse(services, None, ENDPOINT, checked.value, now)
+            await refuse_anonymously(services, guard, ENDPOINT, checked.value, now)
             return error_response(
                 services, language, 401, checked.value, f"console.error.{checked.value}"
             )
         language = services.texts.language_for(checked.language_code)
         actor = await actor_of(application, services, _user(checked))
         if not CONSOLE[ENDPOINT].served & actor.who(Where.PRIVATE):
-            await refuse(services, checked.user_id, ENDPOINT, "not_staff", now)
+            # Counted: the same init data can be posted again and again until it opens a session.
+            await refuse_anonymously(services, guard, ENDPOINT, "not_staff", now, checked.user_id)
             return error_response(services, language, 403, "not_staff", "console.error.not_staff")
-        token = secrets.token_urlsafe(32)
         opened = await open_session(
             services.store,
             checked,
-            token,
+            guard.key,
             language=language,
             now=now,
             lasts=timedelta(minutes=settings.session_minutes),
             max_age=max_age,
         )
         if isinstance(opened, InitDataRefusal):
+            await refuse_anonymously(services, guard, ENDPOINT, opened.value, now, checked.user_id)
             return error_response(
                 services, language, 401, opened.value, f"console.error.{opened.value}"
             )
         return web.json_response(
             {
-                "token": token,
-                "expires_at": opened.expires_at.isoformat(),
+                "token": opened.token,
+                "expires_at": opened.session.expires_at.isoformat(),
                 "user": {"id": checked.user_id, "name": checked.name, "language": language},
                 "roles": roles_of(actor),
                 "may": may_of(actor),

@@ -24,6 +24,10 @@ TEXTS: Final[dict[str, Text]] = {
     "console.error.session_expired": (
         "Your console session has ended. Close the console and open it again from the bot."
     ),
+    "console.error.session_forged": (
+        "This console session is not one the bot issued. Close the console and open it again "
+        "from the bot."
+    ),
     "console.error.forbidden": (
         "Your role does not allow this. Ask an admin if you think it should."
     ),
@@ -41,6 +45,9 @@ TEXTS: Final[dict[str, Text]] = {
     "console.error.no_case": "There is no such case. Reload the queue.",
     "console.error.confirm": "Bulk decisions need a confirmation: confirm and send again.",
     "console.error.bulk_ids": "Choose between 1 and {most} cases for a bulk decision.",
+    "console.error.bad_kind": (
+        "The target kind “{kind}” is not one the queue knows; use one of: {kinds}."
+    ),
     "console.error.bad_filter": "The queue filter “{field}” is not valid; clear it and try again.",
     "console.decided.approved": "Case #{case_id} approved.",
     "console.decided.rejected": "Case #{case_id} rejected.",

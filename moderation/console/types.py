@@ -12,6 +12,7 @@ class SessionRefusal(StrEnum):
 
     NO_SESSION = "no_session"  # no token, or one the database never issued
     EXPIRED = "session_expired"
+    FORGED = "session_forged"  # a row the bot did not seal: inserted or altered in the database
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,14 @@ class ConsoleSession:
     language: str
     created_at: datetime
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedSession:
+    """A session just opened and its token (given to the page once, never stored)."""
+
+    session: ConsoleSession
+    token: str
 
 
 @dataclass(frozen=True, slots=True)

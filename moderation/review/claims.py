@@ -73,6 +73,13 @@ def filter_problem(filters: QueueFilter) -> str | None:
     return None
 
 
+async def expire_claims(store: ClaimStore, now: datetime) -> int:
+    """Deletes claims and skips whose time is over (serving does it too, but the retention job
+    makes sure nothing waits for the next serve); how many."""
+    async with store.transaction() as uow:
+        return await uow.claims.expire(now)
+
+
 def severity(severe: SeverePolicy, now: datetime) -> Severity | None:
     if not severe.enabled:
         return None

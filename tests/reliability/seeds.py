@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from handlers.runtime.chat_budget import ChatBudget
 from moderation.console.init_data import InitData
 from moderation.console.sessions import open_session, view_case
-from moderation.console.types import ConsoleSession, Viewer
+from moderation.console.types import OpenedSession, Viewer
 from moderation.instances import Instance, LeaseName, Mode, announce, beat
 from moderation.legal.approvals import approve
 from moderation.legal.disclosure import disclose
@@ -170,13 +170,13 @@ async def seed_everything(
     session = await open_session(
         store,
         console_in,
-        "seed-token",
+        b"seed-key",
         language="en",
         now=NOW,
         lasts=timedelta(hours=1),
         max_age=timedelta(hours=1),
     )
-    assert isinstance(session, ConsoleSession)
+    assert isinstance(session, OpenedSession)
     await view_case(store, pending_case, Viewer(NEW_MODERATOR, "@new_mod"), NOW)
 
     appeal = await file_appeal(

@@ -234,7 +234,7 @@ function sessionLost(error) {
   sessionStorage.removeItem(SESSION_KEY);
   state.session = null;
   window.clearInterval(state.timer);
-  const code = error.error === "no_session" ? "no_session" : "session_expired";
+  const code = error.error === "session_expired" ? "session_expired" : "no_session";
   showError(code, error.message);
 }
 
@@ -411,7 +411,11 @@ function fillFilters() {
   );
   fillSelect(
     $("f-kind"),
-    ["channel", "group", "bot", "user", "post", "term"].map((k) => [k, kindLabel(k)]),
+    // The domain's TargetKind values, as the server takes them and case answers name them.
+    ["channel", "group", "bot", "user", "post", "invite", "public", "search_term"].map((k) => [
+      k,
+      kindLabel(k),
+    ]),
   );
 }
 
