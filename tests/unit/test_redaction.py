@@ -10,8 +10,9 @@ import pytest
 import structlog
 
 from bot.logging_setup import configure_logging
-from bot.redaction import IP_MASK, PERSONAL_MASK, PHONE_MASK, TOKEN_MASK, Redactor
+from bot.redaction import PERSONAL_MASK, TOKEN_MASK, Redactor
 from bot.settings import LogFormat
+from moderation.masking import IP_MASK, PHONE_MASK
 
 TOKEN = "123456789:TEST-loopback-token-not-a-secret-0000"
 
