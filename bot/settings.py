@@ -658,30 +658,12 @@ class Settings(BaseSettings):
     @field_validator("webhook_url")
     @classmethod
     def _webhook_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if not parts.netloc:
-            raise ValueError("is not a URL")
-        if parts.scheme != "https" and not (
-            parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS
-        ):
-            raise ValueError("Telegram only delivers webhooks over https")
-        return value
+        return _https_url(value, "Telegram only delivers webhooks over https")
 
     @field_validator("console_url")
     @classmethod
     def _console_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if not parts.netloc:
-            raise ValueError("is not a URL")
-        if parts.scheme != "https" and not (
-            parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS
-        ):
-            raise ValueError("Telegram opens Mini Apps over https only")
-        return value
+        return _https_url(value, "Telegram opens Mini Apps over https only")
 
     @field_validator("console_app_name")
     @classmethod
@@ -837,3 +819,17 @@ def load_settings(env_file: Path | None = None, **overrides: Any) -> Settings:
     if problems:
         raise SettingsError(problems)
     return settings
+
+
+def _https_url(value: str | None, why_https: str) -> str | None:
+    """An https URL (or http on this machine, for a local test): what Telegram talks to."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if not parts.netloc:
+        raise ValueError("is not a URL")
+    if parts.scheme != "https" and not (
+        parts.scheme == "http" and parts.hostname in _LOOPBACK_HOSTS
+    ):
+        raise ValueError(why_https)
+    return value
