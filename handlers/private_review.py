@@ -30,7 +30,14 @@ from handlers.review_views import ReviewViews, build_review_views, when_text
 from handlers.runtime.context import BotContext, Services
 from moderation.reporting.types import CaseStatus
 from moderation.review.case_actions import Done, escalate
-from moderation.review.claims import claim_holders, release, release_all, serve_next
+from moderation.review.claims import (
+    Claimed,
+    claim_case,
+    claim_holders,
+    release,
+    release_all,
+    serve_next,
+)
 from moderation.review.decisions import (
     AlreadyDecided,
     Decided,
@@ -176,7 +183,8 @@ async def private_review_button(update: Update, context: BotContext) -> None:
         if not moderator.may_decide(escalated=True):  # admins and legal officers take it
             await release(services.store, case.id, moderator.user_id, services.clock.now())
         services.delivery.wake()
-        await _edit(message, _shown(services, views, moderator, outcome.view))
+        until = await _held_until(services, case.id, moderator)  # an admin keeps it
+        await _edit(message, _shown(services, views, moderator, outcome.view, claimed_until=until))
     else:
         await _decide(query, message, services, views, moderator, case, button)
 
@@ -361,8 +369,9 @@ async def _undo(
     case: CaseView,
     served: str = "",
 ) -> None:
-    """Undoes `case`; `served`: the case shown with the Undo button (a decision's edit shows
-    the next one), given back to the queue when the undone case takes its place."""
+    """Undoes `case` and claims it for its undoer, who is about to decide it again (nobody
+    else is served it meanwhile); `served`: the case shown with the Undo button (a decision's
+    edit shows the next one), given back to the queue when the undone case takes its place."""
     window = timedelta(minutes=services.settings.undo_window_minutes)
     now = services.clock.now()
     policy = services.settings.case_policy
@@ -385,9 +394,19 @@ async def _undo(
     if isinstance(outcome, Undone):
         await query.answer(views.t("review.alert.undone"))
         services.delivery.wake()
-        if served.isdigit() and int(served) != case.id:  # the next case shown below goes back
+        claim = await claim_case(
+            services.store,
+            case.id,
+            moderator,
+            now,
+            timedelta(seconds=services.settings.review_claim_seconds),
+            VIA,
+        )  # the case served below goes back with the claim it held
+        until = claim.until if isinstance(claim, Claimed) else None
+        if until is None and served.isdigit() and int(served) != case.id:
             await release(services.store, int(served), moderator.user_id, now)
-        await _edit(message, _shown(services, views, moderator, outcome.view))
+        shown = _shown(services, views, moderator, outcome.view, claimed_until=until)
+        await _edit(message, shown)
         return
     key = "review.alert.stale"
     if isinstance(outcome, UndoRefused) and outcome.reason is UndoRefusal.NEWER_CASE:

@@ -204,7 +204,8 @@ async def test_a_decision_shows_the_next_case_and_undo_there_gives_that_one_back
 ) -> None:
     """Two edits a decision, not three: the decision's edit serves the next case (the private
     chat takes one message a second, bench/review_team.py). Undo on it brings the decided case
-    back in its place, and the case served below goes back to the queue for the others."""
+    back in its place, claimed for its undoer, and the case served below goes back to the
+    queue for the others."""
     await desk.file("Alice", "@undo_first_shop")
     await desk.file("Bob", "@undo_second_shop")
     served = await desk.review(desk.mona)
@@ -222,9 +223,10 @@ async def test_a_decision_shows_the_next_case_and_undo_there_gives_that_one_back
     undone = await desk.tap(desk.mona, decided, undo_label)
     assert "Case #1" in undone.text
     assert "Case #2" not in undone.text
+    assert "Yours until" in undone.text  # claimed for its undoer, about to decide it again
     database = desk.bot.settings.database
     assert rows(database, "SELECT status FROM cases ORDER BY id") == [("pending",), ("pending",)]
-    again = await desk.review(desk.max)  # the undone case first again, then the one given back
-    assert "Case #1" in again.text
+    again = await desk.review(desk.max)  # not the undone case (Mona's): the one given back
+    assert "Case #2" in again.text
     skipped = await desk.tap(desk.max, again, "⏭ Skip")
-    assert "Case #2" in skipped.text
+    assert "No case is waiting for you now" in skipped.text
