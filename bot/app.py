@@ -189,6 +189,15 @@ def register_handlers(application: BotApplication) -> None:
         ),
         group=-3,
     )
+    # --- reviewers, private chat: the explanation of an "other" rejection made there is
+    # their next text message, taken in group -2 before the reporting flow sees it ---------
+    application.add_handler(
+        MessageHandler(
+            private & filters.TEXT & ~filters.FORWARDED & filters.UpdateType.MESSAGE,
+            private_review.explanation_message,
+        ),
+        group=-2,
+    )
     application.add_handler(CommandHandler("legal", legal_handlers.command, filters=private))
     application.add_handler(
         CommandHandler("lookup", legal_handlers.lookup_command, filters=private)
