@@ -71,6 +71,7 @@ from handlers.i18n import Catalog, default_catalog
 from handlers.outbound.delivery_worker import DeliveryWorker
 from handlers.runtime.access import ChatAdminCache
 from handlers.runtime.chat_budget import ChatBudget
+from handlers.runtime.chat_pacer import ChatPacer
 from handlers.runtime.context import BotApplication, BotContext, BotData, Services
 from handlers.runtime.gate import guard
 from handlers.runtime.jobs import on_the_leader
@@ -367,6 +368,7 @@ def _post_init_factory(
                 telegram=telegram,
                 metrics=metrics,
                 presence=presence,
+                private_pacer=ChatPacer(settings.private_message_gap_seconds),
             )
         )
         if settings.metrics_port is not None:

@@ -117,10 +117,10 @@ async def review_command(update: Update, context: BotContext) -> None:
     await drop_explanation(services.store, moderator.user_id)  # moving on: the decision stands
     if args and args[0].lower() == STOP_ARGUMENT:
         await release_all(services.store, moderator.user_id, VIA, services.clock.now())
-        await message.reply_text(views.t("review.private.stopped"))
+        await _reply(services, message, views.t("review.private.stopped"))
         return
     text, keyboard = await _next(services, views, moderator, skip=None)
-    await message.reply_text(text, reply_markup=keyboard)
+    await _reply(services, message, text, keyboard)
 
 
 def offer_keyboard(views: ReviewViews) -> InlineKeyboardMarkup:
@@ -158,16 +158,16 @@ async def private_review_button(update: Update, context: BotContext) -> None:
     if button.action is PrivateAction.STOP:
         await query.answer()
         await release_all(services.store, moderator.user_id, VIA, services.clock.now())
-        await _edit(message, (views.t("review.private.stopped"), None))
+        await _edit(services, message, (views.t("review.private.stopped"), None))
         return
     if button.action in (PrivateAction.NEXT, PrivateAction.SKIP):
         await query.answer()
         skip = button.case_id if button.action is PrivateAction.SKIP and button.case_id else None
         text, keyboard = await _next(services, views, moderator, skip=skip)
         if button.arg == NEW_MESSAGE:
-            await message.reply_text(text, reply_markup=keyboard)
+            await _reply(services, message, text, keyboard)
         else:
-            await _edit(message, (text, keyboard))
+            await _edit(services, message, (text, keyboard))
         return
     case = await case_view(services.store, button.case_id)
     if case is None:
@@ -178,7 +178,7 @@ async def private_review_button(update: Update, context: BotContext) -> None:
         return
     if case.status is not CaseStatus.PENDING:
         await query.answer(views.already(case), show_alert=True)
-        await _edit(message, _shown(services, views, moderator, case))
+        await _edit(services, message, _shown(services, views, moderator, case))
         return
     if not moderator.may_decide(case.escalated):
         key = "review.alert.escalated" if case.escalated else "review.alert.not_moderator"
@@ -195,7 +195,7 @@ async def private_review_button(update: Update, context: BotContext) -> None:
         await query.answer()
         until = await _held_until(services, case.id, moderator)
         shown = _shown(services, views, moderator, case, _MENUS[button.action], claimed_until=until)
-        await _edit(message, shown)
+        await _edit(services, message, shown)
     elif button.action is PrivateAction.ESCALATE:
         outcome = await escalate(services.store, case.id, moderator, None, services.clock.now())
         if not isinstance(outcome, Done):  # decided meanwhile (or gone): say so, show it
@@ -204,7 +204,7 @@ async def private_review_button(update: Update, context: BotContext) -> None:
                 await query.answer(views.t("review.alert.stale"), show_alert=True)
                 return
             await query.answer(views.already(now_case), show_alert=True)
-            await _edit(message, _shown(services, views, moderator, now_case))
+            await _edit(services, message, _shown(services, views, moderator, now_case))
             return
         await query.answer()
         log.info("case_escalated", case_id=case.id, via=VIA)
@@ -212,7 +212,9 @@ async def private_review_button(update: Update, context: BotContext) -> None:
             await release(services.store, case.id, moderator.user_id, services.clock.now())
         services.delivery.wake()
         until = await _held_until(services, case.id, moderator)  # an admin keeps it
-        await _edit(message, _shown(services, views, moderator, outcome.view, claimed_until=until))
+        await _edit(
+            services, message, _shown(services, views, moderator, outcome.view, claimed_until=until)
+        )
     else:
         await _decide(query, message, services, views, moderator, case, button)
 
@@ -355,13 +357,15 @@ async def _decide(
         if reason is RejectReason.OTHER:  # why, in the next message (no post to reply to)
             now = services.clock.now()
             await ask_explanation(services.store, moderator.user_id, case.id, message.id, now)
-            await _edit(message, _asking(services, views, outcome.view))
+            await _edit(services, message, _asking(services, views, outcome.view))
             return
-        await _edit(message, await _decided_then_next(services, views, moderator, outcome.view))
+        await _edit(
+            services, message, await _decided_then_next(services, views, moderator, outcome.view)
+        )
         return
     if isinstance(outcome, AlreadyDecided):
         await query.answer(views.already(outcome.view), show_alert=True)
-        await _edit(message, _shown(services, views, moderator, outcome.view))
+        await _edit(services, message, _shown(services, views, moderator, outcome.view))
     elif isinstance(outcome, NotAllowed):
         await query.answer(views.t("review.alert.escalated"), show_alert=True)
     else:
@@ -466,9 +470,8 @@ async def explanation_message(update: Update, context: BotContext) -> None:
         policy=services.settings.case_policy,
     )
     if isinstance(outcome, Refused) and outcome.reason is ActionRefusal.TOO_LONG:
-        await _reply(
-            message, views.t("review.private.explain_too_long", limit=NOTE_MAX, length=len(text))
-        )
+        too_long = views.t("review.private.explain_too_long", limit=NOTE_MAX, length=len(text))
+        await _reply(services, message, too_long)
         raise ApplicationHandlerStop
     if isinstance(outcome, Done):
         log.info("case_reject_explained", case_id=pending.case_id, via=VIA)
@@ -525,7 +528,8 @@ async def _next_below(
         text = f"{line}\n\n{text}"
     else:
         text, keyboard = await _decided_then_next(services, views, moderator, decided, line)
-    await _reply(message, text, keyboard)
+    await _reply(services, message, text, keyboard)
+    await services.private_pacer.turn(message.chat_id)
     try:
         await message.get_bot().edit_message_reply_markup(
             chat_id=message.chat_id, message_id=pending.message_id, reply_markup=None
@@ -537,7 +541,11 @@ async def _next_below(
         log.warning("private_review_edit_failed", error_type=type(exc).__name__)
 
 
-async def _reply(message: Message, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+async def _reply(
+    services: Services, message: Message, text: str, keyboard: InlineKeyboardMarkup | None = None
+) -> None:
+    """A new message in the private chat, at the chat's pace (one message a second)."""
+    await services.private_pacer.turn(message.chat_id)
     try:
         await message.reply_text(text, reply_markup=keyboard)
     except TelegramError as exc:
@@ -570,7 +578,7 @@ async def _undo(
         return
     if not undo_open(case, now, window):
         await query.answer(views.t("review.alert.undo_expired"), show_alert=True)
-        await _edit(message, _shown(services, views, moderator, case))
+        await _edit(services, message, _shown(services, views, moderator, case))
         return
     outcome = await undo(
         services.store, case.id, moderator, undo_window=window, now=now, policy=policy
@@ -590,7 +598,7 @@ async def _undo(
         if until is None and served.isdigit() and int(served) != case.id:
             await release(services.store, int(served), moderator.user_id, now)
         shown = _shown(services, views, moderator, outcome.view, claimed_until=until)
-        await _edit(message, shown)
+        await _edit(services, message, shown)
         return
     key = "review.alert.stale"
     if isinstance(outcome, UndoRefused) and outcome.reason is UndoRefusal.NEWER_CASE:
@@ -600,8 +608,10 @@ async def _undo(
     await query.answer(views.t(key, case_id=case.id), show_alert=True)
 
 
-async def _edit(message: Message, shown: Shown) -> None:
+async def _edit(services: Services, message: Message, shown: Shown) -> None:
+    """Edits the review message in place, at the chat's pace (one message a second)."""
     text, keyboard = shown
+    await services.private_pacer.turn(message.chat_id)
     try:
         await message.edit_text(text, reply_markup=keyboard)
     except BadRequest as exc:
