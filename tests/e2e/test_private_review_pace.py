@@ -38,10 +38,14 @@ async def test_a_fast_series_of_presses_in_a_private_chat_gets_no_429(
     await mona.send("/review")
     message = await mona.next_message(timeout=15)
     assert "Case #1" in message.text
+
+    def edited(times: int) -> Callable[[], bool]:
+        return lambda: mona.revision(message) >= times
+
     for n, label in enumerate(("✅ Approve", "⬅️ Back", "✅ Approve"), start=1):  # each an edit
         press = await mona.press(mona.message(message), text=label)
         await press.answered(timeout=15)
-        await mona.wait_until(lambda edits=n: mona.revision(message) >= edits, timeout=15)
+        await mona.wait_until(edited(n), timeout=15)
     assert "Approve as which category?" in mona.message(message).text
     refused = [
         call.method
