@@ -357,7 +357,7 @@ async def _decide(
         if reason is RejectReason.OTHER:  # why, in the next message (no post to reply to)
             now = services.clock.now()
             await ask_explanation(services.store, moderator.user_id, case.id, message.id, now)
-            await _edit(services, message, _asking(services, views, outcome.view))
+            await _edit(services, message, _asking(services, views, moderator, outcome.view))
             return
         await _edit(
             services, message, await _decided_then_next(services, views, moderator, outcome.view)
@@ -414,18 +414,11 @@ def _undo_row(
     return [[_button(label, PrivateAction.UNDO, decided.id, str(served or ""))]]
 
 
-def _asking(services: Services, views: ReviewViews, decided: CaseView) -> Shown:
+def _asking(
+    services: Services, views: ReviewViews, moderator: Moderator, decided: CaseView
+) -> Shown:
     """An "other" rejection's edit: the question (why), the case, Undo, Next and Stop."""
-    window = timedelta(minutes=services.settings.undo_window_minutes)
-    undo_until = undo_open_until(decided, services.clock.now(), window)
-    rows: list[list[InlineKeyboardButton]] = []
-    if undo_until is not None:
-        label = views.t(
-            "review.private.button.undo_case",
-            case_id=decided.id,
-            until=undo_until.strftime("%H:%M UTC"),
-        )
-        rows.append([_button(label, PrivateAction.UNDO, decided.id)])
+    rows = _undo_row(services, views, moderator, decided, None)
     ask = views.t("review.private.explain_ask", case_id=decided.id, limit=NOTE_MAX)
     text = f"{ask}\n\n{views.case_text(decided)}"
     return text, InlineKeyboardMarkup([*rows, *_move_rows(views, None)])
@@ -452,9 +445,10 @@ async def explanation_message(update: Update, context: BotContext) -> None:
         if text.split()[0].split("@")[0].lower() != "/cancel":
             return  # /review stop, /report ...: the command runs; the rejection stands
         moderator = await _reviewer(context, user)
-        if moderator is not None:
-            line = views.t("review.private.explain_cancelled", case_id=pending.case_id)
-            await _next_below(message, services, views, moderator, pending, line)
+        if moderator is None:  # no longer reviews: /cancel is the reporting flow's
+            return
+        line = views.t("review.private.explain_cancelled", case_id=pending.case_id)
+        await _next_below(message, services, views, moderator, pending, line)
         raise ApplicationHandlerStop
     moderator = await _reviewer(context, user)
     if moderator is None:  # no longer reviews: the message is theirs to send as anyone
