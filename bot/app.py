@@ -71,6 +71,7 @@ from handlers.i18n import Catalog, default_catalog
 from handlers.outbound.delivery_worker import DeliveryWorker
 from handlers.runtime.access import ChatAdminCache
 from handlers.runtime.chat_budget import ChatBudget
+from handlers.runtime.chat_pacer import ChatPacer
 from handlers.runtime.context import BotApplication, BotContext, BotData, Services
 from handlers.runtime.gate import guard
 from handlers.runtime.jobs import on_the_leader
@@ -188,6 +189,15 @@ def register_handlers(application: BotApplication) -> None:
             legal_handlers.registration.draft_step,
         ),
         group=-3,
+    )
+    # --- reviewers, private chat: the explanation of an "other" rejection made there is
+    # their next text message, taken in group -2 before the reporting flow sees it ---------
+    application.add_handler(
+        MessageHandler(
+            private & filters.TEXT & ~filters.FORWARDED & filters.UpdateType.MESSAGE,
+            private_review.explanation_message,
+        ),
+        group=-2,
     )
     application.add_handler(CommandHandler("legal", legal_handlers.command, filters=private))
     application.add_handler(
@@ -359,6 +369,7 @@ def _post_init_factory(
                 telegram=telegram,
                 metrics=metrics,
                 presence=presence,
+                private_pacer=ChatPacer(settings.private_message_gap_seconds),
             )
         )
         if settings.metrics_port is not None:

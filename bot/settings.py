@@ -175,6 +175,8 @@ class Settings(BaseSettings):
     case_edit_recheck_seconds: int = Field(default=30, ge=1, le=3600)
     review_messages_per_minute: int = Field(default=20, ge=1, le=20)
     review_message_gap_seconds: float = Field(default=1.0, ge=0, le=10)
+    # /review in a private chat: the bot's messages and edits there, one per this many seconds.
+    private_message_gap_seconds: float = Field(default=1.0, ge=0, le=10)
     # Several instances: how long a dead leader holds the scheduled work, and a dead
     # instance a case post or notification it had claimed (moderation/instances.py).
     jobs_lease_seconds: int = Field(

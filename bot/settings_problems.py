@@ -83,6 +83,8 @@ MEANING: dict[str, str] = {
     "review chat (Telegram: ~20)",
     "REVIEW_MESSAGE_GAP_SECONDS": "Seconds between two messages to the review chat (Telegram: "
     "~1 per second per chat)",
+    "PRIVATE_MESSAGE_GAP_SECONDS": "Seconds between two messages or edits of the bot in one "
+    "moderator's private review chat (Telegram: ~1 per second per chat)",
     "BACKLOG_DIGEST_MINUTES": "A backlog longer than this much posting gets a digest message",
     "JOBS_LEASE_SECONDS": "Several instances: a killed leader's scheduled work passes to another "
     "instance after this (renewed every 5 s)",
@@ -193,6 +195,8 @@ EXPECTED: dict[str, str] = {
     "CASE_EDIT_RECHECK_SECONDS": "a whole number of seconds from 1 to 3600",
     "REVIEW_MESSAGES_PER_MINUTE": "a whole number from 1 to 20",
     "REVIEW_MESSAGE_GAP_SECONDS": "seconds from 0 to 10 between two messages to the review chat",
+    "PRIVATE_MESSAGE_GAP_SECONDS": "seconds from 0 to 10 between two messages in a private "
+    "review chat",
     "BACKLOG_DIGEST_MINUTES": "a whole number of minutes from 1 to 60",
     "JOBS_LEASE_SECONDS": "a whole number of seconds from 10 to 600",
     "OUTBOX_CLAIM_SECONDS": "a whole number of seconds from 5 to 600",

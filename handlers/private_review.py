@@ -8,6 +8,12 @@ case's post (decisions.decide / undo, case_actions.escalate), so whichever place
 wins and the others are told who decided. After a decision here the delivery worker brings the
 case's post in the review chat up to date (decision edits first) and reporters are told as
 always. One message in the chat shows the case served; every button edits it in place.
+
+An "other" rejection asks for its explanation there (the review chat's `/reject <why>` reply
+needs a case post, which a case decided here may not have): the moderator's next text message
+is recorded with case_actions.reject_with_explanation, confirmed with the next case in a new
+message; a command abandons it (the decision stands). What is asked is kept in the database
+(moderation/review/explanations.py), as any instance may take the moderator's next message.
 """
 
 from __future__ import annotations
@@ -16,8 +22,16 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import structlog
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
 from telegram.error import BadRequest, TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from handlers.callback_data import (
     PrivateAction,
@@ -27,10 +41,18 @@ from handlers.callback_data import (
 )
 from handlers.errors import is_not_modified
 from handlers.review_views import ReviewViews, build_review_views, when_text
+from handlers.runtime.access import resolve_actor
 from handlers.runtime.context import BotContext, Services
 from moderation.reporting.types import CaseStatus
-from moderation.review.case_actions import Done, escalate
-from moderation.review.claims import claim_holders, release, release_all, serve_next
+from moderation.review.case_actions import NOTE_MAX, ActionRefusal, Done, Refused, escalate
+from moderation.review.claims import (
+    Claimed,
+    claim_case,
+    claim_holders,
+    release,
+    release_all,
+    serve_next,
+)
 from moderation.review.decisions import (
     AlreadyDecided,
     Decided,
@@ -42,6 +64,13 @@ from moderation.review.decisions import (
     decide,
     record_refused_press,
     undo,
+)
+from moderation.review.explanations import (
+    PendingExplanation,
+    ask_explanation,
+    drop_explanation,
+    explain,
+    pending_explanation,
 )
 from moderation.review.types import CaseView, Decision, Menu, Moderator, RejectReason
 from moderation.review.undo_window import undo_open, undo_open_until
@@ -60,6 +89,9 @@ _MENUS = {
 }
 
 Shown = tuple[str, InlineKeyboardMarkup | None]
+
+#: Presses that move away from the case shown (an explanation asked is abandoned).
+_MOVES = frozenset({PrivateAction.NEXT, PrivateAction.SKIP, PrivateAction.STOP, PrivateAction.UNDO})
 
 
 def review_views(context: BotContext, language: str | None) -> ReviewViews:
@@ -82,12 +114,13 @@ async def review_command(update: Update, context: BotContext) -> None:
     services = context.services
     views = review_views(context, user.language_code)
     args = context.args or []
+    await drop_explanation(services.store, moderator.user_id)  # moving on: the decision stands
     if args and args[0].lower() == STOP_ARGUMENT:
         await release_all(services.store, moderator.user_id, VIA, services.clock.now())
-        await message.reply_text(views.t("review.private.stopped"))
+        await _reply(services, message, views.t("review.private.stopped"))
         return
     text, keyboard = await _next(services, views, moderator, skip=None)
-    await message.reply_text(text, reply_markup=keyboard)
+    await _reply(services, message, text, keyboard)
 
 
 def offer_keyboard(views: ReviewViews) -> InlineKeyboardMarkup:
@@ -120,19 +153,21 @@ async def private_review_button(update: Update, context: BotContext) -> None:
         return
     services = context.services
     message = query.message
+    if button.action in _MOVES:  # an explanation asked is abandoned; the decision stands
+        await drop_explanation(services.store, moderator.user_id)
     if button.action is PrivateAction.STOP:
         await query.answer()
         await release_all(services.store, moderator.user_id, VIA, services.clock.now())
-        await _edit(message, (views.t("review.private.stopped"), None))
+        await _edit(services, message, (views.t("review.private.stopped"), None))
         return
     if button.action in (PrivateAction.NEXT, PrivateAction.SKIP):
         await query.answer()
         skip = button.case_id if button.action is PrivateAction.SKIP and button.case_id else None
         text, keyboard = await _next(services, views, moderator, skip=skip)
         if button.arg == NEW_MESSAGE:
-            await message.reply_text(text, reply_markup=keyboard)
+            await _reply(services, message, text, keyboard)
         else:
-            await _edit(message, (text, keyboard))
+            await _edit(services, message, (text, keyboard))
         return
     case = await case_view(services.store, button.case_id)
     if case is None:
@@ -143,7 +178,7 @@ async def private_review_button(update: Update, context: BotContext) -> None:
         return
     if case.status is not CaseStatus.PENDING:
         await query.answer(views.already(case), show_alert=True)
-        await _edit(message, _shown(services, views, moderator, case))
+        await _edit(services, message, _shown(services, views, moderator, case))
         return
     if not moderator.may_decide(case.escalated):
         key = "review.alert.escalated" if case.escalated else "review.alert.not_moderator"
@@ -160,7 +195,7 @@ async def private_review_button(update: Update, context: BotContext) -> None:
         await query.answer()
         until = await _held_until(services, case.id, moderator)
         shown = _shown(services, views, moderator, case, _MENUS[button.action], claimed_until=until)
-        await _edit(message, shown)
+        await _edit(services, message, shown)
     elif button.action is PrivateAction.ESCALATE:
         outcome = await escalate(services.store, case.id, moderator, None, services.clock.now())
         if not isinstance(outcome, Done):  # decided meanwhile (or gone): say so, show it
@@ -169,14 +204,17 @@ async def private_review_button(update: Update, context: BotContext) -> None:
                 await query.answer(views.t("review.alert.stale"), show_alert=True)
                 return
             await query.answer(views.already(now_case), show_alert=True)
-            await _edit(message, _shown(services, views, moderator, now_case))
+            await _edit(services, message, _shown(services, views, moderator, now_case))
             return
         await query.answer()
         log.info("case_escalated", case_id=case.id, via=VIA)
         if not moderator.may_decide(escalated=True):  # admins and legal officers take it
             await release(services.store, case.id, moderator.user_id, services.clock.now())
         services.delivery.wake()
-        await _edit(message, _shown(services, views, moderator, outcome.view))
+        until = await _held_until(services, case.id, moderator)  # an admin keeps it
+        await _edit(
+            services, message, _shown(services, views, moderator, outcome.view, claimed_until=until)
+        )
     else:
         await _decide(query, message, services, views, moderator, case, button)
 
@@ -316,11 +354,18 @@ async def _decide(
         await query.answer()
         services.delivery.wake()  # the review chat's post: a decision edit goes first
         services.violator_ids.forget()
-        await _edit(message, await _decided_then_next(services, views, moderator, outcome.view))
+        if reason is RejectReason.OTHER:  # why, in the next message (no post to reply to)
+            now = services.clock.now()
+            await ask_explanation(services.store, moderator.user_id, case.id, message.id, now)
+            await _edit(services, message, _asking(services, views, moderator, outcome.view))
+            return
+        await _edit(
+            services, message, await _decided_then_next(services, views, moderator, outcome.view)
+        )
         return
     if isinstance(outcome, AlreadyDecided):
         await query.answer(views.already(outcome.view), show_alert=True)
-        await _edit(message, _shown(services, views, moderator, outcome.view))
+        await _edit(services, message, _shown(services, views, moderator, outcome.view))
     elif isinstance(outcome, NotAllowed):
         await query.answer(views.t("review.alert.escalated"), show_alert=True)
     else:
@@ -328,28 +373,177 @@ async def _decide(
 
 
 async def _decided_then_next(
-    services: Services, views: ReviewViews, moderator: Moderator, decided: CaseView
+    services: Services,
+    views: ReviewViews,
+    moderator: Moderator,
+    decided: CaseView,
+    line: str | None = None,
 ) -> Shown:
-    """The decision's one edit: a line saying what was decided, and the next case served at
-    once, with Undo for the decided one while its window is open. The chat takes one message
-    a second, so each edit saved is a second a decision: Next would cost a third edit."""
+    """The decision's one edit: a line saying what was decided (or `line`), and the next case
+    served at once, with Undo for the decided one while its window is open. The chat takes
+    one message a second, so each edit saved is a second a decision: Next would cost a third
+    edit."""
     served, (text, keyboard) = await _serve(services, views, moderator, skip=None)
-    status = views.t(f"review.status.{decided.status.value}")
-    line = views.t("review.private.decided_next", case_id=decided.id, status=status)
+    if line is None:
+        status = views.t(f"review.status.{decided.status.value}")
+        line = views.t("review.private.decided_next", case_id=decided.id, status=status)
     rows: list[Sequence[InlineKeyboardButton]] = (
         list(keyboard.inline_keyboard) if keyboard is not None else []
     )
+    undo_row = _undo_row(services, views, moderator, decided, served.id if served else None)
+    return f"{line}\n\n{text}", InlineKeyboardMarkup([*undo_row, *rows])
+
+
+def _undo_row(
+    services: Services,
+    views: ReviewViews,
+    moderator: Moderator,
+    decided: CaseView,
+    served: int | None,
+) -> list[list[InlineKeyboardButton]]:
+    """↩️ Undo #N while the decided case's window is open (and it is this moderator's)."""
     window = timedelta(minutes=services.settings.undo_window_minutes)
     undo_until = undo_open_until(decided, services.clock.now(), window)
-    if undo_until is not None:
-        label = views.t(
-            "review.private.button.undo_case",
-            case_id=decided.id,
-            until=undo_until.strftime("%H:%M UTC"),
+    if undo_until is None or decided.decided_by != moderator.user_id:
+        return []
+    label = views.t(
+        "review.private.button.undo_case",
+        case_id=decided.id,
+        until=undo_until.strftime("%H:%M UTC"),
+    )
+    return [[_button(label, PrivateAction.UNDO, decided.id, str(served or ""))]]
+
+
+def _asking(
+    services: Services, views: ReviewViews, moderator: Moderator, decided: CaseView
+) -> Shown:
+    """An "other" rejection's edit: the question (why), the case, Undo, Next and Stop."""
+    rows = _undo_row(services, views, moderator, decided, None)
+    ask = views.t("review.private.explain_ask", case_id=decided.id, limit=NOTE_MAX)
+    text = f"{ask}\n\n{views.case_text(decided)}"
+    return text, InlineKeyboardMarkup([*rows, *_move_rows(views, None)])
+
+
+async def explanation_message(update: Update, context: BotContext) -> None:
+    """A moderator's text in the private chat while an "other" rejection waits for its
+    explanation (group -2, before the reporting flow): recorded, confirmed with the next case
+    in a new message; `/cancel` leaves the rejection without one and goes on; any other
+    command abandons it and runs as usual. Nothing asked: the message goes on untouched."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.text is None:
+        return
+    services = context.services
+    now = services.clock.now()
+    window = timedelta(minutes=services.settings.undo_window_minutes)
+    pending = await pending_explanation(services.store, user.id, now, window)
+    if pending is None:
+        return
+    views = review_views(context, user.language_code)
+    text = message.text.strip()
+    if text.startswith("/"):
+        await drop_explanation(services.store, user.id)
+        if text.split()[0].split("@")[0].lower() != "/cancel":
+            return  # /review stop, /report ...: the command runs; the rejection stands
+        moderator = await _reviewer(context, user)
+        if moderator is None:  # no longer reviews: /cancel is the reporting flow's
+            return
+        line = views.t("review.private.explain_cancelled", case_id=pending.case_id)
+        await _next_below(message, services, views, moderator, pending, line)
+        raise ApplicationHandlerStop
+    moderator = await _reviewer(context, user)
+    if moderator is None:  # no longer reviews: the message is theirs to send as anyone
+        await drop_explanation(services.store, user.id)
+        return
+    outcome = await explain(
+        services.store,
+        moderator,
+        pending,
+        text,
+        undo_window=window,
+        now=now,
+        policy=services.settings.case_policy,
+    )
+    if isinstance(outcome, Refused) and outcome.reason is ActionRefusal.TOO_LONG:
+        too_long = views.t("review.private.explain_too_long", limit=NOTE_MAX, length=len(text))
+        await _reply(services, message, too_long)
+        raise ApplicationHandlerStop
+    if isinstance(outcome, Done):
+        log.info("case_reject_explained", case_id=pending.case_id, via=VIA)
+        services.delivery.wake()  # the case's post in the review chat shows it
+        line = views.t("review.private.explained", case_id=pending.case_id)
+    else:
+        line = views.t(_refusal_key(outcome), case_id=pending.case_id)
+        line = f"{line} {views.t('review.private.explain_dropped', case_id=pending.case_id)}"
+    await _next_below(message, services, views, moderator, pending, line)
+    raise ApplicationHandlerStop
+
+
+_EXPLAIN_REFUSALS = {
+    ActionRefusal.UNDONE: "review.private.explain_undone",
+    ActionRefusal.EXPIRED: "review.alert.undo_expired",
+    ActionRefusal.DECIDED: "review.refused.decided",
+    ActionRefusal.NOT_YOURS: "review.refused.not_yours",
+}
+
+
+def _refusal_key(outcome: object) -> str:
+    if isinstance(outcome, Refused):
+        return _EXPLAIN_REFUSALS.get(outcome.reason, "review.alert.stale")
+    return "review.alert.stale"
+
+
+async def _reviewer(context: BotContext, user: User) -> Moderator | None:
+    """The sender as a reviewer now (a plain message passes no gate; roles may have changed)."""
+    services = context.services
+    actor = await resolve_actor(
+        context.bot,
+        services.store,
+        services.settings,
+        services.admins,
+        user,
+        review_chat_id=services.settings.review_chat_id,
+    )
+    return actor.moderator
+
+
+async def _next_below(
+    message: Message,
+    services: Services,
+    views: ReviewViews,
+    moderator: Moderator,
+    pending: PendingExplanation,
+    line: str,
+) -> None:
+    """The review goes on below the moderator's message: `line` and the next case, with Undo
+    for the rejected one; the question's message loses its buttons (one message in use)."""
+    decided = await case_view(services.store, pending.case_id)
+    if decided is None or decided.status is CaseStatus.PENDING:
+        text, keyboard = await _next(services, views, moderator, skip=None)
+        text = f"{line}\n\n{text}"
+    else:
+        text, keyboard = await _decided_then_next(services, views, moderator, decided, line)
+    await _reply(services, message, text, keyboard)
+    await services.private_pacer.turn(message.chat_id)
+    try:
+        await message.get_bot().edit_message_reply_markup(
+            chat_id=message.chat_id, message_id=pending.message_id, reply_markup=None
         )
-        below = str(served.id) if served is not None else ""
-        rows.insert(0, [_button(label, PrivateAction.UNDO, decided.id, below)])
-    return f"{line}\n\n{text}", InlineKeyboardMarkup(rows)
+    except BadRequest as exc:
+        if not is_not_modified(exc):
+            log.warning("private_review_edit_failed", error=exc.message)
+    except TelegramError as exc:
+        log.warning("private_review_edit_failed", error_type=type(exc).__name__)
+
+
+async def _reply(
+    services: Services, message: Message, text: str, keyboard: InlineKeyboardMarkup | None = None
+) -> None:
+    """A new message in the private chat, at the chat's pace (one message a second)."""
+    await services.private_pacer.turn(message.chat_id)
+    try:
+        await message.reply_text(text, reply_markup=keyboard)
+    except TelegramError as exc:
+        log.warning("private_review_send_failed", error_type=type(exc).__name__)
 
 
 async def _undo(
@@ -361,8 +555,9 @@ async def _undo(
     case: CaseView,
     served: str = "",
 ) -> None:
-    """Undoes `case`; `served`: the case shown with the Undo button (a decision's edit shows
-    the next one), given back to the queue when the undone case takes its place."""
+    """Undoes `case` and claims it for its undoer, who is about to decide it again (nobody
+    else is served it meanwhile); `served`: the case shown with the Undo button (a decision's
+    edit shows the next one), given back to the queue when the undone case takes its place."""
     window = timedelta(minutes=services.settings.undo_window_minutes)
     now = services.clock.now()
     policy = services.settings.case_policy
@@ -377,7 +572,7 @@ async def _undo(
         return
     if not undo_open(case, now, window):
         await query.answer(views.t("review.alert.undo_expired"), show_alert=True)
-        await _edit(message, _shown(services, views, moderator, case))
+        await _edit(services, message, _shown(services, views, moderator, case))
         return
     outcome = await undo(
         services.store, case.id, moderator, undo_window=window, now=now, policy=policy
@@ -385,9 +580,19 @@ async def _undo(
     if isinstance(outcome, Undone):
         await query.answer(views.t("review.alert.undone"))
         services.delivery.wake()
-        if served.isdigit() and int(served) != case.id:  # the next case shown below goes back
+        claim = await claim_case(
+            services.store,
+            case.id,
+            moderator,
+            now,
+            timedelta(seconds=services.settings.review_claim_seconds),
+            VIA,
+        )  # the case served below goes back with the claim it held
+        until = claim.until if isinstance(claim, Claimed) else None
+        if until is None and served.isdigit() and int(served) != case.id:
             await release(services.store, int(served), moderator.user_id, now)
-        await _edit(message, _shown(services, views, moderator, outcome.view))
+        shown = _shown(services, views, moderator, outcome.view, claimed_until=until)
+        await _edit(services, message, shown)
         return
     key = "review.alert.stale"
     if isinstance(outcome, UndoRefused) and outcome.reason is UndoRefusal.NEWER_CASE:
@@ -397,8 +602,10 @@ async def _undo(
     await query.answer(views.t(key, case_id=case.id), show_alert=True)
 
 
-async def _edit(message: Message, shown: Shown) -> None:
+async def _edit(services: Services, message: Message, shown: Shown) -> None:
+    """Edits the review message in place, at the chat's pace (one message a second)."""
     text, keyboard = shown
+    await services.private_pacer.turn(message.chat_id)
     try:
         await message.edit_text(text, reply_markup=keyboard)
     except BadRequest as exc:

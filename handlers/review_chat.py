@@ -247,4 +247,5 @@ _REFUSALS = {
     ActionRefusal.EMPTY: "review.refused.empty",
     ActionRefusal.TOO_LONG: "review.refused.too_long",
     ActionRefusal.POSTED: "review.refused.posted",
+    ActionRefusal.UNDONE: "review.refused.decided",  # asked only by a private chat
 }

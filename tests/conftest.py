@@ -224,6 +224,7 @@ def make_settings(
             # Telegram's one-message-a-second per chat is real time; tests move a fake clock
             # and the loopback only enforces flood limits when asked (the benchmarks do).
             "review_message_gap_seconds": 0,
+            "private_message_gap_seconds": 0,
             # Fresh random keys per test: nothing real-looking is committed.
             "encryption_key": new_key_text("test"),
             "blind_index_key": new_secret_text(),

@@ -30,4 +30,19 @@ TEXTS: Final[dict[str, str]] = {
         "☑️ Case #{case_id} {status} here: the review chat's post and the reporters follow. Next:"
     ),
     "review.private.button.undo_case": "↩️ Undo #{case_id} (until {until})",
+    "review.private.explain_ask": (
+        "☑️ Case #{case_id} rejected here as “other”.\n\n✍️ Why? Send the explanation as your "
+        "next message here (up to {limit} characters): it is kept on the case for the team. "
+        "/cancel leaves it without one; the case stays rejected."
+    ),
+    "review.private.explained": "✍️ Explanation recorded on case #{case_id}. Next:",
+    "review.private.explain_cancelled": (
+        "Case #{case_id} stays rejected as “other”, without an explanation. Next:"
+    ),
+    "review.private.explain_too_long": (
+        "That is too long: an explanation takes up to {limit} characters (yours has {length}). "
+        "Send a shorter one, or /cancel to leave it without."
+    ),
+    "review.private.explain_undone": "Case #{case_id} was undone meanwhile: it is pending again.",
+    "review.private.explain_dropped": "No explanation recorded on case #{case_id}. Next:",
 }

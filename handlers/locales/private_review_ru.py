@@ -34,4 +34,21 @@ TEXTS: Final[dict[str, str]] = {
         "об этом. Следующее:"
     ),
     "review.private.button.undo_case": "↩️ Отменить #{case_id} (до {until})",
+    "review.private.explain_ask": (
+        "☑️ Дело #{case_id} отклонено здесь как «другое».\n\n✍️ Почему? Отправьте объяснение "
+        "следующим сообщением (до {limit} символов): оно сохранится в деле для команды. /cancel"
+        " — оставить без объяснения; дело останется отклонённым."
+    ),
+    "review.private.explained": "✍️ Объяснение к делу #{case_id} записано. Следующее:",
+    "review.private.explain_cancelled": (
+        "Дело #{case_id} остаётся отклонённым как «другое», без объяснения. Следующее:"
+    ),
+    "review.private.explain_too_long": (
+        "Слишком длинно: объяснение — до {limit} символов (у вас {length}). Отправьте покороче "
+        "или /cancel, чтобы оставить без объяснения."
+    ),
+    "review.private.explain_undone": (
+        "Решение по делу #{case_id} тем временем отменено: оно снова ждёт решения."
+    ),
+    "review.private.explain_dropped": "Объяснение к делу #{case_id} не записано. Следующее:",
 }

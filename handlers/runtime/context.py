@@ -17,6 +17,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from handlers.i18n import Catalog
 from handlers.runtime.access import Actor, ChatAdminCache
 from handlers.runtime.chat_budget import ChatBudget
+from handlers.runtime.chat_pacer import ChatPacer
 from handlers.runtime.message_locks import MessageLocks
 from handlers.runtime.metrics import BotMetrics
 from handlers.runtime.presence import Presence
@@ -59,6 +60,8 @@ class Services:
     metrics: BotMetrics  # this Application's Prometheus registry (served when METRICS_PORT)
     presence: Presence  # this instance among those sharing the database; who leads the jobs
     case_messages: MessageLocks = field(default_factory=MessageLocks)  # one edit at a time
+    # /review's messages and edits in each private chat, one a second (PRIVATE_MESSAGE_GAP_SECONDS)
+    private_pacer: ChatPacer = field(default_factory=lambda: ChatPacer(1.0))
 
 
 class BotData:

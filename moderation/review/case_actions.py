@@ -44,6 +44,7 @@ class ActionRefusal(StrEnum):
     EMPTY = "empty"
     TOO_LONG = "too_long"
     POSTED = "posted"
+    UNDONE = "undone"  # an explanation asked for a rejection that was undone meanwhile
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,15 +131,20 @@ async def reject_with_explanation(
     undo_window: timedelta,
     now: datetime,
     policy: CasePolicy,
+    only_explain: bool = False,
 ) -> ActionOutcome | Decided | AlreadyDecided:
     """`/reject <why>` in reply to a case: rejects a pending case for "other" with the text, or
-    adds the text to the moderator's own "other" rejection while it can still be undone."""
+    adds the text to the moderator's own "other" rejection while it can still be undone.
+    `only_explain`: never decides (a private chat's explanation, asked after the rejection,
+    must not reject again a case an Undo made pending meanwhile)."""
     if (problem := _checked_text(text)) is not None:
         return Refused(problem)
     async with store.transaction() as uow:
         before = await uow.review.view(case_id)
         if before is None:
             return UnknownCase()
+        if before.status is CaseStatus.PENDING and only_explain:
+            return Refused(ActionRefusal.UNDONE, before)
         if before.status is CaseStatus.PENDING:
             record = DecisionRecord(
                 case_id, Decision.REJECTED, moderator.user_id, now, None, RejectReason.OTHER, text

@@ -25,11 +25,14 @@ database, so every instance sees it. The rules:
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Final
 
 from moderation.clock import utc_text
 from moderation.reporting.targets import TargetKind
+from moderation.reporting.types import CaseStatus
 from moderation.review.ports import ClaimStore, ClaimUnit, Severity
 from moderation.review.severe_waits import SeverePolicy
 from moderation.review.types import (
@@ -44,8 +47,12 @@ __all__ = [
     "STATES",
     "VIA",
     "ClaimHolder",
+    "ClaimRefusal",
+    "ClaimRefused",
+    "Claimed",
     "QueueFilter",
     "QueuedCase",
+    "claim_case",
     "claim_holders",
     "claimed_by",
     "filter_problem",
@@ -155,6 +162,65 @@ async def _claimed(
         details={"via": via, "until": utc_text(until), "skipped": skipped, "again": again},
     )
     return view
+
+
+class ClaimRefusal(StrEnum):
+    UNKNOWN = "unknown"
+    DECIDED = "decided"  # not pending (decided meanwhile)
+    NOT_ALLOWED = "not_allowed"  # escalated, and this moderator may not decide it
+    HELD = "held"  # someone else holds a live claim on it
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    view: CaseView
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRefused:
+    reason: ClaimRefusal
+    holder: ClaimHolder | None = None
+
+
+async def claim_case(
+    store: ClaimStore,
+    case_id: int,
+    moderator: Moderator,
+    now: datetime,
+    claim_for: timedelta,
+    via: str,
+) -> Claimed | ClaimRefused:
+    """Claims one named case for this moderator, as serving does (their other claim through
+    `via` given back): Undo in a private chat brings the undone case back to its undoer, who
+    is about to decide it again, so nobody else must be served it meanwhile. Refused when
+    someone else holds a live claim on it, or it is not pending, or not theirs to decide."""
+    if via not in VIA:
+        raise ValueError(f"unknown way in: {via}")
+    until = now + claim_for
+    async with store.transaction() as uow:
+        await uow.claims.expire(now)
+        view = await uow.review.view(case_id)
+        if view is None:
+            return ClaimRefused(ClaimRefusal.UNKNOWN)
+        if view.status is not CaseStatus.PENDING:
+            return ClaimRefused(ClaimRefusal.DECIDED)
+        if not moderator.may_decide(view.escalated):
+            return ClaimRefused(ClaimRefusal.NOT_ALLOWED)
+        holder = (await uow.claims.holders([case_id], now)).get(case_id)
+        if holder is not None and holder.user_id != moderator.user_id:
+            return ClaimRefused(ClaimRefusal.HELD, holder)
+        released = [c for c in await uow.claims.release_all(moderator.user_id, via) if c != case_id]
+        await uow.claims.claim(case_id, moderator, via, now, until)
+        await uow.audit.append(
+            at=now,
+            actor_id=moderator.user_id,
+            action="review.claimed",
+            subject_type="case",
+            subject_id=case_id,
+            details={"via": via, "until": utc_text(until), "asked": True, "released": released},
+        )
+        return Claimed(view, until)
 
 
 async def release(store: ClaimStore, case_id: int, moderator_id: int, now: datetime) -> None:

@@ -204,7 +204,8 @@ async def test_a_decision_shows_the_next_case_and_undo_there_gives_that_one_back
 ) -> None:
     """Two edits a decision, not three: the decision's edit serves the next case (the private
     chat takes one message a second, bench/review_team.py). Undo on it brings the decided case
-    back in its place, and the case served below goes back to the queue for the others."""
+    back in its place, claimed for its undoer, and the case served below goes back to the
+    queue for the others."""
     await desk.file("Alice", "@undo_first_shop")
     await desk.file("Bob", "@undo_second_shop")
     served = await desk.review(desk.mona)
@@ -222,9 +223,59 @@ async def test_a_decision_shows_the_next_case_and_undo_there_gives_that_one_back
     undone = await desk.tap(desk.mona, decided, undo_label)
     assert "Case #1" in undone.text
     assert "Case #2" not in undone.text
+    assert "Yours until" in undone.text  # claimed for its undoer, about to decide it again
     database = desk.bot.settings.database
     assert rows(database, "SELECT status FROM cases ORDER BY id") == [("pending",), ("pending",)]
-    again = await desk.review(desk.max)  # the undone case first again, then the one given back
-    assert "Case #1" in again.text
+    again = await desk.review(desk.max)  # not the undone case (Mona's): the one given back
+    assert "Case #2" in again.text
     skipped = await desk.tap(desk.max, again, "⏭ Skip")
-    assert "Case #2" in skipped.text
+    assert "No case is waiting for you now" in skipped.text
+
+
+async def test_an_other_rejection_asks_why_here_and_the_next_message_explains_it(
+    desk: Desk,
+) -> None:
+    """A case decided in a private chat may have no post to reply `/reject <why>` to: after
+    "Other" the bot asks there, and the moderator's next text message is the explanation
+    (the group's checks: too long is refused and asked again), confirmed with the next case.
+    `/cancel` leaves the rejection without one and goes on; any other command abandons it,
+    and the text after that is not taken as an explanation."""
+    for n, name in enumerate(("Alice", "Bob", "Carol")):
+        await desk.file(name, f"@why_{n}_shop")
+    database = desk.bot.settings.database
+    notes = "SELECT status, reject_reason, reject_note FROM cases ORDER BY id"
+
+    async def reject_as_other(message: SentMessage) -> SentMessage:
+        reasons = await desk.tap(desk.mona, message, "❌ Reject")
+        return await desk.tap(desk.mona, reasons, "Other")
+
+    asked = await reject_as_other(await desk.review(desk.mona))
+    assert "Case #1 rejected here as “other”" in asked.text
+    assert "Send the explanation as your next message" in asked.text
+    assert asked.button_texts()[0].startswith("↩️ Undo #1")
+    await desk.mona.send("x" * 501)
+    too_long = await desk.mona.next_message(timeout=15)
+    assert "That is too long" in too_long.text
+    assert "(yours has 501)" in too_long.text
+    await desk.mona.send("Satire account, <b>not</b> a shop")
+    confirmed = await desk.mona.next_message(timeout=15)
+    assert "Explanation recorded on case #1" in confirmed.text
+    assert "Case #2" in confirmed.text
+    assert "Yours until" in confirmed.text
+    assert confirmed.button_texts()[0].startswith("↩️ Undo #1")
+    assert rows(database, notes)[0] == ("rejected", "other", "Satire account, <b>not</b> a shop")
+    await desk.mona.wait_until(lambda: desk.mona.message(asked).button_texts() == [], 15)
+
+    asked = await reject_as_other(confirmed)
+    assert "Case #2 rejected here" in asked.text
+    await desk.mona.send("/cancel")
+    cancelled = await desk.mona.next_message(timeout=15)
+    assert "Case #2 stays rejected as “other”, without an explanation" in cancelled.text
+    assert "Case #3" in cancelled.text
+
+    await reject_as_other(cancelled)
+    await desk.mona.send("/review stop")
+    assert "Review stopped" in (await desk.mona.next_message(timeout=15)).text
+    await desk.mona.send("just chatting")  # no longer an explanation: the reporting flow's
+    assert "xplanation" not in (await desk.mona.next_message(timeout=15)).text
+    assert rows(database, notes)[1:] == [("rejected", "other", None), ("rejected", "other", None)]

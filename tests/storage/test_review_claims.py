@@ -12,7 +12,11 @@ from datetime import timedelta
 import pytest
 
 from moderation.review.claims import (
+    Claimed,
+    ClaimRefusal,
+    ClaimRefused,
     QueueFilter,
+    claim_case,
     claim_holders,
     claimed_by,
     queue,
@@ -20,7 +24,7 @@ from moderation.review.claims import (
     release_all,
     serve_next,
 )
-from moderation.review.decisions import AlreadyDecided, Decided, undo
+from moderation.review.decisions import AlreadyDecided, Decided, Undone, undo
 from moderation.review.delivery import backlog_size
 from moderation.review.severe_waits import SeverePolicy
 from moderation.review.types import CaseView, Decision, Moderator
@@ -202,6 +206,47 @@ async def test_a_claim_never_blocks_a_decision_made_elsewhere(store: Store) -> N
     assert isinstance(late, AlreadyDecided)
     assert late.view.decided_by_name == OTHER_MODERATOR.name
     assert await serve(desk, MODERATOR) == other
+
+
+async def test_claim_case_takes_a_named_case_unless_someone_else_holds_it(store: Store) -> None:
+    """Undo in a private chat claims the undone case for its undoer (their other claim there
+    given back); refused while someone else holds it, or when it is decided or not theirs."""
+    desk = Desk(store)
+    first = await with_priority(desk, "named_first", 9)
+    second = await with_priority(desk, "named_second", 5)
+    assert await serve(desk, MODERATOR) == first
+    assert await serve(desk, OTHER_MODERATOR) == second
+
+    async def claim(who: Moderator, case_id: int) -> Claimed | ClaimRefused:
+        return await claim_case(store, case_id, who, desk.now, CLAIM, "private")
+
+    taken = await claim(MODERATOR, second)
+    assert isinstance(taken, ClaimRefused)
+    assert taken.reason is ClaimRefusal.HELD
+    assert taken.holder is not None
+    assert taken.holder.user_id == OTHER_MODERATOR.user_id
+    await desk.decide(first, Decision.APPROVED, MODERATOR)
+    assert await claim(MODERATOR, first) == ClaimRefused(ClaimRefusal.DECIDED)
+    assert await serve(desk, MODERATOR) is None  # second is held, first decided
+    assert isinstance(await desk.undo(first), Undone)
+    claimed = await claim(MODERATOR, first)
+    assert isinstance(claimed, Claimed)
+    assert (claimed.view.id, claimed.until) == (first, desk.now + CLAIM)
+    assert await claimed_by(store, [first, second], desk.now) == {
+        first: MODERATOR.user_id,
+        second: OTHER_MODERATOR.user_id,
+    }
+    assert await serve(desk, ADMIN) is None  # nobody else is served it meanwhile
+    assert await claim(OTHER_MODERATOR, first) == ClaimRefused(
+        ClaimRefusal.HELD, (await claim_holders(store, [first], desk.now))[first]
+    )
+    desk.tick(CLAIM)  # expired: anyone may take it
+    assert isinstance(await claim(OTHER_MODERATOR, first), Claimed)
+    assert await claimed_by(store, [first, second], desk.now) == {first: OTHER_MODERATOR.user_id}
+    async with store.transaction() as uow:
+        await uow.review.escalate(second, ADMIN.user_id, ADMIN.name, None, desk.now)
+    assert await claim(MODERATOR, second) == ClaimRefused(ClaimRefusal.NOT_ALLOWED)
+    assert await claim(MODERATOR, 999) == ClaimRefused(ClaimRefusal.UNKNOWN)
 
 
 async def test_a_case_decided_before_it_was_posted_is_not_posted_to_the_review_chat(
