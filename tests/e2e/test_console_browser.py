@@ -54,7 +54,8 @@ pytestmark = pytest.mark.xdist_group("console_browser")
 
 T = TypeVar("T")
 
-CHROMIUM = "/usr/bin/chromium"
+#: Debian's Chromium (`apt-get install chromium`; .ci/run installs it), or the one CHROMIUM names.
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -124,6 +125,11 @@ class Browser:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"no Chromium at {CHROMIUM}: the console's browser tests drive a real one. Install "
+            "Debian's (apt-get install chromium) or name another with CHROMIUM=/path/to/chromium"
+        )
     chromium = Browser()
     try:
         yield chromium
