@@ -7,9 +7,10 @@ did not come from one of our buttons and is refused.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Final, TypeVar
 
 from moderation.reporting.guided_inputs import Action, ButtonInput
 
@@ -78,22 +79,37 @@ _REVIEW_ACTIONS = {action.value: action for action in ReviewAction}
 
 
 def review_button(action: ReviewAction, case_id: int, arg: str = "") -> str:
-    data = f"{REVIEW_PREFIX}:{action.value}:{case_id}:{arg}"
+    return _case_data(REVIEW_PREFIX, action, case_id, arg)
+
+
+def parse_review_button(data: str | None) -> ReviewButton | None:
+    parts = _case_parts(_REVIEW, _REVIEW_ACTIONS, data)
+    return None if parts is None else ReviewButton(*parts)
+
+
+_Action = TypeVar("_Action", bound=StrEnum)
+
+
+def _case_data(prefix: str, action: StrEnum, case_id: int, arg: str) -> str:
+    """`<prefix>:<action>:<case id>:<arg>`, the shape of the buttons on a case (c1, p1)."""
+    data = f"{prefix}:{action.value}:{case_id}:{arg}"
     if len(data.encode()) > MAX_BYTES:
         raise ValueError("callback data over Telegram's 64-byte limit")
     return data
 
 
-def parse_review_button(data: str | None) -> ReviewButton | None:
+def _case_parts(
+    pattern: re.Pattern[str], actions: Mapping[str, _Action], data: str | None
+) -> tuple[_Action, int, str] | None:
     if data is None or len(data) > MAX_BYTES:
         return None
-    match = _REVIEW.fullmatch(data)
+    match = pattern.fullmatch(data)
     if match is None:
         return None
-    action = _REVIEW_ACTIONS.get(match.group(1))
+    action = actions.get(match.group(1))
     if action is None:
         return None
-    return ReviewButton(action, int(match.group(2)), match.group(3))
+    return action, int(match.group(2)), match.group(3)
 
 
 # --- appeal buttons: a1:<action>:<appeal id>: ------------------------------------------------
@@ -158,19 +174,9 @@ _PRIVATE_ACTIONS = {action.value: action for action in PrivateAction}
 
 
 def private_button(action: PrivateAction, case_id: int = 0, arg: str = "") -> str:
-    data = f"{PRIVATE_REVIEW_PREFIX}:{action.value}:{case_id}:{arg}"
-    if len(data.encode()) > MAX_BYTES:
-        raise ValueError("callback data over Telegram's 64-byte limit")
-    return data
+    return _case_data(PRIVATE_REVIEW_PREFIX, action, case_id, arg)
 
 
 def parse_private_button(data: str | None) -> PrivateButton | None:
-    if data is None or len(data) > MAX_BYTES:
-        return None
-    match = _PRIVATE_REVIEW.fullmatch(data)
-    if match is None:
-        return None
-    action = _PRIVATE_ACTIONS.get(match.group(1))
-    if action is None:
-        return None
-    return PrivateButton(action, int(match.group(2)), match.group(3))
+    parts = _case_parts(_PRIVATE_REVIEW, _PRIVATE_ACTIONS, data)
+    return None if parts is None else PrivateButton(*parts)
