@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final, TypeVar
 
+from moderation.reporting.categories import Categories
 from moderation.reporting.guided_inputs import Action, ButtonInput
+from moderation.review.types import Decision, RejectReason
 
 MAX_BYTES: Final = 64
 REPORT_PREFIX: Final = "r1"
@@ -110,6 +112,19 @@ def _case_parts(
     if action is None:
         return None
     return action, int(match.group(2)), match.group(3)
+
+
+def pressed_decision(
+    confirm: bool, arg: str, categories: Categories
+) -> tuple[Decision, str | None, RejectReason | None] | None:
+    """The decision a category (`confirm`) or reason button on a case stands for, in the review
+    chat or a private chat: (decision, category, reason), or None for an argument no button of
+    ours carries now (a category removed since, a forged press)."""
+    if confirm:
+        return (Decision.APPROVED, arg, None) if arg in categories else None
+    if arg not in {reason.value for reason in RejectReason}:
+        return None
+    return Decision.REJECTED, None, RejectReason(arg)
 
 
 # --- appeal buttons: a1:<action>:<appeal id>: ------------------------------------------------

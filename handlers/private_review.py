@@ -37,6 +37,7 @@ from handlers.callback_data import (
     PrivateAction,
     PrivateButton,
     parse_private_button,
+    pressed_decision,
     private_button,
 )
 from handlers.errors import is_not_modified
@@ -72,7 +73,7 @@ from moderation.review.explanations import (
     explain,
     pending_explanation,
 )
-from moderation.review.types import CaseView, Decision, Menu, Moderator, RejectReason
+from moderation.review.types import CaseView, Menu, Moderator, RejectReason
 from moderation.review.undo_window import undo_open, undo_open_until
 
 log = structlog.get_logger(__name__)
@@ -264,7 +265,7 @@ def _shown(
     now = services.clock.now()
     text = views.case_text(case, menu)
     if case.status is not CaseStatus.PENDING:
-        window = timedelta(minutes=services.settings.undo_window_minutes)
+        window = services.settings.undo_window
         undo_until = undo_open_until(case, now, window)
         rows: list[list[InlineKeyboardButton]] = []
         if undo_until is not None and case.decided_by == moderator.user_id:
@@ -328,16 +329,13 @@ async def _decide(
     button: PrivateButton,
 ) -> None:
     settings = services.settings
-    if button.action is PrivateAction.CONFIRM:
-        if button.arg not in settings.report_categories:
-            await query.answer(views.t("review.alert.stale"), show_alert=True)
-            return
-        decision, category, reason = Decision.APPROVED, button.arg, None
-    else:
-        if button.arg not in {r.value for r in RejectReason}:
-            await query.answer(views.t("review.alert.stale"), show_alert=True)
-            return
-        decision, category, reason = Decision.REJECTED, None, RejectReason(button.arg)
+    pressed = pressed_decision(
+        button.action is PrivateAction.CONFIRM, button.arg, settings.report_categories
+    )
+    if pressed is None:
+        await query.answer(views.t("review.alert.stale"), show_alert=True)
+        return
+    decision, category, reason = pressed
     outcome = await decide(
         services.store,
         case.id,
@@ -345,7 +343,7 @@ async def _decide(
         decision,
         category=category,
         reason=reason,
-        undo_window=timedelta(minutes=settings.undo_window_minutes),
+        undo_window=settings.undo_window,
         now=services.clock.now(),
         policy=settings.case_policy,
     )
@@ -402,7 +400,7 @@ def _undo_row(
     served: int | None,
 ) -> list[list[InlineKeyboardButton]]:
     """↩️ Undo #N while the decided case's window is open (and it is this moderator's)."""
-    window = timedelta(minutes=services.settings.undo_window_minutes)
+    window = services.settings.undo_window
     undo_until = undo_open_until(decided, services.clock.now(), window)
     if undo_until is None or decided.decided_by != moderator.user_id:
         return []
@@ -434,7 +432,7 @@ async def explanation_message(update: Update, context: BotContext) -> None:
         return
     services = context.services
     now = services.clock.now()
-    window = timedelta(minutes=services.settings.undo_window_minutes)
+    window = services.settings.undo_window
     pending = await pending_explanation(services.store, user.id, now, window)
     if pending is None:
         return
@@ -558,7 +556,7 @@ async def _undo(
     """Undoes `case` and claims it for its undoer, who is about to decide it again (nobody
     else is served it meanwhile); `served`: the case shown with the Undo button (a decision's
     edit shows the next one), given back to the queue when the undone case takes its place."""
-    window = timedelta(minutes=services.settings.undo_window_minutes)
+    window = services.settings.undo_window
     now = services.clock.now()
     policy = services.settings.case_policy
     if case.status is CaseStatus.PENDING:

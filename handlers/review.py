@@ -11,14 +11,18 @@ worker shows the change as soon as there is room.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from typing import Final
 
 import structlog
 from telegram import Bot, CallbackQuery, Message, Update
 from telegram.error import BadRequest, TelegramError
 
-from handlers.callback_data import ReviewAction, ReviewButton, parse_review_button
+from handlers.callback_data import (
+    ReviewAction,
+    ReviewButton,
+    parse_review_button,
+    pressed_decision,
+)
 from handlers.errors import is_not_modified
 from handlers.outbound.case_edits import case_message_edit
 from handlers.review_copies import Located, locate, retire_now
@@ -48,7 +52,7 @@ from moderation.review.decisions import (
 )
 from moderation.review.delivery import mark_shown
 from moderation.review.menus import menu_shown, open_menu
-from moderation.review.types import CaseView, Decision, Menu, Moderator, RejectReason
+from moderation.review.types import CaseView, Menu, Moderator, RejectReason
 from moderation.review.undo_window import undo_open, undo_open_until
 
 log = structlog.get_logger(__name__)
@@ -188,16 +192,13 @@ async def _decide(
     post: PostRef,
 ) -> None:
     settings = services.settings
-    if button.action is ReviewAction.CONFIRM:
-        if button.arg not in settings.report_categories:
-            await answer(views.t("review.alert.stale"), show_alert=True)
-            return
-        decision, category, reason = Decision.APPROVED, button.arg, None
-    else:
-        if button.arg not in {r.value for r in RejectReason}:
-            await answer(views.t("review.alert.stale"), show_alert=True)
-            return
-        decision, category, reason = Decision.REJECTED, None, RejectReason(button.arg)
+    pressed = pressed_decision(
+        button.action is ReviewAction.CONFIRM, button.arg, settings.report_categories
+    )
+    if pressed is None:
+        await answer(views.t("review.alert.stale"), show_alert=True)
+        return
+    decision, category, reason = pressed
     # The decision closes the menu in its own transaction (moderation/review/decisions.py).
     # The press is answered once the decision is known, so that of two moderators pressing at
     # the same moment the one who lost is told, in an alert, who decided what and when.
@@ -209,7 +210,7 @@ async def _decide(
             decision,
             category=category,
             reason=reason,
-            undo_window=timedelta(minutes=settings.undo_window_minutes),
+            undo_window=settings.undo_window,
             now=services.clock.now(),
             policy=settings.case_policy,
         )
@@ -276,7 +277,7 @@ async def _undo(
     case: CaseView,
     post: PostRef,
 ) -> None:
-    window = timedelta(minutes=services.settings.undo_window_minutes)
+    window = services.settings.undo_window
     now = services.clock.now()
     policy = services.settings.case_policy
     bot = answer.query.get_bot()
@@ -319,7 +320,7 @@ async def show_case(
         services.delivery.wake()
         return
     now = services.clock.now()
-    window = timedelta(minutes=services.settings.undo_window_minutes)
+    window = services.settings.undo_window
     undo_until = undo_open_until(case, now, window)
     async with case_message_edit(services, case.id):
         # Read under the post's lock: a menu this process opens meanwhile is drawn. A note or

@@ -9,7 +9,6 @@ commands from them are refused by the access gate (a short reply, audit-logged a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 import structlog
 from telegram import InlineKeyboardMarkup, Message, Update, User
@@ -201,7 +200,7 @@ async def _reply_command(update: Update, context: BotContext, command: str) -> N
             case.id,
             moderator,
             text,
-            undo_window=timedelta(minutes=services.settings.undo_window_minutes),
+            undo_window=services.settings.undo_window,
             now=now,
             policy=services.settings.case_policy,
         )

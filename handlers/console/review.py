@@ -10,7 +10,6 @@ tells the reporters as always.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any, Final
 
 from handlers.console.router import ApiError, Call, Route
@@ -135,7 +134,7 @@ async def decide_one(
         decision,
         category=category,
         reason=reason,
-        undo_window=timedelta(minutes=settings.undo_window_minutes),
+        undo_window=settings.undo_window,
         now=call.now,
         policy=settings.case_policy,
         note=note,
@@ -224,7 +223,7 @@ async def post_undo(call: Call) -> dict[str, Any]:
         call.services.store,
         case_id,
         moderator_of(call),
-        undo_window=timedelta(minutes=settings.undo_window_minutes),
+        undo_window=settings.undo_window,
         now=call.now,
         policy=settings.case_policy,
     )

@@ -4,7 +4,7 @@ the target as text with its canonical key (the page shows no preview or media of
 from __future__ import annotations
 
 import html
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from handlers.console.router import Call
@@ -78,7 +78,7 @@ def state_of(view: CaseView) -> str:
 
 
 def case_json(call: Call, view: CaseView, record: CaseRecord | None = None) -> dict[str, Any]:
-    window = timedelta(minutes=call.services.settings.undo_window_minutes)
+    window = call.services.settings.undo_window
     deadline = undo_deadline(view, window)
     open_undo = deadline is not None and deadline > call.now
     names = dict(record.names) if record else {}

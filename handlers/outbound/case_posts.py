@@ -180,7 +180,7 @@ async def post_case(
     settings = services.settings
     views = review_views(application, services)
     now = services.clock.now()
-    undo_until = undo_open_until(view, now, timedelta(minutes=settings.undo_window_minutes))
+    undo_until = undo_open_until(view, now, settings.undo_window)
     menu = await menu_shown(services.store, view, now)  # text and buttons: the same, or none
     post = CasePost(
         poster,

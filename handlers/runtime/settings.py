@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from moderation.legal.types import LegalPolicy
 from moderation.reporting.categories import Categories
@@ -56,3 +57,8 @@ class HandlerSettings:
     console: ConsoleSettings | None = None
     #: A case /review or the console serves is that moderator's this long (claims.serve_next).
     review_claim_seconds: int = 300
+
+    @property
+    def undo_window(self) -> timedelta:
+        """How long a decision can be undone (UNDO_WINDOW_MINUTES)."""
+        return timedelta(minutes=self.undo_window_minutes)
