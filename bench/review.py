@@ -150,7 +150,7 @@ class Result:
 # --- the bot process ---------------------------------------------------------------------
 
 
-def _environment(**variables: str) -> dict[str, str]:
+def environment(**variables: str) -> dict[str, str]:
     kept = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
     # Fresh keys each run: the bot refuses to start without them.
     keys = {"ENCRYPTION_KEY": new_key_text("bench"), "BLIND_INDEX_KEY": new_secret_text()}
@@ -162,9 +162,10 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def _start_bot(
-    server: LoopbackServer, env: dict[str, str], log_file: Path, rate_limiter: bool
+async def start_bot(
+    server: LoopbackServer, env: dict[str, str], log_file: Path, rate_limiter: bool = True
 ) -> asyncio.subprocess.Process:
+    """`report-bot run` in a process of its own, once it polls the loopback server."""
     polls = len(server.calls("getUpdates"))
     command = os.environ.get("BENCH_BOT_COMMAND", f"{sys.executable} -m bot").split()
     arguments = ["run"] if rate_limiter else ["run", "--no-rate-limiter"]
@@ -176,15 +177,22 @@ async def _start_bot(
     return process
 
 
-async def _stop_bot(process: asyncio.subprocess.Process, log_file: Path) -> None:
+async def stop_bot(
+    process: asyncio.subprocess.Process, log_file: Path, seconds: float = 60.0
+) -> None:
     process.send_signal(signal.SIGTERM)
-    await asyncio.wait_for(process.wait(), 60)
+    try:
+        await asyncio.wait_for(process.wait(), seconds)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise RuntimeError(f"the bot did not stop within {seconds:.0f} s of SIGTERM") from None
     if process.returncode not in (0, -signal.SIGTERM):
         tail = log_file.read_bytes()[-2000:].decode(errors="replace")  # noqa: ASYNC240
         raise RuntimeError(f"bot exited with {process.returncode}: {tail}")
 
 
-def _log_events(log_file: Path) -> Counter[str]:
+def log_events(log_file: Path) -> Counter[str]:
     """Warnings and errors the bot logged, by level and event."""
     events: Counter[str] = Counter()
     for line in log_file.read_text(errors="replace").splitlines():
@@ -317,7 +325,7 @@ async def measure(scenario: str, options: Options) -> Result:
         with tempfile.TemporaryDirectory(prefix="bench-review-") as folder:
             database, log_file = Path(folder) / "bench.sqlite3", Path(folder) / "bot.log"
             limit_hour = max(20, wave.per_reporter)
-            env = _environment(
+            env = environment(
                 BOT_TOKEN=TOKEN,
                 TELEGRAM_API_BASE_URL=server.base_url,
                 DATABASE_PATH=str(database),
@@ -329,7 +337,7 @@ async def measure(scenario: str, options: Options) -> Result:
                 LOG_FORMAT="json",
             )
             cpu_before = _children_cpu()
-            process = await _start_bot(server, env, log_file, options.rate_limiter)
+            process = await start_bot(server, env, log_file, options.rate_limiter)
             try:
                 start, sent, lag = await _send_wave(users, plan, categories)
                 arrival = time.time() - start
@@ -342,7 +350,7 @@ async def measure(scenario: str, options: Options) -> Result:
                 if scenario == "review":
                     await asyncio.sleep(max(0.0, end - time.time()))
             finally:
-                await _stop_bot(process, log_file)
+                await stop_bot(process, log_file)
             cpu = _children_cpu() - cpu_before
             calls = server.calls()
             with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
@@ -351,7 +359,7 @@ async def measure(scenario: str, options: Options) -> Result:
                     _review_figures(conn, calls, review, start, result)
                     if options.timeline:
                         _timeline(calls, review, start)
-            events = _log_events(log_file)
+            events = log_events(log_file)
             if events:
                 print(
                     "  bot warnings/errors: "

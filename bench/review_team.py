@@ -43,10 +43,7 @@ import asyncio
 import bisect
 import contextlib
 import datetime as dtm
-import json
-import os
 import random
-import signal
 import sqlite3
 import sys
 import tempfile
@@ -60,12 +57,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ is not in
 
 import aiohttp
 
+from bench.review import CATEGORY_WEIGHTS, environment, log_events, start_bot, stop_bot
 from loopback import ApiCall, ChatHandle, FloodLimits, LoopbackServer, SentMessage, UserHandle
 from moderation.reporting.filing import file_report
 from moderation.reporting.targets import TargetKind, TargetRef
 from moderation.reporting.types import Filed, NewReport, ReportLimits, ReportSource
 from storage import Store
-from storage.crypto import new_key_text, new_secret_text
 from storage.location import SqliteLocation
 from tests.console import signed_init_data, telegram_user
 
@@ -76,18 +73,6 @@ WINDOW = 60.0
 MODERATORS = [(7_000_001 + n, f"Mod{n}", f"team_mod_{n}") for n in range(5)]
 SCENARIOS = ("group", "private", "console")
 TARGET = 20.0  # private and console against group-only: the issue's target
-#: Categories of the backlog: a few of the most severe, mostly everyday ones (bench/review.py).
-CATEGORY_WEIGHTS = {
-    "csam": 2,
-    "terrorism": 3,
-    "weapons": 8,
-    "violence": 7,
-    "drugs": 25,
-    "doxxing": 5,
-    "scam": 25,
-    "illegal_goods": 15,
-    "other": 10,
-}
 APPROVE = "✅ Approve"
 #: The short CI round: 200 cases, the group worked for 5 s, the others 4 s (the group's figure is
 #: its opening burst, not its steady rate: bench/README.md).
@@ -149,52 +134,6 @@ async def seed_backlog(database: Path, cases: int, seed: int) -> None:
             assert isinstance(outcome, Filed), outcome
     finally:
         await store.close()
-
-
-def _environment(**variables: str) -> dict[str, str]:
-    kept = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
-    keys = {"ENCRYPTION_KEY": new_key_text("bench"), "BLIND_INDEX_KEY": new_secret_text()}
-    return {**kept, **keys, **variables}
-
-
-async def start_bot(
-    server: LoopbackServer, env: dict[str, str], log_file: Path
-) -> asyncio.subprocess.Process:
-    polls = len(server.calls("getUpdates"))
-    command = os.environ.get("BENCH_BOT_COMMAND", f"{sys.executable} -m bot").split()
-    with log_file.open("wb") as log:  # a file, not a pipe: a full pipe would stall the bot
-        process = await asyncio.create_subprocess_exec(
-            *command, "run", env=env, stdout=asyncio.subprocess.DEVNULL, stderr=log
-        )
-    await server.wait_for(lambda: len(server.calls("getUpdates")) > polls, timeout=60)
-    return process
-
-
-async def stop_bot(process: asyncio.subprocess.Process, log_file: Path) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        await asyncio.wait_for(process.wait(), 30)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        raise RuntimeError("the bot did not stop within 30 s of SIGTERM") from None
-    if process.returncode not in (0, -signal.SIGTERM):
-        tail = log_file.read_bytes()[-2000:].decode(errors="replace")  # noqa: ASYNC240
-        raise RuntimeError(f"bot exited with {process.returncode}: {tail}")
-
-
-def _log_events(log_file: Path) -> Counter[str]:
-    """Warnings and errors the bot logged, by level and event."""
-    events: Counter[str] = Counter()
-    for line in log_file.read_text(errors="replace").splitlines():
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            events[f"(not JSON) {line[:60]}"] += 1
-            continue
-        if isinstance(entry, dict):
-            events[f"{entry.get('level', '?')} {entry.get('event', '?')}"] += 1
-    return events
 
 
 # --- the moderators ----------------------------------------------------------------------
@@ -406,7 +345,7 @@ async def measure(scenario: str, options: Options) -> Result:
             await seed_backlog(database, options.cases, options.seed)
             print(f"  {options.cases} cases filed in {time.monotonic() - began:.1f} s")
             port = _free_port()
-            env = _environment(
+            env = environment(
                 BOT_TOKEN=TOKEN,
                 TELEGRAM_API_BASE_URL=server.base_url,
                 DATABASE_PATH=str(database),
@@ -430,7 +369,7 @@ async def measure(scenario: str, options: Options) -> Result:
                 )
             finally:
                 end_wall = time.time()
-                await stop_bot(process, log_file)
+                await stop_bot(process, log_file, seconds=30)
             calls = server.calls()
             with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as conn:
                 result = _figures(scenario, conn, calls, chat, start_wall, end_wall)
@@ -439,7 +378,7 @@ async def measure(scenario: str, options: Options) -> Result:
                     f"the moderators counted {sum(counts)} decisions, the database "
                     f"{result.decisions}"
                 )
-            events = _log_events(log_file)
+            events = log_events(log_file)
             if events:
                 print(
                     "  bot warnings/errors: "
